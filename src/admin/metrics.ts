@@ -1,0 +1,128 @@
+// Prometheus metrics. Labels name outcomes, partners, attributes and header
+// names — never identifier values. Hot-path children are resolved once and
+// cached so a request does no label hashing.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error';
+export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'outcome'>;
+  private readonly enrichments: Counter<'partner' | 'attribute' | 'form'>;
+  private readonly stripped: Counter<'header'>;
+  private readonly upstreamErrors: Counter<'kind'>;
+  private readonly latency: Histogram<'enriched'>;
+  private readonly stageErrors: Counter<'stage'>;
+  private readonly unverified: Counter;
+  private readonly tunnels: Counter<'kind' | 'outcome'>;
+  private readonly malformed: Counter<'reason'>;
+  private readonly policyInfo: Gauge<'version'>;
+  private readonly bindingErrors: Counter<'store'>;
+  private readonly cache = new Map<string, { inc(n?: number): void }>();
+  private readonly latencyPlain;
+  private readonly latencyEnriched;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const r = this.registry;
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: r, prefix: 'hedge_process_' });
+    this.requests = new Counter({ name: 'hedge_requests_total', help: 'Proxied HTTP requests by outcome', labelNames: ['outcome'], registers: [r] });
+    this.enrichments = new Counter({
+      name: 'hedge_enrichments_total',
+      help: 'Headers added for partners, by partner, attribute and form',
+      labelNames: ['partner', 'attribute', 'form'],
+      registers: [r],
+    });
+    this.stripped = new Counter({
+      name: 'hedge_inbound_identity_stripped_total',
+      help: 'Identity headers sent by clients and removed, by canonical header name',
+      labelNames: ['header'],
+      registers: [r],
+    });
+    this.upstreamErrors = new Counter({ name: 'hedge_upstream_errors_total', help: 'Failures reaching origins, by kind', labelNames: ['kind'], registers: [r] });
+    this.latency = new Histogram({
+      name: 'hedge_request_duration_seconds',
+      help: 'Time from request head received to response head sent',
+      labelNames: ['enriched'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [r],
+    });
+    this.stageErrors = new Counter({ name: 'hedge_stage_errors_total', help: 'Pipeline stages that threw (request continued without enrichment or was refused)', labelNames: ['stage'], registers: [r] });
+    this.unverified = new Counter({ name: 'hedge_unverified_destination_total', help: 'Transparent-mode requests whose Host did not match the original destination (forwarded without enrichment)', registers: [r] });
+    this.tunnels = new Counter({ name: 'hedge_tunnels_total', help: 'CONNECT tunnels and protocol upgrades, never enriched', labelNames: ['kind', 'outcome'], registers: [r] });
+    this.malformed = new Counter({ name: 'hedge_malformed_requests_total', help: 'Requests refused for malformed or ambiguous framing, by reason', labelNames: ['reason'], registers: [r] });
+    this.policyInfo = new Gauge({ name: 'hedge_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers: [r] });
+    this.bindingErrors = new Counter({ name: 'hedge_binding_store_errors_total', help: 'Binding lookups that failed (request continued without enrichment)', labelNames: ['store'], registers: [r] });
+    this.latencyPlain = this.latency.labels('no');
+    this.latencyEnriched = this.latency.labels('yes');
+  }
+
+  private child(key: string, make: () => { inc(n?: number): void }) {
+    let c = this.cache.get(key);
+    if (!c) {
+      c = make();
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  request(outcome: Outcome): void {
+    this.child('r:' + outcome, () => this.requests.labels(outcome)).inc();
+  }
+  enrichment(partner: string, attribute: string, form: string): void {
+    this.child(`e:${partner}:${attribute}:${form}`, () => this.enrichments.labels(partner, attribute, form)).inc();
+  }
+  strippedHeader(header: string): void {
+    this.child('s:' + header, () => this.stripped.labels(header)).inc();
+  }
+  upstreamError(kind: UpstreamErrorKind): void {
+    this.child('u:' + kind, () => this.upstreamErrors.labels(kind)).inc();
+  }
+  stageError(stage: string): void {
+    this.child('st:' + stage, () => this.stageErrors.labels(stage)).inc();
+  }
+  unverifiedDestination(): void {
+    this.unverified.inc();
+  }
+  tunnel(kind: 'connect' | 'upgrade', outcome: 'opened' | 'failed' | 'refused'): void {
+    this.child(`t:${kind}:${outcome}`, () => this.tunnels.labels(kind, outcome)).inc();
+  }
+  malformedRequest(reason: string): void {
+    this.child('m:' + reason, () => this.malformed.labels(reason)).inc();
+  }
+  bindingStoreError(store: string): void {
+    this.child('b:' + store, () => this.bindingErrors.labels(store)).inc();
+  }
+  observeLatency(seconds: number, enriched: boolean): void {
+    (enriched ? this.latencyEnriched : this.latencyPlain).observe(seconds);
+  }
+  setPolicyVersion(version: string): void {
+    this.policyInfo.reset();
+    this.policyInfo.labels(version).set(1);
+  }
+  /** Registers a gauge computed at scrape time. */
+  gauge(name: string, help: string, collect: () => number | Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await collect());
+      },
+    });
+  }
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+  /** One sample's value (tests and the dashboard). */
+  async value(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const m = await this.registry.getSingleMetric(name)?.get();
+    if (!m) return 0;
+    let sum = 0;
+    for (const v of m.values) {
+      const l = v.labels as Record<string, string | number>;
+      if (Object.entries(labels).every(([k, val]) => String(l[k]) === val)) sum += v.value;
+    }
+    return sum;
+  }
+}

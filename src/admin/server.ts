@@ -1,0 +1,154 @@
+// The admin API: its own listener, loopback by default, bearer token required
+// whenever it listens anywhere else. Serves health, the policy in force,
+// bindings and Prometheus metrics.
+import http from 'node:http';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { BindingStore } from '../identity/store.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { Metrics } from './metrics.js';
+import type { Logger } from '../log.js';
+import { normalizeSubscriber } from '../identity/normalize.js';
+import { ErrorCodes, HedgeError } from '../errors.js';
+import { readJson, sendError, sendJson } from './http-util.js';
+import { isIP } from 'node:net';
+import { maskIdentifier } from './mask.js';
+
+export interface AdminDeps {
+  token: string | undefined;
+  country: string;
+  bindings: BindingStore;
+  policy(): CompiledPolicy;
+  metrics: Metrics;
+  log: Logger;
+  startedAt: number;
+}
+
+/** A route handler; returns true when it handled the request. */
+export type AdminRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export class AdminServer {
+  readonly server: http.Server;
+  private readonly routes: AdminRoute[] = [];
+
+  constructor(private readonly deps: AdminDeps) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        deps.log.error('admin request failed', { error: (err as Error).name, code: (err as { code?: string }).code });
+        if (!res.headersSent) sendError(res, 500, 'HEDGE_ERR_INTERNAL', 'internal error');
+        else res.destroy();
+      });
+    });
+  }
+
+  /** Other parts of hedge (canary, audit, keys) add their read-only endpoints here. */
+  addRoute(route: AdminRoute): void {
+    this.routes.push(route);
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    const token = this.deps.token;
+    if (token === undefined) return true;
+    const h = req.headers.authorization ?? '';
+    const given = h.startsWith('Bearer ') ? h.slice(7) : '';
+    const a = createHash('sha256').update(given).digest();
+    const b = createHash('sha256').update(token).digest();
+    return timingSafeEqual(a, b);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (!this.authorized(req)) return sendError(res, 401, ErrorCodes.ADMIN_UNAUTHORIZED, 'a valid bearer token is required');
+    const d = this.deps;
+    if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
+      const policy = d.policy();
+      return sendJson(res, 200, { status: 'ok', policyVersion: policy.version, bindings: await d.bindings.size(), bindingStore: d.bindings.kind, uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000) });
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      const text = await d.metrics.text();
+      res.writeHead(200, { 'content-type': d.metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    if (req.method === 'GET' && path === '/policy') return sendJson(res, 200, describePolicy(d.policy()));
+    if (path === '/bindings' && req.method === 'GET') {
+      const list = await d.bindings.list();
+      return sendJson(res, 200, {
+        count: list.length,
+        bindings: list.map((b) => ({ ip: b.ip, msisdn: maskIdentifier(b.subscriber.msisdn), source: b.subscriber.source, expiresAt: b.expiresAt ? new Date(b.expiresAt).toISOString() : undefined })),
+      });
+    }
+    if (path.startsWith('/bindings/')) {
+      const ip = decodeURIComponent(path.slice('/bindings/'.length));
+      if (isIP(ip) === 0) return sendError(res, 400, ErrorCodes.BINDING_INVALID, 'not an IP address');
+      if (req.method === 'GET') {
+        const b = await d.bindings.get(ip);
+        if (!b) return sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no binding for this address');
+        return sendJson(res, 200, { ip: b.ip, ...b.subscriber, expiresAt: b.expiresAt ? new Date(b.expiresAt).toISOString() : undefined });
+      }
+      if (req.method === 'PUT' || req.method === 'POST') {
+        let body: unknown;
+        try {
+          body = await readJson(req);
+        } catch (err) {
+          return sendError(res, 400, ErrorCodes.BINDING_INVALID, (err as Error).message);
+        }
+        let ttl: number | undefined;
+        try {
+          const input = (body ?? {}) as Record<string, unknown>;
+          if (input.ttlSeconds !== undefined && (typeof input.ttlSeconds !== 'number' || input.ttlSeconds <= 0)) throw new HedgeError(ErrorCodes.BINDING_INVALID, 'ttlSeconds must be a positive number');
+          ttl = input.ttlSeconds as number | undefined;
+          const sub = normalizeSubscriber(input as never, d.country, 'admin');
+          await d.bindings.set({ ip, subscriber: sub, expiresAt: ttl ? Date.now() + ttl * 1000 : undefined });
+        } catch (err) {
+          if (err instanceof HedgeError) return sendError(res, 400, err.code, err.message);
+          throw err;
+        }
+        d.log.info('binding set', { source: 'admin' });
+        return sendJson(res, 201, { ip, stored: true });
+      }
+      if (req.method === 'DELETE') {
+        const removed = await d.bindings.remove(ip);
+        if (!removed) return sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no binding for this address');
+        d.log.info('binding removed', { source: 'admin' });
+        res.writeHead(204).end();
+        return;
+      }
+      return sendError(res, 405, 'HEDGE_ERR_METHOD', 'use GET, PUT or DELETE');
+    }
+    for (const route of this.routes) if (await route(req, res, url)) return;
+    sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no such endpoint');
+  }
+}
+
+export function describePolicy(p: CompiledPolicy) {
+  return {
+    version: p.version,
+    file: p.file,
+    partners: p.partners.map((x) => ({
+      id: x.id,
+      name: x.name,
+      purpose: x.purpose,
+      hosts: x.hosts.map((h) => h.text),
+      grants: x.grants.map((g) => ({ attribute: g.attribute, form: g.form, format: g.format, header: g.header })),
+    })),
+  };
+}

@@ -1,0 +1,13 @@
+// hedge config schema: the JSON Schema of the config file, for editors and CI.
+import type { Command } from 'commander';
+import { configJsonSchema } from '../config/schema.js';
+
+export function registerConfig(program: Command): void {
+  const config = program.command('config').description('config file tools');
+  config
+    .command('schema')
+    .description('print the config JSON Schema')
+    .action(() => {
+      console.log(JSON.stringify(configJsonSchema(), null, 2));
+    });
+}

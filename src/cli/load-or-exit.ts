@@ -1,0 +1,17 @@
+// Loading a config for a command: on failure print every issue (file:line key)
+// and exit 1, so a broken file never starts a gateway.
+import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { ConfigError, HedgeError, formatIssue } from '../errors.js';
+
+export function loadOrExit(file: string): LoadedConfig {
+  try {
+    return loadConfigFile(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const i of err.issues) console.error(formatIssue(i));
+      console.error(`${file}: ${err.issues.filter((i) => i.severity === 'error').length} error(s); not started`);
+    } else if (err instanceof HedgeError) console.error(err.message);
+    else throw err;
+    process.exit(1);
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The hedge command. One file per subcommand; this one only wires them up.
+import { Command } from 'commander';
+import { registerStart } from './start.js';
+import { registerPolicy } from './policy.js';
+import { registerDemo } from './demo.js';
+import { registerConfig } from './config.js';
+import { VERSION } from '../version.js';
+
+const program = new Command();
+program.name('hedge').description('Header-enrichment gateway for mobile operators').version(VERSION).showHelpAfterError();
+registerStart(program);
+registerPolicy(program);
+registerDemo(program);
+registerConfig(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(2);
+});

@@ -1,0 +1,21 @@
+// hedge policy validate FILE: check a config without starting anything.
+import type { Command } from 'commander';
+import { formatIssue } from '../errors.js';
+import { compilePolicy } from '../policy/compile.js';
+import { loadOrExit } from './load-or-exit.js';
+
+export function registerPolicy(program: Command): Command {
+  const policy = program.command('policy').description('validate, explain and compare policies');
+  policy
+    .command('validate')
+    .description('validate a config file; exit 1 with file:line and key for every problem')
+    .argument('<file>', 'config file (YAML)')
+    .action((file: string) => {
+      const loaded = loadOrExit(file);
+      for (const w of loaded.warnings) console.error(formatIssue(w));
+      const p = compilePolicy(loaded.config, file, loaded.lineOf);
+      const grants = p.partners.reduce((n, x) => n + x.grants.length, 0);
+      console.log(`${file}: valid — policy ${p.version}, ${p.partners.length} partner(s), ${grants} grant(s), ${loaded.config.subscribers.static.length} static binding(s)`);
+    });
+  return policy;
+}

@@ -1,0 +1,95 @@
+// Loading a config file: YAML → validated Config, every problem located by
+// file, line and key so an operator can fix it without guessing.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../errors.js';
+import { semanticIssues } from './semantic.js';
+
+export type KeyPath = readonly (string | number)[];
+
+export interface LoadedConfig {
+  config: Config;
+  file: string;
+  /** The line of a key path in the source (1-based); 0 when unknown. */
+  lineOf(path: KeyPath): number;
+  /** Problems that do not stop a start (shown by validate and logged at start). */
+  warnings: ConfigIssue[];
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  return parseConfig(text, file);
+}
+
+export function parseConfig(text: string, file: string): LoadedConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const issues: ConfigIssue[] = [];
+  for (const e of doc.errors) {
+    const pos = lc.linePos(e.pos[0]);
+    issues.push({ file, line: pos.line, column: pos.col, key: '', message: e.message.split('\n')[0] ?? e.message, severity: 'error' });
+  }
+  if (issues.length) throw new ConfigError(issues);
+  const data: unknown = doc.toJS() ?? {};
+  const locate = (path: KeyPath, wantKey = false) => position(doc, lc, path, wantKey);
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) {
+          const pos = locate([...path, k], true);
+          issues.push({ file, ...pos, key: dotted([...path, k]), message: `unknown key "${k}"`, severity: 'error' });
+        }
+        continue;
+      }
+      const pos = locate(path);
+      issues.push({ file, ...pos, key: dotted(path), message: issue.message, severity: 'error' });
+    }
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ConfigError(issues);
+  }
+  const lineOf = (p: KeyPath) => locate(p).line;
+  const semantic = semanticIssues(parsed.data, file, lineOf);
+  if (semantic.some((i) => i.severity === 'error')) throw new ConfigError(semantic);
+  return { config: parsed.data, file, lineOf, warnings: semantic };
+}
+
+/** "partners[1].send[0].attribute" */
+export function dotted(path: KeyPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s;
+}
+
+/** Finds the closest existing node for a key path (a missing key points at its parent). */
+function position(doc: Document, lc: LineCounter, path: KeyPath, wantKey: boolean): { line: number; column: number } {
+  let node: unknown = doc.contents;
+  let best: Node | undefined = (doc.contents as Node | null) ?? undefined;
+  let keyNode: Node | undefined;
+  for (const seg of path) {
+    keyNode = undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p: Pair) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      node = pair.value;
+      best = (pair.value as Node | null) ?? keyNode;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) break;
+      node = item;
+      best = item as Node;
+    } else break;
+  }
+  const target = wantKey && keyNode ? keyNode : best;
+  const offset = target?.range?.[0] ?? 0;
+  const p = lc.linePos(offset);
+  return { line: p.line, column: p.col };
+}

@@ -1,0 +1,148 @@
+// The configuration schema: the one source of truth for what a hedge YAML file
+// may contain. `hedge config schema` prints it as JSON Schema for editors.
+import { z } from 'zod';
+import { isIP } from 'node:net';
+import { parseHostPattern } from '../policy/host-pattern.js';
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export const listenAddress = z
+  .string()
+  .refine((s) => parseListen(s) !== undefined, { message: 'expected "address:port" (IPv6 as "[::1]:port")' });
+
+export function parseListen(s: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  if (m[1] !== undefined && isIP(host) !== 6) return undefined;
+  return { host, port };
+}
+
+const hostPattern = z.string().superRefine((s, ctx) => {
+  const p = parseHostPattern(s);
+  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: `bad host pattern ${p}` });
+});
+
+const headerName = z.string().regex(TOKEN, { message: 'not a valid HTTP header name' });
+
+export const ATTRIBUTES = ['msisdn', 'imsi', 'imei', 'client-ip', 'age-verified', 'subscriber'] as const;
+export const IDENTITY_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
+export const CLAIM_ATTRIBUTES = new Set<string>(['age-verified', 'subscriber']);
+export const FORMS = ['raw', 'pseudonym', 'claim'] as const;
+
+const grant = z
+  .strictObject({
+    attribute: z.enum(ATTRIBUTES, { message: `unknown attribute; expected one of ${ATTRIBUTES.join(', ')}` }),
+    form: z.enum(FORMS, { message: `unknown form; expected one of ${FORMS.join(', ')}` }).optional(),
+    format: z.enum(['e164', 'digits', 'national']).optional(),
+    header: headerName,
+  })
+  .superRefine((g, ctx) => {
+    const claim = CLAIM_ATTRIBUTES.has(g.attribute);
+    if (claim && g.form !== undefined && g.form !== 'claim')
+      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is a claim; it has no form other than "claim"` });
+    if (!claim && g.form === undefined)
+      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" needs an explicit form (raw or pseudonym)` });
+    if (!claim && g.form === 'claim')
+      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is an identifier, not a claim; use raw or pseudonym` });
+    if (g.format !== undefined && !(g.attribute === 'msisdn' && g.form === 'raw'))
+      ctx.addIssue({ code: 'custom', path: ['format'], message: 'format applies only to a raw msisdn' });
+    if (g.attribute === 'client-ip' && g.form === 'pseudonym')
+      ctx.addIssue({ code: 'custom', path: ['form'], message: 'client-ip can only be sent raw' });
+  });
+
+const partner = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'partner id: lower-case letters, digits, "-" and "_"' }),
+    name: z.string().min(1),
+    purpose: z.string().min(1),
+    hosts: z.array(hostPattern).min(1, { message: 'a partner needs at least one host' }),
+    secret: z.string().min(1).optional(),
+    send: z.array(grant).default([]),
+  })
+  .superRefine((p, ctx) => {
+    p.send.forEach((g, i) => {
+      if (g.form === 'pseudonym' && !p.secret)
+        ctx.addIssue({ code: 'custom', path: ['send', i, 'form'], message: `partner "${p.id}" needs a "secret" for pseudonym grants` });
+    });
+    const seen = new Set<string>();
+    p.send.forEach((g, i) => {
+      const h = g.header.toLowerCase().replace(/_/g, '-');
+      if (seen.has(h)) ctx.addIssue({ code: 'custom', path: ['send', i, 'header'], message: `header "${g.header}" is granted twice for partner "${p.id}"` });
+      seen.add(h);
+    });
+  });
+
+const staticBinding = z.strictObject({
+  ip: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }),
+  msisdn: z.string(),
+  imsi: z.string().optional(),
+  imei: z.string().optional(),
+  ageVerified: z.boolean().optional(),
+  optOut: z.array(z.string()).optional(),
+});
+
+const limits = z.strictObject({
+  maxHeaderBytes: z.number().int().min(1024).max(1048576).default(16384),
+  maxHeaders: z.number().int().min(8).max(1000).default(100),
+  idleTimeoutMs: z.number().int().min(100).default(60000),
+  headersTimeoutMs: z.number().int().min(100).default(30000),
+  requestTimeoutMs: z.number().int().min(0).default(300000),
+  upstreamConnectTimeoutMs: z.number().int().min(50).default(5000),
+  upstreamHeadersTimeoutMs: z.number().int().min(50).default(30000),
+  upstreamBodyTimeoutMs: z.number().int().min(0).default(300000),
+  upstreamConnections: z.number().int().min(1).max(10000).default(256),
+  drainTimeoutMs: z.number().int().min(0).default(10000),
+});
+
+export const configSchema = z.strictObject({
+  operator: z.strictObject({
+    name: z.string().min(1),
+    country: z.string().regex(/^[A-Z]{2}$/, { message: 'an ISO 3166-1 alpha-2 code such as GB' }),
+  }),
+  proxy: z
+    .strictObject({
+      listen: listenAddress.default('127.0.0.1:8080'),
+      mode: z.enum(['forward', 'transparent']).default('forward'),
+      originalDestination: z.enum(['unknown', 'socket']).default('unknown'),
+      resolve: z
+        .record(hostPattern, z.string().refine((s) => parseListen(s) !== undefined, { message: 'expected "address:port"' }))
+        .default({}),
+      via: z.string().regex(TOKEN).default('hedge'),
+      stripHeaders: z.array(headerName).default([]),
+      limits: limits.default(() => limits.parse({})),
+    })
+    .default(() => ({
+      listen: '127.0.0.1:8080',
+      mode: 'forward' as const,
+      originalDestination: 'unknown' as const,
+      resolve: {},
+      via: 'hedge',
+      stripHeaders: [],
+      limits: limits.parse({}),
+    })),
+  admin: z
+    .strictObject({
+      listen: listenAddress.default('127.0.0.1:9090'),
+      token: z.string().min(16, { message: 'an admin token needs at least 16 characters' }).optional(),
+    })
+    .default({ listen: '127.0.0.1:9090' }),
+  subscribers: z
+    .strictObject({
+      store: z.string().default('memory'),
+      static: z.array(staticBinding).default([]),
+    })
+    .default({ store: 'memory', static: [] }),
+  partners: z.array(partner).default([]),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type PartnerConfig = Config['partners'][number];
+export type GrantConfig = PartnerConfig['send'][number];
+export type LimitsConfig = Config['proxy']['limits'];
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input' });
+}

@@ -1,0 +1,52 @@
+// Checks that need more than the schema: they look across keys or use the
+// number library. Same output as schema errors: file, line, key.
+import { isIP } from 'node:net';
+import type { Config } from './schema.js';
+import { parseListen } from './schema.js';
+import { dotted, type KeyPath } from './load.js';
+import type { ConfigIssue } from '../errors.js';
+import { normalizeSubscriber } from '../identity/normalize.js';
+import { HedgeError } from '../errors.js';
+
+export const SUPPORTED_STORES = ['memory'];
+
+export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath) => number): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: KeyPath, message: string, severity: 'error' | 'warning' = 'error') =>
+    issues.push({ file, line: lineOf(path), column: 1, key: dotted(path), message, severity });
+
+  const admin = parseListen(config.admin.listen);
+  if (admin && !isLoopback(admin.host) && config.admin.token === undefined)
+    add(['admin', 'listen'], 'the admin API listens beyond loopback: set admin.token (a bearer token of 16+ characters)');
+
+  const store = config.subscribers.store;
+  if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s + ':')))
+    add(['subscribers', 'store'], `unsupported binding store "${store}"; supported: ${SUPPORTED_STORES.join(', ')}`);
+
+  const ids = new Map<string, number>();
+  config.partners.forEach((p, i) => {
+    const prev = ids.get(p.id);
+    if (prev !== undefined) add(['partners', i, 'id'], `partner id "${p.id}" is already used by partners[${prev}]`);
+    else ids.set(p.id, i);
+  });
+
+  const ips = new Set<string>();
+  config.subscribers.static.forEach((b, i) => {
+    if (ips.has(b.ip)) add(['subscribers', 'static', i, 'ip'], 'this address is bound twice');
+    ips.add(b.ip);
+    try {
+      normalizeSubscriber(b, config.operator.country);
+    } catch (err) {
+      if (!(err instanceof HedgeError)) throw err;
+      const field = /^(\w+)/.exec(err.message)?.[1] ?? 'msisdn';
+      add(['subscribers', 'static', i, field], err.message);
+    }
+    for (const [j, id] of (b.optOut ?? []).entries()) if (!ids.has(id)) add(['subscribers', 'static', i, 'optOut', j], `unknown partner id "${id}"`);
+  });
+  return issues;
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}

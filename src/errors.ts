@@ -1,0 +1,51 @@
+// Stable error codes. Every code is documented in docs/errors.md; tests and
+// operators match on the code, never on the message text.
+export const ErrorCodes = {
+  CONFIG_INVALID: 'HEDGE_ERR_CONFIG_INVALID',
+  CONFIG_READ: 'HEDGE_ERR_CONFIG_READ',
+  STAGE_FAILED: 'HEDGE_ERR_STAGE_FAILED',
+  BAD_REQUEST_TARGET: 'HEDGE_ERR_BAD_REQUEST_TARGET',
+  AMBIGUOUS_FRAMING: 'HEDGE_ERR_AMBIGUOUS_FRAMING',
+  LOOP_DETECTED: 'HEDGE_ERR_LOOP_DETECTED',
+  UPSTREAM_UNREACHABLE: 'HEDGE_ERR_UPSTREAM_UNREACHABLE',
+  UPSTREAM_TIMEOUT: 'HEDGE_ERR_UPSTREAM_TIMEOUT',
+  UPSTREAM_RESET: 'HEDGE_ERR_UPSTREAM_RESET',
+  BINDING_INVALID: 'HEDGE_ERR_BINDING_INVALID',
+  BINDING_STORE_UNAVAILABLE: 'HEDGE_ERR_BINDING_STORE_UNAVAILABLE',
+  ADMIN_UNAUTHORIZED: 'HEDGE_ERR_ADMIN_UNAUTHORIZED',
+  NUMBER_INVALID: 'HEDGE_ERR_NUMBER_INVALID',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class HedgeError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HedgeError';
+    this.code = code;
+  }
+}
+
+/** One problem found in a config file, located by file, line and key path. */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+  key: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+export class ConfigError extends HedgeError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(ErrorCodes.CONFIG_INVALID, issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  return `${i.file}:${i.line}:${i.column} ${i.severity} ${i.key ? `${i.key}: ` : ''}${i.message}`;
+}

@@ -1,0 +1,136 @@
+// Composes one gateway node: binding store, compiled policy and pipeline,
+// upstream, proxy ingress and admin API. The CLI, the demo and the tests all
+// start hedge through this one function.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { LoadedConfig } from './config/load.js';
+import { parseListen } from './config/schema.js';
+import { formatIssue } from './errors.js';
+import { compilePolicy, type CompiledPolicy } from './policy/compile.js';
+import { buildPipeline, type Pipeline } from './pipeline/index.js';
+import { createBindingStore } from './identity/create-store.js';
+import { normalizeSubscriber } from './identity/normalize.js';
+import type { BindingStore } from './identity/store.js';
+import { Metrics } from './admin/metrics.js';
+import { AdminServer } from './admin/server.js';
+import { Ingress } from './proxy/ingress.js';
+import { Upstream } from './proxy/upstream.js';
+import { Resolver } from './proxy/resolve.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface GatewayOptions {
+  /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
+  proxyListen?: string;
+  adminListen?: string;
+  log?: Logger;
+  /** Replace the binding store (tests, embedding). */
+  bindings?: BindingStore;
+  /** Ports CONNECT may reach; default 443 only. Empty set: any port. */
+  connectPorts?: number[];
+  /** TLS options for https origins (lab CA). */
+  upstreamTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Extra stages for tests that must prove a later lock catches a broken earlier one. */
+  transformPipeline?: (p: Pipeline) => Pipeline;
+  nodeId?: string;
+}
+
+export interface RunningGateway {
+  proxyAddress: AddressInfo;
+  adminAddress: AddressInfo;
+  proxyUrl: string;
+  adminUrl: string;
+  policy(): CompiledPolicy;
+  bindings: BindingStore;
+  metrics: Metrics;
+  log: Logger;
+  ingress: Ingress;
+  admin: AdminServer;
+  stop(drainMs?: number): Promise<void>;
+}
+
+export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const { config } = loaded;
+  const nodeId = opts.nodeId ?? `${hostname().split('.')[0]}-${randomBytes(3).toString('hex')}`;
+  const log = opts.log ?? createLogger({ base: { node: nodeId } });
+  for (const w of loaded.warnings) log.warn('config warning', { issue: formatIssue(w) });
+
+  const metrics = new Metrics({ defaultMetrics: true });
+  const bindings = opts.bindings ?? createBindingStore(config.subscribers.store);
+  for (const b of config.subscribers.static) {
+    await bindings.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
+  }
+
+  const policy = compilePolicy(config, loaded.file, loaded.lineOf);
+  let pipeline = buildPipeline({ policy, bindings });
+  if (opts.transformPipeline) pipeline = opts.transformPipeline(pipeline);
+  metrics.setPolicyVersion(policy.version);
+  metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => bindings.size());
+
+  const resolver = new Resolver(config.proxy.resolve);
+  const upstream = new Upstream({ limits: config.proxy.limits, resolver, tls: opts.upstreamTls });
+  const ingress = new Ingress({
+    proxy: config.proxy,
+    pipeline: () => pipeline,
+    upstream,
+    resolver,
+    metrics,
+    log,
+    nodeId,
+    connectPorts: new Set(opts.connectPorts ?? [443]),
+  });
+  const admin = new AdminServer({
+    token: config.admin.token,
+    country: config.operator.country,
+    bindings,
+    policy: () => pipeline.policy,
+    metrics,
+    log,
+    startedAt: Date.now(),
+  });
+
+  const p = parseListen(opts.proxyListen ?? config.proxy.listen)!;
+  const a = parseListen(opts.adminListen ?? config.admin.listen)!;
+  const proxyAddress = await ingress.listen(p.host, p.port);
+  let adminAddress: AddressInfo;
+  try {
+    adminAddress = await admin.listen(a.host, a.port);
+  } catch (err) {
+    await ingress.close(0);
+    throw err;
+  }
+  log.info('hedge started', {
+    proxy: `${proxyAddress.address}:${proxyAddress.port}`,
+    admin: `${adminAddress.address}:${adminAddress.port}`,
+    mode: config.proxy.mode,
+    policyVersion: policy.version,
+    partners: policy.partners.length,
+    bindingStore: bindings.kind,
+  });
+
+  const fmt = (x: AddressInfo) => `http://${x.family === 'IPv6' ? `[${x.address}]` : x.address}:${x.port}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    proxyAddress,
+    adminAddress,
+    proxyUrl: fmt(proxyAddress),
+    adminUrl: fmt(adminAddress),
+    policy: () => pipeline.policy,
+    bindings,
+    metrics,
+    log,
+    ingress,
+    admin,
+    stop(drainMs?: number) {
+      stopped ??= (async () => {
+        log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
+        await ingress.close(drainMs);
+        await admin.close();
+        await upstream.close().catch(() => upstream.destroy());
+        await bindings.close();
+        log.info('stopped');
+      })();
+      return stopped;
+    },
+  };
+}

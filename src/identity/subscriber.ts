@@ -1,0 +1,21 @@
+// The subscriber behind a source address, as the binding stores hold it.
+export interface Subscriber {
+  /** E.164 with leading "+". */
+  msisdn: string;
+  imsi?: string | undefined;
+  imei?: string | undefined;
+  ageVerified?: boolean | undefined;
+  /** Partner ids this subscriber has opted out of. */
+  optOut?: readonly string[] | undefined;
+  /** Where the binding came from: static config, the admin API, RADIUS. */
+  source?: string | undefined;
+}
+
+/** What a caller supplies to create a binding; numbers may be in any common format. */
+export interface SubscriberInput {
+  msisdn: string;
+  imsi?: string | undefined;
+  imei?: string | undefined;
+  ageVerified?: boolean | undefined;
+  optOut?: readonly string[] | undefined;
+}

@@ -1,0 +1,78 @@
+// The Flow: one request's state as it moves through the pipeline. Stages read
+// and change it; nothing else decides what may leave the gateway.
+import type { Subscriber } from '../identity/subscriber.js';
+import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
+import type { Attribute, Form } from '../policy/forms.js';
+
+export interface Target {
+  scheme: 'http' | 'https';
+  /** Lower-case host name or IP literal (IPv6 without brackets). */
+  host: string;
+  port: number;
+  /** Origin-form path and query, always starting with "/" (or "*" for OPTIONS). */
+  path: string;
+}
+
+/** One thing the policy granted to this flow's destination. Values never reach logs. */
+export interface Disclosure {
+  partnerId: string;
+  attribute: Attribute;
+  form: Form;
+  header: string;
+  value: string;
+}
+
+export class Flow {
+  /** Headers as a flat [name, value, name, value, …] list: order and duplicates kept. */
+  headers: string[];
+  subscriber: Subscriber | undefined = undefined;
+  partner: CompiledPartner | undefined = undefined;
+  disclosures: Disclosure[] = [];
+  /** False when the real destination could not be tied to the host (transparent mode mismatch). */
+  destinationVerified = true;
+  /** Set by the runner when a stage failed: later stages must not enrich. */
+  enrichmentDisabled = false;
+  /** Names of inbound headers the strip stage removed (canonical), for metrics. */
+  stripped: string[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly clientAddress: string,
+    readonly method: string,
+    readonly target: Target,
+    headers: string[],
+    readonly policy: CompiledPolicy,
+  ) {
+    this.headers = headers;
+  }
+
+  /** Appends a header the gateway adds, recording what it discloses. */
+  disclose(d: Disclosure): void {
+    this.headers.push(d.header, d.value);
+    this.disclosures.push(d);
+  }
+
+  /** Removes every header the gateway added: used when enrichment must be undone (fail closed). */
+  revokeDisclosures(): void {
+    if (this.disclosures.length === 0) return;
+    const added = new Set(this.disclosures.map((d) => d.header));
+    const kept: string[] = [];
+    const h = this.headers;
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i]!;
+      const value = h[i + 1]!;
+      if (added.has(name) && this.disclosures.some((d) => d.header === name && d.value === value)) continue;
+      kept.push(name, value);
+    }
+    this.headers = kept;
+    this.disclosures = [];
+  }
+
+  /** The first value of a header (case-insensitive), or undefined. */
+  header(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    const h = this.headers;
+    for (let i = 0; i < h.length; i += 2) if (h[i]!.toLowerCase() === lower) return h[i + 1];
+    return undefined;
+  }
+}

@@ -1,0 +1,29 @@
+// THE request path. This file is the only place the order of stages is
+// decided; read it top to bottom to see what happens to every request.
+import type { Stage } from './stage.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { BindingStore } from '../identity/store.js';
+import { stripInboundIdentity } from './stages/strip-inbound-identity.js';
+import { identifySubscriber } from './stages/identify-subscriber.js';
+import { matchPartner } from './stages/match-partner.js';
+import { enrich } from './stages/enrich.js';
+
+export interface PipelineDeps {
+  policy: CompiledPolicy;
+  bindings: BindingStore;
+}
+
+export interface Pipeline {
+  readonly policy: CompiledPolicy;
+  readonly stages: readonly Stage[];
+}
+
+export function buildPipeline(deps: PipelineDeps): Pipeline {
+  const stages: Stage[] = [
+    stripInboundIdentity(deps.policy.stripNames), // 1 never trust a client's identity headers
+    identifySubscriber(deps.bindings), //             2 source IP → binding
+    matchPartner(deps.policy.hosts), //               3 verified destination → partner
+    enrich(), //                                      4 grants → headers
+  ];
+  return { policy: deps.policy, stages };
+}

@@ -1,0 +1,24 @@
+// Stage 4: grants → headers. Only for a bound subscriber at a matched partner
+// the subscriber has not opted out of. Each added header is recorded as a
+// disclosure on the flow; the guard and the audit read that list.
+import { CONTINUE, type Stage } from '../stage.js';
+import type { Flow } from '../flow.js';
+
+export function enrich(): Stage {
+  return {
+    name: 'enrich',
+    onError: 'no-enrichment',
+    onRequest(flow: Flow) {
+      const { partner, subscriber } = flow;
+      if (!partner || !subscriber || flow.enrichmentDisabled) return CONTINUE;
+      if (subscriber.optOut !== undefined && subscriber.optOut.includes(partner.id)) return CONTINUE;
+      const ctx = { subscriber, clientAddress: flow.clientAddress };
+      for (const g of partner.grants) {
+        const value = g.value(ctx);
+        if (value === undefined) continue;
+        flow.disclose({ partnerId: partner.id, attribute: g.attribute, form: g.form, header: g.header, value });
+      }
+      return CONTINUE;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the
+// message; a proxy must not forward them. Connection may name more.
+const ALWAYS = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  // Not hop-by-hop by RFC, but owned by the gateway: Host is rebuilt from the
+  // target, Expect is answered by the gateway itself (Node sends 100-continue).
+  'host',
+  'expect',
+]);
+
+/** Lower-case names listed in Connection headers (e.g. "close, x-foo"). */
+function connectionListed(raw: string[], out: Set<string>): void {
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 10 && n.toLowerCase() === 'connection') {
+      for (const t of raw[i + 1]!.split(',')) {
+        const tok = t.trim().toLowerCase();
+        if (tok) out.add(tok);
+      }
+    }
+  }
+}
+
+/**
+ * Copies a raw header list without hop-by-hop headers. `keep` names headers
+ * to keep although hop-by-hop (the Upgrade handshake needs Connection/Upgrade).
+ */
+export function endToEndHeaders(raw: string[], keep?: ReadonlySet<string>): string[] {
+  const listed = new Set<string>();
+  connectionListed(raw, listed);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if ((ALWAYS.has(lower) || listed.has(lower)) && !(keep && keep.has(lower))) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  return out;
+}
+
+/** The same filter for a response's raw headers (Buffers from undici), returned as strings. */
+export function endToEndResponseHeaders(raw: Buffer[] | string[]): string[] {
+  const out: string[] = [];
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      listed ??= new Set();
+      for (const t of raw[i + 1]!.toString('latin1').split(',')) listed.add(t.trim().toLowerCase());
+      continue;
+    }
+    if (ALWAYS.has(lower)) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (!listed) return out;
+  const filtered: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i]!.toLowerCase())) filtered.push(out[i]!, out[i + 1]!);
+  return filtered;
+}

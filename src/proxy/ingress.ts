@@ -1,0 +1,276 @@
+// The proxy's listening side: parses and vets each request, builds its Flow,
+// runs the pipeline and hands the result to the upstream. All client-facing
+// socket I/O lives here, in connect.ts and in upgrade.ts.
+import http from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { Flow, type Target } from '../pipeline/flow.js';
+import { runPipeline, type RunHooks } from '../pipeline/run.js';
+import type { Verdict } from '../pipeline/stage.js';
+import type { Pipeline } from '../pipeline/index.js';
+import type { Config } from '../config/schema.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { Logger } from '../log.js';
+import type { Upstream } from './upstream.js';
+import type { Resolver } from './resolve.js';
+import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { framingProblem, hasRequestBody } from './framing.js';
+import { endToEndHeaders } from './hop-by-hop.js';
+import { parseAbsoluteForm, parseOriginForm, type TargetResult } from './target.js';
+import { destinationMatches, unmapV4 } from './destination.js';
+import { handleConnect } from './connect.js';
+import { relayUpgrade } from './upgrade.js';
+
+export interface IngressDeps {
+  proxy: Config['proxy'];
+  /** The pipeline in force; read once per request so a reload swaps it atomically. */
+  pipeline(): Pipeline;
+  upstream: Upstream;
+  resolver: Resolver;
+  metrics: Metrics;
+  log: Logger;
+  nodeId: string;
+  connectPorts: ReadonlySet<number>;
+}
+
+const UPGRADE_KEEP = new Set(['connection', 'upgrade']);
+
+export class Ingress {
+  readonly server: http.Server;
+  private seq = 0;
+  private draining = false;
+  private readonly tunnels = new Set<net.Socket>();
+  private readonly hooks: RunHooks;
+  private readonly viaToken: string;
+
+  constructor(private readonly deps: IngressDeps) {
+    const limits = deps.proxy.limits;
+    this.viaToken = deps.proxy.via;
+    this.server = http.createServer({
+      maxHeaderSize: limits.maxHeaderBytes,
+      insecureHTTPParser: false,
+      requireHostHeader: false, // absolute-form requests need no Host; origin-form is checked in target.ts
+      keepAlive: true,
+      noDelay: true,
+      // llhttp keeps only this many headers; one more than the limit lets us see "too many" and refuse instead of truncating.
+    });
+    this.server.maxHeadersCount = limits.maxHeaders + 1;
+    this.server.keepAliveTimeout = limits.idleTimeoutMs;
+    this.server.headersTimeout = limits.headersTimeoutMs;
+    this.server.requestTimeout = limits.requestTimeoutMs;
+    this.server.timeout = limits.idleTimeoutMs;
+    this.server.on('request', (req, res) => this.onRequest(req, res));
+    this.server.on('connect', (req, socket, head) => this.onConnect(req, socket, head));
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => this.onClientError(err, socket));
+    this.hooks = {
+      stageFailed: (stage, err) => {
+        deps.metrics.stageError(stage);
+        deps.log.error('pipeline stage failed; request continues without enrichment', { stage, code: (err as { code?: string })?.code, error: (err as Error)?.name });
+      },
+    };
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Graceful drain: stop accepting, let in-flight requests finish, then cut what remains. */
+  close(timeoutMs = this.deps.proxy.limits.drainTimeoutMs): Promise<void> {
+    this.draining = true;
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve();
+      const timer = setTimeout(() => {
+        this.server.closeAllConnections();
+        for (const s of this.tunnels) s.destroy();
+      }, timeoutMs);
+      timer.unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        for (const s of this.tunnels) s.destroy();
+        resolve();
+      });
+      this.server.closeIdleConnections();
+    });
+  }
+
+  private nextId(): string {
+    return `${this.deps.nodeId}-${(++this.seq).toString(36)}`;
+  }
+
+  private track = (s: net.Socket) => {
+    this.tunnels.add(s);
+    s.once('close', () => this.tunnels.delete(s));
+  };
+
+  /** Common vetting for requests and upgrade handshakes: framing, size, target, loops. */
+  private vet(req: http.IncomingMessage): { target: Target } | { status: number; code: ErrorCode; reason: string; message: string } {
+    const problem = framingProblem(req);
+    if (problem) return { status: 400, code: ErrorCodes.AMBIGUOUS_FRAMING, reason: problem, message: 'ambiguous request framing' };
+    if (req.rawHeaders.length > this.deps.proxy.limits.maxHeaders * 2)
+      return { status: 431, code: ErrorCodes.BAD_REQUEST_TARGET, reason: 'too_many_headers', message: 'too many header fields' };
+    const url = req.url ?? '';
+    let t: TargetResult;
+    if (this.deps.proxy.mode === 'forward') {
+      t = url.charCodeAt(0) === 47 ? { error: 'this is a forward proxy: send the absolute URL (GET http://host/path)' } : parseAbsoluteForm(url);
+    } else {
+      const host = req.headers.host;
+      t = url.charCodeAt(0) === 47 || url === '*' ? parseOriginForm(url, host) : parseAbsoluteForm(url);
+    }
+    if ('error' in t) return { status: 400, code: ErrorCodes.BAD_REQUEST_TARGET, reason: 'bad_target', message: t.error };
+    const via = req.headers.via;
+    if (via !== undefined && via.split(',').some((v) => v.trim().split(/\s+/)[1] === this.viaToken))
+      return { status: 508, code: ErrorCodes.LOOP_DETECTED, reason: 'loop', message: 'request loop detected (own Via token)' };
+    return { target: t };
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const start = performance.now();
+    const m = this.deps.metrics;
+    if (this.draining) res.shouldKeepAlive = false;
+    const vetted = this.vet(req);
+    if (!('target' in vetted)) {
+      m.malformedRequest(vetted.reason);
+      m.request('bad_request');
+      return this.reply(res, vetted.status, vetted.code, vetted.message, true);
+    }
+    const headers = endToEndHeaders(req.rawHeaders);
+    headers.push('via', `${req.httpVersion} ${this.viaToken}`);
+    const pipeline = this.deps.pipeline();
+    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy);
+    const proceed = () => {
+      const v = runPipeline(pipeline.stages, flow, this.hooks);
+      if (v instanceof Promise)
+        v.then(
+          (verdict) => this.dispatch(flow, verdict, req, res, start),
+          () => this.reply(res, 500, ErrorCodes.STAGE_FAILED, 'internal error', true),
+        );
+      else this.dispatch(flow, v, req, res, start);
+    };
+    if (this.deps.proxy.mode === 'transparent') {
+      const verified = this.verifyDestination(flow, req);
+      if (verified instanceof Promise) {
+        verified.then(proceed, proceed);
+        return;
+      }
+    }
+    proceed();
+  }
+
+  /** Transparent mode: enrich only when Host agrees with the connection's original destination. */
+  private verifyDestination(flow: Flow, req: http.IncomingMessage): void | Promise<void> {
+    const mark = (ok: boolean) => {
+      flow.destinationVerified = ok;
+      if (!ok) this.deps.metrics.unverifiedDestination();
+    };
+    if (this.deps.proxy.originalDestination !== 'socket') return mark(false);
+    const r = destinationMatches(flow.target, req.socket.localAddress ?? '', this.deps.resolver);
+    if (r instanceof Promise) return r.then(mark);
+    mark(r);
+  }
+
+  private dispatch(flow: Flow, verdict: Verdict, req: http.IncomingMessage, res: http.ServerResponse, start: number): void {
+    const m = this.deps.metrics;
+    for (const h of flow.stripped) m.strippedHeader(h);
+    if (verdict.kind === 'stop') {
+      m.request('refused');
+      return this.reply(res, verdict.status, verdict.code, verdict.message, false);
+    }
+    const enriched = flow.disclosures.length > 0;
+    for (const d of flow.disclosures) m.enrichment(d.partnerId, d.attribute, d.form);
+    this.deps.upstream.forward(flow, req, res, hasRequestBody(req), (r) => {
+      if (r.error) {
+        m.upstreamError(r.error.kind);
+        m.request('upstream_error');
+        const code = r.error.status === 504 ? ErrorCodes.UPSTREAM_TIMEOUT : r.error.kind === 'refused' ? ErrorCodes.UPSTREAM_UNREACHABLE : ErrorCodes.UPSTREAM_RESET;
+        this.reply(res, r.error.status, code, r.error.status === 504 ? 'upstream timed out' : 'upstream unreachable', false);
+      } else m.request(enriched ? 'enriched' : 'forwarded');
+      m.observeLatency((performance.now() - start) / 1000, enriched);
+    });
+  }
+
+  private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    handleConnect(req, socket, head, {
+      resolver: this.deps.resolver,
+      metrics: this.deps.metrics,
+      allowedPorts: this.deps.connectPorts,
+      connectTimeoutMs: this.deps.proxy.limits.upstreamConnectTimeoutMs,
+      idleTimeoutMs: this.deps.proxy.limits.idleTimeoutMs,
+      track: this.track,
+    });
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const m = this.deps.metrics;
+    const vetted = this.vet(req);
+    if (!('target' in vetted)) {
+      m.malformedRequest(vetted.reason);
+      m.tunnel('upgrade', 'refused');
+      return rawReply(socket, vetted.status, vetted.message);
+    }
+    if (vetted.target.scheme !== 'http') {
+      m.tunnel('upgrade', 'refused');
+      return rawReply(socket, 400, 'upgrade to https targets goes through CONNECT');
+    }
+    const headers = endToEndHeaders(req.rawHeaders, UPGRADE_KEEP);
+    headers.push('via', `${req.httpVersion} ${this.viaToken}`);
+    const pipeline = this.deps.pipeline();
+    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy);
+    flow.enrichmentDisabled = true; // upgrades are relayed, never enriched
+    const go = (v: Verdict) => {
+      for (const h of flow.stripped) m.strippedHeader(h);
+      if (v.kind === 'stop') return rawReply(socket, v.status, v.message);
+      relayUpgrade(flow, req.httpVersion, socket, head, {
+        resolver: this.deps.resolver,
+        metrics: m,
+        connectTimeoutMs: this.deps.proxy.limits.upstreamConnectTimeoutMs,
+        idleTimeoutMs: this.deps.proxy.limits.idleTimeoutMs,
+        track: this.track,
+      });
+    };
+    const v = runPipeline(pipeline.stages, flow, this.hooks);
+    if (v instanceof Promise) v.then(go, () => rawReply(socket, 500, 'internal error'));
+    else go(v);
+  }
+
+  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    const code = err.code ?? 'unknown';
+    if (code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    this.deps.metrics.malformedRequest(code.replace(/^HPE_/, '').toLowerCase());
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    rawReply(socket, status, status === 431 ? 'request header too large' : status === 408 ? 'request timeout' : 'malformed request');
+  }
+
+  private reply(res: http.ServerResponse, status: number, code: ErrorCode, message: string, close: boolean): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = `${message}\n`;
+    // A request body we will not read must not be parsed as the next request.
+    if (close || hasRequestBody(res.req)) res.shouldKeepAlive = false;
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-hedge-error': code,
+      ...(close ? { connection: 'close' } : {}),
+    });
+    res.end(body);
+  }
+}
+
+function rawReply(socket: Duplex, status: number, message: string): void {
+  const body = message + '\n';
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  else socket.destroy();
+}

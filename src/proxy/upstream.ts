@@ -1,0 +1,167 @@
+// The ONLY place that sends requests to origins. Uses undici's pooled
+// keep-alive Agent with a dispatch handler that writes straight into the
+// client's response: no intermediate streams, bodies never buffered whole,
+// backpressure passed both ways.
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Flow } from '../pipeline/flow.js';
+import type { Resolver } from './resolve.js';
+import type { LimitsConfig } from '../config/schema.js';
+import type { UpstreamErrorKind } from '../admin/metrics.js';
+import { endToEndResponseHeaders } from './hop-by-hop.js';
+import { formatAuthority } from './target.js';
+
+export interface UpstreamResult {
+  /** Set when the origin could not be reached or failed before a response head. */
+  error?: { kind: UpstreamErrorKind; status: 502 | 504 };
+}
+
+export interface UpstreamOptions {
+  limits: LimitsConfig;
+  resolver: Resolver;
+  /** Extra TLS options for https origins (CA for labs). */
+  tls?: { ca?: string | Buffer | undefined; rejectUnauthorized?: boolean };
+}
+
+export class Upstream {
+  private readonly agent: Agent;
+  private readonly resolver: Resolver;
+
+  constructor(opts: UpstreamOptions) {
+    this.resolver = opts.resolver;
+    this.agent = new Agent({
+      connections: opts.limits.upstreamConnections,
+      pipelining: 1,
+      connectTimeout: opts.limits.upstreamConnectTimeoutMs,
+      headersTimeout: opts.limits.upstreamHeadersTimeoutMs,
+      bodyTimeout: opts.limits.upstreamBodyTimeoutMs,
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 60_000,
+      connect: opts.tls ? { ...opts.tls } : undefined,
+    });
+  }
+
+  /** Where a flow's bytes go: the pinned address when proxy.resolve matches, else the host itself. */
+  origin(flow: Flow): string {
+    const t = flow.target;
+    const pinned = this.resolver.pinned(t.host, t.port);
+    if (pinned) return `${t.scheme}://${pinned.address.includes(':') ? `[${pinned.address}]` : pinned.address}:${pinned.port}`;
+    return `${t.scheme}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+  }
+
+  /**
+   * Sends the flow's request and streams the response into `res`.
+   * `done` is called once: with an error before any response byte was written
+   * (the caller answers 502/504), or without one when the exchange ended.
+   */
+  forward(flow: Flow, req: IncomingMessage, res: ServerResponse, body: boolean, done: (r: UpstreamResult) => void): void {
+    const headers = flow.headers;
+    headers.push('host', formatAuthority(flow.target));
+    const handler = new ResponseRelay(res, done);
+    const opts: Dispatcher.DispatchOptions = {
+      origin: this.origin(flow),
+      path: flow.target.path,
+      method: flow.method as Dispatcher.HttpMethod,
+      headers,
+      body: body ? req : null,
+    };
+    try {
+      this.agent.dispatch(opts, handler as unknown as Dispatcher.DispatchHandler);
+    } catch (err) {
+      handler.onError(err as Error);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.agent.destroy();
+  }
+}
+
+/** undici's (legacy, zero-copy) handler interface, writing into a ServerResponse. */
+class ResponseRelay {
+  private abort: ((err?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly done: (r: UpstreamResult) => void,
+  ) {
+    res.once('close', this.onClientClose);
+  }
+
+  private readonly onClientClose = () => {
+    if (!this.finished && this.abort) this.abort(new Error('client closed'));
+  };
+
+  private readonly onDrain = () => {
+    this.resume?.();
+  };
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.res.destroyed) abort(new Error('client closed'));
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) return true; // 1xx informational: undici continues to the final response
+    this.resume = resume;
+    this.res.writeHead(status, statusText || undefined, endToEndResponseHeaders(raw));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ok = this.res.write(chunk);
+    if (!ok) this.res.once('drain', this.onDrain);
+    return ok;
+  }
+
+  onComplete(): void {
+    this.finished = true;
+    this.res.end();
+    this.done({});
+  }
+
+  onError(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.res.headersSent) {
+      // Mid-body failure: the only honest signal left is to cut the connection.
+      this.res.destroy();
+      this.done({});
+      return;
+    }
+    this.done({ error: classify(err) });
+  }
+
+  onUpgrade(): void {
+    // Upgrades take the raw-socket path (proxy/upgrade.ts), never this one.
+  }
+}
+
+export function classify(err: Error & { code?: string }): { kind: UpstreamErrorKind; status: 502 | 504 } {
+  switch (err.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'ETIMEDOUT':
+      return { kind: 'timeout', status: 504 };
+    case 'ECONNREFUSED':
+      return { kind: 'refused', status: 502 };
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return { kind: 'reset', status: 502 };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { kind: 'dns', status: 502 };
+    default:
+      if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT')) return { kind: 'tls', status: 502 };
+      return { kind: 'other', status: 502 };
+  }
+}
