@@ -84,7 +84,7 @@ test('a subscriber opted out of a partner gets nothing from it', async () => {
   assert.equal(self.headers['x-msisdn'], undefined);
   const wap = (await viaProxy(lab.gw.proxyAddress, 'http://wap.operator.example/', { localAddress: '127.0.0.3' })).json();
   assert.equal(wap.headers['x-up-calling-line-id'], '447700900456', 'national input normalised to E.164');
-  const got = await (await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.3`)).json();
+  const got = (await (await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.3`)).json()) as { msisdn: string };
   assert.equal(got.msisdn, '+447700900456');
   const del = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.3`, { method: 'DELETE' });
   assert.equal(del.status, 204);
