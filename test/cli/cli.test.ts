@@ -1,0 +1,72 @@
+// The hedge command as an operator runs it: validate exits 1 with file:line
+// key, start refuses a broken file, and the demo prints curl lines that work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_YAML } from '../helpers/gateway.js';
+
+const HEDGE = ['--import', 'tsx', 'src/cli/main.ts'];
+const dir = mkdtempSync(join(tmpdir(), 'hedge-cli-'));
+
+function hedge(args: string[]) {
+  return spawnSync(process.execPath, [...HEDGE, ...args], { encoding: 'utf8', timeout: 60_000 });
+}
+
+test('policy validate accepts the demo config', () => {
+  const r = hedge(['policy', 'validate', 'examples/demo.yaml']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /valid — policy [0-9a-f]{16}, 4 partner/);
+});
+
+test('policy validate refuses a bad file with file:line and key, exit 1', () => {
+  const f = join(dir, 'bad.yaml');
+  writeFileSync(f, DEMO_YAML.replace('{ attribute: age-verified, header: X-Age-Verified }', '{ attribute: shoe-size, header: X-Shoe }'));
+  const r = hedge(['policy', 'validate', f]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ error partners\\[2\\]\\.send\\[0\\]\\.attribute: unknown attribute`));
+});
+
+test('start refuses to start on an invalid config', () => {
+  const f = join(dir, 'bad2.yaml');
+  writeFileSync(f, DEMO_YAML.replace('mode: forward', 'mode: forward\n  colour: blue'));
+  const r = hedge(['start', '--config', f]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /proxy\.colour: unknown key/);
+  assert.match(r.stderr, /not started/);
+});
+
+test('config schema prints a JSON Schema', () => {
+  const r = hedge(['config', 'schema']);
+  assert.equal(r.status, 0);
+  const s = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
+  assert.ok(s.properties.partners && s.properties.proxy);
+});
+
+test('hedge demo starts the demo network and its printed curl lines show the documented results', async () => {
+  const child = spawn(process.execPath, [...HEDGE, 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('Ctrl-C stops the demo') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(out.includes('Ctrl-C stops the demo'), 'demo printed its instructions');
+    const curls = out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl -s -x'));
+    assert.equal(curls.length, 6);
+    const run = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000 });
+    const results = curls.map((c) => JSON.parse(run(c)) as { host: string; headers: Record<string, string> });
+    const by = (host: string) => results.find((r) => r.host === host)!.headers;
+    assert.equal(by('my.operator.example')['x-msisdn'], '+447700900123');
+    assert.equal(by('wap.operator.example')['x-up-calling-line-id'], '447700900123');
+    assert.equal(by('www.agegate.example')['x-age-verified'], 'yes');
+    assert.match(by('pay.billing.example')['x-subscriber-alias']!, /^[A-Za-z0-9_-]{43}$/);
+    for (const r of results.filter((x) => x.host === 'news.example')) assert.ok(!JSON.stringify(r.headers).includes('4477009001'), 'news.example gets nothing');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+});
