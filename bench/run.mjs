@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+// npm run bench — throughput and latency of hedge against its peers, in one run,
+// on this machine, with the same origin and the same load tool for every row.
+//
+//   rows: direct to origin · hedge non-partner · hedge enriching partner ·
+//         nginx as an enriching proxy · Squid as an enriching proxy
+//   (+ rows contributed by bench/rows/*.mjs modules)
+//
+// Prints requests/s, p50/p99 latency, proxy CPU µs per request and peak RSS per
+// row, with ratios to nginx. Options: --duration S (default 10), --connections N
+// (default 50), --json FILE, --only NAME[,NAME]. Peers that are not installed
+// are skipped, saying so. Everything listens on 127.0.0.1 and stops by itself.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = parseArgs(process.argv.slice(2));
+const DURATION = Number(args.duration ?? 10);
+const CONNECTIONS = Number(args.connections ?? 50);
+const ONLY = args.only ? String(args.only).split(',') : undefined;
+const work = mkdtempSync(join(tmpdir(), 'hedge-bench-'));
+const children = new Set();
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+function parseArgs(a) {
+  const o = {};
+  for (let i = 0; i < a.length; i++) {
+    if (!a[i].startsWith('--')) continue;
+    const k = a[i].slice(2);
+    o[k] = a[i + 1] && !a[i + 1].startsWith('--') ? a[++i] : true;
+  }
+  return o;
+}
+
+function which(bin) {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.stdout.trim() || undefined;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitPort(port, ms = 15000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((r) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+function start(cmd, argv, opts = {}) {
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+  let err = '';
+  c.stderr?.on('data', (d) => (err = (err + d).slice(-4000)));
+  c.lastErr = () => err;
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
+async function stop(c) {
+  if (!c || c.exitCode !== null) return;
+  await new Promise((r) => {
+    const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+    c.once('exit', () => (clearTimeout(t), r()));
+    c.kill('SIGTERM');
+  });
+}
+
+function cleanup() {
+  for (const c of children) c.kill('SIGKILL');
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => (cleanup(), process.exit(130)));
+
+/** All pids of a process tree (nginx/squid fork workers). */
+function treePids(pid) {
+  const out = [pid];
+  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  for (const line of r.stdout.split('\n')) if (line.trim()) out.push(...treePids(Number(line.trim())));
+  return out;
+}
+
+function cpuTicks(pids) {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      t += Number(f[11]) + Number(f[12]); // utime + stime
+    } catch {
+      /* exited */
+    }
+  }
+  return t;
+}
+
+function peakRssMb(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb / 1024;
+}
+
+// ---------------------------------------------------------------- load tool
+const WRK = which('wrk');
+const AUTOCANNON = existsSync(join(root, 'node_modules', '.bin', 'autocannon')) ? join(root, 'node_modules', '.bin', 'autocannon') : undefined;
+
+function luaScript(path, host) {
+  const f = join(work, `req-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(f, `wrk.method = "GET"\nwrk.path = "${path}"\nwrk.headers["Host"] = "${host}"\n`);
+  return f;
+}
+
+/** Runs the load tool against port with the given request target; returns {rps, p50Ms, p99Ms, requests, errors}. */
+function load(port, path, host, seconds) {
+  if (WRK) {
+    const r = spawnSync(WRK, ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaScript(path, host), `http://127.0.0.1:${port}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const out = r.stdout;
+    const num = (re) => {
+      const m = re.exec(out);
+      return m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 }[m[2]] ?? 1) : NaN;
+    };
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+    const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+    const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+      p50Ms: num(/\s50%\s+([\d.]+)(us|ms|s)/),
+      p99Ms: num(/\s99%\s+([\d.]+)(us|ms|s)/),
+      requests,
+      errors,
+    };
+  }
+  if (AUTOCANNON) {
+    const r = spawnSync(AUTOCANNON, ['-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `Host=${host}`, `http://127.0.0.1:${port}${path.startsWith('/') ? path : ''}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const j = JSON.parse(r.stdout);
+    return { rps: j.requests.average, p50Ms: j.latency.p50, p99Ms: j.latency.p99, requests: j.requests.total, errors: j.errors + j.non2xx };
+  }
+  throw new Error('no load tool: install wrk (apt-get install wrk) or autocannon (npm i -D autocannon)');
+}
+
+// ---------------------------------------------------------------- origin
+const BODY = 'x'.repeat(1024);
+const NGINX = which('nginx');
+const SQUID = which('squid');
+
+async function startOrigin() {
+  const port = await freePort();
+  if (NGINX) {
+    // nginx serving the 1 KiB body is the cheapest origin; every row shares it.
+    const dir = join(work, 'origin');
+    spawnSync('mkdir', ['-p', dir]);
+    writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 100000;
+  server { listen 127.0.0.1:${port} reuseport; location / { default_type text/plain; return 200 "${BODY}"; } } }\n`);
+    const c = start(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+    await waitPort(port);
+    return { port, proc: c, kind: 'nginx static' };
+  }
+  const src = `const http=require('http');const b=Buffer.from(${JSON.stringify(BODY)});http.createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain','content-length':b.length});s.end(b)}).listen(${port},'127.0.0.1')`;
+  const c = start(process.execPath, ['-e', src]);
+  await waitPort(port);
+  return { port, proc: c, kind: 'node http' };
+}
+
+// ---------------------------------------------------------------- proxies
+async function startHedge(originPort, extraYaml = '') {
+  const port = await freePort();
+  const admin = await freePort();
+  const cfg = join(work, `hedge-${port}.yaml`);
+  const demo = readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8')
+    .replace('127.0.0.1:8081', `127.0.0.1:${originPort}`)
+    .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
+    .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`);
+  writeFileSync(cfg, demo + extraYaml);
+  const c = start(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
+  await waitPort(port).catch((e) => {
+    throw new Error(`hedge did not start: ${e.message}\n${c.lastErr()}`);
+  });
+  return { port, proc: c };
+}
+
+async function startNginxProxy(originPort) {
+  const port = await freePort();
+  const dir = join(work, 'nginx-proxy');
+  spawnSync('mkdir', ['-p', dir]);
+  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 100000;
+  map $remote_addr $msisdn { 127.0.0.1 "+447700900123"; default ""; }
+  map $host $partner_msisdn { my.operator.example $msisdn; default ""; }
+  upstream origin { server 127.0.0.1:${originPort}; keepalive 64; }
+  server { listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-MSISDN $partner_msisdn;
+      proxy_set_header X-Up-Calling-Line-ID "";
+      proxy_set_header Via "1.1 nginx";
+    } } }\n`);
+  const c = start(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+  await waitPort(port);
+  return { port, proc: c };
+}
+
+async function startSquid(originPort) {
+  const port = await freePort();
+  const dir = join(work, 'squid');
+  spawnSync('mkdir', ['-p', dir]);
+  spawnSync('chmod', ['777', dir]);
+  writeFileSync(join(dir, 'squid.conf'), `http_port 127.0.0.1:${port}
+pid_filename ${dir}/squid.pid
+cache_log ${dir}/cache.log
+access_log none
+cache_store_log none
+logfile_rotate 0
+coredump_dir ${dir}
+cache_mem 8 MB
+store_miss deny all
+send_hit deny all
+acl subscriber src 127.0.0.1
+acl partner dstdomain my.operator.example
+http_access allow all
+cache_peer 127.0.0.1 parent ${originPort} 0 no-query originserver name=origin
+never_direct allow all
+request_header_access X-MSISDN deny all
+request_header_access X-Up-Calling-Line-ID deny all
+request_header_add X-MSISDN "+447700900123" subscriber partner
+via on
+forwarded_for delete
+shutdown_lifetime 0 seconds
+workers 1
+`);
+  const c = start(SQUID, ['-N', '-f', join(dir, 'squid.conf')]);
+  await waitPort(port, 30000).catch((e) => {
+    throw new Error(`squid did not start: ${e.message}\n${c.lastErr()}`);
+  });
+  return { port, proc: c };
+}
+
+// ---------------------------------------------------------------- rows
+async function measure(name, proxy, path, host, note) {
+  const pids = proxy ? treePids(proxy.proc.pid) : [];
+  // Short warm-up so JIT and connection pools are settled before measuring.
+  load(proxy ? proxy.port : originRef.port, path, host, Math.min(2, DURATION));
+  const before = cpuTicks(pids);
+  const r = load(proxy ? proxy.port : originRef.port, path, host, DURATION);
+  const cpu = ((cpuTicks(pids) - before) / CLK_TCK) * 1e6;
+  const row = {
+    name,
+    rps: Math.round(r.rps),
+    p50Ms: round(r.p50Ms, 3),
+    p99Ms: round(r.p99Ms, 3),
+    cpuUsPerRequest: proxy && r.requests ? round(cpu / r.requests, 1) : null,
+    rssMb: proxy ? round(peakRssMb(treePids(proxy.proc.pid)), 1) : null,
+    errors: r.errors,
+    note,
+  };
+  rows.push(row);
+  process.stderr.write(`  ${name}: ${row.rps} req/s, p99 ${row.p99Ms} ms${row.errors ? `, ${row.errors} errors` : ''}\n`);
+  return row;
+}
+
+function round(n, d) {
+  return Number.isFinite(n) ? Number(n.toFixed(d)) : null;
+}
+
+const rows = [];
+const skipped = [];
+let originRef;
+const want = (n) => !ONLY || ONLY.some((o) => n.includes(o));
+
+async function main() {
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first (npm run bench does)');
+  if (!WRK && !AUTOCANNON) throw new Error('no load tool: install wrk (apt-get install wrk) or autocannon');
+  process.stderr.write(`hedge bench: ${DURATION}s per row, ${CONNECTIONS} connections, load tool ${WRK ? 'wrk' : 'autocannon'}\n`);
+  originRef = await startOrigin();
+  process.stderr.write(`  origin: ${originRef.kind} on 127.0.0.1:${originRef.port}, 1 KiB body\n`);
+
+  if (want('direct')) await measure('direct to origin', undefined, '/', 'news.example', 'no proxy');
+
+  if (want('hedge')) {
+    const h = await startHedge(originRef.port);
+    await measure('hedge non-partner', h, 'http://news.example/', 'news.example', 'strip + lookup, nothing added');
+    await measure('hedge partner (raw msisdn)', h, 'http://my.operator.example/', 'my.operator.example', 'X-MSISDN added');
+    await measure('hedge partner (pseudonym)', h, 'http://pay.billing.example/', 'pay.billing.example', 'HMAC alias added');
+    await stop(h.proc);
+  }
+
+  // Rows contributed by other capabilities (bench/rows/*.mjs): each exports
+  // `async function rows(ctx)` and calls ctx.measure(...) for its rows.
+  const rowsDir = join(root, 'bench', 'rows');
+  if (existsSync(rowsDir)) {
+    for (const f of readdirSync(rowsDir).filter((x) => x.endsWith('.mjs')).sort()) {
+      const mod = await import(join(rowsDir, f));
+      if (typeof mod.rows !== 'function') continue;
+      try {
+        await mod.rows({ root, work, originPort: originRef.port, startHedge, stop, measure, want, freePort, waitPort, start, skip: (name, why) => skipped.push(`${name}: ${why}`) });
+      } catch (err) {
+        skipped.push(`${f}: ${err.message}`);
+      }
+    }
+  }
+
+  if (want('nginx')) {
+    if (NGINX) {
+      const n = await startNginxProxy(originRef.port);
+      await measure('nginx enriching proxy', n, 'http://my.operator.example/', 'my.operator.example', 'map $remote_addr + proxy_set_header');
+      await stop(n.proc);
+    } else skipped.push('nginx enriching proxy: nginx not installed (apt-get install nginx-light)');
+  }
+  if (want('squid')) {
+    if (SQUID) {
+      const s = await startSquid(originRef.port);
+      await measure('squid enriching proxy', s, 'http://my.operator.example/', 'my.operator.example', 'request_header_add, cache off');
+      await stop(s.proc);
+    } else skipped.push('squid enriching proxy: squid not installed (apt-get install squid)');
+  }
+  await stop(originRef.proc);
+  report();
+}
+
+function report() {
+  const nginx = rows.find((r) => r.name === 'nginx enriching proxy');
+  const cols = ['row', 'req/s', 'x nginx', 'p50 ms', 'p99 ms', 'CPU µs/req', 'x nginx CPU', 'RSS MB', 'errors'];
+  const table = rows.map((r) => [
+    r.name,
+    String(r.rps),
+    nginx ? (r.rps / nginx.rps).toFixed(2) : '-',
+    String(r.p50Ms ?? '-'),
+    String(r.p99Ms ?? '-'),
+    r.cpuUsPerRequest == null ? '-' : String(r.cpuUsPerRequest),
+    nginx && r.cpuUsPerRequest != null ? (r.cpuUsPerRequest / nginx.cpuUsPerRequest).toFixed(2) : '-',
+    r.rssMb == null ? '-' : String(r.rssMb),
+    String(r.errors),
+  ]);
+  const w = cols.map((c, i) => Math.max(c.length, ...table.map((t) => t[i].length)));
+  const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  console.log(`\nhedge bench — ${new Date().toISOString()}, ${DURATION}s/row, ${CONNECTIONS} connections, ${WRK ? 'wrk' : 'autocannon'}, origin ${originRef.kind}, node ${process.version}`);
+  console.log(line(cols));
+  console.log('|' + w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|');
+  for (const t of table) console.log(line(t));
+  const np = rows.find((r) => r.name === 'hedge non-partner');
+  const pr = rows.find((r) => r.name === 'hedge partner (raw msisdn)');
+  const sq = rows.find((r) => r.name === 'squid enriching proxy');
+  if (np && pr) console.log(`\nenriched/non-partner throughput: ${(pr.rps / np.rps).toFixed(3)}`);
+  if (np && nginx) console.log(`hedge non-partner / nginx: ${(np.rps / nginx.rps).toFixed(3)} (target >= 0.30)`);
+  if (np && sq) console.log(`hedge non-partner / squid: ${(np.rps / sq.rps).toFixed(3)} (target > 1)`);
+  for (const s of skipped) console.log(`skipped: ${s}`);
+  if (args.json) {
+    writeFileSync(String(args.json), JSON.stringify(rows, null, 2) + '\n');
+    console.log(`rows written to ${args.json}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${err.message}`);
+  cleanup();
+  process.exit(1);
+});
