@@ -35,6 +35,8 @@ export interface ConfigIssue {
   key: string;
   message: string;
   severity: 'error' | 'warning';
+  /** The partner a policy lint is about, when it is about one. */
+  partner?: string;
 }
 
 export class ConfigError extends HedgeError {

@@ -62,6 +62,8 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   }
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
+  if (policy.material?.ephemeral)
+    log.warn('no keys.file configured: signing with a per-process key that changes at every start; partners must re-fetch the JWKS (run `hedge keys generate`)');
   let pipeline = buildPipeline({ policy, bindings });
   if (opts.transformPipeline) pipeline = opts.transformPipeline(pipeline);
   metrics.setPolicyVersion(policy.version);

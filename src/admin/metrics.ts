@@ -19,6 +19,7 @@ export class Metrics {
   private readonly malformed: Counter<'reason'>;
   private readonly policyInfo: Gauge<'version'>;
   private readonly bindingErrors: Counter<'store'>;
+  private readonly cleartext: Counter<'partner' | 'attribute'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
   private readonly latencyPlain;
   private readonly latencyEnriched;
@@ -53,6 +54,12 @@ export class Metrics {
     this.malformed = new Counter({ name: 'hedge_malformed_requests_total', help: 'Requests refused for malformed or ambiguous framing, by reason', labelNames: ['reason'], registers: [r] });
     this.policyInfo = new Gauge({ name: 'hedge_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers: [r] });
     this.bindingErrors = new Counter({ name: 'hedge_binding_store_errors_total', help: 'Binding lookups that failed (request continued without enrichment)', labelNames: ['store'], registers: [r] });
+    this.cleartext = new Counter({
+      name: 'hedge_cleartext_disclosures_total',
+      help: 'Raw identifiers sent to a partner over plain HTTP (grants with cleartext: allowed), by partner and attribute',
+      labelNames: ['partner', 'attribute'],
+      registers: [r],
+    });
     this.latencyPlain = this.latency.labels('no');
     this.latencyEnriched = this.latency.labels('yes');
   }
@@ -71,6 +78,9 @@ export class Metrics {
   }
   enrichment(partner: string, attribute: string, form: string): void {
     this.child(`e:${partner}:${attribute}:${form}`, () => this.enrichments.labels(partner, attribute, form)).inc();
+  }
+  cleartextDisclosure(partner: string, attribute: string): void {
+    this.child(`c:${partner}:${attribute}`, () => this.cleartext.labels(partner, attribute)).inc();
   }
   strippedHeader(header: string): void {
     this.child('s:' + header, () => this.stripped.labels(header)).inc();

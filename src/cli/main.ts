@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerPolicy } from './policy.js';
+import { registerPolicyDiff } from './policy-diff.js';
 import { registerDemo } from './demo.js';
 import { registerConfig } from './config.js';
 import { VERSION } from '../version.js';
@@ -10,7 +11,8 @@ import { VERSION } from '../version.js';
 const program = new Command();
 program.name('hedge').description('Header-enrichment gateway for mobile operators').version(VERSION).showHelpAfterError();
 registerStart(program);
-registerPolicy(program);
+const policy = registerPolicy(program);
+registerPolicyDiff(policy);
 registerDemo(program);
 registerConfig(program);
 

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type
 import { configSchema, type Config } from './schema.js';
 import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../errors.js';
 import { semanticIssues } from './semantic.js';
+import { lintPolicy } from '../policy/lint.js';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -15,19 +16,28 @@ export interface LoadedConfig {
   lineOf(path: KeyPath): number;
   /** Problems that do not stop a start (shown by validate and logged at start). */
   warnings: ConfigIssue[];
+  /** Policy lint findings (src/policy/lint.ts), errors and warnings; errors are fatal unless loaded with `lints: 'report'`. */
+  lints: ConfigIssue[];
 }
 
-export function loadConfigFile(file: string): LoadedConfig {
+export interface ParseOptions {
+  /** 'enforce' (default): a lint error refuses the file. 'report': load anyway (policy diff reviews a proposed change). */
+  lints?: 'enforce' | 'report';
+  /** The time lints judge `until:` dates against (ms since the epoch). */
+  now?: number;
+}
+
+export function loadConfigFile(file: string, opts: ParseOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, opts);
 }
 
-export function parseConfig(text: string, file: string): LoadedConfig {
+export function parseConfig(text: string, file: string, opts: ParseOptions = {}): LoadedConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const issues: ConfigIssue[] = [];
@@ -57,8 +67,18 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   }
   const lineOf = (p: KeyPath) => locate(p).line;
   const semantic = semanticIssues(parsed.data, file, lineOf);
-  if (semantic.some((i) => i.severity === 'error')) throw new ConfigError(semantic);
-  return { config: parsed.data, file, lineOf, warnings: semantic };
+  const lints: ConfigIssue[] = lintPolicy(parsed.data, opts.now).map((l) => ({
+    file,
+    line: lineOf(l.path),
+    column: 1,
+    key: dotted(l.path),
+    message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`,
+    severity: l.severity,
+    partner: l.partner,
+  }));
+  const fatal = [...semantic, ...(opts.lints === 'report' ? [] : lints)];
+  if (fatal.some((i) => i.severity === 'error')) throw new ConfigError([...semantic, ...lints].sort((a, b) => a.line - b.line));
+  return { config: parsed.data, file, lineOf, warnings: [...semantic, ...lints.filter((l) => l.severity === 'warning')], lints };
 }
 
 /** "partners[1].send[0].attribute" */

@@ -30,7 +30,9 @@ const headerName = z.string().regex(TOKEN, { message: 'not a valid HTTP header n
 export const ATTRIBUTES = ['msisdn', 'imsi', 'imei', 'client-ip', 'age-verified', 'subscriber'] as const;
 export const IDENTITY_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
 export const CLAIM_ATTRIBUTES = new Set<string>(['age-verified', 'subscriber']);
-export const FORMS = ['raw', 'pseudonym', 'claim'] as const;
+export const FORMS = ['raw', 'pseudonym', 'token', 'sealed', 'claim'] as const;
+/** Identifier forms that need a key: pseudonym (partner secret), sealed (partner key), token (operator key file). */
+export const KEYED_FORMS = new Set<string>(['pseudonym', 'sealed', 'token']);
 
 const grant = z
   .strictObject({
@@ -38,18 +40,24 @@ const grant = z
     form: z.enum(FORMS, { message: `unknown form; expected one of ${FORMS.join(', ')}` }).optional(),
     format: z.enum(['e164', 'digits', 'national']).optional(),
     header: headerName,
+    /** Legacy partners only: allows a raw identifier to a partner without `tls: required`. */
+    cleartext: z.literal('allowed', { message: 'the only value is "allowed"' }).optional(),
+    /** sealed and token forms: seconds the value stays valid. */
+    lifetime: z.number().int().min(10).max(86400).optional(),
   })
   .superRefine((g, ctx) => {
     const claim = CLAIM_ATTRIBUTES.has(g.attribute);
     if (claim && g.form !== undefined && g.form !== 'claim')
       ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is a claim; it has no form other than "claim"` });
     if (!claim && g.form === undefined)
-      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" needs an explicit form (raw or pseudonym)` });
+      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" needs an explicit form (raw, pseudonym, token or sealed)` });
     if (!claim && g.form === 'claim')
-      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is an identifier, not a claim; use raw or pseudonym` });
+      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is an identifier, not a claim; use raw, pseudonym, token or sealed` });
+    if (g.lifetime !== undefined && g.form !== 'sealed' && g.form !== 'token')
+      ctx.addIssue({ code: 'custom', path: ['lifetime'], message: 'lifetime applies only to the sealed and token forms' });
     if (g.format !== undefined && !(g.attribute === 'msisdn' && g.form === 'raw'))
       ctx.addIssue({ code: 'custom', path: ['format'], message: 'format applies only to a raw msisdn' });
-    if (g.attribute === 'client-ip' && g.form === 'pseudonym')
+    if (g.attribute === 'client-ip' && g.form !== undefined && g.form !== 'raw')
       ctx.addIssue({ code: 'custom', path: ['form'], message: 'client-ip can only be sent raw' });
   });
 
@@ -59,14 +67,27 @@ const partner = z
     name: z.string().min(1),
     purpose: z.string().min(1),
     hosts: z.array(hostPattern).min(1, { message: 'a partner needs at least one host' }),
+    /** HMAC key for pseudonyms (32+ bytes; checked by the policy lints). */
     secret: z.string().min(1).optional(),
+    /** AES-256 key for sealed values: 32 random bytes, base64url (`hedge keys partner` prints one). */
+    key: z
+      .string()
+      .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' })
+      .optional(),
+    /** `required`: the gateway speaks HTTPS to this partner even for http:// requests. */
+    tls: z.enum(['required', 'optional']).default('optional'),
+    /** PEM file of extra CA certificates trusted for this partner (labs), relative to the config file. */
+    ca: z.string().min(1).optional(),
+    /** The partner's grants end at this date (ISO 8601); afterwards the partner receives nothing. */
+    until: z
+      .string()
+      .refine((d) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(d) && !Number.isNaN(Date.parse(d)), { message: 'expected an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z' })
+      .optional(),
     send: z.array(grant).default([]),
   })
   .superRefine((p, ctx) => {
-    p.send.forEach((g, i) => {
-      if (g.form === 'pseudonym' && !p.secret)
-        ctx.addIssue({ code: 'custom', path: ['send', i, 'form'], message: `partner "${p.id}" needs a "secret" for pseudonym grants` });
-    });
+    if (p.ca !== undefined && p.tls !== 'required')
+      ctx.addIssue({ code: 'custom', path: ['ca'], message: `partner "${p.id}": "ca" is used only with "tls: required"` });
     const seen = new Set<string>();
     p.send.forEach((g, i) => {
       const h = g.header.toLowerCase().replace(/_/g, '-');
@@ -135,6 +156,14 @@ export const configSchema = z.strictObject({
       static: z.array(staticBinding).default([]),
     })
     .default({ store: 'memory', static: [] }),
+  keys: z
+    .strictObject({
+      /** JSON key file written by `hedge keys generate` (signing keys and token keys), relative to the config file. */
+      file: z.string().min(1),
+      /** Name of the signature header added to every enriched request. */
+      signatureHeader: headerName.default('X-Hedge-Signature'),
+    })
+    .optional(),
   partners: z.array(partner).default([]),
 });
 

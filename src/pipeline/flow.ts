@@ -34,6 +34,10 @@ export class Flow {
   enrichmentDisabled = false;
   /** Names of inbound headers the strip stage removed (canonical), for metrics. */
   stripped: string[] = [];
+  /** Issue time of this flow's enriched values and signature, seconds since the epoch (0: none issued). */
+  issuedAt = 0;
+  /** Name of the signature header the sign stage added (removed again with the disclosures it covers). */
+  signatureHeader: string | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -54,6 +58,12 @@ export class Flow {
 
   /** Removes every header the gateway added: used when enrichment must be undone (fail closed). */
   revokeDisclosures(): void {
+    if (this.signatureHeader !== undefined) {
+      const sig = this.signatureHeader;
+      const h = this.headers;
+      for (let i = h.length - 2; i >= 0; i -= 2) if (h[i] === sig) h.splice(i, 2);
+      this.signatureHeader = undefined;
+    }
     if (this.disclosures.length === 0) return;
     const added = new Set(this.disclosures.map((d) => d.header));
     const kept: string[] = [];

@@ -7,6 +7,8 @@ import { stripInboundIdentity } from './stages/strip-inbound-identity.js';
 import { identifySubscriber } from './stages/identify-subscriber.js';
 import { matchPartner } from './stages/match-partner.js';
 import { enrich } from './stages/enrich.js';
+import { partnerTls } from './stages/partner-tls.js';
+import { signEnrichment } from './stages/sign.js';
 
 export interface PipelineDeps {
   policy: CompiledPolicy;
@@ -23,7 +25,9 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     stripInboundIdentity(deps.policy.stripNames), // 1 never trust a client's identity headers
     identifySubscriber(deps.bindings), //             2 source IP → binding
     matchPartner(deps.policy.hosts), //               3 verified destination → partner
+    partnerTls(), //                                  3b tls: required → HTTPS to the partner
     enrich(), //                                      4 grants → headers
+    signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b Ed25519 over what was enriched
   ];
   return { policy: deps.policy, stages };
 }

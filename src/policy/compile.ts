@@ -3,11 +3,13 @@
 // names to strip. Done once per load; requests only do map lookups.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import type { KeyPath } from '../config/load.js';
+import { dotted, type KeyPath } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { loadMaterial, MaterialError, type PolicyMaterial } from '../keys/material.js';
 import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogue.js';
 import { HostIndex } from './host-index.js';
 import { parseHostPattern, type HostPattern } from './host-pattern.js';
-import { valueFunction, type Attribute, type Form, type MsisdnFormat, type ValueFn } from './forms.js';
+import { valueFunction, DEFAULT_SEALED_LIFETIME, DEFAULT_TOKEN_LIFETIME, type Attribute, type Form, type MsisdnFormat, type ValueFn } from './forms.js';
 
 export interface CompiledGrant {
   attribute: Attribute;
@@ -17,6 +19,8 @@ export interface CompiledGrant {
   header: string;
   value: ValueFn;
   line: number;
+  /** The grant says `cleartext: allowed` (a legacy partner may receive it over plain HTTP). */
+  cleartextAllowed: boolean;
 }
 
 export interface CompiledPartner {
@@ -26,6 +30,17 @@ export interface CompiledPartner {
   hosts: HostPattern[];
   grants: CompiledGrant[];
   line: number;
+  /** 'required': the upstream speaks HTTPS to this partner whatever the phone asked for. */
+  tls: 'required' | 'optional';
+  /** End of the partner's grants (ms since the epoch); at and after it the partner receives nothing. */
+  until: number | undefined;
+  /** Extra CA certificates (PEM) trusted for this partner's HTTPS (`ca:`), labs. */
+  ca: Buffer | undefined;
+}
+
+/** True while the partner's grants are in force (no `until:`, or before it). */
+export function partnerActive(p: CompiledPartner, now = Date.now()): boolean {
+  return p.until === undefined || now < p.until;
 }
 
 export interface CompiledPolicy {
@@ -36,26 +51,58 @@ export interface CompiledPolicy {
   hosts: HostIndex<CompiledPartner>;
   /** Canonical names (lower case, "_" as "-") removed from every client request. */
   stripNames: ReadonlySet<string>;
+  /** The header carrying the enrichment signature (keys.signatureHeader). */
+  signatureHeader: string;
+  /** Keys loaded for this policy; undefined when compiled for analysis only (diff, explain without values). */
+  material: PolicyMaterial | undefined;
 }
 
-export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: KeyPath) => number = () => 0): CompiledPolicy {
+export interface CompileOptions {
+  /** Key material; default: read from the files the config names. false: compile for analysis only (values cannot be produced). */
+  material?: PolicyMaterial | false;
+}
+
+export const DEFAULT_SIGNATURE_HEADER = 'X-Hedge-Signature';
+
+export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: KeyPath) => number = () => 0, opts: CompileOptions = {}): CompiledPolicy {
   const hosts = new HostIndex<CompiledPartner>();
   const partners: CompiledPartner[] = [];
   const strip = new Set<string>(HEADER_CATALOGUE.map((e) => e.name));
   for (const h of config.proxy.stripHeaders) strip.add(canonicalHeaderName(h));
+  const signatureHeader = config.keys?.signatureHeader ?? DEFAULT_SIGNATURE_HEADER;
+  strip.add(canonicalHeaderName(signatureHeader)); // a client's own "signature" would be a spoof
+
+  let material: PolicyMaterial | undefined;
+  try {
+    material = opts.material === false ? undefined : (opts.material ?? loadMaterial(config, file));
+  } catch (err) {
+    if (!(err instanceof MaterialError)) throw err;
+    throw new ConfigError([{ file, line: lineOf(err.path), column: 1, key: dotted(err.path), message: err.message, severity: 'error' }]);
+  }
 
   config.partners.forEach((p, pi) => {
     const secret = p.secret !== undefined ? Buffer.from(p.secret, 'utf8') : undefined;
     const grants: CompiledGrant[] = p.send.map((g, gi) => {
       const form: Form = g.form ?? 'claim';
       strip.add(canonicalHeaderName(g.header));
+      const keyed = form === 'sealed' || form === 'token';
       return {
         attribute: g.attribute,
         form,
         format: g.format,
         header: g.header,
-        value: valueFunction(g.attribute, form, g.format, secret),
+        value:
+          keyed && !material
+            ? analysisOnly
+            : valueFunction(g.attribute, form, g.format, {
+                partnerId: p.id,
+                secret,
+                sealKey: material?.sealKeys.get(p.id),
+                tokenKey: material?.tokenKeys[0],
+                lifetime: g.lifetime ?? (form === 'token' ? DEFAULT_TOKEN_LIFETIME : DEFAULT_SEALED_LIFETIME),
+              }),
         line: lineOf(['partners', pi, 'send', gi]),
+        cleartextAllowed: g.cleartext === 'allowed',
       };
     });
     const patterns = p.hosts.map((h) => {
@@ -63,7 +110,17 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
       if (typeof hp === 'string') throw new Error(hp); // schema already refused these
       return hp;
     });
-    const cp: CompiledPartner = { id: p.id, name: p.name, purpose: p.purpose, hosts: patterns, grants, line: lineOf(['partners', pi]) };
+    const cp: CompiledPartner = {
+      id: p.id,
+      name: p.name,
+      purpose: p.purpose,
+      hosts: patterns,
+      grants,
+      line: lineOf(['partners', pi]),
+      tls: p.tls,
+      until: p.until !== undefined ? Date.parse(p.until) : undefined,
+      ca: material?.partnerCa.get(p.id),
+    };
     partners.push(cp);
     for (const hp of patterns) hosts.add(hp, cp);
   });
@@ -72,5 +129,9 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
     .update(JSON.stringify({ partners: config.partners, strip: [...strip].sort() }))
     .digest('hex')
     .slice(0, 16);
-  return { version, file, partners, hosts, stripNames: strip };
+  return { version, file, partners, hosts, stripNames: strip, signatureHeader, material };
 }
+
+const analysisOnly: ValueFn = () => {
+  throw new Error('policy compiled for analysis only: no key material');
+};

@@ -1,23 +1,43 @@
 // Turning a grant into a header value for one subscriber. Each form reveals as
 // little as the partner's purpose allows: claims reveal a yes/no, pseudonyms a
 // per-partner alias, raw the identifier itself.
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { toNationalDigits } from '../identity/normalize.js';
 import type { Subscriber } from '../identity/subscriber.js';
+import { sealer } from './sealed.js';
+import { tokenIssuer, type TokenKeyRef } from './token.js';
 
 export type Attribute = 'msisdn' | 'imsi' | 'imei' | 'client-ip' | 'age-verified' | 'subscriber';
-export type Form = 'raw' | 'pseudonym' | 'claim';
+export type Form = 'raw' | 'pseudonym' | 'token' | 'sealed' | 'claim';
 export type MsisdnFormat = 'e164' | 'digits' | 'national';
 
 export interface ValueContext {
   subscriber: Subscriber;
   clientAddress: string;
+  /** Destination host (lower case, no port): bound into sealed values. */
+  host: string;
+  /** Issue time of this request's values, seconds since the epoch. */
+  iat: number;
 }
+
+/** Keys a grant's form may need; which one is checked by the policy lints before compile. */
+export interface FormKeys {
+  partnerId: string;
+  secret?: Buffer | undefined;
+  sealKey?: KeyObject | undefined;
+  tokenKey?: TokenKeyRef | undefined;
+  /** sealed / token lifetime in seconds. */
+  lifetime: number;
+}
+
+/** Default lifetimes: a sealed value is opened at once; a token must survive a purchase flow. */
+export const DEFAULT_SEALED_LIFETIME = 300;
+export const DEFAULT_TOKEN_LIFETIME = 3600;
 
 /** Returns the value to send, or undefined when the subscriber has no such attribute. */
 export type ValueFn = (ctx: ValueContext) => string | undefined;
 
-export function valueFunction(attribute: Attribute, form: Form, format: MsisdnFormat | undefined, secret: Buffer | undefined): ValueFn {
+export function valueFunction(attribute: Attribute, form: Form, format: MsisdnFormat | undefined, keys: FormKeys): ValueFn {
   switch (attribute) {
     case 'age-verified':
       return ({ subscriber }) => (subscriber.ageVerified === true ? 'yes' : 'no');
@@ -31,8 +51,24 @@ export function valueFunction(attribute: Attribute, form: Form, format: MsisdnFo
       const pick = identifierPicker(attribute, form === 'raw' ? (format ?? 'e164') : 'e164');
       if (form === 'raw') return ({ subscriber }) => pick(subscriber);
       if (form === 'pseudonym') {
-        if (!secret) throw new Error(`pseudonym of ${attribute} needs a partner secret`);
-        return pseudonymFn(pick, secret);
+        if (!keys.secret) throw new Error(`pseudonym of ${attribute} needs a partner secret`);
+        return pseudonymFn(pick, keys.secret);
+      }
+      if (form === 'sealed') {
+        if (!keys.sealKey) throw new Error(`sealed ${attribute} needs a partner key`);
+        const seal = sealer(keys.partnerId, attribute, keys.sealKey, keys.lifetime);
+        return (ctx) => {
+          const v = pick(ctx.subscriber);
+          return v === undefined ? undefined : seal(v, ctx.host, ctx.iat);
+        };
+      }
+      if (form === 'token') {
+        if (!keys.tokenKey) throw new Error(`token of ${attribute} needs the operator key file`);
+        const issue = tokenIssuer(keys.partnerId, attribute, keys.tokenKey, keys.lifetime);
+        return (ctx) => {
+          const v = pick(ctx.subscriber);
+          return v === undefined ? undefined : issue(v, ctx.subscriber.msisdn, ctx.iat);
+        };
       }
       throw new Error(`form ${form} is not valid for ${attribute}`);
     }

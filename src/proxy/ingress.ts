@@ -184,7 +184,11 @@ export class Ingress {
       return this.reply(res, verdict.status, verdict.code, verdict.message, false);
     }
     const enriched = flow.disclosures.length > 0;
-    for (const d of flow.disclosures) m.enrichment(d.partnerId, d.attribute, d.form);
+    const plain = flow.target.scheme === 'http';
+    for (const d of flow.disclosures) {
+      m.enrichment(d.partnerId, d.attribute, d.form);
+      if (plain && d.form === 'raw' && d.attribute !== 'client-ip') m.cleartextDisclosure(d.partnerId, d.attribute);
+    }
     this.deps.upstream.forward(flow, req, res, hasRequestBody(req), (r) => {
       if (r.error) {
         m.upstreamError(r.error.kind);

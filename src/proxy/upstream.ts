@@ -27,10 +27,14 @@ export interface UpstreamOptions {
 export class Upstream {
   private readonly agent: Agent;
   private readonly resolver: Resolver;
+  private readonly agentOptions: Agent.Options;
+  /** Agents for partners with their own CA (`ca:`), by the compiled CA buffer; deduplicated by content across reloads. */
+  private readonly caAgents = new WeakMap<Buffer, Agent>();
+  private readonly caAgentsByPem = new Map<string, Agent>();
 
   constructor(opts: UpstreamOptions) {
     this.resolver = opts.resolver;
-    this.agent = new Agent({
+    this.agentOptions = {
       connections: opts.limits.upstreamConnections,
       pipelining: 1,
       connectTimeout: opts.limits.upstreamConnectTimeoutMs,
@@ -39,7 +43,26 @@ export class Upstream {
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,
       connect: opts.tls ? { ...opts.tls } : undefined,
-    });
+    };
+    this.agent = new Agent(this.agentOptions);
+  }
+
+  /** The dispatcher for a flow: the shared pool, or the pool that trusts its partner's own CA. */
+  private dispatcherFor(flow: Flow): Agent {
+    const ca = flow.partner?.ca;
+    if (ca === undefined || flow.target.scheme !== 'https') return this.agent;
+    let a = this.caAgents.get(ca);
+    if (!a) {
+      const pem = ca.toString('utf8');
+      a = this.caAgentsByPem.get(pem);
+      if (!a) {
+        // rejectUnauthorized stays true: a lab CA is trusted, an unverified certificate never is.
+        a = new Agent({ ...this.agentOptions, connect: { ca: pem, rejectUnauthorized: true } });
+        this.caAgentsByPem.set(pem, a);
+      }
+      this.caAgents.set(ca, a);
+    }
+    return a;
   }
 
   /** Where a flow's bytes go: the pinned address when proxy.resolve matches, else the host itself. */
@@ -59,26 +82,28 @@ export class Upstream {
     const headers = flow.headers;
     headers.push('host', formatAuthority(flow.target));
     const handler = new ResponseRelay(res, done);
-    const opts: Dispatcher.DispatchOptions = {
+    const opts: Dispatcher.DispatchOptions & { servername?: string } = {
       origin: this.origin(flow),
       path: flow.target.path,
       method: flow.method as Dispatcher.HttpMethod,
       headers,
       body: body ? req : null,
     };
+    // The certificate is checked against the partner's name even when proxy.resolve pins an address.
+    if (flow.target.scheme === 'https') opts.servername = flow.target.host;
     try {
-      this.agent.dispatch(opts, handler as unknown as Dispatcher.DispatchHandler);
+      this.dispatcherFor(flow).dispatch(opts, handler as unknown as Dispatcher.DispatchHandler);
     } catch (err) {
       handler.onError(err as Error);
     }
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return Promise.all([this.agent.close(), ...[...this.caAgentsByPem.values()].map((a) => a.close())]).then(() => undefined);
   }
 
   destroy(): Promise<void> {
-    return this.agent.destroy();
+    return Promise.all([this.agent.destroy(), ...[...this.caAgentsByPem.values()].map((a) => a.destroy())]).then(() => undefined);
   }
 }
 

@@ -12,7 +12,11 @@ export function enrich(): Stage {
       const { partner, subscriber } = flow;
       if (!partner || !subscriber || flow.enrichmentDisabled) return CONTINUE;
       if (subscriber.optOut !== undefined && subscriber.optOut.includes(partner.id)) return CONTINUE;
-      const ctx = { subscriber, clientAddress: flow.clientAddress };
+      const now = Date.now();
+      if (partner.until !== undefined && now >= partner.until) return CONTINUE; // past `until:`: inactive
+      const iat = Math.floor(now / 1000);
+      flow.issuedAt = iat;
+      const ctx = { subscriber, clientAddress: flow.clientAddress, host: flow.target.host, iat };
       for (const g of partner.grants) {
         const value = g.value(ctx);
         if (value === undefined) continue;

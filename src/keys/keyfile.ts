@@ -1,0 +1,104 @@
+// The operator's key file: Ed25519 signing keys (the enrichment signature)
+// and AES-256 token keys (the `token` form), newest first. Written by
+// `hedge keys generate`, rotated by `hedge keys rotate`: the new key signs at
+// once, the previous ones stay valid (published in the JWKS, accepted for
+// token resolution) until their `expires`, the overlap partners need to pick
+// up the new key. The file holds private keys: mode 0600, never logged.
+import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const b64u = z.string().regex(/^[A-Za-z0-9_-]+$/);
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date' });
+
+const signingKey = z.strictObject({
+  kid: z.string().min(1),
+  created: isoDate,
+  expires: isoDate.optional(),
+  jwk: z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64u, d: b64u }),
+});
+const tokenKey = z.strictObject({
+  kid: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  created: isoDate,
+  expires: isoDate.optional(),
+  key: b64u.refine((k) => Buffer.from(k, 'base64url').length === 32, { message: 'a token key is 32 bytes, base64url' }),
+});
+export const keyFileSchema = z.strictObject({
+  hedgeKeys: z.literal(1),
+  signing: z.array(signingKey).min(1, { message: 'at least one signing key' }),
+  token: z.array(tokenKey).min(1, { message: 'at least one token key' }),
+});
+
+export type KeyFile = z.output<typeof keyFileSchema>;
+export type SigningKeyEntry = KeyFile['signing'][number];
+export type TokenKeyEntry = KeyFile['token'][number];
+
+export interface PublicJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  use: 'sig';
+  alg: 'EdDSA';
+}
+export interface Jwks {
+  keys: PublicJwk[];
+}
+
+export function newSigningKey(now = Date.now()): SigningKeyEntry {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' }) as { x: string; d: string };
+  // RFC 7638-style thumbprint of the public key, shortened: stable and derived, so two nodes sharing the file agree.
+  const kid = createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`).digest('base64url').slice(0, 16);
+  return { kid, created: new Date(now).toISOString(), jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d } };
+}
+
+export function newTokenKey(now = Date.now()): TokenKeyEntry {
+  return { kid: randomBytes(6).toString('base64url'), created: new Date(now).toISOString(), key: randomBytes(32).toString('base64url') };
+}
+
+export function generateKeyFile(now = Date.now()): KeyFile {
+  return { hedgeKeys: 1, signing: [newSigningKey(now)], token: [newTokenKey(now)] };
+}
+
+/** Adds a new signing and token key in front; the previous ones expire after `overlapMs`; already expired ones are dropped. */
+export function rotateKeyFile(kf: KeyFile, overlapMs: number, now = Date.now()): KeyFile {
+  const until = new Date(now + overlapMs).toISOString();
+  const keep = <T extends { expires?: string | undefined }>(list: T[]) =>
+    list.filter((k) => k.expires === undefined || Date.parse(k.expires) > now).map((k) => (k.expires === undefined ? { ...k, expires: until } : k));
+  return { hedgeKeys: 1, signing: [newSigningKey(now), ...keep(kf.signing)], token: [newTokenKey(now), ...keep(kf.token)] };
+}
+
+/** Keys still valid at `now`, newest first. */
+export function validKeys<T extends { expires?: string | undefined }>(list: readonly T[], now = Date.now()): T[] {
+  return list.filter((k) => k.expires === undefined || Date.parse(k.expires) > now);
+}
+
+export function publicJwks(kf: KeyFile, now = Date.now()): Jwks {
+  return { keys: validKeys(kf.signing, now).map((k) => ({ kty: 'OKP', crv: 'Ed25519', x: k.jwk.x, kid: k.kid, use: 'sig', alg: 'EdDSA' })) };
+}
+
+/** Reads and validates a key file; the error names the problem, never a key value. */
+export function readKeyFile(path: string): KeyFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code ? `cannot read key file ${path}: ${code}` : `key file ${path} is not valid JSON`, { cause: err });
+  }
+  const r = keyFileSchema.safeParse(data);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new Error(`key file ${path} is not a hedge key file: ${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'}`);
+  }
+  return r.data;
+}
+
+/** Writes atomically with mode 0600; refuses to replace an existing file unless `overwrite`. */
+export function writeKeyFile(path: string, kf: KeyFile, overwrite = false): void {
+  if (!overwrite && existsSync(path)) throw new Error(`${path} exists; use \`hedge keys rotate ${path}\` to add a key`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(kf, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
+}

@@ -1,0 +1,89 @@
+// Key material a compiled policy needs, read once per load: the signing key,
+// the token keys, each partner's CA file and sealing key as KeyObjects. No key
+// is imported per request. Paths are relative to the config file.
+import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { generateKeyFile, publicJwks, readKeyFile, validKeys, type Jwks, type KeyFile } from './keyfile.js';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export interface TokenKey {
+  kid: string;
+  key: KeyObject;
+}
+
+export interface PolicyMaterial {
+  /** The key that signs now (the newest valid one). */
+  signing: SigningKey;
+  /** Public keys partners accept now (all valid ones: rotation overlap). */
+  jwks: Jwks;
+  /** [0] issues tokens; every one resolves them. */
+  tokenKeys: TokenKey[];
+  /** True when no keys.file is configured: a per-process key, lost at restart. */
+  ephemeral: boolean;
+  /** Extra CA certificates per partner id (`ca:`), PEM. */
+  partnerCa: Map<string, Buffer>;
+  /** Sealing keys per partner id (`key:`). */
+  sealKeys: Map<string, KeyObject>;
+}
+
+/** A problem with a file the config names; the loader turns it into file:line:key. */
+export class MaterialError extends Error {
+  constructor(
+    readonly path: readonly (string | number)[],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MaterialError';
+  }
+}
+
+let ephemeralFile: KeyFile | undefined;
+
+export function resolveConfigPath(configFile: string, p: string): string {
+  return resolve(dirname(configFile), p);
+}
+
+export function loadMaterial(config: Config, configFile: string, now = Date.now()): PolicyMaterial {
+  let kf: KeyFile;
+  let ephemeral = false;
+  if (config.keys) {
+    try {
+      kf = readKeyFile(resolveConfigPath(configFile, config.keys.file));
+    } catch (err) {
+      throw new MaterialError(['keys', 'file'], (err as Error).message);
+    }
+  } else {
+    ephemeralFile ??= generateKeyFile(now);
+    kf = ephemeralFile;
+    ephemeral = true;
+  }
+  const signingEntries = validKeys(kf.signing, now);
+  const active = signingEntries[0];
+  if (!active) throw new MaterialError(['keys', 'file'], 'every signing key in the key file has expired; run `hedge keys rotate`');
+  const tokenEntries = validKeys(kf.token, now);
+  if (tokenEntries.length === 0) throw new MaterialError(['keys', 'file'], 'every token key in the key file has expired; run `hedge keys rotate`');
+  const signing = { kid: active.kid, privateKey: createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: active.jwk.x, d: active.jwk.d }, format: 'jwk' }) };
+  const tokenKeys = tokenEntries.map((t) => ({ kid: t.kid, key: createSecretKey(Buffer.from(t.key, 'base64url')) }));
+
+  const partnerCa = new Map<string, Buffer>();
+  const sealKeys = new Map<string, KeyObject>();
+  config.partners.forEach((p, i) => {
+    if (p.ca !== undefined) {
+      try {
+        const pem = readFileSync(resolveConfigPath(configFile, p.ca));
+        if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+        partnerCa.set(p.id, pem);
+      } catch (err) {
+        throw new MaterialError(['partners', i, 'ca'], `partner "${p.id}": cannot use CA file ${p.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    if (p.key !== undefined) sealKeys.set(p.id, createSecretKey(Buffer.from(p.key, 'base64url')));
+  });
+  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys };
+}

@@ -1,0 +1,94 @@
+// Policy lints: mistakes that validate as YAML but would disclose identity
+// more widely than anyone meant (the 2012 incident was one such change).
+// Errors stop a load; warnings are shown by `policy validate` and logged at
+// start. Every message names the partner and the fix; the loader adds file
+// and line.
+import { parse as parseDomain } from 'tldts';
+import type { Config } from '../config/schema.js';
+import { parseHostPattern, type HostPattern } from './host-pattern.js';
+
+/** Attributes that identify a subscriber, in any form but a claim. */
+export const IDENTITY_GRANT_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
+/** Attributes whose raw form must travel over TLS unless the grant says `cleartext: allowed`. */
+export const TLS_SENSITIVE_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei']);
+/** Shortest accepted partner secret (HMAC key for pseudonyms), in bytes. */
+export const MIN_SECRET_BYTES = 32;
+
+export type LintPath = readonly (string | number)[];
+
+export interface Lint {
+  path: LintPath;
+  partner: string;
+  message: string;
+  fix: string;
+  severity: 'error' | 'warning';
+}
+
+export function lintPolicy(config: Config, now = Date.now()): Lint[] {
+  const out: Lint[] = [];
+  const add = (severity: Lint['severity'], path: LintPath, partner: string, message: string, fix: string) => out.push({ severity, path, partner, message, fix });
+  const claimed = new Map<string, { partner: string; index: number }>();
+
+  config.partners.forEach((p, pi) => {
+    const at = (...rest: (string | number)[]) => ['partners', pi, ...rest];
+    const identity = p.send.filter((g) => IDENTITY_GRANT_ATTRIBUTES.has(g.attribute) && g.form !== 'claim');
+    const patterns = p.hosts.map((h) => parseHostPattern(h)).filter((h): h is HostPattern => typeof h !== 'string');
+
+    // 1. identity to everyone: "*", a public suffix ("*.com", "co.uk", "*.github.io"), an IP literal.
+    if (identity.length > 0) {
+      const what = identity.map((g) => `${g.attribute} ${g.form}`).join(', ');
+      patterns.forEach((hp, hi) => {
+        const why = tooBroad(hp);
+        if (why) add('error', at('hosts', hi), p.id, `identity grant (${what}) to host pattern "${hp.text}", ${why}`, `list the partner's own host names (e.g. "pay.${p.id}.example"), or grant only claims to this pattern`);
+      });
+    }
+
+    // 2. two partners claiming the same host.
+    patterns.forEach((hp, hi) => {
+      const key = `${hp.kind}:${hp.host}:${hp.port ?? ''}`;
+      const prev = claimed.get(key);
+      if (prev && prev.partner !== p.id)
+        add('error', at('hosts', hi), p.id, `host "${hp.text}" is already claimed by partner "${prev.partner}" (partners[${prev.index}])`, 'a host belongs to one partner: remove it from one of them, or merge the two partners');
+      else if (!prev) claimed.set(key, { partner: p.id, index: pi });
+    });
+
+    // 3. keys the forms need.
+    if (p.secret !== undefined && Buffer.byteLength(p.secret, 'utf8') < MIN_SECRET_BYTES)
+      add('error', at('secret'), p.id, `secret is shorter than ${MIN_SECRET_BYTES} bytes: pseudonyms under it can be brute-forced`, 'use 32+ random bytes, e.g. the output of `hedge keys partner`');
+    p.send.forEach((g, gi) => {
+      if (g.form === 'pseudonym' && p.secret === undefined)
+        add('error', at('send', gi, 'form'), p.id, `the pseudonym grant of ${g.attribute} needs a partner "secret"`, 'add `secret:` (32+ random bytes, e.g. from `hedge keys partner`) to the partner');
+      if (g.form === 'sealed' && p.key === undefined)
+        add('error', at('send', gi, 'form'), p.id, `the sealed grant of ${g.attribute} needs a partner "key" (AES-256)`, 'add `key:` with the output of `hedge keys partner` and give the same key to the partner');
+      if (g.form === 'token' && config.keys === undefined)
+        add('error', at('send', gi, 'form'), p.id, `the token grant of ${g.attribute} needs the operator key file (keys.file) to issue and resolve tokens`, 'run `hedge keys generate FILE` and set `keys: { file: FILE }`');
+    });
+
+    // 5. raw identifiers travel over TLS unless the grant opts into cleartext (legacy partners).
+    p.send.forEach((g, gi) => {
+      if (g.form === 'raw' && TLS_SENSITIVE_ATTRIBUTES.has(g.attribute) && p.tls !== 'required' && g.cleartext !== 'allowed')
+        add('error', at('send', gi), p.id, `raw ${g.attribute} to a partner without "tls: required" would cross the network in cleartext`, 'set `tls: required` on the partner (with `ca:` for a lab CA), or add `cleartext: allowed` to this grant for a legacy partner');
+      if (g.cleartext === 'allowed' && p.tls === 'required')
+        add('warning', at('send', gi, 'cleartext'), p.id, '`cleartext: allowed` has no effect: the partner has `tls: required`', 'remove `cleartext: allowed`');
+    });
+
+    // 4. an expired partner is inactive: warned, not refused.
+    if (p.until !== undefined && Date.parse(p.until) <= now && p.send.length > 0)
+      add('warning', at('until'), p.id, `the partner's grants ended on ${p.until}; it receives nothing`, 'renew the agreement and move `until:`, or remove the partner');
+  });
+  return out;
+}
+
+function tooBroad(hp: HostPattern): string | undefined {
+  if (hp.kind === 'any') return 'which matches every host';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(hp.host)) return 'an IP literal (any site can be reached by address; grants go to names the partner owns)';
+  if (isPublicSuffix(hp.host)) return hp.kind === 'wildcard' ? `which matches every site under the public suffix "${hp.host}"` : `which is a public suffix, not a partner's domain`;
+  return undefined;
+}
+
+/** True for "com", "co.uk", "github.io", a single label: names under which unrelated parties register. */
+export function isPublicSuffix(host: string): boolean {
+  if (!host.includes('.')) return true;
+  const r = parseDomain(host, { allowPrivateDomains: true, extractHostname: false });
+  return r.domain === null;
+}
