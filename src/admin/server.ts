@@ -13,6 +13,7 @@ import { ErrorCodes, HedgeError } from '../errors.js';
 import { readJson, sendError, sendJson } from './http-util.js';
 import { isIP } from 'node:net';
 import { maskIdentifier } from './mask.js';
+import { listenOn } from '../listen.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -47,13 +48,7 @@ export class AdminServer {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, host, port);
   }
 
   close(): Promise<void> {

@@ -21,6 +21,8 @@ import { parseAbsoluteForm, parseOriginForm, type TargetResult } from './target.
 import { destinationMatches, unmapV4 } from './destination.js';
 import { handleConnect } from './connect.js';
 import { relayUpgrade } from './upgrade.js';
+import { rawReply } from './relay.js';
+import { listenOn } from '../listen.js';
 
 export interface IngressDeps {
   proxy: Config['proxy'];
@@ -73,13 +75,7 @@ export class Ingress {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, host, port);
   }
 
   /** Graceful drain: stop accepting, let in-flight requests finish, then cut what remains. */
@@ -271,10 +267,4 @@ export class Ingress {
     });
     res.end(body);
   }
-}
-
-function rawReply(socket: Duplex, status: number, message: string): void {
-  const body = message + '\n';
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  else socket.destroy();
 }
