@@ -18,6 +18,8 @@ import { Ingress } from './proxy/ingress.js';
 import { Upstream } from './proxy/upstream.js';
 import { Resolver } from './proxy/resolve.js';
 import { createLogger, type Logger } from './log.js';
+import { Alerts } from './alerts/alerts.js';
+import { alertRoutes } from './alerts/admin-routes.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -44,6 +46,8 @@ export interface RunningGateway {
   bindings: BindingStore;
   metrics: Metrics;
   log: Logger;
+  /** Raise alerts here (log line at error level + metric + optional webhook). */
+  alerts: Alerts;
   ingress: Ingress;
   admin: AdminServer;
   stop(drainMs?: number): Promise<void>;
@@ -56,6 +60,13 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   for (const w of loaded.warnings) log.warn('config warning', { issue: formatIssue(w) });
 
   const metrics = new Metrics({ defaultMetrics: true });
+  const wh = config.alerts.webhook;
+  const alerts = new Alerts({
+    log,
+    registry: metrics.registry,
+    nodeId,
+    webhook: wh && { url: wh.url, timeoutMs: wh.timeoutMs, retries: wh.retries, minIntervalMs: wh.minIntervalSeconds * 1000, headers: wh.headers },
+  });
   const bindings = opts.bindings ?? createBindingStore(config.subscribers.store);
   for (const b of config.subscribers.static) {
     await bindings.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
@@ -90,6 +101,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     log,
     startedAt: Date.now(),
   });
+  admin.addRoute(alertRoutes(alerts));
 
   const p = parseListen(opts.proxyListen ?? config.proxy.listen)!;
   const a = parseListen(opts.adminListen ?? config.admin.listen)!;
@@ -121,6 +133,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     bindings,
     metrics,
     log,
+    alerts,
     ingress,
     admin,
     stop(drainMs?: number) {
@@ -130,6 +143,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         await admin.close();
         await upstream.close().catch(() => upstream.destroy());
         await bindings.close();
+        await alerts.close();
         log.info('stopped');
       })();
       return stopped;

@@ -118,6 +118,18 @@ const limits = z.strictObject({
   drainTimeoutMs: z.number().int().min(0).default(10000),
 });
 
+const alerts = z.strictObject({
+  webhook: z
+    .strictObject({
+      url: z.string().refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), { message: 'expected an http:// or https:// URL' }),
+      timeoutMs: z.number().int().min(100).max(60000).default(5000),
+      retries: z.number().int().min(0).max(10).default(3),
+      minIntervalSeconds: z.number().min(0).max(86400).default(60),
+      headers: z.record(headerName, z.string()).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   operator: z.strictObject({
     name: z.string().min(1),
@@ -165,6 +177,7 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   partners: z.array(partner).default([]),
+  alerts: alerts.default({}),
 });
 
 export type Config = z.output<typeof configSchema>;
