@@ -20,6 +20,9 @@ import { Resolver } from './proxy/resolve.js';
 import { createLogger, type Logger } from './log.js';
 import { Alerts } from './alerts/alerts.js';
 import { alertRoutes } from './alerts/admin-routes.js';
+import { BindingStoreHealth } from './identity/store-health.js';
+import { RedisBindingStore } from './identity/redis-store.js';
+import { startRadius, type RunningRadius } from './identity/radius/start.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   /** Extra stages for tests that must prove a later lock catches a broken earlier one. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
+  /** Override radius.listen; false: no RADIUS listener in this process (cluster workers: the primary owns it). */
+  radiusListen?: string | false;
 }
 
 export interface RunningGateway {
@@ -50,6 +55,8 @@ export interface RunningGateway {
   alerts: Alerts;
   ingress: Ingress;
   admin: AdminServer;
+  /** The RADIUS accounting listener, when configured and owned by this process. */
+  radius: RunningRadius | undefined;
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -67,18 +74,35 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     nodeId,
     webhook: wh && { url: wh.url, timeoutMs: wh.timeoutMs, retries: wh.retries, minIntervalMs: wh.minIntervalSeconds * 1000, headers: wh.headers },
   });
-  const bindings = opts.bindings ?? createBindingStore(config.subscribers.store);
+  const health = new BindingStoreHealth(metrics, log, alerts);
+  const bindings =
+    opts.bindings ??
+    createBindingStore(config.subscribers.store, {
+      redis: config.subscribers.redis,
+      maxStaleMs: config.subscribers.maxStaleMs,
+      onState: (state, reason) => health.connection(state, reason),
+    });
+  health.store = bindings.kind;
+  if (bindings instanceof RedisBindingStore && !(await bindings.waitReady(Math.max(2000, config.subscribers.redis.timeoutMs * 8))))
+    log.error('binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
   for (const b of config.subscribers.static) {
-    await bindings.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
+    try {
+      await bindings.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
+    } catch (err) {
+      log.error('static binding not stored', { store: bindings.kind, code: (err as { code?: string }).code });
+    }
   }
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
   if (policy.material?.ephemeral)
     log.warn('no keys.file configured: signing with a per-process key that changes at every start; partners must re-fetch the JWKS (run `hedge keys generate`)');
-  let pipeline = buildPipeline({ policy, bindings });
+  let pipeline = buildPipeline({ policy, bindings, onBindingStoreError: (err) => health.lookupFailed(err) });
   if (opts.transformPipeline) pipeline = opts.transformPipeline(pipeline);
   metrics.setPolicyVersion(policy.version);
-  metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => bindings.size());
+  // A store that cannot answer must not break the whole scrape: the gauge reads NaN meanwhile.
+  metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => Promise.resolve(bindings.size()).catch(() => NaN));
+  if (bindings instanceof RedisBindingStore)
+    metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0));
 
   const resolver = new Resolver(config.proxy.resolve);
   const upstream = new Upstream({ limits: config.proxy.limits, resolver, tls: opts.upstreamTls });
@@ -113,6 +137,16 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     await ingress.close(0);
     throw err;
   }
+  let radius: RunningRadius | undefined;
+  if (config.radius && opts.radiusListen !== false) {
+    try {
+      radius = await startRadius({ config: config.radius, country: config.operator.country, store: bindings, registry: metrics.registry, log, listen: opts.radiusListen });
+    } catch (err) {
+      await ingress.close(0);
+      await admin.close();
+      throw err;
+    }
+  }
   log.info('hedge started', {
     proxy: `${proxyAddress.address}:${proxyAddress.port}`,
     admin: `${adminAddress.address}:${adminAddress.port}`,
@@ -120,6 +154,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     policyVersion: policy.version,
     partners: policy.partners.length,
     bindingStore: bindings.kind,
+    radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined,
   });
 
   const fmt = (x: AddressInfo) => `http://${x.family === 'IPv6' ? `[${x.address}]` : x.address}:${x.port}`;
@@ -136,9 +171,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     alerts,
     ingress,
     admin,
+    radius,
     stop(drainMs?: number) {
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
+        await radius?.close();
         await ingress.close(drainMs);
         await admin.close();
         await upstream.close().catch(() => upstream.destroy());

@@ -36,8 +36,9 @@ export class AdminServer {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         deps.log.error('admin request failed', { error: (err as Error).name, code: (err as { code?: string }).code });
-        if (!res.headersSent) sendError(res, 500, 'HEDGE_ERR_INTERNAL', 'internal error');
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else if (err instanceof HedgeError && err.code === ErrorCodes.BINDING_STORE_UNAVAILABLE) sendError(res, 503, err.code, 'the binding store is unavailable');
+        else sendError(res, 500, 'HEDGE_ERR_INTERNAL', 'internal error');
       });
     });
   }
@@ -75,7 +76,7 @@ export class AdminServer {
     const d = this.deps;
     if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
       const policy = d.policy();
-      return sendJson(res, 200, { status: 'ok', policyVersion: policy.version, bindings: await d.bindings.size(), bindingStore: d.bindings.kind, uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000) });
+      return sendJson(res, 200, { status: 'ok', policyVersion: policy.version, bindings: await Promise.resolve(d.bindings.size()).catch(() => null), bindingStore: d.bindings.kind, uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000) });
     }
     if (req.method === 'GET' && path === '/metrics') {
       const text = await d.metrics.text();
@@ -114,7 +115,7 @@ export class AdminServer {
           const sub = normalizeSubscriber(input as never, d.country, 'admin');
           await d.bindings.set({ ip, subscriber: sub, expiresAt: ttl ? Date.now() + ttl * 1000 : undefined });
         } catch (err) {
-          if (err instanceof HedgeError) return sendError(res, 400, err.code, err.message);
+          if (err instanceof HedgeError) return sendError(res, err.code === ErrorCodes.BINDING_STORE_UNAVAILABLE ? 503 : 400, err.code, err.message);
           throw err;
         }
         d.log.info('binding set', { source: 'admin' });

@@ -130,6 +130,53 @@ const alerts = z.strictObject({
     .optional(),
 });
 
+/** "10.0.0.0/8" → parsed IPv4 prefix, or undefined. */
+export function parseCidr(s: string): { base: number; bits: number } | undefined {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(s);
+  if (!m || isIP(m[1]!) !== 4) return undefined;
+  const bits = Number(m[2]);
+  if (bits > 32) return undefined;
+  const base = m[1]!.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { base: (base & mask) >>> 0, bits };
+}
+
+const cidr = z.string().refine((s) => parseCidr(s) !== undefined, { message: 'expected an IPv4 prefix such as 10.0.0.0/8' });
+
+// A NAS (packet gateway) allowed to send RADIUS accounting: by exact address or prefix, with its shared secret.
+const radiusClient = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    address: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }).optional(),
+    cidr: cidr.optional(),
+    secret: z.string().min(1, { message: 'a shared secret is required' }),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.address === undefined) === (c.cidr === undefined))
+      ctx.addIssue({ code: 'custom', path: ['address'], message: 'give exactly one of "address" or "cidr"' });
+  });
+
+export const radiusSchema = z.strictObject({
+  listen: listenAddress.default('127.0.0.1:1813'),
+  clients: z.array(radiusClient).min(1, { message: 'list at least one NAS client (address or cidr, secret)' }),
+  interimMultiplier: z.number().min(1).max(100).default(3),
+  interimIntervalSeconds: z.number().int().min(1).max(86400).default(600),
+  framedAddressMap: z.array(z.strictObject({ from: cidr, to: cidr })).default([]),
+});
+export type RadiusConfig = z.output<typeof radiusSchema>;
+
+const redisOptions = z.strictObject({
+  keyPrefix: z.string().min(1).max(64).default('hedge:'),
+  timeoutMs: z.number().int().min(10).max(10000).default(250),
+});
+
+const subscribers = z.strictObject({
+  store: z.string().default('memory'),
+  static: z.array(staticBinding).default([]),
+  maxStaleMs: z.number().int().min(0).max(60000).default(1000),
+  redis: redisOptions.default(() => redisOptions.parse({})),
+});
+
 export const configSchema = z.strictObject({
   operator: z.strictObject({
     name: z.string().min(1),
@@ -162,12 +209,8 @@ export const configSchema = z.strictObject({
       token: z.string().min(16, { message: 'an admin token needs at least 16 characters' }).optional(),
     })
     .default({ listen: '127.0.0.1:9090' }),
-  subscribers: z
-    .strictObject({
-      store: z.string().default('memory'),
-      static: z.array(staticBinding).default([]),
-    })
-    .default({ store: 'memory', static: [] }),
+  subscribers: subscribers.default(() => subscribers.parse({})),
+  radius: radiusSchema.optional(),
   keys: z
     .strictObject({
       /** JSON key file written by `hedge keys generate` (signing keys and token keys), relative to the config file. */

@@ -7,8 +7,9 @@ import { dotted, type KeyPath } from './load.js';
 import type { ConfigIssue } from '../errors.js';
 import { normalizeSubscriber } from '../identity/normalize.js';
 import { HedgeError } from '../errors.js';
+import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
 
-export const SUPPORTED_STORES = ['memory'];
+export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://'];
 
 export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath) => number): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -20,8 +21,13 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
     add(['admin', 'listen'], 'the admin API listens beyond loopback: set admin.token (a bearer token of 16+ characters)');
 
   const store = config.subscribers.store;
-  if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s + ':')))
-    add(['subscribers', 'store'], `unsupported binding store "${store}"; supported: ${SUPPORTED_STORES.join(', ')}`);
+  if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s.endsWith('/') ? s : s + ':')))
+    add(['subscribers', 'store'], `unsupported binding store "${store}"; supported: memory, redis://host:port/db, rediss://…`);
+  else if (store.startsWith('redis')) {
+    const problem = redisUrlProblem(store);
+    if (problem) add(['subscribers', 'store'], problem);
+  }
+  if (config.radius) for (const i of radiusIssues(config.radius)) add(['radius', ...i.path], i.message, i.severity);
 
   const ids = new Map<string, number>();
   config.partners.forEach((p, i) => {

@@ -35,6 +35,29 @@ export class MemoryBindingStore implements BindingStore {
     return this.map.delete(ip);
   }
 
+  refresh(record: BindingRecord): boolean {
+    const cur = this.get(record.ip);
+    if (cur && cur.sessionId !== undefined && cur.sessionId !== record.sessionId) return false;
+    this.map.set(record.ip, record);
+    return true;
+  }
+
+  removeIfSession(ip: string, sessionId: string): boolean {
+    const cur = this.get(ip);
+    if (!cur || cur.sessionId !== sessionId) return false;
+    return this.map.delete(ip);
+  }
+
+  removeByNas(nas: string, notAfter: number): number {
+    let n = 0;
+    for (const [ip, r] of this.map)
+      if (r.nas === nas && (r.updatedAt ?? 0) <= notAfter) {
+        this.map.delete(ip);
+        n++;
+      }
+    return n;
+  }
+
   list(): BindingRecord[] {
     this.sweep();
     return [...this.map.values()];

@@ -7,6 +7,8 @@ export interface Subscriber {
   ageVerified?: boolean | undefined;
   /** Partner ids this subscriber has opted out of. */
   optOut?: readonly string[] | undefined;
+  /** 3GPP-RAT-Type from RADIUS accounting (TS 29.061: UTRAN 1, GERAN 2, WLAN 3, EUTRAN 6, NR 10). */
+  ratType?: number | undefined;
   /** Where the binding came from: static config, the admin API, RADIUS. */
   source?: string | undefined;
 }

@@ -13,6 +13,8 @@ import { signEnrichment } from './stages/sign.js';
 export interface PipelineDeps {
   policy: CompiledPolicy;
   bindings: BindingStore;
+  /** A binding lookup failed (the flow continues unenriched): count and alert. */
+  onBindingStoreError?: (err: unknown) => void;
 }
 
 export interface Pipeline {
@@ -23,7 +25,7 @@ export interface Pipeline {
 export function buildPipeline(deps: PipelineDeps): Pipeline {
   const stages: Stage[] = [
     stripInboundIdentity(deps.policy.stripNames), // 1 never trust a client's identity headers
-    identifySubscriber(deps.bindings), //             2 source IP → binding
+    identifySubscriber(deps.bindings, deps.onBindingStoreError), // 2 source IP → binding (fails closed)
     matchPartner(deps.policy.hosts), //               3 verified destination → partner
     partnerTls(), //                                  3b tls: required → HTTPS to the partner
     enrich(), //                                      4 grants → headers

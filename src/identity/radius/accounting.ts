@@ -1,0 +1,96 @@
+// What an accounting request does to the bindings (RFC 2866 statuses):
+//   Start            bind Framed-IP-Address → subscriber, replacing any holder at once
+//   Interim-Update   refresh (or re-create) the binding, unless another session now holds the address
+//   Stop             remove, only if the binding still belongs to this Acct-Session-Id
+//   Accounting-On/Off  the NAS restarted: remove every binding it made before now
+// Bindings expire after interimMultiplier × Acct-Interim-Interval without an update.
+import type { BindingStore } from '../store.js';
+import type { Subscriber } from '../subscriber.js';
+import { isImei, isImsi, toE164 } from '../normalize.js';
+import { refreshBinding, removeByNas, removeIfSession } from '../session-ops.js';
+import type { AccountingRequest } from './packet.js';
+
+export type AccountingOutcome =
+  | 'bound' // Start applied
+  | 'refreshed' // Interim applied
+  | 'not_current' // Interim/Stop for a session that no longer holds the address: ignored
+  | 'removed' // Stop applied
+  | 'not_bound' // Stop for an address with no binding
+  | 'cleared' // Accounting-On/Off applied
+  | 'invalid' // a required attribute is missing or unusable: acknowledged, nothing bound
+  | 'ignored'; // a status hedge does not act on (e.g. Failed, tunnel statuses)
+
+export interface AccountingContext {
+  store: BindingStore;
+  country: string;
+  interimMultiplier: number;
+  /** Used when the NAS sends no Acct-Interim-Interval. */
+  interimIntervalSeconds: number;
+  mapAddress(ip: string): string;
+  now(): number;
+}
+
+export interface Applied {
+  outcome: AccountingOutcome;
+  /** Which attribute made the request invalid (a name, never a value). */
+  missing?: string;
+  cleared?: number;
+}
+
+export async function applyAccounting(req: AccountingRequest, nas: string, ctx: AccountingContext): Promise<Applied> {
+  switch (req.status) {
+    case 'on':
+    case 'off':
+      return { outcome: 'cleared', cleared: await removeByNas(ctx.store, nas, ctx.now()) };
+    case 'stop': {
+      if (!req.framedIp) return { outcome: 'invalid', missing: 'Framed-IP-Address' };
+      if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
+      const ip = ctx.mapAddress(req.framedIp);
+      if (await removeIfSession(ctx.store, ip, req.sessionId)) return { outcome: 'removed' };
+      return { outcome: (await ctx.store.get(ip)) ? 'not_current' : 'not_bound' };
+    }
+    case 'start':
+    case 'interim': {
+      if (!req.framedIp) return { outcome: 'invalid', missing: 'Framed-IP-Address' };
+      if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
+      if (!req.msisdn) return { outcome: 'invalid', missing: 'Calling-Station-Id' };
+      const subscriber = subscriberFrom(req, ctx.country);
+      if (!subscriber) return { outcome: 'invalid', missing: 'Calling-Station-Id' };
+      const now = ctx.now();
+      const interval = req.interimInterval ?? ctx.interimIntervalSeconds;
+      const record = {
+        ip: ctx.mapAddress(req.framedIp),
+        subscriber,
+        sessionId: req.sessionId,
+        nas,
+        updatedAt: now,
+        expiresAt: now + Math.round(interval * ctx.interimMultiplier * 1000),
+      };
+      if (req.status === 'start') {
+        await ctx.store.set(record);
+        return { outcome: 'bound' };
+      }
+      return { outcome: (await refreshBinding(ctx.store, record)) ? 'refreshed' : 'not_current' };
+    }
+    default:
+      return { outcome: 'ignored' };
+  }
+}
+
+/** The subscriber from the packet; unusable optional attributes are dropped, an unusable number is fatal. */
+function subscriberFrom(req: AccountingRequest, country: string): Subscriber | undefined {
+  let msisdn: string;
+  try {
+    msisdn = toE164(req.msisdn!, country);
+  } catch {
+    return undefined;
+  }
+  const s: Subscriber = { msisdn, source: 'radius' };
+  if (req.imsi && isImsi(req.imsi)) s.imsi = req.imsi;
+  if (req.imeisv) {
+    const imei = req.imeisv.replace(/[\s-]/g, '');
+    if (isImei(imei)) s.imei = imei;
+  }
+  if (req.ratType !== undefined) s.ratType = req.ratType;
+  return s;
+}

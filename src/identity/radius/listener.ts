@@ -1,0 +1,134 @@
+// The RADIUS accounting listener (RFC 2866, UDP). Every datagram is vetted in
+// this order, and anything that fails is dropped, counted and never answered:
+//   known NAS source → well-formed framing → request authenticator verifies
+// Then a retransmission is answered again from the cache without being
+// applied twice; a new request is applied to the binding store and answered
+// only once the store has it (a NAS retransmits what it sees unanswered).
+// No datagram, however malformed, can throw out of the handler.
+import dgram from 'node:dgram';
+import { isIP, type AddressInfo } from 'node:net';
+import type { RadiusConfig } from '../../config/schema.js';
+import { parseListen } from '../../config/schema.js';
+import type { BindingStore } from '../store.js';
+import type { Logger } from '../../log.js';
+import { compileAddressMap, compileClients, canonical, type ClientTable } from './clients.js';
+import { RetransmissionCache } from './dedupe.js';
+import { checkFrame, decodeAccounting, encodeAccountingResponse, requestAuthenticatorValid, type AccountingRequest } from './packet.js';
+import { applyAccounting, type AccountingContext } from './accounting.js';
+import type { RadiusMetrics } from './metrics.js';
+
+export interface RadiusListenerDeps {
+  config: RadiusConfig;
+  country: string;
+  store: BindingStore;
+  metrics: RadiusMetrics;
+  log: Logger;
+  now?: () => number;
+}
+
+export class RadiusListener {
+  private readonly socket: dgram.Socket;
+  private readonly clients: ClientTable;
+  private readonly seen = new RetransmissionCache();
+  private readonly ctx: AccountingContext;
+  private storeDown = false;
+
+  constructor(private readonly deps: RadiusListenerDeps) {
+    const listen = parseListen(deps.config.listen)!;
+    this.socket = dgram.createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.socket.on('error', (err) => deps.log.error('radius socket error', { code: (err as NodeJS.ErrnoException).code }));
+    this.clients = compileClients(deps.config.clients);
+    this.ctx = {
+      store: deps.store,
+      country: deps.country,
+      interimMultiplier: deps.config.interimMultiplier,
+      interimIntervalSeconds: deps.config.interimIntervalSeconds,
+      mapAddress: compileAddressMap(deps.config.framedAddressMap),
+      now: deps.now ?? Date.now,
+    };
+  }
+
+  listen(override?: string): Promise<AddressInfo> {
+    const l = parseListen(override ?? this.deps.config.listen)!;
+    return new Promise((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind(l.port, l.host, () => {
+        this.socket.off('error', reject);
+        resolve(this.socket.address());
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound or already closed
+      }
+    });
+  }
+
+  private reply(response: Buffer, to: dgram.RemoteInfo): void {
+    try {
+      this.socket.send(response, to.port, to.address);
+    } catch {
+      // The socket closed while the store was answering (shutdown): the NAS will retransmit elsewhere.
+    }
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const m = this.deps.metrics;
+    try {
+      const source = canonical(rinfo.address);
+      const client = this.clients.match(source);
+      if (!client) return m.packet('unknown_client');
+      const frame = checkFrame(msg);
+      if (typeof frame === 'string') return m.packet(frame === 'unsupported_code' ? 'unsupported_code' : 'malformed');
+      const packet = msg.subarray(0, frame);
+      if (!requestAuthenticatorValid(packet, client.secretBytes)) return m.packet('bad_authenticator');
+
+      const key = RetransmissionCache.key(source, rinfo.port, packet);
+      const prior = this.seen.get(key);
+      if (prior) {
+        m.packet('duplicate');
+        if (prior.response) this.reply(prior.response, rinfo);
+        return; // still being applied: its answer is on the way
+      }
+      let req: AccountingRequest;
+      try {
+        req = decodeAccounting(packet);
+      } catch {
+        return m.packet('malformed');
+      }
+      this.seen.begin(key);
+      applyAccounting(req, source, this.ctx).then(
+        (applied) => {
+          if (this.storeDown) {
+            this.storeDown = false;
+            this.deps.log.info('radius: binding store reachable again');
+          }
+          m.packet('accepted');
+          m.applied(req.status, applied.outcome);
+          if (applied.outcome === 'invalid') this.deps.log.warn('radius: accounting request without a usable attribute; nothing bound', { nas: client.name, status: req.status, attribute: applied.missing });
+          const response = encodeAccountingResponse(req, client.secret);
+          this.seen.finish(key, response);
+          this.reply(response, rinfo);
+        },
+        (err: unknown) => {
+          // Not recorded, so not answered: the NAS will retransmit and it is tried again.
+          this.seen.abandon(key);
+          m.packet('store_error');
+          if (!this.storeDown) {
+            this.storeDown = true;
+            this.deps.log.error('radius: binding store unavailable; accounting not acknowledged until it returns', { code: (err as { code?: string })?.code, error: (err as Error)?.name });
+          }
+        },
+      );
+    } catch (err) {
+      m.packet('malformed');
+      this.deps.log.warn('radius: datagram could not be handled', { error: (err as Error)?.name });
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// RADIUS listener metrics, registered on the node's registry. Labels name
+// outcomes and NAS clients by their configured name, never subscriber data.
+import { Counter, type Registry } from 'prom-client';
+
+export type PacketResult = 'accepted' | 'duplicate' | 'unknown_client' | 'bad_authenticator' | 'malformed' | 'unsupported_code' | 'store_error';
+
+export class RadiusMetrics {
+  private readonly packets: Counter<'result'>;
+  private readonly accounting: Counter<'status' | 'outcome'>;
+  private readonly cache = new Map<string, { inc(n?: number): void }>();
+
+  constructor(registry: Registry) {
+    this.packets = new Counter({
+      name: 'hedge_radius_packets_total',
+      help: 'RADIUS datagrams received, by result (dropped ones are never answered)',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    this.accounting = new Counter({
+      name: 'hedge_radius_accounting_total',
+      help: 'Accounting requests applied, by Acct-Status-Type and what they did to the bindings',
+      labelNames: ['status', 'outcome'],
+      registers: [registry],
+    });
+    for (const r of ['accepted', 'duplicate', 'unknown_client', 'bad_authenticator', 'malformed', 'unsupported_code', 'store_error'] as const) this.packets.labels(r).inc(0);
+  }
+
+  packet(result: PacketResult): void {
+    let c = this.cache.get(result);
+    if (!c) this.cache.set(result, (c = this.packets.labels(result)));
+    c.inc();
+  }
+
+  applied(status: string, outcome: string): void {
+    const k = `${status}:${outcome}`;
+    let c = this.cache.get(k);
+    if (!c) this.cache.set(k, (c = this.accounting.labels(status, outcome)));
+    c.inc();
+  }
+}

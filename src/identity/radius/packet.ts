@@ -1,0 +1,127 @@
+// RADIUS accounting packets (RFC 2866): strict framing checks, the request
+// authenticator check, and the decoded fields hedge binds on. Decoding itself
+// is done by the npm `radius` package with the 3GPP dictionary.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
+
+export const CODE_ACCOUNTING_REQUEST = 4;
+const HEADER = 20;
+const MAX_PACKET = 4096; // RFC 2865 §3
+const ATTR_VENDOR_SPECIFIC = 26;
+const ZERO_AUTH = Buffer.alloc(16);
+
+export type AcctStatus = 'start' | 'stop' | 'interim' | 'on' | 'off' | 'other';
+
+export interface AccountingRequest {
+  identifier: number;
+  status: AcctStatus;
+  framedIp?: string | undefined;
+  msisdn?: string | undefined;
+  imsi?: string | undefined;
+  imeisv?: string | undefined;
+  ratType?: number | undefined;
+  sessionId?: string | undefined;
+  /** Acct-Interim-Interval in seconds, when the NAS sent it. */
+  interimInterval?: number | undefined;
+  /** The package's decoded packet, kept to build the response. */
+  decoded: unknown;
+}
+
+export type FrameProblem = 'truncated' | 'bad_length' | 'bad_attribute' | 'unsupported_code';
+
+/**
+ * Checks a datagram's framing before anything else reads it: header, length
+ * field, and every attribute (and 3GPP sub-attribute) TLV within bounds.
+ * Returns the problem, or the packet's length when it is well formed.
+ */
+export function checkFrame(buf: Buffer): FrameProblem | number {
+  if (buf.length < HEADER) return 'truncated';
+  if (buf[0] !== CODE_ACCOUNTING_REQUEST) return 'unsupported_code';
+  const length = buf.readUInt16BE(2);
+  // Octets beyond Length are padding and ignored (RFC 2865 §3); fewer is a truncated packet.
+  if (length < HEADER || length > MAX_PACKET) return 'bad_length';
+  if (length > buf.length) return 'truncated';
+  let at = HEADER;
+  while (at < length) {
+    if (at + 2 > length) return 'bad_attribute';
+    const type = buf[at]!;
+    const len = buf[at + 1]!;
+    if (len < 2 || at + len > length) return 'bad_attribute';
+    if (type === ATTR_VENDOR_SPECIFIC) {
+      if (len < 6 || buf[at + 2] !== 0) return 'bad_attribute';
+      if (buf.readUInt32BE(at + 2) === VENDOR_3GPP && !subAttributesWellFormed(buf, at + 6, at + len)) return 'bad_attribute';
+    }
+    at += len;
+  }
+  return length;
+}
+
+function subAttributesWellFormed(buf: Buffer, from: number, to: number): boolean {
+  let at = from;
+  while (at < to) {
+    if (at + 2 > to) return false;
+    const len = buf[at + 1]!;
+    if (len < 2 || at + len > to) return false;
+    at += len;
+  }
+  return true;
+}
+
+/** RFC 2866 §3: MD5(Code ‖ Identifier ‖ Length ‖ 16 zero octets ‖ Attributes ‖ Secret), compared in constant time. */
+export function requestAuthenticatorValid(packet: Buffer, secret: Buffer): boolean {
+  const h = createHash('md5');
+  h.update(packet.subarray(0, 4));
+  h.update(ZERO_AUTH);
+  h.update(packet.subarray(HEADER));
+  h.update(secret);
+  return timingSafeEqual(h.digest(), packet.subarray(4, HEADER));
+}
+
+const STATUS: Record<string, AcctStatus> = { Start: 'start', Stop: 'stop', 'Interim-Update': 'interim', 'Accounting-On': 'on', 'Accounting-Off': 'off' };
+
+interface Decoded {
+  identifier: number;
+  attributes: Record<string, unknown> & { 'Vendor-Specific'?: Record<string, unknown> };
+}
+
+/** Decodes a framed, authenticated packet. Throws on content the package cannot read. */
+export function decodeAccounting(packet: Buffer): AccountingRequest {
+  const radius = radiusWith3gpp();
+  // The authenticator was already verified (constant-time) by requestAuthenticatorValid.
+  const d = radius.decode_without_secret({ packet }) as unknown as Decoded;
+  const a = d.attributes;
+  const vsa = a['Vendor-Specific'] ?? {};
+  const st = a['Acct-Status-Type'];
+  const framed = single(a['Framed-IP-Address']);
+  const rat = single(vsa['3GPP-RAT-Type']);
+  const interim = single(a['Acct-Interim-Interval']);
+  return {
+    identifier: d.identifier,
+    status: (typeof st === 'string' && STATUS[st]) || 'other',
+    framedIp: typeof framed === 'string' && isIP(framed) === 4 ? framed : undefined,
+    msisdn: text(a['Calling-Station-Id']),
+    imsi: text(vsa['3GPP-IMSI']),
+    imeisv: text(vsa['3GPP-IMEISV']),
+    ratType: Buffer.isBuffer(rat) && rat.length === 1 ? rat[0] : undefined,
+    sessionId: text(a['Acct-Session-Id']),
+    interimInterval: typeof interim === 'number' && interim > 0 ? interim : undefined,
+    decoded: d,
+  };
+}
+
+/** Accounting-Response (code 5) authenticated against the request (RFC 2866 §3). */
+export function encodeAccountingResponse(req: AccountingRequest, secret: string): Buffer {
+  return radiusWith3gpp().encode_response({ packet: req.decoded as never, code: 'Accounting-Response', secret });
+}
+
+function single(v: unknown): unknown {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function text(v: unknown): string | undefined {
+  const s = single(v);
+  if (typeof s !== 'string') return undefined;
+  const t = s.trim();
+  return t === '' ? undefined : t;
+}
