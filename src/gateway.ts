@@ -20,7 +20,7 @@ import { Resolver } from './proxy/resolve.js';
 import { createLogger, type Logger } from './log.js';
 import { Alerts } from './alerts/alerts.js';
 import { alertRoutes } from './alerts/admin-routes.js';
-import { BindingStoreHealth } from './identity/store-health.js';
+import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health.js';
 import { RedisBindingStore } from './identity/redis-store.js';
 import { startRadius, type RunningRadius } from './identity/radius/start.js';
 
@@ -84,7 +84,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     });
   health.store = bindings.kind;
   if (bindings instanceof RedisBindingStore && !(await bindings.waitReady(Math.max(2000, config.subscribers.redis.timeoutMs * 8))))
-    log.error('binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
+    alerts.raise(ALERT_BINDING_STORE, 'binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
   for (const b of config.subscribers.static) {
     try {
       await bindings.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
