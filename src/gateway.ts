@@ -14,6 +14,8 @@ import { normalizeSubscriber } from './identity/normalize.js';
 import type { BindingStore } from './identity/store.js';
 import { Metrics } from './admin/metrics.js';
 import { AdminServer } from './admin/server.js';
+import { jwksRoute, tokenResolveRoute } from './admin/keys-routes.js';
+import { scheduleExpiryWarnings } from './policy/expiry.js';
 import { Ingress } from './proxy/ingress.js';
 import { Upstream } from './proxy/upstream.js';
 import { Resolver } from './proxy/resolve.js';
@@ -127,6 +129,10 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   });
   admin.addRoute(alertRoutes(alerts));
 
+  const cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
+  admin.addPublicRoute(jwksRoute(() => pipeline.policy));
+  admin.addRoute(tokenResolveRoute(() => pipeline.policy, metrics, log));
+
   const p = parseListen(opts.proxyListen ?? config.proxy.listen)!;
   const a = parseListen(opts.adminListen ?? config.admin.listen)!;
   const proxyAddress = await ingress.listen(p.host, p.port);
@@ -175,6 +181,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     stop(drainMs?: number) {
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
+        cancelExpiryWarnings();
         await radius?.close();
         await ingress.close(drainMs);
         await admin.close();

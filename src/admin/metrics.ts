@@ -20,6 +20,7 @@ export class Metrics {
   private readonly policyInfo: Gauge<'version'>;
   private readonly bindingErrors: Counter<'store'>;
   private readonly cleartext: Counter<'partner' | 'attribute'>;
+  private readonly tokenResolutions: Counter<'outcome'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
   private readonly latencyPlain;
   private readonly latencyEnriched;
@@ -60,6 +61,12 @@ export class Metrics {
       labelNames: ['partner', 'attribute'],
       registers: [r],
     });
+    this.tokenResolutions = new Counter({
+      name: 'hedge_token_resolutions_total',
+      help: 'Token resolutions through the admin API, by outcome (resolved, expired, invalid)',
+      labelNames: ['outcome'],
+      registers: [r],
+    });
     this.latencyPlain = this.latency.labels('no');
     this.latencyEnriched = this.latency.labels('yes');
   }
@@ -81,6 +88,9 @@ export class Metrics {
   }
   cleartextDisclosure(partner: string, attribute: string): void {
     this.child(`c:${partner}:${attribute}`, () => this.cleartext.labels(partner, attribute)).inc();
+  }
+  tokenResolution(outcome: 'resolved' | 'expired' | 'invalid'): void {
+    this.child('tr:' + outcome, () => this.tokenResolutions.labels(outcome)).inc();
   }
   strippedHeader(header: string): void {
     this.child('s:' + header, () => this.stripped.labels(header)).inc();

@@ -31,6 +31,7 @@ export type AdminRoute = (req: http.IncomingMessage, res: http.ServerResponse, u
 export class AdminServer {
   readonly server: http.Server;
   private readonly routes: AdminRoute[] = [];
+  private readonly publicRoutes: AdminRoute[] = [];
 
   constructor(private readonly deps: AdminDeps) {
     this.server = http.createServer((req, res) => {
@@ -46,6 +47,11 @@ export class AdminServer {
   /** Other parts of hedge (canary, audit, keys) add their read-only endpoints here. */
   addRoute(route: AdminRoute): void {
     this.routes.push(route);
+  }
+
+  /** Endpoints that serve public information (the JWKS) without the bearer token. */
+  addPublicRoute(route: AdminRoute): void {
+    this.publicRoutes.push(route);
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -72,6 +78,7 @@ export class AdminServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
+    for (const route of this.publicRoutes) if (await route(req, res, url)) return;
     if (!this.authorized(req)) return sendError(res, 401, ErrorCodes.ADMIN_UNAUTHORIZED, 'a valid bearer token is required');
     const d = this.deps;
     if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {

@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerPolicy } from './policy.js';
 import { registerPolicyDiff } from './policy-diff.js';
+import { registerPolicyExplain } from './policy-explain.js';
+import { registerKeys } from './keys.js';
 import { registerDemo } from './demo.js';
 import { registerConfig } from './config.js';
 import { VERSION } from '../version.js';
@@ -13,6 +15,8 @@ program.name('hedge').description('Header-enrichment gateway for mobile operator
 registerStart(program);
 const policy = registerPolicy(program);
 registerPolicyDiff(policy);
+registerPolicyExplain(policy);
+registerKeys(program);
 registerDemo(program);
 registerConfig(program);
 

@@ -1,0 +1,12 @@
+// hedge/partner: what a partner runs to trust an operator's enrichment.
+// Importable on its own: nothing here imports gateway code.
+//
+//   import { verifyEnrichment, openSealed } from 'hedge/partner';
+//
+// See docs/partners.md.
+export { verifyEnrichment, type VerifyOptions, type VerifyResult, type RefusalReason, type Jwk } from './verify.js';
+export { openSealed, SEALED_TYP, type OpenOptions, type OpenResult, type SealedRefusal } from './open-sealed.js';
+export { MemoryNonceStore, type NonceStore } from './nonce-store.js';
+export { canonicalForm, parseSignatureHeader, SIGNATURE_VERSION, DEFAULT_SIGNATURE_HEADER, type SignatureFields, type SignatureHeader } from './canonical.js';
+export { IDENTITY_HEADER_NAMES } from './identity-headers.js';
+export type { PartnerRequest, NodeLikeRequest, FetchLikeRequest } from './request-view.js';
