@@ -94,7 +94,7 @@ export async function verifyEnrichment(request: PartnerRequest, opts: VerifyOpti
     signed.push([name, v[0]!]);
   }
   const canonical = canonicalForm({ kid: sig.kid, method: req.method, host: sig.host, path: req.path, t: sig.t, nonce: sig.nonce, partner: sig.partner, headers: signed });
-  let good = false;
+  let good: boolean;
   try {
     good = verify(null, Buffer.from(canonical, 'utf8'), key, Buffer.from(sig.signature, 'base64url'));
   } catch {

@@ -186,7 +186,8 @@ export function classify(err: Error & { code?: string }): { kind: UpstreamErrorK
     case 'EAI_AGAIN':
       return { kind: 'dns', status: 502 };
     default:
-      if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT')) return { kind: 'tls', status: 502 };
+      // Certificate verification failures carry OpenSSL's X509 names (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN…).
+      if (err.code !== undefined && /^ERR_(TLS|SSL)|CERT|UNABLE_TO_(VERIFY|GET_ISSUER)|SELF_SIGNED/.test(err.code)) return { kind: 'tls', status: 502 };
       return { kind: 'other', status: 502 };
   }
 }
