@@ -42,6 +42,8 @@ export interface GatewayOptions {
   nodeId?: string;
   /** Override radius.listen; false: no RADIUS listener in this process (cluster workers: the primary owns it). */
   radiusListen?: string | false;
+  /** Replace the metrics registry (cluster workers answer scrapes with the whole cluster's view). */
+  metrics?: Metrics;
 }
 
 export interface RunningGateway {
@@ -68,7 +70,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const log = opts.log ?? createLogger({ base: { node: nodeId } });
   for (const w of loaded.warnings) log.warn('config warning', { issue: formatIssue(w) });
 
-  const metrics = new Metrics({ defaultMetrics: true });
+  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
   const wh = config.alerts.webhook;
   const alerts = new Alerts({
     log,

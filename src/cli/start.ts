@@ -1,7 +1,22 @@
 // hedge start --config FILE: run a gateway until SIGTERM/SIGINT (graceful drain).
+// --workers N (N > 1) runs N worker processes sharing the listeners (node:cluster);
+// the primary owns the RADIUS listener and keeps the workers' bindings in step.
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { startGateway, type RunningGateway } from '../gateway.js';
+import { startPrimary } from '../cluster/primary.js';
+import { startWorkerGateway } from '../cluster/worker.js';
+import { createLogger } from '../log.js';
 import { loadOrExit } from './load-or-exit.js';
+
+interface StartOptions {
+  config: string;
+  proxy?: string;
+  admin?: string;
+  radius?: string;
+  connectPorts: string;
+  workers: string;
+}
 
 export function registerStart(program: Command): void {
   program
@@ -10,12 +25,31 @@ export function registerStart(program: Command): void {
     .requiredOption('-c, --config <file>', 'config file (YAML)')
     .option('--proxy <host:port>', 'override proxy.listen')
     .option('--admin <host:port>', 'override admin.listen')
+    .option('--radius <host:port>', 'override radius.listen')
     .option('--connect-ports <list>', 'ports CONNECT may reach, comma-separated ("any" for all)', '443')
-    .action(async (o: { config: string; proxy?: string; admin?: string; connectPorts: string }) => {
+    .option('--workers <n>', 'worker processes sharing the listeners on this host (node:cluster)', '1')
+    .action(async (o: StartOptions) => {
+      const workers = parseWorkers(o.workers);
       const loaded = loadOrExit(o.config);
-      const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin, connectPorts: parsePorts(o.connectPorts) });
+      if (workers > 1 && cluster.isPrimary) {
+        const log = createLogger({ base: { node: 'primary' } });
+        const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
+        onSignals((signal) => {
+          log.info('signal received; stopping workers', { signal });
+          return primary.stop();
+        });
+        return;
+      }
+      const opts = { proxyListen: o.proxy, adminListen: o.admin, radiusListen: o.radius, connectPorts: parsePorts(o.connectPorts) };
+      const gw = cluster.isWorker ? await startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
       stopOnSignals(gw);
     });
+}
+
+export function parseWorkers(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--workers: "${s}" is not a number of processes (1-256)`);
+  return n;
 }
 
 export function parsePorts(s: string): number[] {
@@ -27,20 +61,22 @@ export function parsePorts(s: string): number[] {
   });
 }
 
-export function stopOnSignals(gw: RunningGateway, extra?: () => Promise<void>): void {
+function onSignals(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      gw.log.warn('second signal: exiting now', { signal });
-      process.exit(1);
-    }
+  const handle = (signal: string) => {
+    if (stopping) process.exit(1); // second signal: now
     stopping = true;
-    gw.log.info('signal received; draining', { signal });
-    gw.stop()
-      .then(() => extra?.())
+    stop(signal)
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  process.on('SIGINT', () => handle('SIGINT'));
+}
+
+export function stopOnSignals(gw: RunningGateway, extra?: () => Promise<void>): void {
+  onSignals((signal) => {
+    gw.log.info('signal received; draining', { signal });
+    return gw.stop().then(() => extra?.());
+  });
 }

@@ -1,0 +1,106 @@
+// `hedge start --workers N`: the primary process. It serves no HTTP itself; it
+// forks N workers that share the proxy and admin ports (node:cluster), owns
+// the RADIUS listener (one listener, so retransmission detection and session
+// order hold), holds the authoritative memory bindings and replicates every
+// change to the workers (BindingHub) — or, with Redis, writes there and the
+// workers read there. A worker that dies is replaced.
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
+import type { LoadedConfig } from '../config/load.js';
+import { createBindingStore } from '../identity/create-store.js';
+import { RedisBindingStore } from '../identity/redis-store.js';
+import { normalizeSubscriber } from '../identity/normalize.js';
+import type { BindingStore } from '../identity/store.js';
+import { startRadius, type RunningRadius } from '../identity/radius/start.js';
+import type { Logger } from '../log.js';
+import { BindingHub } from './binding-hub.js';
+import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
+
+export interface RunningPrimary {
+  radius: RunningRadius | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startPrimary(loaded: LoadedConfig, o: { workers: number; radiusListen?: string | undefined; log: Logger }): Promise<RunningPrimary> {
+  const { config } = loaded;
+  const log = o.log;
+  const registry = new Registry();
+  const aggregator = new AggregatorRegistry();
+  let hub: BindingHub | undefined;
+  let store: BindingStore;
+  if (config.subscribers.store === 'memory') store = hub = new BindingHub(log);
+  else {
+    store = createBindingStore(config.subscribers.store, {
+      redis: config.subscribers.redis,
+      maxStaleMs: config.subscribers.maxStaleMs,
+      onState: (state, reason) => (state === 'down' ? log.error('binding store connection lost (primary)', { reason }) : log.info('binding store connected (primary)')),
+    });
+    if (store instanceof RedisBindingStore && !(await store.waitReady(2000))) log.error('binding store not reachable at start (primary)', { store: store.kind });
+  }
+  for (const b of config.subscribers.static) {
+    try {
+      await store.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
+    } catch (err) {
+      log.error('static binding not stored', { store: store.kind, code: (err as { code?: string }).code });
+    }
+  }
+
+  let stopping = false;
+  const live = new Set<Worker>();
+  new Gauge({ name: 'hedge_cluster_workers', help: 'Worker processes alive', registers: [registry], collect() { this.set(live.size); } });
+
+  cluster.on('message', (worker: Worker, m: unknown) => {
+    if (!isHedgeMessage(m)) return;
+    const msg = m as WorkerToPrimary;
+    if (msg.t === 'hedge:metrics-req') {
+      Promise.all([aggregator.clusterMetrics(), registry.metrics()]).then(
+        ([workers, own]) => send(worker, { t: 'hedge:metrics-res', id: msg.id, text: workers + '\n' + own }),
+        (err: unknown) => send(worker, { t: 'hedge:metrics-res', id: msg.id, error: (err as Error).message }),
+      );
+      return;
+    }
+    hub?.onMessage(worker, msg);
+  });
+
+  const fork = () => {
+    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1' });
+    live.add(w);
+  };
+  cluster.on('exit', (w, code, signal) => {
+    live.delete(w);
+    hub?.detach(w.id);
+    if (stopping) return;
+    log.error('cluster worker exited; starting a replacement', { worker: w.id, code, signal });
+    setTimeout(() => !stopping && fork(), 500).unref();
+  });
+  for (let i = 0; i < o.workers; i++) fork();
+
+  let radius: RunningRadius | undefined;
+  if (config.radius) radius = await startRadius({ config: config.radius, country: config.operator.country, store, registry, log, listen: o.radiusListen });
+  log.info('hedge cluster started', { workers: o.workers, bindingStore: store.kind, radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    radius,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        await radius?.close();
+        const exits = [...live].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
+        for (const w of live) w.process.kill('SIGTERM');
+        const force = setTimeout(() => {
+          for (const w of live) w.process.kill('SIGKILL');
+        }, config.proxy.limits.drainTimeoutMs + 5000);
+        await Promise.all(exits);
+        clearTimeout(force);
+        await store.close();
+        log.info('cluster stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+function send(w: Worker, m: PrimaryToWorker): void {
+  if (w.isConnected()) w.send(m);
+}

@@ -1,0 +1,17 @@
+// One worker of `hedge start --workers N`: a full gateway node (proxy and admin
+// API on ports shared through node:cluster) without the RADIUS listener, which
+// the primary owns. With the memory store its bindings are a replica the
+// primary keeps in step; with Redis it reads Redis like any node.
+import type { LoadedConfig } from '../config/load.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
+import { ClusterReplicaStore } from './replica-store.js';
+import { ClusterWorkerMetrics } from './worker-metrics.js';
+
+export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOptions): Promise<RunningGateway> {
+  let bindings: ClusterReplicaStore | undefined;
+  if (loaded.config.subscribers.store === 'memory') {
+    bindings = new ClusterReplicaStore();
+    await bindings.ready(); // never serve before holding the primary's bindings
+  }
+  return startGateway(loaded, { ...opts, bindings, radiusListen: false, metrics: new ClusterWorkerMetrics() });
+}
