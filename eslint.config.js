@@ -19,4 +19,12 @@ export default tseslint.config(
     ignores: ['src/cli/**'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // Only the egress guard may seal a flow as checked (src/pipeline/guard-seal.ts).
+    files: ['**/*.ts'],
+    ignores: ['src/pipeline/stages/egress-guard.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/guard-seal.js'], importNames: ['sealGuarded'], message: 'only the egress guard stage may seal a flow' }] }],
+    },
+  },
 );

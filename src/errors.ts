@@ -17,6 +17,8 @@ export const ErrorCodes = {
   TOKEN_INVALID: 'HEDGE_ERR_TOKEN_INVALID',
   TOKEN_EXPIRED: 'HEDGE_ERR_TOKEN_EXPIRED',
   KEYS_INVALID: 'HEDGE_ERR_KEYS_INVALID',
+  EGRESS_REFUSED: 'HEDGE_ERR_EGRESS_REFUSED',
+  EGRESS_UNGUARDED: 'HEDGE_ERR_EGRESS_UNGUARDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

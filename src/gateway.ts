@@ -25,6 +25,7 @@ import { alertRoutes } from './alerts/admin-routes.js';
 import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health.js';
 import { RedisBindingStore } from './identity/redis-store.js';
 import { startRadius, type RunningRadius } from './identity/radius/start.js';
+import { GuardHits } from './alerts/guard-hits.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -37,6 +38,11 @@ export interface GatewayOptions {
   connectPorts?: number[];
   /** TLS options for https origins (lab CA). */
   upstreamTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /**
+   * Benchmarks only: false builds the pipeline with an egress guard that seals
+   * without inspecting, to measure the guard's cost. Not a config key.
+   */
+  egressGuard?: boolean;
   /** Extra stages for tests that must prove a later lock catches a broken earlier one. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
@@ -57,6 +63,8 @@ export interface RunningGateway {
   log: Logger;
   /** Raise alerts here (log line at error level + metric + optional webhook). */
   alerts: Alerts;
+  /** What the egress guard removed: subscribe in-process (the canary does). */
+  guardHits: GuardHits;
   ingress: Ingress;
   admin: AdminServer;
   /** The RADIUS accounting listener, when configured and owned by this process. */
@@ -100,7 +108,8 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
   if (policy.material?.ephemeral)
     log.warn('no keys.file configured: signing with a per-process key that changes at every start; partners must re-fetch the JWKS (run `hedge keys generate`)');
-  let pipeline = buildPipeline({ policy, bindings, onBindingStoreError: (err) => health.lookupFailed(err) });
+  const guardHits = new GuardHits(metrics.registry, alerts);
+  let pipeline = buildPipeline({ policy, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard });
   if (opts.transformPipeline) pipeline = opts.transformPipeline(pipeline);
   metrics.setPolicyVersion(policy.version);
   // A store that cannot answer must not break the whole scrape: the gauge reads NaN meanwhile.
@@ -177,6 +186,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     metrics,
     log,
     alerts,
+    guardHits,
     ingress,
     admin,
     radius,

@@ -38,6 +38,15 @@ export class Flow {
   issuedAt = 0;
   /** Name of the signature header the sign stage added (removed again with the disclosures it covers). */
   signatureHeader: string | undefined = undefined;
+  /**
+   * The headers exactly as the client sent them (flat list). The egress guard
+   * lets through what the client itself sent and inspects everything else.
+   */
+  readonly clientHeaders: readonly string[];
+  /** The target as the client asked for it, before any stage changed it (the guard compares). */
+  readonly requestedHost: string;
+  readonly requestedPort: number;
+  readonly requestedPath: string;
 
   constructor(
     readonly id: string,
@@ -46,8 +55,14 @@ export class Flow {
     readonly target: Target,
     headers: string[],
     readonly policy: CompiledPolicy,
+    /** The client's raw header list; default: a snapshot of `headers` (everything present now counts as the client's). */
+    clientHeaders?: readonly string[],
   ) {
     this.headers = headers;
+    this.clientHeaders = clientHeaders ?? headers.slice();
+    this.requestedHost = target.host;
+    this.requestedPort = target.port;
+    this.requestedPath = target.path;
   }
 
   /** Appends a header the gateway adds, recording what it discloses. */

@@ -9,12 +9,18 @@ import { matchPartner } from './stages/match-partner.js';
 import { enrich } from './stages/enrich.js';
 import { partnerTls } from './stages/partner-tls.js';
 import { signEnrichment } from './stages/sign.js';
+import { egressGuard, egressGuardDisabledForBenchmark } from './stages/egress-guard.js';
+import type { GuardHitSink } from './egress-hits.js';
 
 export interface PipelineDeps {
   policy: CompiledPolicy;
   bindings: BindingStore;
   /** A binding lookup failed (the flow continues unenriched): count and alert. */
   onBindingStoreError?: (err: unknown) => void;
+  /** Where the egress guard reports what it removed (metrics, log, alert). */
+  guardHits: GuardHitSink;
+  /** Benchmarks only: build the pipeline with a guard that seals without inspecting. */
+  egressGuard?: boolean;
 }
 
 export interface Pipeline {
@@ -30,6 +36,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     partnerTls(), //                                  3b tls: required → HTTPS to the partner
     enrich(), //                                      4 grants → headers
     signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b Ed25519 over what was enriched
+    deps.egressGuard === false ? egressGuardDisabledForBenchmark() : egressGuard({ onHits: deps.guardHits }), // 5 the second lock
   ];
   return { policy: deps.policy, stages };
 }

@@ -140,7 +140,7 @@ export class Ingress {
     const headers = endToEndHeaders(req.rawHeaders);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();
-    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy);
+    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
     const proceed = () => {
       const v = runPipeline(pipeline.stages, flow, this.hooks);
       if (v instanceof Promise)
@@ -189,8 +189,13 @@ export class Ingress {
       if (r.error) {
         m.upstreamError(r.error.kind);
         m.request('upstream_error');
-        const code = r.error.status === 504 ? ErrorCodes.UPSTREAM_TIMEOUT : r.error.kind === 'refused' ? ErrorCodes.UPSTREAM_UNREACHABLE : ErrorCodes.UPSTREAM_RESET;
-        this.reply(res, r.error.status, code, r.error.status === 504 ? 'upstream timed out' : 'upstream unreachable', false);
+        if (r.error.kind === 'unguarded') {
+          this.deps.log.error('refused to send a flow the egress guard did not check', { code: ErrorCodes.EGRESS_UNGUARDED });
+          this.reply(res, 500, ErrorCodes.EGRESS_UNGUARDED, 'the gateway refused to send a request its egress guard did not check', false);
+        } else {
+          const code = r.error.status === 504 ? ErrorCodes.UPSTREAM_TIMEOUT : r.error.kind === 'refused' ? ErrorCodes.UPSTREAM_UNREACHABLE : ErrorCodes.UPSTREAM_RESET;
+          this.reply(res, r.error.status, code, r.error.status === 504 ? 'upstream timed out' : 'upstream unreachable', false);
+        }
       } else m.request(enriched ? 'enriched' : 'forwarded');
       m.observeLatency((performance.now() - start) / 1000, enriched);
     });
@@ -222,7 +227,7 @@ export class Ingress {
     const headers = endToEndHeaders(req.rawHeaders, UPGRADE_KEEP);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();
-    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy);
+    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
     flow.enrichmentDisabled = true; // upgrades are relayed, never enriched
     const go = (v: Verdict) => {
       for (const h of flow.stripped) m.strippedHeader(h);

@@ -8,6 +8,7 @@ import type { Resolver } from './resolve.js';
 import type { Metrics } from '../admin/metrics.js';
 import { formatAuthority } from './target.js';
 import { relay } from './relay.js';
+import { passedGuard } from '../pipeline/guard-seal.js';
 
 export interface UpgradeOptions {
   resolver: Resolver;
@@ -19,6 +20,14 @@ export interface UpgradeOptions {
 
 export function relayUpgrade(flow: Flow, httpVersion: string, client: Duplex, head: Buffer, opts: UpgradeOptions): void {
   const t = flow.target;
+  if (!passedGuard(flow)) {
+    // Only what the egress guard checked may leave (pipeline/guard-seal.ts).
+    opts.metrics.tunnel('upgrade', 'refused');
+    const body = 'the gateway refused to send a request its egress guard did not check\n';
+    if (client.writable) client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nX-Hedge-Error: HEDGE_ERR_EGRESS_UNGUARDED\r\nConnection: close\r\n\r\n${body}`);
+    else client.destroy();
+    return;
+  }
   const pinned = opts.resolver.pinned(t.host, t.port);
   relay(
     client,

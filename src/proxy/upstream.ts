@@ -11,10 +11,11 @@ import type { LimitsConfig } from '../config/schema.js';
 import type { UpstreamErrorKind } from '../admin/metrics.js';
 import { endToEndResponseHeaders } from './hop-by-hop.js';
 import { formatAuthority } from './target.js';
+import { passedGuard } from '../pipeline/guard-seal.js';
 
 export interface UpstreamResult {
   /** Set when the origin could not be reached or failed before a response head. */
-  error?: { kind: UpstreamErrorKind; status: 502 | 504 };
+  error?: { kind: UpstreamErrorKind; status: 500 | 502 | 504 };
 }
 
 export interface UpstreamOptions {
@@ -79,6 +80,8 @@ export class Upstream {
    * (the caller answers 502/504), or without one when the exchange ended.
    */
   forward(flow: Flow, req: IncomingMessage, res: ServerResponse, body: boolean, done: (r: UpstreamResult) => void): void {
+    // Only what the egress guard checked may leave (pipeline/guard-seal.ts): no code path bypasses it.
+    if (!passedGuard(flow)) return done({ error: { kind: 'unguarded', status: 500 } });
     const headers = flow.headers;
     headers.push('host', formatAuthority(flow.target));
     const handler = new ResponseRelay(res, done);

@@ -1,0 +1,184 @@
+// Stage 5: the egress guard — the second lock. A separate code path from
+// enrichment that re-checks the final request: nothing identifying the
+// subscriber may leave that the client did not itself send or the policy
+// granted to this destination in this flow.
+//
+//  - Headers the client sent, unchanged, pass (its own choice; a client that
+//    puts its number in a query string or a form field is not blocked).
+//  - A disclosure passes only if the policy — looked up again here from the
+//    host the client asked for, not taken from the flow's partner — grants
+//    that attribute, form and header to that partner, and its value carries
+//    no identifier beyond what the form allows.
+//  - Every other header (added or changed by the gateway) is removed when it
+//    carries one of the subscriber's identifiers in any encoding, an
+//    identifier-like value, or a known identity/tracking header name.
+//  - A URL the gateway changed that now carries an identifier is refused.
+// Then the flow is sealed: the upstream sends only sealed flows.
+//
+// Cost on ordinary traffic: one walk over the headers comparing against the
+// client's own list, and a scan of the few the gateway added (Via).
+import { CONTINUE, stop, type Stage } from '../stage.js';
+import type { Flow, Disclosure } from '../flow.js';
+import { sealGuarded } from '../guard-seal.js';
+import type { GuardHit, GuardHitSink } from '../egress-hits.js';
+import { subscriberMatcher, type SubscriberMatcher } from '../../detect/subscriber-match.js';
+import { findIdentifierLike } from '../../detect/identifier-like.js';
+import { catalogueEntry, canonicalHeaderName } from '../../detect/header-catalogue.js';
+import { partnerActive } from '../../policy/compile.js';
+import { ErrorCodes } from '../../errors.js';
+
+export interface EgressGuardOptions {
+  onHits: GuardHitSink;
+}
+
+export function egressGuard(opts: EgressGuardOptions): Stage {
+  return {
+    name: 'egress-guard',
+    // If the check itself fails nobody knows what the request carries: refuse it.
+    onError: 'refuse',
+    onRequest(flow: Flow) {
+      const hits = inspect(flow);
+      if (hits !== undefined) {
+        opts.onHits(hits, flow);
+        if (hits.some((h) => h.action === 'refused'))
+          return stop(500, ErrorCodes.EGRESS_REFUSED, 'the gateway refused to send a request it had changed to carry an identifier');
+      }
+      sealGuarded(flow);
+      return CONTINUE;
+    },
+  };
+}
+
+/**
+ * For benchmarks only (GatewayOptions.egressGuard: false): seals without
+ * inspecting, so the cost of the guard can be measured against the same
+ * pipeline. Not reachable from configuration.
+ */
+export function egressGuardDisabledForBenchmark(): Stage {
+  return {
+    name: 'egress-guard',
+    onError: 'refuse',
+    onRequest(flow: Flow) {
+      sealGuarded(flow);
+      return CONTINUE;
+    },
+  };
+}
+
+/** Returns the hits (headers already removed), or undefined when the request is clean. */
+function inspect(flow: Flow): GuardHit[] | undefined {
+  let hits: GuardHit[] | undefined;
+  const sub = flow.subscriber;
+  const matcher = sub ? subscriberMatcher(sub) : undefined;
+  const allowed = flow.disclosures.length ? checkDisclosures(flow, matcher) : undefined;
+  if (allowed?.hits) hits = allowed.hits;
+
+  const h = flow.headers;
+  const c = flow.clientHeaders;
+  let j = 0;
+  let out: string[] | undefined;
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i]!;
+    const value = h[i + 1]!;
+    // Sent by the client, unchanged? Stages only remove and append, so the
+    // client's headers appear in order: a greedy walk finds them.
+    let k = j;
+    while (k < c.length && (c[k] !== name || c[k + 1] !== value)) k += 2;
+    let hit: GuardHit | undefined;
+    if (k < c.length) j = k + 2;
+    else if (allowed?.pairs.has(pairKey(name, value))) {
+      // granted by the policy, checked above
+    } else {
+      hit = inspectAdded(name, value, matcher, flow.clientAddress);
+      if (hit === undefined && allowed?.revoked.has(pairKey(name, value))) hit = revokedHit(name, allowed.revoked.get(pairKey(name, value))!);
+    }
+    if (hit) {
+      (hits ??= []).push(hit);
+      if (!out) out = h.slice(0, i);
+    } else if (out) out.push(name, value);
+  }
+  if (out) flow.headers = out;
+
+  const t = flow.target;
+  if (t.path !== flow.requestedPath || t.host !== flow.requestedHost) {
+    const url = t.host + t.path;
+    const u = inspectValue(url, matcher, flow.clientAddress);
+    if (u) (hits ??= []).push({ header: ':url', attribute: u.attribute, encoding: u.encoding, reason: u.reason, action: 'refused', partner: undefined });
+  }
+  return hits;
+}
+
+function pairKey(name: string, value: string): string {
+  return name + '\n' + value;
+}
+
+interface Allowed {
+  /** header\nvalue of disclosures the policy grants here. */
+  pairs: Set<string>;
+  /** Disclosures the policy does not grant, by header\nvalue. */
+  revoked: Map<string, Disclosure>;
+  hits: GuardHit[] | undefined;
+}
+
+/** Re-derives what the policy grants this destination and keeps only matching disclosures. */
+function checkDisclosures(flow: Flow, matcher: SubscriberMatcher | undefined): Allowed {
+  const partner = flow.destinationVerified ? flow.policy.hosts.lookup(flow.requestedHost, flow.requestedPort) : undefined;
+  const active = partner !== undefined && partnerActive(partner);
+  const pairs = new Set<string>();
+  const revoked = new Map<string, Disclosure>();
+  const kept: Disclosure[] = [];
+  for (const d of flow.disclosures) {
+    const granted =
+      active &&
+      partner.id === d.partnerId &&
+      partner.grants.some((g) => g.attribute === d.attribute && g.form === d.form && g.header === d.header) &&
+      valueFitsForm(d, matcher);
+    if (granted) {
+      pairs.add(pairKey(d.header, d.value));
+      kept.push(d);
+    } else revoked.set(pairKey(d.header, d.value), d);
+  }
+  if (revoked.size) flow.disclosures = kept;
+  return { pairs, revoked, hits: undefined };
+}
+
+/** A raw grant may carry its own attribute only; every other form must carry no identifier at all. */
+function valueFitsForm(d: Disclosure, matcher: SubscriberMatcher | undefined): boolean {
+  if (!matcher) return d.form !== 'raw';
+  const found = matcher.find(d.value);
+  if (d.form === 'raw') return found.every((m) => m.attribute === d.attribute);
+  return found.length === 0;
+}
+
+function revokedHit(name: string, d: Disclosure): GuardHit {
+  return { header: canonicalHeaderName(name), attribute: d.attribute, encoding: undefined, reason: 'ungranted-disclosure', action: 'stripped', partner: d.partnerId };
+}
+
+function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | undefined, clientAddress: string): GuardHit | undefined {
+  const canonical = canonicalHeaderName(name);
+  const entry = catalogueEntry(canonical);
+  if (entry) return { header: canonical, attribute: entry.carries, encoding: undefined, reason: 'identity-header', action: 'stripped', partner: undefined };
+  const v = inspectValue(value, matcher, clientAddress);
+  return v ? { header: canonical, attribute: v.attribute, encoding: v.encoding, reason: v.reason, action: 'stripped', partner: undefined } : undefined;
+}
+
+function inspectValue(value: string, matcher: SubscriberMatcher | undefined, clientAddress: string): { attribute: string; encoding: string | undefined; reason: 'identifier' | 'identifier-like' } | undefined {
+  if (matcher && matcher.test(value)) {
+    const m = matcher.find(value)[0];
+    return { attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier' };
+  }
+  if (clientAddress && value.includes(clientAddress) && addressBounded(value, clientAddress)) return { attribute: 'client-ip', encoding: 'plain', reason: 'identifier' };
+  const like = findIdentifierLike(value)[0];
+  if (like) return { attribute: like.kind, encoding: like.encoding, reason: 'identifier-like' };
+  return undefined;
+}
+
+/** The address appears as a whole address, not as part of a longer one. */
+function addressBounded(value: string, addr: string): boolean {
+  for (let at = value.indexOf(addr); at !== -1; at = value.indexOf(addr, at + 1)) {
+    const before = at === 0 ? '' : value[at - 1]!;
+    const after = value[at + addr.length] ?? '';
+    if (!/[0-9a-fA-F.:]/.test(before) && !/[0-9a-fA-F.:]/.test(after)) return true;
+  }
+  return false;
+}
