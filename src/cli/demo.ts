@@ -1,6 +1,7 @@
 // hedge demo: a self-contained demo network on loopback — the gateway, an echo
-// origin standing in for every *.example site, and the demo config — with the
-// curl lines that show what each site receives. Runs until Ctrl-C.
+// origin standing in for every *.example site, the leak checker at
+// check.example, and the demo config — with the curl lines that show what each
+// site receives. Runs until Ctrl-C.
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { startGateway } from '../gateway.js';
@@ -8,6 +9,11 @@ import { startEchoOrigin } from '../demo/echo-origin.js';
 import { parseListen } from '../config/schema.js';
 import { loadOrExit } from './load-or-exit.js';
 import { stopOnSignals } from './start.js';
+import { CheckerServer } from '../checker/server.js';
+import { createLogger } from '../log.js';
+
+/** The demo host served by the leak checker instead of the echo origin. */
+export const CHECKER_HOST = 'check.example';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
 
@@ -18,14 +24,19 @@ export function registerDemo(program: Command): void {
     .option('--proxy <host:port>', 'proxy listen address', '127.0.0.1:8080')
     .option('--admin <host:port>', 'admin listen address', '127.0.0.1:9090')
     .option('--origin <host:port>', 'echo origin listen address', '127.0.0.1:8081')
+    .option('--checker <host:port>', `leak checker listen address (served as ${CHECKER_HOST})`, '127.0.0.1:8082')
     .option('--config <file>', 'config to run instead of examples/demo.yaml', DEMO_CONFIG)
-    .action(async (o: { proxy: string; admin: string; origin: string; config: string }) => {
+    .action(async (o: { proxy: string; admin: string; origin: string; checker: string; config: string }) => {
       const origin = parseListen(o.origin);
       if (!origin) throw new Error(`--origin: expected host:port, got "${o.origin}"`);
+      const checkerAt = parseListen(o.checker);
+      if (!checkerAt) throw new Error(`--checker: expected host:port, got "${o.checker}"`);
       const echo = await startEchoOrigin(origin.host, origin.port);
+      const checker = await new CheckerServer({ http: checkerAt, log: createLogger({ base: { component: 'checker' } }) }).listen();
       const loaded = loadOrExit(o.config);
       const pinned = `${echo.address.address}:${echo.address.port}`;
-      for (const k of Object.keys(loaded.config.proxy.resolve)) loaded.config.proxy.resolve[k] = pinned;
+      const checkerPinned = `${checker.httpAddress!.address}:${checker.httpAddress!.port}`;
+      for (const k of Object.keys(loaded.config.proxy.resolve)) loaded.config.proxy.resolve[k] = k === CHECKER_HOST ? checkerPinned : pinned;
       const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin });
       const proxy = `${gw.proxyAddress.address}:${gw.proxyAddress.port}`;
       const lines = [
@@ -35,19 +46,21 @@ export function registerDemo(program: Command): void {
         ['billing partner: a stable per-partner pseudonym', `curl -s -x ${proxy} http://pay.billing.example/`],
         ['any other site: nothing about the subscriber', `curl -s -x ${proxy} http://news.example/`],
         ['a spoofed X-MSISDN from the client is removed', `curl -s -x ${proxy} -H 'X-MSISDN: +447700900999' http://news.example/`],
+        [`the leak checker, a non-partner: verdict "clean" (or browse http://${CHECKER_HOST}/ with this proxy)`, `curl -s -x ${proxy} http://${CHECKER_HOST}/api/check`],
         ['health, bindings and metrics', `curl -s ${gw.adminUrl}/health ; curl -s ${gw.adminUrl}/metrics | grep ^hedge_`],
       ];
       console.log(`
 hedge demo network is running
   proxy   ${gw.proxyUrl}   (subscriber 127.0.0.1 is bound to the test number +447700900123)
   admin   ${gw.adminUrl}
-  origin  http://${pinned}   (echoes the headers it receives, for every *.example host)
+  origin  http://${pinned}   (echoes the headers it receives, for every *.example host but ${CHECKER_HOST})
+  checker ${checker.httpUrl}   (the leak-check site, as http://${CHECKER_HOST}/ through the proxy)
   config  ${o.config}
 
 Try:
 ${lines.map(([what, cmd]) => `  # ${what}\n  ${cmd}\n`).join('\n')}
 Ctrl-C stops the demo.
 `);
-      stopOnSignals(gw, () => echo.close());
+      stopOnSignals(gw, () => Promise.all([echo.close(), checker.close()]).then(() => undefined));
     });
 }

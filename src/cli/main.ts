@@ -8,6 +8,8 @@ import { registerPolicyExplain } from './policy-explain.js';
 import { registerKeys } from './keys.js';
 import { registerDemo } from './demo.js';
 import { registerConfig } from './config.js';
+import { registerCheck } from './check.js';
+import { registerScan } from './scan.js';
 import { VERSION } from '../version.js';
 
 const program = new Command();
@@ -19,6 +21,8 @@ registerPolicyExplain(policy);
 registerKeys(program);
 registerDemo(program);
 registerConfig(program);
+registerCheck(program);
+registerScan(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));

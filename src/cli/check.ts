@@ -1,0 +1,76 @@
+// hedge check: run the public leak-check site ("what does my phone tell
+// websites?") on plain HTTP and/or HTTPS until SIGTERM/SIGINT.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { parseListen } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { CheckerServer } from '../checker/server.js';
+import { parseRate } from '../checker/rate-limit.js';
+
+interface CheckFlags {
+  listen: string;
+  httpsListen?: string;
+  cert?: string;
+  key?: string;
+  trustProxy: string[];
+  rateLimit: string;
+  plainUrl?: string;
+  country?: string;
+  http: boolean;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('run the leak-check site: shows visitors what their connection told it (page at /, JSON at /api/check)')
+    .option('--listen <host:port>', 'plain-HTTP listen address', '127.0.0.1:8082')
+    .option('--no-http', 'serve HTTPS only')
+    .option('--https-listen <host:port>', 'HTTPS listen address (needs --cert and --key)')
+    .option('--cert <file>', 'PEM certificate chain for HTTPS')
+    .option('--key <file>', 'PEM private key for HTTPS')
+    .option('--trust-proxy <cidr>', 'reverse proxy address or CIDR whose X-Forwarded-For is believed (repeatable)', collect, [])
+    .option('--rate-limit <n/unit>', 'requests per client address, e.g. 60/min, 5/s', '60/min')
+    .option('--plain-url <url>', 'the plain-HTTP address of this checker, offered to HTTPS visitors')
+    .option('--country <CC>', 'ISO country whose national-format numbers count as phone numbers (e.g. GB)')
+    .action(async (o: CheckFlags) => {
+      const server = new CheckerServer(checkerOptions(o));
+      const running = await server.listen();
+      const lines = [running.httpUrl && `  page  ${running.httpUrl}/      JSON  ${running.httpUrl}/api/check`, running.httpsUrl && `  page  ${running.httpsUrl}/      JSON  ${running.httpsUrl}/api/check`];
+      console.log(`hedge leak checker is running\n${lines.filter(Boolean).join('\n')}\nIt stores nothing about visitors and logs no header values. Ctrl-C stops it.`);
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof CheckerServer>[0] {
+  const listen = (flag: string, v: string) => {
+    const a = parseListen(v);
+    if (!a) throw new Error(`${flag}: expected host:port, got "${v}"`);
+    return a;
+  };
+  const read = (flag: string, f: string | undefined) => {
+    if (!f) throw new Error(`--https-listen needs ${flag}`);
+    try {
+      return readFileSync(f);
+    } catch (err) {
+      throw new Error(`${flag} ${f}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  if (o.country !== undefined && !/^[A-Z]{2}$/.test(o.country)) throw new Error(`--country: expected an ISO 3166-1 alpha-2 code such as GB`);
+  if (!o.http && !o.httpsListen) throw new Error('--no-http needs --https-listen');
+  if ((o.cert || o.key) && !o.httpsListen) throw new Error('--cert/--key need --https-listen');
+  return {
+    http: o.http ? listen('--listen', o.listen) : undefined,
+    https: o.httpsListen ? { ...listen('--https-listen', o.httpsListen), cert: read('--cert', o.cert), key: read('--key', o.key) } : undefined,
+    trustedProxies: o.trustProxy,
+    rateLimit: parseRate(o.rateLimit),
+    plainUrl: o.plainUrl,
+    country: o.country,
+    log: createLogger({ base: { component: 'checker' } }),
+  };
+}

@@ -1,0 +1,200 @@
+// What one header or one URL tells its receiver about the person behind it.
+// Shared by the leak checker (one live request) and the scanner (captured
+// traffic). Recognition itself lives in detect/; this module decides what a
+// recognised value means where it was found: by name (the catalogue and the
+// device-detail list), by value (identifier-like values in headers that have
+// no business carrying them), and by a known subscriber's identifiers.
+import { BlockList, isIP } from 'node:net';
+import { catalogueEntry, canonicalHeaderName, type CatalogueEntry, type Carries } from '../detect/header-catalogue.js';
+import { deviceHeader } from './device-headers.js';
+import { explainOrdinary } from './ordinary-headers.js';
+import type { LeakKind } from './verdict.js';
+import { recogniseLike, type Recognised, type SubscriberFinder } from './recognise.js';
+
+export type Confidence = 'high' | 'medium' | 'low';
+export type What = Carries | 'device';
+
+export interface Finding {
+  where: 'header' | 'url';
+  /** The header name as sent, or the URL part ("query msisdn", "path"). */
+  name: string;
+  kind: LeakKind;
+  what: What;
+  confidence: Confidence;
+  /** The identifying text inside the value; "" means the whole value. */
+  match: string;
+  /** Plain words: why this is a finding. */
+  reason: string;
+  /** How the identifier was written, when recognised by value ("e164", "digits", "base64", ...). */
+  encoding?: string;
+  catalogue?: CatalogueEntry;
+}
+
+export interface InspectOptions {
+  /** A known subscriber's identifiers (scanner --subscriber). */
+  subscriber?: SubscriberFinder;
+  /** ISO country whose national-format numbers ("07700 900123") count as phone numbers. */
+  country?: string;
+}
+
+const KIND_OF: Record<Carries, LeakKind> = {
+  msisdn: 'identity',
+  imsi: 'identity',
+  imei: 'identity',
+  token: 'tracking',
+  ip: 'device',
+  location: 'device',
+  gateway: 'device',
+  plan: 'device',
+};
+
+/** Plain words for what a catalogue header carries. */
+export const CARRIES_TEXT: Record<What, string> = {
+  msisdn: 'your phone number (MSISDN)',
+  imsi: 'your SIM card\'s subscriber identity (IMSI)',
+  imei: 'your phone\'s hardware serial number (IMEI)',
+  token: 'a tracking identifier tied to your subscription',
+  ip: 'your phone\'s address inside the operator\'s network',
+  location: 'where your phone is on the operator\'s network',
+  gateway: 'which operator gateway handled your request',
+  plan: 'details of your subscription or plan',
+  device: 'details of your phone',
+};
+
+const RECOGNISED_TEXT: Record<Recognised['what'], string> = {
+  msisdn: 'looks like a phone number',
+  imsi: 'looks like a SIM subscriber identity (IMSI)',
+  imei: 'looks like a phone serial number (IMEI)',
+  token: 'looks like an opaque tracking token',
+};
+
+/** Headers proxies use to record addresses: an operator's internal (private or CGNAT) address for the phone is a network detail. */
+const ADDRESS_HEADERS = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'client-ip', 'x-client-ip', 'true-client-ip', 'x-cluster-client-ip']);
+
+const INTERNAL = new BlockList();
+INTERNAL.addSubnet('10.0.0.0', 8, 'ipv4');
+INTERNAL.addSubnet('172.16.0.0', 12, 'ipv4');
+INTERNAL.addSubnet('192.168.0.0', 16, 'ipv4');
+INTERNAL.addSubnet('100.64.0.0', 10, 'ipv4'); // carrier-grade NAT: where phones on mobile data live
+INTERNAL.addSubnet('fc00::', 7, 'ipv6');
+
+function internalAddresses(value: string): string[] {
+  const out: string[] = [];
+  for (const m of value.matchAll(/[0-9a-fA-F:.]{7,45}/g)) {
+    const a = m[0].replace(/^\[|\]$/g, '');
+    const f = isIP(a);
+    if (f !== 0 && INTERNAL.check(a, f === 6 ? 'ipv6' : 'ipv4')) out.push(a);
+  }
+  return out;
+}
+
+/** Headers whose values are never identifiers (sizes, dates, the site's own name). */
+const NEVER_IDENTIFYING = new Set(['content-length', 'date', 'if-modified-since', 'if-unmodified-since', 'host', 'range', 'if-range', 'expires', 'last-modified', 'max-forwards']);
+
+export function inspectHeader(name: string, value: string, opts: InspectOptions = {}): Finding[] {
+  const canonical = canonicalHeaderName(name);
+  const out: Finding[] = [];
+  const cat = catalogueEntry(canonical);
+  if (cat) {
+    const kind = KIND_OF[cat.carries];
+    const rec = recogniseLike(value, { country: opts.country }).filter((r) => r.what === cat.carries || (cat.carries === 'token' && r.what !== 'token'));
+    const best = rec[0];
+    out.push({
+      where: 'header',
+      name,
+      kind: best && best.what !== 'token' && best.what !== cat.carries ? 'identity' : kind,
+      what: best && best.what !== 'token' ? best.what : cat.carries,
+      confidence: value.trim() === '' ? 'low' : best || cat.carries === 'token' || kind === 'device' ? 'high' : 'medium',
+      match: best?.match ?? '',
+      encoding: best?.encoding,
+      reason: `a known ${kind === 'identity' ? 'identity' : kind === 'tracking' ? 'tracking' : 'network'} header: it carries ${CARRIES_TEXT[cat.carries]}`,
+      catalogue: cat,
+    });
+  } else {
+    const dev = deviceHeader(canonical);
+    if (dev) out.push({ where: 'header', name, kind: 'device', what: 'device', confidence: 'high', match: '', reason: `it carries ${dev.what}` });
+  }
+  if (opts.subscriber) for (const r of opts.subscriber(value)) if (!out.some((f) => f.match === r.match)) out.push(subscriberFinding('header', name, r));
+  if (cat || NEVER_IDENTIFYING.has(canonical)) return out;
+  if (ADDRESS_HEADERS.has(canonical)) {
+    const internal = internalAddresses(value);
+    if (internal.length > 0) out.push({ where: 'header', name, kind: 'device', what: 'ip', confidence: 'medium', match: internal[0]!, reason: `it carries ${CARRIES_TEXT.ip}` });
+    return out;
+  }
+  // Standard headers are free text or opaque by design: only explicit phone formats, no tokens.
+  const ordinary = explainOrdinary(canonical) !== undefined;
+  for (const r of recogniseLike(value, { country: opts.country, strict: ordinary })) {
+    if (r.what === 'token' && ordinary) continue;
+    if (out.some((f) => f.match !== '' && (f.match.includes(r.match) || r.match.includes(f.match)))) continue;
+    out.push(valueFinding('header', name, r));
+  }
+  return out;
+}
+
+/** Findings in a request URL: the query string (names and values decoded) and the path. */
+export function inspectUrl(url: string, opts: InspectOptions = {}): Finding[] {
+  let u: URL;
+  try {
+    u = new URL(url, 'http://unknown.invalid');
+  } catch {
+    return [];
+  }
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  const add = (f: Finding) => {
+    const k = `${f.name}\0${f.match}`;
+    if (!seen.has(k)) out.push(f), seen.add(k);
+  };
+  for (const [key, val] of u.searchParams) {
+    const part = `query ${key}`;
+    if (opts.subscriber) for (const r of opts.subscriber(val)) add(subscriberFinding('url', part, r));
+    for (const r of recogniseLike(val, { country: opts.country })) {
+      if (r.what === 'token') continue; // query strings are full of opaque ids; only identifiers count
+      const named = IDENTITY_PARAM.test(key);
+      add({ ...valueFinding('url', part, r), confidence: named ? 'high' : r.confidence });
+    }
+  }
+  const path = safeDecode(u.pathname);
+  if (opts.subscriber) for (const r of opts.subscriber(u.pathname)) add(subscriberFinding('url', 'path', r));
+  for (const seg of path.split('/')) {
+    for (const r of recogniseLike(seg, { country: opts.country })) if (r.what !== 'token') add({ ...valueFinding('url', 'path', r), confidence: 'low' });
+  }
+  return out;
+}
+
+/** Query parameter names that announce an identifier. */
+const IDENTITY_PARAM = /^(?:x[-_])?(?:msisdn|mdn|phone|phone[-_]?number|mobile|tel|imsi|imei|cli|calling[-_]?line[-_]?id)$/i;
+
+function subscriberFinding(where: Finding['where'], name: string, r: Recognised): Finding {
+  return {
+    where,
+    name,
+    kind: 'identity',
+    what: r.what === 'token' ? 'msisdn' : r.what,
+    confidence: 'high',
+    match: r.match,
+    encoding: r.encoding,
+    reason: `the subscriber's ${r.what.toUpperCase()}${r.encoding ? ` (${r.encoding})` : ''}`,
+  };
+}
+
+function valueFinding(where: Finding['where'], name: string, r: Recognised): Finding {
+  return {
+    where,
+    name,
+    kind: r.what === 'token' ? 'tracking' : 'identity',
+    what: r.what,
+    confidence: r.confidence,
+    match: r.match,
+    encoding: r.encoding,
+    reason: `the value ${RECOGNISED_TEXT[r.what]}`,
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
