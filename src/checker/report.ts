@@ -53,7 +53,7 @@ export function reportHeader(name: string, value: string, opts: InspectOptions =
   const explanation = cat
     ? `This header carries ${CARRIES_TEXT[cat.carries]}. Your operator's network added it; your phone's browser does not send it.`
     : findings.length > 0
-      ? capitalise(findings.map((f) => f.reason).join('; ')) + '.'
+      ? capitalise(findings.map((f) => (f.what === 'ip' ? `it carries ${CARRIES_TEXT.ip}` : f.reason)).join('; ')) + '.'
       : capitalise(explainOrdinary(canonical) ?? 'not a standard browser header: something on the way (an app, an extension or the network) added it') + '.';
   return {
     name,

@@ -58,7 +58,7 @@ export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof Chec
     try {
       return readFileSync(f);
     } catch (err) {
-      throw new Error(`${flag} ${f}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new Error(`${flag} ${f}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
     }
   };
   if (o.country !== undefined && !/^[A-Z]{2}$/.test(o.country)) throw new Error(`--country: expected an ISO 3166-1 alpha-2 code such as GB`);

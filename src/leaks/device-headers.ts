@@ -35,7 +35,10 @@ export const DEVICE_HEADERS: readonly DeviceHeader[] = [
 
 const exact = new Map<string, DeviceHeader>();
 const prefixes: DeviceHeader[] = [];
-for (const d of DEVICE_HEADERS) (d.prefix ? prefixes.push(d) : exact.set(d.name, d));
+for (const d of DEVICE_HEADERS) {
+  if (d.prefix) prefixes.push(d);
+  else exact.set(d.name, d);
+}
 
 /** The device-detail entry for a canonical header name, if it is one. */
 export function deviceHeader(canonicalName: string): DeviceHeader | undefined {

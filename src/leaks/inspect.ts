@@ -5,9 +5,11 @@
 // device-detail list), by value (identifier-like values in headers that have
 // no business carrying them), and by a known subscriber's identifiers.
 import { BlockList, isIP } from 'node:net';
-import { catalogueEntry, canonicalHeaderName, type CatalogueEntry, type Carries } from '../detect/header-catalogue.js';
+import { canonicalHeaderName, type CatalogueEntry, type Carries } from '../detect/header-catalogue.js';
+import { classifyHeader } from '../detect/classify-header.js';
+import type { LikeKind } from '../detect/identifier-like.js';
 import { deviceHeader } from './device-headers.js';
-import { explainOrdinary } from './ordinary-headers.js';
+import { transientId } from './transient-ids.js';
 import type { LeakKind } from './verdict.js';
 import { recogniseLike, type Recognised, type SubscriberFinder } from './recognise.js';
 
@@ -61,6 +63,19 @@ export const CARRIES_TEXT: Record<What, string> = {
   device: 'details of your phone',
 };
 
+/** The same, neutral: for findings a scanner reports about someone else's traffic. */
+const WHAT_TEXT: Record<What, string> = {
+  msisdn: 'a phone number (MSISDN)',
+  imsi: 'a SIM subscriber identity (IMSI)',
+  imei: 'a phone serial number (IMEI)',
+  token: 'a tracking identifier tied to a subscription',
+  ip: "a phone's address inside the operator's network",
+  location: "a phone's location on the operator's network",
+  gateway: 'which operator gateway handled the request',
+  plan: 'subscription or plan details',
+  device: 'device details',
+};
+
 const RECOGNISED_TEXT: Record<Recognised['what'], string> = {
   msisdn: 'looks like a phone number',
   imsi: 'looks like a SIM subscriber identity (IMSI)',
@@ -88,47 +103,49 @@ function internalAddresses(value: string): string[] {
   return out;
 }
 
-/** Headers whose values are never identifiers (sizes, dates, the site's own name). */
-const NEVER_IDENTIFYING = new Set(['content-length', 'date', 'if-modified-since', 'if-unmodified-since', 'host', 'range', 'if-range', 'expires', 'last-modified', 'max-forwards']);
-
 export function inspectHeader(name: string, value: string, opts: InspectOptions = {}): Finding[] {
   const canonical = canonicalHeaderName(name);
   const out: Finding[] = [];
-  const cat = catalogueEntry(canonical);
-  if (cat) {
-    const kind = KIND_OF[cat.carries];
-    const rec = recogniseLike(value, { country: opts.country }).filter((r) => r.what === cat.carries || (cat.carries === 'token' && r.what !== 'token'));
-    const best = rec[0];
+  // Name and value, knowing nobody: detect/'s classification, the one the corpus measures.
+  const c = classifyHeader(name, value, { country: opts.country });
+  const dev = c.catalogue ? undefined : deviceHeader(canonical);
+  // A token guess (low confidence, not catalogued) yields to what the name says: a device header, a session or request id.
+  const guess = !c.catalogue && c.kind === 'tracking' && c.confidence === 'low';
+  if (c.kind !== 'none' && !(guess && (dev || transientId(canonical, value)))) {
+    const ids = c.identifiers;
+    const best = ids.find((i) => i.kind !== 'token') ?? ids[0];
+    const what: What = best && best.kind !== 'token' ? likeWhat(best.kind) : (c.catalogue?.carries ?? 'token');
+    const kind: LeakKind = c.kind === 'network' ? 'device' : c.kind;
     out.push({
       where: 'header',
       name,
-      kind: best && best.what !== 'token' && best.what !== cat.carries ? 'identity' : kind,
-      what: best && best.what !== 'token' ? best.what : cat.carries,
-      confidence: value.trim() === '' ? 'low' : best || cat.carries === 'token' || kind === 'device' ? 'high' : 'medium',
-      match: best?.match ?? '',
+      kind,
+      what,
+      confidence: c.catalogue ? (value.trim() === '' ? 'low' : 'high') : (c.confidence ?? 'low'),
+      match: best && best.encoding !== 'percent' ? value.slice(best.start, best.end) : '',
       encoding: best?.encoding,
-      reason: `a known ${kind === 'identity' ? 'identity' : kind === 'tracking' ? 'tracking' : 'network'} header: it carries ${CARRIES_TEXT[cat.carries]}`,
-      catalogue: cat,
+      reason: c.catalogue ? `a known ${KIND_WORD[KIND_OF[c.catalogue.carries]]} header: it carries ${WHAT_TEXT[c.catalogue.carries]}` : `the value ${RECOGNISED_TEXT[what as Recognised['what']] ?? 'looks like an identifier'}`,
+      catalogue: c.catalogue,
     });
-  } else {
-    const dev = deviceHeader(canonical);
-    if (dev) out.push({ where: 'header', name, kind: 'device', what: 'device', confidence: 'high', match: '', reason: `it carries ${dev.what}` });
   }
-  if (opts.subscriber) for (const r of opts.subscriber(value)) if (!out.some((f) => f.match === r.match)) out.push(subscriberFinding('header', name, r));
-  if (cat || NEVER_IDENTIFYING.has(canonical)) return out;
-  if (ADDRESS_HEADERS.has(canonical)) {
+  // Device and network details the catalogue does not cover.
+  if (dev) out.push({ where: 'header', name, kind: 'device', what: 'device', confidence: 'high', match: '', reason: `it carries ${dev.what}` });
+  if (ADDRESS_HEADERS.has(canonical) && c.kind === 'none') {
     const internal = internalAddresses(value);
-    if (internal.length > 0) out.push({ where: 'header', name, kind: 'device', what: 'ip', confidence: 'medium', match: internal[0]!, reason: `it carries ${CARRIES_TEXT.ip}` });
-    return out;
+    if (internal.length > 0) out.push({ where: 'header', name, kind: 'device', what: 'ip', confidence: 'medium', match: internal[0]!, reason: `it carries ${WHAT_TEXT.ip}` });
   }
-  // Standard headers are free text or opaque by design: only explicit phone formats, no tokens.
-  const ordinary = explainOrdinary(canonical) !== undefined;
-  for (const r of recogniseLike(value, { country: opts.country, strict: ordinary })) {
-    if (r.what === 'token' && ordinary) continue;
-    if (out.some((f) => f.match !== '' && (f.match.includes(r.match) || r.match.includes(f.match)))) continue;
-    out.push(valueFinding('header', name, r));
+  // A known subscriber, in any encoding, wherever it hides.
+  if (opts.subscriber && !out.some((f) => f.kind === 'identity')) {
+    const hit = opts.subscriber(value)[0];
+    if (hit) out.push(subscriberFinding('header', name, hit));
   }
   return out;
+}
+
+const KIND_WORD: Record<LeakKind, string> = { identity: 'identity', tracking: 'tracking', device: 'network' };
+
+function likeWhat(k: LikeKind): What {
+  return k === 'imeisv' ? 'imei' : k;
 }
 
 /** Findings in a request URL: the query string (names and values decoded) and the path. */
@@ -143,7 +160,9 @@ export function inspectUrl(url: string, opts: InspectOptions = {}): Finding[] {
   const seen = new Set<string>();
   const add = (f: Finding) => {
     const k = `${f.name}\0${f.match}`;
-    if (!seen.has(k)) out.push(f), seen.add(k);
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(f);
   };
   for (const [key, val] of u.searchParams) {
     const part = `query ${key}`;

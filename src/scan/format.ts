@@ -19,15 +19,16 @@ export function formatTable(s: ScanSummary): string {
   if (s.findings.length === 0) lines.push(`no leaks found in ${s.requests} request(s)`);
   else {
     const rows = s.findings.map((f) => [
-      `${f.request.source}  ${f.request.method} ${f.request.url}`,
+      f.request.source,
+      `${f.request.method} ${f.request.url}`,
       f.where === 'header' ? f.name : `url ${f.name}`,
       f.kind,
       f.what + (f.encoding ? ` (${f.encoding})` : ''),
       f.confidence,
       f.value,
     ]);
-    const head = ['REQUEST', 'HEADER / URL PART', 'KIND', 'WHAT', 'CONFIDENCE', 'VALUE (masked)'];
-    const widths = head.map((h, i) => Math.min(70, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+    const head = ['SOURCE', 'REQUEST', 'HEADER / URL PART', 'KIND', 'WHAT', 'CONFIDENCE', 'VALUE (masked)'];
+    const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
     const fmt = (r: string[]) =>
       r
         .map((c, i) => (i === r.length - 1 ? c : fit(c, widths[i]!).padEnd(widths[i]!)))

@@ -33,7 +33,7 @@ export function readCapture(file: string, format?: CaptureFormat): ParseResult &
   try {
     buf = readFileSync(file);
   } catch (err) {
-    throw new Error(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new Error(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }
   return parseCapture(buf, file, format);
 }

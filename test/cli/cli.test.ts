@@ -46,7 +46,7 @@ test('config schema prints a JSON Schema', () => {
 });
 
 test('hedge demo starts the demo network and its printed curl lines show the documented results', async () => {
-  const child = spawn(process.execPath, [...HEDGE, 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, [...HEDGE, 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -56,9 +56,14 @@ test('hedge demo starts the demo network and its printed curl lines show the doc
     while (!out.includes('Ctrl-C stops the demo') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.ok(out.includes('Ctrl-C stops the demo'), 'demo printed its instructions');
     const curls = out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl -s -x'));
-    assert.equal(curls.length, 6);
+    assert.equal(curls.length, 7);
     const run = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000 });
-    const results = curls.map((c) => JSON.parse(run(c)) as { host: string; headers: Record<string, string> });
+    const results = curls.map((c) => JSON.parse(run(c)) as { host: string; headers: Record<string, string>; verdict?: string });
+    assert.deepEqual(
+      results.filter((r) => r.verdict !== undefined).map((r) => r.verdict),
+      ['clean'],
+      'the leak checker at check.example, a non-partner, sees a clean connection',
+    );
     const by = (host: string) => results.find((r) => r.host === host)!.headers;
     assert.equal(by('my.operator.example')['x-msisdn'], '+447700900123');
     assert.equal(by('wap.operator.example')['x-up-calling-line-id'], '447700900123');
