@@ -36,6 +36,7 @@ const EXPLAIN: Record<string, string> = {
   tracestate: 'request trace details for debugging',
   'x-request-id': 'a request id for debugging, new for each request',
   'x-requested-with': 'the app that made the request',
+  'x-hedge-signature': "your operator's gateway signed the headers it added for this site (new for every request; nothing about you)",
   purpose: 'the browser is prefetching this page',
   'sec-purpose': 'the browser is prefetching this page',
 };

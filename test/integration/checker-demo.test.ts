@@ -65,7 +65,7 @@ test('the same checker configured as a partner host shows exactly the granted he
     purpose: self-care
     hosts: [check.example]
     send:
-      - { attribute: msisdn, form: raw, format: digits, header: X-Up-Calling-Line-ID }
+      - { attribute: msisdn, form: raw, format: digits, header: X-Up-Calling-Line-ID, cleartext: allowed }
       - { attribute: age-verified, header: X-Age-Verified }
 `;
   await withGateway(
@@ -77,7 +77,9 @@ test('the same checker configured as a partner host shows exactly the granted he
       assert.equal(rep.verdict, 'identity');
       const sent = new Set(['host', ...Object.keys(CLIENT_HEADERS).map((h) => h.toLowerCase())]);
       const added = rep.headers.map((h) => h.name.toLowerCase()).filter((n) => !sent.has(n) && n !== 'via' && n !== 'connection');
-      assert.deepEqual(added.sort(), ['x-age-verified', 'x-up-calling-line-id'], 'exactly the granted headers arrived');
+      // Exactly the granted headers, plus the gateway's signature over them (docs/partners.md).
+      assert.deepEqual(added.sort(), ['x-age-verified', 'x-hedge-signature', 'x-up-calling-line-id'], 'exactly the granted headers arrived');
+      assert.equal(rep.headers.find((h) => h.name.toLowerCase() === 'x-hedge-signature')!.kind, 'ordinary', 'the signature is explained, not flagged');
       const clid = rep.headers.find((h) => h.name.toLowerCase() === 'x-up-calling-line-id')!;
       assert.equal(clid.kind, 'identity');
       assert.equal(clid.value, '447700900123');

@@ -11,8 +11,8 @@ import { worstVerdict, type Verdict } from '../../src/leaks/verdict.js';
 
 interface Corpus {
   country: string;
-  headerCases: { name: string; value: string; expect: Verdict; group: string }[];
-  urlCases: { url: string; expect: Verdict; group: string }[];
+  headerCases: { name: string; value: string; expect: Verdict | 'none'; group: string }[];
+  urlCases: { url: string; expect: Verdict | 'none'; group: string }[];
 }
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/leak-corpus.json', import.meta.url), 'utf8')) as Corpus;
 
