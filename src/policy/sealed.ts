@@ -16,15 +16,28 @@ export const SEALED_TYP = 'hedge-sealed+v1';
 
 /** Returns seal(value, host, iatSeconds) for one partner and attribute. */
 export function sealer(partnerId: string, attribute: string, key: KeyObject, lifetimeSeconds: number): (value: string, host: string, iat: number) => string {
-  // Partner ids and hosts are restricted to [a-z0-9._-], attributes to [a-z-]: safe inside JSON strings as they are.
+  // Partner ids and hosts are restricted to [a-z0-9._:-], attributes to [a-z-]: safe inside JSON strings as they are.
+  // The protected header only changes with the host and the second, so it is encoded once per (host, second)
+  // and reused: per request there is one AES-GCM over a few bytes and the base64url of the IV, ciphertext and tag.
   const head = `{"alg":"dir","enc":"A256GCM","typ":"${SEALED_TYP}","att":"${attribute}","pid":"${partnerId}","aud":"`;
+  const byHost = new Map<string, { iat: number; b64: string; aad: Buffer }>();
+  const header = (host: string, iat: number) => {
+    let h = byHost.get(host);
+    if (h === undefined || h.iat !== iat) {
+      const b64 = Buffer.from(`${head}${host}","iat":${iat},"exp":${iat + lifetimeSeconds}}`, 'utf8').toString('base64url');
+      h = { iat, b64, aad: Buffer.from(b64, 'ascii') };
+      if (byHost.size > 256) byHost.clear(); // a wildcard partner with very many hosts: keep the cache bounded
+      byHost.set(host, h);
+    }
+    return h;
+  };
   return (value, host, iat) => {
-    const protectedB64 = Buffer.from(`${head}${host}","iat":${iat},"exp":${iat + lifetimeSeconds}}`, 'utf8').toString('base64url');
+    const h = header(host, iat);
     const iv = randomSlice(12);
-    const ivB64 = iv.toString('base64url');
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(protectedB64, 'ascii'));
-    const ct = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-    return `${protectedB64}..${ivB64}.${ct.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+    cipher.setAAD(h.aad);
+    const ct = cipher.update(value, 'utf8');
+    cipher.final(); // GCM emits nothing here; it computes the tag
+    return `${h.b64}..${iv.toString('base64url')}.${ct.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
   };
 }

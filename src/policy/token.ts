@@ -37,8 +37,9 @@ export function tokenIssuer(partnerId: string, attribute: string, key: TokenKeyR
     const ivB64 = iv.toString('base64url');
     const c = createCipheriv('aes-256-gcm', key.key, iv);
     c.setAAD(aad);
-    const body = Buffer.concat([c.update(plain, 'utf8'), c.final(), c.getAuthTag()]);
-    return `${prefix}${ivB64}.${body.toString('base64url')}`;
+    const ct = c.update(plain, 'utf8');
+    c.final(); // GCM emits nothing here; it computes the tag
+    return `${prefix}${ivB64}.${Buffer.concat([ct, c.getAuthTag()]).toString('base64url')}`;
   };
 }
 
