@@ -151,7 +151,9 @@ export function describePolicy(p: CompiledPolicy) {
       name: x.name,
       purpose: x.purpose,
       hosts: x.hosts.map((h) => h.text),
-      grants: x.grants.map((g) => ({ attribute: g.attribute, form: g.form, format: g.format, header: g.header })),
+      tls: x.tls,
+      until: x.until !== undefined ? new Date(x.until).toISOString() : undefined,
+      grants: x.grants.map((g) => ({ attribute: g.attribute, form: g.form, format: g.format, header: g.header, ...(g.cleartextAllowed ? { cleartext: 'allowed' } : {}) })),
     })),
   };
 }

@@ -13,7 +13,9 @@ export function partnerTls(): Stage {
     onError: 'refuse',
     onRequest(flow: Flow) {
       const p = flow.partner;
-      if (p === undefined || p.tls !== 'required' || flow.target.scheme === 'https') return CONTINUE;
+      // Upgrade handshakes (websockets) run the pipeline with enrichment disabled and are relayed as raw
+      // bytes: they carry no identity and keep the phone's transport.
+      if (p === undefined || p.tls !== 'required' || flow.target.scheme === 'https' || flow.enrichmentDisabled) return CONTINUE;
       flow.target.scheme = 'https';
       if (flow.target.port === 80) flow.target.port = 443;
       return CONTINUE;

@@ -1,0 +1,53 @@
+// A partner's `until:` passing while the gateway runs: the partner stops
+// receiving anything at that moment, and the gateway logs it (warned at expiry).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/config/load.js';
+import { compilePolicy } from '../../src/policy/compile.js';
+import { scheduleExpiryWarnings } from '../../src/policy/expiry.js';
+import { enrich } from '../../src/pipeline/stages/enrich.js';
+import { Flow } from '../../src/pipeline/flow.js';
+import { createLogger } from '../../src/log.js';
+
+test('grants stop and a warning is logged when until: passes', async () => {
+  const until = new Date(Date.now() + 1500).toISOString();
+  const loaded = parseConfig(
+    `operator: { name: X, country: GB }
+partners:
+  - id: shortlived
+    name: Short-lived
+    purpose: test
+    until: "${until}"
+    hosts: [a.example]
+    send:
+      - { attribute: age-verified, header: X-Age-Verified }
+`,
+    'x.yaml',
+  );
+  assert.deepEqual(loaded.warnings, [], 'not yet expired: no warning at load');
+  const policy = compilePolicy(loaded.config, 'x.yaml', loaded.lineOf, { material: false });
+  const lines: string[] = [];
+  const cancel = scheduleExpiryWarnings(policy, createLogger({ write: (l) => lines.push(l) }));
+  const stage = enrich();
+  const flowFor = () => {
+    const f = new Flow('t', '10.0.0.1', 'GET', { scheme: 'http', host: 'a.example', port: 80, path: '/' }, [], policy);
+    f.partner = policy.partners[0];
+    f.subscriber = { msisdn: '+447700900123', ageVerified: true };
+    return f;
+  };
+  try {
+    const before = flowFor();
+    stage.onRequest(before);
+    assert.equal(before.disclosures.length, 1, 'active before until:');
+    const deadline = Date.now() + 30_000;
+    while (!lines.some((l) => l.includes('partner grants expired')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const line = lines.find((l) => l.includes('partner grants expired'));
+    assert.ok(line, 'warned at expiry');
+    assert.equal((JSON.parse(line) as { partner: string }).partner, 'shortlived');
+    const after = flowFor();
+    stage.onRequest(after);
+    assert.equal(after.disclosures.length, 0, 'nothing after until:');
+  } finally {
+    cancel();
+  }
+});
