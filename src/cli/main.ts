@@ -10,6 +10,9 @@ import { registerDemo } from './demo.js';
 import { registerConfig } from './config.js';
 import { registerCheck } from './check.js';
 import { registerScan } from './scan.js';
+import { registerBindings } from './bindings-list.js';
+import { registerBindingsShow } from './bindings-show.js';
+import { registerRadius } from './radius-send.js';
 import { VERSION } from '../version.js';
 
 const program = new Command();
@@ -23,6 +26,8 @@ registerDemo(program);
 registerConfig(program);
 registerCheck(program);
 registerScan(program);
+registerBindingsShow(registerBindings(program));
+registerRadius(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
