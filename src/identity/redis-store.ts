@@ -73,6 +73,7 @@ export class RedisBindingStore implements BindingStore {
       connectTimeout: Math.max(1000, opts.timeoutMs * 4),
       retryStrategy: (times) => Math.min(100 * times, 2000),
       lazyConnect: false,
+      enableAutoPipelining: true, // lookups and writes issued in the same tick share one round trip
     }) as Scripted;
     this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 2, lua: REFRESH });
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });

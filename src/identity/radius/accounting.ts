@@ -79,12 +79,8 @@ export async function applyAccounting(req: AccountingRequest, nas: string, ctx: 
 
 /** The subscriber from the packet; unusable optional attributes are dropped, an unusable number is fatal. */
 function subscriberFrom(req: AccountingRequest, country: string): Subscriber | undefined {
-  let msisdn: string;
-  try {
-    msisdn = toE164(req.msisdn!, country);
-  } catch {
-    return undefined;
-  }
+  const msisdn = e164Of(req.msisdn!, country);
+  if (msisdn === undefined) return undefined;
   const s: Subscriber = { msisdn, source: 'radius' };
   if (req.imsi && isImsi(req.imsi)) s.imsi = req.imsi;
   if (req.imeisv) {
@@ -93,4 +89,25 @@ function subscriberFrom(req: AccountingRequest, country: string): Subscriber | u
   }
   if (req.ratType !== undefined) s.ratType = req.ratType;
   return s;
+}
+
+// Number normalisation (libphonenumber, full metadata) is the costliest step of
+// a Start; the same subscribers come back with every session and Interim-Update,
+// so results are memoised in a bounded map (oldest dropped first).
+const E164_MEMO_MAX = 200_000;
+const e164Memo = new Map<string, string | null>();
+
+function e164Of(raw: string, country: string): string | undefined {
+  const key = country + raw;
+  let v = e164Memo.get(key);
+  if (v === undefined) {
+    try {
+      v = toE164(raw, country);
+    } catch {
+      v = null;
+    }
+    if (e164Memo.size >= E164_MEMO_MAX) e164Memo.delete(e164Memo.keys().next().value!);
+    e164Memo.set(key, v);
+  }
+  return v ?? undefined;
 }

@@ -112,7 +112,7 @@ export class RadiusListener {
           m.packet('accepted');
           m.applied(req.status, applied.outcome);
           if (applied.outcome === 'invalid') this.deps.log.warn('radius: accounting request without a usable attribute; nothing bound', { nas: client.name, status: req.status, attribute: applied.missing });
-          const response = encodeAccountingResponse(req, client.secret);
+          const response = encodeAccountingResponse(req, packet, client.secretBytes);
           this.seen.finish(key, response);
           this.reply(response, rinfo);
         },

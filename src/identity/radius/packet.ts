@@ -110,9 +110,34 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
   };
 }
 
-/** Accounting-Response (code 5) authenticated against the request (RFC 2866 §3). */
-export function encodeAccountingResponse(req: AccountingRequest, secret: string): Buffer {
-  return radiusWith3gpp().encode_response({ packet: req.decoded as never, code: 'Accounting-Response', secret });
+const ATTR_PROXY_STATE = 33;
+const ATTR_MESSAGE_AUTHENTICATOR = 80;
+
+/**
+ * Accounting-Response (code 5) for a verified request (RFC 2866 §3):
+ * MD5(Code ‖ Identifier ‖ Length ‖ Request Authenticator ‖ Attributes ‖ Secret),
+ * echoing Proxy-State attributes in order (RFC 2865 §5.33). Built directly (it
+ * is 20 octets plus Proxy-State) because this is the listener's per-packet
+ * cost; a request carrying a Message-Authenticator is answered through the
+ * `radius` package, which adds one to the response.
+ */
+export function encodeAccountingResponse(req: AccountingRequest, packet: Buffer, secret: Buffer): Buffer {
+  const proxyState: Buffer[] = [];
+  let hasMessageAuthenticator = false;
+  for (let at = HEADER, end = packet.readUInt16BE(2); at < end; at += packet[at + 1]!) {
+    if (packet[at] === ATTR_PROXY_STATE) proxyState.push(packet.subarray(at, at + packet[at + 1]!));
+    else if (packet[at] === ATTR_MESSAGE_AUTHENTICATOR) hasMessageAuthenticator = true;
+  }
+  if (hasMessageAuthenticator) return radiusWith3gpp().encode_response({ packet: req.decoded as never, code: 'Accounting-Response', secret: secret.toString('utf8') });
+  const attrs = proxyState.length === 0 ? undefined : Buffer.concat(proxyState);
+  const res = Buffer.allocUnsafe(HEADER + (attrs?.length ?? 0));
+  res[0] = 5;
+  res[1] = packet[1]!;
+  res.writeUInt16BE(res.length, 2);
+  packet.copy(res, 4, 4, HEADER);
+  if (attrs) attrs.copy(res, HEADER);
+  createHash('md5').update(res).update(secret).digest().copy(res, 4);
+  return res;
 }
 
 function single(v: unknown): unknown {

@@ -1,0 +1,174 @@
+// Bench rows for issue "Real subscriber sessions": the binding lookup cost on
+// the request path with the Redis store, `--workers 2`, and the RADIUS
+// listener's binding rate.
+//
+//   export async function rows(ctx)
+//     called by bench/run.mjs (ctx: root, work, originPort, start, stop, measure, want, freePort, waitPort, skip).
+//     Rows (same run, same origin, partner traffic from the bound subscriber):
+//       "hedge partner, memory store"                 baseline for the two below
+//       "hedge partner, Redis store"                  default maxStaleMs 1000 (bounded per-node cache)
+//       "hedge partner, Redis store, no cache"        maxStaleMs 0: one Redis GET per request
+//       "hedge partner, --workers 2"                  memory store, node:cluster
+//     The Redis rows' notes give the p99 added over the memory row (target ≤ 1 ms)
+//     and the RADIUS bindings/s into that store (target ≥ 5,000/s).
+//     Redis: REDIS_URL, else 127.0.0.1:6379, else a throwaway redis-server; otherwise skipped.
+//
+//   export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5, window = 128, packets = 60_000 })
+//     Sends Accounting Starts (distinct framed IPs and sessions, encoded up front)
+//     to a running listener at 127.0.0.1:port, keeping `window` requests in
+//     flight, and returns { bindingsPerSecond, answered, retransmitted }. Only
+//     answered requests count, and the listener answers only once the store has
+//     the binding (with --workers: once every worker has applied it).
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const SECRET = 'bench-nas-shared-secret-0123456789';
+
+export async function rows(ctx) {
+  if (!ctx.want('session') && !ctx.want('redis') && !ctx.want('workers')) return;
+  const target = ['http://my.operator.example/', 'my.operator.example'];
+
+  const mem = await startNode(ctx, { store: 'memory' });
+  const memRow = await ctx.measure('hedge partner, memory store', mem, ...target, 'baseline for the Redis rows');
+  const memRate = await radiusBindingsPerSecond({ root: ctx.root, port: mem.radiusPort, secret: SECRET });
+  memRow.note += `; RADIUS ${memRate.bindingsPerSecond} bindings/s`;
+  await ctx.stop(mem.proc);
+
+  const redis = await redisUrl(ctx);
+  if (!redis) ctx.skip('hedge partner, Redis store', 'no Redis (REDIS_URL, 127.0.0.1:6379 or redis-server)');
+  else {
+    try {
+      const prefix = `hedge-bench-${process.pid}:`;
+      for (const [name, maxStaleMs] of [
+        ['hedge partner, Redis store', 1000],
+        ['hedge partner, Redis store, no cache', 0],
+      ]) {
+        const node = await startNode(ctx, { store: redis.url, prefix, maxStaleMs });
+        const row = await ctx.measure(name, node, ...target, `maxStaleMs ${maxStaleMs}`);
+        const added = row.p99Ms !== null && memRow.p99Ms !== null ? (row.p99Ms - memRow.p99Ms).toFixed(3) : 'n/a';
+        const rate = await radiusBindingsPerSecond({ root: ctx.root, port: node.radiusPort, secret: SECRET });
+        row.note += `; p99 added vs memory ${added} ms (target ≤ 1 ms); RADIUS ${rate.bindingsPerSecond} bindings/s into Redis`;
+        await ctx.stop(node.proc);
+      }
+    } finally {
+      await redis.stop();
+    }
+  }
+
+  const workers = await startNode(ctx, { store: 'memory', workers: 2 });
+  const wRow = await ctx.measure('hedge partner, --workers 2', workers, ...target, 'memory store replicated by the primary');
+  const wRate = await radiusBindingsPerSecond({ root: ctx.root, port: workers.radiusPort, secret: SECRET });
+  wRow.note += `; RADIUS ${wRate.bindingsPerSecond} bindings/s (acknowledged by both workers)`;
+  await ctx.stop(workers.proc);
+}
+
+async function startNode(ctx, { store, prefix, maxStaleMs, workers }) {
+  const port = await ctx.freePort();
+  const admin = await ctx.freePort();
+  const radiusPort = await freeUdpPort();
+  let yaml = readFileSync(join(ctx.root, 'examples', 'demo.yaml'), 'utf8')
+    .replace('127.0.0.1:8081', `127.0.0.1:${ctx.originPort}`)
+    .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
+    .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`)
+    .replace(/^partners:/m, `radius:\n  listen: 127.0.0.1:${radiusPort}\n  clients:\n    - { address: 127.0.0.1, secret: "${SECRET}" }\npartners:`);
+  if (store !== 'memory') yaml = yaml.replace('store: memory', `store: ${store}\n  maxStaleMs: ${maxStaleMs}\n  redis:\n    keyPrefix: "${prefix}"`);
+  const cfg = join(ctx.work, `hedge-sessions-${port}.yaml`);
+  writeFileSync(cfg, yaml);
+  const argv = [join(ctx.root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg];
+  if (workers) argv.push('--workers', String(workers));
+  const proc = ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
+  await ctx.waitPort(port);
+  await ctx.waitPort(admin);
+  return { port, proc, radiusPort };
+}
+
+function freeUdpPort() {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function redisUrl(ctx) {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  const open = await new Promise((r) => {
+    const s = net.connect({ host: '127.0.0.1', port: 6379 });
+    s.once('connect', () => (s.destroy(), r(true)));
+    s.once('error', () => r(false));
+  });
+  if (open) return { url: 'redis://127.0.0.1:6379', stop: async () => {} };
+  if (!spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim()) return undefined;
+  const port = await ctx.freePort();
+  const proc = ctx.start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  await ctx.waitPort(port);
+  return { url: `redis://127.0.0.1:${port}`, stop: () => ctx.stop(proc) };
+}
+
+export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5, window = 128, packets = 60_000 }) {
+  const { encodeAccountingRequest } = await import(pathToFileURL(join(root, 'dist', 'identity', 'radius', 'sender.js')).href);
+  window = Math.min(window, 256);
+  // Encoded up front so the sender's own cost does not limit the listener's rate;
+  // slot i uses identifier i and its own run of distinct Starts (never a repeat,
+  // which the listener would answer from its retransmission cache).
+  const perSlot = Math.ceil(packets / window);
+  const pool = [];
+  for (let id = 0; id < window; id++) {
+    const list = [];
+    for (let k = 0; k < perSlot; k++) {
+      const n = k * window + id;
+      const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+      list.push(encodeAccountingRequest({ status: 'start', framedIp: ip, msisdn: `4477009${String(n % 100000).padStart(5, '0')}`, sessionId: `b${n}-${process.pid}`, interimInterval: 60, imsi: '001010000000123', ratType: 6 }, secret, id));
+    }
+    pool.push(list);
+  }
+  const sock = dgram.createSocket('udp4');
+  await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+  let answered = 0;
+  let retransmitted = 0;
+  let measuring = false;
+  let counted = 0;
+  let running = true;
+  const slots = pool.map((list) => ({ list, k: 0, timer: undefined }));
+  const fire = (id) => {
+    const slot = slots[id];
+    if (slot.k >= slot.list.length) return (running = false);
+    sock.send(slot.list[slot.k], port, '127.0.0.1');
+    slot.timer = setTimeout(() => {
+      retransmitted++;
+      fire(id);
+    }, 1000);
+  };
+  sock.on('message', (m) => {
+    if (m.length < 20 || m[0] !== 5) return;
+    const slot = slots[m[1]];
+    if (!slot || slot.timer === undefined) return;
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
+    answered++;
+    if (measuring) counted++;
+    slot.k++;
+    if (running) fire(m[1]);
+  });
+  for (let id = 0; id < window; id++) fire(id);
+  await new Promise((r) => setTimeout(r, 1000)); // warm-up
+  measuring = true;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  while (running && performance.now() < end) await new Promise((r) => setTimeout(r, 50));
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  running = false;
+  for (const s of slots) clearTimeout(s.timer);
+  sock.close();
+  const bindingsPerSecond = Math.round(counted / elapsed);
+  process.stderr.write(`  RADIUS: ${bindingsPerSecond} bindings/s (${retransmitted} retransmissions)\n`);
+  return { bindingsPerSecond, answered, retransmitted };
+}
