@@ -47,6 +47,8 @@ export function registerDemo(program: Command): void {
         ['any other site: nothing about the subscriber', `curl -s -x ${proxy} http://news.example/`],
         ['a spoofed X-MSISDN from the client is removed', `curl -s -x ${proxy} -H 'X-MSISDN: +447700900999' http://news.example/`],
         [`the leak checker, a non-partner: verdict "clean" (or browse http://${CHECKER_HOST}/ with this proxy)`, `curl -s -x ${proxy} http://${CHECKER_HOST}/api/check`],
+        ['the public keys partners verify X-Hedge-Signature with (JWKS)', `curl -s ${gw.adminUrl}/.well-known/jwks.json`],
+        ['what the policy does with one request, and why', `node ${process.argv[1]} policy explain -c ${o.config} http://wap.operator.example/ --subscriber +447700900123`],
         ['health, bindings and metrics', `curl -s ${gw.adminUrl}/health ; curl -s ${gw.adminUrl}/metrics | grep ^hedge_`],
       ];
       console.log(`
