@@ -28,7 +28,9 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   const aggregator = new AggregatorRegistry();
   let hub: BindingHub | undefined;
   let store: BindingStore;
-  if (config.subscribers.store === 'memory') store = hub = new BindingHub(log);
+  // A worker that has not applied a change within the staleness bound is restarted: it
+  // cannot keep serving a binding that changed longer ago than subscribers.maxStaleMs.
+  if (config.subscribers.store === 'memory') store = hub = new BindingHub(log, Math.max(1000, config.subscribers.maxStaleMs));
   else {
     store = createBindingStore(config.subscribers.store, {
       redis: config.subscribers.redis,

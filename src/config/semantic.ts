@@ -22,7 +22,7 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
 
   const store = config.subscribers.store;
   if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s.endsWith('/') ? s : s + ':')))
-    add(['subscribers', 'store'], `unsupported binding store "${store}"; supported: memory, redis://host:port/db, rediss://…`);
+    add(['subscribers', 'store'], `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, rediss://…`); // never echo a URL: it may hold a password
   else if (store.startsWith('redis')) {
     const problem = redisUrlProblem(store);
     if (problem) add(['subscribers', 'store'], problem);

@@ -1,0 +1,50 @@
+// Stage 2 fails closed: a store that throws, rejects or hangs past its timeout
+// means no subscriber and no enrichment for this flow — the request goes on —
+// and the failure reaches the hook that counts and alerts it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { identifySubscriber } from '../../src/pipeline/stages/identify-subscriber.js';
+import type { BindingStore } from '../../src/identity/store.js';
+import { Flow } from '../../src/pipeline/flow.js';
+import { ErrorCodes, HedgeError } from '../../src/errors.js';
+
+const flow = () => new Flow('t-1', '127.0.0.1', 'GET', { scheme: 'http', host: 'my.operator.example', port: 80, path: '/' }, [], {} as never);
+
+function store(lookup: BindingStore['lookup']): BindingStore {
+  return { kind: 'test', lookup, get: () => undefined, set: () => {}, remove: () => false, list: () => [], size: () => 0, close: () => {} };
+}
+
+test('a store that throws: no subscriber, enrichment disabled, the hook told, the flow continues', () => {
+  const seen: unknown[] = [];
+  const stage = identifySubscriber(
+    store(() => {
+      throw new HedgeError(ErrorCodes.BINDING_STORE_UNAVAILABLE, 'down');
+    }),
+    (e) => seen.push(e),
+  );
+  const f = flow();
+  const v = stage.onRequest(f);
+  assert.deepEqual(v, { kind: 'continue' });
+  assert.equal(f.subscriber, undefined);
+  assert.equal(f.enrichmentDisabled, true);
+  assert.equal((seen[0] as HedgeError).code, ErrorCodes.BINDING_STORE_UNAVAILABLE);
+});
+
+test('a store that rejects: the same, asynchronously', async () => {
+  const seen: unknown[] = [];
+  const stage = identifySubscriber(store(() => Promise.reject(new HedgeError(ErrorCodes.BINDING_STORE_UNAVAILABLE, 'timeout'))), (e) => seen.push(e));
+  const f = flow();
+  assert.deepEqual(await stage.onRequest(f), { kind: 'continue' });
+  assert.equal(f.subscriber, undefined);
+  assert.equal(f.enrichmentDisabled, true);
+  assert.equal(seen.length, 1);
+});
+
+test('a synchronous answer stays synchronous (no promise on the hot path)', () => {
+  const stage = identifySubscriber(store(() => ({ msisdn: '+447700900123' })));
+  const f = flow();
+  const v = stage.onRequest(f);
+  assert.ok(!(v instanceof Promise));
+  assert.equal(f.subscriber?.msisdn, '+447700900123');
+  assert.equal(f.enrichmentDisabled, false);
+});
