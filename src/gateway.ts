@@ -26,6 +26,11 @@ import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health
 import { RedisBindingStore } from './identity/redis-store.js';
 import { startRadius, type RunningRadius } from './identity/radius/start.js';
 import { GuardHits } from './alerts/guard-hits.js';
+import { Canary } from './canary/canary.js';
+import { EnrichmentSwitch } from './canary/enrichment-switch.js';
+import { canaryRoutes, reloadRoutes } from './canary/admin-routes.js';
+import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
+import { watchPolicyFile } from './policy/watch.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -67,6 +72,13 @@ export interface RunningGateway {
   guardHits: GuardHits;
   ingress: Ingress;
   admin: AdminServer;
+  /** The canary sentinel (undefined with canary.enabled: false). */
+  canary: Canary | undefined;
+  /** Enrichment on/off (the canary turns it off with onFailure: disable-enrichment). */
+  enrichment: EnrichmentSwitch;
+  /** Safe policy reload: validate, lint, log the exposure diff, canary the new pipeline, swap. */
+  reload(trigger?: ReloadTrigger): Promise<ReloadResult>;
+  reloads(): readonly ReloadResult[];
   /** The RADIUS accounting listener, when configured and owned by this process. */
   radius: RunningRadius | undefined;
   stop(drainMs?: number): Promise<void>;
@@ -109,8 +121,14 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   if (policy.material?.ephemeral)
     log.warn('no keys.file configured: signing with a per-process key that changes at every start; partners must re-fetch the JWKS (run `hedge keys generate`)');
   const guardHits = new GuardHits(metrics.registry, alerts);
-  let pipeline = buildPipeline({ policy, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard });
-  if (opts.transformPipeline) pipeline = opts.transformPipeline(pipeline);
+  const enrichment = new EnrichmentSwitch();
+  const canarySource = config.canary.enabled ? config.canary.source : undefined;
+  // One way to build a pipeline, for the start and for every reload candidate.
+  const makePipeline = (pol: CompiledPolicy): Pipeline => {
+    const built = buildPipeline({ policy: pol, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard, enrichment, canarySource });
+    return opts.transformPipeline ? opts.transformPipeline(built) : built;
+  };
+  let pipeline = makePipeline(policy);
   metrics.setPolicyVersion(policy.version);
   // A store that cannot answer must not break the whole scrape: the gauge reads NaN meanwhile.
   metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => Promise.resolve(bindings.size()).catch(() => NaN));
@@ -140,7 +158,28 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   });
   admin.addRoute(alertRoutes(alerts));
 
-  const cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
+  let cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
+  const canary = config.canary.enabled
+    ? new Canary({ config: config.canary, country: config.operator.country, proxy: config.proxy, bindings, guardHits, alerts, registry: metrics.registry, log, enrichment, current: () => pipeline })
+    : undefined;
+  const reloader = new PolicyReloader({
+    file: loaded.file,
+    startedWith: config,
+    current: () => pipeline,
+    build: makePipeline,
+    swap: (next) => {
+      pipeline = next; // the ingress reads this once per request: in-flight requests finish on the old one
+      metrics.setPolicyVersion(next.policy.version);
+      cancelExpiryWarnings();
+      cancelExpiryWarnings = scheduleExpiryWarnings(next.policy, log);
+    },
+    canary,
+    alerts,
+    registry: metrics.registry,
+    log,
+  });
+  admin.addRoute(canaryRoutes(canary, () => pipeline));
+  admin.addRoute(reloadRoutes(reloader));
   admin.addPublicRoute(jwksRoute(() => pipeline.policy));
   admin.addRoute(tokenResolveRoute(() => pipeline.policy, metrics, log));
 
@@ -164,6 +203,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       throw err;
     }
   }
+  // The canary runs once before we say we are up, then every canary.intervalSeconds.
+  if (canary) await canary.start();
+  const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
   log.info('hedge started', {
     proxy: `${proxyAddress.address}:${proxyAddress.port}`,
     admin: `${adminAddress.address}:${adminAddress.port}`,
@@ -190,10 +232,16 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     ingress,
     admin,
     radius,
+    canary,
+    enrichment,
+    reload: (trigger: ReloadTrigger = 'api') => reloader.reload(trigger),
+    reloads: () => reloader.recent(),
     stop(drainMs?: number) {
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
         cancelExpiryWarnings();
+        watcher?.close();
+        await canary?.stop();
         await radius?.close();
         await ingress.close(drainMs);
         await admin.close();

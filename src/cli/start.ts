@@ -38,12 +38,26 @@ export function registerStart(program: Command): void {
           log.info('signal received; stopping workers', { signal });
           return primary.stop();
         });
+        // SIGHUP to the primary reloads the policy in every worker (each validates, diffs and canaries it itself).
+        process.on('SIGHUP', () => {
+          log.info('SIGHUP: reloading the policy in every worker');
+          for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+        });
         return;
       }
       const opts = { proxyListen: o.proxy, adminListen: o.admin, radiusListen: o.radius, connectPorts: parsePorts(o.connectPorts) };
       const gw = cluster.isWorker ? await startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
       stopOnSignals(gw);
+      reloadOnSighup(gw);
     });
+}
+
+/** SIGHUP: safe policy reload (validate, lint, exposure diff, canary on the new pipeline, swap). */
+export function reloadOnSighup(gw: RunningGateway): void {
+  process.on('SIGHUP', () => {
+    gw.log.info('SIGHUP: reloading the policy');
+    gw.reload('sighup').catch((err: unknown) => gw.log.error('policy reload failed', { error: (err as Error).name }));
+  });
 }
 
 export function parseWorkers(s: string): number {

@@ -177,6 +177,29 @@ const subscribers = z.strictObject({
   redis: redisOptions.default(() => redisOptions.parse({})),
 });
 
+// The canary sentinel: a synthetic subscriber pushed through the real ingress
+// (src/canary/). Defaults are fictional identities (Ofcom drama range, test MCC 001).
+const canarySubscriber = z.strictObject({
+  msisdn: z.string().default('+447700900999'),
+  imsi: z.string().default('001019999999999'),
+  imei: z.string().default('359999999999998'),
+  ageVerified: z.boolean().default(true),
+});
+const canary = z.strictObject({
+  enabled: z.boolean().default(true),
+  source: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }).default('127.0.0.254'),
+  subscriber: canarySubscriber.default(() => canarySubscriber.parse({})),
+  intervalSeconds: z.number().min(0).max(86400).default(60),
+  timeoutMs: z.number().int().min(100).max(60000).default(5000),
+  onFailure: z.enum(['alert', 'disable-enrichment']).default('alert'),
+});
+export type CanaryConfig = z.output<typeof canary>;
+
+const reload = z.strictObject({
+  watch: z.boolean().default(false),
+  debounceMs: z.number().int().min(50).max(60000).default(500),
+});
+
 export const configSchema = z.strictObject({
   operator: z.strictObject({
     name: z.string().min(1),
@@ -221,6 +244,8 @@ export const configSchema = z.strictObject({
     .optional(),
   partners: z.array(partner).default([]),
   alerts: alerts.default({}),
+  canary: canary.default(() => canary.parse({})),
+  reload: reload.default(() => reload.parse({})),
 });
 
 export type Config = z.output<typeof configSchema>;

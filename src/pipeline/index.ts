@@ -11,6 +11,8 @@ import { partnerTls } from './stages/partner-tls.js';
 import { signEnrichment } from './stages/sign.js';
 import { egressGuard, egressGuardDisabledForBenchmark } from './stages/egress-guard.js';
 import type { GuardHitSink } from './egress-hits.js';
+import { enrichmentSwitch } from './stages/enrichment-switch.js';
+import type { EnrichmentSwitch } from '../canary/enrichment-switch.js';
 
 export interface PipelineDeps {
   policy: CompiledPolicy;
@@ -21,6 +23,9 @@ export interface PipelineDeps {
   guardHits: GuardHitSink;
   /** Benchmarks only: build the pipeline with a guard that seals without inspecting. */
   egressGuard?: boolean;
+  /** The switch the canary turns off on failure (canary.onFailure: disable-enrichment), and the canary's own address it exempts. */
+  enrichment?: EnrichmentSwitch;
+  canarySource?: string | undefined;
 }
 
 export interface Pipeline {
@@ -34,6 +39,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     identifySubscriber(deps.bindings, deps.onBindingStoreError), // 2 source IP → binding (fails closed)
     matchPartner(deps.policy.hosts), //               3 verified destination → partner
     partnerTls(), //                                  3b tls: required → HTTPS to the partner
+    ...(deps.enrichment ? [enrichmentSwitch(deps.enrichment, deps.canarySource)] : []), // 3c canary may switch enrichment off
     enrich(), //                                      4 grants → headers
     signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b Ed25519 over what was enriched
     deps.egressGuard === false ? egressGuardDisabledForBenchmark() : egressGuard({ onHits: deps.guardHits }), // 5 the second lock

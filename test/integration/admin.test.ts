@@ -17,7 +17,7 @@ test('with admin.token set, every admin request needs the bearer token', async (
     const h = (await ok.json()) as { status: string; policyVersion: string; bindings: number };
     assert.equal(h.status, 'ok');
     assert.equal(h.policyVersion, lab.gw.policy().version);
-    assert.equal(h.bindings, 1);
+    assert.equal(h.bindings, 2, 'the demo subscriber and the canary subscriber');
   } finally {
     await lab.close();
   }
@@ -31,7 +31,8 @@ test('policy endpoint shows partners and grants but never secrets; bindings list
     assert.ok(!p.includes('demo-only-secret'), 'no partner secret in the policy view');
     const list = await (await fetch(`${lab.gw.adminUrl}/bindings`)).text();
     assert.ok(!list.includes('447700900123'), 'numbers masked in the list');
-    assert.match(list, /"count": 1/);
+    assert.ok(!list.includes('447700900999'), 'the canary number is masked too');
+    assert.match(list, /"count": 2/, 'the demo subscriber and the canary subscriber');
     const bad = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.9`, { method: 'PUT', body: JSON.stringify({ msisdn: 'not-a-number' }) });
     assert.equal(bad.status, 400);
     const err = (await bad.json()) as { error: { code: string; message: string } };

@@ -1,0 +1,42 @@
+// The canary's own origin: every canary request ends here, whatever host it
+// named, and is answered with exactly what arrived (method, path, headers in
+// order). Listens on loopback only; canary traffic never leaves the host.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  method: string;
+  path: string;
+  rawHeaders: string[];
+}
+
+export interface CanaryOrigin {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+export function startCanaryOrigin(host: string): Promise<CanaryOrigin> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = JSON.stringify({ method: req.method ?? '', path: req.url ?? '', rawHeaders: req.rawHeaders } satisfies Received);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      server.off('error', reject);
+      resolve({
+        address: server.address() as AddressInfo,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

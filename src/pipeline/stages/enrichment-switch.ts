@@ -1,0 +1,18 @@
+// Stage 3c: honours the enrichment switch (canary.onFailure: disable-enrichment).
+// While the switch is off no flow is enriched — except the canary's own, from
+// its dedicated loopback address, so the canary keeps testing what enrichment
+// would do. One boolean read per request.
+import { CONTINUE, type Stage } from '../stage.js';
+import type { Flow } from '../flow.js';
+import type { EnrichmentSwitch } from '../../canary/enrichment-switch.js';
+
+export function enrichmentSwitch(sw: EnrichmentSwitch, canarySource: string | undefined): Stage {
+  return {
+    name: 'enrichment-switch',
+    onError: 'no-enrichment',
+    onRequest(flow: Flow) {
+      if (!sw.enabled && flow.clientAddress !== canarySource) flow.enrichmentDisabled = true;
+      return CONTINUE;
+    },
+  };
+}
