@@ -11,6 +11,7 @@
 // real partner or site, so it can probe partner hosts without disclosing
 // even a synthetic identity to them.
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Flow } from '../pipeline/flow.js';
 import type { Pipeline } from '../pipeline/index.js';
@@ -192,7 +193,7 @@ export class Canary {
       connectPorts: new Set<number>(),
     });
     try {
-      const addr = await ingress.listen(loop, 0);
+      const addr = await listenExclusive(ingress.server, loop);
       const sent = new Map<string, string>([
         ['user-agent', 'hedge-canary/1'],
         ['accept', '*/*'],
@@ -289,6 +290,21 @@ export class Canary {
       req.end();
     });
   }
+}
+
+/**
+ * Listens on a port of its own even in a node:cluster worker (where listen(0)
+ * would otherwise share one port among all workers and hand this worker's
+ * canary requests to another worker's canary).
+ */
+export function listenExclusive(server: http.Server, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
 }
 
 /** The real upstream, delivering every request to the canary origin over plain HTTP on loopback. */

@@ -27,7 +27,8 @@ export function startCanaryOrigin(host: string): Promise<CanaryOrigin> {
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
+    // exclusive: in a node:cluster worker, a port of its own (see listenExclusive in canary.ts).
+    server.listen({ host, port: 0, exclusive: true }, () => {
       server.off('error', reject);
       resolve({
         address: server.address() as AddressInfo,
