@@ -71,10 +71,15 @@ export function reportHeader(name: string, value: string, opts: InspectOptions =
 /** Masks each identifying part of a value; the whole value when the finding has no span. */
 export function maskValue(value: string, findings: readonly Pick<Finding, 'match' | 'kind' | 'what'>[]): string {
   const spans = findings.filter((f) => f.kind !== 'device' || f.what === 'ip').map((f) => f.match);
-  if (spans.length === 0 || spans.includes('')) return value === '' ? '' : maskIdentifier(value);
+  if (spans.length === 0 || spans.includes('')) return value === '' ? '' : mask(value);
   let out = value;
-  for (const s of [...new Set(spans)].sort((a, b) => b.length - a.length)) out = out.split(s).join(maskIdentifier(s));
+  for (const s of [...new Set(spans)].sort((a, b) => b.length - a.length)) out = out.split(s).join(mask(s));
   return out;
+}
+
+/** Phone-number-sized values as the admin API masks them; long tokens with a fixed run of dots, hiding their length too. */
+function mask(s: string): string {
+  return s.length <= 20 ? maskIdentifier(s) : s.slice(0, 3) + '•'.repeat(12) + s.slice(-2);
 }
 
 const SOURCES: Record<string, string> = {

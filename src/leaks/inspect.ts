@@ -1,9 +1,11 @@
 // What one header or one URL tells its receiver about the person behind it.
 // Shared by the leak checker (one live request) and the scanner (captured
-// traffic). Recognition itself lives in detect/; this module decides what a
-// recognised value means where it was found: by name (the catalogue and the
-// device-detail list), by value (identifier-like values in headers that have
-// no business carrying them), and by a known subscriber's identifiers.
+// traffic). Recognition itself lives in detect/ (classifyHeader: catalogue +
+// identifier-like values); this module decides what a finding means where it
+// was found: device-detail headers and internal addresses the catalogue does
+// not cover, token guesses that the header's name shows to be session or
+// request ids (transient-ids.ts), URL parts, and a known subscriber's
+// identifiers in any encoding.
 import { BlockList, isIP } from 'node:net';
 import { canonicalHeaderName, type CatalogueEntry, type Carries } from '../detect/header-catalogue.js';
 import { classifyHeader } from '../detect/classify-header.js';
