@@ -13,6 +13,11 @@
 //     and the RADIUS bindings/s into that store (target ≥ 5,000/s).
 //     Redis: REDIS_URL, else 127.0.0.1:6379, else a throwaway redis-server; otherwise skipped.
 //
+//   export async function redisLookupCost({ root, url, maxStaleMs, lookups = 20_000 })
+//     The binding lookup alone, in this process, against Redis at `url`:
+//     returns { p50Us, p99Us, p999Us } of sequential lookups of one bound address
+//     (maxStaleMs 0: every lookup is a Redis GET; 1000: the bounded cache).
+//
 //   export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5, window = 128, packets = 60_000 })
 //     Sends Accounting Starts (distinct framed IPs and sessions, encoded up front)
 //     to a running listener at 127.0.0.1:port, keeping `window` requests in
@@ -51,7 +56,8 @@ export async function rows(ctx) {
         const row = await ctx.measure(name, node, ...target, `maxStaleMs ${maxStaleMs}`);
         const added = row.p99Ms !== null && memRow.p99Ms !== null ? (row.p99Ms - memRow.p99Ms).toFixed(3) : 'n/a';
         const rate = await radiusBindingsPerSecond({ root: ctx.root, port: node.radiusPort, secret: SECRET });
-        row.note += `; p99 added vs memory ${added} ms (target ≤ 1 ms); RADIUS ${rate.bindingsPerSecond} bindings/s into Redis`;
+        const cost = await redisLookupCost({ root: ctx.root, url: redis.url, maxStaleMs });
+        row.note += `; p99 added vs memory ${added} ms (target ≤ 1 ms); lookup alone p50 ${cost.p50Us} µs, p99 ${cost.p99Us} µs; RADIUS ${rate.bindingsPerSecond} bindings/s into Redis`;
         await ctx.stop(node.proc);
       }
     } finally {
@@ -171,4 +177,28 @@ export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5,
   const bindingsPerSecond = Math.round(counted / elapsed);
   process.stderr.write(`  RADIUS: ${bindingsPerSecond} bindings/s (${retransmitted} retransmissions)\n`);
   return { bindingsPerSecond, answered, retransmitted };
+}
+
+export async function redisLookupCost({ root, url, maxStaleMs, lookups = 20_000 }) {
+  const { RedisBindingStore } = await import(pathToFileURL(join(root, 'dist', 'identity', 'redis-store.js')).href);
+  const store = new RedisBindingStore(url, { keyPrefix: `hedge-bench-cost-${process.pid}:`, timeoutMs: 1000, maxStaleMs });
+  try {
+    await store.waitReady(5000);
+    await store.set({ ip: '10.255.255.1', subscriber: { msisdn: '+447700900123' }, expiresAt: Date.now() + 60_000 });
+    const us = new Float64Array(lookups);
+    for (let i = 0; i < lookups; i++) {
+      const t = process.hrtime.bigint();
+      const r = store.lookup('10.255.255.1');
+      if (r instanceof Promise) await r;
+      us[i] = Number(process.hrtime.bigint() - t) / 1e3;
+    }
+    us.sort();
+    const q = (p) => Number(us[Math.min(us.length - 1, Math.floor(us.length * p))].toFixed(1));
+    await store.remove('10.255.255.1');
+    const out = { p50Us: q(0.5), p99Us: q(0.99), p999Us: q(0.999) };
+    process.stderr.write(`  Redis lookup (maxStaleMs ${maxStaleMs}): p50 ${out.p50Us} µs, p99 ${out.p99Us} µs, p99.9 ${out.p999Us} µs\n`);
+    return out;
+  } finally {
+    await store.close();
+  }
 }

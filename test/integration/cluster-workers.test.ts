@@ -27,9 +27,9 @@ before(async () => {
   const cfg = writeConfig(yaml);
   cleanup = cfg.cleanup;
   node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
-  const primary = await node.waitFor((l) => l.msg === 'hedge cluster started', 60_000);
+  const primary = await node.waitFor((l) => l.msg === 'hedge cluster started', 90_000);
   radius = portOf(primary.radius);
-  await node.waitFor((l) => l.msg === 'hedge started' && node.lines.filter((x) => x.msg === 'hedge started').length >= 2, 60_000);
+  await node.waitFor((l) => l.msg === 'hedge started' && node.lines.filter((x) => x.msg === 'hedge started').length >= 2, 90_000);
   const started = node.lines.filter((l) => l.msg === 'hedge started');
   assert.equal(new Set(started.map((l) => l.node)).size, 2, 'two distinct worker processes');
   assert.equal(new Set(started.map((l) => l.proxy)).size, 1, 'sharing one proxy port');

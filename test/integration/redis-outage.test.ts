@@ -45,8 +45,8 @@ async function waitFor(cond: () => Promise<boolean>, ms = 20_000): Promise<void>
 
 test('Redis down: no enrichment, traffic flows, counted and alerted; Redis back: enrichment resumes', { skip }, async () => {
   const port = lab.gw.radius!.address.port;
-  const start = () => sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: '10.0.0.31', msisdn: '447700900231', sessionId: 'o-231' }, { timeoutMs: 1000, retries: 0 });
-  await start();
+  const start = (retries = 0) => sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: '10.0.0.31', msisdn: '447700900231', sessionId: 'o-231' }, { timeoutMs: 1000, retries });
+  await start(3);
   assert.equal(await numberAt('127.0.0.31'), '+447700900231');
 
   await redis.kill();

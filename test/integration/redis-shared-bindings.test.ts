@@ -38,7 +38,7 @@ before(async () => {
     cleanups.push(cfg.cleanup);
     nodes.push(spawnHedge(['start', '-c', cfg.file]));
   }
-  const [la, lb] = await Promise.all(nodes.map((n) => n.waitFor((l) => l.msg === 'hedge started')));
+  const [la, lb] = await Promise.all(nodes.map((n) => n.waitFor((l) => l.msg === 'hedge started', 90_000)));
   a = { proxy: portOf(la!.proxy), radius: portOf(la!.radius) };
   b = { proxy: portOf(lb!.proxy) };
 });
