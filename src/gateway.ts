@@ -31,6 +31,9 @@ import { EnrichmentSwitch } from './canary/enrichment-switch.js';
 import { canaryRoutes, reloadRoutes } from './canary/admin-routes.js';
 import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
 import { watchPolicyFile } from './policy/watch.js';
+import { startAudit, type AuditRuntime } from './audit/setup.js';
+import { guardHitEvent } from './audit/guard-events.js';
+import { canaryEvent, reloadEvent } from './audit/canary-reload-events.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -81,6 +84,8 @@ export interface RunningGateway {
   reloads(): readonly ReloadResult[];
   /** The RADIUS accounting listener, when configured and owned by this process. */
   radius: RunningRadius | undefined;
+  /** The disclosure audit (undefined without an `audit:` section); other capabilities record events with audit.log.recordEvent() (docs/audit.md). */
+  audit: AuditRuntime | undefined;
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -121,11 +126,13 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   if (policy.material?.ephemeral)
     log.warn('no keys.file configured: signing with a per-process key that changes at every start; partners must re-fetch the JWKS (run `hedge keys generate`)');
   const guardHits = new GuardHits(metrics.registry, alerts);
+  const audit = await startAudit(loaded, { nodeId, log, metrics, alerts, policy });
+  if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));
   const enrichment = new EnrichmentSwitch();
   const canarySource = config.canary.enabled ? config.canary.source : undefined;
   // One way to build a pipeline, for the start and for every reload candidate.
   const makePipeline = (pol: CompiledPolicy): Pipeline => {
-    const built = buildPipeline({ policy: pol, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard, enrichment, canarySource });
+    const built = buildPipeline({ policy: pol, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard, enrichment, canarySource, audit: audit?.log });
     return opts.transformPipeline ? opts.transformPipeline(built) : built;
   };
   let pipeline = makePipeline(policy);
@@ -157,10 +164,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     startedAt: Date.now(),
   });
   admin.addRoute(alertRoutes(alerts));
+  if (audit) admin.addRoute(audit.adminRoute(() => pipeline.policy));
 
   let cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
   const canary = config.canary.enabled
-    ? new Canary({ config: config.canary, country: config.operator.country, proxy: config.proxy, bindings, guardHits, alerts, registry: metrics.registry, log, enrichment, current: () => pipeline })
+    ? new Canary({ config: config.canary, country: config.operator.country, proxy: config.proxy, bindings, guardHits, alerts, registry: metrics.registry, log, enrichment, current: () => pipeline, onResult: audit && ((r) => void audit.log.recordEvent(canaryEvent(r))) })
     : undefined;
   const reloader = new PolicyReloader({
     file: loaded.file,
@@ -177,6 +185,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     alerts,
     registry: metrics.registry,
     log,
+    onResult: audit && ((r) => void audit.log.recordEvent(reloadEvent(r))),
   });
   admin.addRoute(canaryRoutes(canary, () => pipeline));
   admin.addRoute(reloadRoutes(reloader));
@@ -191,6 +200,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     adminAddress = await admin.listen(a.host, a.port);
   } catch (err) {
     await ingress.close(0);
+    await audit?.stop();
     throw err;
   }
   let radius: RunningRadius | undefined;
@@ -200,6 +210,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     } catch (err) {
       await ingress.close(0);
       await admin.close();
+      await audit?.stop();
       throw err;
     }
   }
@@ -214,6 +225,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     partners: policy.partners.length,
     bindingStore: bindings.kind,
     radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined,
+    audit: audit ? `${audit.store.kind} chain ${audit.log.node}` : 'off',
   });
 
   const fmt = (x: AddressInfo) => `http://${x.family === 'IPv6' ? `[${x.address}]` : x.address}:${x.port}`;
@@ -236,6 +248,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     enrichment,
     reload: (trigger: ReloadTrigger = 'api') => reloader.reload(trigger),
     reloads: () => reloader.recent(),
+    audit,
     stop(drainMs?: number) {
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
@@ -245,6 +258,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         await radius?.close();
         await ingress.close(drainMs);
         await admin.close();
+        await audit?.stop();
         await upstream.close().catch(() => upstream.destroy());
         await bindings.close();
         await alerts.close();

@@ -61,6 +61,8 @@ export interface CanaryDeps {
   enrichment: EnrichmentSwitch;
   /** The pipeline in force (interval and manual runs). */
   current(): Pipeline;
+  /** Every result (the gateway records them in the audit). */
+  onResult?: ((r: CanaryResult) => void) | undefined;
 }
 
 /** Marks the canary's requests (a fixed, non-identifying value). */
@@ -235,6 +237,7 @@ export class Canary {
   }
 
   private record(r: CanaryResult, trigger: CanaryTrigger): void {
+    this.deps.onResult?.(r);
     // A reload candidate's result is reported by the reload; the status shows the policy in force.
     if (trigger !== 'reload' || r.ok) this.last = r;
     this.runs.labels(r.ok ? 'pass' : 'fail', trigger).inc();

@@ -13,6 +13,7 @@ import { registerScan } from './scan.js';
 import { registerBindings } from './bindings-list.js';
 import { registerBindingsShow } from './bindings-show.js';
 import { registerRadius } from './radius-send.js';
+import { registerAudit } from './audit.js';
 import { VERSION } from '../version.js';
 
 const program = new Command();
@@ -28,6 +29,7 @@ registerCheck(program);
 registerScan(program);
 registerBindingsShow(registerBindings(program));
 registerRadius(program);
+registerAudit(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));

@@ -200,6 +200,23 @@ const reload = z.strictObject({
   debounceMs: z.number().int().min(50).max(60000).default(500),
 });
 
+const audit = z.strictObject({
+  store: z.string().min(1, { message: 'sqlite:PATH or a postgres:// URL' }),
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'a PostgreSQL schema name: lower-case letters, digits, "_"' }).default('hedge_audit'),
+  keyFile: z.string().min(1),
+  signingKeyFile: z.string().min(1).optional(),
+  node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'letters, digits, ".", "_" and "-"' }).optional(),
+  batchDelayMs: z.number().min(0).max(1000).default(2),
+  batchMaxRecords: z.number().int().min(1).max(5000).default(256),
+  commitTimeoutMs: z.number().int().min(10).max(60000).default(1000),
+  retryAfterMs: z.number().int().min(10).default(1000),
+  busyTimeoutMs: z.number().int().min(0).max(10000).default(50),
+  maxPendingRecords: z.number().int().min(1).default(10000),
+  checkpointEveryRecords: z.number().int().min(1).default(10000),
+  checkpointIntervalMs: z.number().int().min(0).default(60000),
+  retentionDays: z.number().int().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   operator: z.strictObject({
     name: z.string().min(1),
@@ -246,12 +263,14 @@ export const configSchema = z.strictObject({
   alerts: alerts.default({}),
   canary: canary.default(() => canary.parse({})),
   reload: reload.default(() => reload.parse({})),
+  audit: audit.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type PartnerConfig = Config['partners'][number];
 export type GrantConfig = PartnerConfig['send'][number];
 export type LimitsConfig = Config['proxy']['limits'];
+export type AuditConfig = NonNullable<Config['audit']>;
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });

@@ -9,6 +9,7 @@ import { normalizeSubscriber } from '../identity/normalize.js';
 import { HedgeError } from '../errors.js';
 import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
 import { canaryIssues } from './semantic-canary.js';
+import { auditIssues } from '../audit/config-check.js';
 
 export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://'];
 
@@ -51,6 +52,7 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
     for (const [j, id] of (b.optOut ?? []).entries()) if (!ids.has(id)) add(['subscribers', 'static', i, 'optOut', j], `unknown partner id "${id}"`);
   });
   for (const i of canaryIssues(config)) add(i.path, i.message, i.severity);
+  issues.push(...auditIssues(config, file, lineOf));
   return issues;
 }
 

@@ -13,6 +13,8 @@ import { egressGuard, egressGuardDisabledForBenchmark } from './stages/egress-gu
 import type { GuardHitSink } from './egress-hits.js';
 import { enrichmentSwitch } from './stages/enrichment-switch.js';
 import type { EnrichmentSwitch } from '../canary/enrichment-switch.js';
+import { record } from './stages/record.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface PipelineDeps {
   policy: CompiledPolicy;
@@ -26,6 +28,8 @@ export interface PipelineDeps {
   /** The switch the canary turns off on failure (canary.onFailure: disable-enrichment), and the canary's own address it exempts. */
   enrichment?: EnrichmentSwitch;
   canarySource?: string | undefined;
+  /** The disclosure audit; undefined when no `audit:` section is configured. */
+  audit?: AuditLog | undefined;
 }
 
 export interface Pipeline {
@@ -43,6 +47,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     enrich(), //                                      4 grants → headers
     signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b Ed25519 over what was enriched
     deps.egressGuard === false ? egressGuardDisabledForBenchmark() : egressGuard({ onHits: deps.guardHits }), // 5 the second lock
+    record(deps.audit, deps.canarySource), //        6 disclosures → audit, committed before the request leaves
   ];
   return { policy: deps.policy, stages };
 }

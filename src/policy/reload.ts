@@ -51,6 +51,8 @@ export interface ReloaderDeps {
   alerts: Alerts;
   registry: Registry;
   log: Logger;
+  /** Every reload result (the gateway records them in the audit). */
+  onResult?: ((r: ReloadResult) => void) | undefined;
 }
 
 /** Sections a reload applies; everything else is read at start only. */
@@ -122,6 +124,7 @@ export class PolicyReloader {
 
   private finish(r: ReloadResult): ReloadResult {
     this.counter.labels(r.result, r.trigger).inc();
+    this.deps.onResult?.(r);
     this.history.push(r);
     if (this.history.length > 20) this.history.shift();
     const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file };

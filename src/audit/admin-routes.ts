@@ -1,0 +1,72 @@
+// Read-only audit endpoints on the admin API:
+//   GET /audit/status                  the chain writer's state
+//   GET /audit/report?from&to&partner&host&outsidePolicy=current&format=json|csv|html|table
+// The report holds decrypted numbers: the admin API's bearer token guards it.
+import type { AdminRoute } from '../admin/server.js';
+import { sendError, sendJson } from '../admin/http-util.js';
+import { HedgeError } from '../errors.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { AuditKey } from './keys.js';
+import type { AuditLog } from './audit-log.js';
+import type { AuditStore } from './store.js';
+import { buildReport } from './report.js';
+import { reportCsv, reportTable } from './report-text.js';
+import { reportHtml } from './report-html.js';
+import { parseTime } from './time.js';
+
+export interface AuditRouteDeps {
+  store: AuditStore;
+  key: AuditKey;
+  audit: AuditLog;
+  policy(): CompiledPolicy;
+  operator: string;
+}
+
+export function auditRoutes(d: AuditRouteDeps): AdminRoute {
+  return async (req, res, url) => {
+    if (!url.pathname.startsWith('/audit/')) return false;
+    if (req.method !== 'GET') {
+      sendError(res, 405, 'HEDGE_ERR_METHOD', 'the audit endpoints are read-only (GET)');
+      return true;
+    }
+    if (url.pathname === '/audit/status') {
+      sendJson(res, 200, d.audit.status());
+      return true;
+    }
+    if (url.pathname !== '/audit/report') return false;
+    const q = url.searchParams;
+    let report;
+    try {
+      const from = q.has('from') ? parseTime(q.get('from')!, 'from') : 0;
+      const to = q.has('to') ? parseTime(q.get('to')!, 'to') : Date.now() + 1;
+      const op = q.get('outsidePolicy');
+      if (op !== null && op !== 'current') throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
+      const policy = d.policy();
+      report = await buildReport(d.store, {
+        from,
+        to,
+        partner: q.get('partner') ?? undefined,
+        host: q.get('host') ?? undefined,
+        outsidePolicy: op ? { policy, file: policy.file } : undefined,
+        key: d.key,
+      });
+    } catch (err) {
+      if (err instanceof HedgeError) {
+        sendError(res, 400, err.code, err.message);
+        return true;
+      }
+      throw err;
+    }
+    const format = q.get('format') ?? 'json';
+    const send = (type: string, body: string) => {
+      res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (format === 'json') sendJson(res, 200, report);
+    else if (format === 'csv') send('text/csv; charset=utf-8', reportCsv(report));
+    else if (format === 'html') send('text/html; charset=utf-8', reportHtml(report, d.operator));
+    else if (format === 'table') send('text/plain; charset=utf-8', reportTable(report));
+    else sendError(res, 400, 'HEDGE_ERR_AUDIT_REPORT', 'format: json, csv, html or table');
+    return true;
+  };
+}

@@ -1,0 +1,402 @@
+// The writer of one node's chain, with group commit. Records queue up and are
+// committed together (every batchDelayMs or batchMaxRecords, one transaction,
+// one fsync); the requests they cover are released only after that commit.
+//
+// When the store cannot commit (down, disk full, locked, too slow) the waiting
+// requests are released *without* their disclosures (the caller revokes them),
+// the store is left alone for retryAfterMs, and then probed again with the next
+// record. The chain head is re-read from the store before the first commit
+// after any failure, so a failed or half-known commit never forks the chain.
+import type { Flow } from '../pipeline/flow.js';
+import type { Subscriber } from '../identity/subscriber.js';
+import type { Logger } from '../log.js';
+import type { AuditKey, Signer } from './keys.js';
+import { checkpointMessage, GENESIS, recordHash, type AuditRecord, type Checkpoint, type DisclosureDetail, type UnchainedRecord } from './record.js';
+import type { AuditStore, ChainHead } from './store.js';
+import type { AuditMetrics } from './metrics.js';
+
+export interface AuditLogOptions {
+  store: AuditStore;
+  node: string;
+  key: AuditKey;
+  signer: Signer;
+  log: Logger;
+  metrics?: AuditMetrics | undefined;
+  batchDelayMs?: number;
+  batchMaxRecords?: number;
+  commitTimeoutMs?: number;
+  retryAfterMs?: number;
+  maxPending?: number;
+  checkpointEveryRecords?: number;
+  checkpointIntervalMs?: number;
+  /** Called once when an outage starts (the gateway raises the audit-store-unavailable alert). */
+  onUnavailable?: ((code: string) => void) | undefined;
+}
+
+/** An event other capabilities record (guard hits, policy reloads, canary results, …). */
+export interface AuditEvent {
+  type: string;
+  requestId?: string | undefined;
+  partner?: string | undefined;
+  host?: string | undefined;
+  policyVersion?: string | undefined;
+  /** The subscriber concerned, if any: stored as keyed reference + encrypted number. */
+  subscriber?: Subscriber | undefined;
+  clientAddress?: string | undefined;
+  /** Anything else worth keeping; must hold no identifier values (use `subscriber`). */
+  detail?: Record<string, unknown> | undefined;
+}
+
+interface Pending {
+  rec: UnchainedRecord;
+  resolve?: (() => void) | undefined;
+  reject?: ((err: Error) => void) | undefined;
+}
+
+type State = 'up' | 'down' | 'stalled';
+
+export class AuditUnavailableError extends Error {
+  readonly code = 'HEDGE_ERR_AUDIT_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditUnavailableError';
+  }
+}
+
+export class AuditLog {
+  readonly node: string;
+  readonly store: AuditStore;
+  private readonly key: AuditKey;
+  private readonly signer: Signer;
+  private readonly log: Logger;
+  private readonly metrics: AuditMetrics | undefined;
+  private readonly batchDelayMs: number;
+  private readonly batchMax: number;
+  private readonly commitTimeoutMs: number;
+  private readonly retryAfterMs: number;
+  private readonly maxPending: number;
+  private readonly checkpointEvery: number;
+  private readonly checkpointIntervalMs: number;
+  private readonly onUnavailable: ((code: string) => void) | undefined;
+
+  private queue: Pending[] = [];
+  private head: ChainHead | undefined;
+  private headKnown = false;
+  private initialised = false;
+  private state: State = 'up';
+  private retryAt = 0;
+  private inFlight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly cpTimer: NodeJS.Timeout | undefined;
+  private sinceCheckpoint = 0;
+  private lastCheckpointAt = Date.now();
+  private closed = false;
+  private lastErrorCode: string | undefined;
+  private readonly subjects = new WeakMap<Subscriber, { ip: string; ref: string; sealed: string }>();
+
+  constructor(o: AuditLogOptions) {
+    this.store = o.store;
+    this.node = o.node;
+    this.key = o.key;
+    this.signer = o.signer;
+    this.log = o.log;
+    this.metrics = o.metrics;
+    this.batchDelayMs = o.batchDelayMs ?? 2;
+    this.batchMax = o.batchMaxRecords ?? 256;
+    this.commitTimeoutMs = o.commitTimeoutMs ?? 1000;
+    this.retryAfterMs = o.retryAfterMs ?? 1000;
+    this.maxPending = o.maxPending ?? 10_000;
+    this.checkpointEvery = o.checkpointEveryRecords ?? 10_000;
+    this.checkpointIntervalMs = o.checkpointIntervalMs ?? 60_000;
+    this.onUnavailable = o.onUnavailable;
+    if (this.checkpointIntervalMs > 0) {
+      this.cpTimer = setInterval(() => void this.checkpointIfDue(), Math.min(this.checkpointIntervalMs, 60_000));
+      this.cpTimer.unref();
+    }
+  }
+
+  /** Prepares the store and reads the chain head. A store that is down now is retried later (disclosures are withheld meanwhile). */
+  async open(): Promise<void> {
+    try {
+      await this.prepare();
+    } catch (err) {
+      this.markDown(err);
+    }
+  }
+
+  private async prepare(): Promise<void> {
+    if (!this.initialised) {
+      await this.store.init();
+      this.initialised = true;
+    }
+    if (!this.headKnown) {
+      this.head = await this.store.head(this.node);
+      this.headKnown = true;
+    }
+  }
+
+  /** True while disclosures can be recorded (the store answered its last commit). */
+  get available(): boolean {
+    return this.state === 'up';
+  }
+
+  /**
+   * Queues the record of a flow's disclosures. Returns a promise that settles
+   * once the record is durably committed (rejects when it cannot be), or
+   * `false` at once when the store is known to be unavailable.
+   */
+  recordDisclosure(flow: Flow, type: 'disclosure' | 'canary-disclosure' = 'disclosure'): Promise<void> | false {
+    if (!this.accepting()) return false;
+    const sub = flow.subscriber;
+    const first = flow.disclosures[0]!;
+    const subject = sub ? this.subject(sub, flow.clientAddress) : undefined;
+    const detail: DisclosureDetail = {
+      port: flow.target.port,
+      items: flow.disclosures.map((d) => ({ attribute: d.attribute, form: d.form, header: d.header })),
+      binding: sub?.source ?? null,
+    };
+    const rec: UnchainedRecord = {
+      time: Date.now(),
+      type,
+      requestId: flow.id,
+      partner: first.partnerId,
+      host: flow.target.host,
+      policyVersion: flow.policy.version,
+      subjectRef: subject?.ref ?? null,
+      subjectSealed: subject?.sealed ?? null,
+      detail: JSON.stringify(detail),
+    };
+    return new Promise<void>((resolve, reject) => this.enqueue({ rec, resolve, reject }));
+  }
+
+  /**
+   * Records an event (guard hit, policy reload, canary result, …) without
+   * making anyone wait. The returned promise settles when it is committed or
+   * dropped (dropped events are counted in hedge_audit_events_dropped_total);
+   * it never rejects.
+   */
+  recordEvent(e: AuditEvent): Promise<boolean> {
+    const subject = e.subscriber ? this.subject(e.subscriber, e.clientAddress ?? '') : undefined;
+    const rec: UnchainedRecord = {
+      time: Date.now(),
+      type: e.type,
+      requestId: e.requestId ?? null,
+      partner: e.partner ?? null,
+      host: e.host ?? null,
+      policyVersion: e.policyVersion ?? null,
+      subjectRef: subject?.ref ?? null,
+      subjectSealed: subject?.sealed ?? null,
+      detail: JSON.stringify(e.detail ?? {}),
+    };
+    if (!this.accepting()) {
+      this.metrics?.eventDropped(e.type);
+      return Promise.resolve(false);
+    }
+    return new Promise<boolean>((resolve) =>
+      this.enqueue({
+        rec,
+        resolve: () => resolve(true),
+        reject: () => {
+          this.metrics?.eventDropped(e.type);
+          resolve(false);
+        },
+      }),
+    );
+  }
+
+  /** Counts (and logs without values) a disclosure that was withheld because it could not be recorded. */
+  withheld(flow: Flow): void {
+    this.metrics?.unrecorded(flow.partner?.id ?? 'unknown');
+  }
+
+  private accepting(): boolean {
+    if (this.closed) return false;
+    if (this.state === 'stalled') return false;
+    if (this.state === 'down') {
+      if (Date.now() < this.retryAt) return false;
+      this.state = 'up'; // probe: the next commit tries the store again
+    }
+    return this.queue.length < this.maxPending;
+  }
+
+  private subject(s: Subscriber, ip: string) {
+    const hit = this.subjects.get(s);
+    if (hit && hit.ip === ip) return hit;
+    const v = { ip, ref: this.key.reference(s.msisdn), sealed: this.key.seal(JSON.stringify({ msisdn: s.msisdn, ip })) };
+    this.subjects.set(s, v);
+    return v;
+  }
+
+  private enqueue(p: Pending): void {
+    this.queue.push(p);
+    this.metrics?.pending(this.queue.length);
+    if (this.inFlight) return; // flushed as soon as the commit in flight completes
+    if (this.queue.length >= this.batchMax) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, this.batchDelayMs);
+    }
+  }
+
+  private flush(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue.length <= this.batchMax ? this.queue : this.queue.slice(0, this.batchMax);
+    this.queue = batch === this.queue ? [] : this.queue.slice(this.batchMax);
+    this.inFlight = this.commit(batch).finally(() => {
+      this.inFlight = undefined;
+      this.metrics?.pending(this.queue.length);
+      if (this.queue.length) this.flush();
+    });
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    let settled = false;
+    const stall = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      // The commit may still land: then records exist for requests that went out unenriched — the safe direction.
+      if (this.lastErrorCode === undefined) this.unavailable('TIMEOUT');
+      this.state = 'stalled';
+      this.lastErrorCode = 'TIMEOUT';
+      this.metrics?.commitFailed();
+      this.metrics?.storeUp(false);
+      this.failAll(batch, new AuditUnavailableError('the audit store did not commit in time'));
+    }, this.commitTimeoutMs);
+    try {
+      await this.prepare();
+      const records = this.chain(batch);
+      const cp = this.dueCheckpoint(records.length) ? this.checkpointFor(records[records.length - 1]!, 'periodic') : undefined;
+      const started = performance.now();
+      await this.store.append(records, cp);
+      this.metrics?.committed(records, (performance.now() - started) / 1000);
+      const last = records[records.length - 1]!;
+      this.head = { seq: last.seq, hash: last.hash };
+      this.sinceCheckpoint += records.length;
+      if (cp) this.checkpointWritten();
+      if (this.state !== 'up' || this.lastErrorCode) {
+        this.log.info('audit store commits again; disclosures resume', { store: this.store.kind });
+        this.lastErrorCode = undefined;
+      }
+      this.state = 'up';
+      this.metrics?.storeUp(true);
+      if (!settled) {
+        settled = true;
+        for (const p of batch) p.resolve?.();
+      }
+    } catch (err) {
+      this.markDown(err);
+      if (!settled) {
+        settled = true;
+        this.failAll(batch, new AuditUnavailableError('the audit store cannot commit'));
+      }
+    } finally {
+      clearTimeout(stall);
+    }
+  }
+
+  private chain(batch: Pending[]): AuditRecord[] {
+    let seq = this.head?.seq ?? 0;
+    let prev = this.head?.hash ?? GENESIS;
+    const out: AuditRecord[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const r = { ...batch[i]!.rec, node: this.node, seq: ++seq, prevHash: prev, hash: '' };
+      r.hash = recordHash(r);
+      prev = r.hash;
+      out[i] = r;
+    }
+    return out;
+  }
+
+  private markDown(err: unknown): void {
+    const code = (err as { code?: string })?.code ?? (err as Error)?.name ?? 'error';
+    if (this.lastErrorCode === undefined) this.unavailable(code);
+    this.lastErrorCode = code;
+    this.state = 'down';
+    this.retryAt = Date.now() + this.retryAfterMs;
+    this.headKnown = false;
+    this.metrics?.commitFailed();
+    this.metrics?.storeUp(false);
+    // Everything queued behind the failed commit fails with it: it would chain from records that do not exist.
+    const queued = this.queue;
+    this.queue = [];
+    this.failAll(queued, new AuditUnavailableError('the audit store cannot commit'));
+  }
+
+  private unavailable(code: string): void {
+    if (this.onUnavailable) this.onUnavailable(code);
+    else this.log.error('audit store cannot commit; disclosures withheld until it can', { store: this.store.kind, code });
+  }
+
+  private failAll(list: Pending[], err: Error): void {
+    for (const p of list) p.reject?.(err);
+  }
+
+  private dueCheckpoint(adding: number): boolean {
+    if (this.sinceCheckpoint + adding >= this.checkpointEvery) return true;
+    return this.checkpointIntervalMs > 0 && Date.now() - this.lastCheckpointAt >= this.checkpointIntervalMs;
+  }
+
+  private checkpointWritten(): void {
+    this.sinceCheckpoint = 0;
+    this.lastCheckpointAt = Date.now();
+    this.metrics?.checkpoint();
+  }
+
+  private checkpointFor(head: ChainHead, kind: Checkpoint['kind'], detail = '{}'): Checkpoint {
+    const base = { node: this.node, seq: head.seq, hash: head.hash, time: Date.now(), kind, detail };
+    return { ...base, keyId: this.signer.keyId, signature: this.signer.sign(checkpointMessage(base)) };
+  }
+
+  /** Signs the current head now (idle periods, shutdown). No-op when nothing new since the last checkpoint. */
+  async checkpoint(kind: 'periodic' | 'shutdown' = 'periodic'): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+    if (!this.headKnown || !this.head || this.sinceCheckpoint === 0) return;
+    const cp = this.checkpointFor(this.head, kind);
+    try {
+      await this.store.addCheckpoint(cp);
+      this.checkpointWritten();
+    } catch (err) {
+      this.log.warn('audit checkpoint could not be written', { store: this.store.kind, code: (err as { code?: string }).code });
+    }
+  }
+
+  private async checkpointIfDue(): Promise<void> {
+    if (this.closed || this.state !== 'up') return;
+    if (this.sinceCheckpoint > 0 && Date.now() - this.lastCheckpointAt >= this.checkpointIntervalMs) await this.checkpoint('periodic');
+  }
+
+  /** Signs a purge anchor for this node (retention). */
+  signAnchor(head: ChainHead, detail: string): Checkpoint {
+    return this.checkpointFor(head, 'purge', detail);
+  }
+
+  status() {
+    return {
+      node: this.node,
+      store: this.store.kind,
+      available: this.state === 'up',
+      state: this.state,
+      headSeq: this.head?.seq ?? 0,
+      pending: this.queue.length,
+      lastError: this.lastErrorCode ?? null,
+    };
+  }
+
+  /** Commits what is queued, signs the head, closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flush();
+    while (this.inFlight) await this.inFlight;
+    this.closed = true;
+    if (this.cpTimer) clearInterval(this.cpTimer);
+    if (this.state === 'up') await this.checkpoint('shutdown');
+    await this.store.close();
+  }
+}

@@ -1,0 +1,37 @@
+// Audit events for canary runs and policy reloads (attempted, applied or
+// refused), with the exposure diff summary. Names and versions only.
+import type { CanaryResult } from '../canary/canary.js';
+import type { ReloadResult } from '../policy/reload.js';
+import type { AuditEvent } from './audit-log.js';
+
+export function canaryEvent(r: CanaryResult): AuditEvent {
+  return {
+    type: 'canary',
+    policyVersion: r.policyVersion,
+    detail: {
+      result: r.ok ? 'pass' : 'fail',
+      trigger: r.trigger,
+      checks: r.checks,
+      failures: r.failures,
+      findings: r.findings.filter((f) => f.severity === 'failure').map((f) => ({ host: f.host, partner: f.partner ?? null, kind: f.kind, header: f.header ?? null, attribute: f.attribute ?? null })),
+    },
+  };
+}
+
+export function reloadEvent(r: ReloadResult): AuditEvent {
+  return {
+    type: 'policy-reload',
+    policyVersion: r.result === 'applied' ? r.to : r.from,
+    detail: {
+      result: r.result,
+      trigger: r.trigger,
+      from: r.from,
+      to: r.to ?? null,
+      file: r.file,
+      stage: r.stage ?? null,
+      reason: r.reason ?? null,
+      exposure: r.exposure ? { widens: r.exposure.widens, summary: r.exposure.text, changes: r.exposure.lines } : null,
+      canary: r.canary ? (r.canary.ok ? 'pass' : 'fail') : null,
+    },
+  };
+}

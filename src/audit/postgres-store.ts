@@ -1,0 +1,203 @@
+// The audit store for several gateway nodes: one PostgreSQL database, each
+// node appending only to its own chain (primary key (node, seq)), so nodes
+// never wait on each other. A commit is one INSERT of the whole group in one
+// transaction (synchronous_commit: the WAL is flushed before COMMIT returns).
+import pg from 'pg';
+import type { AuditRecord, Checkpoint } from './record.js';
+import type { AuditStore, ChainHead, ScanCursor, ScanFilter } from './store.js';
+
+export interface PostgresOptions {
+  /** Schema holding the audit tables (created if missing). */
+  schema?: string;
+  /** A statement (a commit) that takes longer fails (ms). */
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+const COLS = 'node, seq, time, type, request_id, partner, host, policy_version, subject_ref, subject_sealed, detail, prev_hash, hash';
+
+export class PostgresAuditStore implements AuditStore {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private readonly t: string;
+  private readonly c: string;
+
+  constructor(
+    url: string,
+    readonly opts: PostgresOptions = {},
+  ) {
+    const schema = opts.schema ?? 'hedge_audit';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`audit schema "${schema}": lower-case letters, digits and "_" only`);
+    this.t = `${schema}.audit_records`;
+    this.c = `${schema}.audit_checkpoints`;
+    const timeout = opts.statementTimeoutMs ?? 2000;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 2000,
+      statement_timeout: timeout,
+      query_timeout: timeout + 500,
+      idleTimeoutMillis: 30_000,
+      application_name: 'hedge-audit',
+    });
+    // A dropped connection must not crash the gateway; the next commit fails and is counted.
+    this.pool.on('error', () => {});
+  }
+
+  get schema(): string {
+    return this.opts.schema ?? 'hedge_audit';
+  }
+
+  async init(): Promise<void> {
+    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.t} (
+      node TEXT NOT NULL, seq BIGINT NOT NULL, time BIGINT NOT NULL, type TEXT NOT NULL,
+      request_id TEXT, partner TEXT, host TEXT, policy_version TEXT,
+      subject_ref TEXT, subject_sealed TEXT, detail TEXT NOT NULL,
+      prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+      PRIMARY KEY (node, seq))`);
+    await this.pool.query(`CREATE INDEX IF NOT EXISTS audit_records_type_time ON ${this.t} (type, time, node, seq)`);
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.c} (
+      node TEXT NOT NULL, seq BIGINT NOT NULL, time BIGINT NOT NULL, kind TEXT NOT NULL,
+      hash TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL, detail TEXT NOT NULL,
+      PRIMARY KEY (node, seq, kind))`);
+  }
+
+  async head(node: string): Promise<ChainHead | undefined> {
+    const r = await this.pool.query(`SELECT seq, hash FROM ${this.t} WHERE node = $1 ORDER BY seq DESC LIMIT 1`, [node]);
+    if (r.rows[0]) return { seq: Number(r.rows[0].seq), hash: r.rows[0].hash };
+    const a = await this.pool.query(`SELECT seq, hash FROM ${this.c} WHERE node = $1 AND kind = 'purge' ORDER BY seq DESC LIMIT 1`, [node]);
+    return a.rows[0] ? { seq: Number(a.rows[0].seq), hash: a.rows[0].hash } : undefined;
+  }
+
+  async append(records: readonly AuditRecord[], checkpoint?: Checkpoint): Promise<void> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (records.length) {
+        const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+        for (const r of records) {
+          const v = [r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail, r.prevHash, r.hash];
+          for (let i = 0; i < 13; i++) cols[i]!.push(v[i]);
+        }
+        await client.query({
+          name: `hedge-audit-append-${this.schema}`,
+          text: `INSERT INTO ${this.t} (${COLS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+          values: cols,
+        });
+      }
+      if (checkpoint) await this.insertCheckpoint(client, checkpoint);
+      await client.query('COMMIT');
+    } catch (err) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private insertCheckpoint(q: pg.ClientBase | pg.Pool, cp: Checkpoint) {
+    return q.query(`INSERT INTO ${this.c} (node, seq, time, kind, hash, key_id, signature, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`, [
+      cp.node,
+      cp.seq,
+      cp.time,
+      cp.kind,
+      cp.hash,
+      cp.keyId,
+      cp.signature,
+      cp.detail,
+    ]);
+  }
+
+  async addCheckpoint(cp: Checkpoint): Promise<void> {
+    await this.insertCheckpoint(this.pool, cp);
+  }
+
+  async nodes(): Promise<string[]> {
+    const r = await this.pool.query(`SELECT node FROM ${this.t} UNION SELECT node FROM ${this.c} ORDER BY node`);
+    return r.rows.map((x: { node: string }) => x.node);
+  }
+
+  async count(node?: string): Promise<number> {
+    const r = node === undefined ? await this.pool.query(`SELECT count(*) AS n FROM ${this.t}`) : await this.pool.query(`SELECT count(*) AS n FROM ${this.t} WHERE node = $1`, [node]);
+    return Number(r.rows[0].n);
+  }
+
+  async page(node: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const r = await this.pool.query(`SELECT ${COLS} FROM ${this.t} WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [node, afterSeq, limit]);
+    return r.rows.map(fromRow);
+  }
+
+  async get(node: string, seq: number): Promise<AuditRecord | undefined> {
+    const r = await this.pool.query(`SELECT ${COLS} FROM ${this.t} WHERE node = $1 AND seq = $2`, [node, seq]);
+    return r.rows[0] ? fromRow(r.rows[0]) : undefined;
+  }
+
+  async checkpoints(node: string): Promise<Checkpoint[]> {
+    const r = await this.pool.query(`SELECT * FROM ${this.c} WHERE node = $1 ORDER BY seq, kind`, [node]);
+    return r.rows.map((x) => ({ node: x.node, seq: Number(x.seq), time: Number(x.time), kind: x.kind, hash: x.hash, keyId: x.key_id, signature: x.signature, detail: x.detail }));
+  }
+
+  async scan(f: ScanFilter, after: ScanCursor | undefined, limit: number): Promise<AuditRecord[]> {
+    const c = after ?? { time: f.from - 1, node: '\uffff', seq: Number.MAX_SAFE_INTEGER };
+    const params: unknown[] = [f.type ?? 'disclosure', f.from, f.to, c.time, c.node, c.seq, limit];
+    let extra = '';
+    if (f.partner !== undefined) {
+      params.push(f.partner);
+      extra = 'AND partner = $8';
+    }
+    const r = await this.pool.query(
+      `SELECT ${COLS} FROM ${this.t} WHERE type = $1 AND time >= $2 AND time < $3 AND (time, node COLLATE "C", seq) > ($4, $5 COLLATE "C", $6) ${extra} ORDER BY time, node COLLATE "C", seq LIMIT $7`,
+      params,
+    );
+    return r.rows.map(fromRow);
+  }
+
+  async lastSeqBefore(node: string, before: number): Promise<number | undefined> {
+    const r = await this.pool.query(`SELECT max(seq) AS s FROM ${this.t} WHERE node = $1 AND time < $2`, [node, before]);
+    return r.rows[0].s === null ? undefined : Number(r.rows[0].s);
+  }
+
+  async purge(anchor: Checkpoint): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two nodes applying retention at once take turns per chain.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hedge-audit-purge:${anchor.node}`]);
+      const d = await client.query(`DELETE FROM ${this.t} WHERE node = $1 AND seq <= $2`, [anchor.node, anchor.seq]);
+      await client.query(`DELETE FROM ${this.c} WHERE node = $1 AND seq <= $2`, [anchor.node, anchor.seq]);
+      await this.insertCheckpoint(client, anchor);
+      await client.query('COMMIT');
+      return d.rowCount ?? 0;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => {});
+  }
+}
+
+function fromRow(r: Record<string, string | null>): AuditRecord {
+  return {
+    node: r.node!,
+    seq: Number(r.seq),
+    time: Number(r.time),
+    type: r.type!,
+    requestId: r.request_id ?? null,
+    partner: r.partner ?? null,
+    host: r.host ?? null,
+    policyVersion: r.policy_version ?? null,
+    subjectRef: r.subject_ref ?? null,
+    subjectSealed: r.subject_sealed ?? null,
+    detail: r.detail!,
+    prevHash: r.prev_hash!,
+    hash: r.hash!,
+  };
+}

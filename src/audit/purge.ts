@@ -1,0 +1,43 @@
+// Retention: removing records older than a date from every chain, leaving a
+// signed purge anchor (the hash of the last removed record) so the remaining
+// chain still verifies from its first record.
+import { ErrorCodes, HedgeError } from '../errors.js';
+import type { Signer } from './keys.js';
+import { checkpointMessage, recordHash, type Checkpoint } from './record.js';
+import type { AuditStore } from './store.js';
+
+export interface PurgeResult {
+  node: string;
+  removed: number;
+  throughSeq: number;
+}
+
+export async function purgeBefore(store: AuditStore, before: number, signer: Signer, nodes?: readonly string[]): Promise<PurgeResult[]> {
+  const out: PurgeResult[] = [];
+  for (const node of nodes ?? (await store.nodes())) {
+    const seq = await store.lastSeqBefore(node, before);
+    if (seq === undefined) continue;
+    const last = await store.get(node, seq);
+    if (!last) continue;
+    if (recordHash(last) !== last.hash)
+      throw new HedgeError(ErrorCodes.AUDIT_TAMPERED, `record ${node}#${seq} does not match its hash; run "hedge audit verify" before purging`);
+    const base = { node, seq, hash: last.hash, time: Date.now(), kind: 'purge' as const, detail: JSON.stringify({ before: new Date(before).toISOString() }) };
+    const anchor: Checkpoint = { ...base, keyId: signer.keyId, signature: signer.sign(checkpointMessage(base)) };
+    const removed = await store.purge(anchor);
+    out.push({ node, removed, throughSeq: seq });
+  }
+  return out;
+}
+
+/** Runs the configured retention once a day (and shortly after start). Returns a stop function. */
+export function scheduleRetention(run: () => Promise<void>, firstDelayMs = 60_000): () => void {
+  const day = 86_400_000;
+  const first = setTimeout(() => void run(), firstDelayMs);
+  const every = setInterval(() => void run(), day);
+  first.unref();
+  every.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
+}

@@ -1,0 +1,202 @@
+// The breach report: for a time window (and optional filters), whose identity
+// went to which sites, how often, first and last time. Subscribers are
+// grouped by their keyed reference and their numbers decrypted with the audit
+// key — only here, in the report. `outsidePolicy` keeps only what a given
+// (known-good) policy would not have sent: "who was exposed by the bad change".
+import type { CompiledPolicy } from '../policy/compile.js';
+import { hostPatternMatches, parseHostPattern, type HostPattern } from '../policy/host-pattern.js';
+import { ErrorCodes, HedgeError } from '../errors.js';
+import type { AuditKey } from './keys.js';
+import type { AuditRecord, DisclosureDetail } from './record.js';
+import type { AuditStore, ScanCursor } from './store.js';
+
+export interface ReportOptions {
+  from: number;
+  to: number;
+  partner?: string | undefined;
+  /** Host pattern (as in partner hosts: name, *.domain, optional :port). */
+  host?: string | undefined;
+  /** Keep only disclosures this policy would not have made. */
+  outsidePolicy?: { policy: CompiledPolicy; file: string } | undefined;
+  key: AuditKey;
+  now?: number;
+}
+
+export interface SubscriberRow {
+  msisdn: string;
+  reference: string;
+  disclosures: number;
+  sites: string[];
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface SiteRow {
+  host: string;
+  partner: string;
+  disclosures: number;
+  subscribers: number;
+  attributes: string[];
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface ExposureRow {
+  msisdn: string;
+  reference: string;
+  partner: string;
+  host: string;
+  attributes: string[];
+  disclosures: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface BreachReport {
+  title: string;
+  generatedAt: string;
+  window: { from: string; to: string };
+  filters: { partner: string | null; host: string | null; outsidePolicy: string | null };
+  totals: { disclosures: number; subscribers: number; sites: number; partners: number };
+  firstAt: string | null;
+  lastAt: string | null;
+  subscribers: SubscriberRow[];
+  sites: SiteRow[];
+  exposures: ExposureRow[];
+  timeline: { bucketSeconds: number; buckets: { start: string; disclosures: number }[] };
+}
+
+interface Agg {
+  n: number;
+  first: number;
+  last: number;
+}
+
+export async function buildReport(store: AuditStore, o: ReportOptions): Promise<BreachReport> {
+  let hostPattern: HostPattern | undefined;
+  if (o.host !== undefined) {
+    const p = parseHostPattern(o.host);
+    if (typeof p === 'string') throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--host: ${p}`);
+    hostPattern = p;
+  }
+  const subjects = new Map<string, Agg & { msisdn: string; sites: Set<string> }>();
+  const sites = new Map<string, Agg & { host: string; partner: string; subs: Set<string>; attrs: Set<string> }>();
+  const exposures = new Map<string, Agg & { ref: string; host: string; partner: string; attrs: Set<string> }>();
+  const times: number[] = [];
+  const partners = new Set<string>();
+  const opened = new Map<string, string>();
+  let total = 0;
+  let first: number | null = null;
+  let lastT: number | null = null;
+  let cursor: ScanCursor | undefined;
+
+  while (true) {
+    const page = await store.scan({ from: o.from, to: o.to, type: 'disclosure', partner: o.partner }, cursor, 2000);
+    if (page.length === 0) break;
+    for (const r of page) {
+      const d = parseDetail(r);
+      const host = r.host ?? '';
+      if (hostPattern && !hostPatternMatches(hostPattern, host, d.port)) continue;
+      let items = d.items;
+      if (o.outsidePolicy) {
+        items = outside(o.outsidePolicy.policy, host, d.port, items);
+        if (items.length === 0) continue;
+      }
+      const ref = r.subjectRef ?? 'unknown';
+      let msisdn = opened.get(ref);
+      if (msisdn === undefined) {
+        msisdn = r.subjectSealed ? openNumber(o.key, r.subjectSealed, r) : 'unknown';
+        opened.set(ref, msisdn);
+      }
+      const partner = r.partner ?? '';
+      total++;
+      times.push(r.time);
+      if (first === null || r.time < first) first = r.time;
+      if (lastT === null || r.time > lastT) lastT = r.time;
+      partners.add(partner);
+      const attrs = items.map((i) => `${i.attribute}/${i.form}`);
+      const s = upsert(subjects, ref, r.time, () => ({ msisdn: msisdn!, sites: new Set<string>() }));
+      s.sites.add(host);
+      const site = upsert(sites, `${partner}\u0000${host}`, r.time, () => ({ host, partner, subs: new Set<string>(), attrs: new Set<string>() }));
+      site.subs.add(ref);
+      for (const a of attrs) site.attrs.add(a);
+      const e = upsert(exposures, `${ref}\u0000${partner}\u0000${host}`, r.time, () => ({ ref, host, partner, attrs: new Set<string>() }));
+      for (const a of attrs) e.attrs.add(a);
+    }
+    const last = page[page.length - 1]!;
+    cursor = { time: last.time, node: last.node, seq: last.seq };
+  }
+
+  const iso = (t: number) => new Date(t).toISOString();
+  const filters = { partner: o.partner ?? null, host: o.host ?? null, outsidePolicy: o.outsidePolicy ? `${o.outsidePolicy.file} (policy ${o.outsidePolicy.policy.version})` : null };
+  return {
+    title: o.outsidePolicy ? 'Disclosures outside the approved policy' : 'Subscriber identity disclosures',
+    generatedAt: iso(o.now ?? Date.now()),
+    window: { from: iso(o.from), to: iso(Math.min(o.to, 8.64e15)) },
+    filters,
+    totals: { disclosures: total, subscribers: subjects.size, sites: new Set([...sites.values()].map((s) => s.host)).size, partners: partners.size },
+    firstAt: first === null ? null : iso(first),
+    lastAt: lastT === null ? null : iso(lastT),
+    subscribers: [...subjects.entries()]
+      .map(([ref, s]) => ({ msisdn: s.msisdn, reference: ref, disclosures: s.n, sites: [...s.sites].sort(), firstAt: iso(s.first), lastAt: iso(s.last) }))
+      .sort((a, b) => b.disclosures - a.disclosures || a.msisdn.localeCompare(b.msisdn)),
+    sites: [...sites.values()]
+      .map((s) => ({ host: s.host, partner: s.partner, disclosures: s.n, subscribers: s.subs.size, attributes: [...s.attrs].sort(), firstAt: iso(s.first), lastAt: iso(s.last) }))
+      .sort((a, b) => b.disclosures - a.disclosures || a.host.localeCompare(b.host)),
+    exposures: [...exposures.values()]
+      .map((e) => ({ msisdn: subjects.get(e.ref)!.msisdn, reference: e.ref, partner: e.partner, host: e.host, attributes: [...e.attrs].sort(), disclosures: e.n, firstAt: iso(e.first), lastAt: iso(e.last) }))
+      .sort((a, b) => a.msisdn.localeCompare(b.msisdn) || a.host.localeCompare(b.host)),
+    timeline: timeline(times, first, lastT),
+  };
+}
+
+function upsert<V extends Agg>(m: Map<string, V>, key: string, t: number, make: () => Omit<V, keyof Agg>): V {
+  let v = m.get(key);
+  if (!v) {
+    v = { ...make(), n: 0, first: t, last: t } as V;
+    m.set(key, v);
+  }
+  v.n++;
+  if (t < v.first) v.first = t;
+  if (t > v.last) v.last = t;
+  return v;
+}
+
+function parseDetail(r: AuditRecord): DisclosureDetail {
+  try {
+    const d = JSON.parse(r.detail) as DisclosureDetail;
+    return { port: d.port ?? 80, items: Array.isArray(d.items) ? d.items : [], binding: d.binding ?? null };
+  } catch {
+    throw new HedgeError(ErrorCodes.AUDIT_REPORT, `record ${r.node}#${r.seq} has an unreadable detail; run "hedge audit verify"`);
+  }
+}
+
+function openNumber(key: AuditKey, sealed: string, r: AuditRecord): string {
+  try {
+    const v = JSON.parse(key.open(sealed)) as { msisdn?: string };
+    return v.msisdn ?? 'unknown';
+  } catch (err) {
+    if (err instanceof HedgeError) throw new HedgeError(err.code, `record ${r.node}#${r.seq}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The items a policy would not have sent to host:port (a different partner's grants count as not sent). */
+export function outside(policy: CompiledPolicy, host: string, port: number, items: DisclosureDetail['items']): DisclosureDetail['items'] {
+  const partner = policy.hosts.lookup(host, port);
+  if (!partner) return items;
+  return items.filter((i) => !partner.grants.some((g) => g.attribute === i.attribute && g.form === i.form));
+}
+
+const BUCKETS = [60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400];
+
+function timeline(times: number[], first: number | null, last: number | null): BreachReport['timeline'] {
+  if (first === null || last === null) return { bucketSeconds: 60, buckets: [] };
+  const span = (last - first) / 1000;
+  const bucketSeconds = BUCKETS.find((b) => span / b <= 60) ?? 30 * 86400;
+  const ms = bucketSeconds * 1000;
+  const start = Math.floor(first / ms) * ms;
+  const counts = new Array<number>(Math.floor((last - start) / ms) + 1).fill(0);
+  for (const t of times) counts[Math.floor((t - start) / ms)]!++;
+  return { bucketSeconds, buckets: counts.map((n, i) => ({ start: new Date(start + i * ms).toISOString(), disclosures: n })) };
+}

@@ -1,0 +1,96 @@
+// Starting the audit for one gateway node from its config: keys, store, the
+// chain writer, admin endpoints, retention. gateway.ts calls this once.
+import type { LoadedConfig } from '../config/load.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../admin/metrics.js';
+import type { Alerts } from '../alerts/alerts.js';
+import type { AdminRoute } from '../admin/server.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { loadAuditKey, type AuditKey, type Signer } from './keys.js';
+import { checkpointSigner } from './gateway-key.js';
+import { createAuditStore } from './create-store.js';
+import { configPath } from './config-check.js';
+import { AuditLog } from './audit-log.js';
+import { AuditMetrics } from './metrics.js';
+import { purgeBefore, scheduleRetention } from './purge.js';
+import { auditRoutes } from './admin-routes.js';
+import { policyExposure } from './policy-events.js';
+import type { AuditStore } from './store.js';
+
+export const ALERT_AUDIT_STORE = 'audit-store-unavailable';
+
+export interface AuditRuntime {
+  log: AuditLog;
+  key: AuditKey;
+  signer: Signer;
+  store: AuditStore;
+  /** The read-only /audit/* admin endpoints; `policy` returns the policy in force. */
+  adminRoute(policy: () => CompiledPolicy): AdminRoute;
+  stop(): Promise<void>;
+}
+
+export interface AuditSetupDeps {
+  nodeId: string;
+  log: Logger;
+  metrics: Metrics;
+  alerts?: Alerts | undefined;
+  /** The policy loaded at start (recorded as a policy-load event). */
+  policy: CompiledPolicy;
+}
+
+export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Promise<AuditRuntime | undefined> {
+  const a = loaded.config.audit;
+  if (!a) return undefined;
+  const key = loadAuditKey(configPath(loaded.file, a.keyFile));
+  const signer = checkpointSigner(loaded.config, loaded.file);
+  const spec = a.store.startsWith('sqlite:') && a.store !== 'sqlite::memory:' ? `sqlite:${configPath(loaded.file, a.store.slice(7))}` : a.store;
+  const store = createAuditStore({ store: spec, schema: a.schema, busyTimeoutMs: a.busyTimeoutMs, commitTimeoutMs: a.commitTimeoutMs });
+  const log = deps.log.child({ component: 'audit' });
+  const audit = new AuditLog({
+    store,
+    node: a.node ?? deps.nodeId,
+    key,
+    signer,
+    log,
+    metrics: new AuditMetrics(deps.metrics.registry, store.kind),
+    batchDelayMs: a.batchDelayMs,
+    batchMaxRecords: a.batchMaxRecords,
+    commitTimeoutMs: a.commitTimeoutMs,
+    retryAfterMs: a.retryAfterMs,
+    maxPending: a.maxPendingRecords,
+    checkpointEveryRecords: a.checkpointEveryRecords,
+    checkpointIntervalMs: a.checkpointIntervalMs,
+    onUnavailable: (code) =>
+      deps.alerts
+        ? deps.alerts.raise(ALERT_AUDIT_STORE, 'audit store cannot commit: partner requests go out without identity until it can', { store: store.kind, code })
+        : log.error('audit store cannot commit; disclosures withheld until it can', { store: store.kind, code }),
+  });
+  await audit.open();
+  const policy = deps.policy;
+  void audit.recordEvent({ type: 'policy-load', policyVersion: policy.version, detail: { file: policy.file, exposure: policyExposure(undefined, policy) } });
+
+  let stopRetention: (() => void) | undefined;
+  if (a.retentionDays !== undefined) {
+    const days = a.retentionDays;
+    stopRetention = scheduleRetention(async () => {
+      try {
+        const res = await purgeBefore(store, Date.now() - days * 86_400_000, signer);
+        const removed = res.reduce((n, r) => n + r.removed, 0);
+        if (removed) log.info('audit retention applied', { retentionDays: days, removed, chains: res.length });
+      } catch (err) {
+        log.error('audit retention failed', { code: (err as { code?: string }).code });
+      }
+    });
+  }
+  return {
+    log: audit,
+    key,
+    signer,
+    store,
+    adminRoute: (current) => auditRoutes({ store, key, audit, policy: current, operator: loaded.config.operator.name }),
+    async stop() {
+      stopRetention?.();
+      await audit.close();
+    },
+  };
+}

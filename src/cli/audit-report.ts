@@ -1,0 +1,62 @@
+// hedge audit report: the breach report for a window — subscribers affected,
+// sites, counts, first/last times — as a table, CSV, JSON or HTML page.
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
+import { buildReport } from '../audit/report.js';
+import { reportCsv, reportTable } from '../audit/report-text.js';
+import { reportHtml } from '../audit/report-html.js';
+import { parseTime } from '../audit/time.js';
+import { compilePolicy } from '../policy/compile.js';
+import { loadOrExit } from './load-or-exit.js';
+import { HedgeError } from '../errors.js';
+
+interface ReportCliOptions extends AuditCliOptions {
+  from?: string;
+  to?: string;
+  partner?: string;
+  host?: string;
+  outsidePolicy?: string;
+  format: string;
+  out?: string;
+}
+
+const FORMATS = ['table', 'csv', 'json', 'html'];
+
+export function registerAuditReport(audit: Command): void {
+  auditOptions(audit.command('report'))
+    .description('who was disclosed to which sites in a window (numbers decrypted with the audit key)')
+    .option('--from <time>', 'window start (ISO 8601, "now", or "24h" ago); default: the beginning')
+    .option('--to <time>', 'window end, exclusive; default: now')
+    .option('--partner <id>', 'only this partner')
+    .option('--host <pattern>', 'only hosts matching this pattern (name, *.domain, optional :port)')
+    .option('--outside-policy <file>', 'only disclosures this (known-good) policy file would not have made')
+    .option('--format <format>', `${FORMATS.join(', ')}`, 'table')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action((o: ReportCliOptions) =>
+      runAuditCommand(async () => {
+        if (!FORMATS.includes(o.format)) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', `--format: one of ${FORMATS.join(', ')}`);
+        const from = o.from !== undefined ? parseTime(o.from, '--from') : 0;
+        const to = o.to !== undefined ? parseTime(o.to, '--to') : Date.now() + 1;
+        if (to <= from) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', '--to must be after --from');
+        let outsidePolicy;
+        if (o.outsidePolicy !== undefined) {
+          const good = loadOrExit(o.outsidePolicy);
+          outsidePolicy = { policy: compilePolicy(good.config, good.file, good.lineOf), file: o.outsidePolicy };
+        }
+        const ctx = await openAudit(o);
+        try {
+          const report = await buildReport(ctx.store, { from, to, partner: o.partner, host: o.host, outsidePolicy, key: ctx.key() });
+          const text =
+            o.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : o.format === 'csv' ? reportCsv(report) : o.format === 'html' ? reportHtml(report, ctx.operator) : reportTable(report);
+          if (o.out) {
+            writeFileSync(o.out, text, { mode: 0o600 });
+            console.error(`${o.out}: ${report.totals.disclosures} disclosure(s), ${report.totals.subscribers} subscriber(s), ${report.totals.sites} site(s)`);
+          } else process.stdout.write(text);
+          return 0;
+        } finally {
+          await ctx.store.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,63 @@
+// Issue 5, retention, on both stores: `hedge audit purge --before DATE`
+// removes old records and leaves a signed anchor so the rest still verifies,
+// and a node whose whole chain was purged continues it after a restart.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startLab, viaProxy, DEMO_YAML } from '../helpers/gateway.js';
+import { auditBackend, hedgeCli, writeConfig, type AuditBackend } from '../helpers/audit.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const name of ['sqlite', 'postgres'] as const) {
+  describe(`audit purge on ${name}`, () => {
+    let be: AuditBackend | undefined;
+    let skip: string | undefined;
+    before(async () => {
+      const b = await auditBackend(name);
+      if (typeof b === 'string') skip = b;
+      else be = b;
+    });
+    after(async () => be?.close());
+
+    test('purge removes older records, leaves a checkpoint, and the chain still verifies and continues', async (t) => {
+      if (skip) return t.skip(skip);
+      const loc = be!.fresh();
+      const cfg = writeConfig(be!.dir, `purge-${Date.now()}.yaml`, DEMO_YAML + be!.yaml(loc));
+      const run = async (n: number) => {
+        const lab = await startLab({ edit: (y) => y + be!.yaml(loc, { node: 'gw-p' }) });
+        try {
+          for (let i = 0; i < n; i++) await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/');
+        } finally {
+          await lab.close();
+        }
+      };
+      await run(5); // records #1 (policy-load) … #6
+      await sleep(30);
+      const cut = new Date().toISOString();
+      await sleep(30);
+      await run(3); // #7 … #10
+
+      const p = await hedgeCli(['audit', 'purge', '-c', cfg, '--before', cut]);
+      assert.equal(p.code, 0, p.stderr);
+      assert.match(p.stdout, /chain gw-p: removed 6 record\(s\) through #6/);
+      const v = await hedgeCli(['audit', 'verify', '-c', cfg]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /chain gw-p: 4 records #7–#10, purged through #6/);
+
+      // Everything goes; the node's next start continues from the anchor.
+      const all = await hedgeCli(['audit', 'purge', '-c', cfg, '--before', 'now']);
+      assert.match(all.stdout, /removed 4 record\(s\) through #10/);
+      await run(2);
+      const v2 = await hedgeCli(['audit', 'verify', '-c', cfg]);
+      assert.equal(v2.code, 0, v2.stdout + v2.stderr);
+      assert.match(v2.stdout, /chain gw-p: 3 records #11–#13, purged through #10/);
+
+      // Removing the purge anchor breaks verification at the first remaining record.
+      const copy = await be!.clone(loc);
+      await be!.sql(copy, "DELETE FROM C WHERE kind = 'purge'");
+      const bad = await hedgeCli(['audit', 'verify', '-c', writeConfig(be!.dir, `purge-bad-${Date.now()}.yaml`, DEMO_YAML + be!.yaml(copy))]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /FAIL \(removed\): records gw-p#1…#10 were removed/);
+    });
+  });
+}
