@@ -15,7 +15,7 @@ const leak: Stage = {
   name: 'leaky-maintenance-change',
   onError: 'no-enrichment',
   onRequest(flow) {
-    if (flow.subscriber) flow.headers.push('X-Up-Calling-Line-ID', flow.subscriber.msisdn.slice(1));
+    if (flow.subscriber && flow.clientAddress === '127.0.0.1') flow.headers.push('X-Up-Calling-Line-ID', flow.subscriber.msisdn.slice(1));
     return { kind: 'continue' };
   },
 };
@@ -35,7 +35,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
       if (skip) return t.skip(skip);
       const loc = be!.fresh();
       const lab = await startLab({
-        edit: (y) => y + be!.yaml(loc, { node: 'gw-e' }),
+        edit: (y) => y + be!.yaml(loc, { node: 'gw-e', canary: true }),
         transformPipeline: (p) => {
           const stages = [...p.stages];
           stages.splice(
@@ -54,17 +54,25 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const after = compilePolicy(widened.config, 'widened.yaml', widened.lineOf, { material: false });
         assert.equal(await lab.gw.audit!.log.recordEvent({ type: 'canary', policyVersion: before.version, detail: { result: 'pass', sentinelHost: 'canary.example' } }), true);
         assert.equal(await lab.gw.audit!.log.recordEvent(policyReloadEvent(before, after)), true);
+        // A real reload attempt (the lab's config has no file to re-read: refused, and recorded as such).
+        assert.equal((await lab.gw.reload('api')).result, 'refused');
       } finally {
         await lab.close();
       }
       const store = await be!.open(loc);
       try {
-        const rows = await store.page('gw-e', 0, 100);
+        const all = await store.page('gw-e', 0, 1000);
+        assert.ok(all.some((r) => r.type === 'canary-disclosure' && r.partner === 'selfcare'), "the canary's synthetic disclosures are recorded, as such");
+        assert.ok(!all.some((r) => r.type === 'disclosure'), 'and never as a real subscriber disclosure');
+        const rows = all.filter((r) => r.type !== 'canary-disclosure');
         assert.deepEqual(
           rows.map((r) => r.type),
-          ['policy-load', 'guard-hit', 'canary', 'policy-reload'],
+          ['policy-load', 'canary', 'guard-hit', 'canary', 'policy-reload', 'policy-reload'],
         );
-        const hit = rows[1]!;
+        const refused = JSON.parse(rows[5]!.detail) as { result: string; trigger: string; stage: string };
+        assert.deepEqual([refused.result, refused.trigger, refused.stage], ['refused', 'api', 'read']);
+        assert.equal((JSON.parse(rows[1]!.detail) as { result: string; trigger: string }).trigger, 'start', 'the canary run at start');
+        const hit = rows[2]!;
         assert.equal(hit.host, 'news.example');
         const d = JSON.parse(hit.detail) as { hits: { header: string; attribute: string; reason: string; action: string }[] };
         assert.deepEqual(
@@ -75,7 +83,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.ok(!JSON.stringify(rows).includes('447700900123'), 'never the value');
         const load = JSON.parse(rows[0]!.detail) as { exposure: { added: number } };
         assert.equal(load.exposure.added, 4, 'the exposure the loaded policy grants (one grant per demo partner)');
-        const reload = JSON.parse(rows[3]!.detail) as { exposure: { changes: { partner: string; hosts: string[]; grant: string; change: string }[] } };
+        const reload = JSON.parse(rows[4]!.detail) as { exposure: { changes: { partner: string; hosts: string[]; grant: string; change: string }[] } };
         assert.deepEqual(reload.exposure.changes, [
           { partner: 'selfcare', hosts: ['my.operator.example', 'news.example'], grant: 'msisdn/raw', change: 'added' },
           { partner: 'selfcare', hosts: ['my.operator.example'], grant: 'msisdn/raw', change: 'removed' },

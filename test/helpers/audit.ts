@@ -24,8 +24,12 @@ export interface AuditBackend {
   signingKeyFile: string;
   /** A new, empty store location: { spec, schema }. */
   fresh(): { spec: string; schema: string };
-  /** The `audit:` YAML section for a store location. */
-  yaml(loc: { spec: string; schema: string }, extra?: Record<string, string | number>): string;
+  /**
+   * The `audit:` YAML section for a store location. The canary is switched off
+   * (its periodic runs would add records to chains whose length tests check)
+   * unless `canary: true` is given.
+   */
+  yaml(loc: { spec: string; schema: string }, extra?: Record<string, string | number | boolean>): string;
   open(loc: { spec: string; schema: string }): Promise<AuditStore>;
   /** Copies a store location (records + checkpoints) to a new one. */
   clone(loc: { spec: string; schema: string }): Promise<{ spec: string; schema: string }>;
@@ -41,9 +45,10 @@ export async function auditBackend(name: 'sqlite' | 'postgres'): Promise<AuditBa
   const keyFile = join(dir, 'audit.key');
   const signingKeyFile = join(dir, 'signing.pem');
   generateAuditKeys(keyFile, signingKeyFile);
-  const yaml = (loc: { spec: string; schema: string }, extra: Record<string, string | number> = {}) => {
-    const opts: Record<string, string | number> = { store: loc.spec, schema: loc.schema, keyFile, signingKeyFile, batchDelayMs: 1, commitTimeoutMs: 3000, retryAfterMs: 200, ...extra };
-    return `\naudit:\n${Object.entries(opts)
+  const yaml = (loc: { spec: string; schema: string }, extraIn: Record<string, string | number | boolean> = {}) => {
+    const { canary, ...extra } = extraIn;
+    const opts: Record<string, string | number | boolean> = { store: loc.spec, schema: loc.schema, keyFile, signingKeyFile, batchDelayMs: 1, commitTimeoutMs: 3000, retryAfterMs: 200, ...extra };
+    return `${canary === true ? '' : '\ncanary:\n  enabled: false\n'}\naudit:\n${Object.entries(opts)
       .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
       .join('\n')}\n`;
   };
