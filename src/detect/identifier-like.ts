@@ -149,7 +149,7 @@ function scanEncodedBlobs(text: string, opts: LikeOptions, out: IdentifierLike[]
     const blob = m[0];
     const decodedTexts: [IdentifierLike['encoding'], string][] = [];
     if (/^[0-9a-fA-F]+$/.test(blob) && blob.length % 2 === 0) decodedTexts.push(['hex', Buffer.from(blob, 'hex').toString('latin1')]);
-    if (!/^\d+$/.test(blob)) decodedTexts.push(['base64', Buffer.from(blob.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1')]);
+    if (!/^\d+$/.test(blob) && mayBePrintableBase64(blob)) decodedTexts.push(['base64', Buffer.from(blob.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1')]);
     for (const [enc, decoded] of decodedTexts) {
       if (!/^[\x20-\x7e]{8,}$/.test(decoded)) continue;
       const inner: IdentifierLike[] = [];
@@ -157,6 +157,20 @@ function scanEncodedBlobs(text: string, opts: LikeOptions, out: IdentifierLike[]
       for (const i of inner) out.push({ ...i, encoding: enc, start: m.index, end: m.index + blob.length });
     }
   }
+}
+
+/**
+ * Cheap necessary condition for a base64 blob to decode to printable ASCII:
+ * the first character of every 4-character group carries the top six bits of
+ * a byte, which for 0x20–0x7e is one of "I"–"Z", "a"–"f". Random blobs
+ * (signatures, nonces, ciphertext) fail within a few groups, without decoding.
+ */
+function mayBePrintableBase64(blob: string): boolean {
+  for (let i = 0; i < blob.length - 3; i += 4) {
+    const c = blob.charCodeAt(i);
+    if (!((c >= 73 && c <= 90) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 /**

@@ -51,10 +51,24 @@ interface Needle {
 export class SubscriberMatcher {
   private readonly any: RegExp | undefined;
   private readonly needles: Needle[];
+  /** One combined expression per attribute: which attributes, without which encoding, in a few scans. */
+  private readonly perAttribute: [IdentifierAttribute, RegExp][];
 
   constructor(ids: SubscriberIdentifiers) {
     this.needles = buildNeedles(ids);
-    this.any = this.needles.length ? new RegExp(this.needles.map((n) => `(?:${n.re.source})`).join('|')) : undefined;
+    const combine = (ns: Needle[]) => new RegExp(ns.map((n) => `(?:${n.re.source})`).join('|'));
+    this.any = this.needles.length ? combine(this.needles) : undefined;
+    const attrs = [...new Set(this.needles.map((n) => n.attribute))];
+    this.perAttribute = attrs.map((a) => [a, combine(this.needles.filter((n) => n.attribute === a))]);
+  }
+
+  /** The attributes present in the text (any encoding), cheaper than find() when the encoding does not matter. */
+  attributes(text: string): IdentifierAttribute[] {
+    if (!this.test(text)) return [];
+    const decoded = percentDecode(text);
+    const out: IdentifierAttribute[] = [];
+    for (const [a, re] of this.perAttribute) if (re.test(text) || (decoded !== text && re.test(decoded))) out.push(a);
+    return out;
   }
 
   /** Fast check: does the text hold any of the identifiers, in any encoding? */

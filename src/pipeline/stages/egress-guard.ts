@@ -145,8 +145,8 @@ function checkDisclosures(flow: Flow, matcher: SubscriberMatcher | undefined): A
 /** A raw grant may carry its own attribute only; every other form must carry no identifier at all. */
 function valueFitsForm(d: Disclosure, matcher: SubscriberMatcher | undefined): boolean {
   if (!matcher) return d.form !== 'raw';
-  const found = matcher.find(d.value);
-  if (d.form === 'raw') return found.every((m) => m.attribute === d.attribute);
+  const found = matcher.attributes(d.value);
+  if (d.form === 'raw') return found.every((a) => a === d.attribute);
   return found.length === 0;
 }
 
