@@ -51,6 +51,8 @@ export interface GatewayOptions {
    * without inspecting, to measure the guard's cost. Not a config key.
    */
   egressGuard?: boolean;
+  /** Called when POST /policy/reload reached this node (cluster workers tell the primary to reload the others). */
+  onAdminReload?: () => void;
   /** Extra stages for tests that must prove a later lock catches a broken earlier one. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
@@ -188,7 +190,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     onResult: audit && ((r) => void audit.log.recordEvent(reloadEvent(r))),
   });
   admin.addRoute(canaryRoutes(canary, () => pipeline));
-  admin.addRoute(reloadRoutes(reloader));
+  admin.addRoute(reloadRoutes(reloader, opts.onAdminReload));
   admin.addPublicRoute(jwksRoute(() => pipeline.policy));
   admin.addRoute(tokenResolveRoute(() => pipeline.policy, metrics, log));
 

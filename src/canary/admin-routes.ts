@@ -29,10 +29,11 @@ export function canaryRoutes(canary: Canary | undefined, current: () => Pipeline
   };
 }
 
-export function reloadRoutes(reloader: PolicyReloader): AdminRoute {
+export function reloadRoutes(reloader: PolicyReloader, onAdminReload?: () => void): AdminRoute {
   return async (req, res, url) => {
     if (url.pathname === '/policy/reload' && req.method === 'POST') {
       req.resume();
+      onAdminReload?.();
       const r = await reloader.reload('admin');
       if (r.result === 'refused') sendJson(res, 422, { error: { code: ErrorCodes.POLICY_RELOAD_REFUSED, message: `${r.stage}: ${r.reason ?? 'refused'}` }, ...r });
       else sendJson(res, 200, r);

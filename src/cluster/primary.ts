@@ -61,6 +61,11 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       );
       return;
     }
+    if (msg.t === 'hedge:reload-others') {
+      log.info('policy reload requested through the admin API: reloading the other workers');
+      for (const w of live) if (w !== worker) w.process.kill('SIGHUP');
+      return;
+    }
     hub?.onMessage(worker, msg);
   });
 

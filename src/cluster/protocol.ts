@@ -14,7 +14,9 @@ export type WorkerToPrimary =
   | { t: 'hedge:bind-hello' }
   | { t: 'hedge:bind-op'; id: number; op: StoreOp; args: unknown[] }
   | { t: 'hedge:bind-ack'; seq: number }
-  | { t: 'hedge:metrics-req'; id: number };
+  | { t: 'hedge:metrics-req'; id: number }
+  /** POST /policy/reload reached this worker: the primary SIGHUPs the others so every worker reloads. */
+  | { t: 'hedge:reload-others' };
 
 export type PrimaryToWorker =
   | { t: 'hedge:bind-snapshot'; records: BindingRecord[] }

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
 import { ClusterReplicaStore } from './replica-store.js';
 import { ClusterWorkerMetrics } from './worker-metrics.js';
+import type { WorkerToPrimary } from './protocol.js';
 
 export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOptions): Promise<RunningGateway> {
   let bindings: ClusterReplicaStore | undefined;
@@ -13,5 +14,12 @@ export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOpti
     bindings = new ClusterReplicaStore();
     await bindings.ready(); // never serve before holding the primary's bindings
   }
-  return startGateway(loaded, { ...opts, bindings, radiusListen: false, metrics: new ClusterWorkerMetrics() });
+  return startGateway(loaded, {
+    ...opts,
+    bindings,
+    radiusListen: false,
+    metrics: new ClusterWorkerMetrics(),
+    // The admin port is shared: the worker that took POST /policy/reload asks the primary to reload the others.
+    onAdminReload: () => process.send?.({ t: 'hedge:reload-others' } satisfies WorkerToPrimary),
+  });
 }

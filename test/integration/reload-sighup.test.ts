@@ -50,3 +50,29 @@ for (const workers of [1, 2]) {
     }
   });
 }
+
+test('POST /policy/reload on a 2-worker cluster reloads every worker', async () => {
+  const origin = await startEchoOrigin('127.0.0.1', 0);
+  const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+    .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
+  const cfg = writeConfig(yaml + '\ncanary:\n  intervalSeconds: 0\n');
+  const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+  try {
+    await node.waitFor((l) => l.msg === 'hedge started' && node.lines.filter((x) => x.msg === 'hedge started').length >= 2, 60_000);
+    const started = node.lines.find((l) => l.msg === 'hedge started')!;
+    const proxy = { port: portOf(started.proxy) };
+    writeFileSync(cfg.file, yaml.replace('partners:\n', `partners:\n${NEWSDESK}`) + '\ncanary:\n  intervalSeconds: 0\n');
+    const r = await fetch(`http://127.0.0.1:${portOf(started.admin)}/policy/reload`, { method: 'POST' });
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as { result: string }).result, 'applied');
+    await node.waitFor((l) => l.msg === 'policy reloaded' && node.lines.filter((x) => x.msg === 'policy reloaded').length >= 2, 60_000);
+    const triggers = node.lines.filter((l) => l.msg === 'policy reloaded').map((l) => l.trigger).sort();
+    assert.deepEqual(triggers, ['admin', 'sighup']);
+    for (let i = 0; i < 6; i++) assert.equal((await viaProxy(proxy, 'http://m.dailynews.example/')).json().headers['x-reader-msisdn'], '+447700900123');
+  } finally {
+    await node.stop();
+    await origin.close();
+    cfg.cleanup();
+  }
+});
