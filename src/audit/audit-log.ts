@@ -86,7 +86,7 @@ export class AuditLog {
   private state: State = 'up';
   private retryAt = 0;
   private inFlight: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private readonly cpTimer: NodeJS.Timeout | undefined;
   private sinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
@@ -101,7 +101,7 @@ export class AuditLog {
     this.signer = o.signer;
     this.log = o.log;
     this.metrics = o.metrics;
-    this.batchDelayMs = o.batchDelayMs ?? 2;
+    this.batchDelayMs = o.batchDelayMs ?? 0;
     this.batchMax = o.batchMaxRecords ?? 256;
     this.commitTimeoutMs = o.commitTimeoutMs ?? 1000;
     this.retryAfterMs = o.retryAfterMs ?? 1000;
@@ -232,15 +232,23 @@ export class AuditLog {
     this.metrics?.pending(this.queue.length);
     if (this.inFlight) return; // flushed as soon as the commit in flight completes
     if (this.queue.length >= this.batchMax) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.cancelTimer();
       this.flush();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
+      const go = () => {
         this.timer = undefined;
         this.flush();
-      }, this.batchDelayMs);
+      };
+      // 0: commit at the end of this event-loop turn; everything that arrives while that commit runs forms the next batch.
+      this.timer = this.batchDelayMs > 0 ? setTimeout(go, this.batchDelayMs) : setImmediate(go);
     }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer === undefined) return;
+    if (this.batchDelayMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+    else clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = undefined;
   }
 
   private flush(): void {
@@ -304,7 +312,22 @@ export class AuditLog {
     let prev = this.head?.hash ?? GENESIS;
     const out: AuditRecord[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
-      const r = { ...batch[i]!.rec, node: this.node, seq: ++seq, prevHash: prev, hash: '' };
+      const u = batch[i]!.rec;
+      const r: AuditRecord = {
+        node: this.node,
+        seq: ++seq,
+        time: u.time,
+        type: u.type,
+        requestId: u.requestId,
+        partner: u.partner,
+        host: u.host,
+        policyVersion: u.policyVersion,
+        subjectRef: u.subjectRef,
+        subjectSealed: u.subjectSealed,
+        detail: u.detail,
+        prevHash: prev,
+        hash: '',
+      };
       r.hash = recordHash(r);
       prev = r.hash;
       out[i] = r;
@@ -390,8 +413,7 @@ export class AuditLog {
   /** Commits what is queued, signs the head, closes the store. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     this.flush();
     while (this.inFlight) await this.inFlight;
     this.closed = true;

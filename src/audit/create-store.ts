@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ErrorCodes, HedgeError } from '../errors.js';
 import type { AuditStore } from './store.js';
 import { SqliteAuditStore } from './sqlite-store.js';
+import { SqliteThreadStore } from './sqlite-thread-store.js';
 import { PostgresAuditStore } from './postgres-store.js';
 
 export interface StoreSettings {
@@ -11,6 +12,8 @@ export interface StoreSettings {
   schema?: string;
   busyTimeoutMs?: number;
   commitTimeoutMs?: number;
+  /** SQLite: run the database in a worker thread (the gateway does, so commits never block requests). */
+  thread?: boolean;
 }
 
 /** True when `spec` names a store this build supports (config validation). */
@@ -22,7 +25,8 @@ export function isAuditStoreSpec(spec: string): boolean {
 export function createAuditStore(s: StoreSettings, baseDir = process.cwd()): AuditStore {
   if (s.store.startsWith('sqlite:')) {
     const path = s.store.slice('sqlite:'.length);
-    return new SqliteAuditStore(path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path), { busyTimeoutMs: s.busyTimeoutMs });
+    const file = path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path);
+    return s.thread ? new SqliteThreadStore(file, { busyTimeoutMs: s.busyTimeoutMs }) : new SqliteAuditStore(file, { busyTimeoutMs: s.busyTimeoutMs });
   }
   if (/^postgres(ql)?:\/\//.test(s.store)) return new PostgresAuditStore(s.store, { schema: s.schema, statementTimeoutMs: s.commitTimeoutMs });
   throw new HedgeError(ErrorCodes.AUDIT_STORE, `unsupported audit store "${s.store.replace(/\/\/[^@/]*@/, '//…@')}"; use sqlite:PATH or postgres://…`);

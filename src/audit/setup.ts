@@ -44,7 +44,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
   const key = loadAuditKey(configPath(loaded.file, a.keyFile));
   const signer = checkpointSigner(loaded.config, loaded.file);
   const spec = a.store.startsWith('sqlite:') && a.store !== 'sqlite::memory:' ? `sqlite:${configPath(loaded.file, a.store.slice(7))}` : a.store;
-  const store = createAuditStore({ store: spec, schema: a.schema, busyTimeoutMs: a.busyTimeoutMs, commitTimeoutMs: a.commitTimeoutMs });
+  const store = createAuditStore({ store: spec, schema: a.schema, busyTimeoutMs: a.busyTimeoutMs, commitTimeoutMs: a.commitTimeoutMs, thread: true });
   const log = deps.log.child({ component: 'audit' });
   const audit = new AuditLog({
     store,

@@ -206,7 +206,7 @@ const audit = z.strictObject({
   keyFile: z.string().min(1),
   signingKeyFile: z.string().min(1).optional(),
   node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'letters, digits, ".", "_" and "-"' }).optional(),
-  batchDelayMs: z.number().min(0).max(1000).default(2),
+  batchDelayMs: z.number().min(0).max(1000).default(0),
   batchMaxRecords: z.number().int().min(1).max(5000).default(256),
   commitTimeoutMs: z.number().int().min(10).max(60000).default(1000),
   retryAfterMs: z.number().int().min(10).default(1000),
