@@ -1,5 +1,6 @@
 // Starting the audit for one gateway node from its config: keys, store, the
 // chain writer, admin endpoints, retention. gateway.ts calls this once.
+import cluster from 'node:cluster';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../admin/metrics.js';
@@ -48,7 +49,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
   const log = deps.log.child({ component: 'audit' });
   const audit = new AuditLog({
     store,
-    node: a.node ?? deps.nodeId,
+    node: chainName(a.node, deps.nodeId),
     key,
     signer,
     log,
@@ -93,4 +94,14 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
       await audit.close();
     },
   };
+}
+
+/**
+ * The chain this process writes. A configured name is shared by every
+ * `--workers` process of the node, so each worker appends its worker id: two
+ * writers on one chain would conflict on every commit.
+ */
+export function chainName(configured: string | undefined, nodeId: string): string {
+  if (configured === undefined) return nodeId;
+  return cluster.isWorker && cluster.worker ? `${configured}-w${cluster.worker.id}` : configured;
 }
