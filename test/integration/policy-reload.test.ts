@@ -143,7 +143,7 @@ test('a reload whose canary fails against the new pipeline is refused; the old p
   }
 });
 
-test('a reload with a broken file keeps the old policy serving, with no dropped requests under load', async () => {
+test('a reload with a broken file keeps the old policy serving, with no dropped requests under load (and a good one swaps in under load)', async () => {
   const lab = await fileLab();
   try {
     const before = lab.gw.policy().version;
@@ -181,13 +181,22 @@ test('a reload with a broken file keeps the old policy serving, with no dropped 
 
     const mid = results.length;
     for (let i = 0; i < 300 && results.length < mid + 20; i++) await new Promise((r) => setTimeout(r, 10));
-    running = false;
-    await Promise.all(load);
-    assert.deepEqual(failures, [], 'no request failed');
-    assert.ok(results.length >= 40, `requests were in flight throughout (${results.length})`);
     assert.ok(results.every((r) => r.status === 200 && r.msisdn === '+447700900123'), 'every request served by the old policy');
     assert.equal(lab.gw.policy().version, before);
     assert.equal(await lab.gw.metrics.value('hedge_policy_reloads_total', { result: 'refused' }), 3);
+
+    // Then a good file, still under load: swapped in without a dropped request.
+    lab.write(withNewsdesk(lab.yaml));
+    const good = await lab.reload();
+    assert.equal(good.status, 200);
+    assert.equal(good.body.result, 'applied');
+    const mid2 = results.length;
+    for (let i = 0; i < 300 && results.length < mid2 + 20; i++) await new Promise((r) => setTimeout(r, 10));
+    running = false;
+    await Promise.all(load);
+    assert.deepEqual(failures, [], 'no request failed');
+    assert.ok(results.length >= 60, `requests were in flight throughout (${results.length})`);
+    assert.ok(results.every((r) => r.status === 200 && r.msisdn === '+447700900123'), 'self-care enriched before, during and after');
   } finally {
     await lab.close();
   }
