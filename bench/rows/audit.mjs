@@ -74,7 +74,7 @@ export async function auditStoreThroughput({ root, store, schema = 'hedge_audit'
   const st = createAuditStore({ store, schema, commitTimeoutMs: 10_000 });
   const node = `throughput-${process.pid}-${Date.now()}`;
   let commits = 0;
-  const metrics = { committed: () => commits++, commitFailed() {}, unrecorded() {}, eventDropped() {}, storeUp() {}, pending() {}, checkpoint() {} };
+  const metrics = { committed: () => commits++, commitFailed() {}, unrecorded() {}, eventDropped() {}, storeUp() {}, checkpoint() {} };
   const log = new AuditLog({ store: st, node, key: auditKeyFromBytes(randomBytes(32)), signer, log: silentLogger, metrics, commitTimeoutMs: 10_000 });
   await log.open();
   const subscriber = { msisdn: '+447700900123', source: 'static' };

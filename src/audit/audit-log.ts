@@ -109,6 +109,7 @@ export class AuditLog {
     this.checkpointEvery = o.checkpointEveryRecords ?? 10_000;
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 60_000;
     this.onUnavailable = o.onUnavailable;
+    if (this.metrics) this.metrics.pendingSource = () => this.queue.length;
     if (this.checkpointIntervalMs > 0) {
       this.cpTimer = setInterval(() => void this.checkpointIfDue(), Math.min(this.checkpointIntervalMs, 60_000));
       this.cpTimer.unref();
@@ -229,7 +230,6 @@ export class AuditLog {
 
   private enqueue(p: Pending): void {
     this.queue.push(p);
-    this.metrics?.pending(this.queue.length);
     if (this.inFlight) return; // flushed as soon as the commit in flight completes
     if (this.queue.length >= this.batchMax) {
       this.cancelTimer();
@@ -257,7 +257,6 @@ export class AuditLog {
     this.queue = batch === this.queue ? [] : this.queue.slice(this.batchMax);
     this.inFlight = this.commit(batch).finally(() => {
       this.inFlight = undefined;
-      this.metrics?.pending(this.queue.length);
       if (this.queue.length) this.flush();
     });
   }

@@ -13,6 +13,9 @@ export class AuditMetrics {
   private readonly pendingGauge: Gauge;
   private readonly checkpoints: Counter;
 
+  /** Read at scrape time (not set per record: the hot path stays free of metric updates). */
+  pendingSource: () => number = () => 0;
+
   constructor(registry: Registry, store: string) {
     const registers = [registry];
     this.records = new Counter({ name: 'hedge_audit_records_total', help: 'Audit records committed, by type', labelNames: ['type'], registers });
@@ -32,7 +35,15 @@ export class AuditMetrics {
     });
     this.dropped = new Counter({ name: 'hedge_audit_events_dropped_total', help: 'Audit events (not disclosures) lost because the store could not commit', labelNames: ['type'], registers });
     this.up = new Gauge({ name: 'hedge_audit_store_up', help: `1 while the audit store (${store}) commits, 0 while disclosures are withheld`, registers });
-    this.pendingGauge = new Gauge({ name: 'hedge_audit_pending_records', help: 'Records waiting for the next group commit', registers });
+    const source = () => this.pendingSource();
+    this.pendingGauge = new Gauge({
+      name: 'hedge_audit_pending_records',
+      help: 'Records waiting for the next group commit',
+      registers,
+      collect() {
+        this.set(source());
+      },
+    });
     this.checkpoints = new Counter({ name: 'hedge_audit_checkpoints_total', help: 'Signed checkpoints of the chain head written', registers });
     this.up.set(1);
   }
@@ -58,9 +69,6 @@ export class AuditMetrics {
   }
   storeUp(up: boolean): void {
     this.up.set(up ? 1 : 0);
-  }
-  pending(n: number): void {
-    this.pendingGauge.set(n);
   }
   checkpoint(): void {
     this.checkpoints.inc();
