@@ -14,6 +14,7 @@ import type { BindingStore } from '../identity/store.js';
 import { startRadius, type RunningRadius } from '../identity/radius/start.js';
 import type { Logger } from '../log.js';
 import { BindingHub } from './binding-hub.js';
+import { shareEphemeralKeys } from './ephemeral-keys.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
 
 export interface RunningPrimary {
@@ -69,8 +70,11 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     hub?.onMessage(worker, msg);
   });
 
+  // Without keys.file every process would make its own key: partners would see
+  // signatures from N keys and tokens would resolve only on the worker that issued them.
+  const sharedKeys = config.keys ? undefined : shareEphemeralKeys();
   const fork = () => {
-    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1' });
+    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', ...sharedKeys?.env });
     live.add(w);
   };
   cluster.on('exit', (w, code, signal) => {
@@ -101,6 +105,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
         await Promise.all(exits);
         clearTimeout(force);
         await store.close();
+        sharedKeys?.remove();
         log.info('cluster stopped');
       })();
       return stopped;

@@ -45,6 +45,13 @@ export class MaterialError extends Error {
 
 let ephemeralFile: KeyFile | undefined;
 
+/**
+ * Names the file holding the per-run keys when no keys.file is configured and
+ * several processes serve one gateway (`--workers`): the primary writes it once
+ * so every worker signs with the same key and resolves every worker's tokens.
+ */
+export const EPHEMERAL_KEYS_ENV = 'HEDGE_EPHEMERAL_KEYS_FILE';
+
 export function resolveConfigPath(configFile: string, p: string): string {
   return resolve(dirname(configFile), p);
 }
@@ -59,7 +66,8 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
       throw new MaterialError(['keys', 'file'], (err as Error).message);
     }
   } else {
-    ephemeralFile ??= generateKeyFile(now);
+    const shared = process.env[EPHEMERAL_KEYS_ENV];
+    ephemeralFile ??= shared ? readKeyFile(shared) : generateKeyFile(now);
     kf = ephemeralFile;
     ephemeral = true;
   }

@@ -3,6 +3,7 @@
 // workers: a binding made through RADIUS (the primary) or through one worker's
 // admin API is used by every worker as soon as it is acknowledged.
 import { test, before, after } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
 import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
@@ -83,4 +84,26 @@ test('--workers 2: /metrics answers with the whole cluster (both workers and the
   assert.match(text, /hedge_radius_packets_total\{result="accepted"\} [1-9]/);
   assert.match(text, /hedge_cluster_workers 2/);
   assert.ok(!/447700900/.test(text));
+});
+
+test('--workers 2 without keys.file: every worker signs with the same per-run key and publishes the same JWKS', async () => {
+  const kids = new Set<string>();
+  for (let i = 0; i < ROUNDS; i++) {
+    const r = await viaProxy({ port: proxy }, 'http://my.operator.example/');
+    const sig = r.json().headers['x-hedge-signature'] as string;
+    kids.add(/kid=([^;]+)/.exec(sig)![1]!);
+  }
+  assert.equal(kids.size, 1, 'one signing key across workers');
+  const jwks = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const text = await new Promise<string>((resolve, reject) => {
+      http.get(`${adminUrl}/.well-known/jwks.json`, { agent: false }, (res) => {
+        let t = '';
+        res.on('data', (c) => (t += c));
+        res.on('end', () => resolve(t));
+      }).on('error', reject);
+    });
+    jwks.add(JSON.stringify((JSON.parse(text) as { keys: { kid: string }[] }).keys.map((k) => k.kid)));
+  }
+  assert.deepEqual([...jwks], [JSON.stringify([...kids])]);
 });
