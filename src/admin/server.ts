@@ -152,6 +152,7 @@ export function describePolicy(p: CompiledPolicy) {
       purpose: x.purpose,
       hosts: x.hosts.map((h) => h.text),
       tls: x.tls,
+      signature: x.signature,
       until: x.until !== undefined ? new Date(x.until).toISOString() : undefined,
       grants: x.grants.map((g) => ({ attribute: g.attribute, form: g.form, format: g.format, header: g.header, ...(g.cleartextAllowed ? { cleartext: 'allowed' } : {}) })),
     })),

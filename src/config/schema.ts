@@ -76,6 +76,11 @@ const partner = z
       .optional(),
     /** `required`: the gateway speaks HTTPS to this partner even for http:// requests. */
     tls: z.enum(['required', 'optional']).default('optional'),
+    /**
+     * `off`: no signature header for this partner (a legacy partner that does not
+     * verify; it then cannot tell the gateway's headers from a client's). Warned by the lints.
+     */
+    signature: z.enum(['required', 'off']).default('required'),
     /** PEM file of extra CA certificates trusted for this partner (labs), relative to the config file. */
     ca: z.string().min(1).optional(),
     /** The partner's grants end at this date (ISO 8601); afterwards the partner receives nothing. */

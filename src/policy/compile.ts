@@ -34,6 +34,8 @@ export interface CompiledPartner {
   tls: 'required' | 'optional';
   /** End of the partner's grants (ms since the epoch); at and after it the partner receives nothing. */
   until: number | undefined;
+  /** 'off': enrichment for this partner is not signed (legacy partners that do not verify). */
+  signature: 'required' | 'off';
   /** Extra CA certificates (PEM) trusted for this partner's HTTPS (`ca:`), labs. */
   ca: Buffer | undefined;
 }
@@ -118,6 +120,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
       grants,
       line: lineOf(['partners', pi]),
       tls: p.tls,
+      signature: p.signature,
       until: p.until !== undefined ? Date.parse(p.until) : undefined,
       ca: material?.partnerCa.get(p.id),
     };

@@ -84,7 +84,14 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
     },
     transport,
     headers,
-    ...(headers.length > 0 ? { signature: `${policy.signatureHeader} (Ed25519 over method, host, path, time, nonce, partner and the headers above)` } : {}),
+    ...(headers.length > 0
+      ? {
+          signature:
+            partner.signature === 'off'
+              ? 'none (signature: off — the partner cannot prove these headers came from the gateway)'
+              : `${policy.signatureHeader} (Ed25519 over method, host, path, time, nonce, partner and the headers above)`,
+        }
+      : {}),
     notes,
   };
 }

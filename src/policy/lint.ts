@@ -4,7 +4,7 @@
 // start. Every message names the partner and the fix; the loader adds file
 // and line.
 import { parse as parseDomain } from 'tldts';
-import type { Config } from '../config/schema.js';
+import { IDENTITY_ATTRIBUTES, type Config } from '../config/schema.js';
 import { parseHostPattern, type HostPattern } from './host-pattern.js';
 
 /** Attributes that identify a subscriber, in any form but a claim. */
@@ -71,6 +71,10 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
       if (g.cleartext === 'allowed' && p.tls === 'required')
         add('warning', at('send', gi, 'cleartext'), p.id, '`cleartext: allowed` has no effect: the partner has `tls: required`', 'remove `cleartext: allowed`');
     });
+
+    // 6. an unsigned partner cannot tell the gateway's identity headers from a client's.
+    if (p.signature === 'off' && p.send.some((g) => IDENTITY_ATTRIBUTES.has(g.attribute)))
+      add('warning', at('signature'), p.id, 'identity is sent without a signature: the partner cannot prove the headers came from the gateway rather than a client', 'remove `signature: off` once the partner verifies signatures (docs/partners.md)');
 
     // 4. an expired partner is inactive: warned, not refused.
     if (p.until !== undefined && Date.parse(p.until) <= now && p.send.length > 0)

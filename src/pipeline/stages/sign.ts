@@ -22,7 +22,7 @@ export function signEnrichment(key: { kid: string; privateKey: KeyObject } | und
     onError: 'no-enrichment',
     onRequest(flow: Flow) {
       const d = flow.disclosures;
-      if (d.length === 0 || flow.enrichmentDisabled) return CONTINUE;
+      if (d.length === 0 || flow.enrichmentDisabled || flow.partner?.signature === 'off') return CONTINUE;
       if (!key) throw new Error('no signing key loaded');
       const nonce = randomSlice(16).toString('base64url');
       const t = flow.target;
