@@ -8,6 +8,9 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { plausibleMcc } from './mcc.js';
 import { percentDecode } from './encodings.js';
 import { fictionalNumber } from './fictional-numbers.js';
+import { luhnValid } from '../identity/normalize.js';
+
+export { luhnValid };
 
 export type LikeKind = 'msisdn' | 'imsi' | 'imei' | 'imeisv' | 'token';
 export type Confidence = 'high' | 'medium' | 'low';
@@ -127,18 +130,6 @@ function timestampLike(digits: string): boolean {
   return seconds >= 978_307_200 && seconds <= 4_102_444_800;
 }
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
 
 const BLOB = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
 

@@ -1,11 +1,11 @@
 // Audit events besides disclosures, on both stores: the policy loaded at
 // start, guard hits (a prevented leak: names recorded, never the value), and
 // events other capabilities record through gw.audit.log.recordEvent().
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, DEMO_YAML } from '../helpers/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
-import { auditBackend, type AuditBackend } from '../helpers/audit.js';
+import { useAuditBackend } from '../helpers/audit.js';
 import type { Stage } from '../../src/pipeline/stage.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { policyReloadEvent } from '../../src/audit/policy-events.js';
@@ -22,20 +22,13 @@ const leak: Stage = {
 
 for (const name of ['sqlite', 'postgres'] as const) {
   describe(`audit events (${name})`, () => {
-    let be: AuditBackend | undefined;
-    let skip: string | undefined;
-    before(async () => {
-      const b = await auditBackend(name);
-      if (typeof b === 'string') skip = b;
-      else be = b;
-    });
-    after(async () => be?.close());
+    const backend = useAuditBackend(name);
 
     test('policy load, guard hits and events from other capabilities are chained with the disclosures', async (t) => {
-      if (skip) return t.skip(skip);
-      const loc = be!.fresh();
+      if (backend.skip) return t.skip(backend.skip);
+      const loc = backend.be!.fresh();
       const lab = await startLab({
-        edit: (y) => y + be!.yaml(loc, { node: 'gw-e', canary: true }),
+        edit: (y) => y + backend.be!.yaml(loc, { node: 'gw-e', canary: true }),
         transformPipeline: (p) => {
           const stages = [...p.stages];
           stages.splice(
@@ -59,7 +52,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
       } finally {
         await lab.close();
       }
-      const store = await be!.open(loc);
+      const store = await backend.be!.open(loc);
       try {
         const all = await store.page('gw-e', 0, 1000);
         assert.ok(all.some((r) => r.type === 'canary-disclosure' && r.partner === 'selfcare'), "the canary's synthetic disclosures are recorded, as such");

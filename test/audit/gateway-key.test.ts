@@ -1,30 +1,24 @@
 // Checkpoints signed with the gateway key (keys.file) when no dedicated audit
 // signing key is configured; after `hedge keys rotate` both the old and the
 // new key's checkpoints verify. Runs on both stores.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startLab, viaProxy, DEMO_YAML } from '../helpers/gateway.js';
-import { auditBackend, hedgeCli, writeConfig, type AuditBackend } from '../helpers/audit.js';
+import { hedgeCli, writeConfig } from '../helpers/audit.js';
+import { useAuditBackend } from '../helpers/audit.js';
 import { generateKeyFile, readKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
 
 for (const name of ['sqlite', 'postgres'] as const) {
   describe(`checkpoints signed by the gateway key (${name})`, () => {
-    let be: AuditBackend | undefined;
-    let skip: string | undefined;
-    before(async () => {
-      const b = await auditBackend(name);
-      if (typeof b === 'string') skip = b;
-      else be = b;
-    });
-    after(async () => be?.close());
+    const backend = useAuditBackend(name);
 
     test('verify accepts checkpoints from every key in the key file, across a rotation', async (t) => {
-      if (skip) return t.skip(skip);
-      const keys = join(be!.dir, `hedge-keys-${Date.now()}.json`);
+      if (backend.skip) return t.skip(backend.skip);
+      const keys = join(backend.be!.dir, `hedge-keys-${Date.now()}.json`);
       writeKeyFile(keys, generateKeyFile());
-      const loc = be!.fresh();
-      const section = (node: string) => `\nkeys:\n  file: ${JSON.stringify(keys)}\n` + be!.yaml(loc, { node, checkpointEveryRecords: 2 }).replace(/ {2}signingKeyFile: .*\n/, '');
+      const loc = backend.be!.fresh();
+      const section = (node: string) => `\nkeys:\n  file: ${JSON.stringify(keys)}\n` + backend.be!.yaml(loc, { node, checkpointEveryRecords: 2 }).replace(/ {2}signingKeyFile: .*\n/, '');
       const run = async (node: string) => {
         const lab = await startLab({ edit: (y) => y + section(node) });
         try {
@@ -36,7 +30,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
       await run('gw-k1');
       writeKeyFile(keys, rotateKeyFile(readKeyFile(keys), 86_400_000), true);
       await run('gw-k2');
-      const cfg = writeConfig(be!.dir, `gateway-key-${Date.now()}.yaml`, DEMO_YAML + section('cli'));
+      const cfg = writeConfig(backend.be!.dir, `gateway-key-${Date.now()}.yaml`, DEMO_YAML + section('cli'));
       const r = await hedgeCli(['audit', 'verify', '-c', cfg]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const kids = readKeyFile(keys).signing.map((k) => k.kid);
@@ -44,10 +38,10 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.match(r.stdout, /OK: 8 records in 2 chain/);
 
       // A key file without the old key can no longer vouch for the old chain.
-      const only = join(be!.dir, `hedge-keys-new-${Date.now()}.json`);
+      const only = join(backend.be!.dir, `hedge-keys-new-${Date.now()}.json`);
       const kf = readKeyFile(keys);
       writeKeyFile(only, { ...kf, signing: [kf.signing[0]!] });
-      const cfg2 = writeConfig(be!.dir, `gateway-key-new-${Date.now()}.yaml`, DEMO_YAML + section('cli').replace(keys, only));
+      const cfg2 = writeConfig(backend.be!.dir, `gateway-key-new-${Date.now()}.yaml`, DEMO_YAML + section('cli').replace(keys, only));
       const bad = await hedgeCli(['audit', 'verify', '-c', cfg2]);
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
       assert.match(bad.stdout, /FAIL \(checkpoint\): checkpoint gw-k1#\d+ .* has no valid signature by the gateway key/);

@@ -1,30 +1,24 @@
 // Issue 5, retention, on both stores: `hedge audit purge --before DATE`
 // removes old records and leaves a signed anchor so the rest still verifies,
 // and a node whose whole chain was purged continues it after a restart.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, DEMO_YAML } from '../helpers/gateway.js';
-import { auditBackend, hedgeCli, writeConfig, type AuditBackend } from '../helpers/audit.js';
+import { hedgeCli, writeConfig } from '../helpers/audit.js';
+import { useAuditBackend } from '../helpers/audit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const name of ['sqlite', 'postgres'] as const) {
   describe(`audit purge on ${name}`, () => {
-    let be: AuditBackend | undefined;
-    let skip: string | undefined;
-    before(async () => {
-      const b = await auditBackend(name);
-      if (typeof b === 'string') skip = b;
-      else be = b;
-    });
-    after(async () => be?.close());
+    const backend = useAuditBackend(name);
 
     test('purge removes older records, leaves a checkpoint, and the chain still verifies and continues', async (t) => {
-      if (skip) return t.skip(skip);
-      const loc = be!.fresh();
-      const cfg = writeConfig(be!.dir, `purge-${Date.now()}.yaml`, DEMO_YAML + be!.yaml(loc));
+      if (backend.skip) return t.skip(backend.skip);
+      const loc = backend.be!.fresh();
+      const cfg = writeConfig(backend.be!.dir, `purge-${Date.now()}.yaml`, DEMO_YAML + backend.be!.yaml(loc));
       const run = async (n: number) => {
-        const lab = await startLab({ edit: (y) => y + be!.yaml(loc, { node: 'gw-p' }) });
+        const lab = await startLab({ edit: (y) => y + backend.be!.yaml(loc, { node: 'gw-p' }) });
         try {
           for (let i = 0; i < n; i++) await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/');
         } finally {
@@ -53,9 +47,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.match(v2.stdout, /chain gw-p: 3 records #11–#13, purged through #10/);
 
       // Removing the purge anchor breaks verification at the first remaining record.
-      const copy = await be!.clone(loc);
-      await be!.sql(copy, "DELETE FROM C WHERE kind = 'purge'");
-      const bad = await hedgeCli(['audit', 'verify', '-c', writeConfig(be!.dir, `purge-bad-${Date.now()}.yaml`, DEMO_YAML + be!.yaml(copy))]);
+      const copy = await backend.be!.clone(loc);
+      await backend.be!.sql(copy, "DELETE FROM C WHERE kind = 'purge'");
+      const bad = await hedgeCli(['audit', 'verify', '-c', writeConfig(backend.be!.dir, `purge-bad-${Date.now()}.yaml`, DEMO_YAML + backend.be!.yaml(copy))]);
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /FAIL \(removed\): records gw-p#1…#10 were removed/);
     });

@@ -2,12 +2,13 @@
 // load; every request a partner received with an identity header has a
 // committed record (the partner's own log against the store), and verify
 // passes after the restart.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
-import { auditBackend, hedgeCli, writeConfig, waitFor, ROOT, type AuditBackend } from '../helpers/audit.js';
+import { hedgeCli, writeConfig, waitFor, ROOT } from '../helpers/audit.js';
+import { useAuditBackend } from '../helpers/audit.js';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
 import { verifyStore } from '../../src/audit/verify.js';
 import { loadAuditKey, loadVerifier } from '../../src/audit/keys.js';
@@ -47,18 +48,11 @@ async function startChild(cfg: string): Promise<{ child: ChildProcess; port: num
 
 for (const name of ['sqlite', 'postgres'] as const) {
   describe(`SIGKILL under load (${name})`, () => {
-    let be: AuditBackend | undefined;
-    let skip: string | undefined;
-    before(async () => {
-      const b = await auditBackend(name);
-      if (typeof b === 'string') skip = b;
-      else be = b;
-    });
-    after(async () => be?.close());
+    const backend = useAuditBackend(name);
 
     test('every identity a partner received has a committed record; verify passes after restart', async (t) => {
-      if (skip) return t.skip(skip);
-      const loc = be!.fresh();
+      if (backend.skip) return t.skip(backend.skip);
+      const loc = backend.be!.fresh();
       const received: string[] = [];
       let gw: Awaited<ReturnType<typeof startChild>> | undefined;
       let killed = false;
@@ -72,7 +66,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
         }
       });
       try {
-        const cfg = writeConfig(be!.dir, 'sigkill.yaml', config(origin, be!.yaml(loc, { node: 'gw-kill', batchDelayMs: 2, checkpointEveryRecords: 50 })));
+        const cfg = writeConfig(backend.be!.dir, 'sigkill.yaml', config(origin, backend.be!.yaml(loc, { node: 'gw-kill', batchDelayMs: 2, checkpointEveryRecords: 50 })));
         gw = await startChild(cfg);
         const port = gw.port;
         // Load: 40 concurrent clients, one partner request and one non-partner request per subscriber.
@@ -89,9 +83,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.ok(killed, 'the gateway was killed under load');
         assert.ok(received.length >= KILL_AFTER && received.length < SUBSCRIBERS, `killed mid-run (${received.length} partner requests with identity)`);
 
-        const store = await be!.open(loc);
+        const store = await backend.be!.open(loc);
         try {
-          const key = loadAuditKey(be!.keyFile);
+          const key = loadAuditKey(backend.be!.keyFile);
           const recorded = new Set<string>();
           let after = 0;
           while (true) {
@@ -102,7 +96,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
           }
           const missing = received.filter((n) => !recorded.has(n));
           assert.equal(missing.length, 0, `${missing.length} identities reached the partner without a committed record`);
-          const v = await verifyStore(store, { verifier: loadVerifier(be!.signingKeyFile) });
+          const v = await verifyStore(store, { verifier: loadVerifier(backend.be!.signingKeyFile) });
           assert.ok(v.ok, v.problem?.message);
         } finally {
           await store.close();

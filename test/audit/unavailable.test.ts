@@ -2,33 +2,27 @@
 // partner requests arrive without identity headers, the gateway keeps
 // serving, the withheld disclosures are counted; when the store is back,
 // enrichment resumes and the chain still verifies.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy } from '../helpers/gateway.js';
-import { auditBackend, waitFor, type AuditBackend } from '../helpers/audit.js';
+import { waitFor } from '../helpers/audit.js';
+import { useAuditBackend } from '../helpers/audit.js';
 import { verifyStore } from '../../src/audit/verify.js';
 import { loadVerifier } from '../../src/audit/keys.js';
 
 for (const name of ['sqlite', 'postgres'] as const) {
   describe(`audit store unavailable (${name})`, () => {
-    let be: AuditBackend | undefined;
-    let skip: string | undefined;
-    before(async () => {
-      const b = await auditBackend(name);
-      if (typeof b === 'string') skip = b;
-      else be = b;
-    });
-    after(async () => be?.close());
+    const backend = useAuditBackend(name);
 
     test('partner requests go out without identity while the store cannot commit, then enrichment resumes', async (t) => {
-      if (skip) return t.skip(skip);
-      const loc = be!.fresh();
-      const lab = await startLab({ edit: (y) => y + be!.yaml(loc, { node: 'gw-u', commitTimeoutMs: 400, retryAfterMs: 200, busyTimeoutMs: 20 }) });
+      if (backend.skip) return t.skip(backend.skip);
+      const loc = backend.be!.fresh();
+      const lab = await startLab({ edit: (y) => y + backend.be!.yaml(loc, { node: 'gw-u', commitTimeoutMs: 400, retryAfterMs: 200, busyTimeoutMs: 20 }) });
       try {
         const ok = (await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/')).json();
         assert.equal(ok.headers['x-msisdn'], '+447700900123');
 
-        const lock = await be!.lock(loc);
+        const lock = await backend.be!.lock(loc);
         try {
           for (let i = 0; i < 4; i++) {
             const r = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/');
@@ -55,9 +49,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
       } finally {
         await lab.close();
       }
-      const store = await be!.open(loc);
+      const store = await backend.be!.open(loc);
       try {
-        const res = await verifyStore(store, { verifier: loadVerifier(be!.signingKeyFile) });
+        const res = await verifyStore(store, { verifier: loadVerifier(backend.be!.signingKeyFile) });
         assert.ok(res.ok, res.problem?.message);
         const rows = await store.page('gw-u', 0, 1000);
         const seqs = rows.map((r) => r.seq);
@@ -70,10 +64,10 @@ for (const name of ['sqlite', 'postgres'] as const) {
     // A database server can be down when a node starts; an embedded SQLite file that cannot be opened stops the start instead.
     if (name === 'postgres') {
       test('a gateway whose audit database is down at start serves traffic without identity', async (t) => {
-        if (skip) return t.skip(skip);
-        const loc = be!.fresh();
+        if (backend.skip) return t.skip(backend.skip);
+        const loc = backend.be!.fresh();
         const spec = 'postgres://postgres@127.0.0.1:1/test'; // nothing listens on port 1
-        const lab = await startLab({ edit: (y) => y + be!.yaml({ ...loc, spec }, { node: 'gw-down', commitTimeoutMs: 300, retryAfterMs: 100 }) });
+        const lab = await startLab({ edit: (y) => y + backend.be!.yaml({ ...loc, spec }, { node: 'gw-down', commitTimeoutMs: 300, retryAfterMs: 100 }) });
         try {
           const r = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/');
           assert.equal(r.status, 200);

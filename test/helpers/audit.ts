@@ -14,6 +14,7 @@ import { generateAuditKeys } from '../../src/audit/keys.js';
 import { createAuditStore } from '../../src/audit/create-store.js';
 import type { AuditStore } from '../../src/audit/store.js';
 import { postgresService } from './services.js';
+import { before, after } from 'node:test';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -38,6 +39,22 @@ export interface AuditBackend {
   /** Holds the store's write lock until release() (the "store cannot commit" fault). */
   lock(loc: { spec: string; schema: string }): Promise<{ release(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+/**
+ * Registers before/after hooks in the current describe() that open a backend
+ * (or record why it is unavailable: a skip, or a failure under CI=true) and
+ * close it; tests read `.be` and `.skip`.
+ */
+export function useAuditBackend(name: 'sqlite' | 'postgres'): { be: AuditBackend | undefined; skip: string | undefined } {
+  const state: { be: AuditBackend | undefined; skip: string | undefined } = { be: undefined, skip: undefined };
+  before(async () => {
+    const b = await auditBackend(name);
+    if (typeof b === 'string') state.skip = b;
+    else state.be = b;
+  });
+  after(async () => state.be?.close());
+  return state;
 }
 
 export async function auditBackend(name: 'sqlite' | 'postgres'): Promise<AuditBackend | string> {
