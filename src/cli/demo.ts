@@ -8,6 +8,7 @@ import { startGateway } from '../gateway.js';
 import { startEchoOrigin } from '../demo/echo-origin.js';
 import { parseListen } from '../config/schema.js';
 import { loadOrExit } from './load-or-exit.js';
+import { withDemoAudit } from './demo-audit.js';
 import { stopOnSignals } from './start.js';
 import { CheckerServer } from '../checker/server.js';
 import { createLogger } from '../log.js';
@@ -33,12 +34,16 @@ export function registerDemo(program: Command): void {
       if (!checkerAt) throw new Error(`--checker: expected host:port, got "${o.checker}"`);
       const echo = await startEchoOrigin(origin.host, origin.port);
       const checker = await new CheckerServer({ http: checkerAt, log: createLogger({ base: { component: 'checker' } }) }).listen();
-      const loaded = loadOrExit(o.config);
+      const demoAudit = withDemoAudit(loadOrExit(o.config));
+      const loaded = demoAudit?.loaded ?? loadOrExit(o.config);
+      const auditConfig = demoAudit?.configFile ?? o.config;
       const pinned = `${echo.address.address}:${echo.address.port}`;
       const checkerPinned = `${checker.httpAddress!.address}:${checker.httpAddress!.port}`;
       for (const k of Object.keys(loaded.config.proxy.resolve)) loaded.config.proxy.resolve[k] = k === CHECKER_HOST ? checkerPinned : pinned;
       const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin });
       const proxy = `${gw.proxyAddress.address}:${gw.proxyAddress.port}`;
+      // How to run this same hedge again (under tsx too), for the printed commands.
+      const self = [process.execArgv.length ? process.execPath : 'node', ...process.execArgv, process.argv[1]].join(' ');
       const lines = [
         ['self-care partner: raw number in X-MSISDN', `curl -s -x ${proxy} http://my.operator.example/`],
         ['legacy WAP portal: digits in X-Up-Calling-Line-ID', `curl -s -x ${proxy} http://wap.operator.example/`],
@@ -48,7 +53,9 @@ export function registerDemo(program: Command): void {
         ['a spoofed X-MSISDN from the client is removed', `curl -s -x ${proxy} -H 'X-MSISDN: +447700900999' http://news.example/`],
         [`the leak checker, a non-partner: verdict "clean" (or browse http://${CHECKER_HOST}/ with this proxy)`, `curl -s -x ${proxy} http://${CHECKER_HOST}/api/check`],
         ['the public keys partners verify X-Hedge-Signature with (JWKS)', `curl -s ${gw.adminUrl}/.well-known/jwks.json`],
-        ['what the policy does with one request, and why', `node ${process.argv[1]} policy explain -c ${o.config} http://wap.operator.example/ --subscriber +447700900123`],
+        ['the disclosure audit: whose identity went to which site (breach report)', `curl -s '${gw.adminUrl}/audit/report?format=table'`],
+        ['the audit chain is intact (tamper-evident: hash chain + signed checkpoints)', `${self} audit verify -c ${auditConfig}`],
+        ['what the policy does with one request, and why', `${self} policy explain -c ${o.config} http://wap.operator.example/ --subscriber +447700900123`],
         ['health, bindings and metrics', `curl -s ${gw.adminUrl}/health ; curl -s ${gw.adminUrl}/metrics | grep ^hedge_`],
       ];
       console.log(`
@@ -58,11 +65,12 @@ hedge demo network is running
   origin  http://${pinned}   (echoes the headers it receives, for every *.example host but ${CHECKER_HOST})
   checker ${checker.httpUrl}   (the leak-check site, as http://${CHECKER_HOST}/ through the proxy)
   config  ${o.config}
+  audit   ${gw.audit ? `${gw.audit.store.kind}, config with the audit section: ${auditConfig}` : 'off'}
 
 Try:
 ${lines.map(([what, cmd]) => `  # ${what}\n  ${cmd}\n`).join('\n')}
 Ctrl-C stops the demo.
 `);
-      stopOnSignals(gw, () => Promise.all([echo.close(), checker.close()]).then(() => undefined));
+      stopOnSignals(gw, () => Promise.all([echo.close(), checker.close()]).then(() => demoAudit?.remove()));
     });
 }

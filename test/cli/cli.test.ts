@@ -70,6 +70,15 @@ test('hedge demo starts the demo network and its printed curl lines show the doc
     assert.equal(by('www.agegate.example')['x-age-verified'], 'yes');
     assert.match(by('pay.billing.example')['x-subscriber-alias']!, /^[A-Za-z0-9_-]{43}$/);
     for (const r of results.filter((x) => x.host === 'news.example')) assert.ok(!JSON.stringify(r.headers).includes('4477009001'), 'news.example gets nothing');
+
+    // The demo runs with the audit on: the report lists the partners that received the number, and the chain verifies.
+    const printed = out.split('\n').map((l) => l.trim());
+    const report = run(printed.find((l) => l.includes('/audit/report?format=table'))!);
+    assert.match(report, /my\.operator\.example/);
+    assert.match(report, /wap\.operator\.example/);
+    assert.ok(!/news\.example/.test(report), 'a non-partner never appears in the disclosure report');
+    const verify = printed.find((l) => l.includes(' audit verify -c '))!;
+    assert.doesNotThrow(() => run(verify), 'the printed audit verify line exits 0');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
