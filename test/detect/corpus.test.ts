@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { emptyScore, precision, recall, type Score } from '../helpers/scoring.js';
 import { classifyHeader, findSubscriberIdentifiers, type SubscriberIdentifiers } from '../../src/detect/index.js';
 
 interface Corpus {
@@ -14,16 +15,7 @@ interface Corpus {
 }
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/detect-corpus.json', import.meta.url), 'utf8')) as Corpus;
 
-interface Score {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-  misses: string[];
-}
-const score = (): Score => ({ tp: 0, fp: 0, fn: 0, tn: 0, misses: [] });
-const precision = (s: Score) => (s.tp + s.fp === 0 ? 1 : s.tp / (s.tp + s.fp));
-const recall = (s: Score) => (s.tp + s.fn === 0 ? 1 : s.tp / (s.tp + s.fn));
+const score = emptyScore;
 const report = (label: string, s: Score) =>
   `${label}: precision ${precision(s).toFixed(3)}, recall ${recall(s).toFixed(3)} (tp ${s.tp}, fp ${s.fp}, fn ${s.fn}, tn ${s.tn})`;
 

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { emptyScore, precision, recall, type Score } from '../helpers/scoring.js';
 import { inspectHeader, inspectUrl, type Finding } from '../../src/leaks/inspect.js';
 import { worstVerdict, type Verdict } from '../../src/leaks/verdict.js';
 
@@ -16,16 +17,9 @@ interface Corpus {
 }
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/leak-corpus.json', import.meta.url), 'utf8')) as Corpus;
 
-interface Score {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-  misses: string[];
-}
 
 function score(cases: { label: string; group: string; expect: Verdict; findings: Finding[] }[]): Score {
-  const s: Score = { tp: 0, fp: 0, fn: 0, tn: 0, misses: [] };
+  const s: Score = emptyScore();
   for (const c of cases) {
     const got = worstVerdict(c.findings.map((f) => f.kind));
     if (c.expect === 'clean') {
@@ -44,8 +38,6 @@ function score(cases: { label: string; group: string; expect: Verdict; findings:
   return s;
 }
 
-const precision = (s: Score) => (s.tp + s.fp === 0 ? 1 : s.tp / (s.tp + s.fp));
-const recall = (s: Score) => (s.tp + s.fn === 0 ? 1 : s.tp / (s.tp + s.fn));
 const line = (label: string, s: Score) => `${label}: precision ${precision(s).toFixed(3)}, recall ${recall(s).toFixed(3)} (tp ${s.tp}, fp ${s.fp}, fn ${s.fn}, tn ${s.tn})`;
 const norm = (v: string): Verdict => (v === 'none' ? 'clean' : (v as Verdict));
 

@@ -3,20 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
+import { issuesOf, lineOf } from '../helpers/config.js';
 
-function issuesOf(text: string) {
-  try {
-    parseConfig(text, 'bad.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues;
-  }
-  assert.fail('config was accepted');
-}
 
-const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 test('the demo config from the issue is accepted verbatim', () => {
   const c = parseConfig(DEMO_YAML, 'demo.yaml');

@@ -3,21 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
+import { issuesOf, lineOf } from '../helpers/config.js';
 
 const withSection = (section: string) => DEMO_YAML.replace(/^partners:/m, section + 'partners:');
-const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
-function issuesOf(text: string) {
-  try {
-    parseConfig(text, 'bad.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues;
-  }
-  assert.fail('config was accepted');
-}
 
 test('a complete radius section and a Redis store are accepted, with defaults', () => {
   const text = withSection('radius:\n  clients:\n    - { address: 192.0.2.10, secret: "sixteen-chars-or-more" }\n    - { cidr: 198.51.100.0/28, secret: "another-long-secret-x" }\n').replace(
