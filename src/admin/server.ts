@@ -55,7 +55,7 @@ export class AdminServer {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return listenOn(this.server, host, port);
+    return listenOn(this.server, host, port, (err) => this.deps.log.error('admin listener error; still serving', { code: err.code }));
   }
 
   close(): Promise<void> {

@@ -27,6 +27,7 @@ import type { Alerts } from '../alerts/alerts.js';
 import type { GuardHits } from '../alerts/guard-hits.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
+import { listenWith, type ListenerErrorReport } from '../listen.js';
 import { SubscriberMatcher } from '../detect/subscriber-match.js';
 import { startCanaryOrigin, type CanaryOrigin, type Received } from './origin.js';
 import { probesFor, type Probe } from './probes.js';
@@ -171,7 +172,7 @@ export class Canary {
   private async runOnce(pipeline: Pipeline, trigger: CanaryTrigger): Promise<CanaryResult> {
     const started = Date.now();
     const loop = this.deps.config.source.includes(':') ? '::1' : '127.0.0.1';
-    this.origin ??= await startCanaryOrigin(loop);
+    this.origin ??= await startCanaryOrigin(loop, (err) => this.deps.log.error('canary origin listener error', { code: err.code }));
     const probes = probesFor(pipeline.policy, started);
     const findings: Finding[] = [];
     const source = this.deps.config.source;
@@ -195,7 +196,7 @@ export class Canary {
       connectPorts: new Set<number>(),
     });
     try {
-      const addr = await listenExclusive(ingress.server, loop);
+      const addr = await listenExclusive(ingress.server, loop, (err) => this.deps.log.error('canary listener error', { code: err.code }));
       const sent = new Map<string, string>([
         ['user-agent', 'hedge-canary/1'],
         ['accept', '*/*'],
@@ -300,14 +301,8 @@ export class Canary {
  * would otherwise share one port among all workers and hand this worker's
  * canary requests to another worker's canary).
  */
-export function listenExclusive(server: http.Server, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
+export function listenExclusive(server: http.Server, host: string, onError: ListenerErrorReport): Promise<AddressInfo> {
+  return listenWith(server, { host, port: 0, exclusive: true }, onError);
 }
 
 /** The real upstream, delivering every request to the canary origin over plain HTTP on loopback. */

@@ -3,6 +3,7 @@
 // order). Listens on loopback only; canary traffic never leaves the host.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenWith, type ListenerErrorReport } from '../listen.js';
 
 export interface Received {
   method: string;
@@ -15,7 +16,7 @@ export interface CanaryOrigin {
   close(): Promise<void>;
 }
 
-export function startCanaryOrigin(host: string): Promise<CanaryOrigin> {
+export function startCanaryOrigin(host: string, onError: ListenerErrorReport): Promise<CanaryOrigin> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -25,19 +26,13 @@ export function startCanaryOrigin(host: string): Promise<CanaryOrigin> {
     });
   });
   server.keepAliveTimeout = 5000;
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    // exclusive: in a node:cluster worker, a port of its own (see listenExclusive in canary.ts).
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve({
-        address: server.address() as AddressInfo,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  // exclusive: in a node:cluster worker, a port of its own (see listenExclusive in canary.ts).
+  return listenWith(server, { host, port: 0, exclusive: true }, onError).then((address) => ({
+    address,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  }));
 }

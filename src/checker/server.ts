@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limit.js';
 import { buildReport, type CheckReport } from './report.js';
 import { renderPage } from './page.js';
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
+import { listenOn } from '../listen.js';
 
 export interface CheckerOptions {
   /** Plain-HTTP listener ("host:port" parsed by the caller). */
@@ -106,13 +107,7 @@ export class CheckerServer {
     s.requestTimeout = 30_000;
     s.keepAliveTimeout = 5_000;
     this.servers.push(s);
-    return new Promise((resolve, reject) => {
-      s.once('error', reject);
-      s.listen(port, host, () => {
-        s.off('error', reject);
-        resolve(s.address() as AddressInfo);
-      });
-    });
+    return listenOn(s, host, port, (err) => this.opts.log.error('checker listener error; still serving', { code: err.code }));
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {

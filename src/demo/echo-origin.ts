@@ -3,6 +3,7 @@
 // site, partner or not, so a reader sees exactly what each site would see.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenOn } from '../listen.js';
 
 export interface EchoOrigin {
   server: http.Server;
@@ -26,19 +27,14 @@ export function startEchoOrigin(host = '127.0.0.1', port = 0, onRequest?: (req: 
     });
   });
   server.keepAliveTimeout = 65_000;
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve({
-        server,
-        address: server.address() as AddressInfo,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  // The demo's stand-in for a web site: a listener error after start (EMFILE…) only costs that connection.
+  return listenOn(server, host, port, () => undefined).then((address) => ({
+    server,
+    address,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  }));
 }

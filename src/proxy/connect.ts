@@ -1,6 +1,5 @@
 // CONNECT tunnels: opaque bytes relayed unchanged both ways. Never enriched —
 // the gateway cannot see inside TLS and must not try. Counted.
-import type net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Resolver } from './resolve.js';
@@ -15,7 +14,7 @@ export interface ConnectOptions {
   allowedPorts: ReadonlySet<number>;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  track(socket: net.Socket): void;
+  track(socket: Duplex): void;
 }
 
 export function handleConnect(req: IncomingMessage, client: Duplex, head: Buffer, opts: ConnectOptions): void {

@@ -2,7 +2,6 @@
 // runs the pipeline and hands the result to the upstream. All client-facing
 // socket I/O lives here, in connect.ts and in upgrade.ts.
 import http from 'node:http';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Flow, type Target } from '../pipeline/flow.js';
@@ -21,7 +20,7 @@ import { parseAbsoluteForm, parseOriginForm, type TargetResult } from './target.
 import { destinationMatches, unmapV4 } from './destination.js';
 import { handleConnect } from './connect.js';
 import { relayUpgrade } from './upgrade.js';
-import { rawReply } from './relay.js';
+import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../listen.js';
 
 export interface IngressDeps {
@@ -42,7 +41,7 @@ export class Ingress {
   readonly server: http.Server;
   private seq = 0;
   private draining = false;
-  private readonly tunnels = new Set<net.Socket>();
+  private readonly tunnels = new Set<Duplex>();
   private readonly hooks: RunHooks;
   private readonly viaToken: string;
 
@@ -75,7 +74,7 @@ export class Ingress {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return listenOn(this.server, host, port);
+    return listenOn(this.server, host, port, (err) => this.deps.log.error('proxy listener error; still serving', { code: err.code }));
   }
 
   /** Graceful drain: stop accepting, let in-flight requests finish, then cut what remains. */
@@ -101,7 +100,7 @@ export class Ingress {
     return `${this.deps.nodeId}-${(++this.seq).toString(36)}`;
   }
 
-  private track = (s: net.Socket) => {
+  private track = (s: Duplex) => {
     this.tunnels.add(s);
     s.once('close', () => this.tunnels.delete(s));
   };
@@ -202,6 +201,7 @@ export class Ingress {
   }
 
   private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    adoptHandedOver(socket, this.deps.proxy.limits.idleTimeoutMs, this.track);
     handleConnect(req, socket, head, {
       resolver: this.deps.resolver,
       metrics: this.deps.metrics,
@@ -213,6 +213,7 @@ export class Ingress {
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    adoptHandedOver(socket, this.deps.proxy.limits.idleTimeoutMs, this.track);
     const m = this.deps.metrics;
     const vetted = this.vet(req);
     if (!('target' in vetted)) {

@@ -1,7 +1,6 @@
 // Protocol upgrades (WebSocket): the handshake passes through the pipeline
 // like any request — client identity headers are stripped — but is never
 // enriched; after the handshake the bytes are relayed unchanged.
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Flow } from '../pipeline/flow.js';
 import type { Resolver } from './resolve.js';
@@ -15,7 +14,7 @@ export interface UpgradeOptions {
   metrics: Metrics;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  track(socket: net.Socket): void;
+  track(socket: Duplex): void;
 }
 
 export function relayUpgrade(flow: Flow, httpVersion: string, client: Duplex, head: Buffer, opts: UpgradeOptions): void {
