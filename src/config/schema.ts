@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseHostPattern } from '../policy/host-pattern.js';
+import { NUMBER_FORMATS } from '../identity/normalize.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -155,6 +156,8 @@ const radiusClient = z
     address: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }).optional(),
     cidr: cidr.optional(),
     secret: z.string().min(1, { message: 'a shared secret is required' }),
+    /** How this NAS writes Calling-Station-Id when it has no "+"; radius.numberFormat when absent. */
+    numberFormat: z.enum(NUMBER_FORMATS).optional(),
   })
   .superRefine((c, ctx) => {
     if ((c.address === undefined) === (c.cidr === undefined))
@@ -164,6 +167,8 @@ const radiusClient = z
 export const radiusSchema = z.strictObject({
   listen: listenAddress.default('127.0.0.1:1813'),
   clients: z.array(radiusClient).min(1, { message: 'list at least one NAS client (address or cidr, secret)' }),
+  /** Which reading of a Calling-Station-Id without "+" wins when both are valid numbers (src/identity/normalize.ts). */
+  numberFormat: z.enum(NUMBER_FORMATS).default('international'),
   interimMultiplier: z.number().min(1).max(100).default(3),
   interimIntervalSeconds: z.number().int().min(1).max(86400).default(600),
   framedAddressMap: z.array(z.strictObject({ from: cidr, to: cidr })).default([]),

@@ -7,7 +7,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { plausibleMcc } from './mcc.js';
 import { percentDecode } from './encodings.js';
-import { fictionalNumber } from './fictional-numbers.js';
+import { fictionalNumber } from '../identity/fictional-numbers.js';
 import { luhnValid } from '../identity/normalize.js';
 
 export { luhnValid };

@@ -6,7 +6,7 @@
 // Bindings expire after interimMultiplier × Acct-Interim-Interval without an update.
 import type { BindingStore } from '../store.js';
 import type { Subscriber } from '../subscriber.js';
-import { isImei, isImsi, toE164 } from '../normalize.js';
+import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../normalize.js';
 import { refreshBinding, removeByNas, removeIfSession } from '../session-ops.js';
 import type { AccountingRequest } from './packet.js';
 
@@ -34,10 +34,13 @@ export interface Applied {
   outcome: AccountingOutcome;
   /** Which attribute made the request invalid (a name, never a value). */
   missing?: string;
+  /** Why the Calling-Station-Id was refused, when it was. */
+  refusal?: NumberRefusal;
   cleared?: number;
 }
 
-export async function applyAccounting(req: AccountingRequest, nas: string, ctx: AccountingContext): Promise<Applied> {
+/** `format`: how this NAS writes numbers without "+" (its numberFormat). */
+export async function applyAccounting(req: AccountingRequest, nas: string, ctx: AccountingContext, format: NumberFormat = 'international'): Promise<Applied> {
   switch (req.status) {
     case 'on':
     case 'off':
@@ -54,8 +57,8 @@ export async function applyAccounting(req: AccountingRequest, nas: string, ctx: 
       if (!req.framedIp) return { outcome: 'invalid', missing: 'Framed-IP-Address' };
       if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
       if (!req.msisdn) return { outcome: 'invalid', missing: 'Calling-Station-Id' };
-      const subscriber = subscriberFrom(req, ctx.country);
-      if (!subscriber) return { outcome: 'invalid', missing: 'Calling-Station-Id' };
+      const subscriber = subscriberFrom(req, ctx.country, format);
+      if (typeof subscriber === 'string') return { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber };
       const now = ctx.now();
       const interval = req.interimInterval ?? ctx.interimIntervalSeconds;
       const record = {
@@ -78,10 +81,10 @@ export async function applyAccounting(req: AccountingRequest, nas: string, ctx: 
 }
 
 /** The subscriber from the packet; unusable optional attributes are dropped, an unusable number is fatal. */
-function subscriberFrom(req: AccountingRequest, country: string): Subscriber | undefined {
-  const msisdn = e164Of(req.msisdn!, country);
-  if (msisdn === undefined) return undefined;
-  const s: Subscriber = { msisdn, source: 'radius' };
+function subscriberFrom(req: AccountingRequest, country: string, format: NumberFormat): Subscriber | NumberRefusal {
+  const msisdn = e164Of(req.msisdn!, country, format);
+  if (msisdn.refusal) return msisdn.refusal;
+  const s: Subscriber = { msisdn: msisdn.e164, source: 'radius' };
   if (req.imsi && isImsi(req.imsi)) s.imsi = req.imsi;
   if (req.imeisv) {
     const imei = req.imeisv.replace(/[\s-]/g, '');
@@ -93,21 +96,22 @@ function subscriberFrom(req: AccountingRequest, country: string): Subscriber | u
 
 // Number normalisation (libphonenumber, full metadata) is the costliest step of
 // a Start; the same subscribers come back with every session and Interim-Update,
-// so results are memoised in a bounded map (oldest dropped first).
+// so results (refusals too) are memoised in a bounded map (oldest dropped first).
 const E164_MEMO_MAX = 200_000;
-const e164Memo = new Map<string, string | null>();
+type Normalised = { e164: string; refusal?: undefined } | { refusal: NumberRefusal };
+const e164Memo = new Map<string, Normalised>();
 
-function e164Of(raw: string, country: string): string | undefined {
-  const key = country + raw;
+function e164Of(raw: string, country: string, format: NumberFormat): Normalised {
+  const key = `${country}:${format}:${raw}`;
   let v = e164Memo.get(key);
   if (v === undefined) {
     try {
-      v = toE164(raw, country);
-    } catch {
-      v = null;
+      v = { e164: toE164(raw, country, format) };
+    } catch (err) {
+      v = { refusal: err instanceof NumberError ? err.reason : 'invalid' };
     }
     if (e164Memo.size >= E164_MEMO_MAX) e164Memo.delete(e164Memo.keys().next().value!);
     e164Memo.set(key, v);
   }
-  return v ?? undefined;
+  return v;
 }

@@ -3,23 +3,26 @@
 // is not a client, whatever its packet says.
 import { isIP } from 'node:net';
 import { parseCidr, type RadiusConfig } from '../../config/schema.js';
+import type { NumberFormat } from '../normalize.js';
 
 export interface NasClient {
   /** Name for logs and metrics: the configured name, else the address or prefix. */
   name: string;
   secret: string;
   secretBytes: Buffer;
+  /** How it writes numbers without "+" (per client, else radius.numberFormat). */
+  numberFormat: NumberFormat;
 }
 
 export interface ClientTable {
   match(address: string): NasClient | undefined;
 }
 
-export function compileClients(clients: RadiusConfig['clients']): ClientTable {
+export function compileClients(clients: RadiusConfig['clients'], defaultFormat: NumberFormat = 'international'): ClientTable {
   const exact = new Map<string, NasClient>();
   const prefixes: { base: number; mask: number; bits: number; client: NasClient }[] = [];
   for (const c of clients) {
-    const client: NasClient = { name: c.name ?? c.address ?? c.cidr ?? 'nas', secret: c.secret, secretBytes: Buffer.from(c.secret, 'utf8') };
+    const client: NasClient = { name: c.name ?? c.address ?? c.cidr ?? 'nas', secret: c.secret, secretBytes: Buffer.from(c.secret, 'utf8'), numberFormat: c.numberFormat ?? defaultFormat };
     if (c.address) exact.set(canonical(c.address), client);
     else if (c.cidr) {
       const p = parseCidr(c.cidr)!;

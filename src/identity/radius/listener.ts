@@ -16,6 +16,7 @@ import { RetransmissionCache } from './dedupe.js';
 import { checkFrame, decodeAccounting, encodeAccountingResponse, requestAuthenticatorValid, type AccountingRequest } from './packet.js';
 import { applyAccounting, type AccountingContext } from './accounting.js';
 import type { RadiusMetrics } from './metrics.js';
+import { RefusalLog } from './refusal-log.js';
 
 export interface RadiusListenerDeps {
   config: RadiusConfig;
@@ -32,13 +33,15 @@ export class RadiusListener {
   private readonly seen = new RetransmissionCache();
   private readonly ctx: AccountingContext;
   private storeDown = false;
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly deps: RadiusListenerDeps) {
     const listen = parseListen(deps.config.listen)!;
     this.socket = dgram.createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     this.socket.on('error', (err) => deps.log.error('radius socket error', { code: (err as NodeJS.ErrnoException).code }));
-    this.clients = compileClients(deps.config.clients);
+    this.clients = compileClients(deps.config.clients, deps.config.numberFormat);
+    this.refusals = new RefusalLog(deps.log, 10_000, deps.now);
     this.ctx = {
       store: deps.store,
       country: deps.country,
@@ -83,11 +86,15 @@ export class RadiusListener {
     try {
       const source = canonical(rinfo.address);
       const client = this.clients.match(source);
-      if (!client) return m.packet('unknown_client');
+      if (!client) return this.refuse('unknown_client', 'radius: datagram refused: the source is not a configured NAS client', source);
       const frame = checkFrame(msg);
-      if (typeof frame === 'string') return m.packet(frame === 'unsupported_code' ? 'unsupported_code' : 'malformed');
+      if (typeof frame === 'string') {
+        const reason = frame === 'unsupported_code' ? 'unsupported_code' : 'malformed';
+        return this.refuse(reason, reason === 'malformed' ? 'radius: datagram refused: not a well-formed RADIUS packet' : 'radius: datagram refused: not an Accounting-Request', client.name);
+      }
       const packet = msg.subarray(0, frame);
-      if (!requestAuthenticatorValid(packet, client.secretBytes)) return m.packet('bad_authenticator');
+      if (!requestAuthenticatorValid(packet, client.secretBytes))
+        return this.refuse('bad_authenticator', 'radius: datagram refused: the request authenticator does not verify (wrong shared secret?)', client.name);
 
       const key = RetransmissionCache.key(source, rinfo.port, packet);
       const prior = this.seen.get(key);
@@ -100,10 +107,10 @@ export class RadiusListener {
       try {
         req = decodeAccounting(packet);
       } catch {
-        return m.packet('malformed');
+        return this.refuse('malformed', 'radius: datagram refused: its attributes do not decode', client.name);
       }
       this.seen.begin(key);
-      applyAccounting(req, source, this.ctx).then(
+      applyAccounting(req, source, this.ctx, client.numberFormat).then(
         (applied) => {
           if (this.storeDown) {
             this.storeDown = false;
@@ -111,7 +118,15 @@ export class RadiusListener {
           }
           m.packet('accepted');
           m.applied(req.status, applied.outcome);
-          if (applied.outcome === 'invalid') this.deps.log.warn('radius: accounting request without a usable attribute; nothing bound', { nas: client.name, status: req.status, attribute: applied.missing });
+          if (applied.refusal) {
+            m.numberRefused(applied.refusal);
+            this.refusals.refused('radius: accounting acknowledged, nothing bound: the Calling-Station-Id is not a usable number', `number_${applied.refusal}`, client.name, {
+              status: req.status,
+              numberFormat: client.numberFormat,
+              country: this.deps.country,
+            });
+          } else if (applied.outcome === 'invalid')
+            this.refusals.refused('radius: accounting acknowledged, nothing bound: a required attribute is missing', 'missing_attribute', client.name, { status: req.status, attribute: applied.missing });
           const response = encodeAccountingResponse(req, packet, client.secretBytes);
           this.seen.finish(key, response);
           this.reply(response, rinfo);
@@ -130,5 +145,11 @@ export class RadiusListener {
       m.packet('malformed');
       this.deps.log.warn('radius: datagram could not be handled', { error: (err as Error)?.name });
     }
+  }
+
+  /** Drops a datagram: counted, logged (rate limited), never answered. */
+  private refuse(reason: 'unknown_client' | 'malformed' | 'unsupported_code' | 'bad_authenticator', msg: string, nas: string): void {
+    this.deps.metrics.packet(reason);
+    this.refusals.refused(msg, reason, nas);
   }
 }

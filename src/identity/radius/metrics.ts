@@ -1,12 +1,14 @@
 // RADIUS listener metrics, registered on the node's registry. Labels name
 // outcomes and NAS clients by their configured name, never subscriber data.
 import { Counter, type Registry } from 'prom-client';
+import type { NumberRefusal } from '../normalize.js';
 
 export type PacketResult = 'accepted' | 'duplicate' | 'unknown_client' | 'bad_authenticator' | 'malformed' | 'unsupported_code' | 'store_error';
 
 export class RadiusMetrics {
   private readonly packets: Counter<'result'>;
   private readonly accounting: Counter<'status' | 'outcome'>;
+  private readonly numbers: Counter<'reason'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
 
   constructor(registry: Registry) {
@@ -22,6 +24,13 @@ export class RadiusMetrics {
       labelNames: ['status', 'outcome'],
       registers: [registry],
     });
+    this.numbers = new Counter({
+      name: 'hedge_radius_numbers_refused_total',
+      help: 'Calling-Station-Id values that are not a valid mobile number (acknowledged, nothing bound), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    for (const r of ['not_a_number', 'invalid', 'not_mobile', 'not_international'] as const) this.numbers.labels(r).inc(0);
     for (const r of ['accepted', 'duplicate', 'unknown_client', 'bad_authenticator', 'malformed', 'unsupported_code', 'store_error'] as const) this.packets.labels(r).inc(0);
   }
 
@@ -29,6 +38,10 @@ export class RadiusMetrics {
     let c = this.cache.get(result);
     if (!c) this.cache.set(result, (c = this.packets.labels(result)));
     c.inc();
+  }
+
+  numberRefused(reason: NumberRefusal): void {
+    this.numbers.labels(reason).inc();
   }
 
   applied(status: string, outcome: string): void {

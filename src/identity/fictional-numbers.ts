@@ -12,6 +12,6 @@ const RANGES: readonly { prefix: string; length: number }[] = [
 export function fictionalNumber(e164: string): boolean {
   const d = e164.startsWith('+') ? e164.slice(1) : e164;
   for (const r of RANGES) if (d.length === r.length && d.startsWith(r.prefix)) return true;
-  // NANP: +1 NPA 555 01xx
-  return d.length === 11 && d.startsWith('1') && d.slice(4, 9) === '55501';
+  // NANP: +1 NPA 555 01xx, where an area code (NPA) starts with 2-9
+  return d.length === 11 && d.startsWith('1') && d[1]! >= '2' && d.slice(4, 9) === '55501';
 }
