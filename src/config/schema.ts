@@ -32,7 +32,7 @@ export const ATTRIBUTES = ['msisdn', 'imsi', 'imei', 'client-ip', 'age-verified'
 export const IDENTITY_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
 export const CLAIM_ATTRIBUTES = new Set<string>(['age-verified', 'subscriber']);
 export const FORMS = ['raw', 'pseudonym', 'token', 'sealed', 'claim'] as const;
-/** Identifier forms that need a key: pseudonym (partner secret), sealed (partner key), token (operator key file). */
+/** Identifier forms that need a key: pseudonym (derived from the operator key file), sealed (partner key), token (operator key file). */
 export const KEYED_FORMS = new Set<string>(['pseudonym', 'sealed', 'token']);
 
 const grant = z
@@ -68,8 +68,12 @@ const partner = z
     name: z.string().min(1),
     purpose: z.string().min(1),
     hosts: z.array(hostPattern).min(1, { message: 'a partner needs at least one host' }),
-    /** HMAC key for pseudonyms (32+ bytes; checked by the policy lints). */
-    secret: z.string().min(1).optional(),
+    /**
+     * Formerly the partner's pseudonym key. Refused: a partner holding it recovers
+     * numbers from pseudonyms by enumeration; pseudonym keys are now derived from
+     * the operator's key file (src/keys/pseudonym-key.ts). Parsed only to say so.
+     */
+    secret: z.string().optional(),
     /** AES-256 key for sealed values: 32 random bytes, base64url (`hedge keys partner` prints one). */
     key: z
       .string()
@@ -92,6 +96,12 @@ const partner = z
     send: z.array(grant).default([]),
   })
   .superRefine((p, ctx) => {
+    if (p.secret !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret'],
+        message: `partner "${p.id}": a partner-held pseudonym secret lets whoever holds it recover numbers by enumeration; pseudonym keys now stay with the operator (derived per partner from keys.file). Remove \`secret:\` (pseudonyms change once: docs/partners.md, "Pseudonyms")`,
+      });
     if (p.ca !== undefined && p.tls !== 'required')
       ctx.addIssue({ code: 'custom', path: ['ca'], message: `partner "${p.id}": "ca" is used only with "tls: required"` });
     const seen = new Set<string>();

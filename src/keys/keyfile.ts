@@ -1,5 +1,7 @@
 // The operator's key file: Ed25519 signing keys (the enrichment signature)
-// and AES-256 token keys (the `token` form), newest first. Written by
+// and AES-256 token keys (the `token` form), newest first, and one pseudonym
+// root key from which each partner's pseudonym key is derived (never given to
+// a partner; never rotated, since every pseudonym would change). Written by
 // `hedge keys generate`, rotated by `hedge keys rotate`: the new key signs at
 // once, the previous ones stay valid (published in the JWKS, accepted for
 // token resolution) until their `expires`, the overlap partners need to pick
@@ -23,10 +25,16 @@ const tokenKey = z.strictObject({
   expires: isoDate.optional(),
   key: b64u.refine((k) => Buffer.from(k, 'base64url').length === 32, { message: 'a token key is 32 bytes, base64url' }),
 });
+const pseudonymRoot = z.strictObject({
+  created: isoDate,
+  key: b64u.refine((k) => Buffer.from(k, 'base64url').length === 32, { message: 'the pseudonym key is 32 bytes, base64url' }),
+});
 export const keyFileSchema = z.strictObject({
   hedgeKeys: z.literal(1),
   signing: z.array(signingKey).min(1, { message: 'at least one signing key' }),
   token: z.array(tokenKey).min(1, { message: 'at least one token key' }),
+  /** Absent in key files written before pseudonym keys moved to the operator; `hedge keys rotate` adds one. */
+  pseudonym: pseudonymRoot.optional(),
 });
 
 export type KeyFile = z.output<typeof keyFileSchema>;
@@ -57,16 +65,23 @@ export function newTokenKey(now = Date.now()): TokenKeyEntry {
   return { kid: randomBytes(6).toString('base64url'), created: new Date(now).toISOString(), key: randomBytes(32).toString('base64url') };
 }
 
-export function generateKeyFile(now = Date.now()): KeyFile {
-  return { hedgeKeys: 1, signing: [newSigningKey(now)], token: [newTokenKey(now)] };
+export function newPseudonymRoot(now = Date.now()): NonNullable<KeyFile['pseudonym']> {
+  return { created: new Date(now).toISOString(), key: randomBytes(32).toString('base64url') };
 }
 
-/** Adds a new signing and token key in front; the previous ones expire after `overlapMs`; already expired ones are dropped. */
+export function generateKeyFile(now = Date.now()): KeyFile {
+  return { hedgeKeys: 1, signing: [newSigningKey(now)], token: [newTokenKey(now)], pseudonym: newPseudonymRoot(now) };
+}
+
+/**
+ * Adds a new signing and token key in front; the previous ones expire after `overlapMs`; already expired ones are dropped.
+ * The pseudonym root is kept as it is (a new one would change every partner's pseudonyms), or added when missing.
+ */
 export function rotateKeyFile(kf: KeyFile, overlapMs: number, now = Date.now()): KeyFile {
   const until = new Date(now + overlapMs).toISOString();
   const keep = <T extends { expires?: string | undefined }>(list: T[]) =>
     list.filter((k) => k.expires === undefined || Date.parse(k.expires) > now).map((k) => (k.expires === undefined ? { ...k, expires: until } : k));
-  return { hedgeKeys: 1, signing: [newSigningKey(now), ...keep(kf.signing)], token: [newTokenKey(now), ...keep(kf.token)] };
+  return { hedgeKeys: 1, signing: [newSigningKey(now), ...keep(kf.signing)], token: [newTokenKey(now), ...keep(kf.token)], pseudonym: kf.pseudonym ?? newPseudonymRoot(now) };
 }
 
 /** Keys still valid at `now`, newest first. */

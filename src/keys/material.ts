@@ -1,11 +1,13 @@
 // Key material a compiled policy needs, read once per load: the signing key,
-// the token keys, each partner's CA file and sealing key as KeyObjects. No key
+// the token keys, each partner's CA file and sealing key as KeyObjects, and
+// each partner's pseudonym key derived from the operator's pseudonym root. No key
 // is imported per request. Paths are relative to the config file.
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { generateKeyFile, publicJwks, readKeyFile, validKeys, type Jwks, type KeyFile } from './keyfile.js';
+import { derivePseudonymKey } from './pseudonym-key.js';
 
 export interface SigningKey {
   kid: string;
@@ -30,6 +32,10 @@ export interface PolicyMaterial {
   partnerCa: Map<string, Buffer>;
   /** Sealing keys per partner id (`key:`). */
   sealKeys: Map<string, KeyObject>;
+  /** The operator's pseudonym root (key file `pseudonym`); undefined in a key file written before it existed. */
+  pseudonymRoot: Buffer | undefined;
+  /** Pseudonym keys per partner id, derived from the root: they stay with the operator. */
+  pseudonymKeys: Map<string, Buffer>;
 }
 
 /** A problem with a file the config names; the loader turns it into file:line:key. */
@@ -81,6 +87,8 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
 
   const partnerCa = new Map<string, Buffer>();
   const sealKeys = new Map<string, KeyObject>();
+  const pseudonymRoot = kf.pseudonym ? Buffer.from(kf.pseudonym.key, 'base64url') : undefined;
+  const pseudonymKeys = new Map<string, Buffer>();
   config.partners.forEach((p, i) => {
     if (p.ca !== undefined) {
       try {
@@ -92,6 +100,9 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
       }
     }
     if (p.key !== undefined) sealKeys.set(p.id, createSecretKey(Buffer.from(p.key, 'base64url')));
+    if (pseudonymRoot) pseudonymKeys.set(p.id, derivePseudonymKey(pseudonymRoot, p.id));
+    else if (p.send.some((g) => g.form === 'pseudonym'))
+      throw new MaterialError(['keys', 'file'], `partner "${p.id}" has a pseudonym grant but the key file has no pseudonym key (it predates them); run \`hedge keys rotate\` on it to add one`);
   });
-  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys };
+  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys, pseudonymRoot, pseudonymKeys };
 }

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { loadMaterial, MaterialError, type PolicyMaterial } from '../keys/material.js';
 import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogue.js';
 import { HostIndex } from './host-index.js';
+import { lintKeyReuse } from './lint-keys.js';
 import { parseHostPattern, type HostPattern } from './host-pattern.js';
 import { valueFunction, DEFAULT_SEALED_LIFETIME, DEFAULT_TOKEN_LIFETIME, type Attribute, type Form, type MsisdnFormat, type ValueFn } from './forms.js';
 
@@ -81,13 +82,17 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
     if (!(err instanceof MaterialError)) throw err;
     throw new ConfigError([{ file, line: lineOf(err.path), column: 1, key: dotted(err.path), message: err.message, severity: 'error' }]);
   }
+  if (material) {
+    const reuse = lintKeyReuse(config, material);
+    if (reuse.length > 0)
+      throw new ConfigError(reuse.map((l) => ({ file, line: lineOf(l.path), column: 1, key: dotted(l.path), message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`, severity: l.severity, partner: l.partner })));
+  }
 
   config.partners.forEach((p, pi) => {
-    const secret = p.secret !== undefined ? Buffer.from(p.secret, 'utf8') : undefined;
     const grants: CompiledGrant[] = p.send.map((g, gi) => {
       const form: Form = g.form ?? 'claim';
       strip.add(canonicalHeaderName(g.header));
-      const keyed = form === 'sealed' || form === 'token';
+      const keyed = form === 'sealed' || form === 'token' || form === 'pseudonym';
       return {
         attribute: g.attribute,
         form,
@@ -98,7 +103,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
             ? analysisOnly
             : valueFunction(g.attribute, form, g.format, {
                 partnerId: p.id,
-                secret,
+                pseudonymKey: material?.pseudonymKeys.get(p.id),
                 sealKey: material?.sealKeys.get(p.id),
                 tokenKey: material?.tokenKeys[0],
                 lifetime: g.lifetime ?? (form === 'token' ? DEFAULT_TOKEN_LIFETIME : DEFAULT_SEALED_LIFETIME),

@@ -23,7 +23,8 @@ export interface ValueContext {
 /** Keys a grant's form may need; which one is checked by the policy lints before compile. */
 export interface FormKeys {
   partnerId: string;
-  secret?: Buffer | undefined;
+  /** The partner's pseudonym key, derived from the operator's key file (src/keys/pseudonym-key.ts); never the partner's. */
+  pseudonymKey?: Buffer | undefined;
   sealKey?: KeyObject | undefined;
   tokenKey?: TokenKeyRef | undefined;
   /** sealed / token lifetime in seconds. */
@@ -51,8 +52,8 @@ export function valueFunction(attribute: Attribute, form: Form, format: MsisdnFo
       const pick = identifierPicker(attribute, form === 'raw' ? (format ?? 'e164') : 'e164');
       if (form === 'raw') return ({ subscriber }) => pick(subscriber);
       if (form === 'pseudonym') {
-        if (!keys.secret) throw new Error(`pseudonym of ${attribute} needs a partner secret`);
-        return pseudonymFn(pick, keys.secret);
+        if (!keys.pseudonymKey) throw new Error(`pseudonym of ${attribute} needs the operator's pseudonym key`);
+        return pseudonymFn(pick, keys.pseudonymKey);
       }
       if (form === 'sealed') {
         if (!keys.sealKey) throw new Error(`sealed ${attribute} needs a partner key`);
@@ -84,9 +85,10 @@ function identifierPicker(attribute: 'msisdn' | 'imsi' | 'imei', format: MsisdnF
 }
 
 /**
- * HMAC-SHA256 under the partner's secret, base64url: stable for one partner,
+ * HMAC-SHA256 under the partner's pseudonym key (derived from the operator's
+ * key, never given to the partner), base64url: stable for one partner,
  * unlinkable across partners, and not reversible by enumerating numbers
- * without the secret (an unkeyed hash of a phone number is).
+ * without the key (an unkeyed hash of a phone number is).
  * Results are memoised per subscriber object: bindings are immutable records,
  * so a new binding gets a fresh cache.
  */

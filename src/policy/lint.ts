@@ -11,8 +11,6 @@ import { parseHostPattern, type HostPattern } from './host-pattern.js';
 export const IDENTITY_GRANT_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
 /** Attributes whose raw form must travel over TLS unless the grant says `cleartext: allowed`. */
 export const TLS_SENSITIVE_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei']);
-/** Shortest accepted partner secret (HMAC key for pseudonyms), in bytes. */
-export const MIN_SECRET_BYTES = 32;
 
 export type LintPath = readonly (string | number)[];
 
@@ -53,11 +51,11 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
     });
 
     // 3. keys the forms need.
-    if (p.secret !== undefined && Buffer.byteLength(p.secret, 'utf8') < MIN_SECRET_BYTES)
-      add('error', at('secret'), p.id, `secret is shorter than ${MIN_SECRET_BYTES} bytes: pseudonyms under it can be brute-forced`, 'use 32+ random bytes, e.g. the output of `hedge keys partner`');
+    //    Pseudonym keys are derived from the operator's key file (src/keys/pseudonym-key.ts); without one they
+    //    come from a per-run key and every pseudonym changes at restart. Reuse as a key a partner holds: lint-keys.ts.
     p.send.forEach((g, gi) => {
-      if (g.form === 'pseudonym' && p.secret === undefined)
-        add('error', at('send', gi, 'form'), p.id, `the pseudonym grant of ${g.attribute} needs a partner "secret"`, 'add `secret:` (32+ random bytes, e.g. from `hedge keys partner`) to the partner');
+      if (g.form === 'pseudonym' && config.keys === undefined)
+        add('warning', at('send', gi, 'form'), p.id, `the pseudonym of ${g.attribute} comes from a per-run key without keys.file: every pseudonym changes at restart`, 'run `hedge keys generate FILE` and set `keys: { file: FILE }`');
       if (g.form === 'sealed' && p.key === undefined)
         add('error', at('send', gi, 'form'), p.id, `the sealed grant of ${g.attribute} needs a partner "key" (AES-256)`, 'add `key:` with the output of `hedge keys partner` and give the same key to the partner');
       if (g.form === 'token' && config.keys === undefined)

@@ -5,6 +5,7 @@ import { startLab, viaProxy, receivedValues, type Lab } from '../helpers/gateway
 import { startGateway } from '../../src/gateway.js';
 import { demoConfig } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/log.js';
+import { tempKeyFile, withKeys } from '../helpers/keys.js';
 
 const NUMBER_FORMS = ['+447700900123', '447700900123', '07700900123', '7700900123', '001010000000123', '490154203237518'];
 
@@ -37,7 +38,7 @@ test('age-verification partner receives only the claim, no number', async () => 
   for (const v of receivedValues(e)) for (const n of NUMBER_FORMS) assert.ok(!v.includes(n), 'no identifier reaches the age gate');
 });
 
-test('billing partner receives a stable pseudonym, different under another secret', async () => {
+test('billing partner receives a stable pseudonym, different under another operator key', async () => {
   const a = (await viaProxy(lab.gw.proxyAddress, 'http://pay.billing.example/')).json();
   const b = (await viaProxy(lab.gw.proxyAddress, 'http://pay.billing.example/other')).json();
   const alias = a.headers['x-subscriber-alias'];
@@ -46,17 +47,16 @@ test('billing partner receives a stable pseudonym, different under another secre
   assert.equal(b.headers['x-subscriber-alias'], alias, 'stable across requests');
   for (const n of NUMBER_FORMS) assert.ok(!(alias as string).includes(n));
 
-  // A second partner with another secret gets an unlinkable alias.
-  const gw2 = await startGateway(
-    demoConfig(lab.origin, (y) => y.replace('demo-only-secret-change-me-0123456789', 'another-partner-secret-abcdefghijklmnop')),
-    { log: silentLogger },
-  );
+  // Another operator key file (another pseudonym root) gives an unlinkable alias.
+  const keys = tempKeyFile();
+  const gw2 = await startGateway(demoConfig(lab.origin, withKeys(keys.file)), { log: silentLogger });
   try {
     const c = (await viaProxy(gw2.proxyAddress, 'http://pay.billing.example/')).json();
     assert.equal(typeof c.headers['x-subscriber-alias'], 'string');
     assert.notEqual(c.headers['x-subscriber-alias'], alias);
   } finally {
     await gw2.stop(100);
+    keys.cleanup();
   }
 });
 

@@ -9,7 +9,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
 import { startGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
@@ -81,14 +84,13 @@ test('a config that gives a partner its own pseudonym secret is refused, naming 
   assert.match(hit.message, /operator/);
 });
 
-test('the lints refuse a pseudonym key that is also a partner’s sealing key or signature secret', () => {
+test('the lints refuse a pseudonym key that is also a partner’s sealing key', () => {
   const root = pseudonymRoot(keys.file);
   const billingKey = derived(root, 'billing').toString('base64url');
   const base = withKeys(keys.file)(DEMO_YAML);
   const cases: [string, string][] = [
     ['sealing key = the partner’s derived pseudonym key', `    key: "${billingKey}"\n`],
     ['sealing key = the operator’s pseudonym root', `    key: "${root.toString('base64url')}"\n`],
-    ['signature secret = the partner’s derived pseudonym key', `    signature: hmac-sha256\n    signatureSecret: "${billingKey}"\n`],
   ];
   for (const [what, lines] of cases) {
     const text = base.replace('    hosts: [pay.billing.example]\n', `    hosts: [pay.billing.example]\n${lines}`);
@@ -136,3 +138,26 @@ function compileAsStartDoes(text: string): void {
   const loaded = parseConfig(text, 'demo.yaml');
   compilePolicy(loaded.config, loaded.file, loaded.lineOf);
 }
+
+test('key rotation keeps the pseudonym root; a key file from before pseudonym keys is refused for pseudonyms until rotated', () => {
+  const kf = generateKeyFile();
+  assert.deepEqual(rotateKeyFile(kf, 60_000).pseudonym, kf.pseudonym, 'rotation does not change pseudonyms');
+  const { pseudonym: _dropped, ...old } = kf;
+  const dir = mkdtempSync(join(tmpdir(), 'hedge-oldkeys-'));
+  try {
+    const file = join(dir, 'keys.json');
+    writeKeyFile(file, old);
+    const issues = (() => {
+      try {
+        compileAsStartDoes(withKeys(file)(DEMO_YAML));
+      } catch (err) {
+        return String((err as Error).message);
+      }
+      return 'accepted';
+    })();
+    assert.match(issues, /no pseudonym key.*hedge keys rotate/);
+    assert.ok(rotateKeyFile(old, 60_000).pseudonym, 'rotation adds a root to an old key file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

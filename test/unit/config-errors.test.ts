@@ -50,12 +50,13 @@ test('YAML syntax errors carry a line', () => {
   assert.ok(i!.line >= 2);
 });
 
-test('semantic errors: invalid static number, pseudonym without secret, admin beyond loopback without token', () => {
+test('semantic errors: invalid static number, a partner-held pseudonym secret, admin beyond loopback without token', () => {
   let issues = issuesOf(DEMO_YAML.replace('msisdn: "+447700900123"', 'msisdn: "12"'));
   assert.equal(issues[0]!.key, 'subscribers.static[0].msisdn');
   assert.ok(!issues[0]!.message.includes('12'), 'the value is not echoed');
-  issues = issuesOf(DEMO_YAML.replace('    secret: "demo-only-secret-change-me-0123456789"\n', ''));
-  assert.equal(issues[0]!.key, 'partners[3].send[0].form');
+  issues = issuesOf(DEMO_YAML.replace('    hosts: [pay.billing.example]\n', '    hosts: [pay.billing.example]\n    secret: "demo-only-secret-change-me-0123456789"\n'));
+  assert.equal(issues[0]!.key, 'partners[3].secret');
+  assert.ok(!issues[0]!.message.includes('demo-only-secret'), 'the value is not echoed');
   issues = issuesOf(DEMO_YAML.replace('listen: 127.0.0.1:9090', 'listen: 0.0.0.0:9090'));
   assert.equal(issues[0]!.key, 'admin.listen');
 });

@@ -44,7 +44,7 @@ test('numbers in common formats normalise to E.164', () => {
   assert.ok(!isImei('490154203237519'));
 });
 
-test('forms: raw formats, claims, pseudonym = HMAC-SHA256(E.164) base64url under the partner secret', () => {
+test('forms: raw formats, claims, pseudonym = HMAC-SHA256(E.164) base64url under the partner pseudonym key', () => {
   const sub = { msisdn: '+447700900123', imsi: '001010000000123', ageVerified: false };
   const ctx = { subscriber: sub, clientAddress: '10.0.0.1', host: 'partner.example', iat: 1_700_000_000 };
   const none = { partnerId: 'p', lifetime: 300 };
@@ -54,9 +54,9 @@ test('forms: raw formats, claims, pseudonym = HMAC-SHA256(E.164) base64url under
   assert.equal(valueFunction('age-verified', 'claim', undefined, none)(ctx), 'no');
   assert.equal(valueFunction('subscriber', 'claim', undefined, none)(ctx), 'yes');
   assert.equal(valueFunction('imei', 'raw', undefined, none)(ctx), undefined, 'no IMEI known → no header');
-  const secret = Buffer.from('s'.repeat(32));
-  const expected = createHmac('sha256', secret).update('+447700900123').digest('base64url');
-  const f = valueFunction('msisdn', 'pseudonym', undefined, { ...none, secret });
+  const pseudonymKey = Buffer.from('s'.repeat(32));
+  const expected = createHmac('sha256', pseudonymKey).update('+447700900123').digest('base64url');
+  const f = valueFunction('msisdn', 'pseudonym', undefined, { ...none, pseudonymKey });
   assert.equal(f(ctx), expected);
   assert.equal(f(ctx), expected, 'memoised value is identical');
 });
