@@ -126,7 +126,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
   if (policy.material?.ephemeral)
-    log.warn('no keys.file configured: signing with a per-process key that changes at every start; partners must re-fetch the JWKS (run `hedge keys generate`)');
+    log.warn('no keys.file configured: signing and pseudonym keys are per-process and change at every start; partners must re-fetch the JWKS and every pseudonym changes (run `hedge keys generate`)');
   const guardHits = new GuardHits(metrics.registry, alerts);
   const audit = await startAudit(loaded, { nodeId, log, metrics, alerts, policy });
   if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));

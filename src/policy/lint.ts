@@ -51,11 +51,9 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
     });
 
     // 3. keys the forms need.
-    //    Pseudonym keys are derived from the operator's key file (src/keys/pseudonym-key.ts); without one they
-    //    come from a per-run key and every pseudonym changes at restart. Reuse as a key a partner holds: lint-keys.ts.
+    //    Pseudonym keys are derived from the operator's key file (src/keys/pseudonym-key.ts; without one, from a
+    //    per-run key, logged at start). Reuse as a key a partner holds: lint-keys.ts.
     p.send.forEach((g, gi) => {
-      if (g.form === 'pseudonym' && config.keys === undefined)
-        add('warning', at('send', gi, 'form'), p.id, `the pseudonym of ${g.attribute} comes from a per-run key without keys.file: every pseudonym changes at restart`, 'run `hedge keys generate FILE` and set `keys: { file: FILE }`');
       if (g.form === 'sealed' && p.key === undefined)
         add('error', at('send', gi, 'form'), p.id, `the sealed grant of ${g.attribute} needs a partner "key" (AES-256)`, 'add `key:` with the output of `hedge keys partner` and give the same key to the partner');
       if (g.form === 'token' && config.keys === undefined)

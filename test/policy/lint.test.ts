@@ -75,21 +75,6 @@ test('two partners claiming the same host are refused', () => {
   assertNamed(refused(yaml), yaml, 'hosts: [other.example', 'second', /already claimed by partner "first"/);
 });
 
-test('a pseudonym without the operator key file is warned: it changes at every restart', () => {
-  const yaml = `${HEAD}  - id: alias
-    name: Alias
-    purpose: test
-    hosts: [a.example]
-    send:
-      - { attribute: msisdn, form: pseudonym, header: X-Alias }
-`;
-  const loaded = parseConfig(yaml, 'p.yaml');
-  const w = loaded.warnings.find((i) => i.partner === 'alias');
-  assert.ok(w, JSON.stringify(loaded.warnings));
-  assert.equal(w.line, yaml.split('\n').findIndex((l) => l.includes('form: pseudonym')) + 1);
-  assert.match(w.message, /per-run key without keys\.file/);
-});
-
 test('a sealed grant without a partner key, a token grant without the key file, are refused', () => {
   const yaml = `${HEAD}  - id: sealer
     name: Sealer
