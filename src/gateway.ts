@@ -19,6 +19,7 @@ import { scheduleExpiryWarnings } from './policy/expiry.js';
 import { Ingress } from './proxy/ingress.js';
 import { Upstream } from './proxy/upstream.js';
 import { Resolver } from './proxy/resolve.js';
+import { DestinationPolicy } from './destination/policy.js';
 import { createLogger, type Logger } from './log.js';
 import { Alerts } from './alerts/alerts.js';
 import { alertRoutes } from './alerts/admin-routes.js';
@@ -145,12 +146,15 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0));
 
   const resolver = new Resolver(config.proxy.resolve);
-  const upstream = new Upstream({ limits: config.proxy.limits, resolver, tls: opts.upstreamTls });
+  // Where proxied connections may go; the gateway's own listeners are added once they are bound.
+  const destinations = new DestinationPolicy({ rules: config.proxy.destinations, pinned: (host, port) => resolver.pinned(host, port) });
+  const upstream = new Upstream({ limits: config.proxy.limits, destinations, tls: opts.upstreamTls });
   const ingress = new Ingress({
     proxy: config.proxy,
     pipeline: () => pipeline,
     upstream,
     resolver,
+    destinations,
     metrics,
     log,
     nodeId,
@@ -158,6 +162,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   });
   const admin = new AdminServer({
     token: config.admin.token,
+    viaToken: config.proxy.via,
     country: config.operator.country,
     bindings,
     policy: () => pipeline.policy,
@@ -197,9 +202,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const p = parseListen(opts.proxyListen ?? config.proxy.listen)!;
   const a = parseListen(opts.adminListen ?? config.admin.listen)!;
   const proxyAddress = await ingress.listen(p.host, p.port);
+  destinations.addOwnListener(proxyAddress);
   let adminAddress: AddressInfo;
   try {
     adminAddress = await admin.listen(a.host, a.port);
+    destinations.addOwnListener(adminAddress);
   } catch (err) {
     await ingress.close(0);
     await audit?.stop();

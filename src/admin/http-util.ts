@@ -36,3 +36,12 @@ export function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unkno
     req.on('error', reject);
   });
 }
+
+/**
+ * Whether a Via header names `token` as a hop ("1.1 hedge", "HTTP/1.1 hedge (comment)"):
+ * the request passed through this gateway's proxy.
+ */
+export function viaCarries(via: string | undefined, token: string): boolean {
+  if (via === undefined) return false;
+  return via.split(',').some((v) => v.trim().split(/\s+/)[1] === token);
+}

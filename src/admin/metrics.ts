@@ -4,7 +4,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error';
-export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded';
+export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination';
+/** The channels that open connections on a client's behalf. */
+export type DestinationChannel = 'http' | 'connect' | 'upgrade';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -21,6 +23,7 @@ export class Metrics {
   private readonly bindingErrors: Counter<'store'>;
   private readonly cleartext: Counter<'partner' | 'attribute'>;
   private readonly tokenResolutions: Counter<'outcome'>;
+  private readonly destinationRefusals: Counter<'channel' | 'reason'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
   private readonly latencyPlain;
   private readonly latencyEnriched;
@@ -67,6 +70,12 @@ export class Metrics {
       labelNames: ['outcome'],
       registers: [r],
     });
+    this.destinationRefusals = new Counter({
+      name: 'hedge_destination_refusals_total',
+      help: 'Connections the destination policy refused (loopback, own listeners, private ranges, proxy.destinations.deny), by channel and reason',
+      labelNames: ['channel', 'reason'],
+      registers: [r],
+    });
     this.latencyPlain = this.latency.labels('no');
     this.latencyEnriched = this.latency.labels('yes');
   }
@@ -97,6 +106,9 @@ export class Metrics {
   }
   upstreamError(kind: UpstreamErrorKind): void {
     this.child('u:' + kind, () => this.upstreamErrors.labels(kind)).inc();
+  }
+  destinationRefused(channel: DestinationChannel, reason: string): void {
+    this.child(`d:${channel}:${reason}`, () => this.destinationRefusals.labels(channel, reason)).inc();
   }
   stageError(stage: string): void {
     this.child('st:' + stage, () => this.stageErrors.labels(stage)).inc();

@@ -10,13 +10,15 @@ import type { Metrics } from './metrics.js';
 import type { Logger } from '../log.js';
 import { normalizeSubscriber } from '../identity/normalize.js';
 import { ErrorCodes, HedgeError } from '../errors.js';
-import { readJson, sendError, sendJson } from './http-util.js';
+import { readJson, sendError, sendJson, viaCarries } from './http-util.js';
 import { isIP } from 'node:net';
 import { maskIdentifier } from './mask.js';
 import { listenOn } from '../listen.js';
 
 export interface AdminDeps {
   token: string | undefined;
+  /** proxy.via: a request carrying it came through this gateway's proxy, and the admin API is not for proxied clients. */
+  viaToken?: string;
   country: string;
   bindings: BindingStore;
   policy(): CompiledPolicy;
@@ -78,6 +80,11 @@ export class AdminServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
+    // Second lock behind the destination policy: whatever reached us through our own proxy is refused, public routes included.
+    if (this.deps.viaToken !== undefined && viaCarries(req.headers.via, this.deps.viaToken)) {
+      this.deps.log.warn('admin request through the proxy refused', { code: ErrorCodes.REACHED_THROUGH_PROXY });
+      return sendError(res, 403, ErrorCodes.REACHED_THROUGH_PROXY, 'the admin API is not reachable through the proxy');
+    }
     for (const route of this.publicRoutes) if (await route(req, res, url)) return;
     if (!this.authorized(req)) return sendError(res, 401, ErrorCodes.ADMIN_UNAUTHORIZED, 'a valid bearer token is required');
     const d = this.deps;

@@ -22,6 +22,7 @@ import { normalizeSubscriber } from '../identity/normalize.js';
 import { Ingress } from '../proxy/ingress.js';
 import { Upstream } from '../proxy/upstream.js';
 import { Resolver } from '../proxy/resolve.js';
+import { fixedDialer, type Dialer } from '../destination/policy.js';
 import { Metrics } from '../admin/metrics.js';
 import type { Alerts } from '../alerts/alerts.js';
 import type { GuardHits } from '../alerts/guard-hits.js';
@@ -184,12 +185,15 @@ export class Canary {
     });
     const originPort = this.origin.address.port;
     const resolver = new Resolver({});
-    const upstream = new CanaryUpstream(originPort, loop, this.deps.proxy.limits, resolver);
+    // Every canary connection, whatever host it names, goes to the canary's own origin.
+    const destinations = fixedDialer({ address: loop, port: originPort });
+    const upstream = new CanaryUpstream(originPort, loop, this.deps.proxy.limits, destinations);
     const ingress = new Ingress({
       proxy: { ...this.deps.proxy, mode: 'forward' },
       pipeline: () => pipeline,
       upstream,
       resolver,
+      destinations,
       metrics: this.privateMetrics,
       log: silentLogger,
       nodeId: `canary-${++this.seq}`,
@@ -311,9 +315,9 @@ class CanaryUpstream extends Upstream {
     private readonly port: number,
     private readonly host: string,
     limits: Config['proxy']['limits'],
-    resolver: Resolver,
+    destinations: Dialer,
   ) {
-    super({ limits: { ...limits, upstreamConnections: 4 }, resolver });
+    super({ limits: { ...limits, upstreamConnections: 4 }, destinations });
   }
 
   override origin(_flow: Flow): string {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseHostPattern } from '../policy/host-pattern.js';
 import { NUMBER_FORMATS } from '../identity/normalize.js';
+import { parsePrefix } from '../destination/ip.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -159,6 +160,13 @@ export function parseCidr(s: string): { base: number; bits: number } | undefined
 
 const cidr = z.string().refine((s) => parseCidr(s) !== undefined, { message: 'expected an IPv4 prefix such as 10.0.0.0/8' });
 
+const anyPrefix = z.string().refine((s) => parsePrefix(s) !== undefined, { message: 'expected an address prefix such as 10.0.0.0/8 or fc00::/7 (or one address)' });
+// Where the proxy may connect (src/destination/): loopback, private and other special ranges are refused unless allowed.
+const destinations = z.strictObject({
+  allow: z.array(anyPrefix).default([]),
+  deny: z.array(anyPrefix).default([]),
+});
+
 // A NAS (packet gateway) allowed to send RADIUS accounting: by exact address or prefix, with its shared secret.
 const radiusClient = z
   .strictObject({
@@ -252,6 +260,7 @@ export const configSchema = z.strictObject({
         .default({}),
       via: z.string().regex(TOKEN).default('hedge'),
       stripHeaders: z.array(headerName).default([]),
+      destinations: destinations.default(() => destinations.parse({})),
       limits: limits.default(() => limits.parse({})),
     })
     .default(() => ({
@@ -261,6 +270,7 @@ export const configSchema = z.strictObject({
       resolve: {},
       via: 'hedge',
       stripHeaders: [],
+      destinations: destinations.parse({}),
       limits: limits.parse({}),
     })),
   admin: z

@@ -10,6 +10,7 @@ import { HedgeError } from '../errors.js';
 import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
 import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from '../audit/config-check.js';
+import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
 
 export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://'];
 
@@ -21,6 +22,13 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
   const admin = parseListen(config.admin.listen);
   if (admin && !isLoopback(admin.host) && config.admin.token === undefined)
     add(['admin', 'listen'], 'the admin API listens beyond loopback: set admin.token (a bearer token of 16+ characters)');
+
+  const loopback = [parseIp('127.0.0.1')!, parseIp('::1')!];
+  config.proxy.destinations.allow.forEach((text, i) => {
+    const p = parsePrefix(text);
+    if (p && loopback.some((a) => inPrefix(a, p)))
+      add(['proxy', 'destinations', 'allow', i], `"${text}" covers loopback: the proxy can then reach services on the gateway host itself (its own listeners stay refused)`, 'warning');
+  });
 
   const store = config.subscribers.store;
   if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s.endsWith('/') ? s : s + ':')))

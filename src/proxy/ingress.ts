@@ -13,6 +13,7 @@ import type { Metrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
 import type { Upstream } from './upstream.js';
 import type { Resolver } from './resolve.js';
+import type { Dialer } from '../destination/policy.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
 import { framingProblem, hasRequestBody } from './framing.js';
 import { endToEndHeaders } from './hop-by-hop.js';
@@ -22,13 +23,17 @@ import { handleConnect } from './connect.js';
 import { relayUpgrade } from './upgrade.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../listen.js';
+import { viaCarries } from '../admin/http-util.js';
 
 export interface IngressDeps {
   proxy: Config['proxy'];
   /** The pipeline in force; read once per request so a reload swaps it atomically. */
   pipeline(): Pipeline;
   upstream: Upstream;
+  /** Transparent mode: proxy.resolve pins for checking Host against the original destination. */
   resolver: Resolver;
+  /** Where CONNECT tunnels and upgrades may connect (the upstream has its own, usually the same). */
+  destinations: Dialer;
   metrics: Metrics;
   log: Logger;
   nodeId: string;
@@ -120,8 +125,7 @@ export class Ingress {
       t = url.charCodeAt(0) === 47 || url === '*' ? parseOriginForm(url, host) : parseAbsoluteForm(url);
     }
     if ('error' in t) return { status: 400, code: ErrorCodes.BAD_REQUEST_TARGET, reason: 'bad_target', message: t.error };
-    const via = req.headers.via;
-    if (via !== undefined && via.split(',').some((v) => v.trim().split(/\s+/)[1] === this.viaToken))
+    if (viaCarries(req.headers.via, this.viaToken))
       return { status: 508, code: ErrorCodes.LOOP_DETECTED, reason: 'loop', message: 'request loop detected (own Via token)' };
     return { target: t };
   }
@@ -186,12 +190,18 @@ export class Ingress {
     }
     this.deps.upstream.forward(flow, req, res, hasRequestBody(req), (r) => {
       if (r.error) {
-        m.upstreamError(r.error.kind);
-        m.request('upstream_error');
-        if (r.error.kind === 'unguarded') {
+        if (r.error.kind === 'destination') {
+          m.request('refused');
+          m.destinationRefused('http', r.error.reason ?? 'denied');
+          this.reply(res, 403, ErrorCodes.DESTINATION_REFUSED, 'the gateway does not connect to this destination', false);
+        } else if (r.error.kind === 'unguarded') {
+          m.upstreamError(r.error.kind);
+          m.request('upstream_error');
           this.deps.log.error('refused to send a flow the egress guard did not check', { code: ErrorCodes.EGRESS_UNGUARDED });
           this.reply(res, 500, ErrorCodes.EGRESS_UNGUARDED, 'the gateway refused to send a request its egress guard did not check', false);
         } else {
+          m.upstreamError(r.error.kind);
+          m.request('upstream_error');
           const code = r.error.status === 504 ? ErrorCodes.UPSTREAM_TIMEOUT : r.error.kind === 'refused' ? ErrorCodes.UPSTREAM_UNREACHABLE : ErrorCodes.UPSTREAM_RESET;
           this.reply(res, r.error.status, code, r.error.status === 504 ? 'upstream timed out' : 'upstream unreachable', false);
         }
@@ -203,7 +213,7 @@ export class Ingress {
   private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     adoptHandedOver(socket, this.deps.proxy.limits.idleTimeoutMs, this.track);
     handleConnect(req, socket, head, {
-      resolver: this.deps.resolver,
+      destinations: this.deps.destinations,
       metrics: this.deps.metrics,
       allowedPorts: this.deps.connectPorts,
       connectTimeoutMs: this.deps.proxy.limits.upstreamConnectTimeoutMs,
@@ -234,7 +244,7 @@ export class Ingress {
       for (const h of flow.stripped) m.strippedHeader(h);
       if (v.kind === 'stop') return rawReply(socket, v.status, v.message);
       relayUpgrade(flow, req.httpVersion, socket, head, {
-        resolver: this.deps.resolver,
+        destinations: this.deps.destinations,
         metrics: m,
         connectTimeoutMs: this.deps.proxy.limits.upstreamConnectTimeoutMs,
         idleTimeoutMs: this.deps.proxy.limits.idleTimeoutMs,

@@ -1,6 +1,7 @@
 // A raw byte relay between a client socket and an origin: used by CONNECT
-// tunnels and by protocol upgrades. Bounded connect time, idle timeout, and
-// either side closing closes the other.
+// tunnels and by protocol upgrades. The connection is opened through the
+// destination policy (destination/connect.ts). Bounded connect time, idle
+// timeout, and either side closing closes the other.
 //
 // Every socket here must always have an 'error' listener: when the HTTP server
 // hands a socket over (CONNECT, Upgrade) it removes its own, and a reset with
@@ -8,8 +9,12 @@
 import net from 'node:net';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { connectTcp } from '../destination/connect.js';
+import { DestinationRefused, type Dialer, type RefusalReason } from '../destination/policy.js';
+import { ErrorCodes, type ErrorCode } from '../errors.js';
 
 export interface RelayOptions {
+  destinations: Dialer;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   track(socket: Duplex): void;
@@ -26,10 +31,13 @@ export function adoptHandedOver(socket: Duplex, idleTimeoutMs: number, track: (s
   track(socket);
 }
 
+export type RelayFailure = { outcome: 'refused'; reason: RefusalReason } | { outcome: 'failed' };
+
 /**
- * Connects to address:port; on success calls `opened(upstream)` (which writes
- * whatever must precede the relayed bytes) and then pipes both ways. On
- * failure answers the client with 502/504 and calls `failed()`.
+ * Connects to host:port through the destination policy; on success calls
+ * `opened(upstream)` (which writes whatever must precede the relayed bytes)
+ * and then pipes both ways. On failure answers the client (403 for a refused
+ * destination, 502/504 otherwise) and calls `failed()`.
  */
 export function relay(
   client: Duplex,
@@ -37,26 +45,20 @@ export function relay(
   head: Buffer,
   opts: RelayOptions,
   opened: (upstream: net.Socket) => void,
-  failed: () => void,
+  failed: (f: RelayFailure) => void,
 ): void {
-  const upstream = net.connect({ host: to.host, port: to.port });
-  opts.track(upstream);
-  upstream.setTimeout(opts.connectTimeoutMs);
-  let connected = false;
-  const fail = (status: number, msg: string) => {
-    upstream.destroy();
-    failed();
-    rawReply(client, status, msg);
-  };
-  // One permanent listener for the socket's whole life: before the connection an
-  // error is an unreachable origin, after it the end of the relay.
-  upstream.on('error', () => (connected ? client.destroy() : fail(502, 'upstream unreachable')));
-  const onConnectTimeout = () => fail(504, 'upstream connect timed out');
-  upstream.once('timeout', onConnectTimeout);
-  client.once('close', () => upstream.destroy());
-  upstream.once('connect', () => {
-    connected = true;
-    upstream.off('timeout', onConnectTimeout);
+  const cancel = connectTcp(opts.destinations, to.host, to.port, opts.connectTimeoutMs, opts.track, (err, upstream) => {
+    if (err || !upstream) {
+      if (err instanceof DestinationRefused) {
+        failed({ outcome: 'refused', reason: err.reason });
+        return rawReply(client, 403, 'the gateway does not connect to this destination', ErrorCodes.DESTINATION_REFUSED);
+      }
+      failed({ outcome: 'failed' });
+      const timedOut = (err as { code?: string } | null)?.code === 'UND_ERR_CONNECT_TIMEOUT';
+      return timedOut ? rawReply(client, 504, 'upstream connect timed out', ErrorCodes.UPSTREAM_TIMEOUT) : rawReply(client, 502, 'upstream unreachable', ErrorCodes.UPSTREAM_UNREACHABLE);
+    }
+    // One permanent listener for the socket's whole life (connectTcp removed its own).
+    upstream.on('error', () => client.destroy());
     upstream.setTimeout(opts.idleTimeoutMs, () => {
       upstream.destroy();
       client.destroy();
@@ -65,22 +67,27 @@ export function relay(
     if (head.length) upstream.write(head);
     upstream.pipe(client);
     client.pipe(upstream);
+    client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
+  // A client gone while resolving or connecting: stop there (its error listener was set when it was adopted).
+  client.once('close', cancel);
 }
 
 /** How long a refused client may keep its half of the connection open after the answer. */
 const LINGER_MS = 2000;
 
 /** A complete HTTP/1.1 response written on a raw socket, then closed. */
-export function rawReply(socket: Duplex, status: number, message: string): void {
+export function rawReply(socket: Duplex, status: number, message: string, code?: ErrorCode): void {
   const body = message + '\n';
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${code ? `X-Hedge-Error: ${code}\r\n` : ''}Connection: close\r\n\r\n${body}`,
+  );
   // The server sockets allow half-open connections: a client that never closes its side must not hold this one.
   if (socket instanceof net.Socket) socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

@@ -3,14 +3,14 @@
 // enriched; after the handshake the bytes are relayed unchanged.
 import type { Duplex } from 'node:stream';
 import type { Flow } from '../pipeline/flow.js';
-import type { Resolver } from './resolve.js';
+import type { Dialer } from '../destination/policy.js';
 import type { Metrics } from '../admin/metrics.js';
 import { formatAuthority } from './target.js';
 import { relay } from './relay.js';
 import { passedGuard } from '../pipeline/guard-seal.js';
 
 export interface UpgradeOptions {
-  resolver: Resolver;
+  destinations: Dialer;
   metrics: Metrics;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
@@ -27,10 +27,9 @@ export function relayUpgrade(flow: Flow, httpVersion: string, client: Duplex, he
     else client.destroy();
     return;
   }
-  const pinned = opts.resolver.pinned(t.host, t.port);
   relay(
     client,
-    { host: pinned?.address ?? t.host, port: pinned?.port ?? t.port },
+    { host: t.host, port: t.port },
     head,
     opts,
     (upstream) => {
@@ -40,6 +39,9 @@ export function relayUpgrade(flow: Flow, httpVersion: string, client: Duplex, he
       for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;
       upstream.write(text + '\r\n');
     },
-    () => opts.metrics.tunnel('upgrade', 'failed'),
+    (f) => {
+      opts.metrics.tunnel('upgrade', f.outcome);
+      if (f.outcome === 'refused') opts.metrics.destinationRefused('upgrade', f.reason);
+    },
   );
 }

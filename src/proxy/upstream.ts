@@ -6,46 +6,55 @@ import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Flow } from '../pipeline/flow.js';
-import type { Resolver } from './resolve.js';
 import type { LimitsConfig } from '../config/schema.js';
 import type { UpstreamErrorKind } from '../admin/metrics.js';
 import { endToEndResponseHeaders } from './hop-by-hop.js';
 import { formatAuthority } from './target.js';
 import { passedGuard } from '../pipeline/guard-seal.js';
+import { policyConnector } from '../destination/connect.js';
+import type { Dialer, RefusalReason } from '../destination/policy.js';
+import { ErrorCodes } from '../errors.js';
 
 export interface UpstreamResult {
   /** Set when the origin could not be reached or failed before a response head. */
-  error?: { kind: UpstreamErrorKind; status: 500 | 502 | 504 };
+  error?: UpstreamError;
+}
+
+export interface UpstreamError {
+  kind: UpstreamErrorKind;
+  status: 403 | 500 | 502 | 504;
+  /** kind 'destination': why the destination policy refused it. */
+  reason?: RefusalReason;
 }
 
 export interface UpstreamOptions {
   limits: LimitsConfig;
-  resolver: Resolver;
+  /** Every connection is opened through it (destination/policy.ts): pins, checks, one lookup. */
+  destinations: Dialer;
   /** Extra TLS options for https origins (CA for labs). */
   tls?: { ca?: string | Buffer | undefined; rejectUnauthorized?: boolean };
 }
 
 export class Upstream {
   private readonly agent: Agent;
-  private readonly resolver: Resolver;
   private readonly agentOptions: Agent.Options;
+  private readonly makeAgent: (tls: { ca?: string | Buffer | undefined; rejectUnauthorized?: boolean } | undefined) => Agent;
   /** Agents for partners with their own CA (`ca:`), by the compiled CA buffer; deduplicated by content across reloads. */
   private readonly caAgents = new WeakMap<Buffer, Agent>();
   private readonly caAgentsByPem = new Map<string, Agent>();
 
   constructor(opts: UpstreamOptions) {
-    this.resolver = opts.resolver;
     this.agentOptions = {
       connections: opts.limits.upstreamConnections,
       pipelining: 1,
-      connectTimeout: opts.limits.upstreamConnectTimeoutMs,
       headersTimeout: opts.limits.upstreamHeadersTimeoutMs,
       bodyTimeout: opts.limits.upstreamBodyTimeoutMs,
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,
-      connect: opts.tls ? { ...opts.tls } : undefined,
     };
-    this.agent = new Agent(this.agentOptions);
+    const timeout = opts.limits.upstreamConnectTimeoutMs;
+    this.makeAgent = (tls) => new Agent({ ...this.agentOptions, connect: policyConnector(opts.destinations, { ...tls, timeout }) });
+    this.agent = this.makeAgent(opts.tls);
   }
 
   /** The dispatcher for a flow: the shared pool, or the pool that trusts its partner's own CA. */
@@ -58,7 +67,7 @@ export class Upstream {
       a = this.caAgentsByPem.get(pem);
       if (!a) {
         // rejectUnauthorized stays true: a lab CA is trusted, an unverified certificate never is.
-        a = new Agent({ ...this.agentOptions, connect: { ca: pem, rejectUnauthorized: true } });
+        a = this.makeAgent({ ca: pem, rejectUnauthorized: true });
         this.caAgentsByPem.set(pem, a);
       }
       this.caAgents.set(ca, a);
@@ -66,11 +75,9 @@ export class Upstream {
     return a;
   }
 
-  /** Where a flow's bytes go: the pinned address when proxy.resolve matches, else the host itself. */
+  /** The pool a flow's request goes to: its own host and port (the connector applies proxy.resolve pins and the destination policy). */
   origin(flow: Flow): string {
     const t = flow.target;
-    const pinned = this.resolver.pinned(t.host, t.port);
-    if (pinned) return `${t.scheme}://${pinned.address.includes(':') ? `[${pinned.address}]` : pinned.address}:${pinned.port}`;
     return `${t.scheme}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
   }
 
@@ -85,15 +92,14 @@ export class Upstream {
     const headers = flow.headers;
     headers.push('host', formatAuthority(flow.target));
     const handler = new ResponseRelay(res, done);
-    const opts: Dispatcher.DispatchOptions & { servername?: string } = {
+    const opts: Dispatcher.DispatchOptions = {
       origin: this.origin(flow),
       path: flow.target.path,
       method: flow.method as Dispatcher.HttpMethod,
       headers,
       body: body ? req : null,
     };
-    // The certificate is checked against the partner's name even when proxy.resolve pins an address.
-    if (flow.target.scheme === 'https') opts.servername = flow.target.host;
+    // The pool's origin is the host name, so the certificate is checked against it even when proxy.resolve pins an address.
     try {
       this.dispatcherFor(flow).dispatch(opts, handler as unknown as Dispatcher.DispatchHandler);
     } catch (err) {
@@ -172,8 +178,10 @@ class ResponseRelay {
   }
 }
 
-export function classify(err: Error & { code?: string }): { kind: UpstreamErrorKind; status: 502 | 504 } {
+export function classify(err: Error & { code?: string; reason?: RefusalReason }): UpstreamError {
   switch (err.code) {
+    case ErrorCodes.DESTINATION_REFUSED:
+      return { kind: 'destination', status: 403, reason: err.reason };
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'ETIMEDOUT':
