@@ -1,22 +1,28 @@
 // Read-only audit endpoints on the admin API:
 //   GET /audit/status                  the chain writer's state
 //   GET /audit/report?from&to&partner&host&outsidePolicy=current&format=json|csv|html|table
+//                     &redacted=1 (no numbers) &incident=1 (cause, detection, deadlines, chain check) &detected=TIME
 // The report holds decrypted numbers: the admin API's bearer token guards it.
+// Every report is sealed (its hash signed by the gateway key; `hedge audit verify-report`).
 import type { AdminRoute } from '../admin/server.js';
 import { sendError, sendJson } from '../admin/http-util.js';
 import { HedgeError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { AuditKey } from './keys.js';
+import type { AuditKey, Signer, SignatureVerifier } from './keys.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditStore } from './store.js';
 import { buildReport } from './report.js';
 import { reportCsv, reportTable } from './report-text.js';
 import { reportHtml } from './report-html.js';
 import { parseTime } from './time.js';
+import { sealReport, type ReportFormat } from './report-seal.js';
+import { verifyStore } from './verify.js';
 
 export interface AuditRouteDeps {
   store: AuditStore;
   key: AuditKey;
+  signer: Signer;
+  verifier: SignatureVerifier;
   audit: AuditLog;
   policy(): CompiledPolicy;
   operator: string;
@@ -42,13 +48,17 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
       const op = q.get('outsidePolicy');
       if (op !== null && op !== 'current') throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
       const policy = d.policy();
+      const detectedAt = q.has('detected') ? parseTime(q.get('detected')!, 'detected') : undefined;
+      const redacted = q.get('redacted') === '1';
       report = await buildReport(d.store, {
         from,
         to,
         partner: q.get('partner') ?? undefined,
         host: q.get('host') ?? undefined,
         outsidePolicy: op ? { policy, file: policy.file } : undefined,
-        key: d.key,
+        key: redacted ? undefined : d.key,
+        redacted,
+        incident: q.get('incident') === '1' || detectedAt !== undefined ? { detectedAt, verify: () => verifyStore(d.store, { verifier: d.verifier }) } : undefined,
       });
     } catch (err) {
       if (err instanceof HedgeError) {
@@ -59,10 +69,11 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
     }
     const format = q.get('format') ?? 'json';
     const send = (type: string, body: string) => {
-      res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-      res.end(body);
+      const sealed = sealReport(body, format as ReportFormat, d.signer);
+      res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(sealed), 'cache-control': 'no-store' });
+      res.end(sealed);
     };
-    if (format === 'json') sendJson(res, 200, report);
+    if (format === 'json') send('application/json; charset=utf-8', JSON.stringify(report, null, 2) + '\n');
     else if (format === 'csv') send('text/csv; charset=utf-8', reportCsv(report));
     else if (format === 'html') send('text/html; charset=utf-8', reportHtml(report, d.operator));
     else if (format === 'table') send('text/plain; charset=utf-8', reportTable(report));

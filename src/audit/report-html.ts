@@ -1,7 +1,9 @@
 // The breach report as one self-contained HTML page (no scripts, no external
 // resources): summary, a timeline chart as inline SVG, and the tables. Every
 // number carries a data-* attribute so tools can read it back.
-import type { BreachReport } from './report.js';
+import { subjectLabel, type BreachReport } from './report.js';
+import { chainText } from './report-text.js';
+import type { Incident } from './incident.js';
 
 export function reportHtml(r: BreachReport, operator = ''): string {
   const summary: [string, string, string][] = [
@@ -40,27 +42,53 @@ ${r.filters.outsidePolicy ? `<dt>Outside policy</dt><dd>${esc(r.filters.outsideP
 <dt>First disclosure</dt><dd>${esc(r.firstAt ?? '—')}</dd>
 <dt>Last disclosure</dt><dd>${esc(r.lastAt ?? '—')}</dd>
 <dt>Generated</dt><dd>${esc(r.generatedAt)} by hedge from the tamper-evident audit store</dd>
+${r.redacted ? '<dt>Redacted</dt><dd id="redacted">No numbers: subscribers are named by their keyed reference only.</dd>' : ''}
 </dl>
+${r.incident ? incidentHtml(r.incident) : ''}
 <section class="cards" id="summary">
 ${summary.map(([k, label, n]) => `<div class="card"><div class="n" id="total-${k}" data-total="${k}">${n}</div><div class="l">${label}</div></div>`).join('\n')}
 </section>
 <h2>Timeline</h2>
 ${chart(r)}
 <h2>Subscribers affected</h2>
-<table id="subscribers"><thead><tr><th>Number</th><th>Disclosures</th><th>Sites</th><th>First</th><th>Last</th></tr></thead><tbody>
-${r.subscribers.map((s) => `<tr data-msisdn="${esc(s.msisdn)}"><td>${esc(s.msisdn)}</td><td class="num" data-disclosures="${s.disclosures}">${s.disclosures}</td><td>${esc(s.sites.join(', '))}</td><td>${esc(s.firstAt)}</td><td>${esc(s.lastAt)}</td></tr>`).join('\n')}
+<table id="subscribers"><thead><tr><th>${r.redacted ? 'Reference' : 'Number'}</th><th>Disclosures</th><th>Sites</th><th>First</th><th>Last</th></tr></thead><tbody>
+${r.subscribers.map((s) => `<tr data-subject="${esc(subjectLabel(s))}"${s.msisdn ? ` data-msisdn="${esc(s.msisdn)}"` : ''}><td>${esc(subjectLabel(s))}</td><td class="num" data-disclosures="${s.disclosures}">${s.disclosures}</td><td>${esc(s.sites.join(', '))}</td><td>${esc(s.firstAt)}</td><td>${esc(s.lastAt)}</td></tr>`).join('\n')}
 </tbody></table>
 <h2>Sites</h2>
 <table id="sites"><thead><tr><th>Host</th><th>Partner</th><th>Disclosures</th><th>Subscribers</th><th>What was disclosed</th><th>First</th><th>Last</th></tr></thead><tbody>
 ${r.sites.map((s) => `<tr data-host="${esc(s.host)}"><td>${esc(s.host)}</td><td>${esc(s.partner)}</td><td class="num" data-disclosures="${s.disclosures}">${s.disclosures}</td><td class="num" data-subscribers="${s.subscribers}">${s.subscribers}</td><td>${esc(s.attributes.join(', '))}</td><td>${esc(s.firstAt)}</td><td>${esc(s.lastAt)}</td></tr>`).join('\n')}
 </tbody></table>
 <h2>Each subscriber at each site</h2>
-<table id="exposures"><thead><tr><th>Number</th><th>Host</th><th>Partner</th><th>What was disclosed</th><th>Disclosures</th><th>First</th><th>Last</th></tr></thead><tbody>
-${r.exposures.map((e) => `<tr><td>${esc(e.msisdn)}</td><td>${esc(e.host)}</td><td>${esc(e.partner)}</td><td>${esc(e.attributes.join(', '))}</td><td class="num" data-disclosures="${e.disclosures}">${e.disclosures}</td><td>${esc(e.firstAt)}</td><td>${esc(e.lastAt)}</td></tr>`).join('\n')}
+<table id="exposures"><thead><tr><th>${r.redacted ? 'Reference' : 'Number'}</th><th>Host</th><th>Partner</th><th>What was disclosed</th><th>Disclosures</th><th>First</th><th>Last</th></tr></thead><tbody>
+${r.exposures.map((e) => `<tr><td>${esc(subjectLabel(e))}</td><td>${esc(e.host)}</td><td>${esc(e.partner)}</td><td>${esc(e.attributes.join(', '))}</td><td class="num" data-disclosures="${e.disclosures}">${e.disclosures}</td><td>${esc(e.firstAt)}</td><td>${esc(e.lastAt)}</td></tr>`).join('\n')}
 </tbody></table>
 </body>
 </html>
 `;
+}
+
+function incidentHtml(i: Incident): string {
+  const row = (id: string, label: string, value: string) => `<dt>${label}</dt><dd id="incident-${id}">${value}</dd>`;
+  const cause = i.cause
+    ? `${esc(i.cause.type)} on ${esc(i.cause.node)} (${esc(i.cause.trigger ?? 'unknown trigger')}) at <time>${esc(i.cause.at)}</time>: policy <code>${esc(i.cause.policyVersion)}</code>${i.cause.file ? ` from <code>${esc(i.cause.file)}</code>` : ''}${
+        i.cause.exposure.length ? `<ul>${i.cause.exposure.map((l) => `<li><code>${esc(l)}</code></li>`).join('')}</ul>` : ''
+      }`
+    : 'not found in the chain (purged, or before the first record)';
+  return `<h2>Incident</h2>
+<dl class="meta" id="incident">
+${row('started', 'Exposure started', esc(i.exposureStartedAt ?? 'unknown'))}
+${row('cause', 'Cause', cause)}
+${row('detected', 'Detected', i.detectedAt ? `<time>${esc(i.detectedAt)}</time> (${esc(i.detectedBy ?? '')})` : 'not detected by hedge')}
+${row('stopped', 'Stopped', i.stoppedBy ? `<time>${esc(i.stoppedBy.at)}</time>: ${esc(i.stoppedBy.type)} on ${esc(i.stoppedBy.node)} to policy <code>${esc(i.stoppedBy.policyVersion)}</code>` : 'no later policy in the chain stopped it')}
+${row('chain', 'Audit chain', esc(chainText(i)))}
+</dl>
+${
+  i.deadlines.length
+    ? `<table id="deadlines"><thead><tr><th>Notify</th><th>Due</th><th>Rule</th></tr></thead><tbody>
+${i.deadlines.map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.due ?? 'without undue delay')}</td><td>${esc(d.rule)}</td></tr>`).join('\n')}
+</tbody></table>`
+    : ''
+}`;
 }
 
 function chart(r: BreachReport): string {

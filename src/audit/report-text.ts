@@ -1,6 +1,7 @@
 // The breach report as a terminal table and as CSV (one row per subscriber ×
 // site, the rows a regulator's spreadsheet wants).
-import type { BreachReport } from './report.js';
+import { subjectLabel, type BreachReport } from './report.js';
+import type { Incident } from './incident.js';
 
 export function reportTable(r: BreachReport): string {
   const out: string[] = [];
@@ -10,14 +11,38 @@ export function reportTable(r: BreachReport): string {
   if (r.filters.host) out.push(`host        ${r.filters.host}`);
   if (r.filters.outsidePolicy) out.push(`outside     ${r.filters.outsidePolicy}`);
   out.push(`disclosures ${r.totals.disclosures}   subscribers ${r.totals.subscribers}   sites ${r.totals.sites}   partners ${r.totals.partners}`);
+  if (r.redacted) out.push('redacted    no numbers: subscribers are named by their keyed reference');
   if (r.firstAt) out.push(`first       ${r.firstAt}\nlast        ${r.lastAt}`);
+  if (r.incident) out.push('', ...incidentLines(r.incident));
   out.push('');
   out.push('Subscribers affected');
-  out.push(table(['number', 'disclosures', 'sites', 'first', 'last'], r.subscribers.map((s) => [s.msisdn, String(s.disclosures), s.sites.join(' '), s.firstAt, s.lastAt])));
+  out.push(table([r.redacted ? 'reference' : 'number', 'disclosures', 'sites', 'first', 'last'], r.subscribers.map((s) => [subjectLabel(s), String(s.disclosures), s.sites.join(' '), s.firstAt, s.lastAt])));
   out.push('');
   out.push('Sites');
   out.push(table(['host', 'partner', 'disclosures', 'subscribers', 'attributes', 'first', 'last'], r.sites.map((s) => [s.host, s.partner, String(s.disclosures), String(s.subscribers), s.attributes.join(' '), s.firstAt, s.lastAt])));
   return out.join('\n') + '\n';
+}
+
+/** The incident section in plain lines (also the basis of the per-subscriber notices' facts). */
+export function incidentLines(i: Incident): string[] {
+  const out = ['Incident'];
+  out.push(`exposure started  ${i.exposureStartedAt ?? 'unknown (no leaking disclosure in the window)'}`);
+  if (i.cause) {
+    out.push(`cause             ${i.cause.type} on ${i.cause.node} (${i.cause.trigger ?? 'unknown trigger'}) at ${i.cause.at}: policy ${i.cause.policyVersion}${i.cause.file ? ` from ${i.cause.file}` : ''}`);
+    for (const l of i.cause.exposure) out.push(`                    ${l}`);
+  } else out.push('cause             not found in the chain (purged, or before the first record)');
+  out.push(`detected          ${i.detectedAt ? `${i.detectedAt} (${i.detectedBy})` : 'not detected by hedge; state it with --detected'}`);
+  out.push(`stopped           ${i.stoppedBy ? `${i.stoppedBy.at}: ${i.stoppedBy.type} on ${i.stoppedBy.node} to policy ${i.stoppedBy.policyVersion}` : 'no later policy in the chain stopped it'}`);
+  for (const d of i.deadlines) out.push(`deadline          ${d.due ?? 'without undue delay'}  ${d.name}`);
+  out.push(`audit chain       ${chainText(i)}`);
+  return out;
+}
+
+export function chainText(i: Incident): string {
+  const c = i.chain;
+  const sig = c.signaturesChecked ? 'signed checkpoints checked' : 'checkpoint signatures not checked';
+  if (c.ok) return `verified: ${c.records} records in ${c.chains} chain(s), ${sig}`;
+  return `NOT verified: ${c.problem}${c.problemInWindow === null ? '' : c.problemInWindow ? ' (inside the window)' : ' (outside the window)'}`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -28,12 +53,27 @@ function table(head: string[], rows: string[][]): string {
 }
 
 export function reportCsv(r: BreachReport): string {
-  const rows = [['msisdn', 'reference', 'partner', 'host', 'attributes', 'disclosures', 'first', 'last']];
-  for (const e of r.exposures) rows.push([e.msisdn, e.reference, e.partner, e.host, e.attributes.join(' '), String(e.disclosures), e.firstAt, e.lastAt]);
+  const head = ['msisdn', 'reference', 'partner', 'host', 'attributes', 'disclosures', 'first', 'last'];
+  // The incident's facts repeat on every row, so each row stands on its own in a spreadsheet.
+  const i = r.incident;
+  const incidentHead = ['exposure_started', 'cause', 'detected', 'stopped', 'deadline_ico_pecr', 'deadline_gdpr_art33', 'audit_chain'];
+  const incident = i
+    ? [
+        i.exposureStartedAt ?? '',
+        i.cause ? `${i.cause.type} ${i.cause.at} policy ${i.cause.policyVersion}` : '',
+        i.detectedAt ?? '',
+        i.stoppedAt ?? '',
+        i.deadlines[0]?.due ?? '',
+        i.deadlines[1]?.due ?? '',
+        i.chain.ok ? 'verified' : `NOT verified: ${i.chain.problem}`,
+      ]
+    : [];
+  const rows = [i ? [...head, ...incidentHead] : head];
+  for (const e of r.exposures) rows.push([e.msisdn ?? '', e.reference, e.partner, e.host, e.attributes.join(' '), String(e.disclosures), e.firstAt, e.lastAt, ...incident]);
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-function csvCell(v: string): string {
+export function csvCell(v: string): string {
   // Quote always-risky cells; a leading = + - @ is neutralised against spreadsheet formula injection.
   const safe = /^[=+\-@\t\r]/.test(v) && !/^\+\d+$/.test(v) ? `'${v}` : v;
   return /[",\r\n']/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;

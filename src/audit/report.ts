@@ -9,6 +9,7 @@ import { ErrorCodes, HedgeError } from '../errors.js';
 import type { AuditKey } from './keys.js';
 import type { AuditRecord, DisclosureDetail } from './record.js';
 import type { AuditStore, ScanCursor } from './store.js';
+import { buildIncident, type Incident, type IncidentOptions } from './incident.js';
 
 export interface ReportOptions {
   from: number;
@@ -18,12 +19,18 @@ export interface ReportOptions {
   host?: string | undefined;
   /** Keep only disclosures this policy would not have made. */
   outsidePolicy?: { policy: CompiledPolicy; file: string } | undefined;
-  key: AuditKey;
+  /** Needed to name subscribers; a redacted report never opens a number and needs none. */
+  key?: AuditKey | undefined;
+  /** No numbers: subscribers are named by their keyed reference only (for wider circulation). */
+  redacted?: boolean | undefined;
+  /** Adds the incident section (start, cause, detection, stop, deadlines, chain verification). */
+  incident?: Omit<IncidentOptions, 'window' | 'now'> | undefined;
   now?: number;
 }
 
 export interface SubscriberRow {
-  msisdn: string;
+  /** null in a redacted report. */
+  msisdn: string | null;
   reference: string;
   disclosures: number;
   sites: string[];
@@ -42,7 +49,8 @@ export interface SiteRow {
 }
 
 export interface ExposureRow {
-  msisdn: string;
+  /** null in a redacted report. */
+  msisdn: string | null;
   reference: string;
   partner: string;
   host: string;
@@ -57,6 +65,8 @@ export interface BreachReport {
   generatedAt: string;
   window: { from: string; to: string };
   filters: { partner: string | null; host: string | null; outsidePolicy: string | null };
+  /** True when numbers were left out (keyed references and counts only). */
+  redacted: boolean;
   totals: { disclosures: number; subscribers: number; sites: number; partners: number };
   firstAt: string | null;
   lastAt: string | null;
@@ -64,6 +74,8 @@ export interface BreachReport {
   sites: SiteRow[];
   exposures: ExposureRow[];
   timeline: { bucketSeconds: number; buckets: { start: string; disclosures: number }[] };
+  /** When asked for: start, cause, detection, stop, deadlines, and whether the chain verified. */
+  incident: Incident | null;
 }
 
 interface Agg {
@@ -79,7 +91,9 @@ export async function buildReport(store: AuditStore, o: ReportOptions): Promise<
     if (typeof p === 'string') throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--host: ${p}`);
     hostPattern = p;
   }
-  const subjects = new Map<string, Agg & { msisdn: string; sites: Set<string> }>();
+  if (!o.redacted && !o.key) throw new HedgeError(ErrorCodes.AUDIT_REPORT, 'naming subscribers needs the audit key (or ask for a redacted report)');
+  const subjects = new Map<string, Agg & { msisdn: string | null; sites: Set<string> }>();
+  const leakVersions = new Set<string>();
   const sites = new Map<string, Agg & { host: string; partner: string; subs: Set<string>; attrs: Set<string> }>();
   const exposures = new Map<string, Agg & { ref: string; host: string; partner: string; attrs: Set<string> }>();
   const times: number[] = [];
@@ -103,11 +117,15 @@ export async function buildReport(store: AuditStore, o: ReportOptions): Promise<
         if (items.length === 0) continue;
       }
       const ref = r.subjectRef ?? 'unknown';
-      let msisdn = opened.get(ref);
-      if (msisdn === undefined) {
-        msisdn = r.subjectSealed ? openNumber(o.key, r.subjectSealed, r) : 'unknown';
-        opened.set(ref, msisdn);
+      let msisdn: string | null | undefined = null;
+      if (!o.redacted) {
+        msisdn = opened.get(ref);
+        if (msisdn === undefined) {
+          msisdn = r.subjectSealed ? openNumber(o.key!, r.subjectSealed, r) : 'unknown';
+          opened.set(ref, msisdn);
+        }
       }
+      if (o.outsidePolicy && r.policyVersion) leakVersions.add(r.policyVersion);
       const partner = r.partner ?? '';
       total++;
       times.push(r.time);
@@ -115,7 +133,7 @@ export async function buildReport(store: AuditStore, o: ReportOptions): Promise<
       if (lastT === null || r.time > lastT) lastT = r.time;
       partners.add(partner);
       const attrs = items.map((i) => `${i.attribute}/${i.form}`);
-      const s = upsert(subjects, ref, r.time, () => ({ msisdn: msisdn!, sites: new Set<string>() }));
+      const s = upsert(subjects, ref, r.time, () => ({ msisdn, sites: new Set<string>() }));
       s.sites.add(host);
       const site = upsert(sites, `${partner}\u0000${host}`, r.time, () => ({ host, partner, subs: new Set<string>(), attrs: new Set<string>() }));
       site.subs.add(ref);
@@ -128,26 +146,37 @@ export async function buildReport(store: AuditStore, o: ReportOptions): Promise<
   }
 
   const iso = (t: number) => new Date(t).toISOString();
+  const now = o.now ?? Date.now();
+  const incident = o.incident
+    ? await buildIncident(store, { versions: leakVersions, first: o.outsidePolicy ? first : null, last: o.outsidePolicy ? lastT : null }, { ...o.incident, window: { from: o.from, to: o.to }, now })
+    : null;
   const filters = { partner: o.partner ?? null, host: o.host ?? null, outsidePolicy: o.outsidePolicy ? `${o.outsidePolicy.file} (policy ${o.outsidePolicy.policy.version})` : null };
   return {
     title: o.outsidePolicy ? 'Disclosures outside the approved policy' : 'Subscriber identity disclosures',
-    generatedAt: iso(o.now ?? Date.now()),
+    generatedAt: iso(now),
     window: { from: iso(o.from), to: iso(Math.min(o.to, 8.64e15)) },
     filters,
+    redacted: o.redacted === true,
     totals: { disclosures: total, subscribers: subjects.size, sites: new Set([...sites.values()].map((s) => s.host)).size, partners: partners.size },
     firstAt: first === null ? null : iso(first),
     lastAt: lastT === null ? null : iso(lastT),
     subscribers: [...subjects.entries()]
       .map(([ref, s]) => ({ msisdn: s.msisdn, reference: ref, disclosures: s.n, sites: [...s.sites].sort(), firstAt: iso(s.first), lastAt: iso(s.last) }))
-      .sort((a, b) => b.disclosures - a.disclosures || a.msisdn.localeCompare(b.msisdn)),
+      .sort((a, b) => b.disclosures - a.disclosures || (a.msisdn ?? a.reference).localeCompare(b.msisdn ?? b.reference)),
     sites: [...sites.values()]
       .map((s) => ({ host: s.host, partner: s.partner, disclosures: s.n, subscribers: s.subs.size, attributes: [...s.attrs].sort(), firstAt: iso(s.first), lastAt: iso(s.last) }))
       .sort((a, b) => b.disclosures - a.disclosures || a.host.localeCompare(b.host)),
     exposures: [...exposures.values()]
       .map((e) => ({ msisdn: subjects.get(e.ref)!.msisdn, reference: e.ref, partner: e.partner, host: e.host, attributes: [...e.attrs].sort(), disclosures: e.n, firstAt: iso(e.first), lastAt: iso(e.last) }))
-      .sort((a, b) => a.msisdn.localeCompare(b.msisdn) || a.host.localeCompare(b.host)),
+      .sort((a, b) => (a.msisdn ?? a.reference).localeCompare(b.msisdn ?? b.reference) || a.host.localeCompare(b.host)),
     timeline: timeline(times, first, lastT),
+    incident,
   };
+}
+
+/** How a row names its subscriber: the number, or in a redacted report the keyed reference. */
+export function subjectLabel(row: { msisdn: string | null; reference: string }): string {
+  return row.msisdn ?? `ref:${row.reference}`;
 }
 
 function upsert<V extends Agg>(m: Map<string, V>, key: string, t: number, make: () => Omit<V, keyof Agg>): V {

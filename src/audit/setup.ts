@@ -8,7 +8,7 @@ import type { Alerts } from '../alerts/alerts.js';
 import type { AdminRoute } from '../admin/server.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { loadAuditKey, type AuditKey, type Signer } from './keys.js';
-import { checkpointSigner } from './gateway-key.js';
+import { checkpointSigner, checkpointVerifier } from './gateway-key.js';
 import { createAuditStore } from './create-store.js';
 import { configPath } from './config-check.js';
 import { AuditLog } from './audit-log.js';
@@ -88,7 +88,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     key,
     signer,
     store,
-    adminRoute: (current) => auditRoutes({ store, key, audit, policy: current, operator: loaded.config.operator.name }),
+    adminRoute: (current) => auditRoutes({ store, key, signer, verifier: checkpointVerifier(loaded.config, loaded.file), audit, policy: current, operator: loaded.config.operator.name }),
     async stop() {
       stopRetention?.();
       await audit.close();

@@ -6,6 +6,9 @@ import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from '
 import { buildReport } from '../audit/report.js';
 import { reportCsv, reportTable } from '../audit/report-text.js';
 import { reportHtml } from '../audit/report-html.js';
+import { sealReport, type ReportFormat } from '../audit/report-seal.js';
+import { buildNotices, writeNotices } from '../audit/notices.js';
+import { verifyStore } from '../audit/verify.js';
 import { parseTime } from '../audit/time.js';
 import { compilePolicy } from '../policy/compile.js';
 import { loadOrExit } from './load-or-exit.js';
@@ -19,6 +22,10 @@ interface ReportCliOptions extends AuditCliOptions {
   outsidePolicy?: string;
   format: string;
   out?: string;
+  redacted?: boolean;
+  detected?: string;
+  notices?: string;
+  contact?: string;
 }
 
 const FORMATS = ['table', 'csv', 'json', 'html'];
@@ -33,6 +40,10 @@ export function registerAuditReport(audit: Command): void {
     .option('--outside-policy <file>', 'only disclosures this (known-good) policy file would not have made')
     .option('--format <format>', `${FORMATS.join(', ')}`, 'table')
     .option('-o, --out <file>', 'write to a file instead of stdout')
+    .option('--redacted', 'no numbers: keyed references and counts only, for wider circulation')
+    .option('--detected <time>', 'when the breach was detected, if not by hedge (a complaint, a press report): the deadlines run from it')
+    .option('--notices <dir>', 'also write one plain-language notice per affected subscriber (notices.csv for a mail merge, and <reference>.txt)')
+    .option('--contact <text>', 'where subscribers can ask questions, for the notices')
     .action((o: ReportCliOptions) =>
       runAuditCommand(async () => {
         if (!FORMATS.includes(o.format)) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', `--format: one of ${FORMATS.join(', ')}`);
@@ -44,15 +55,32 @@ export function registerAuditReport(audit: Command): void {
           const good = loadOrExit(o.outsidePolicy);
           outsidePolicy = { policy: compilePolicy(good.config, good.file, good.lineOf), file: o.outsidePolicy };
         }
+        const detectedAt = o.detected !== undefined ? parseTime(o.detected, '--detected') : undefined;
+        if (o.redacted && o.notices !== undefined) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', '--notices name each subscriber; they cannot come from a --redacted report');
         const ctx = await openAudit(o);
         try {
-          const report = await buildReport(ctx.store, { from, to, partner: o.partner, host: o.host, outsidePolicy, key: ctx.key() });
-          const text =
+          const verifier = ctx.verifier();
+          const report = await buildReport(ctx.store, {
+            from,
+            to,
+            partner: o.partner,
+            host: o.host,
+            outsidePolicy,
+            key: o.redacted ? undefined : ctx.key(),
+            redacted: o.redacted,
+            incident: { detectedAt, verify: () => verifyStore(ctx.store, { verifier }) },
+          });
+          const plain =
             o.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : o.format === 'csv' ? reportCsv(report) : o.format === 'html' ? reportHtml(report, ctx.operator) : reportTable(report);
+          const text = sealReport(plain, o.format as ReportFormat, ctx.signer());
           if (o.out) {
             writeFileSync(o.out, text, { mode: 0o600 });
-            console.error(`${o.out}: ${report.totals.disclosures} disclosure(s), ${report.totals.subscribers} subscriber(s), ${report.totals.sites} site(s)`);
+            console.error(`${o.out}: ${report.totals.disclosures} disclosure(s), ${report.totals.subscribers} subscriber(s), ${report.totals.sites} site(s); signed (check with hedge audit verify-report)`);
           } else process.stdout.write(text);
+          if (o.notices !== undefined) {
+            const files = writeNotices(o.notices, buildNotices(report, { operator: ctx.operator, contact: o.contact }));
+            console.error(`${o.notices}: ${files.length - 1} notice(s) and notices.csv`);
+          }
           return 0;
         } finally {
           await ctx.store.close();

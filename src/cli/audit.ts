@@ -4,6 +4,7 @@ import { registerAuditVerify } from './audit-verify.js';
 import { registerAuditReport } from './audit-report.js';
 import { registerAuditPurge } from './audit-purge.js';
 import { registerAuditKeygen } from './audit-keygen.js';
+import { registerAuditVerifyReport } from './audit-verify-report.js';
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('verify, report on and purge the disclosure audit');
@@ -11,4 +12,5 @@ export function registerAudit(program: Command): void {
   registerAuditReport(audit);
   registerAuditPurge(audit);
   registerAuditKeygen(audit);
+  registerAuditVerifyReport(audit);
 }

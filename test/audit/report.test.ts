@@ -126,8 +126,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.match(table.stdout, /\+447700900555 +1 +other\.example/);
       const csv = await hedgeCli(['audit', 'report', '-c', cfg, '--outside-policy', DEMO_FILE, '--format', 'csv']);
       const lines = csv.stdout.trim().split('\r\n');
-      assert.equal(lines[0], 'msisdn,reference,partner,host,attributes,disclosures,first,last');
-      assert.equal(lines.length, 3);
+      assert.match(lines[0]!, /^msisdn,reference,partner,host,attributes,disclosures,first,last,exposure_started,/);
+      assert.equal(lines.length, 4, 'header, two rows, the report seal');
+      assert.match(lines[3]!, /^# hedge-report-signature v1 /);
       assert.match(lines[1]!, /^\+447700900123,[0-9a-f]{32},selfcare,news\.example,msisdn\/raw,2,/);
     });
 
