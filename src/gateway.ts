@@ -35,6 +35,9 @@ import { watchPolicyFile } from './policy/watch.js';
 import { startAudit, type AuditRuntime } from './audit/setup.js';
 import { guardHitEvent } from './audit/guard-events.js';
 import { canaryEvent, reloadEvent } from './audit/canary-reload-events.js';
+import { createConsentStore } from './identity/create-consent-store.js';
+import type { ConsentStore } from './identity/consent.js';
+import { TransparencyServer } from './transparency/server.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -59,6 +62,8 @@ export interface GatewayOptions {
   nodeId?: string;
   /** Override radius.listen; false: no RADIUS listener in this process (cluster workers: the primary owns it). */
   radiusListen?: string | false;
+  /** Override transparency.listen ("host:port"). */
+  transparencyListen?: string;
   /** Replace the metrics registry (cluster workers answer scrapes with the whole cluster's view). */
   metrics?: Metrics;
 }
@@ -89,6 +94,11 @@ export interface RunningGateway {
   radius: RunningRadius | undefined;
   /** The disclosure audit (undefined without an `audit:` section); other capabilities record events with audit.log.recordEvent() (docs/audit.md). */
   audit: AuditRuntime | undefined;
+  /** Subscribers' consent withdrawals and objections (next to the bindings). */
+  consents: ConsentStore;
+  /** The subscriber's own page, when `transparency:` is configured. */
+  transparencyAddress: AddressInfo | undefined;
+  transparencyUrl: string | undefined;
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -132,10 +142,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const audit = await startAudit(loaded, { nodeId, log, metrics, alerts, policy });
   if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));
   const enrichment = new EnrichmentSwitch();
+  const consents = createConsentStore(bindings, config.subscribers);
   const canarySource = config.canary.enabled ? config.canary.source : undefined;
   // One way to build a pipeline, for the start and for every reload candidate.
   const makePipeline = (pol: CompiledPolicy): Pipeline => {
-    const built = buildPipeline({ policy: pol, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard, enrichment, canarySource, audit: audit?.log });
+    const built = buildPipeline({ policy: pol, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard, enrichment, canarySource, audit: audit?.log, consent: consents });
     return opts.transformPipeline ? opts.transformPipeline(built) : built;
   };
   let pipeline = makePipeline(policy);
@@ -212,6 +223,30 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     await audit?.stop();
     throw err;
   }
+  let transparency: TransparencyServer | undefined;
+  let transparencyAddress: AddressInfo | undefined;
+  if (config.transparency && audit) {
+    transparency = new TransparencyServer({
+      bindings,
+      consents,
+      audit: { store: audit.store, key: audit.key, recordEvent: (e) => audit.log.recordEvent(e) },
+      policy: () => pipeline.policy,
+      operator: config.operator.name,
+      viaToken: config.proxy.via,
+      log: log.child({ component: 'transparency' }),
+      registry: metrics.registry,
+      rateLimit: { limit: config.transparency.rateLimitPerMinute, windowMs: 60_000 },
+    });
+    const t = parseListen(opts.transparencyListen ?? config.transparency.listen)!;
+    try {
+      transparencyAddress = await transparency.listen(t.host, t.port);
+    } catch (err) {
+      await ingress.close(0);
+      await admin.close();
+      await audit.stop();
+      throw err;
+    }
+  }
   let radius: RunningRadius | undefined;
   if (config.radius && opts.radiusListen !== false) {
     try {
@@ -219,6 +254,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     } catch (err) {
       await ingress.close(0);
       await admin.close();
+      await transparency?.close();
       await audit?.stop();
       throw err;
     }
@@ -258,6 +294,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     reload: (trigger: ReloadTrigger = 'api') => reloader.reload(trigger),
     reloads: () => reloader.recent(),
     audit,
+    consents,
+    transparencyAddress,
+    transparencyUrl: transparencyAddress && fmt(transparencyAddress),
     stop(drainMs?: number) {
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
@@ -267,7 +306,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         await radius?.close();
         await ingress.close(drainMs);
         await admin.close();
+        await transparency?.close();
         await audit?.stop();
+        await consents.close();
         await upstream.close().catch(() => upstream.destroy());
         await bindings.close();
         await alerts.close();

@@ -57,6 +57,7 @@ export class PostgresAuditStore implements AuditStore {
       prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
       PRIMARY KEY (node, seq))`);
     await this.pool.query(`CREATE INDEX IF NOT EXISTS audit_records_type_time ON ${this.t} (type, time, node, seq)`);
+    await this.pool.query(`CREATE INDEX IF NOT EXISTS audit_records_subject ON ${this.t} (subject_ref, type, time, node, seq) WHERE subject_ref IS NOT NULL`);
     await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.c} (
       node TEXT NOT NULL, seq BIGINT NOT NULL, time BIGINT NOT NULL, kind TEXT NOT NULL,
       hash TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL, detail TEXT NOT NULL,
@@ -146,7 +147,11 @@ export class PostgresAuditStore implements AuditStore {
     let extra = '';
     if (f.partner !== undefined) {
       params.push(f.partner);
-      extra = 'AND partner = $8';
+      extra = `AND partner = $${params.length}`;
+    }
+    if (f.subjectRef !== undefined) {
+      params.push(f.subjectRef);
+      extra += ` AND subject_ref = $${params.length}`;
     }
     const r = await this.pool.query(
       `SELECT ${COLS} FROM ${this.t} WHERE type = $1 AND time >= $2 AND time < $3 AND (time, node COLLATE "C", seq) > ($4, $5 COLLATE "C", $6) ${extra} ORDER BY time, node COLLATE "C", seq LIMIT $7`,

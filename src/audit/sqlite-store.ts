@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS audit_records (
   PRIMARY KEY (node, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS audit_records_type_time ON audit_records (type, time, node, seq);
+CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records (subject_ref, type, time, node, seq) WHERE subject_ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   node TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, kind TEXT NOT NULL,
   hash TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL, detail TEXT NOT NULL,
@@ -129,9 +130,9 @@ export class SqliteAuditStore implements AuditStore {
     const c = after ?? { time: f.from - 1, node: '\uffff', seq: Number.MAX_SAFE_INTEGER };
     const rows = this.db
       .prepare(
-        `SELECT ${COLS} FROM audit_records WHERE type = ? AND time >= ? AND time < ? AND (time, node, seq) > (?, ?, ?) ${f.partner !== undefined ? 'AND partner = ?' : ''} ORDER BY time, node, seq LIMIT ?`,
+        `SELECT ${COLS} FROM audit_records WHERE ${f.subjectRef !== undefined ? 'subject_ref = ? AND ' : ''}type = ? AND time >= ? AND time < ? AND (time, node, seq) > (?, ?, ?) ${f.partner !== undefined ? 'AND partner = ?' : ''} ORDER BY time, node, seq LIMIT ?`,
       )
-      .all(f.type ?? 'disclosure', f.from, f.to, c.time, c.node, c.seq, ...(f.partner !== undefined ? [f.partner] : []), limit) as Row[];
+      .all(...(f.subjectRef !== undefined ? [f.subjectRef] : []), f.type ?? 'disclosure', f.from, f.to, c.time, c.node, c.seq, ...(f.partner !== undefined ? [f.partner] : []), limit) as Row[];
     return rows.map(fromRow);
   }
 

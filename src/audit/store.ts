@@ -20,6 +20,8 @@ export interface ScanFilter {
   to: number;
   type?: string;
   partner?: string;
+  /** One subscriber's records (their keyed reference): served by an index, for the subscriber's own page. */
+  subjectRef?: string;
 }
 
 export interface AuditStore {

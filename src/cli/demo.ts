@@ -26,8 +26,9 @@ export function registerDemo(program: Command): void {
     .option('--admin <host:port>', 'admin listen address', '127.0.0.1:9090')
     .option('--origin <host:port>', 'echo origin listen address', '127.0.0.1:8081')
     .option('--checker <host:port>', `leak checker listen address (served as ${CHECKER_HOST})`, '127.0.0.1:8082')
+    .option('--transparency <host:port>', "the subscriber's own page (what was disclosed about them, consent)", '127.0.0.1:8084')
     .option('--config <file>', 'config to run instead of examples/demo.yaml', DEMO_CONFIG)
-    .action(async (o: { proxy: string; admin: string; origin: string; checker: string; config: string }) => {
+    .action(async (o: { proxy: string; admin: string; origin: string; checker: string; transparency: string; config: string }) => {
       const origin = parseListen(o.origin);
       if (!origin) throw new Error(`--origin: expected host:port, got "${o.origin}"`);
       const checkerAt = parseListen(o.checker);
@@ -40,7 +41,8 @@ export function registerDemo(program: Command): void {
       const pinned = `${echo.address.address}:${echo.address.port}`;
       const checkerPinned = `${checker.httpAddress!.address}:${checker.httpAddress!.port}`;
       for (const k of Object.keys(loaded.config.proxy.resolve)) loaded.config.proxy.resolve[k] = k === CHECKER_HOST ? checkerPinned : pinned;
-      const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin });
+      loaded.config.transparency ??= { listen: o.transparency, rateLimitPerMinute: 60 };
+      const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin, transparencyListen: o.transparency });
       const proxy = `${gw.proxyAddress.address}:${gw.proxyAddress.port}`;
       // How to run this same hedge again (under tsx too), for the printed commands.
       const self = [process.execArgv.length ? process.execPath : 'node', ...process.execArgv, process.argv[1]].join(' ');
@@ -53,6 +55,7 @@ export function registerDemo(program: Command): void {
         ['a spoofed X-MSISDN from the client is removed', `curl -s -x ${proxy} -H 'X-MSISDN: +447700900999' http://news.example/`],
         [`the leak checker, a non-partner: verdict "clean" (or browse http://${CHECKER_HOST}/ with this proxy)`, `curl -s -x ${proxy} http://${CHECKER_HOST}/api/check`],
         ['the public keys partners verify X-Hedge-Signature with (JWKS)', `curl -s ${gw.adminUrl}/.well-known/jwks.json`],
+        ["the subscriber's own page: what the operator told which partner about them; withdraw consent there", `curl -s ${gw.transparencyUrl}/ | sed -e 's/<[^>]*>//g' | grep -v '^\\s*$' | head -40`],
         ['the disclosure audit: whose identity went to which site (breach report)', `curl -s '${gw.adminUrl}/audit/report?format=table'`],
         ['the audit chain is intact (tamper-evident: hash chain + signed checkpoints)', `${self} audit verify -c ${auditConfig}`],
         ['what the policy does with one request, and why', `${self} policy explain -c ${o.config} http://wap.operator.example/ --subscriber +447700900123`],
@@ -64,6 +67,7 @@ hedge demo network is running
   admin   ${gw.adminUrl}
   origin  http://${pinned}   (echoes the headers it receives, for every *.example host but ${CHECKER_HOST})
   checker ${checker.httpUrl}   (the leak-check site, as http://${CHECKER_HOST}/ through the proxy)
+  privacy ${gw.transparencyUrl ?? 'off'}/   (the subscriber's own page: what was disclosed about them, and their consent)
   config  ${o.config}
   audit   ${gw.audit ? `${gw.audit.store.kind}, config with the audit section: ${auditConfig}` : 'off'}
 

@@ -68,6 +68,8 @@ const partner = z
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'partner id: lower-case letters, digits, "-" and "_"' }),
     name: z.string().min(1),
     purpose: z.string().min(1),
+    /** GDPR Art. 6 basis; without it the partner is treated as consent-based (the subscriber can withdraw). */
+    legalBasis: z.enum(['consent', 'contract', 'legitimate-interest', 'legal-obligation'], { message: 'one of consent, contract, legitimate-interest, legal-obligation' }).optional(),
     hosts: z.array(hostPattern).min(1, { message: 'a partner needs at least one host' }),
     /**
      * Formerly the partner's pseudonym key. Refused: a partner holding it recovers
@@ -245,6 +247,13 @@ const audit = z.strictObject({
   retentionDays: z.number().int().min(1).optional(),
 });
 
+/** The subscriber's own page (src/transparency/): what was disclosed about them, and their consent choices. */
+const transparency = z.strictObject({
+  listen: listenAddress.default('127.0.0.1:8084'),
+  /** Page requests per client address per minute. */
+  rateLimitPerMinute: z.number().int().min(1).max(10000).default(60),
+});
+
 export const configSchema = z.strictObject({
   operator: z.strictObject({
     name: z.string().min(1),
@@ -294,6 +303,7 @@ export const configSchema = z.strictObject({
   canary: canary.default(() => canary.parse({})),
   reload: reload.default(() => reload.parse({})),
   audit: audit.optional(),
+  transparency: transparency.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

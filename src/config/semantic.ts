@@ -61,6 +61,11 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
   });
   for (const i of canaryIssues(config)) add(i.path, i.message, i.severity);
   issues.push(...auditIssues(config, file, lineOf));
+  if (config.transparency && !config.audit) add(['transparency'], 'the transparency page reads what was disclosed from the audit: add an audit: section');
+  config.partners.forEach((p, i) => {
+    if (p.legalBasis === undefined && p.send.length > 0)
+      add(['partners', i, 'id'], `partner "${p.id}" declares no legalBasis: treated as "consent" (subscribers can withdraw it on the transparency page); say which applies`, 'warning');
+  });
   return issues;
 }
 

@@ -211,6 +211,11 @@ export class RedisBindingStore implements BindingStore {
     return n;
   }
 
+  /** The connection, for data kept beside the bindings (consent choices: identity/consent-redis.ts). */
+  get client(): Redis {
+    return this.redis;
+  }
+
   async close(): Promise<void> {
     this.cache.clear();
     try {

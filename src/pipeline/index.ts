@@ -14,6 +14,7 @@ import type { GuardHitSink } from './egress-hits.js';
 import { enrichmentSwitch } from './stages/enrichment-switch.js';
 import type { EnrichmentSwitch } from '../canary/enrichment-switch.js';
 import { record } from './stages/record.js';
+import { consent, type ConsentLookup } from './stages/consent.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
 export interface PipelineDeps {
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   /** The switch the canary turns off on failure (canary.onFailure: disable-enrichment), and the canary's own address it exempts. */
   enrichment?: EnrichmentSwitch;
   canarySource?: string | undefined;
+  /** Subscribers' withdrawals of consent and objections, per partner (the transparency page sets them). */
+  consent?: ConsentLookup | undefined;
   /** The disclosure audit; undefined when no `audit:` section is configured. */
   audit?: AuditLog | undefined;
 }
@@ -44,6 +47,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     matchPartner(deps.policy.hosts), //               3 verified destination → partner
     partnerTls(), //                                  3b tls: required → HTTPS to the partner
     ...(deps.enrichment ? [enrichmentSwitch(deps.enrichment, deps.canarySource)] : []), // 3c canary may switch enrichment off
+    ...(deps.consent ? [consent(deps.consent)] : []), // 3d the subscriber withdrew consent from (or objected to) this partner
     enrich(), //                                      4 grants → headers
     signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b Ed25519 over what was enriched
     deps.egressGuard === false ? egressGuardDisabledForBenchmark() : egressGuard({ onHits: deps.guardHits }), // 5 the second lock

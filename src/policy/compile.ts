@@ -28,6 +28,8 @@ export interface CompiledPartner {
   id: string;
   name: string;
   purpose: string;
+  /** Why the operator may disclose to it (GDPR Art. 6): consent can be withdrawn, the others objected to. */
+  legalBasis: 'consent' | 'contract' | 'legitimate-interest' | 'legal-obligation';
   hosts: HostPattern[];
   grants: CompiledGrant[];
   line: number;
@@ -121,6 +123,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
       id: p.id,
       name: p.name,
       purpose: p.purpose,
+      legalBasis: p.legalBasis ?? 'consent',
       hosts: patterns,
       grants,
       line: lineOf(['partners', pi]),
