@@ -72,7 +72,7 @@ export class TransparencyServer {
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
-    const a = await listenOn(this.server, host, port);
+    const a = await listenOn(this.server, host, port, (err) => this.d.log.error('transparency listener error; still serving', { code: err.code }));
     this.d.log.info('transparency page started', { listen: `${a.address}:${a.port}` });
     return a;
   }
