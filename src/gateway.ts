@@ -10,7 +10,7 @@ import { formatIssue } from './errors.js';
 import { compilePolicy, type CompiledPolicy } from './policy/compile.js';
 import { buildPipeline, type Pipeline } from './pipeline/index.js';
 import { createBindingStore } from './identity/create-store.js';
-import { normalizeSubscriber } from './identity/normalize.js';
+import { StaticBindings, staticBindingsOf } from './identity/static-bindings.js';
 import type { BindingStore } from './identity/store.js';
 import { Metrics } from './admin/metrics.js';
 import { AdminServer } from './admin/server.js';
@@ -117,23 +117,25 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     webhook: wh && { url: wh.url, timeoutMs: wh.timeoutMs, retries: wh.retries, minIntervalMs: wh.minIntervalSeconds * 1000, headers: wh.headers },
   });
   const health = new BindingStoreHealth(metrics, log, alerts);
+  let statics: StaticBindings | undefined = undefined; // set once the store exists; its reconnect hook needs it
   const bindings =
     opts.bindings ??
     createBindingStore(config.subscribers.store, {
       redis: config.subscribers.redis,
       maxStaleMs: config.subscribers.maxStaleMs,
-      onState: (state, reason) => health.connection(state, reason),
+      onState: (state, reason) => {
+        health.connection(state, reason);
+        if (state === 'up') statics?.storeUp(); // a store that restarted empty gets them back
+      },
     });
   health.store = bindings.kind;
   if (bindings instanceof RedisBindingStore && !(await bindings.waitReady(Math.max(2000, config.subscribers.redis.timeoutMs * 8))))
     alerts.raise(ALERT_BINDING_STORE, 'binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
-  for (const b of config.subscribers.static) {
-    try {
-      await bindings.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
-    } catch (err) {
-      log.error('static binding not stored', { store: bindings.kind, code: (err as { code?: string }).code });
-    }
-  }
+  statics = staticBindingsOf(config, { store: bindings, alerts, log });
+  await statics.seed();
+  statics.start();
+  metrics.gauge('hedge_static_bindings_missing', 'Static bindings found missing from the binding store at the last check (written back at once)', () => statics.missing);
+  metrics.gauge('hedge_static_bindings_restored_total', 'Static bindings written back after the store lost them', () => statics.restored);
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
   if (policy.material?.ephemeral)
@@ -180,6 +182,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     metrics,
     log,
     startedAt: Date.now(),
+    staticBindings: () => ({ configured: statics.configured, missing: statics.missing }),
   });
   admin.addRoute(alertRoutes(alerts));
   if (audit) admin.addRoute(audit.adminRoute(() => pipeline.policy));
@@ -301,6 +304,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
         cancelExpiryWarnings();
+        statics.stop();
         watcher?.close();
         await canary?.stop();
         await radius?.close();

@@ -25,6 +25,8 @@ export interface AdminDeps {
   metrics: Metrics;
   log: Logger;
   startedAt: number;
+  /** Static bindings configured and found missing at the last check (written back at once). */
+  staticBindings?: () => { configured: number; missing: number };
 }
 
 /** A route handler; returns true when it handled the request. */
@@ -90,7 +92,7 @@ export class AdminServer {
     const d = this.deps;
     if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
       const policy = d.policy();
-      return sendJson(res, 200, { status: 'ok', policyVersion: policy.version, bindings: await Promise.resolve(d.bindings.size()).catch(() => null), bindingStore: d.bindings.kind, uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000) });
+      return sendJson(res, 200, { status: 'ok', policyVersion: policy.version, bindings: await Promise.resolve(d.bindings.size()).catch(() => null), bindingStore: d.bindings.kind, staticBindings: d.staticBindings?.(), uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000) });
     }
     if (req.method === 'GET' && path === '/metrics') {
       const text = await d.metrics.text();

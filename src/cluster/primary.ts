@@ -9,7 +9,8 @@ import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import type { LoadedConfig } from '../config/load.js';
 import { createBindingStore } from '../identity/create-store.js';
 import { RedisBindingStore } from '../identity/redis-store.js';
-import { normalizeSubscriber } from '../identity/normalize.js';
+import { staticBindingsOf, type StaticBindings } from '../identity/static-bindings.js';
+import { Alerts } from '../alerts/alerts.js';
 import type { BindingStore } from '../identity/store.js';
 import { startRadius, type RunningRadius } from '../identity/radius/start.js';
 import type { Logger } from '../log.js';
@@ -29,6 +30,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   const aggregator = new AggregatorRegistry();
   let hub: BindingHub | undefined;
   let store: BindingStore;
+  let statics: StaticBindings | undefined = undefined; // set once the store exists; its reconnect hook needs it
   // A worker that has not applied a change within the staleness bound is restarted: it
   // cannot keep serving a binding that changed longer ago than subscribers.maxStaleMs.
   if (config.subscribers.store === 'memory') store = hub = new BindingHub(log, Math.max(1000, config.subscribers.maxStaleMs));
@@ -36,17 +38,20 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     store = createBindingStore(config.subscribers.store, {
       redis: config.subscribers.redis,
       maxStaleMs: config.subscribers.maxStaleMs,
-      onState: (state, reason) => (state === 'down' ? log.error('binding store connection lost (primary)', { reason }) : log.info('binding store connected (primary)')),
+      onState: (state, reason) => {
+        if (state === 'down') log.error('binding store connection lost (primary)', { reason });
+        else {
+          log.info('binding store connected (primary)');
+          statics?.storeUp();
+        }
+      },
     });
     if (store instanceof RedisBindingStore && !(await store.waitReady(2000))) log.error('binding store not reachable at start (primary)', { store: store.kind });
   }
-  for (const b of config.subscribers.static) {
-    try {
-      await store.set({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') });
-    } catch (err) {
-      log.error('static binding not stored', { store: store.kind, code: (err as { code?: string }).code });
-    }
-  }
+  // The primary's alerts are log lines and its own counter (workers raise theirs on their registries).
+  statics = staticBindingsOf(config, { store, alerts: new Alerts({ log, registry }), log });
+  await statics.seed();
+  statics.start();
 
   let stopping = false;
   const live = new Set<Worker>();
@@ -96,6 +101,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        statics?.stop();
         await radius?.close();
         const exits = [...live].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
         for (const w of live) w.process.kill('SIGTERM');

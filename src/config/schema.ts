@@ -203,6 +203,8 @@ const redisOptions = z.strictObject({
 const subscribers = z.strictObject({
   store: z.string().default('memory'),
   static: z.array(staticBinding).default([]),
+  /** How often the static bindings are checked (and written back if missing) while the store is up; 0: only when it reconnects. */
+  staticCheckSeconds: z.number().min(0).max(3600).default(30),
   maxStaleMs: z.number().int().min(0).max(60000).default(1000),
   redis: redisOptions.default(() => redisOptions.parse({})),
 });
