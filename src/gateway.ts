@@ -38,6 +38,7 @@ import { canaryEvent, reloadEvent } from './audit/canary-reload-events.js';
 import { createConsentStore } from './identity/create-consent-store.js';
 import type { ConsentStore } from './identity/consent.js';
 import { TransparencyServer } from './transparency/server.js';
+import { startFrontDoor, type RunningFrontDoor } from './frontdoor/start.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -66,6 +67,8 @@ export interface GatewayOptions {
   transparencyListen?: string;
   /** Replace the metrics registry (cluster workers answer scrapes with the whole cluster's view). */
   metrics?: Metrics;
+  /** Override frontDoor.listen; false: no front door in this process. */
+  frontDoorListen?: string | false;
 }
 
 export interface RunningGateway {
@@ -99,6 +102,8 @@ export interface RunningGateway {
   /** The subscriber's own page, when `transparency:` is configured. */
   transparencyAddress: AddressInfo | undefined;
   transparencyUrl: string | undefined;
+  /** The front door (OIDC + CAMARA APIs over HTTPS), when `frontDoor:` is configured. */
+  frontDoor: RunningFrontDoor | undefined;
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -262,6 +267,23 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       throw err;
     }
   }
+  let frontDoor: RunningFrontDoor | undefined;
+  if (config.frontDoor && opts.frontDoorListen !== false) {
+    try {
+      frontDoor = await startFrontDoor(
+        loaded,
+        { policy: () => pipeline.policy, bindings, consents, onBindingStoreError: (err) => health.lookupFailed(err), audit: audit?.log, registry: metrics.registry, log, nodeId },
+        opts.frontDoorListen,
+      );
+    } catch (err) {
+      await radius?.close();
+      await ingress.close(0);
+      await admin.close();
+      await transparency?.close();
+      await audit?.stop();
+      throw err;
+    }
+  }
   // The canary runs once before we say we are up, then every canary.intervalSeconds.
   if (canary) await canary.start();
   const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
@@ -274,6 +296,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     bindingStore: bindings.kind,
     radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined,
     audit: audit ? `${audit.store.kind} chain ${audit.log.node}` : 'off',
+    frontDoor: frontDoor ? `${frontDoor.address.address}:${frontDoor.address.port}` : undefined,
   });
 
   const fmt = (x: AddressInfo) => `http://${x.family === 'IPv6' ? `[${x.address}]` : x.address}:${x.port}`;
@@ -300,6 +323,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     consents,
     transparencyAddress,
     transparencyUrl: transparencyAddress && fmt(transparencyAddress),
+    frontDoor,
     stop(drainMs?: number) {
       stopped ??= (async () => {
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
@@ -308,6 +332,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         watcher?.close();
         await canary?.stop();
         await radius?.close();
+        await frontDoor?.frontDoor.close();
         await ingress.close(drainMs);
         await admin.close();
         await transparency?.close();

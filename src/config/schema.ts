@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { parseHostPattern } from '../policy/host-pattern.js';
 import { NUMBER_FORMATS } from '../identity/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
+import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -63,6 +64,34 @@ const grant = z
       ctx.addIssue({ code: 'custom', path: ['form'], message: 'client-ip can only be sent raw' });
   });
 
+// A partner as a client of the front door: private_key_jwt with its public
+// keys, exact redirect URIs, the scopes it may ask for and its declared purpose.
+const redirectUri = z.string().superRefine((s, ctx) => {
+  if (!URL.canParse(s)) return ctx.addIssue({ code: 'custom', message: 'not an absolute URL' });
+  const u = new URL(s);
+  if (u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'a redirect URI must be https:// (the authorisation code travels in it)' });
+  if (u.hash !== '' || s.includes('#')) ctx.addIssue({ code: 'custom', message: 'a redirect URI must not have a fragment' });
+});
+const publicJwk = z.looseObject({ kty: z.enum(['RSA', 'EC', 'OKP'], { message: 'a public key of type RSA, EC or OKP' }) }).superRefine((k, ctx) => {
+  if ('d' in k || 'p' in k || 'q' in k) ctx.addIssue({ code: 'custom', message: 'this is a PRIVATE key: give only the partner\'s public key' });
+});
+const frontDoorClient = z
+  .strictObject({
+    clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, { message: 'letters, digits, ".", "_", "~" and "-" (1-128)' }),
+    /** The partner's public keys for private_key_jwt, inline (a JWKS) … */
+    jwks: z.strictObject({ keys: z.array(publicJwk).min(1, { message: 'at least one public key' }) }).optional(),
+    /** … or as a JWKS file, relative to the config file. */
+    jwksFile: z.string().min(1).optional(),
+    redirectUris: z.array(redirectUri).min(1, { message: 'register at least one redirect URI' }),
+    scopes: z.array(z.enum(FRONT_DOOR_SCOPES, { message: `unknown scope; expected one of ${FRONT_DOOR_SCOPES.join(', ')}` })).min(1, { message: 'grant at least one scope' }),
+    /** The declared purpose, a W3C DPV purpose as CAMARA uses it (e.g. dpv:FraudPreventionAndDetection). */
+    purpose: z.string().regex(/^dpv:[A-Za-z][A-Za-z0-9]*$/, { message: 'a DPV purpose such as dpv:FraudPreventionAndDetection' }),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.jwks === undefined) === (c.jwksFile === undefined)) ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'give exactly one of "jwks" (inline) or "jwksFile"' });
+    if (new Set(c.scopes).size !== c.scopes.length) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'a scope is listed twice' });
+  });
+
 const partner = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'partner id: lower-case letters, digits, "-" and "_"' }),
@@ -97,6 +126,8 @@ const partner = z
       .refine((d) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(d) && !Number.isNaN(Date.parse(d)), { message: 'expected an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z' })
       .optional(),
     send: z.array(grant).default([]),
+    /** The partner as an API client of the front door (OIDC network-based authentication + CAMARA APIs). */
+    frontDoor: frontDoorClient.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.secret !== undefined)
@@ -121,6 +152,8 @@ const staticBinding = z.strictObject({
   imsi: z.string().optional(),
   imei: z.string().optional(),
   ageVerified: z.boolean().optional(),
+  /** Verified date of birth (YYYY-MM-DD): the front door's age checks compare it with the threshold. */
+  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date YYYY-MM-DD' }).optional(),
   optOut: z.array(z.string()).optional(),
 });
 
@@ -232,6 +265,40 @@ const reload = z.strictObject({
   debounceMs: z.number().int().min(50).max(60000).default(500),
 });
 
+/** An IPv4 or IPv6 address, or an IPv4 prefix (a load balancer allowed to send PROXY protocol headers). */
+const addressOrPrefix = z.string().refine((s) => isIP(s) !== 0 || parseCidr(s) !== undefined, { message: 'an IP address or an IPv4 prefix such as 10.0.0.0/24' });
+
+// The front door: the operator's HTTPS authorisation server (OIDC with
+// network-based authentication) and the CAMARA APIs (src/frontdoor/).
+const frontDoorLimits = z.strictObject({
+  handshakeTimeoutMs: z.number().int().min(100).max(60000).default(10000),
+  headersTimeoutMs: z.number().int().min(100).max(60000).default(10000),
+  idleTimeoutMs: z.number().int().min(100).default(30000),
+  maxBodyBytes: z.number().int().min(256).max(1048576).default(16384),
+  maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
+  maxConnections: z.number().int().min(1).default(10000),
+  /** Outstanding codes / access tokens / remembered client assertions: beyond it the front door answers "temporarily unavailable". */
+  maxPending: z.number().int().min(100).default(200000),
+});
+const frontDoor = z
+  .strictObject({
+    listen: listenAddress.default('127.0.0.1:8443'),
+    /** The issuer URL partners and phones use (https, no query or fragment); default https://<listen>. */
+    issuer: z
+      .string()
+      .refine((s) => URL.canParse(s) && new URL(s).protocol === 'https:' && !s.includes('?') && !s.includes('#'), { message: 'an https:// URL without query or fragment' })
+      .optional(),
+    /** The operator's certificate chain and private key (PEM files, relative to the config file). */
+    cert: z.string().min(1),
+    key: z.string().min(1),
+    /** Load balancers in front of the listener that prepend a PROXY protocol v2 header (the phone's address); from anyone else it is not honoured. */
+    trustedProxies: z.array(addressOrPrefix).default([]),
+    codeLifetimeSeconds: z.number().int().min(5).max(60).default(60),
+    tokenLifetimeSeconds: z.number().int().min(10).max(300).default(300),
+    limits: frontDoorLimits.default(() => frontDoorLimits.parse({})),
+  });
+export type FrontDoorConfig = z.output<typeof frontDoor>;
+
 const audit = z.strictObject({
   store: z.string().min(1, { message: 'sqlite:PATH or a postgres:// URL' }),
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'a PostgreSQL schema name: lower-case letters, digits, "_"' }).default('hedge_audit'),
@@ -306,6 +373,7 @@ export const configSchema = z.strictObject({
   reload: reload.default(() => reload.parse({})),
   audit: audit.optional(),
   transparency: transparency.optional(),
+  frontDoor: frontDoor.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -313,6 +381,7 @@ export type PartnerConfig = Config['partners'][number];
 export type GrantConfig = PartnerConfig['send'][number];
 export type LimitsConfig = Config['proxy']['limits'];
 export type AuditConfig = NonNullable<Config['audit']>;
+export type FrontDoorClientConfig = NonNullable<PartnerConfig['frontDoor']>;
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });

@@ -46,6 +46,14 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
     else ids.set(p.id, i);
   });
 
+  const clientIds = new Map<string, number>();
+  config.partners.forEach((p, i) => {
+    if (!p.frontDoor) return;
+    const prev = clientIds.get(p.frontDoor.clientId);
+    if (prev !== undefined) add(['partners', i, 'frontDoor', 'clientId'], `client id "${p.frontDoor.clientId}" is already used by partners[${prev}]`);
+    else clientIds.set(p.frontDoor.clientId, i);
+  });
+
   const ips = new Set<string>();
   config.subscribers.static.forEach((b, i) => {
     if (ips.has(b.ip)) add(['subscribers', 'static', i, 'ip'], 'this address is bound twice');

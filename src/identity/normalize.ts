@@ -165,6 +165,10 @@ export function normalizeSubscriber(input: SubscriberInput, country: string, sou
     if (typeof input.ageVerified !== 'boolean') throw new HedgeError(ErrorCodes.BINDING_INVALID, 'ageVerified must be true or false');
     sub.ageVerified = input.ageVerified;
   }
+  if (input.birthDate !== undefined && input.birthDate !== null) {
+    if (typeof input.birthDate !== 'string' || !isCalendarDate(input.birthDate)) throw new HedgeError(ErrorCodes.BINDING_INVALID, 'birthDate must be a calendar date YYYY-MM-DD');
+    sub.birthDate = input.birthDate;
+  }
   if (input.optOut !== undefined) {
     if (!Array.isArray(input.optOut) || input.optOut.some((x) => typeof x !== 'string'))
       throw new HedgeError(ErrorCodes.BINDING_INVALID, 'optOut must be a list of partner ids');
@@ -172,4 +176,12 @@ export function normalizeSubscriber(input: SubscriberInput, country: string, sou
   }
   if (source) sub.source = source;
   return sub;
+}
+
+/** "YYYY-MM-DD" naming a real day (2023-02-29 is not one). */
+export function isCalendarDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }

@@ -5,6 +5,8 @@ export interface Subscriber {
   imsi?: string | undefined;
   imei?: string | undefined;
   ageVerified?: boolean | undefined;
+  /** Date of birth (YYYY-MM-DD) when the operator holds a verified one: the front door's age checks use it. */
+  birthDate?: string | undefined;
   /** Partner ids this subscriber has opted out of. */
   optOut?: readonly string[] | undefined;
   /** 3GPP-RAT-Type from RADIUS accounting (TS 29.061: UTRAN 1, GERAN 2, WLAN 3, EUTRAN 6, NR 10). */
@@ -19,5 +21,6 @@ export interface SubscriberInput {
   imsi?: string | undefined;
   imei?: string | undefined;
   ageVerified?: boolean | undefined;
+  birthDate?: string | undefined;
   optOut?: readonly string[] | undefined;
 }

@@ -36,6 +36,8 @@ export interface PolicyMaterial {
   pseudonymRoot: Buffer | undefined;
   /** Pseudonym keys per partner id, derived from the root: they stay with the operator. */
   pseudonymKeys: Map<string, Buffer>;
+  /** Front-door client public keys read from a partner's `frontDoor.jwksFile`, per partner id. */
+  clientJwks: Map<string, { keys: { kty: string; [k: string]: unknown }[] }>;
 }
 
 /** A problem with a file the config names; the loader turns it into file:line:key. */
@@ -89,6 +91,7 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
   const sealKeys = new Map<string, KeyObject>();
   const pseudonymRoot = kf.pseudonym ? Buffer.from(kf.pseudonym.key, 'base64url') : undefined;
   const pseudonymKeys = new Map<string, Buffer>();
+  const clientJwks = new Map<string, { keys: { kty: string; [k: string]: unknown }[] }>();
   config.partners.forEach((p, i) => {
     if (p.ca !== undefined) {
       try {
@@ -101,8 +104,27 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
     }
     if (p.key !== undefined) sealKeys.set(p.id, createSecretKey(Buffer.from(p.key, 'base64url')));
     if (pseudonymRoot) pseudonymKeys.set(p.id, derivePseudonymKey(pseudonymRoot, p.id));
-    else if (p.send.some((g) => g.form === 'pseudonym'))
-      throw new MaterialError(['keys', 'file'], `partner "${p.id}" has a pseudonym grant but the key file has no pseudonym key (it predates them); run \`hedge keys rotate\` on it to add one`);
+    else if (p.send.some((g) => g.form === 'pseudonym') || p.frontDoor !== undefined)
+      throw new MaterialError(['keys', 'file'], `partner "${p.id}" has a pseudonym grant${p.frontDoor ? ' or is a front-door client (pairwise sub)' : ''} but the key file has no pseudonym key (it predates them); run \`hedge keys rotate\` on it to add one`);
+    const jwksFile = p.frontDoor?.jwksFile;
+    if (jwksFile !== undefined) clientJwks.set(p.id, readClientJwks(resolveConfigPath(configFile, jwksFile), ['partners', i, 'frontDoor', 'jwksFile'], p.id));
   });
-  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys, pseudonymRoot, pseudonymKeys };
+  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys, pseudonymRoot, pseudonymKeys, clientJwks };
+}
+
+/** A partner's public JWKS file: public keys only (a private key here means the partner's secret was shared). */
+export function readClientJwks(path: string, at: readonly (string | number)[], partnerId: string): { keys: { kty: string; [k: string]: unknown }[] } {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MaterialError(at, `partner "${partnerId}": cannot read the JWKS file: ${code ?? 'not valid JSON'}`);
+  }
+  const keys = (data as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string'))
+    throw new MaterialError(at, `partner "${partnerId}": the JWKS file needs {"keys": [ … ]} with at least one public key`);
+  if (keys.some((k) => 'd' in (k as object)))
+    throw new MaterialError(at, `partner "${partnerId}": the JWKS file holds a PRIVATE key; give only the partner's public keys`);
+  return { keys: keys as { kty: string; [k: string]: unknown }[] };
 }

@@ -10,6 +10,7 @@ import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogu
 import { HostIndex } from './host-index.js';
 import { lintKeyReuse } from './lint-keys.js';
 import { parseHostPattern, type HostPattern } from './host-pattern.js';
+import { compileFrontDoorClient, type CompiledFrontDoorClient } from './front-door-clients.js';
 import { valueFunction, DEFAULT_SEALED_LIFETIME, DEFAULT_TOKEN_LIFETIME, type Attribute, type Form, type MsisdnFormat, type ValueFn } from './forms.js';
 
 export interface CompiledGrant {
@@ -41,6 +42,8 @@ export interface CompiledPartner {
   signature: 'required' | 'off';
   /** Extra CA certificates (PEM) trusted for this partner's HTTPS (`ca:`), labs. */
   ca: Buffer | undefined;
+  /** The partner as a front-door API client (`frontDoor:`), if it is one. */
+  frontDoor: CompiledFrontDoorClient | undefined;
 }
 
 /** True while the partner's grants are in force (no `until:`, or before it). */
@@ -60,6 +63,8 @@ export interface CompiledPolicy {
   signatureHeader: string;
   /** Keys loaded for this policy; undefined when compiled for analysis only (diff, explain without values). */
   material: PolicyMaterial | undefined;
+  /** Front-door clients by client id. */
+  clients: ReadonlyMap<string, CompiledPartner>;
 }
 
 export interface CompileOptions {
@@ -72,6 +77,7 @@ export const DEFAULT_SIGNATURE_HEADER = 'X-Hedge-Signature';
 export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: KeyPath) => number = () => 0, opts: CompileOptions = {}): CompiledPolicy {
   const hosts = new HostIndex<CompiledPartner>();
   const partners: CompiledPartner[] = [];
+  const clients = new Map<string, CompiledPartner>();
   const strip = new Set<string>(HEADER_CATALOGUE.map((e) => e.name));
   for (const h of config.proxy.stripHeaders) strip.add(canonicalHeaderName(h));
   const signatureHeader = config.keys?.signatureHeader ?? DEFAULT_SIGNATURE_HEADER;
@@ -131,7 +137,9 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
       signature: p.signature,
       until: p.until !== undefined ? Date.parse(p.until) : undefined,
       ca: material?.partnerCa.get(p.id),
+      frontDoor: compileFrontDoorClient(p, material?.clientJwks.get(p.id), material?.pseudonymKeys.get(p.id), lineOf(['partners', pi, 'frontDoor'])),
     };
+    if (cp.frontDoor) clients.set(cp.frontDoor.clientId, cp);
     partners.push(cp);
     for (const hp of patterns) hosts.add(hp, cp);
   });
@@ -140,7 +148,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
     .update(JSON.stringify({ partners: config.partners, strip: [...strip].sort() }))
     .digest('hex')
     .slice(0, 16);
-  return { version, file, partners, hosts, stripNames: strip, signatureHeader, material };
+  return { version, file, partners, hosts, stripNames: strip, signatureHeader, material, clients };
 }
 
 const analysisOnly: ValueFn = () => {

@@ -9,8 +9,8 @@ import { partnerActive } from './compile.js';
 import type { Attribute, Form } from './forms.js';
 import type { HostPattern } from './host-pattern.js';
 
-/** How much a form reveals: claim < pseudonym = token < sealed < raw. */
-export const FORM_RANK: Readonly<Record<Form, number>> = { claim: 0, pseudonym: 1, token: 1, sealed: 2, raw: 3 };
+/** How much a form reveals: claim = match < pseudonym = token < sealed < raw. */
+export const FORM_RANK: Readonly<Record<Form, number>> = { claim: 0, match: 0, pseudonym: 1, token: 1, sealed: 2, raw: 3 };
 
 export type ExposureChangeKind =
   | 'newly-disclosed'

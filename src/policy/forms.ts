@@ -8,7 +8,8 @@ import { sealer } from './sealed.js';
 import { tokenIssuer, type TokenKeyRef } from './token.js';
 
 export type Attribute = 'msisdn' | 'imsi' | 'imei' | 'client-ip' | 'age-verified' | 'subscriber';
-export type Form = 'raw' | 'pseudonym' | 'token' | 'sealed' | 'claim';
+/** `match` is produced only by the front door: a yes/no about a number the partner already holds. */
+export type Form = 'raw' | 'pseudonym' | 'token' | 'sealed' | 'claim' | 'match';
 export type MsisdnFormat = 'e164' | 'digits' | 'national';
 
 export interface ValueContext {

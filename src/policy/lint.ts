@@ -6,6 +6,7 @@
 import { parse as parseDomain } from 'tldts';
 import { IDENTITY_ATTRIBUTES, type Config } from '../config/schema.js';
 import { parseHostPattern, type HostPattern } from './host-pattern.js';
+import { SCOPE_DISCLOSURES } from './front-door-scopes.js';
 
 /** Attributes that identify a subscriber, in any form but a claim. */
 export const IDENTITY_GRANT_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
@@ -72,8 +73,25 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
     if (p.signature === 'off' && p.send.some((g) => IDENTITY_ATTRIBUTES.has(g.attribute)))
       add('warning', at('signature'), p.id, 'identity is sent without a signature: the partner cannot prove the headers came from the gateway rather than a client', 'remove `signature: off` once the partner verifies signatures (docs/partners.md)');
 
+    // 7. front-door clients: every flow gives the partner its pairwise `sub` (a pseudonym of the number),
+    // and `device-phone-number:read` is the raw number — judged by the rules of those header grants.
+    const fd = p.frontDoor;
+    if (fd) {
+      if (config.frontDoor === undefined)
+        add('warning', at('frontDoor'), p.id, 'the partner is a front-door client but no `frontDoor:` listener is configured', 'add a top-level `frontDoor:` section, or remove the partner\'s `frontDoor:`');
+      const raw = fd.scopes.filter((s) => SCOPE_DISCLOSURES[s].form === 'raw');
+      fd.redirectUris.forEach((u, ui) => {
+        if (!URL.canParse(u)) return;
+        const hp = parseHostPattern(new URL(u).hostname.replace(/^\[|\]$/g, ''));
+        if (typeof hp === 'string') return;
+        const why = tooBroad(hp);
+        if (why)
+          add(raw.length > 0 ? 'error' : 'warning', at('frontDoor', 'redirectUris', ui), p.id, `redirect URI host "${hp.host}" ${why}${raw.length > 0 ? ` — and the partner may read the raw number (${raw.join(', ')})` : ''}`, 'register redirect URIs on host names the partner owns');
+      });
+    }
+
     // 4. an expired partner is inactive: warned, not refused.
-    if (p.until !== undefined && Date.parse(p.until) <= now && p.send.length > 0)
+    if (p.until !== undefined && Date.parse(p.until) <= now && (p.send.length > 0 || p.frontDoor !== undefined))
       add('warning', at('until'), p.id, `the partner's grants ended on ${p.until}; it receives nothing`, 'renew the agreement and move `until:`, or remove the partner');
   });
   return out;

@@ -1,0 +1,89 @@
+// GET /authorize: the OIDC authorisation endpoint with network-based
+// authentication. No login page: the subscriber is recognised by the
+// connection's source address through the binding store (prompt=none is
+// implied). Errors about the client or the redirect URI are answered here
+// (never redirected: that would be an open redirector); every other error goes
+// back to the registered redirect URI as an OIDC error. Nothing here is a page
+// that could be framed.
+import type http from 'node:http';
+import { isFrontDoorScope, type FrontDoorScope } from '../policy/front-door-scopes.js';
+import type { FrontDoorContext } from './context.js';
+import { redirect, sendJson } from './http.js';
+import { NETWORK_AMR, opaqueSecret, type CodeGrant } from './grants.js';
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const MAX_PARAM = 2048;
+
+export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL, clientAddress: string): Promise<void> {
+  const q = url.searchParams;
+  const policy = ctx.policy();
+  // Duplicated parameters are ambiguous (RFC 6749 3.1): refuse them.
+  for (const k of new Set(q.keys())) if (q.getAll(k).length > 1 || (q.get(k) ?? '').length > MAX_PARAM) return local(ctx, res, 'unknown', 'invalid_request', `parameter ${k} is repeated or too long`);
+  const clientId = q.get('client_id');
+  const partner = clientId !== null ? policy.clients.get(clientId) : undefined;
+  const client = partner?.frontDoor;
+  if (!partner || !client) return local(ctx, res, 'unknown', 'invalid_client', 'unknown client_id');
+  const redirectUri = q.get('redirect_uri');
+  if (redirectUri === null || !client.redirectUris.has(redirectUri)) return local(ctx, res, partner.id, 'invalid_request', 'redirect_uri is not registered for this client (exact match)');
+
+  const state = q.get('state') ?? undefined;
+  const fail = (error: string, description: string): void => {
+    ctx.metrics.step('authorize', partner.id, error);
+    redirect(res, redirectUri, { error, error_description: description, state, iss: ctx.endpoints.issuer });
+  };
+  if (q.has('request') || q.has('request_uri')) return fail('request_not_supported', 'request objects are not supported');
+  if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'only response_type=code is supported');
+  const mode = q.get('response_mode');
+  if (mode !== null && mode !== 'query') return fail('invalid_request', 'only response_mode=query is supported');
+  const prompt = q.get('prompt');
+  if (prompt !== null && prompt !== 'none') return fail('interaction_required', 'the network authenticates the subscriber; there is no interaction (prompt=none)');
+
+  const requested = (q.get('scope') ?? '').split(' ').filter(Boolean);
+  if (!requested.includes('openid')) return fail('invalid_scope', 'scope must include openid');
+  const scopes: FrontDoorScope[] = [];
+  for (const s of requested) {
+    if (s === 'openid') continue;
+    if (s.startsWith('dpv:')) {
+      if (s !== client.purpose) return fail('invalid_scope', 'the purpose does not match the purpose registered for this client');
+      continue;
+    }
+    if (!isFrontDoorScope(s) || !client.scopes.has(s)) return fail('invalid_scope', 'a requested scope is not granted to this client');
+    if (!scopes.includes(s)) scopes.push(s);
+  }
+  if (scopes.length === 0) return fail('invalid_scope', 'ask for at least one API scope');
+  if (partner.until !== undefined && Date.now() >= partner.until) return fail('unauthorized_client', 'the client\'s agreement has ended');
+
+  const challenge = q.get('code_challenge');
+  if (challenge === null || q.get('code_challenge_method') !== 'S256' || !PKCE_CHALLENGE.test(challenge)) return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
+  const nonce = q.get('nonce') ?? undefined;
+
+  const who = await ctx.identifier.identify(ctx.nextId(), clientAddress, ctx.target('/authorize'), policy, partner);
+  if (who.kind === 'store-unavailable') return fail('temporarily_unavailable', 'the subscriber cannot be recognised right now');
+  if (who.kind === 'unbound') return fail('login_required', 'this connection is not a mobile data connection the operator can authenticate');
+  if (who.kind === 'opted-out') return fail('access_denied', 'the subscriber does not share data with this client');
+
+  const code = opaqueSecret();
+  const now = Date.now();
+  const grant: CodeGrant = {
+    clientId: client.clientId,
+    partnerId: partner.id,
+    redirectUri,
+    scopes,
+    purpose: client.purpose,
+    nonce,
+    codeChallenge: challenge,
+    subscriber: who.subscriber,
+    clientAddress,
+    authTime: Math.floor(now / 1000),
+    amr: [NETWORK_AMR],
+  };
+  if (!ctx.codes.add(code, grant, now + ctx.codeLifetimeMs)) return fail('temporarily_unavailable', 'too many pending authorisations');
+  ctx.metrics.step('authorize', partner.id, 'ok');
+  redirect(res, redirectUri, { code, state, iss: ctx.endpoints.issuer });
+}
+
+/** An error that must not be redirected (unknown client, unregistered redirect URI): a JSON answer, not a page. */
+function local(ctx: FrontDoorContext, res: http.ServerResponse, partner: string, error: string, description: string): void {
+  ctx.metrics.step('authorize', partner, error);
+  sendJson(res, 400, { error, error_description: description });
+}

@@ -1,0 +1,53 @@
+// The part every CAMARA call shares: the x-correlator (validated, echoed),
+// the access token (single use: consumed by this call whatever its outcome),
+// the scope, and that the token came from network-based authentication.
+import type http from 'node:http';
+import type { FrontDoorContext } from '../context.js';
+import type { AccessGrant } from '../grants.js';
+import { NETWORK_AMR } from '../grants.js';
+import type { FrontDoorScope } from '../../policy/front-door-scopes.js';
+import { CamaraErrors, type ErrorInfo } from './errors.js';
+import { XCorrelator } from './schemas.js';
+import { BodyError, mediaType, readBody } from '../http.js';
+
+export type CallCheck = { ok: true; grant: AccessGrant; correlator: string | undefined } | { ok: false; error: ErrorInfo; correlator: string | undefined; partner: string };
+
+export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scope: FrontDoorScope, networkOnly: boolean): CallCheck {
+  const raw = req.headers['x-correlator'];
+  let correlator: string | undefined;
+  if (raw !== undefined) {
+    if (typeof raw !== 'string' || !XCorrelator.safeParse(raw).success) return { ok: false, error: CamaraErrors.invalidArgument('The x-correlator header does not match the XCorrelator schema.'), correlator: undefined, partner: 'unknown' };
+    correlator = raw;
+  }
+  const auth = req.headers.authorization;
+  const m = auth !== undefined ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth) : null;
+  if (!m) return { ok: false, error: CamaraErrors.unauthenticated(), correlator, partner: 'unknown' };
+  const taken = ctx.tokens.take(m[1]!);
+  if (!taken) return { ok: false, error: CamaraErrors.unauthenticated('The access token is unknown or was already used. A new authentication is required.'), correlator, partner: 'unknown' };
+  if (!('value' in taken)) return { ok: false, error: CamaraErrors.unauthenticated('The access token has expired. A new authentication is required.'), correlator, partner: taken.expired.partnerId };
+  const grant = taken.value;
+  // The scope must be in the token and still granted by the policy in force (a reload may have withdrawn it).
+  if (!grant.scopes.has(scope) || ctx.policy().clients.get(grant.clientId)?.frontDoor?.scopes.has(scope) !== true) return { ok: false, error: CamaraErrors.permissionDenied(), correlator, partner: grant.partnerId };
+  if (networkOnly && !grant.amr.includes(NETWORK_AMR)) return { ok: false, error: CamaraErrors.notByMobileNetwork(), correlator, partner: grant.partnerId };
+  return { ok: true, grant, correlator };
+}
+
+/** Reads a JSON object body; an error names what is wrong, never echoes the body. */
+export async function readJsonBody(req: http.IncomingMessage, max: number): Promise<{ ok: true; value: unknown } | { ok: false; error: ErrorInfo }> {
+  let buf: Buffer;
+  try {
+    buf = await readBody(req, max);
+  } catch (err) {
+    return { ok: false, error: err instanceof BodyError && err.status === 413 ? CamaraErrors.tooLarge() : CamaraErrors.invalidArgument('The request body could not be read.') };
+  }
+  if (buf.length === 0) return { ok: false, error: CamaraErrors.invalidArgument('A request body is required.') };
+  const type = mediaType(req);
+  if (type !== 'application/json' && !type.endsWith('+json')) return { ok: false, error: CamaraErrors.unsupportedMediaType() };
+  try {
+    const value: unknown = JSON.parse(buf.toString('utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: CamaraErrors.invalidArgument('The request body must be a JSON object.') };
+    return { ok: true, value };
+  } catch {
+    return { ok: false, error: CamaraErrors.invalidArgument('The request body is not valid JSON.') };
+  }
+}

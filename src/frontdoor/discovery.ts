@@ -1,0 +1,40 @@
+// OpenID Provider metadata (OpenID Connect Discovery 1.0) for the front door:
+// code flow only, PKCE S256 only, private_key_jwt only, EdDSA ID tokens, the
+// CAMARA scopes, no refresh tokens, `iss` in the authorisation response (RFC 9207).
+import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
+import { CLIENT_ASSERTION_ALGS } from './client-auth.js';
+
+export interface Endpoints {
+  issuer: string;
+  authorization: string;
+  token: string;
+  jwks: string;
+}
+
+export function endpoints(issuer: string): Endpoints {
+  const base = issuer.replace(/\/+$/, '');
+  return { issuer, authorization: `${base}/authorize`, token: `${base}/token`, jwks: `${base}/.well-known/jwks.json` };
+}
+
+export function providerMetadata(e: Endpoints): Record<string, unknown> {
+  return {
+    issuer: e.issuer,
+    authorization_endpoint: e.authorization,
+    token_endpoint: e.token,
+    jwks_uri: e.jwks,
+    scopes_supported: ['openid', ...FRONT_DOOR_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['EdDSA'],
+    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    code_challenge_methods_supported: ['S256'],
+    prompt_values_supported: ['none'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp'],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+  };
+}

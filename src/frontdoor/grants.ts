@@ -1,0 +1,38 @@
+// What an authorisation code and an access token stand for. Both are random
+// opaque strings (256 bits) that index these records in memory; neither
+// carries anything about the subscriber. Codes live ≤ 60 s, tokens ≤ 300 s;
+// both are single-use and there are no refresh tokens.
+import { randomBytes } from 'node:crypto';
+import type { Subscriber } from '../identity/subscriber.js';
+import type { FrontDoorScope } from '../policy/front-door-scopes.js';
+
+/** Authentication methods (RFC 8176 style): "nba" is network-based authentication, as CAMARA names it. */
+export const NETWORK_AMR = 'nba';
+
+export interface CodeGrant {
+  clientId: string;
+  partnerId: string;
+  redirectUri: string;
+  scopes: FrontDoorScope[];
+  purpose: string;
+  nonce: string | undefined;
+  codeChallenge: string;
+  subscriber: Subscriber;
+  clientAddress: string;
+  authTime: number;
+  amr: string[];
+}
+
+export interface AccessGrant {
+  clientId: string;
+  partnerId: string;
+  scopes: ReadonlySet<FrontDoorScope>;
+  purpose: string;
+  subscriber: Subscriber;
+  clientAddress: string;
+  amr: readonly string[];
+}
+
+export function opaqueSecret(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,155 @@
+// The front door's socket layer: TCP in, the phone's address established,
+// TLS, then HTTP. Three ways in:
+//  - direct: the peer's address is the phone's;
+//  - from a trusted load balancer (frontDoor.trustedProxies): a PROXY protocol
+//    v2 header must come first and gives the phone's address; from anyone else
+//    no PROXY header is looked for (a forged one just fails the TLS handshake);
+//  - the internal hop from hedge's own forward proxy: the tunnel is handed over
+//    in-process with the phone's address (no network hop anyone could forge).
+// Every wait is bounded; every socket error ends that socket only.
+import net from 'node:net';
+import tls from 'node:tls';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { parseProxyV2, PROXY_V2_MAX_BYTES } from '../shared/proxy-protocol-v2.js';
+import { TrustedPeers, unmapV4 } from './address-trust.js';
+import type { FrontDoorMetrics } from './metrics.js';
+import type { FrontDoorConfig } from '../config/schema.js';
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, clientAddress: string) => void;
+
+export interface ListenerOptions {
+  tls: { cert: Buffer; key: Buffer };
+  limits: FrontDoorConfig['limits'];
+  trustedProxies: readonly string[];
+  metrics: FrontDoorMetrics;
+  onRequest: RequestHandler;
+}
+
+export class FrontDoorListener {
+  private readonly tcp: net.Server;
+  private readonly http: http.Server;
+  private readonly context: tls.SecureContext;
+  private readonly trusted: TrustedPeers;
+  private readonly addressOf = new WeakMap<Duplex, string>();
+  private readonly open = new Set<Duplex>();
+  private closing = false;
+
+  constructor(private readonly o: ListenerOptions) {
+    this.context = tls.createSecureContext({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2' });
+    this.trusted = new TrustedPeers(o.trustedProxies);
+    this.http = http.createServer({
+      maxHeaderSize: o.limits.maxHeaderBytes,
+      headersTimeout: o.limits.headersTimeoutMs,
+      requestTimeout: o.limits.headersTimeoutMs * 3,
+      keepAliveTimeout: o.limits.idleTimeoutMs,
+      insecureHTTPParser: false,
+      noDelay: true,
+    });
+    this.http.on('request', (req, res) => {
+      const addr = this.addressOf.get(req.socket);
+      if (addr === undefined) {
+        req.socket.destroy();
+        return;
+      }
+      o.onRequest(req, res, addr);
+    });
+    this.http.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    this.tcp = net.createServer({ noDelay: true, pauseOnConnect: false });
+    this.tcp.maxConnections = o.limits.maxConnections;
+    this.tcp.on('connection', (s) => this.onTcp(s));
+    this.tcp.on('error', () => {});
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once('error', reject);
+      this.tcp.listen({ host, port, exclusive: true }, () => {
+        this.tcp.off('error', reject);
+        resolve(this.tcp.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The internal hop: hedge's forward proxy hands over a CONNECT tunnel to the front door with the phone's address. */
+  acceptInternal(socket: Duplex, clientAddress: string, head: Buffer): void {
+    if (this.closing) return void socket.destroy();
+    if (head.length > 0) socket.unshift(head);
+    this.o.metrics.connection('internal', 'accepted');
+    this.startTls(socket, clientAddress, 'internal');
+  }
+
+  private onTcp(s: net.Socket): void {
+    s.on('error', () => s.destroy());
+    if (this.closing) return void s.destroy();
+    this.open.add(s);
+    s.on('close', () => this.open.delete(s));
+    const peer = unmapV4(s.remoteAddress ?? '');
+    if (!this.trusted.has(peer)) {
+      this.o.metrics.connection('direct', 'accepted');
+      return this.startTls(s, peer, 'direct');
+    }
+    // A trusted load balancer: the PROXY v2 header must come first, within the handshake time.
+    let buf: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      this.o.metrics.connection('proxy-protocol', 'timeout');
+      s.destroy();
+    }, this.o.limits.handshakeTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const r = parseProxyV2(buf);
+      if (r.kind === 'incomplete' && buf.length < PROXY_V2_MAX_BYTES) return;
+      s.off('data', onData);
+      clearTimeout(timer);
+      if (r.kind === 'incomplete' || r.kind === 'invalid') {
+        this.o.metrics.connection('proxy-protocol', 'malformed');
+        return void s.destroy();
+      }
+      s.pause();
+      const rest = buf.subarray(r.length);
+      if (rest.length > 0) s.unshift(rest);
+      const address = r.kind === 'proxy' ? unmapV4(r.source.address) : peer; // LOCAL: the balancer's own connection (health check)
+      this.o.metrics.connection('proxy-protocol', r.kind === 'proxy' ? 'accepted' : 'local');
+      this.startTls(s, address, 'proxy-protocol');
+    };
+    s.on('data', onData);
+  }
+
+  private startTls(raw: Duplex, clientAddress: string, via: 'direct' | 'proxy-protocol' | 'internal'): void {
+    const t = new tls.TLSSocket(raw as net.Socket, { isServer: true, secureContext: this.context, ALPNProtocols: ['http/1.1'] });
+    this.open.add(t);
+    const timer = setTimeout(() => {
+      this.o.metrics.connection(via, 'handshake-timeout');
+      t.destroy();
+    }, this.o.limits.handshakeTimeoutMs);
+    t.on('error', () => t.destroy());
+    t.on('close', () => {
+      clearTimeout(timer);
+      this.open.delete(t);
+      raw.destroy();
+    });
+    t.once('secure', () => {
+      clearTimeout(timer);
+      this.addressOf.set(t, clientAddress);
+      this.http.emit('connection', t);
+    });
+    raw.resume?.();
+  }
+
+  get address(): AddressInfo | undefined {
+    return (this.tcp.address() as AddressInfo | null) ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    this.http.closeIdleConnections();
+    for (const s of this.open) s.destroy();
+    this.http.close();
+    await closed;
+  }
+}

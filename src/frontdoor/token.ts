@@ -1,0 +1,83 @@
+// POST /token: exchanges a code for an ID token and a single-use access token.
+// The client authenticates with private_key_jwt; the code must be its own,
+// unexpired, unused, for the same redirect URI, and match the PKCE verifier.
+// A replayed code also revokes the token issued for it (RFC 6749 4.1.2).
+// The ID token's pairwise `sub` is a disclosure: recorded before the answer.
+import type http from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FrontDoorContext } from './context.js';
+import { BodyError, mediaType, readBody, sendJson } from './http.js';
+import { opaqueSecret, type AccessGrant } from './grants.js';
+import { signIdToken } from './id-token.js';
+import { ID_TOKEN_DISCLOSURE } from '../policy/front-door-scopes.js';
+
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, ctx.maxBodyBytes);
+  } catch (err) {
+    return tokenError(ctx, res, 'unknown', 400, 'invalid_request', err instanceof BodyError ? err.message : 'unreadable body');
+  }
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') return tokenError(ctx, res, 'unknown', 400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
+  const form = new URLSearchParams(body.toString('utf8'));
+  for (const k of new Set(form.keys())) if (form.getAll(k).length > 1) return tokenError(ctx, res, 'unknown', 400, 'invalid_request', `parameter ${k} is repeated`);
+  const policy = ctx.policy();
+  const auth = await ctx.clientAuth.authenticate(policy, form);
+  if (!auth.ok) return tokenError(ctx, res, 'unknown', 401, 'invalid_client', auth.reason);
+  const { partner, client } = auth;
+
+  const grantType = form.get('grant_type');
+  if (grantType !== 'authorization_code') return tokenError(ctx, res, partner.id, 400, 'unsupported_grant_type', 'only authorization_code is supported (no refresh tokens)');
+  const code = form.get('code') ?? '';
+  const taken = ctx.codes.take(code);
+  if (!taken) {
+    const issued = ctx.usedCodes.take(code);
+    if (issued && 'value' in issued) ctx.tokens.delete(issued.value); // a code used twice: revoke what the first use got
+    return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code is unknown, already used or expired');
+  }
+  if (!('value' in taken)) return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code has expired');
+  const g = taken.value;
+  if (g.clientId !== client.clientId) return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code was issued to another client');
+  if (form.get('redirect_uri') !== g.redirectUri) return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'redirect_uri differs from the authorisation request');
+  const verifier = form.get('code_verifier') ?? '';
+  if (!VERIFIER.test(verifier) || !sameText(createHash('sha256').update(verifier).digest('base64url'), g.codeChallenge))
+    return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'PKCE verification failed');
+  if (g.subscriber.optOut?.includes(partner.id)) return tokenError(ctx, res, partner.id, 400, 'access_denied', 'the subscriber does not share data with this client');
+  if (!client.sub || !policy.material) return tokenError(ctx, res, partner.id, 500, 'server_error', 'the client has no pairwise subject key (keys.file has no pseudonym key)');
+  const sub = client.sub({ subscriber: g.subscriber, clientAddress: g.clientAddress, host: '', iat: 0 });
+  if (sub === undefined) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no subject');
+
+  const now = Date.now();
+  const accessToken = opaqueSecret();
+  const access: AccessGrant = { clientId: client.clientId, partnerId: partner.id, scopes: new Set(g.scopes), purpose: g.purpose, subscriber: g.subscriber, clientAddress: g.clientAddress, amr: g.amr };
+  const lifetimeS = Math.floor(ctx.tokenLifetimeMs / 1000);
+  const idToken = await signIdToken(policy.material.signing, { issuer: ctx.endpoints.issuer, clientId: client.clientId, sub, nonce: g.nonce, authTime: g.authTime, amr: g.amr, lifetimeSeconds: lifetimeS });
+  const recorded = await ctx.discloser.commit({
+    requestId: ctx.nextId(),
+    partner,
+    subscriber: g.subscriber,
+    clientAddress: g.clientAddress,
+    target: ctx.target('/token'),
+    scope: 'openid',
+    what: ID_TOKEN_DISCLOSURE,
+    policy,
+  });
+  if (!recorded) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'the answer cannot be recorded right now');
+  if (!ctx.tokens.add(accessToken, access, now + ctx.tokenLifetimeMs)) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding tokens');
+  ctx.usedCodes.add(code, accessToken, now + ctx.codeLifetimeMs);
+  ctx.metrics.step('token', partner.id, 'ok');
+  sendJson(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: lifetimeS, id_token: idToken, scope: ['openid', ...g.scopes].join(' ') });
+}
+
+function tokenError(ctx: FrontDoorContext, res: http.ServerResponse, partner: string, status: number, error: string, description: string): void {
+  ctx.metrics.step('token', partner, error);
+  sendJson(res, status, { error, error_description: description });
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
