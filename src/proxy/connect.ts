@@ -6,6 +6,7 @@ import type { Metrics } from '../admin/metrics.js';
 import type { Dialer } from '../destination/policy.js';
 import { parseAuthority } from './target.js';
 import { rawReply, relay } from './relay.js';
+import { ErrorCodes, type ErrorCode } from '../errors.js';
 
 export interface ConnectOptions {
   destinations: Dialer;
@@ -20,8 +21,8 @@ export interface ConnectOptions {
 export function handleConnect(req: IncomingMessage, client: Duplex, head: Buffer, opts: ConnectOptions): void {
   const url = req.url ?? '';
   const auth = parseAuthority(url, 443);
-  if (!auth || !url.includes(':')) return refuse(client, 400, 'CONNECT needs host:port', opts);
-  if (opts.allowedPorts.size > 0 && !opts.allowedPorts.has(auth.port)) return refuse(client, 403, 'CONNECT to this port is not allowed', opts);
+  if (!auth || !url.includes(':')) return refuse(client, 400, ErrorCodes.BAD_REQUEST_TARGET, 'CONNECT needs host:port', opts);
+  if (opts.allowedPorts.size > 0 && !opts.allowedPorts.has(auth.port)) return refuse(client, 403, ErrorCodes.CONNECT_PORT_REFUSED, 'CONNECT to this port is not allowed', opts);
   relay(
     client,
     auth,
@@ -38,7 +39,7 @@ export function handleConnect(req: IncomingMessage, client: Duplex, head: Buffer
   );
 }
 
-function refuse(client: Duplex, status: number, msg: string, opts: ConnectOptions): void {
+function refuse(client: Duplex, status: number, code: ErrorCode, msg: string, opts: ConnectOptions): void {
   opts.metrics.tunnel('connect', 'refused');
-  rawReply(client, status, msg);
+  rawReply(client, status, code, msg);
 }

@@ -11,7 +11,7 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
-import type { Upstream } from './upstream.js';
+import { upstreamFailure, type Upstream } from './upstream.js';
 import type { Resolver } from './resolve.js';
 import type { Dialer } from '../destination/policy.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
@@ -115,7 +115,7 @@ export class Ingress {
     const problem = framingProblem(req);
     if (problem) return { status: 400, code: ErrorCodes.AMBIGUOUS_FRAMING, reason: problem, message: 'ambiguous request framing' };
     if (req.rawHeaders.length > this.deps.proxy.limits.maxHeaders * 2)
-      return { status: 431, code: ErrorCodes.BAD_REQUEST_TARGET, reason: 'too_many_headers', message: 'too many header fields' };
+      return { status: 431, code: ErrorCodes.TOO_MANY_HEADERS, reason: 'too_many_headers', message: 'too many header fields' };
     const url = req.url ?? '';
     let t: TargetResult;
     if (this.deps.proxy.mode === 'forward') {
@@ -202,8 +202,8 @@ export class Ingress {
         } else {
           m.upstreamError(r.error.kind);
           m.request('upstream_error');
-          const code = r.error.status === 504 ? ErrorCodes.UPSTREAM_TIMEOUT : r.error.kind === 'refused' ? ErrorCodes.UPSTREAM_UNREACHABLE : ErrorCodes.UPSTREAM_RESET;
-          this.reply(res, r.error.status, code, r.error.status === 504 ? 'upstream timed out' : 'upstream unreachable', false);
+          const f = upstreamFailure(r.error.kind);
+          this.reply(res, r.error.status, f.code, f.message, false);
         }
       } else m.request(enriched ? 'enriched' : 'forwarded');
       m.observeLatency((performance.now() - start) / 1000, enriched);
@@ -229,11 +229,11 @@ export class Ingress {
     if (!('target' in vetted)) {
       m.malformedRequest(vetted.reason);
       m.tunnel('upgrade', 'refused');
-      return rawReply(socket, vetted.status, vetted.message);
+      return rawReply(socket, vetted.status, vetted.code, vetted.message);
     }
     if (vetted.target.scheme !== 'http') {
       m.tunnel('upgrade', 'refused');
-      return rawReply(socket, 400, 'upgrade to https targets goes through CONNECT');
+      return rawReply(socket, 400, ErrorCodes.BAD_REQUEST_TARGET, 'upgrade to https targets goes through CONNECT');
     }
     const headers = endToEndHeaders(req.rawHeaders, UPGRADE_KEEP);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
@@ -242,7 +242,7 @@ export class Ingress {
     flow.enrichmentDisabled = true; // upgrades are relayed, never enriched
     const go = (v: Verdict) => {
       for (const h of flow.stripped) m.strippedHeader(h);
-      if (v.kind === 'stop') return rawReply(socket, v.status, v.message);
+      if (v.kind === 'stop') return rawReply(socket, v.status, v.code, v.message);
       relayUpgrade(flow, req.httpVersion, socket, head, {
         destinations: this.deps.destinations,
         metrics: m,
@@ -252,7 +252,7 @@ export class Ingress {
       });
     };
     const v = runPipeline(pipeline.stages, flow, this.hooks);
-    if (v instanceof Promise) v.then(go, () => rawReply(socket, 500, 'internal error'));
+    if (v instanceof Promise) v.then(go, () => rawReply(socket, 500, ErrorCodes.STAGE_FAILED, 'internal error'));
     else go(v);
   }
 
@@ -263,8 +263,8 @@ export class Ingress {
       return;
     }
     this.deps.metrics.malformedRequest(code.replace(/^HPE_/, '').toLowerCase());
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    rawReply(socket, status, status === 431 ? 'request header too large' : status === 408 ? 'request timeout' : 'malformed request');
+    const r = parserRefusal(code);
+    rawReply(socket, r.status, r.code, r.message);
   }
 
   private reply(res: http.ServerResponse, status: number, code: ErrorCode, message: string, close: boolean): void {
@@ -283,4 +283,21 @@ export class Ingress {
     });
     res.end(body);
   }
+}
+
+/** llhttp's errors about message framing: the request could be read two ways. */
+const FRAMING_PARSE_ERRORS = new Set([
+  'HPE_INVALID_TRANSFER_ENCODING',
+  'HPE_UNEXPECTED_CONTENT_LENGTH',
+  'HPE_INVALID_CONTENT_LENGTH',
+  'HPE_INVALID_CHUNK_SIZE',
+  'HPE_CHUNK_EXTENSIONS_OVERFLOW',
+]);
+
+/** Status, code and words for a request the parser itself refused. */
+export function parserRefusal(code: string): { status: number; code: ErrorCode; message: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: ErrorCodes.HEADERS_TOO_LARGE, message: 'request header too large' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: ErrorCodes.REQUEST_TIMEOUT, message: 'request timeout' };
+  if (FRAMING_PARSE_ERRORS.has(code)) return { status: 400, code: ErrorCodes.AMBIGUOUS_FRAMING, message: 'ambiguous request framing' };
+  return { status: 400, code: ErrorCodes.MALFORMED_REQUEST, message: 'malformed request' };
 }

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { connectTcp } from '../destination/connect.js';
 import { DestinationRefused, type Dialer, type RefusalReason } from '../destination/policy.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { classify, upstreamFailure } from './upstream.js';
 
 export interface RelayOptions {
   destinations: Dialer;
@@ -51,11 +52,13 @@ export function relay(
     if (err || !upstream) {
       if (err instanceof DestinationRefused) {
         failed({ outcome: 'refused', reason: err.reason });
-        return rawReply(client, 403, 'the gateway does not connect to this destination', ErrorCodes.DESTINATION_REFUSED);
+        return rawReply(client, 403, ErrorCodes.DESTINATION_REFUSED, 'the gateway does not connect to this destination');
       }
       failed({ outcome: 'failed' });
-      const timedOut = (err as { code?: string } | null)?.code === 'UND_ERR_CONNECT_TIMEOUT';
-      return timedOut ? rawReply(client, 504, 'upstream connect timed out', ErrorCodes.UPSTREAM_TIMEOUT) : rawReply(client, 502, 'upstream unreachable', ErrorCodes.UPSTREAM_UNREACHABLE);
+      // One code per cause: DNS, refused, timeout, reset (upstream.ts).
+      const c = classify(err ?? new Error('no socket'));
+      const f = upstreamFailure(c.kind);
+      return rawReply(client, c.status, f.code, c.kind === 'timeout' ? 'upstream connect timed out' : f.message);
     }
     // One permanent listener for the socket's whole life (connectTcp removed its own).
     upstream.on('error', () => client.destroy());
@@ -77,17 +80,15 @@ export function relay(
 /** How long a refused client may keep its half of the connection open after the answer. */
 const LINGER_MS = 2000;
 
-/** A complete HTTP/1.1 response written on a raw socket, then closed. */
-export function rawReply(socket: Duplex, status: number, message: string, code?: ErrorCode): void {
+/** A complete HTTP/1.1 response written on a raw socket (with its `X-Hedge-Error` code), then closed. */
+export function rawReply(socket: Duplex, status: number, code: ErrorCode, message: string): void {
   const body = message + '\n';
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${code ? `X-Hedge-Error: ${code}\r\n` : ''}Connection: close\r\n\r\n${body}`,
-  );
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Hedge-Error: ${code}\r\nConnection: close\r\n\r\n${body}`);
   // The server sockets allow half-open connections: a client that never closes its side must not hold this one.
   if (socket instanceof net.Socket) socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

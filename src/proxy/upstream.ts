@@ -13,7 +13,7 @@ import { formatAuthority } from './target.js';
 import { passedGuard } from '../pipeline/guard-seal.js';
 import { policyConnector } from '../destination/connect.js';
 import type { Dialer, RefusalReason } from '../destination/policy.js';
-import { ErrorCodes } from '../errors.js';
+import { ErrorCodes, type ErrorCode } from '../errors.js';
 
 export interface UpstreamResult {
   /** Set when the origin could not be reached or failed before a response head. */
@@ -175,6 +175,26 @@ class ResponseRelay {
 
   onUpgrade(): void {
     // Upgrades take the raw-socket path (proxy/upgrade.ts), never this one.
+  }
+}
+
+/** The code and words a client gets for an upstream failure of this kind (one per cause). */
+export function upstreamFailure(kind: UpstreamErrorKind): { code: ErrorCode; message: string } {
+  switch (kind) {
+    case 'destination':
+      return { code: ErrorCodes.DESTINATION_REFUSED, message: 'the gateway does not connect to this destination' };
+    case 'timeout':
+      return { code: ErrorCodes.UPSTREAM_TIMEOUT, message: 'upstream timed out' };
+    case 'refused':
+      return { code: ErrorCodes.UPSTREAM_UNREACHABLE, message: 'upstream unreachable' };
+    case 'dns':
+      return { code: ErrorCodes.UPSTREAM_DNS, message: 'upstream host name could not be resolved' };
+    case 'tls':
+      return { code: ErrorCodes.UPSTREAM_TLS, message: 'upstream TLS handshake or certificate check failed' };
+    case 'unguarded':
+      return { code: ErrorCodes.EGRESS_UNGUARDED, message: 'the gateway refused to send a request its egress guard did not check' };
+    default:
+      return { code: ErrorCodes.UPSTREAM_RESET, message: 'upstream closed the connection' };
   }
 }
 
