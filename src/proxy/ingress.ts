@@ -231,6 +231,12 @@ export class Ingress {
       m.tunnel('upgrade', 'refused');
       return rawReply(socket, vetted.status, vetted.code, vetted.message);
     }
+    if (hasRequestBody(req)) {
+      // The body would arrive with the bytes after the handshake, which are held until the origin agrees: refuse it.
+      m.malformedRequest('body_on_upgrade');
+      m.tunnel('upgrade', 'refused');
+      return rawReply(socket, 400, ErrorCodes.AMBIGUOUS_FRAMING, 'an upgrade request carries no body');
+    }
     if (vetted.target.scheme !== 'http') {
       m.tunnel('upgrade', 'refused');
       return rawReply(socket, 400, ErrorCodes.BAD_REQUEST_TARGET, 'upgrade to https targets goes through CONNECT');
@@ -243,7 +249,7 @@ export class Ingress {
     const go = (v: Verdict) => {
       for (const h of flow.stripped) m.strippedHeader(h);
       if (v.kind === 'stop') return rawReply(socket, v.status, v.code, v.message);
-      relayUpgrade(flow, req.httpVersion, socket, head, {
+      relayUpgrade(flow, socket, head, {
         destinations: this.deps.destinations,
         metrics: m,
         connectTimeoutMs: this.deps.proxy.limits.upstreamConnectTimeoutMs,

@@ -1,7 +1,8 @@
-// A raw byte relay between a client socket and an origin: used by CONNECT
-// tunnels and by protocol upgrades. The connection is opened through the
-// destination policy (destination/connect.ts). Bounded connect time, idle
-// timeout, and either side closing closes the other.
+// Raw sockets to origins: the connection for CONNECT tunnels and protocol
+// upgrades, opened through the destination policy (destination/connect.ts),
+// and the byte relay once a tunnel is open or an origin agreed to switch
+// protocols. Bounded connect time, idle timeout, and either side closing
+// closes the other.
 //
 // Every socket here must always have an 'error' listener: when the HTTP server
 // hands a socket over (CONNECT, Upgrade) it removes its own, and a reset with
@@ -35,17 +36,17 @@ export function adoptHandedOver(socket: Duplex, idleTimeoutMs: number, track: (s
 export type RelayFailure = { outcome: 'refused'; reason: RefusalReason } | { outcome: 'failed' };
 
 /**
- * Connects to host:port through the destination policy; on success calls
- * `opened(upstream)` (which writes whatever must precede the relayed bytes)
- * and then pipes both ways. On failure answers the client (403 for a refused
- * destination, 502/504 otherwise) and calls `failed()`.
+ * Connects to host:port through the destination policy for a handed-over
+ * client socket. On success calls `connected(upstream)`, which must give the
+ * socket its own 'error' listener at once. On failure answers the client (403
+ * for a refused destination, 502/504 with the cause's code otherwise) and
+ * calls `failed()`.
  */
-export function relay(
+export function connectUpstream(
   client: Duplex,
   to: { host: string; port: number },
-  head: Buffer,
   opts: RelayOptions,
-  opened: (upstream: net.Socket) => void,
+  connected: (upstream: net.Socket) => void,
   failed: (f: RelayFailure) => void,
 ): void {
   const cancel = connectTcp(opts.destinations, to.host, to.port, opts.connectTimeoutMs, opts.track, (err, upstream) => {
@@ -60,21 +61,54 @@ export function relay(
       const f = upstreamFailure(c.kind);
       return rawReply(client, c.status, f.code, c.kind === 'timeout' ? 'upstream connect timed out' : f.message);
     }
-    // One permanent listener for the socket's whole life (connectTcp removed its own).
-    upstream.on('error', () => client.destroy());
-    upstream.setTimeout(opts.idleTimeoutMs, () => {
-      upstream.destroy();
-      client.destroy();
-    });
-    opened(upstream);
-    if (head.length) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
     client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+    connected(upstream);
   });
   // A client gone while resolving or connecting: stop there (its error listener was set when it was adopted).
   client.once('close', cancel);
+}
+
+/**
+ * Relays bytes both ways between a client and an open upstream: `head` (client
+ * bytes already read) goes first. Idle timeout; either side closing or failing
+ * closes the other.
+ */
+export function pipeBoth(client: Duplex, upstream: net.Socket, head: Buffer, idleTimeoutMs: number): void {
+  upstream.on('error', () => client.destroy());
+  upstream.setTimeout(idleTimeoutMs, () => {
+    upstream.destroy();
+    client.destroy();
+  });
+  if (head.length) upstream.write(head);
+  upstream.pipe(client);
+  client.pipe(upstream);
+  upstream.once('close', () => client.destroy());
+  client.once('close', () => upstream.destroy());
+}
+
+/**
+ * A CONNECT tunnel: connects through the destination policy, calls
+ * `opened(upstream)` (which answers the client), then relays both ways. On
+ * failure answers the client and calls `failed()`.
+ */
+export function relay(
+  client: Duplex,
+  to: { host: string; port: number },
+  head: Buffer,
+  opts: RelayOptions,
+  opened: (upstream: net.Socket) => void,
+  failed: (f: RelayFailure) => void,
+): void {
+  connectUpstream(
+    client,
+    to,
+    opts,
+    (upstream) => {
+      opened(upstream);
+      pipeBoth(client, upstream, head, opts.idleTimeoutMs);
+    },
+    failed,
+  );
 }
 
 /** How long a refused client may keep its half of the connection open after the answer. */
@@ -88,7 +122,16 @@ export function rawReply(socket: Duplex, status: number, code: ErrorCode, messag
     return;
   }
   if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Hedge-Error: ${code}\r\nConnection: close\r\n\r\n${body}`);
-  // The server sockets allow half-open connections: a client that never closes its side must not hold this one.
+  socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Hedge-Error: ${code}\r\nConnection: close\r\n\r\n${body}`);
+  lingerThenClose(socket);
+}
+
+/**
+ * Ends our side of a raw client socket. The server's sockets allow half-open
+ * connections: a client that never closes its side must not hold this one, so
+ * it is destroyed after a short linger.
+ */
+export function lingerThenClose(socket: Duplex): void {
+  socket.end();
   if (socket instanceof net.Socket) socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

@@ -1,13 +1,24 @@
 // Protocol upgrades (WebSocket): the handshake passes through the pipeline
 // like any request — client identity headers are stripped — but is never
-// enriched; after the handshake the bytes are relayed unchanged.
+// enriched. The handshake goes to the origin as an ordinary HTTP request and
+// nothing the client sends after it is relayed until the origin answers 101:
+// an origin that declines (any other status) gets no further byte, its answer
+// is relayed to the client as an ordinary response, and the connection is
+// closed. Otherwise a request hidden behind the handshake would reach the
+// origin as a new request that never went through the pipeline (issue 10,
+// finding 2). After a 101 the bytes are relayed unchanged both ways.
+import http from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Flow } from '../pipeline/flow.js';
 import type { Dialer } from '../destination/policy.js';
 import type { Metrics } from '../admin/metrics.js';
 import { formatAuthority } from './target.js';
-import { relay } from './relay.js';
+import { connectUpstream, lingerThenClose, pipeBoth, rawReply } from './relay.js';
 import { passedGuard } from '../pipeline/guard-seal.js';
+import { endToEndResponseHeaders } from './hop-by-hop.js';
+import { classify, upstreamFailure } from './upstream.js';
+import { ErrorCodes } from '../errors.js';
 
 export interface UpgradeOptions {
   destinations: Dialer;
@@ -17,31 +28,101 @@ export interface UpgradeOptions {
   track(socket: Duplex): void;
 }
 
-export function relayUpgrade(flow: Flow, httpVersion: string, client: Duplex, head: Buffer, opts: UpgradeOptions): void {
+export function relayUpgrade(flow: Flow, client: Duplex, head: Buffer, opts: UpgradeOptions): void {
   const t = flow.target;
   if (!passedGuard(flow)) {
     // Only what the egress guard checked may leave (pipeline/guard-seal.ts).
     opts.metrics.tunnel('upgrade', 'refused');
-    const body = 'the gateway refused to send a request its egress guard did not check\n';
-    if (client.writable) client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nX-Hedge-Error: HEDGE_ERR_EGRESS_UNGUARDED\r\nConnection: close\r\n\r\n${body}`);
-    else client.destroy();
-    return;
+    return rawReply(client, 500, ErrorCodes.EGRESS_UNGUARDED, 'the gateway refused to send a request its egress guard did not check');
   }
-  relay(
+  connectUpstream(
     client,
     { host: t.host, port: t.port },
-    head,
     opts,
-    (upstream) => {
-      opts.metrics.tunnel('upgrade', 'opened');
-      let text = `${flow.method} ${t.path} HTTP/${httpVersion}\r\nHost: ${formatAuthority(t)}\r\n`;
-      const h = flow.headers;
-      for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;
-      upstream.write(text + '\r\n');
-    },
+    (upstream) => handshake(flow, client, head, upstream, opts),
     (f) => {
       opts.metrics.tunnel('upgrade', f.outcome);
       if (f.outcome === 'refused') opts.metrics.destinationRefused('upgrade', f.reason);
     },
   );
+}
+
+/** Sends the handshake on the open upstream socket and acts on the origin's answer. */
+function handshake(flow: Flow, client: Duplex, head: Buffer, upstream: net.Socket, opts: UpgradeOptions): void {
+  // The HTTP client below attaches its own listener a tick later; none may be missing meanwhile.
+  upstream.on('error', () => undefined);
+  // waiting: for the origin's answer; replied: the gateway answered the client itself; answered: the origin did.
+  let state: 'waiting' | 'replied' | 'answered' = 'waiting';
+  let req: http.ClientRequest;
+  try {
+    req = http.request({
+      createConnection: () => upstream,
+      method: flow.method,
+      path: flow.target.path,
+      headers: [...flow.headers, 'Host', formatAuthority(flow.target)],
+      setHost: false,
+    });
+  } catch {
+    // A header value the HTTP client will not write (the parser let it through): refuse, send nothing.
+    upstream.destroy();
+    opts.metrics.tunnel('upgrade', 'refused');
+    return rawReply(client, 400, ErrorCodes.MALFORMED_REQUEST, 'malformed upgrade request');
+  }
+  // Until the origin answers, a silent origin is bounded by the idle timeout.
+  upstream.setTimeout(opts.idleTimeoutMs, () => {
+    if (state !== 'waiting') return;
+    state = 'replied';
+    opts.metrics.tunnel('upgrade', 'failed');
+    req.destroy();
+    rawReply(client, 504, ErrorCodes.UPSTREAM_TIMEOUT, 'upstream did not answer the upgrade');
+  });
+  req.on('error', (err) => {
+    if (state === 'answered') return client.destroy();
+    if (state === 'replied') return;
+    state = 'replied';
+    opts.metrics.tunnel('upgrade', 'failed');
+    const c = classify(err);
+    const f = upstreamFailure(c.kind === 'refused' ? 'reset' : c.kind);
+    rawReply(client, c.status, f.code, f.message);
+  });
+  req.on('upgrade', (res: http.IncomingMessage, socket: net.Socket, upstreamHead: Buffer) => {
+    state = 'answered';
+    upstream.setTimeout(0);
+    opts.metrics.tunnel('upgrade', 'opened');
+    let text = `HTTP/1.1 101 ${res.statusMessage || 'Switching Protocols'}\r\n`;
+    const h = res.rawHeaders;
+    for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;
+    client.write(text + '\r\n');
+    if (upstreamHead.length) client.write(upstreamHead);
+    // Only now do the client's bytes after the handshake (held unread until here) go to the origin.
+    pipeBoth(client, socket, head, opts.idleTimeoutMs);
+  });
+  req.on('response', (res: http.IncomingMessage) => {
+    state = 'answered';
+    upstream.setTimeout(opts.idleTimeoutMs, () => {
+      upstream.destroy();
+      client.destroy();
+    });
+    opts.metrics.tunnel('upgrade', 'declined');
+    // Whatever the client sent after the handshake is read and dropped, never relayed.
+    client.resume();
+    let text = `HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ''}\r\n`;
+    const h = endToEndResponseHeaders(res.rawHeaders);
+    for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;
+    // The body is relayed decoded; without Content-Length it ends with the connection.
+    client.write(text + 'Connection: close\r\n\r\n');
+    res.on('data', (c: Buffer) => {
+      if (!client.write(c)) res.pause();
+    });
+    client.on('drain', () => res.resume());
+    res.once('end', () => {
+      upstream.destroy();
+      lingerThenClose(client);
+    });
+    res.once('close', () => {
+      if (!res.complete) client.destroy(); // the origin cut its answer short: so do we
+    });
+    res.on('error', () => client.destroy());
+  });
+  req.end();
 }
