@@ -21,6 +21,7 @@ import { parseAbsoluteForm, parseOriginForm, type TargetResult } from './target.
 import { destinationMatches, unmapV4 } from './destination.js';
 import { handleConnect } from './connect.js';
 import { relayUpgrade } from './upgrade.js';
+import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../listen.js';
 import { viaCarries } from '../admin/http-util.js';
@@ -49,6 +50,7 @@ export class Ingress {
   private readonly tunnels = new Set<Duplex>();
   private readonly hooks: RunHooks;
   private readonly viaToken: string;
+  private readonly order = new PipelinedOrder();
 
   constructor(private readonly deps: IngressDeps) {
     const limits = deps.proxy.limits;
@@ -133,6 +135,8 @@ export class Ingress {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const start = performance.now();
     const m = this.deps.metrics;
+    // Parsed from the same bytes as a request refused with close: never executed, never answered.
+    if (!this.order.admit(req, res)) return;
     if (this.draining) res.shouldKeepAlive = false;
     const vetted = this.vet(req);
     if (!('target' in vetted)) {
@@ -268,19 +272,27 @@ export class Ingress {
       socket.destroy();
       return;
     }
-    this.deps.metrics.malformedRequest(code.replace(/^HPE_/, '').toLowerCase());
     const r = parserRefusal(code);
-    rawReply(socket, r.status, r.code, r.message);
+    const counted = this.order.parserRefused(
+      socket,
+      () => rawReply(socket, r.status, r.code, r.message),
+      (res) => this.reply(res, r.status, r.code, r.message, true),
+    );
+    if (counted) this.deps.metrics.malformedRequest(code.replace(/^HPE_/, '').toLowerCase());
   }
 
   private reply(res: http.ServerResponse, status: number, code: ErrorCode, message: string, close: boolean): void {
+    if (res.writableEnded) return; // already answered (a refusal of its broken body)
     if (res.headersSent) {
       res.destroy();
       return;
     }
     const body = `${message}\n`;
     // A request body we will not read must not be parsed as the next request.
-    if (close || hasRequestBody(res.req)) res.shouldKeepAlive = false;
+    if (close || hasRequestBody(res.req)) {
+      res.shouldKeepAlive = false;
+      this.order.closing(res.req.socket);
+    }
     res.writeHead(status, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),

@@ -144,6 +144,11 @@ class ResponseRelay {
 
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
     if (status < 200) return true; // 1xx informational: undici continues to the final response
+    if (this.res.headersSent) {
+      // The gateway already answered this request (its body was malformed): the origin's answer is not wanted.
+      this.abort?.(new Error('already answered'));
+      return false;
+    }
     this.resume = resume;
     this.res.writeHead(status, statusText || undefined, endToEndResponseHeaders(raw));
     return true;
