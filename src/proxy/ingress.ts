@@ -114,8 +114,8 @@ export class Ingress {
 
   /** Common vetting for requests and upgrade handshakes: framing, size, target, loops. */
   private vet(req: http.IncomingMessage): { target: Target } | { status: number; code: ErrorCode; reason: string; message: string } {
-    const problem = framingProblem(req);
-    if (problem) return { status: 400, code: ErrorCodes.AMBIGUOUS_FRAMING, reason: problem, message: 'ambiguous request framing' };
+    const problem = framingRefusal(req);
+    if (problem) return problem;
     if (req.rawHeaders.length > this.deps.proxy.limits.maxHeaders * 2)
       return { status: 431, code: ErrorCodes.TOO_MANY_HEADERS, reason: 'too_many_headers', message: 'too many header fields' };
     const url = req.url ?? '';
@@ -216,6 +216,12 @@ export class Ingress {
 
   private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     adoptHandedOver(socket, this.deps.proxy.limits.idleTimeoutMs, this.track);
+    const problem = framingRefusal(req);
+    if (problem) {
+      this.deps.metrics.malformedRequest(problem.reason);
+      this.deps.metrics.tunnel('connect', 'refused');
+      return rawReply(socket, problem.status, problem.code, problem.message);
+    }
     handleConnect(req, socket, head, {
       destinations: this.deps.destinations,
       metrics: this.deps.metrics,
@@ -315,7 +321,16 @@ const FRAMING_PARSE_ERRORS = new Set([
 /** Status, code and words for a request the parser itself refused. */
 export function parserRefusal(code: string): { status: number; code: ErrorCode; message: string } {
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: ErrorCodes.HEADERS_TOO_LARGE, message: 'request header too large' };
+  if (code === 'HPE_INVALID_VERSION') return { status: 400, code: ErrorCodes.HTTP_VERSION, message: 'only HTTP/1.0 and HTTP/1.1 requests are accepted' };
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: ErrorCodes.REQUEST_TIMEOUT, message: 'request timeout' };
   if (FRAMING_PARSE_ERRORS.has(code)) return { status: 400, code: ErrorCodes.AMBIGUOUS_FRAMING, message: 'ambiguous request framing' };
   return { status: 400, code: ErrorCodes.MALFORMED_REQUEST, message: 'malformed request' };
+}
+
+/** The refusal for a request whose version or framing is not unambiguous (framing.ts), if any. */
+function framingRefusal(req: http.IncomingMessage): { status: number; code: ErrorCode; reason: string; message: string } | undefined {
+  const problem = framingProblem(req);
+  if (!problem) return undefined;
+  if (problem === 'http_version') return { status: 400, code: ErrorCodes.HTTP_VERSION, reason: problem, message: 'only HTTP/1.0 and HTTP/1.1 requests are accepted' };
+  return { status: 400, code: ErrorCodes.AMBIGUOUS_FRAMING, reason: problem, message: 'ambiguous request framing' };
 }
