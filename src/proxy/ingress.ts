@@ -64,6 +64,10 @@ export class Ingress {
       // llhttp keeps only this many headers; one more than the limit lets us see "too many" and refuse instead of truncating.
     });
     this.server.maxHeadersCount = limits.maxHeaders + 1;
+    // A client that half-closes after its last request still gets the answers to
+    // everything it sent: by default Node aborts in-flight requests on the
+    // client's FIN, after the origin may already have executed them.
+    (this.server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.server.keepAliveTimeout = limits.idleTimeoutMs;
     this.server.headersTimeout = limits.headersTimeoutMs;
     this.server.requestTimeout = limits.requestTimeoutMs;

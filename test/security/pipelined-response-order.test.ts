@@ -94,3 +94,20 @@ test('three valid pipelined requests still answer in order on one connection', a
   assert.deepEqual(statuses(r.text), [200, 200, 200]);
   assert.deepEqual([...r.text.matchAll(/"path": "(\/\d)"/g)].map((m) => m[1]), ['/1', '/2', '/3']);
 });
+
+test('a client that half-closes after its requests still gets every answer', async () => {
+  echoSeen.length = 0;
+  const net = await import('node:net');
+  const s = net.connect({ host: '127.0.0.1', port: lab.gw.proxyAddress.port });
+  s.on('error', () => undefined);
+  const chunks: Buffer[] = [];
+  s.on('data', (c: Buffer) => chunks.push(c));
+  await once(s, 'connect');
+  s.end(`GET http://news.example/1 HTTP/1.1\r\n${H}\r\nPOST http://news.example/2 HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nab`);
+  const t = setTimeout(() => s.destroy(), 5000);
+  await once(s, 'close');
+  clearTimeout(t);
+  const text = Buffer.concat(chunks).toString('latin1');
+  assert.deepEqual(statuses(text), [200, 200], text.slice(0, 200));
+  assert.deepEqual(echoSeen, ['/1', '/2']);
+});
