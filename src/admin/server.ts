@@ -13,6 +13,7 @@ import { ErrorCodes, HedgeError } from '../errors.js';
 import { readJson, sendError, sendJson, viaCarries } from './http-util.js';
 import { isIP } from 'node:net';
 import { maskIdentifier } from './mask.js';
+import { adminExposureProblem } from './exposure.js';
 import { listenOn } from '../listen.js';
 
 export interface AdminDeps {
@@ -58,7 +59,10 @@ export class AdminServer {
     this.publicRoutes.push(route);
   }
 
+  /** Refuses (before binding) an address beyond loopback without a token, whatever chose the address. */
   listen(host: string, port: number): Promise<AddressInfo> {
+    const problem = adminExposureProblem(host, this.deps.token);
+    if (problem) return Promise.reject(new HedgeError(ErrorCodes.ADMIN_EXPOSED, `admin listen address ${host.includes(':') ? `[${host}]` : host}:${port}: ${problem}`));
     return listenOn(this.server, host, port, (err) => this.deps.log.error('admin listener error; still serving', { code: err.code }));
   }
 

@@ -8,6 +8,8 @@ import { startPrimary } from '../cluster/primary.js';
 import { startWorkerGateway } from '../cluster/worker.js';
 import { createLogger } from '../log.js';
 import { loadOrExit } from './load-or-exit.js';
+import { parseListen } from '../config/schema.js';
+import { adminExposureProblem } from '../admin/exposure.js';
 
 interface StartOptions {
   config: string;
@@ -31,6 +33,8 @@ export function registerStart(program: Command): void {
     .action(async (o: StartOptions) => {
       const workers = parseWorkers(o.workers);
       const loaded = loadOrExit(o.config);
+      // The admin server refuses an exposed address itself; checked here too so that --workers fails once, not in every worker.
+      checkAdminOverride(o.admin, loaded.config.admin.token);
       if (workers > 1 && cluster.isPrimary) {
         const log = createLogger({ base: { node: 'primary' } });
         const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
@@ -58,6 +62,15 @@ export function reloadOnSighup(gw: RunningGateway): void {
     gw.log.info('SIGHUP: reloading the policy');
     gw.reload('sighup').catch((err: unknown) => gw.log.error('policy reload failed', { error: (err as Error).name }));
   });
+}
+
+/** `--admin host:port`: well-formed, and on loopback unless admin.token is set (admin/exposure.ts). */
+export function checkAdminOverride(flag: string | undefined, token: string | undefined): void {
+  if (flag === undefined) return;
+  const a = parseListen(flag);
+  if (!a) throw new Error(`--admin: expected host:port (IPv6 as [::1]:port), got "${flag}"`);
+  const problem = adminExposureProblem(a.host, token);
+  if (problem) throw new Error(`--admin ${flag}: ${problem}`);
 }
 
 export function parseWorkers(s: string): number {

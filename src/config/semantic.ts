@@ -1,6 +1,5 @@
 // Checks that need more than the schema: they look across keys or use the
 // number library. Same output as schema errors: file, line, key.
-import { isIP } from 'node:net';
 import type { Config } from './schema.js';
 import { parseListen } from './schema.js';
 import { dotted, type KeyPath } from './load.js';
@@ -11,6 +10,7 @@ import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
 import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from '../audit/config-check.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
+import { adminExposureProblem } from '../admin/exposure.js';
 
 export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://'];
 
@@ -20,8 +20,8 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
     issues.push({ file, line: lineOf(path), column: 1, key: dotted(path), message, severity });
 
   const admin = parseListen(config.admin.listen);
-  if (admin && !isLoopback(admin.host) && config.admin.token === undefined)
-    add(['admin', 'listen'], 'the admin API listens beyond loopback: set admin.token (a bearer token of 16+ characters)');
+  const exposed = admin && adminExposureProblem(admin.host, config.admin.token);
+  if (exposed) add(['admin', 'listen'], exposed);
 
   const loopback = [parseIp('127.0.0.1')!, parseIp('::1')!];
   config.proxy.destinations.allow.forEach((text, i) => {
@@ -75,9 +75,4 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
       add(['partners', i, 'id'], `partner "${p.id}" declares no legalBasis: treated as "consent" (subscribers can withdraw it on the transparency page); say which applies`, 'warning');
   });
   return issues;
-}
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
 }
