@@ -84,7 +84,12 @@ export class AdminServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://admin');
+    } catch {
+      return sendError(res, 400, ErrorCodes.BAD_REQUEST_TARGET, 'not a usable request target');
+    }
     const path = url.pathname;
     // Second lock behind the destination policy: whatever reached us through our own proxy is refused, public routes included.
     if (this.deps.viaToken !== undefined && viaCarries(req.headers.via, this.deps.viaToken)) {
@@ -109,16 +114,16 @@ export class AdminServer {
       const list = await d.bindings.list();
       return sendJson(res, 200, {
         count: list.length,
-        bindings: list.map((b) => ({ ip: b.ip, msisdn: maskIdentifier(b.subscriber.msisdn), source: b.subscriber.source, expiresAt: b.expiresAt ? new Date(b.expiresAt).toISOString() : undefined })),
+        bindings: list.map((b) => ({ ip: b.ip, msisdn: maskIdentifier(b.subscriber.msisdn), source: b.subscriber.source, expiresAt: isoTime(b.expiresAt) })),
       });
     }
     if (path.startsWith('/bindings/')) {
-      const ip = decodeURIComponent(path.slice('/bindings/'.length));
-      if (isIP(ip) === 0) return sendError(res, 400, ErrorCodes.BINDING_INVALID, 'not an IP address');
+      const ip = decodedSegment(path.slice('/bindings/'.length));
+      if (ip === undefined || isIP(ip) === 0) return sendError(res, 400, ErrorCodes.BINDING_INVALID, 'not an IP address');
       if (req.method === 'GET') {
         const b = await d.bindings.get(ip);
         if (!b) return sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no binding for this address');
-        return sendJson(res, 200, { ip: b.ip, ...b.subscriber, expiresAt: b.expiresAt ? new Date(b.expiresAt).toISOString() : undefined });
+        return sendJson(res, 200, { ip: b.ip, ...b.subscriber, expiresAt: isoTime(b.expiresAt) });
       }
       if (req.method === 'PUT' || req.method === 'POST') {
         let body: unknown;
@@ -130,7 +135,8 @@ export class AdminServer {
         let ttl: number | undefined;
         try {
           const input = (body ?? {}) as Record<string, unknown>;
-          if (input.ttlSeconds !== undefined && (typeof input.ttlSeconds !== 'number' || input.ttlSeconds <= 0)) throw new HedgeError(ErrorCodes.BINDING_INVALID, 'ttlSeconds must be a positive number');
+          if (input.ttlSeconds !== undefined && (typeof input.ttlSeconds !== 'number' || !(input.ttlSeconds > 0 && input.ttlSeconds <= MAX_BINDING_TTL_SECONDS)))
+            throw new HedgeError(ErrorCodes.BINDING_INVALID, `ttlSeconds must be a number of seconds from 1 to ${MAX_BINDING_TTL_SECONDS} (one year)`);
           ttl = input.ttlSeconds as number | undefined;
           const sub = normalizeSubscriber(input as never, d.country, 'admin');
           await d.bindings.set({ ip, subscriber: sub, expiresAt: ttl ? Date.now() + ttl * 1000 : undefined });
@@ -152,6 +158,25 @@ export class AdminServer {
     }
     for (const route of this.routes) if (await route(req, res, url)) return;
     sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no such endpoint');
+  }
+}
+
+/** The longest lifetime a binding set through the admin API may have: one year (a session is refreshed long before). */
+export const MAX_BINDING_TTL_SECONDS = 365 * 24 * 3600;
+
+/** A time for an answer; a stored value no Date can hold is left out rather than failing the whole answer. */
+function isoTime(ms: number | undefined): string | undefined {
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** A percent-decoded path segment, or undefined when its encoding is broken ("%", "%zz"). */
+function decodedSegment(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
   }
 }
 
