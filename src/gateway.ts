@@ -248,6 +248,8 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     const t = parseListen(opts.transparencyListen ?? config.transparency.listen)!;
     try {
       transparencyAddress = await transparency.listen(t.host, t.port);
+      // It recognises a phone by its connection: never a destination of the proxy (which would hide that connection).
+      destinations.addOwnListener(transparencyAddress);
     } catch (err) {
       await ingress.close(0);
       await admin.close();
@@ -275,6 +277,8 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         { policy: () => pipeline.policy, bindings, consents, onBindingStoreError: (err) => health.lookupFailed(err), audit: audit?.log, registry: metrics.registry, log, nodeId },
         opts.frontDoorListen,
       );
+      // Same for the front door: the proxy reaches it only through the in-process hand-over, never a connection.
+      destinations.addOwnListener(frontDoor!.address);
     } catch (err) {
       await radius?.close();
       await ingress.close(0);
