@@ -1,5 +1,6 @@
 // An example partner server: what a partner of the operator runs to trust
-// the enrichment it receives. It verifies the operator's signature on every
+// the enrichment it receives. It verifies the operator's RFC 9421 signature
+// (ed25519 against the JWKS, or hmac-sha256 with its signature secret) on every
 // request (refusing replays, tampering, unsigned identity headers, stale or
 // misdirected requests), opens values sealed for it, and answers with what it
 // learnt. Real partners import from 'hedge/partner'; this in-repo copy imports
@@ -8,11 +9,12 @@
 //   HEDGE_JWKS_URL=http://127.0.0.1:9090/.well-known/jwks.json \
 //   PARTNER_ID=idcheck PARTNER_HOST=verify.idcheck.example \
 //   PARTNER_KEY=<the key: from the operator's config> \
+//   PARTNER_SIGNATURE_SECRET=<signatureSecret:, for hmac-sha256 partners> \
 //   npx tsx examples/partner-server.ts
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { verifyEnrichment, openSealed, MemoryNonceStore, type Jwk } from '../src/partner/index.js';
+import { verifyRequest, openSealed, MemoryNonceStore, type Jwk } from '../src/partner/index.js';
 
 export interface PartnerServerOptions {
   /** Where the operator publishes its JWKS (the admin API's /.well-known/jwks.json); read at first use. */
@@ -20,6 +22,8 @@ export interface PartnerServerOptions {
   partnerId: string;
   /** This server's public host name(s), as the operator's policy names them. */
   hosts: string[];
+  /** hmac-sha256 partners: the signature secret (base64url) the operator gave. */
+  signatureSecret?: string;
   /** Sealing key (base64url), for values sealed for this partner. */
   sealKey?: string;
   /** Headers that carry sealed values. */
@@ -45,11 +49,11 @@ export async function startPartnerServer(o: PartnerServerOptions): Promise<Partn
 
   const server = http.createServer((req, res) => {
     void (async () => {
-      const opts = { jwks: jwks ?? (await fetchJwks()), partnerId: o.partnerId, host: o.hosts, maxAge: o.maxAgeSeconds ?? 60, nonces };
-      let v = await verifyEnrichment(req, opts);
-      if (!v.ok && v.reason === 'unknown-key') {
+      const opts = { jwks: jwks ?? (await fetchJwks()), hmacSecret: o.signatureSecret, partnerId: o.partnerId, host: o.hosts, maxAge: o.maxAgeSeconds ?? 60, nonces };
+      let v = await verifyRequest(req, opts);
+      if (!v.ok && v.reason === 'unknown-key' && o.signatureSecret === undefined) {
         // The operator rotated its key: fetch the JWKS again, once, and retry.
-        v = await verifyEnrichment(req, { ...opts, jwks: await fetchJwks() });
+        v = await verifyRequest(req, { ...opts, jwks: await fetchJwks() });
       }
       if (!v.ok) {
         // Treat the visitor as anonymous: never act on identity headers that did not verify.
@@ -64,7 +68,7 @@ export async function startPartnerServer(o: PartnerServerOptions): Promise<Partn
         opened[s.attribute] = s.value;
       }
       // A real partner would now look the subscriber up; this example reports what it could prove.
-      reply(res, 200, { verified: true, signedHeaders: Object.keys(v.attributes), opened, issuedAt: v.issuedAt });
+      reply(res, 200, { verified: true, signedHeaders: Object.keys(v.attributes), opened, alg: v.alg, created: v.created });
     })().catch(() => reply(res, 500, { error: 'internal error' }));
   });
   const listen = o.listen ?? { host: '127.0.0.1', port: 0 };
@@ -97,6 +101,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     partnerId: env('PARTNER_ID'),
     hosts: env('PARTNER_HOST').split(','),
     sealKey: process.env.PARTNER_KEY,
+    signatureSecret: process.env.PARTNER_SIGNATURE_SECRET,
     sealedHeaders: (process.env.SEALED_HEADERS ?? 'X-MSISDN-Sealed').split(','),
     listen: { host: '127.0.0.1', port: Number(process.env.PORT ?? 8443) },
   });

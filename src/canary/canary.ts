@@ -30,6 +30,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { listenWith, type ListenerErrorReport } from '../listen.js';
 import { SubscriberMatcher } from '../detect/subscriber-match.js';
+import { canonicalHeaderName } from '../detect/header-catalogue.js';
 import { startCanaryOrigin, type CanaryOrigin, type Received } from './origin.js';
 import { probesFor, type Probe } from './probes.js';
 import { checkReceived, type Finding } from './check.js';
@@ -206,7 +207,7 @@ export class Canary {
         ['accept', '*/*'],
         [CANARY_HEADER, `run-${this.seq}`],
       ]);
-      const ctx = { matcher: this.matcher, sent, signatureHeader: pipeline.policy.signatureHeader };
+      const ctx = { matcher: this.matcher, sent, signatureHeaders: new Set([canonicalHeaderName(pipeline.policy.signatureHeader), 'signature-input', 'signature', 'hedge-partner']) };
       for (const probe of probes) {
         current = probe;
         const url = `http://${probe.host}${probe.port === 80 ? '' : `:${probe.port}`}/__hedge_canary`;

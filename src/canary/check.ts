@@ -31,7 +31,8 @@ export interface Finding {
 export interface CheckContext {
   matcher: SubscriberMatcher;
   sent: ReadonlyMap<string, string>;
-  signatureHeader: string;
+  /** Canonical names of the signature headers the gateway adds at partners (v1 and RFC 9421). */
+  signatureHeaders: ReadonlySet<string>;
 }
 
 /** Headers the transport itself adds on the way to the origin. */
@@ -59,7 +60,7 @@ export function checkReceived(probe: Probe, r: Received, ctx: CheckContext): Fin
       if (extra.length) finding('over-revealing', name, extra[0]!.attribute, extra[0]!.encoding, 'failure', `${g.form} grant of ${g.attribute}`);
       continue;
     }
-    if (probe.partner && name === canonicalHeaderName(ctx.signatureHeader) && !ctx.matcher.test(value)) continue;
+    if (probe.partner && ctx.signatureHeaders.has(name) && !ctx.matcher.test(value)) continue;
     if (catalogueEntry(name)) {
       finding('identity-header', name, catalogueEntry(name)!.carries);
       continue;

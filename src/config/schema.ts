@@ -114,10 +114,21 @@ const partner = z
     /** `required`: the gateway speaks HTTPS to this partner even for http:// requests. */
     tls: z.enum(['required', 'optional']).default('optional'),
     /**
-     * `off`: no signature header for this partner (a legacy partner that does not
-     * verify; it then cannot tell the gateway's headers from a client's). Warned by the lints.
+     * How enriched requests to this partner are signed: `ed25519` (default) and
+     * `hmac-sha256` are RFC 9421 HTTP Message Signatures (Signature-Input,
+     * Signature); `hedge-v1` the earlier X-Hedge-Signature for partners deployed
+     * with it; `off` none (a legacy partner that does not verify). The last two are warned by the lints.
      */
-    signature: z.enum(['required', 'off']).default('required'),
+    signature: z
+      .enum(['ed25519', 'hmac-sha256', 'hedge-v1', 'off'], {
+        message: 'expected ed25519 (RFC 9421, the default), hmac-sha256 (RFC 9421 with signatureSecret), hedge-v1 (the earlier X-Hedge-Signature) or off',
+      })
+      .default('ed25519'),
+    /** hmac-sha256: the secret shared with this partner to sign (32 bytes, base64url); never a pseudonym or sealing key. */
+    signatureSecret: z
+      .string()
+      .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' })
+      .optional(),
     /** PEM file of extra CA certificates trusted for this partner (labs), relative to the config file. */
     ca: z.string().min(1).optional(),
     /** The partner's grants end at this date (ISO 8601); afterwards the partner receives nothing. */
@@ -136,6 +147,12 @@ const partner = z
         path: ['secret'],
         message: `partner "${p.id}": a partner-held pseudonym secret lets whoever holds it recover numbers by enumeration; pseudonym keys now stay with the operator (derived per partner from keys.file). Remove \`secret:\` (pseudonyms change once: docs/partners.md, "Pseudonyms")`,
       });
+    if (p.signature === 'hmac-sha256' && p.signatureSecret === undefined)
+      ctx.addIssue({ code: 'custom', path: ['signature'], message: `partner "${p.id}": hmac-sha256 needs \`signatureSecret:\` (\`hedge keys partner\` prints one; give it to the partner)` });
+    if (p.signatureSecret !== undefined && p.signature !== 'hmac-sha256')
+      ctx.addIssue({ code: 'custom', path: ['signatureSecret'], message: `partner "${p.id}": signatureSecret is used only with \`signature: hmac-sha256\`` });
+    if (p.signatureSecret !== undefined && p.signatureSecret === p.key)
+      ctx.addIssue({ code: 'custom', path: ['signatureSecret'], message: `partner "${p.id}": signatureSecret and key must differ (one key per purpose)` });
     if (p.ca !== undefined && p.tls !== 'required')
       ctx.addIssue({ code: 'custom', path: ['ca'], message: `partner "${p.id}": "ca" is used only with "tls: required"` });
     const seen = new Set<string>();

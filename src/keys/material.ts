@@ -2,7 +2,7 @@
 // the token keys, each partner's CA file and sealing key as KeyObjects, and
 // each partner's pseudonym key derived from the operator's pseudonym root. No key
 // is imported per request. Paths are relative to the config file.
-import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -38,6 +38,20 @@ export interface PolicyMaterial {
   pseudonymKeys: Map<string, Buffer>;
   /** Front-door client public keys read from a partner's `frontDoor.jwksFile`, per partner id. */
   clientJwks: Map<string, { keys: { kty: string; [k: string]: unknown }[] }>;
+  /** hmac-sha256 signature secrets per partner id (`signatureSecret:`), with the keyid sent in Signature-Input. */
+  signatureSecrets: Map<string, HmacSigningKey>;
+}
+
+/** The keyid of an hmac-sha256 signature secret: "hs-" and 11 characters of its SHA-256 (names it, changes with it, reveals nothing of a 256-bit secret). */
+export function hmacKeyId(secret: Buffer): string {
+  return `hs-${createHash('sha256').update(secret).digest('base64url').slice(0, 11)}`;
+}
+
+export interface HmacSigningKey {
+  /** "hs-" and 11 characters of SHA-256 over the secret: names the secret (changes with it) without revealing it. */
+  keyid: string;
+  key: KeyObject;
+  bytes: Buffer;
 }
 
 /** A problem with a file the config names; the loader turns it into file:line:key. */
@@ -92,6 +106,7 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
   const pseudonymRoot = kf.pseudonym ? Buffer.from(kf.pseudonym.key, 'base64url') : undefined;
   const pseudonymKeys = new Map<string, Buffer>();
   const clientJwks = new Map<string, { keys: { kty: string; [k: string]: unknown }[] }>();
+  const signatureSecrets = new Map<string, HmacSigningKey>();
   config.partners.forEach((p, i) => {
     if (p.ca !== undefined) {
       try {
@@ -103,13 +118,17 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
       }
     }
     if (p.key !== undefined) sealKeys.set(p.id, createSecretKey(Buffer.from(p.key, 'base64url')));
+    if (p.signatureSecret !== undefined) {
+      const bytes = Buffer.from(p.signatureSecret, 'base64url');
+      signatureSecrets.set(p.id, { keyid: hmacKeyId(bytes), key: createSecretKey(bytes), bytes });
+    }
     if (pseudonymRoot) pseudonymKeys.set(p.id, derivePseudonymKey(pseudonymRoot, p.id));
     else if (p.send.some((g) => g.form === 'pseudonym') || p.frontDoor !== undefined)
       throw new MaterialError(['keys', 'file'], `partner "${p.id}" has a pseudonym grant${p.frontDoor ? ' or is a front-door client (pairwise sub)' : ''} but the key file has no pseudonym key (it predates them); run \`hedge keys rotate\` on it to add one`);
     const jwksFile = p.frontDoor?.jwksFile;
     if (jwksFile !== undefined) clientJwks.set(p.id, readClientJwks(resolveConfigPath(configFile, jwksFile), ['partners', i, 'frontDoor', 'jwksFile'], p.id));
   });
-  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys, pseudonymRoot, pseudonymKeys, clientJwks };
+  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys, pseudonymRoot, pseudonymKeys, clientJwks, signatureSecrets };
 }
 
 /** A partner's public JWKS file: public keys only (a private key here means the partner's secret was shared). */

@@ -37,6 +37,9 @@ const EXPLAIN: Record<string, string> = {
   'x-request-id': 'a request id for debugging, new for each request',
   'x-requested-with': 'the app that made the request',
   'x-hedge-signature': "your operator's gateway signed the headers it added for this site (new for every request; nothing about you)",
+  'signature-input': 'what a signature on this request covers (new for every request; nothing about you)',
+  signature: 'a signature over parts of this request (new for every request; nothing about you)',
+  'hedge-partner': "the partner name your operator's gateway signed the added headers for",
   purpose: 'the browser is prefetching this page',
   'sec-purpose': 'the browser is prefetching this page',
 };

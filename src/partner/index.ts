@@ -9,4 +9,19 @@ export { openSealed, SEALED_TYP, type OpenOptions, type OpenResult, type SealedR
 export { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 export { canonicalForm, parseSignatureHeader, SIGNATURE_VERSION, DEFAULT_SIGNATURE_HEADER, type SignatureFields, type SignatureHeader } from './canonical.js';
 export { IDENTITY_HEADER_NAMES } from './identity-headers.js';
+export { verifyRequest, signatureBaseOf, type RequestVerifyOptions, type RequestVerifyResult, type Rfc9421Refusal } from './verify-rfc9421.js';
+export {
+  authorityOf,
+  splitTarget,
+  coveredComponents,
+  signatureParamsValue,
+  signatureBase,
+  signableValue,
+  SIGNATURE_LABEL,
+  SIGNATURE_TAG,
+  PARTNER_HEADER,
+  RFC9421_ALGORITHMS,
+  type Rfc9421Algorithm,
+  type HedgeSignatureParams,
+} from './rfc9421.js';
 export type { PartnerRequest, NodeLikeRequest, FetchLikeRequest } from './request-view.js';

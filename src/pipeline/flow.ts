@@ -36,8 +36,8 @@ export class Flow {
   stripped: string[] = [];
   /** Issue time of this flow's enriched values and signature, seconds since the epoch (0: none issued). */
   issuedAt = 0;
-  /** Name of the signature header the sign stage added (removed again with the disclosures it covers). */
-  signatureHeader: string | undefined = undefined;
+  /** Names of the signature headers the sign stage added (removed again with the disclosures they cover). */
+  signatureHeaders: readonly string[] | undefined = undefined;
   /**
    * The headers exactly as the client sent them (flat list). The egress guard
    * lets through what the client itself sent and inspects everything else.
@@ -73,11 +73,11 @@ export class Flow {
 
   /** Removes every header the gateway added: used when enrichment must be undone (fail closed). */
   revokeDisclosures(): void {
-    if (this.signatureHeader !== undefined) {
-      const sig = this.signatureHeader;
+    if (this.signatureHeaders !== undefined) {
+      const sig = this.signatureHeaders;
       const h = this.headers;
-      for (let i = h.length - 2; i >= 0; i -= 2) if (h[i] === sig) h.splice(i, 2);
-      this.signatureHeader = undefined;
+      for (let i = h.length - 2; i >= 0; i -= 2) if (sig.includes(h[i]!)) h.splice(i, 2);
+      this.signatureHeaders = undefined;
     }
     if (this.disclosures.length === 0) return;
     const added = new Set(this.disclosures.map((d) => d.header));

@@ -49,7 +49,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     ...(deps.enrichment ? [enrichmentSwitch(deps.enrichment, deps.canarySource)] : []), // 3c canary may switch enrichment off
     ...(deps.consent ? [consent(deps.consent)] : []), // 3d the subscriber withdrew consent from (or objected to) this partner
     enrich(), //                                      4 grants → headers
-    signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b Ed25519 over what was enriched
+    signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b RFC 9421 (or hedge-v1) signature over what was enriched
     deps.egressGuard === false ? egressGuardDisabledForBenchmark() : egressGuard({ onHits: deps.guardHits }), // 5 the second lock
     record(deps.audit, deps.canarySource), //        6 disclosures → audit, committed before the request leaves
   ];

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { dotted, type KeyPath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { loadMaterial, MaterialError, type PolicyMaterial } from '../keys/material.js';
+import { loadMaterial, MaterialError, type HmacSigningKey, type PolicyMaterial } from '../keys/material.js';
 import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogue.js';
 import { HostIndex } from './host-index.js';
 import { lintKeyReuse } from './lint-keys.js';
@@ -38,8 +38,10 @@ export interface CompiledPartner {
   tls: 'required' | 'optional';
   /** End of the partner's grants (ms since the epoch); at and after it the partner receives nothing. */
   until: number | undefined;
-  /** 'off': enrichment for this partner is not signed (legacy partners that do not verify). */
-  signature: 'required' | 'off';
+  /** RFC 9421 (ed25519, hmac-sha256), the earlier hedge-v1, or off (legacy partners that do not verify). */
+  signature: 'ed25519' | 'hmac-sha256' | 'hedge-v1' | 'off';
+  /** hmac-sha256: the partner's signature secret. */
+  hmac: HmacSigningKey | undefined;
   /** Extra CA certificates (PEM) trusted for this partner's HTTPS (`ca:`), labs. */
   ca: Buffer | undefined;
   /** The partner as a front-door API client (`frontDoor:`), if it is one. */
@@ -82,6 +84,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
   for (const h of config.proxy.stripHeaders) strip.add(canonicalHeaderName(h));
   const signatureHeader = config.keys?.signatureHeader ?? DEFAULT_SIGNATURE_HEADER;
   strip.add(canonicalHeaderName(signatureHeader)); // a client's own "signature" would be a spoof
+  strip.add('hedge-partner'); // bound into RFC 9421 signatures; only the gateway sets it
 
   let material: PolicyMaterial | undefined;
   try {
@@ -135,6 +138,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
       line: lineOf(['partners', pi]),
       tls: p.tls,
       signature: p.signature,
+      hmac: material?.signatureSecrets.get(p.id),
       until: p.until !== undefined ? Date.parse(p.until) : undefined,
       ca: material?.partnerCa.get(p.id),
       frontDoor: compileFrontDoorClient(p, material?.clientJwks.get(p.id), material?.pseudonymKeys.get(p.id), lineOf(['partners', pi, 'frontDoor'])),

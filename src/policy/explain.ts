@@ -89,7 +89,9 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
           signature:
             partner.signature === 'off'
               ? 'none (signature: off — the partner cannot prove these headers came from the gateway)'
-              : `${policy.signatureHeader} (Ed25519 over method, host, path, time, nonce, partner and the headers above)`,
+              : partner.signature === 'hedge-v1'
+                ? `${policy.signatureHeader} (signature: hedge-v1, the earlier format: Ed25519 over method, host, path, time, nonce, partner and the headers above; only the hedge kit verifies it)`
+                : `Signature-Input, Signature, Hedge-Partner (RFC 9421, ${partner.signature === 'hmac-sha256' ? 'hmac-sha256 under the partner\'s signatureSecret' : 'ed25519 under the operator key in the JWKS'}, over @method, @authority, @path, @query, hedge-partner and the headers above; created, expires, nonce, keyid, alg, tag="hedge")`,
         }
       : {}),
     notes,

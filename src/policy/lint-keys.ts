@@ -17,7 +17,10 @@ export function lintKeyReuse(config: Config, material: PolicyMaterial): Lint[] {
   const reused = (held: Buffer) => pseudonymKeys.find(([, k]) => k.length === held.length && timingSafeEqual(k, held))?.[0];
 
   config.partners.forEach((p, pi) => {
-    const held: [string, Buffer | undefined][] = [['key', p.key !== undefined ? Buffer.from(p.key, 'base64url') : undefined]];
+    const held: [string, Buffer | undefined][] = [
+      ['key', p.key !== undefined ? Buffer.from(p.key, 'base64url') : undefined],
+      ['signatureSecret', p.signatureSecret !== undefined ? Buffer.from(p.signatureSecret, 'base64url') : undefined],
+    ];
     for (const [field, bytes] of held) {
       if (!bytes) continue;
       const which = reused(bytes);

@@ -69,7 +69,10 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
         add('warning', at('send', gi, 'cleartext'), p.id, '`cleartext: allowed` has no effect: the partner has `tls: required`', 'remove `cleartext: allowed`');
     });
 
-    // 6. an unsigned partner cannot tell the gateway's identity headers from a client's.
+    // 6. an unsigned partner cannot tell the gateway's identity headers from a client's; a hedge-v1 partner
+    //    verifies only with the hedge kit.
+    if (p.signature === 'hedge-v1' && p.send.length > 0)
+      add('warning', at('signature'), p.id, 'signed with the earlier hedge-v1 format (X-Hedge-Signature), which only the hedge partner kit verifies', 'move the partner to RFC 9421 (`signature: ed25519`, the default) once it verifies Signature-Input/Signature (docs/partners.md)');
     if (p.signature === 'off' && p.send.some((g) => IDENTITY_ATTRIBUTES.has(g.attribute)))
       add('warning', at('signature'), p.id, 'identity is sent without a signature: the partner cannot prove the headers came from the gateway rather than a client', 'remove `signature: off` once the partner verifies signatures (docs/partners.md)');
 

@@ -108,7 +108,7 @@ test('policy explain: partner, rule, headers with forms and masked values, trans
     assert.ok(!r.stdout.includes('447700900123'), 'values are masked');
     assert.match(r.stdout, /cleartext HTTP — allowed by "cleartext: allowed"/);
     assert.match(r.stdout, /stripped\s+1 header name\(s\) from the client request: X-MSISDN/);
-    assert.match(r.stdout, /X-Hedge-Signature/);
+    assert.match(r.stdout, /Signature-Input, Signature, Hedge-Partner \(RFC 9421, ed25519/);
     const none = hedge('policy', 'explain', '-c', f, 'http://news.example/', '--json');
     const j = JSON.parse(none.stdout) as { partner?: unknown; headers: unknown[]; stripped: string[] };
     assert.equal(j.partner, undefined);

@@ -77,9 +77,9 @@ test('the same checker configured as a partner host shows exactly the granted he
       assert.equal(rep.verdict, 'identity');
       const sent = new Set(['host', ...Object.keys(CLIENT_HEADERS).map((h) => h.toLowerCase())]);
       const added = rep.headers.map((h) => h.name.toLowerCase()).filter((n) => !sent.has(n) && n !== 'via' && n !== 'connection');
-      // Exactly the granted headers, plus the gateway's signature over them (docs/partners.md).
-      assert.deepEqual(added.sort(), ['x-age-verified', 'x-hedge-signature', 'x-up-calling-line-id'], 'exactly the granted headers arrived');
-      assert.equal(rep.headers.find((h) => h.name.toLowerCase() === 'x-hedge-signature')!.kind, 'ordinary', 'the signature is explained, not flagged');
+      // Exactly the granted headers, plus the gateway's RFC 9421 signature over them (docs/partners.md).
+      assert.deepEqual(added.sort(), ['hedge-partner', 'signature', 'signature-input', 'x-age-verified', 'x-up-calling-line-id'], 'exactly the granted headers arrived');
+      for (const n of ['signature', 'signature-input', 'hedge-partner']) assert.equal(rep.headers.find((h) => h.name.toLowerCase() === n)!.kind, 'ordinary', `${n} is explained, not flagged`);
       const clid = rep.headers.find((h) => h.name.toLowerCase() === 'x-up-calling-line-id')!;
       assert.equal(clid.kind, 'identity');
       assert.equal(clid.value, '447700900123');

@@ -90,8 +90,8 @@ test('--workers 2 without keys.file: every worker signs with the same per-run ke
   const kids = new Set<string>();
   for (let i = 0; i < ROUNDS; i++) {
     const r = await viaProxy({ port: proxy }, 'http://my.operator.example/');
-    const sig = r.json().headers['x-hedge-signature'] as string;
-    kids.add(/kid=([^;]+)/.exec(sig)![1]!);
+    const input = r.json().headers['signature-input'] as string;
+    kids.add(/keyid="([^"]+)"/.exec(input)![1]!);
   }
   assert.equal(kids.size, 1, 'one signing key across workers');
   const jwks = new Set<string>();

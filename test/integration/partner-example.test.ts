@@ -55,7 +55,7 @@ test('the example partner verifies the gateway, fetching the JWKS at first use, 
 });
 
 test('a phone that types its own X-MSISDN-Sealed and signature to the partner directly is anonymous', async () => {
-  const res = await fetch(`http://127.0.0.1:${partner.address.port}/check`, { headers: { host: 'verify.idcheck.example', 'x-msisdn-sealed': 'a..b.c.d', 'x-hedge-signature': 'v=1; kid=k; t=1; n=n; p=idcheck; host=verify.idcheck.example; h=x-msisdn-sealed; s=AAAA' } });
+  const res = await fetch(`http://127.0.0.1:${partner.address.port}/check`, { headers: { host: 'verify.idcheck.example', 'x-msisdn-sealed': 'a..b.c.d', 'hedge-partner': 'idcheck', 'signature-input': 'hedge=("@method" "@authority" "@path" "hedge-partner" "x-msisdn-sealed");created=1;expires=2000000000;nonce="n";keyid="k";alg="ed25519";tag="hedge"', signature: 'hedge=:AAAA:' } });
   const j = (await res.json()) as { verified: boolean; reason: string };
   assert.equal(j.verified, false);
 });

@@ -27,7 +27,7 @@ before(async () => {
   wrongPki = makeLabPki(['secure.partner.example'], 'other-lab');
   origin = https.createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
     const sock = req.socket as import('node:tls').TLSSocket;
-    seen.push({ encrypted: sock.encrypted === true, servername: sock.servername, host: req.headers.host, msisdn: req.headers['x-msisdn'], signature: req.headers['x-hedge-signature'] });
+    seen.push({ encrypted: sock.encrypted === true, servername: sock.servername, host: req.headers.host, msisdn: req.headers['x-msisdn'], signature: req.headers.signature });
     res.writeHead(200, { 'content-type': 'text/plain' }).end('secure partner\n');
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));

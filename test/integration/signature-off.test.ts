@@ -18,7 +18,8 @@ test('signature: off — the partner gets its grants without a signature; others
     assert.equal(wap.headers['x-up-calling-line-id'], '447700900123');
     assert.equal(wap.headers['x-hedge-signature'], undefined);
     const self = (await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/')).json();
-    assert.match(self.headers['x-hedge-signature'] as string, /^v=1; kid=/);
+    assert.match(self.headers['signature-input'] as string, /^hedge=\(.*alg="ed25519"/);
+    assert.equal(self.headers['x-hedge-signature'], undefined, 'RFC 9421 (the default) replaces X-Hedge-Signature');
   } finally {
     await lab.close();
   }

@@ -1,7 +1,8 @@
 // Threat: a client on WiFi (or a phone through the gateway) forges the
 // operator's signature header to make a partner trust identity headers it
 // typed itself. The gateway strips every client copy of the signature header;
-// the partner kit refuses headers the operator did not sign.
+// the partner kit refuses headers the operator did not sign. (hedge-v1 here,
+// the selfcare partner set to it; RFC 9421 forgeries: test/integration/rfc9421-signatures.test.ts.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, type Lab, type EchoBody } from '../helpers/gateway.js';
@@ -9,7 +10,7 @@ import { verifyEnrichment, MemoryNonceStore } from '../../src/partner/index.js';
 
 let lab: Lab;
 before(async () => {
-  lab = await startLab();
+  lab = await startLab({ edit: (y) => y.replace('    hosts: [my.operator.example]\n', '    hosts: [my.operator.example]\n    signature: hedge-v1\n') });
 });
 after(async () => {
   await lab.close();

@@ -58,8 +58,10 @@ const SIG_SECRET = randomBytes(32).toString('base64url');
 
 test('a partner holding every key it is given cannot recover the number from its pseudonym', async () => {
   const text = withKeys(keys.file)(DEMO_YAML);
-  // Whatever the config hands the billing partner today (a `secret:` if the config still has one).
+  // Whatever the config hands the billing partner (a `secret:` if the config still has one, its signature secret).
   const given: (Buffer | string)[] = [Buffer.from(SEAL_KEY, 'base64url'), Buffer.from(SIG_SECRET, 'base64url')];
+  const demoSecret = /\n {4}signatureSecret: "([^"]+)"/.exec(text)?.[1];
+  if (demoSecret !== undefined) given.push(Buffer.from(demoSecret, 'base64url'));
   const secret = /\n {4}secret: "([^"]+)"/.exec(text)?.[1];
   if (secret !== undefined) given.push(secret);
   const gw = await startGateway(demoConfig(origin, withKeys(keys.file)), { log: silentLogger });
@@ -84,7 +86,7 @@ test('a config that gives a partner its own pseudonym secret is refused, naming 
   assert.match(hit.message, /operator/);
 });
 
-test('the lints refuse a pseudonym key that is also a partner’s sealing key', () => {
+test('the lints refuse a pseudonym key that is also a partner’s sealing key or hmac-sha256 signature secret', () => {
   const root = pseudonymRoot(keys.file);
   const billingKey = derived(root, 'billing').toString('base64url');
   const base = withKeys(keys.file)(DEMO_YAML);
@@ -92,8 +94,12 @@ test('the lints refuse a pseudonym key that is also a partner’s sealing key', 
     ['sealing key = the partner’s derived pseudonym key', `    key: "${billingKey}"\n`],
     ['sealing key = the operator’s pseudonym root', `    key: "${root.toString('base64url')}"\n`],
   ];
-  for (const [what, lines] of cases) {
-    const text = base.replace('    hosts: [pay.billing.example]\n', `    hosts: [pay.billing.example]\n${lines}`);
+  const withLines = (lines: string) => (t: string) => t.replace('    hosts: [pay.billing.example]\n', `    hosts: [pay.billing.example]\n${lines}`);
+  const edits: [string, (t: string) => string][] = cases.map(([what, lines]) => [what, withLines(lines)]);
+  // The demo's billing partner signs with hmac-sha256: its signature secret set to its pseudonym key.
+  edits.push(['signature secret = the partner’s derived pseudonym key', (t) => t.replace(/signatureSecret: "[^"]+"/, `signatureSecret: "${billingKey}"`)]);
+  for (const [what, edit] of edits) {
+    const text = edit(base);
     let refused: string | undefined;
     try {
       compileAsStartDoes(text);

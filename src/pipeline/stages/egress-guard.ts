@@ -154,10 +154,28 @@ function revokedHit(name: string, d: Disclosure): GuardHit {
   return { header: canonicalHeaderName(name), attribute: d.attribute, encoding: undefined, reason: 'ungranted-disclosure', action: 'stripped', partner: d.partnerId };
 }
 
+/**
+ * The shape of the RFC 9421 fields the sign stage adds: component names,
+ * integers, a 16-byte nonce, a key id, a fixed alg and tag; a base64 signature.
+ * A value of exactly this shape has no room for free text, so the heuristic
+ * identifier-like scan (the costly part) is skipped for it; the subscriber's
+ * own identifiers are still looked for in every encoding.
+ */
+const SIGNATURE_SHAPES = new Map<string, RegExp>([
+  ['signature-input', /^hedge=\("@method" "@authority" "@path"(?: "@query")? "hedge-partner"(?: "[a-z0-9!#$%&'*+.^_`|~-]+")*\);created=\d{1,12};expires=\d{1,12};nonce="[A-Za-z0-9_-]{22}";keyid="[A-Za-z0-9_-]{1,64}";alg="(?:ed25519|hmac-sha256)";tag="hedge"$/],
+  ['signature', /^hedge=:(?:[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=):$/],
+]);
+
 function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | undefined, clientAddress: string): GuardHit | undefined {
   const canonical = canonicalHeaderName(name);
   const entry = catalogueEntry(canonical);
   if (entry) return { header: canonical, attribute: entry.carries, encoding: undefined, reason: 'identity-header', action: 'stripped', partner: undefined };
+  const shape = SIGNATURE_SHAPES.get(canonical);
+  if (shape !== undefined && shape.test(value)) {
+    if (!matcher?.test(value)) return undefined;
+    const m = matcher.find(value)[0];
+    return { header: canonical, attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier', action: 'stripped', partner: undefined };
+  }
   const v = inspectValue(value, matcher, clientAddress);
   return v ? { header: canonical, attribute: v.attribute, encoding: v.encoding, reason: v.reason, action: 'stripped', partner: undefined } : undefined;
 }
