@@ -43,7 +43,7 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
     const q = url.searchParams;
     let report;
     try {
-      const from = q.has('from') ? parseTime(q.get('from')!, 'from') : 0;
+      const from = q.has('from') ? parseTime(q.get('from')!, 'from') : undefined;
       const to = q.has('to') ? parseTime(q.get('to')!, 'to') : Date.now() + 1;
       const op = q.get('outsidePolicy');
       if (op !== null && op !== 'current') throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
@@ -59,6 +59,7 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
         key: redacted ? undefined : d.key,
         redacted,
         incident: q.get('incident') === '1' || detectedAt !== undefined ? { detectedAt, verify: () => verifyStore(d.store, { verifier: d.verifier }) } : undefined,
+        knownPartners: policy.partners.map((p) => p.id),
       });
     } catch (err) {
       if (err instanceof HedgeError) {

@@ -12,6 +12,19 @@ export interface PurgeResult {
   throughSeq: number;
 }
 
+/** What purgeBefore would remove, removing nothing: per chain, the records before `before`. */
+export async function planPurge(store: AuditStore, before: number, nodes?: readonly string[]): Promise<PurgeResult[]> {
+  const out: PurgeResult[] = [];
+  for (const node of nodes ?? (await store.nodes())) {
+    const seq = await store.lastSeqBefore(node, before);
+    if (seq === undefined) continue;
+    // Sequence numbers are contiguous within a chain: from the first remaining record to seq.
+    const [first] = await store.page(node, 0, 1);
+    out.push({ node, removed: first ? seq - first.seq + 1 : 0, throughSeq: seq });
+  }
+  return out;
+}
+
 export async function purgeBefore(store: AuditStore, before: number, signer: Signer, nodes?: readonly string[]): Promise<PurgeResult[]> {
   const out: PurgeResult[] = [];
   for (const node of nodes ?? (await store.nodes())) {

@@ -12,7 +12,8 @@ import type { AuditStore, ScanCursor } from './store.js';
 import { buildIncident, type Incident, type IncidentOptions } from './incident.js';
 
 export interface ReportOptions {
-  from: number;
+  /** Window start; undefined: the first disclosure in the store (the report shows that real start). */
+  from?: number | undefined;
   to: number;
   partner?: string | undefined;
   /** Host pattern (as in partner hosts: name, *.domain, optional :port). */
@@ -26,6 +27,8 @@ export interface ReportOptions {
   /** Adds the incident section (start, cause, detection, stop, deadlines, chain verification). */
   incident?: Omit<IncidentOptions, 'window' | 'now'> | undefined;
   now?: number;
+  /** Partner ids of the current config: a --partner that is neither there nor in the store is an error, not "0 disclosures". */
+  knownPartners?: readonly string[] | undefined;
 }
 
 export interface SubscriberRow {
@@ -84,13 +87,15 @@ interface Agg {
   last: number;
 }
 
-export async function buildReport(store: AuditStore, o: ReportOptions): Promise<BreachReport> {
+export async function buildReport(store: AuditStore, options: ReportOptions): Promise<BreachReport> {
   let hostPattern: HostPattern | undefined;
-  if (o.host !== undefined) {
-    const p = parseHostPattern(o.host);
+  if (options.host !== undefined) {
+    const p = parseHostPattern(options.host);
     if (typeof p === 'string') throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--host: ${p}`);
     hostPattern = p;
   }
+  const o = { ...options, from: options.from ?? (await firstDisclosureAt(store, options.to)) ?? options.to };
+  if (o.from >= o.to && options.from !== undefined) throw new HedgeError(ErrorCodes.AUDIT_REPORT, '--to must be after --from');
   if (!o.redacted && !o.key) throw new HedgeError(ErrorCodes.AUDIT_REPORT, 'naming subscribers needs the audit key (or ask for a redacted report)');
   const subjects = new Map<string, Agg & { msisdn: string | null; sites: Set<string> }>();
   const leakVersions = new Set<string>();
@@ -145,6 +150,7 @@ export async function buildReport(store: AuditStore, o: ReportOptions): Promise<
     cursor = { time: last.time, node: last.node, seq: last.seq };
   }
 
+  if (total === 0) await refuseUnknownFilters(store, options, hostPattern);
   const iso = (t: number) => new Date(t).toISOString();
   const now = o.now ?? Date.now();
   const incident = o.incident
@@ -177,6 +183,38 @@ export async function buildReport(store: AuditStore, o: ReportOptions): Promise<
 /** How a row names its subscriber: the number, or in a redacted report the keyed reference. */
 export function subjectLabel(row: { msisdn: string | null; reference: string }): string {
   return row.msisdn ?? `ref:${row.reference}`;
+}
+
+/** Time of the oldest disclosure before `to`, if any. */
+async function firstDisclosureAt(store: AuditStore, to: number): Promise<number | undefined> {
+  const [r] = await store.scan({ from: 0, to, type: 'disclosure' }, undefined, 1);
+  return r?.time;
+}
+
+/**
+ * An empty report for a partner or host nobody has heard of is almost always a
+ * typo; answering "0 disclosures" would tell a regulator a falsehood. A filter is
+ * known when the config names it or any disclosure, at any time, matches it.
+ */
+async function refuseUnknownFilters(store: AuditStore, o: ReportOptions, hostPattern: HostPattern | undefined): Promise<void> {
+  if (o.partner !== undefined && !o.knownPartners?.includes(o.partner)) {
+    const [any] = await store.scan({ from: 0, to: 8.64e15, type: 'disclosure', partner: o.partner }, undefined, 1);
+    if (!any) {
+      const known = o.knownPartners?.length ? ` (the config has: ${o.knownPartners.join(', ')})` : '';
+      throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--partner ${o.partner}: no such partner in the config${known} and no disclosure to it in the audit store`);
+    }
+  }
+  if (hostPattern) {
+    let cursor: ScanCursor | undefined;
+    while (true) {
+      const page = await store.scan({ from: 0, to: 8.64e15, type: 'disclosure', partner: o.partner }, cursor, 2000);
+      if (page.length === 0) break;
+      for (const r of page) if (hostPatternMatches(hostPattern, r.host ?? '', parseDetail(r).port)) return;
+      const last = page[page.length - 1]!;
+      cursor = { time: last.time, node: last.node, seq: last.seq };
+    }
+    throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--host ${o.host}: no disclosure${o.partner !== undefined ? ` to ${o.partner}` : ''} to a host matching it in the audit store, at any time`);
+  }
 }
 
 function upsert<V extends Agg>(m: Map<string, V>, key: string, t: number, make: () => Omit<V, keyof Agg>): V {

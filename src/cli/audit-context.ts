@@ -19,6 +19,8 @@ export interface AuditContext {
   audit: AuditConfig;
   file: string;
   operator: string;
+  /** Partner ids of the config. */
+  partners: string[];
   store: AuditStore;
   key(): AuditKey;
   signer(): Signer;
@@ -46,6 +48,7 @@ export async function openAudit(o: AuditCliOptions): Promise<AuditContext> {
     audit: a,
     file: loaded.file,
     operator: loaded.config.operator.name,
+    partners: loaded.config.partners.map((p) => p.id),
     store,
     key: () => loadAuditKey(configPath(loaded.file, a.keyFile)),
     signer: () => checkpointSigner(loaded.config, loaded.file),

@@ -33,7 +33,7 @@ const FORMATS = ['table', 'csv', 'json', 'html'];
 export function registerAuditReport(audit: Command): void {
   auditOptions(audit.command('report'))
     .description('who was disclosed to which sites in a window (numbers decrypted with the audit key)')
-    .option('--from <time>', 'window start (ISO 8601, "now", or "24h" ago); default: the beginning')
+    .option('--from <time>', 'window start (ISO 8601, "now", or "24h" ago); default: the first disclosure in the store')
     .option('--to <time>', 'window end, exclusive; default: now')
     .option('--partner <id>', 'only this partner')
     .option('--host <pattern>', 'only hosts matching this pattern (name, *.domain, optional :port)')
@@ -47,9 +47,9 @@ export function registerAuditReport(audit: Command): void {
     .action((o: ReportCliOptions) =>
       runAuditCommand(async () => {
         if (!FORMATS.includes(o.format)) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', `--format: one of ${FORMATS.join(', ')}`);
-        const from = o.from !== undefined ? parseTime(o.from, '--from') : 0;
+        const from = o.from !== undefined ? parseTime(o.from, '--from') : undefined;
         const to = o.to !== undefined ? parseTime(o.to, '--to') : Date.now() + 1;
-        if (to <= from) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', '--to must be after --from');
+        if (from !== undefined && to <= from) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', '--to must be after --from');
         let outsidePolicy;
         if (o.outsidePolicy !== undefined) {
           const good = loadOrExit(o.outsidePolicy);
@@ -69,6 +69,7 @@ export function registerAuditReport(audit: Command): void {
             key: o.redacted ? undefined : ctx.key(),
             redacted: o.redacted,
             incident: { detectedAt, verify: () => verifyStore(ctx.store, { verifier }) },
+            knownPartners: ctx.partners,
           });
           const plain =
             o.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : o.format === 'csv' ? reportCsv(report) : o.format === 'html' ? reportHtml(report, ctx.operator) : reportTable(report);

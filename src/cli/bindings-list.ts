@@ -14,6 +14,10 @@ export function registerBindings(program: Command): Command {
     .option('--json', 'print the admin API answer as JSON')
     .action(async (o: { admin?: string; config?: string; token?: string; json?: boolean }) => {
       const a = await adminGet<ListAnswer>(adminTarget(o), '/bindings');
+      if (!Array.isArray(a.bindings)) {
+        console.error('the answer has no bindings list: not a hedge admin API?');
+        process.exit(1);
+      }
       if (o.json) return console.log(JSON.stringify(a, null, 2));
       const rows = a.bindings.map((b) => [b.ip, b.msisdn, b.source ?? '', b.expiresAt ?? 'never']);
       const head = ['IP', 'MSISDN', 'SOURCE', 'EXPIRES'];

@@ -1,6 +1,7 @@
 // hedge config schema: the JSON Schema of the config file, for editors and CI.
 import type { Command } from 'commander';
 import { configJsonSchema } from '../config/schema.js';
+import { registerConfigInit } from './config-init.js';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('config file tools');
@@ -10,4 +11,5 @@ export function registerConfig(program: Command): void {
     .action(() => {
       console.log(JSON.stringify(configJsonSchema(), null, 2));
     });
+  registerConfigInit(config);
 }

@@ -66,6 +66,8 @@ export function runScan(files: string[], o: ScanFlags, out: (s: string) => void,
     if (o.imei !== undefined && !/^\d{15,16}$/.test(o.imei)) return usage('--imei: expected 15 or 16 digits');
     subscriber = subscriberFinder({ msisdn, imsi: o.imsi, imei: o.imei });
   }
+  // Every file is read before anything is printed: a scan that cannot read one
+  // of its inputs must not print "no leaks found" first.
   const fileSummaries = [];
   const requests = [];
   let unreadable = 0;
@@ -86,10 +88,13 @@ export function runScan(files: string[], o: ScanFlags, out: (s: string) => void,
     fileSummaries.push({ file: f, format: r.format, requests: r.requests.length, problems: r.problems.length });
     requests.push(...r.requests);
   }
+  if (unreadable > 0) {
+    err(`hedge scan: ${unreadable} of ${files.length} file(s) could not be read as captures; nothing scanned\n`);
+    return 2;
+  }
   const findings = scanRequests(requests, { subscriber, country: o.country, minConfidence: o.minConfidence as Confidence });
   const summary = summarise(fileSummaries, findings);
   out(o.json ? JSON.stringify(summary, null, 2) + '\n' : formatTable(summary));
   const failRank = verdictRank(o.failOn as LeakKind);
-  if (findings.some((f) => verdictRank(f.kind) >= failRank)) return 1;
-  return unreadable > 0 ? 2 : 0;
+  return findings.some((f) => verdictRank(f.kind) >= failRank) ? 1 : 0;
 }

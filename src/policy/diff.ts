@@ -29,6 +29,8 @@ export interface Exposure {
   header: string;
   /** Whether this attribute may reach the pattern over plain HTTP (partner without `tls: required`). */
   cleartext: boolean;
+  /** The partner has `tls: required`: what it receives always travels over TLS. */
+  tls: boolean;
 }
 
 export interface ExposureChange {
@@ -100,7 +102,7 @@ function exposureOf(policy: CompiledPolicy, now: number): ExposureMap {
       let m = out.get(key);
       if (!m) out.set(key, (m = new Map()));
       for (const g of p.grants) {
-        const e: Exposure = { partner: p.id, form: g.form, header: g.header, cleartext: g.form !== 'claim' && cleartext(p) };
+        const e: Exposure = { partner: p.id, form: g.form, header: g.header, cleartext: g.form !== 'claim' && cleartext(p), tls: !cleartext(p) };
         const prev = m.get(g.attribute);
         if (!prev || FORM_RANK[e.form] > FORM_RANK[prev.form] || (FORM_RANK[e.form] === FORM_RANK[prev.form] && e.cleartext && !prev.cleartext)) m.set(g.attribute, e);
       }
@@ -122,7 +124,8 @@ function cleartext(p: CompiledPartner): boolean {
 /** Human-readable lines for `hedge policy diff` and reload logs. */
 export function formatDiff(d: PolicyDiff): string[] {
   const lines: string[] = [];
-  const show = (e: Exposure | undefined) => (e ? `${e.form}${e.cleartext ? '' : ' (tls)'} to ${e.partner} in ${e.header}` : 'nothing');
+    // "(tls)" only for a partner with `tls: required`: a claim to a plain-HTTP partner is not "over TLS".
+  const show = (e: Exposure | undefined) => (e ? `${e.form}${e.tls ? ' (tls)' : ''} to ${e.partner} in ${e.header}` : 'nothing');
   for (const c of d.changes) {
     const mark = c.widens ? '+' : c.kind === 'form-changed' ? '~' : '-';
     lines.push(`${mark} ${c.host}  ${c.attribute}: ${c.kind} (${show(c.before)} → ${show(c.after)})`);

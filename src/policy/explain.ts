@@ -44,13 +44,28 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
   const partner = policy.hosts.lookup(t.host, t.port);
   if (!partner) {
     notes.push('no partner claims this host: nothing about the subscriber is added');
-    return { ...base, transport: t.scheme, headers: [], notes };
+    return { ...base, transport: t.scheme === 'https' ? 'https: a CONNECT tunnel the proxy only relays — never enriched' : 'http (cleartext)', headers: [], notes };
   }
   const pattern = matchingPattern(partner, t.host, t.port);
   const rule = (line: number) => `${policy.file}:${line}`;
   const active = partnerActive(partner, now);
+  if (t.scheme === 'https') {
+    // A phone reaches an https:// site through a CONNECT tunnel: the proxy relays
+    // encrypted bytes and sees only host and port. No grant can be honoured there.
+    notes.push(`the partner's grants (${partner.grants.map((g) => `${g.header}: ${g.attribute} ${g.form}`).join('; ')}) apply to http:// requests only: over https:// the proxy cannot add a header, so nothing is added`);
+    notes.push(
+      'what works for https:// sites: network-based authentication at the operator front door (OIDC, CAMARA Number Verification): the partner asks the operator about the subscriber on the data connection instead of reading a header',
+    );
+    return {
+      ...base,
+      partner: { id: partner.id, name: partner.name, purpose: partner.purpose, pattern: pattern?.text ?? '?', rule: rule(partner.line), active, ...(partner.until !== undefined ? { until: new Date(partner.until).toISOString() } : {}) },
+      transport: 'https: a CONNECT tunnel the proxy only relays — never enriched',
+      headers: [],
+      notes,
+    };
+  }
   const upgraded = partner.tls === 'required' && t.scheme === 'http';
-  const transport = upgraded ? `https to the partner (tls: required; the phone side stays http)` : t.scheme === 'https' ? 'https' : 'http (cleartext)';
+  const transport = upgraded ? `https to the partner (tls: required; the phone side stays http)` : 'http (cleartext)';
   const headers: ExplainedHeader[] = [];
   if (!active) notes.push(`the partner's grants ended on ${new Date(partner.until!).toISOString()}: nothing is added`);
   else {

@@ -35,5 +35,20 @@ export function readCapture(file: string, format?: CaptureFormat): ParseResult &
   } catch (err) {
     throw new Error(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }
+  const config = format === undefined ? configFileKind(file, buf) : undefined;
+  if (config) throw new Error(`${file}: ${config}, not a capture of traffic (give --format to read it as one anyway)`);
   return parseCapture(buf, file, format);
+}
+
+// Config files look like header lists ("key: value" lines) to the sniffer; a
+// phone number in a static binding would then be reported as a leak.
+const CONFIG_EXTENSIONS = /\.(ya?ml|toml|ini|conf|cfg|env|properties)$/i;
+const HEDGE_SECTIONS = /^(operator|proxy|admin|subscribers|partners|radius|audit|canary|keys|alerts|reload):\s*$/m;
+
+/** Why a file is a configuration file rather than a capture, or undefined. */
+export function configFileKind(file: string, buf: Buffer): string | undefined {
+  const head = buf.subarray(0, 64 * 1024).toString('utf8');
+  if (HEDGE_SECTIONS.test(head) && /^(operator|partners):/m.test(head)) return 'a hedge config file';
+  if (CONFIG_EXTENSIONS.test(file)) return `a configuration file (${/\.[^.]+$/.exec(file)![0]})`;
+  return undefined;
 }

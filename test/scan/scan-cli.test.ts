@@ -65,10 +65,29 @@ test('--subscriber finds that subscriber in any encoding, even in headers and UR
   assert.ok(!r.stdout.includes(b64) && !r.stdout.includes('447700900123'));
 });
 
+test('issue 13: a config file is not a capture: refused, its numbers not reported as leaks', () => {
+  const r = hedge(['examples/demo.yaml']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /examples\/demo\.yaml: a hedge config file, not a capture of traffic/);
+  const dir = mkdtempSync(join(tmpdir(), 'hedge-scan-'));
+  writeFileSync(join(dir, 'app.yml'), 'name: shop\nowner: "+447700900123"\n');
+  const y = hedge([join(dir, 'app.yml')]);
+  assert.equal(y.status, 2);
+  assert.match(y.stderr, /app\.yml: a configuration file \(\.yml\), not a capture/);
+  const forced = hedge([join(dir, 'app.yml'), '--format', 'headers']);
+  assert.equal(forced.status, 1, 'read as a header list when asked to');
+});
+
 test('bad usage and unreadable files exit 2 with a clear message', () => {
   const missing = hedge([`${FIX}/nope.har`]);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /HEDGE_ERR_CAPTURE_UNREADABLE .*nope\.har: cannot read: ENOENT/);
+  assert.equal(missing.stdout, '', 'issue 13: nothing ("no leaks found") is printed before the error');
+  const mixed = hedge([`${FIX}/clean.har`, `${FIX}/nope.har`]);
+  assert.equal(mixed.status, 2);
+  assert.equal(mixed.stdout, '', 'one unreadable file: nothing scanned, nothing printed');
+  assert.match(mixed.stderr, /1 of 2 file\(s\) could not be read as captures; nothing scanned/);
   const bad = hedge([`${FIX}/clean.har`, '--subscriber', 'not-a-number']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--subscriber: not a phone number/);
