@@ -52,6 +52,8 @@ partners:
   - id: selfcare
     name: Self-care site
     purpose: self-care
+    # GDPR basis: contract, consent, legitimate-interest or legal-obligation.
+    legalBasis: contract
     hosts: [my.operator.example]
     # The raw number travels only over TLS: the gateway speaks HTTPS to this partner.
     tls: required
@@ -60,6 +62,7 @@ partners:
   - id: agegate
     name: Age verification partner
     purpose: age-verification
+    legalBasis: consent
     hosts: ["*.agegate.example"]
     # "Adult?", not "who?": a yes/no claim.
     send:
@@ -82,8 +85,9 @@ export function registerConfigInit(config: Command): void {
     .option('--force', 'overwrite an existing file')
     .action((file: string, o: { country: string; name: string; force?: boolean }) => {
       const text = starterConfig({ name: o.name, country: o.country.toUpperCase() });
-      // What is written must validate: checked here, not hoped for.
-      parseConfig(text, file);
+      // What is written must validate, without a warning: checked here, not hoped for.
+      const check = parseConfig(text, file);
+      if (check.warnings.length) throw new Error(`config init: the starting config has warnings: ${check.warnings.map((w) => w.message).join('; ')}`);
       if (file === '-') return void process.stdout.write(text);
       if (existsSync(file) && !o.force) {
         console.error(`${file} exists; not overwritten (--force to replace it)`);

@@ -66,6 +66,7 @@ test('config init writes a commented config that validates, and never overwrites
   assert.match(text, /country: DE/);
   const v = await hedgeCli(['policy', 'validate', f]);
   assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.stderr, '', 'no warnings either');
   assert.match(v.stdout, /valid — policy [0-9a-f]{16}, 2 partner\(s\)/);
   writeFileSync(f, 'mine');
   const again = await hedgeCli(['config', 'init', f]);
