@@ -39,6 +39,8 @@ import { createConsentStore } from './identity/create-consent-store.js';
 import type { ConsentStore } from './identity/consent.js';
 import { TransparencyServer } from './transparency/server.js';
 import { startFrontDoor, type RunningFrontDoor } from './frontdoor/start.js';
+import { OverloadGuard } from './proxy/overload.js';
+import { checkFileLimit } from './proxy/fd-limit.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -167,7 +169,12 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   // Where proxied connections may go; the gateway's own listeners are added once they are bound.
   const destinations = new DestinationPolicy({ rules: config.proxy.destinations, pinned: (host, port) => resolver.pinned(host, port) });
   const upstream = new Upstream({ limits: config.proxy.limits, destinations, tls: opts.upstreamTls });
+  const limits = config.proxy.limits;
+  const fd = checkFileLimit(limits.maxConnections);
+  if (fd.problem) log.warn('file-descriptor limit below the connection cap', { soft: fd.soft, needed: fd.needed, advice: fd.problem });
+  const overload = new OverloadGuard(limits, metrics.registry, canarySource);
   const ingress = new Ingress({
+    overload,
     proxy: config.proxy,
     pipeline: () => pipeline,
     upstream,

@@ -3,7 +3,7 @@
 // cached so a request does no label hashing.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error';
+export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed';
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination';
 /** The channels that open connections on a client's behalf. */
 export type DestinationChannel = 'http' | 'connect' | 'upgrade';

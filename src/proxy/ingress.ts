@@ -25,6 +25,7 @@ import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../listen.js';
 import { viaCarries } from '../admin/http-util.js';
+import type { OverloadGuard } from './overload.js';
 
 export interface IngressDeps {
   proxy: Config['proxy'];
@@ -39,6 +40,8 @@ export interface IngressDeps {
   log: Logger;
   nodeId: string;
   connectPorts: ReadonlySet<number>;
+  /** Connection caps and in-flight bound (proxy/overload.ts); none: unbounded. */
+  overload?: OverloadGuard | undefined;
 }
 
 const UPGRADE_KEEP = new Set(['connection', 'upgrade']);
@@ -76,6 +79,7 @@ export class Ingress {
     this.server.on('connect', (req, socket, head) => this.onConnect(req, socket, head));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => this.onClientError(err, socket));
+    deps.overload?.attach(this.server);
     this.hooks = {
       stageFailed: (stage, err) => {
         deps.metrics.stageError(stage);
@@ -137,6 +141,20 @@ export class Ingress {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const overload = this.deps.overload;
+    if (overload) {
+      // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
+      if (!overload.enter(unmapV4(req.socket.remoteAddress ?? ''))) {
+        this.deps.metrics.request('shed');
+        res.setHeader('retry-after', '1');
+        return this.reply(res, 503, ErrorCodes.OVERLOADED, 'the gateway is at capacity; retry shortly', false);
+      }
+      res.once('close', () => overload.leave());
+    }
+    this.handleRequest(req, res);
+  }
+
+  private handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const start = performance.now();
     const m = this.deps.metrics;
     // Parsed from the same bytes as a request refused with close: never executed, never answered.

@@ -1,0 +1,128 @@
+// Issue 18: connection caps (total and per client address) are enforced and
+// counted; past the in-flight bound requests are shed with 503 + Retry-After
+// before the pipeline — a shed request to a partner carries no identity and
+// never reaches the partner — and the admin API keeps answering meanwhile.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
+
+/** An origin that holds every request until released. */
+async function holdingOrigin() {
+  const held: http.ServerResponse[] = [];
+  const seen: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.headers);
+    held.push(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    held,
+    release() {
+      for (const res of held.splice(0)) res.end('ok');
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function openIdle(port: number, localAddress: string): Promise<{ socket: net.Socket; closedEarly: Promise<boolean> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress }, () => {
+      const closedEarly = new Promise<boolean>((r) => {
+        const t = setTimeout(() => r(false), 500);
+        socket.once('close', () => {
+          clearTimeout(t);
+          r(true);
+        });
+      });
+      resolve({ socket, closedEarly });
+    });
+    socket.on('error', () => {});
+    socket.once('error', reject);
+  });
+}
+
+describe('connection caps', () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab({ edit: (y) => y.replace('  mode: forward', '  mode: forward\n  limits:\n    maxConnections: 6\n    maxConnectionsPerAddress: 3') });
+  });
+  after(async () => lab?.close());
+
+  test('per client address and in total: connections over the cap are closed at accept and counted', async () => {
+    const port = lab.gw.proxyAddress.port;
+    const mine = await Promise.all([1, 2, 3].map(() => openIdle(port, '127.0.0.7')));
+    assert.deepEqual(await Promise.all(mine.map((c) => c.closedEarly)), [false, false, false]);
+    const fourth = await openIdle(port, '127.0.0.7');
+    assert.equal(await fourth.closedEarly, true, 'a fourth connection from the same address is closed');
+    // Another address still gets in, up to the total cap.
+    const others = await Promise.all([1, 2, 3].map(() => openIdle(port, '127.0.0.8')));
+    assert.deepEqual(await Promise.all(others.map((c) => c.closedEarly)), [false, false, false]);
+    const overTotal = await openIdle(port, '127.0.0.9');
+    assert.equal(await overTotal.closedEarly, true, 'the seventh connection overall is closed');
+    const metrics = await (await fetch(`${lab.gw.adminUrl}/metrics`)).text();
+    assert.match(metrics, /hedge_connections_refused_total\{reason="per_address"\} 1/);
+    assert.match(metrics, /hedge_connections_refused_total\{reason="total"\} 1/);
+    assert.match(metrics, /hedge_client_connections 6/);
+    for (const c of [...mine, ...others]) c.socket.destroy();
+    // Once they are gone the address is served again.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await viaProxy(lab.gw.proxyAddress, 'http://news.example/', { localAddress: '127.0.0.7' })).status, 200);
+  });
+});
+
+describe('load shedding', () => {
+  let lab: Lab;
+  let origin: Awaited<ReturnType<typeof holdingOrigin>>;
+  before(async () => {
+    origin = await holdingOrigin();
+    lab = await startLab({
+      edit: (y) =>
+        y
+          .replace('  mode: forward', '  mode: forward\n  limits:\n    maxInFlightRequests: 2')
+          .replace('  resolve:\n', `  resolve:\n    my.operator.example: 127.0.0.1:${origin.port}\n`),
+    });
+  });
+  after(async () => {
+    origin?.release();
+    await lab?.close();
+    await origin?.close();
+  });
+
+  test('past the in-flight bound: 503 with Retry-After, no identity, the partner never sees it; the admin API answers', async () => {
+    const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/2')];
+    const deadline = Date.now() + 5000;
+    while (origin.seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(origin.seen.length, 2, 'two requests are in flight at the partner');
+
+    const shed = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/3');
+    assert.equal(shed.status, 503);
+    assert.equal(shed.headers['retry-after'], '1');
+    assert.equal(shed.headers['x-hedge-error'], 'HEDGE_ERR_OVERLOADED');
+    assert.doesNotMatch(JSON.stringify(shed.headers) + shed.body, /447700900123|x-msisdn/i, 'a shed request carries no identity');
+    const health = await fetch(`${lab.gw.adminUrl}/metrics`);
+    assert.equal(health.status, 200, 'the admin API answers under overload');
+    const metrics = await health.text();
+    assert.match(metrics, /hedge_requests_shed_total\{reason="in_flight"\} 1/);
+    assert.match(metrics, /hedge_requests_in_flight 2/);
+
+    origin.release();
+    const done = await Promise.all(admitted);
+    assert.deepEqual(done.map((r) => r.status), [200, 200]);
+    assert.equal(origin.seen.length, 2, 'the shed request never reached the partner');
+    assert.ok(origin.seen.every((h) => h['x-msisdn'] === '+447700900123'), 'the admitted ones were enriched');
+    // Capacity is back.
+    const again = viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/4');
+    while (origin.seen.length < 3 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 10));
+    origin.release();
+    assert.equal((await again).status, 200);
+  });
+});
