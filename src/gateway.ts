@@ -172,7 +172,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const limits = config.proxy.limits;
   const fd = checkFileLimit(limits.maxConnections);
   if (fd.problem) log.warn('file-descriptor limit below the connection cap', { soft: fd.soft, needed: fd.needed, advice: fd.problem });
-  const overload = new OverloadGuard(limits, metrics.registry, canarySource);
+  const overload = new OverloadGuard({ ...limits, maxConnections: fd.maxConnections }, metrics.registry, canarySource);
   const ingress = new Ingress({
     overload,
     proxy: config.proxy,

@@ -185,8 +185,8 @@ const limits = z.strictObject({
   upstreamBodyTimeoutMs: z.number().int().min(0).default(300000),
   upstreamConnections: z.number().int().min(1).max(10000).default(256),
   drainTimeoutMs: z.number().int().min(0).default(10000),
-  /** Client connections in total; beyond it new connections are closed at accept (0: no cap). */
-  maxConnections: z.number().int().min(0).max(10_000_000).default(50000),
+  /** Client connections in total; beyond it new connections are closed at accept. "auto": what the open-file limit allows. 0: no cap. */
+  maxConnections: z.union([z.literal('auto'), z.number().int().min(0).max(10_000_000)], { message: 'a number of connections, or "auto"' }).default('auto'),
   /** Client connections from one client address (0: no cap). */
   maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(1024),
   /** Requests processed at once; beyond it requests are answered 503 before the pipeline (0: no cap). */
