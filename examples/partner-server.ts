@@ -3,8 +3,7 @@
 // (ed25519 against the JWKS, or hmac-sha256 with its signature secret) on every
 // request (refusing replays, tampering, unsigned identity headers, stale or
 // misdirected requests), opens values sealed for it, and answers with what it
-// learnt. Real partners import from 'hedge/partner'; this in-repo copy imports
-// the same module by path.
+// learnt. It imports the kit as partners do, from 'hedge-partner'.
 //
 //   HEDGE_JWKS_URL=http://127.0.0.1:9090/.well-known/jwks.json \
 //   PARTNER_ID=idcheck PARTNER_HOST=verify.idcheck.example \
@@ -14,7 +13,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { verifyRequest, openSealed, MemoryNonceStore, type Jwk } from '../src/partner/index.js';
+import { verifyRequest, openSealed, MemoryNonceStore, type Jwk } from 'hedge-partner';
 
 export interface PartnerServerOptions {
   /** Where the operator publishes its JWKS (the admin API's /.well-known/jwks.json); read at first use. */

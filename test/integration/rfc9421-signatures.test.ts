@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { httpbis, createSigner, createVerifier } from 'http-message-signatures';
 import { startLab, viaProxy, type Lab, type EchoBody } from '../helpers/gateway.js';
 import { tempKeyFile, withKeys } from '../helpers/keys.js';
-import { verifyRequest, MemoryNonceStore, type NodeLikeRequest, type RequestVerifyOptions } from '../../src/partner/index.js';
+import { verifyRequest, MemoryNonceStore, type NodeLikeRequest, type RequestVerifyOptions } from 'hedge-partner';
 
 const HMAC_SECRET = 'demo-only-hmac-secret-not-for-production-00'; // examples/demo.yaml, partner billing
 let lab: Lab;

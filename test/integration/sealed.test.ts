@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { compactDecrypt } from 'jose';
 import { startLab, viaProxy, receivedValues, type Lab } from '../helpers/gateway.js';
-import { openSealed } from '../../src/partner/index.js';
+import { openSealed } from 'hedge-partner';
 
 const KEY = randomBytes(32).toString('base64url');
 const OTHER_KEY = randomBytes(32).toString('base64url');

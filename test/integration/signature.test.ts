@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { startLab, viaProxy, type Lab, type EchoBody } from '../helpers/gateway.js';
 import { tempKeyFile, withKeys } from '../helpers/keys.js';
-import { verifyEnrichment, MemoryNonceStore, type NodeLikeRequest, type VerifyOptions } from '../../src/partner/index.js';
+import { verifyEnrichment, MemoryNonceStore, type NodeLikeRequest, type VerifyOptions } from 'hedge-partner';
 import { startGateway } from '../../src/gateway.js';
 import { demoConfig } from '../helpers/gateway.js';
 import { silentLogger } from '../../src/log.js';

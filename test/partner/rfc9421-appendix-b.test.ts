@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, verify } from 'node:crypto';
-import { signatureBaseOf, type NodeLikeRequest } from '../../src/partner/index.js';
+import { signatureBaseOf, type NodeLikeRequest } from 'hedge-partner';
 
 const TEST_REQUEST = (signatureInput: string, signature: string): NodeLikeRequest => ({
   method: 'POST',

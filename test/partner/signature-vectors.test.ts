@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey } from 'node:crypto';
 import { httpbis, createVerifier } from 'http-message-signatures';
 import { rfc9421Signature, type Rfc9421Key } from '../../src/pipeline/signing/rfc9421.js';
-import { verifyRequest, signatureBaseOf, MemoryNonceStore, type NodeLikeRequest } from '../../src/partner/index.js';
+import { verifyRequest, signatureBaseOf, MemoryNonceStore, type NodeLikeRequest } from 'hedge-partner';
 
 interface Vector {
   name: string;

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, type Lab, type EchoBody } from '../helpers/gateway.js';
-import { verifyEnrichment, MemoryNonceStore } from '../../src/partner/index.js';
+import { verifyEnrichment, MemoryNonceStore } from 'hedge-partner';
 
 let lab: Lab;
 before(async () => {

@@ -1,6 +1,6 @@
 // The hedge-v1 signature (X-Hedge-Signature), kept for partners deployed
 // before RFC 9421 (`signature: hedge-v1`): Ed25519 over the kit's v1
-// canonical form (src/partner/canonical.ts, docs/partners.md):
+// canonical form (packages/partner/src/canonical.ts, docs/partners.md):
 //
 //   hedge-signature-v1 \n kid \n METHOD \n host \n path \n t \n nonce \n partner
 //   then one line per enriched header, in order:  \n name(lower case):value
@@ -9,7 +9,7 @@
 import { sign, type KeyObject } from 'node:crypto';
 import type { Flow } from '../flow.js';
 import { randomSlice } from '../../policy/random-pool.js';
-import { SIGNATURE_VERSION } from '../../partner/canonical.js';
+import { SIGNATURE_VERSION } from 'hedge-partner';
 
 export function signHedgeV1(flow: Flow, partnerId: string, key: { kid: string; privateKey: KeyObject }, headerName: string, t0: number): void {
   const nonce = randomSlice(16).toString('base64url');

@@ -5,7 +5,7 @@
 import { createHmac, sign, type KeyObject } from 'node:crypto';
 import type { Flow } from '../flow.js';
 import { randomSlice } from '../../policy/random-pool.js';
-import { authorityOf, coveredComponents, PARTNER_HEADER, SIGNATURE_LABEL, signableValue, signatureBase, signatureParamsValue, splitTarget } from '../../partner/rfc9421.js';
+import { authorityOf, coveredComponents, PARTNER_HEADER, SIGNATURE_LABEL, signableValue, signatureBase, signatureParamsValue, splitTarget } from 'hedge-partner';
 
 /** Seconds a signature stays valid (`expires` − `created`): the request reaches the partner within milliseconds; the rest is clock skew. */
 export const SIGNATURE_LIFETIME = 60;

@@ -1,7 +1,7 @@
-// hedge/partner: what a partner runs to trust an operator's enrichment.
+// hedge-partner: what a partner runs to trust an operator's enrichment.
 // Importable on its own: nothing here imports gateway code.
 //
-//   import { verifyEnrichment, openSealed } from 'hedge/partner';
+//   import { verifyRequest, openSealed } from 'hedge-partner';
 //
 // See docs/partners.md.
 export { verifyEnrichment, type VerifyOptions, type VerifyResult, type RefusalReason, type Jwk } from './verify.js';
