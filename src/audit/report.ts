@@ -3,6 +3,7 @@
 // grouped by their keyed reference and their numbers decrypted with the audit
 // key — only here, in the report. `outsidePolicy` keeps only what a given
 // (known-good) policy would not have sent: "who was exposed by the bad change".
+import { ID_TOKEN_SUB, isFrontDoorDisclosureName, type FrontDoorScope } from '../policy/front-door-scopes.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { hostPatternMatches, parseHostPattern, type HostPattern } from '../policy/host-pattern.js';
 import { ErrorCodes, HedgeError } from '../errors.js';
@@ -118,7 +119,7 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
       if (hostPattern && !hostPatternMatches(hostPattern, host, d.port)) continue;
       let items = d.items;
       if (o.outsidePolicy) {
-        items = outside(o.outsidePolicy.policy, host, d.port, items);
+        items = outside(o.outsidePolicy.policy, host, d.port, items, r.partner);
         if (items.length === 0) continue;
       }
       const ref = r.subjectRef ?? 'unknown';
@@ -249,10 +250,17 @@ function openNumber(key: AuditKey, sealed: string, r: AuditRecord): string {
 }
 
 /** The items a policy would not have sent to host:port (a different partner's grants count as not sent). */
-export function outside(policy: CompiledPolicy, host: string, port: number, items: DisclosureDetail['items']): DisclosureDetail['items'] {
+export function outside(policy: CompiledPolicy, host: string, port: number, items: DisclosureDetail['items'], recordPartner?: string | null): DisclosureDetail['items'] {
+  // Front-door answers name the scope that allowed them (or ID_TOKEN_SUB for the ID token's pairwise sub):
+  // they were within the policy when that partner is a client holding that scope.
+  const fd = items.filter((i) => isFrontDoorDisclosureName(i.header));
+  const rest = fd.length === items.length ? [] : items.filter((i) => !fd.includes(i));
+  const client = recordPartner ? policy.partners.find((p) => p.id === recordPartner)?.frontDoor : undefined;
+  const fdOutside = fd.filter((i) => !client || (i.header !== ID_TOKEN_SUB && !client.scopes.has(i.header as FrontDoorScope)));
+  if (rest.length === 0) return fdOutside;
   const partner = policy.hosts.lookup(host, port);
-  if (!partner) return items;
-  return items.filter((i) => !partner.grants.some((g) => g.attribute === i.attribute && g.form === i.form));
+  if (!partner) return [...fdOutside, ...rest];
+  return [...fdOutside, ...rest.filter((i) => !partner.grants.some((g) => g.attribute === i.attribute && g.form === i.form))];
 }
 
 const BUCKETS = [60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400];

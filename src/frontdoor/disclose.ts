@@ -18,7 +18,7 @@ export interface FrontDoorDisclosure {
   subscriber: Subscriber;
   clientAddress: string;
   target: Target;
-  /** The scope (or "openid") that allowed it: the audit stores it where a header grant stores the header name. */
+  /** The scope that allowed it (or ID_TOKEN_SUB): the audit stores it where a header grant stores the header name. */
   scope: string;
   what: ScopeDisclosure;
   policy: CompiledPolicy;

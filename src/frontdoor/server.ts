@@ -22,7 +22,7 @@ import { SingleUseStore } from './single-use-store.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { endpoints, providerMetadata, type Endpoints } from './discovery.js';
 import type { FrontDoorContext } from './context.js';
-import type { AccessGrant, CodeGrant } from './grants.js';
+import { opaqueSecret, type AccessGrant, type CodeGrant } from './grants.js';
 import { handleAuthorize } from './authorize.js';
 import { handleToken } from './token.js';
 import { sendJson } from './http.js';
@@ -116,6 +116,17 @@ export class FrontDoor {
   /** host:port phones use for the front door (a CONNECT to it through hedge's proxy takes the internal hop). */
   get publicAuthority(): { host: string; port: number } {
     return this.issuerHost;
+  }
+
+  /**
+   * Issues an access token in-process, without the authorisation flow: for
+   * benchmarks that need many fresh tokens, and tests of grants the flow cannot
+   * produce (another authentication method, a past expiry). No route reaches it.
+   */
+  mintAccessToken(grant: AccessGrant, expiresAt = Date.now() + this.ctx.tokenLifetimeMs): string {
+    const token = opaqueSecret();
+    if (!this.ctx.tokens.add(token, grant, expiresAt)) throw new Error('token store full');
+    return token;
   }
 
   acceptInternal(socket: Duplex, clientAddress: string, head: Buffer): void {

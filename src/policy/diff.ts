@@ -8,6 +8,7 @@ import type { CompiledPolicy, CompiledPartner } from './compile.js';
 import { partnerActive } from './compile.js';
 import type { Attribute, Form } from './forms.js';
 import type { HostPattern } from './host-pattern.js';
+import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB, SCOPE_DISCLOSURES } from './front-door-scopes.js';
 
 /** How much a form reveals: claim = match < pseudonym = token < sealed < raw. */
 export const FORM_RANK: Readonly<Record<Form, number>> = { claim: 0, match: 0, pseudonym: 1, token: 1, sealed: 2, raw: 3 };
@@ -92,11 +93,27 @@ function classify(x: Exposure | undefined, y: Exposure | undefined): ExposureCha
   return undefined;
 }
 
-/** host pattern → attribute → the most revealing active grant of it. */
+/** What a front-door client's scope is keyed by in the diff, in place of a host pattern: each scope shows up as its own line. */
+export const frontDoorKey = (clientId: string, scope: string) => `front-door client ${clientId} ${scope}`;
+
+/** host pattern (or front-door client) → attribute → the most revealing active grant (or scope) of it. */
 function exposureOf(policy: CompiledPolicy, now: number): ExposureMap {
   const out: ExposureMap = new Map();
+  const keep = (m: Map<Attribute, Exposure>, attribute: Attribute, e: Exposure) => {
+    const prev = m.get(attribute);
+    if (!prev || FORM_RANK[e.form] > FORM_RANK[prev.form] || (FORM_RANK[e.form] === FORM_RANK[prev.form] && e.cleartext && !prev.cleartext)) m.set(attribute, e);
+  };
   for (const p of policy.partners) {
     if (!partnerActive(p, now)) continue;
+    // A front-door client: scopes are judged exactly like header grants (the answer travels over the front door's TLS).
+    if (p.frontDoor) {
+      const scopes = [[ID_TOKEN_SUB, ID_TOKEN_DISCLOSURE] as const, ...[...p.frontDoor.scopes].map((s) => [s, SCOPE_DISCLOSURES[s]] as const)];
+      for (const [scope, d] of scopes) {
+        const m = new Map<Attribute, Exposure>();
+        out.set(frontDoorKey(p.frontDoor.clientId, scope), m);
+        keep(m, d.attribute, { partner: p.id, form: d.form, header: scope, cleartext: false });
+      }
+    }
     for (const hp of p.hosts) {
       const key = canonicalPattern(hp);
       let m = out.get(key);

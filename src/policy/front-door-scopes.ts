@@ -21,8 +21,17 @@ export const SCOPE_DISCLOSURES: Readonly<Record<FrontDoorScope, ScopeDisclosure>
   'kyc-age-verification:verify': { attribute: 'age-verified', form: 'claim', answer: 'POST /kyc-age-verification/v0.2/verify' },
 };
 
-/** Every completed authorisation gives the partner its pairwise `sub` in the ID token: a pseudonym of the number. */
+/**
+ * Every completed authorisation gives the partner its pairwise `sub` in the ID token: a pseudonym of the number.
+ * The audit names it by this marker where a header grant names its header (":" keeps it apart from any header name).
+ */
+export const ID_TOKEN_SUB = 'openid:sub';
 export const ID_TOKEN_DISCLOSURE: ScopeDisclosure = { attribute: 'msisdn', form: 'pseudonym', answer: 'id_token sub' };
+
+/** True for the names front-door disclosures carry in the audit (a scope, or the ID token's sub). */
+export function isFrontDoorDisclosureName(s: string): boolean {
+  return s === ID_TOKEN_SUB || isFrontDoorScope(s);
+}
 
 export function isFrontDoorScope(s: string): s is FrontDoorScope {
   return (FRONT_DOOR_SCOPES as readonly string[]).includes(s);

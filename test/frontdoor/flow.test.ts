@@ -6,6 +6,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startFrontDoorLab, partnerClient, fullLogin, api, PHONE_NUMBER, ALL_SCOPES, type FrontDoorLab } from '../helpers/front-door.js';
 import { hedgeCli, writeConfig } from '../helpers/audit.js';
 import { NumberVerificationMatchResponse, NumberVerificationShareResponse, VerifyAgeResponseBody } from '../../src/frontdoor/camara/schemas.js';
@@ -71,9 +73,9 @@ describe('front door: the whole flow through openid-client', () => {
       'kyc-age-verification:verify age-verified/claim',
       'number-verification:device-phone-number:read msisdn/raw',
       'number-verification:verify msisdn/match',
-      'openid msisdn/pseudonym',
-      'openid msisdn/pseudonym',
-      'openid msisdn/pseudonym',
+      'openid:sub msisdn/pseudonym',
+      'openid:sub msisdn/pseudonym',
+      'openid:sub msisdn/pseudonym',
     ]);
     for (const r of recs) assert.ok(!r.detail.includes(PHONE_NUMBER.slice(1)) && r.subjectRef !== null);
 
@@ -86,5 +88,14 @@ describe('front door: the whole flow through openid-client', () => {
     const report = JSON.parse(rep.stdout) as { subscribers: { msisdn: string }[]; sites: { partner: string }[] };
     assert.ok(report.subscribers.some((s) => s.msisdn === PHONE_NUMBER));
     assert.ok(report.sites.some((s) => s.partner === 'bank'));
+
+    // --outside-policy: against a policy where the bank may no longer read the number, only that answer is listed.
+    const narrower = readFileSync(join(lab.pki.dir, 'hedge.yaml'), 'utf8').replace('"number-verification:device-phone-number:read",', '');
+    const narrowFile = writeConfig(lab.pki.dir, 'narrower.yaml', narrower);
+    const out = await hedgeCli(['audit', 'report', '-c', cfg, '--outside-policy', narrowFile, '--format', 'json']);
+    assert.equal(out.code, 0, out.stderr);
+    const o = JSON.parse(out.stdout) as { totals: { disclosures: number }; sites: { partner: string; attributes: string[] }[] };
+    assert.equal(o.totals.disclosures, 1);
+    assert.deepEqual(o.sites.map((s) => [s.partner, s.attributes]), [['bank', ['msisdn/raw']]]);
   });
 });
