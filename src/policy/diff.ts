@@ -111,7 +111,7 @@ function exposureOf(policy: CompiledPolicy, now: number): ExposureMap {
       for (const [scope, d] of scopes) {
         const m = new Map<Attribute, Exposure>();
         out.set(frontDoorKey(p.frontDoor.clientId, scope), m);
-        keep(m, d.attribute, { partner: p.id, form: d.form, header: scope, cleartext: false });
+        keep(m, d.attribute, { partner: p.id, form: d.form, header: scope, cleartext: false, tls: true });
       }
     }
     for (const hp of p.hosts) {
