@@ -52,11 +52,11 @@ function freePort() {
   });
 }
 
-async function waitPort(port, ms = 15000) {
+async function waitPort(port, ms = 15000, host = '127.0.0.1') {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const ok = await new Promise((r) => {
-      const s = net.connect({ host: '127.0.0.1', port });
+      const s = net.connect({ host, port });
       s.once('connect', () => (s.destroy(), r(true)));
       s.once('error', () => r(false));
     });
@@ -137,9 +137,10 @@ function luaScript(path, host) {
 }
 
 /** Runs the load tool against port with the given request target; returns {rps, p50Ms, p99Ms, requests, errors}. */
-function load(port, path, host, seconds) {
+function load(port, path, host, seconds, address = '127.0.0.1') {
+  const base = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   if (WRK) {
-    const r = spawnSync(WRK, ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaScript(path, host), `http://127.0.0.1:${port}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const r = spawnSync(WRK, ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaScript(path, host), base], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
     const out = r.stdout;
     const num = (re) => {
       const m = re.exec(out);
@@ -158,7 +159,7 @@ function load(port, path, host, seconds) {
     };
   }
   if (AUTOCANNON) {
-    const r = spawnSync(AUTOCANNON, ['-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `Host=${host}`, `http://127.0.0.1:${port}${path.startsWith('/') ? path : ''}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const r = spawnSync(AUTOCANNON, ['-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `Host=${host}`, `${base}${path.startsWith('/') ? path : ''}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
     const j = JSON.parse(r.stdout);
     return { rps: j.requests.average, p50Ms: j.latency.p50, p99Ms: j.latency.p99, requests: j.requests.total, errors: j.errors + j.non2xx };
   }
@@ -271,9 +272,10 @@ workers 1
 async function measure(name, proxy, path, host, note) {
   const pids = proxy ? treePids(proxy.proc.pid) : [];
   // Short warm-up so JIT and connection pools are settled before measuring.
-  load(proxy ? proxy.port : originRef.port, path, host, Math.min(2, DURATION));
+  // proxy.address: where the load tool connects from and to (an IPv6 row uses ::1).
+  load(proxy ? proxy.port : originRef.port, path, host, Math.min(2, DURATION), proxy?.address);
   const before = cpuTicks(pids);
-  const r = load(proxy ? proxy.port : originRef.port, path, host, DURATION);
+  const r = load(proxy ? proxy.port : originRef.port, path, host, DURATION, proxy?.address);
   const cpu = ((cpuTicks(pids) - before) / CLK_TCK) * 1e6;
   const row = {
     name,

@@ -9,8 +9,12 @@
 //       "hedge partner, Redis store"                  default maxStaleMs 1000 (bounded per-node cache)
 //       "hedge partner, Redis store, no cache"        maxStaleMs 0: one Redis GET per request
 //       "hedge partner, --workers 2"                  memory store, node:cluster
+//       "hedge partner, memory store, IPv6 phone"     the same from ::1, bound by its prefix ::/64
+//                                                     (target: within 5 % of the IPv4 row per request)
+//       "hedge partner, Redis Cluster"                a real 3-master Redis Cluster, next to the Redis store row
 //     The Redis rows' notes give the p99 added over the memory row (target ≤ 1 ms)
-//     and the RADIUS bindings/s into that store (target ≥ 5,000/s).
+//     and the RADIUS bindings/s into that store (target ≥ 5,000/s); dual-stack
+//     sessions/s (IPv4 address + IPv6 /64 per Start, target ≥ 5,000/s) too.
 //     Redis: REDIS_URL, else 127.0.0.1:6379, else a throwaway redis-server; otherwise skipped.
 //
 //   export async function redisLookupCost({ root, url, maxStaleMs, lookups = 20_000 })
@@ -40,8 +44,16 @@ export async function rows(ctx) {
   const mem = await startNode(ctx, { store: 'memory' });
   const memRow = await ctx.measure('hedge partner, memory store', mem, ...target, 'baseline for the Redis rows');
   const memRate = await radiusBindingsPerSecond({ root: ctx.root, port: mem.radiusPort, secret: SECRET });
-  memRow.note += `; RADIUS ${memRate.bindingsPerSecond} bindings/s`;
+  const memDual = await radiusBindingsPerSecond({ root: ctx.root, port: mem.radiusPort, secret: SECRET, dualStack: true });
+  memRow.note += `; RADIUS ${memRate.bindingsPerSecond} bindings/s, dual-stack ${memDual.bindingsPerSecond} sessions/s (target ≥ 5,000)`;
   await ctx.stop(mem.proc);
+
+  const mem6 = await startNode(ctx, { store: 'memory', v6: true });
+  const v6Row = await ctx.measure('hedge partner, memory store, IPv6 phone', mem6, ...target, 'phone at ::1 bound by its prefix ::/64');
+  const perReq = (r) => (r.rps > 0 ? 1e6 / r.rps : NaN);
+  const lk = await lookupCostV4V6({ root: ctx.root });
+  v6Row.note += `; per request ${((perReq(v6Row) / perReq(memRow) - 1) * 100).toFixed(1)} % vs the IPv4 row (target within 5 %); lookup alone p50 IPv4 ${lk.v4} ns, IPv6 ${lk.v6} ns`;
+  await ctx.stop(mem6.proc);
 
   const redis = await redisUrl(ctx);
   if (!redis) ctx.skip('hedge partner, Redis store', 'no Redis (REDIS_URL, 127.0.0.1:6379 or redis-server)');
@@ -58,10 +70,30 @@ export async function rows(ctx) {
         const rate = await radiusBindingsPerSecond({ root: ctx.root, port: node.radiusPort, secret: SECRET });
         const cost = await redisLookupCost({ root: ctx.root, url: redis.url, maxStaleMs });
         row.note += `; p99 added vs memory ${added} ms (target ≤ 1 ms); lookup alone p50 ${cost.p50Us} µs, p99 ${cost.p99Us} µs; RADIUS ${rate.bindingsPerSecond} bindings/s into Redis`;
+        if (maxStaleMs === 1000) {
+          const dual = await radiusBindingsPerSecond({ root: ctx.root, port: node.radiusPort, secret: SECRET, dualStack: true });
+          row.note += `, dual-stack ${dual.bindingsPerSecond} sessions/s`;
+          redisRow = row;
+        }
         await ctx.stop(node.proc);
       }
     } finally {
       await redis.stop();
+    }
+    const cluster = await startCluster(ctx);
+    if (typeof cluster === 'string') ctx.skip('hedge partner, Redis Cluster', cluster);
+    else {
+      try {
+        const node = await startNode(ctx, { store: cluster.spec, prefix: `hedge-bench-${process.pid}:`, maxStaleMs: 1000 });
+        const row = await ctx.measure('hedge partner, Redis Cluster', node, ...target, '3 masters, maxStaleMs 1000');
+        const rate = await radiusBindingsPerSecond({ root: ctx.root, port: node.radiusPort, secret: SECRET, dualStack: true });
+        const cost = await redisLookupCost({ root: ctx.root, url: cluster.spec, maxStaleMs: 0 });
+        const vs = redisRow && redisRow.rps > 0 ? `${((row.rps / redisRow.rps) * 100).toFixed(0)} % of the single-Redis row's req/s` : 'n/a';
+        row.note += `; ${vs}; uncached lookup alone p50 ${cost.p50Us} µs; RADIUS dual-stack ${rate.bindingsPerSecond} sessions/s into the cluster`;
+        await ctx.stop(node.proc);
+      } finally {
+        await cluster.stop();
+      }
     }
   }
 
@@ -72,13 +104,14 @@ export async function rows(ctx) {
   await ctx.stop(workers.proc);
 }
 
-async function startNode(ctx, { store, prefix, maxStaleMs, workers }) {
+async function startNode(ctx, { store, prefix, maxStaleMs, workers, v6 }) {
   const port = await ctx.freePort();
   const admin = await ctx.freePort();
   const radiusPort = await freeUdpPort();
   let yaml = readFileSync(join(ctx.root, 'examples', 'demo.yaml'), 'utf8')
     .replace('127.0.0.1:8081', `127.0.0.1:${ctx.originPort}`)
-    .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
+    .replace('listen: 127.0.0.1:8080', v6 ? `listen: "[::1]:${port}"` : `listen: 127.0.0.1:${port}`)
+    .replace('  static:\n', v6 ? '  static:\n    - { ip: "::/64", msisdn: "+447700900123" }\n' : '  static:\n')
     .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`)
     .replace(/^partners:/m, `radius:\n  listen: 127.0.0.1:${radiusPort}\n  clients:\n    - { address: 127.0.0.1, secret: "${SECRET}" }\npartners:`);
   if (store !== 'memory') yaml = yaml.replace('store: memory', `store: ${store}\n  maxStaleMs: ${maxStaleMs}\n  redis:\n    keyPrefix: "${prefix}"`);
@@ -87,9 +120,9 @@ async function startNode(ctx, { store, prefix, maxStaleMs, workers }) {
   const argv = [join(ctx.root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg];
   if (workers) argv.push('--workers', String(workers));
   const proc = ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
-  await ctx.waitPort(port);
+  await ctx.waitPort(port, 15000, v6 ? '::1' : '127.0.0.1');
   await ctx.waitPort(admin);
-  return { port, proc, radiusPort };
+  return { port, proc, radiusPort, address: v6 ? '::1' : '127.0.0.1' };
 }
 
 function freeUdpPort() {
@@ -118,7 +151,7 @@ async function redisUrl(ctx) {
   return { url: `redis://127.0.0.1:${port}`, stop: () => ctx.stop(proc) };
 }
 
-export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5, window = 128, packets = 60_000 }) {
+export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5, window = 128, packets = 60_000, dualStack = false }) {
   const { encodeAccountingRequest } = await import(pathToFileURL(join(root, 'dist', 'identity', 'radius', 'sender.js')).href);
   window = Math.min(window, 256);
   // Encoded up front so the sender's own cost does not limit the listener's rate;
@@ -131,7 +164,8 @@ export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5,
     for (let k = 0; k < perSlot; k++) {
       const n = k * window + id;
       const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-      list.push(encodeAccountingRequest({ status: 'start', framedIp: ip, msisdn: `4477009${String(n % 100000).padStart(5, '0')}`, sessionId: `b${n}-${process.pid}`, interimInterval: 60, imsi: '001010000000123', ratType: 6 }, secret, id));
+      const v6 = dualStack ? { framedIpv6Prefix: `2001:db8:${((n >> 16) & 0xffff).toString(16)}:${(n & 0xffff).toString(16)}::/64` } : {};
+      list.push(encodeAccountingRequest({ status: 'start', framedIp: ip, ...v6, msisdn: `4477009${String(n % 100000).padStart(5, '0')}`, sessionId: `b${n}-${process.pid}`, interimInterval: 60, imsi: '001010000000123', ratType: 6 }, secret, id));
     }
     pool.push(list);
   }
@@ -175,7 +209,7 @@ export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5,
   for (const s of slots) clearTimeout(s.timer);
   sock.close();
   const bindingsPerSecond = Math.round(counted / elapsed);
-  process.stderr.write(`  RADIUS: ${bindingsPerSecond} bindings/s (${retransmitted} retransmissions)\n`);
+  process.stderr.write(`  RADIUS${dualStack ? ' dual-stack' : ''}: ${bindingsPerSecond} ${dualStack ? 'sessions' : 'bindings'}/s (${retransmitted} retransmissions)\n`);
   return { bindingsPerSecond, answered, retransmitted };
 }
 
@@ -201,4 +235,53 @@ export async function redisLookupCost({ root, url, maxStaleMs, lookups = 20_000 
   } finally {
     await store.close();
   }
+}
+
+/** The memory store's lookup alone, IPv4 address vs an IPv6 address inside a bound /64: median ns of 200,000. */
+export async function lookupCostV4V6({ root, n = 200_000 }) {
+  const { MemoryBindingStore } = await import(pathToFileURL(join(root, 'dist', 'identity', 'memory-store.js')).href);
+  const store = new MemoryBindingStore();
+  store.set({ ip: '10.9.0.1', subscriber: { msisdn: '+447700900123' } });
+  store.set({ ip: '2001:db8:9:1::/64', subscriber: { msisdn: '+447700900124' } });
+  const time = (addr) => {
+    const ns = new Float64Array(20);
+    for (let round = 0; round < 20; round++) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < n / 20; i++) store.lookup(addr);
+      ns[round] = Number(process.hrtime.bigint() - t) / (n / 20);
+    }
+    ns.sort();
+    return Math.round(ns[10]);
+  };
+  time('10.9.0.1');
+  time('2001:db8:9:1:a:b:c:d');
+  const out = { v4: time('10.9.0.1'), v6: time('2001:db8:9:1:a:b:c:d') };
+  store.close();
+  process.stderr.write(`  memory lookup: IPv4 ${out.v4} ns, IPv6 ${out.v6} ns\n`);
+  return out;
+}
+
+/** A 3-master Redis Cluster from the installed binaries, on free ports (bus port + 10000 free too). */
+async function startCluster(ctx) {
+  const has = (b) => spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim() !== '';
+  if (!has('redis-server') || !has('redis-cli')) return 'no redis-server/redis-cli';
+  const free = (p) => new Promise((r) => { const s = net.createServer(); s.once('error', () => r(false)); s.listen(p, '127.0.0.1', () => s.close(() => r(true))); });
+  const ports = [];
+  while (ports.length < 3) {
+    const p = 20000 + Math.floor(Math.random() * 25000);
+    if (!ports.includes(p) && (await free(p)) && (await free(p + 10000))) ports.push(p);
+  }
+  const procs = ports.map((p) => ctx.start('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', join(ctx.work, `nodes-${p}.conf`), '--dir', ctx.work]));
+  for (const p of ports) await ctx.waitPort(p);
+  const r = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
+  if (r.status !== 0) {
+    for (const proc of procs) await ctx.stop(proc);
+    return 'redis-cli --cluster create failed';
+  }
+  for (let i = 0; i < 100; i++) {
+    const ok = ports.every((p) => spawnSync('redis-cli', ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'));
+    if (ok) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return { spec: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop: async () => { for (const proc of procs) await ctx.stop(proc); } };
 }

@@ -5,13 +5,13 @@ import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { BindingStore } from '../identity/store.js';
+import { parseBindingKey } from '../identity/binding-key.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Metrics } from './metrics.js';
 import type { Logger } from '../log.js';
 import { normalizeSubscriber } from '../identity/normalize.js';
 import { ErrorCodes, HedgeError } from '../errors.js';
 import { readJson, sendError, sendJson, viaCarries } from './http-util.js';
-import { isIP } from 'node:net';
 import { maskIdentifier } from './mask.js';
 import { adminExposureProblem } from './exposure.js';
 import { listenOn } from '../listen.js';
@@ -118,10 +118,14 @@ export class AdminServer {
       });
     }
     if (path.startsWith('/bindings/')) {
-      const ip = decodedSegment(path.slice('/bindings/'.length));
-      if (ip === undefined || isIP(ip) === 0) return sendError(res, 400, ErrorCodes.BINDING_INVALID, 'not an IP address');
+      // An IPv4 address, an IPv6 address or an IPv6 prefix ("2001:db8:1:2::/64", the slash raw or as %2F).
+      const raw = decodedSegment(path.slice('/bindings/'.length));
+      const parsed = raw === undefined ? 'undecodable' : parseBindingKey(raw, { strict: true });
+      if (raw === undefined || typeof parsed === 'string') return sendError(res, 400, ErrorCodes.BINDING_INVALID, 'not an IP address or IPv6 prefix (host bits must be zero)');
+      const ip = parsed.key;
       if (req.method === 'GET') {
-        const b = await d.bindings.get(ip);
+        // A single IPv6 address shows the binding of the prefix that holds it.
+        const b = parsed.family === 6 && !raw.includes('/') ? await d.bindings.find(raw) : await d.bindings.get(ip);
         if (!b) return sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no binding for this address');
         return sendJson(res, 200, { ip: b.ip, ...b.subscriber, expiresAt: isoTime(b.expiresAt) });
       }

@@ -19,6 +19,7 @@ import type { Config, CanaryConfig } from '../config/schema.js';
 import type { BindingStore } from '../identity/store.js';
 import type { Subscriber } from '../identity/subscriber.js';
 import { normalizeSubscriber } from '../identity/normalize.js';
+import { bindingKey } from '../identity/binding-key.js';
 import { Ingress } from '../proxy/ingress.js';
 import { Upstream } from '../proxy/upstream.js';
 import { Resolver } from '../proxy/resolve.js';
@@ -165,7 +166,7 @@ export class Canary {
   /** (Re)writes the canary binding: a store restart or an operator's DELETE must not blind the canary. */
   private async bind(): Promise<void> {
     try {
-      await this.deps.bindings.set({ ip: this.deps.config.source, subscriber: this.subscriber });
+      await this.deps.bindings.set({ ip: bindingKey(this.deps.config.source) ?? this.deps.config.source, subscriber: this.subscriber });
     } catch (err) {
       this.deps.log.error('canary binding could not be written', { error: (err as Error).name, store: this.deps.bindings.kind });
     }

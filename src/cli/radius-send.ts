@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { parseListen } from '../config/schema.js';
+import { parseBindingKey } from '../identity/binding-key.js';
 import { sendAccounting, type AccountingMessage, type SendStatus } from '../identity/radius/sender.js';
 
 const STATUSES: SendStatus[] = ['start', 'stop', 'interim', 'on', 'off'];
@@ -14,6 +15,9 @@ interface SendOpts {
   server: string;
   secret?: string;
   ip?: string;
+  ipv6Prefix?: string;
+  delegatedPrefix?: string;
+  ipv6Address?: string;
   msisdn?: string;
   imsi?: string;
   imeisv?: string;
@@ -33,6 +37,9 @@ export function registerRadius(program: Command): void {
     .option('--server <host:port>', 'the gateway RADIUS listener', '127.0.0.1:1813')
     .option('--secret <secret>', 'shared secret (default: HEDGE_RADIUS_SECRET)')
     .option('--ip <address>', 'Framed-IP-Address (the subscriber address)')
+    .option('--ipv6-prefix <prefix>', 'Framed-IPv6-Prefix, e.g. 2001:db8:1:2::/64 (the phone\'s /64)')
+    .option('--delegated-prefix <prefix>', 'Delegated-IPv6-Prefix, e.g. 2001:db8:ff00::/56')
+    .option('--ipv6-address <address>', 'Framed-IPv6-Address (bound at the NAS\'s radius.clients[].ipv6PrefixLength)')
     .option('--msisdn <number>', 'Calling-Station-Id')
     .option('--imsi <digits>', '3GPP-IMSI')
     .option('--imeisv <digits>', '3GPP-IMEISV')
@@ -50,8 +57,15 @@ export function registerRadius(program: Command): void {
       const server = parseListen(o.server) ?? fail(`--server: expected host:port, got "${o.server}"`);
       const secret = o.secret ?? process.env.HEDGE_RADIUS_SECRET ?? fail('a shared secret is required (--secret or HEDGE_RADIUS_SECRET)');
       if (o.ip !== undefined && isIP(o.ip) !== 4) fail('--ip: Framed-IP-Address must be an IPv4 address');
-      if ((status === 'start' || status === 'interim') && (!o.ip || !o.msisdn)) fail(`${status} needs --ip and --msisdn`);
-      if (status === 'stop' && (!o.ip || !o.session)) fail('stop needs --ip and --session (the session id of the Start)');
+      for (const [flag, v] of [['--ipv6-prefix', o.ipv6Prefix], ['--delegated-prefix', o.delegatedPrefix]] as const) {
+        if (v === undefined) continue;
+        const k = parseBindingKey(v);
+        if (typeof k === 'string' || k.family !== 6 || !v.includes('/')) fail(`${flag}: expected an IPv6 prefix such as 2001:db8:1:2::/64`);
+      }
+      if (o.ipv6Address !== undefined && isIP(o.ipv6Address) !== 6) fail('--ipv6-address: expected an IPv6 address');
+      const hasAddress = Boolean(o.ip || o.ipv6Prefix || o.delegatedPrefix || o.ipv6Address);
+      if ((status === 'start' || status === 'interim') && (!hasAddress || !o.msisdn)) fail(`${status} needs an address (--ip, --ipv6-prefix, --delegated-prefix or --ipv6-address) and --msisdn`);
+      if (status === 'stop' && (!hasAddress || !o.session)) fail('stop needs an address of the session and --session (the session id of the Start)');
       const int = (name: string, v: string | undefined, max: number) => {
         if (v === undefined) return undefined;
         const n = Number(v);
@@ -59,6 +73,9 @@ export function registerRadius(program: Command): void {
       };
       const m: AccountingMessage = { status: status as SendStatus };
       if (o.ip) m.framedIp = o.ip;
+      if (o.ipv6Prefix) m.framedIpv6Prefix = o.ipv6Prefix;
+      if (o.delegatedPrefix) m.delegatedIpv6Prefix = o.delegatedPrefix;
+      if (o.ipv6Address) m.framedIpv6Address = o.ipv6Address;
       if (o.msisdn) m.msisdn = o.msisdn;
       if (o.imsi) m.imsi = o.imsi;
       if (o.imeisv) m.imeisv = o.imeisv;

@@ -63,8 +63,11 @@ export class BindingHub implements BindingStore {
   lookup(ip: string): Subscriber | undefined {
     return this.store.lookup(ip);
   }
-  get(ip: string): BindingRecord | undefined {
-    return this.store.get(ip);
+  find(address: string): BindingRecord | undefined {
+    return this.store.find(address);
+  }
+  get(key: string): BindingRecord | undefined {
+    return this.store.get(key);
   }
   list(): BindingRecord[] {
     return this.store.list();

@@ -35,8 +35,11 @@ export class ClusterReplicaStore implements BindingStore {
   lookup(ip: string): Subscriber | undefined {
     return this.local.lookup(ip);
   }
-  get(ip: string): BindingRecord | undefined {
-    return this.local.get(ip);
+  find(address: string): BindingRecord | undefined {
+    return this.local.find(address);
+  }
+  get(key: string): BindingRecord | undefined {
+    return this.local.get(key);
   }
   list(): BindingRecord[] {
     return this.local.list();

@@ -2,6 +2,7 @@
 // may contain. `hedge config schema` prints it as JSON Schema for editors.
 import { z } from 'zod';
 import { isIP } from 'node:net';
+import { parseBindingKey } from '../identity/binding-key.js';
 import { parseHostPattern } from '../policy/host-pattern.js';
 import { NUMBER_FORMATS } from '../identity/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
@@ -164,7 +165,11 @@ const partner = z
   });
 
 const staticBinding = z.strictObject({
-  ip: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }),
+  // An IPv4 address, an IPv6 address (exactly that address) or an IPv6 prefix such as 2001:db8:1:2::/64.
+  ip: z.string().superRefine((s, ctx) => {
+    const k = parseBindingKey(s, { strict: true });
+    if (typeof k === 'string') ctx.addIssue({ code: 'custom', message: k });
+  }),
   msisdn: z.string(),
   imsi: z.string().optional(),
   imei: z.string().optional(),
@@ -234,6 +239,8 @@ const radiusClient = z
     secret: z.string().min(1, { message: 'a shared secret is required' }),
     /** How this NAS writes Calling-Station-Id when it has no "+"; radius.numberFormat when absent. */
     numberFormat: z.enum(NUMBER_FORMATS).optional(),
+    /** The prefix length a Framed-IPv6-Address (one address) from this NAS is bound at: the phone picks addresses inside it. */
+    ipv6PrefixLength: z.number().int().min(1).max(128).default(64),
   })
   .superRefine((c, ctx) => {
     if ((c.address === undefined) === (c.cidr === undefined))
@@ -252,8 +259,11 @@ export const radiusSchema = z.strictObject({
 export type RadiusConfig = z.output<typeof radiusSchema>;
 
 const redisOptions = z.strictObject({
-  keyPrefix: z.string().min(1).max(64).default('hedge:'),
+  // No braces: hedge puts each binding's key in a hash tag of its own ({…}) so Redis Cluster keeps it in one slot.
+  keyPrefix: z.string().min(1).max(64).regex(/^[^{}]+$/, { message: 'must not contain "{" or "}" (hedge adds the hash tags)' }).default('hedge:'),
   timeoutMs: z.number().int().min(10).max(10000).default(250),
+  /** Replicas that must have a write (WAIT) before it is acknowledged; 1 with Sentinel: a failover loses no acknowledged binding. */
+  waitReplicas: z.number().int().min(0).max(10).default(0),
 });
 
 const subscribers = z.strictObject({

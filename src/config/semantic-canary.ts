@@ -1,5 +1,6 @@
 // Cross-key checks for the canary sentinel. Kept apart from semantic.ts so
 // each capability owns its checks.
+import { bindingKey, keyHolds } from '../identity/binding-key.js';
 import type { Config } from './schema.js';
 import type { KeyPath } from './load.js';
 import { normalizeSubscriber } from '../identity/normalize.js';
@@ -20,8 +21,8 @@ export function canaryIssues(config: Config): CanaryIssue[] {
   }
   if (!(c.source.startsWith('127.') || c.source === '::1'))
     out.push({ path: ['canary', 'source'], message: 'the canary source must be a loopback address (127.0.0.0/8 or ::1) no subscriber can use', severity: 'error' });
-  if (config.subscribers.static.some((b) => b.ip === c.source))
-    out.push({ path: ['canary', 'source'], message: 'this address is also a static subscriber binding; pick an address only the canary uses', severity: 'error' });
+  if (config.subscribers.static.some((b) => keyHolds(bindingKey(b.ip) ?? b.ip, c.source)))
+    out.push({ path: ['canary', 'source'], message: 'this address is also (inside) a static subscriber binding; pick an address only the canary uses', severity: 'error' });
   try {
     normalizeSubscriber(c.subscriber, config.operator.country, 'canary');
   } catch (err) {

@@ -3,6 +3,7 @@
 import type { RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './load.js';
+import { parseRedisTarget } from '../identity/redis-connect.js';
 
 export interface PathIssue {
   path: KeyPath;
@@ -10,19 +11,10 @@ export interface PathIssue {
   severity: 'error' | 'warning';
 }
 
-/** A reason the Redis URL cannot be used, or undefined. Never echoes a password. */
+/** A reason the Redis store spec cannot be used, or undefined. Never echoes a password. */
 export function redisUrlProblem(spec: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(spec);
-  } catch {
-    return 'not a valid URL; expected redis://host:port/db';
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') return 'expected a redis:// or rediss:// URL';
-  if (!u.hostname) return 'the Redis URL needs a host';
-  const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the Redis database (URL path) must be a number such as /0';
-  return undefined;
+  const t = parseRedisTarget(spec);
+  return typeof t === 'string' ? t : undefined;
 }
 
 export function radiusIssues(r: RadiusConfig): PathIssue[] {

@@ -7,12 +7,13 @@ import type { ConfigIssue } from '../errors.js';
 import { normalizeSubscriber } from '../identity/normalize.js';
 import { HedgeError } from '../errors.js';
 import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
+import { bindingKey } from '../identity/binding-key.js';
 import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from '../audit/config-check.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
 import { adminExposureProblem } from '../admin/exposure.js';
 
-export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://'];
+export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://', 'redis-cluster://', 'redis-sentinel://'];
 
 export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath) => number): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -32,7 +33,7 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
 
   const store = config.subscribers.store;
   if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s.endsWith('/') ? s : s + ':')))
-    add(['subscribers', 'store'], `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, rediss://…`); // never echo a URL: it may hold a password
+    add(['subscribers', 'store'], `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, rediss://…, redis-cluster://host:port,host:port, redis-sentinel://host:port,…/master-name`); // never echo a URL: it may hold a password
   else if (store.startsWith('redis')) {
     const problem = redisUrlProblem(store);
     if (problem) add(['subscribers', 'store'], problem);
@@ -56,8 +57,9 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
 
   const ips = new Set<string>();
   config.subscribers.static.forEach((b, i) => {
-    if (ips.has(b.ip)) add(['subscribers', 'static', i, 'ip'], 'this address is bound twice');
-    ips.add(b.ip);
+    const key = bindingKey(b.ip) ?? b.ip;
+    if (ips.has(key)) add(['subscribers', 'static', i, 'ip'], 'this address is bound twice');
+    ips.add(key);
     try {
       normalizeSubscriber(b, config.operator.country);
     } catch (err) {

@@ -2,19 +2,21 @@
 import type { BindingStore } from './store.js';
 import { MemoryBindingStore } from './memory-store.js';
 import { RedisBindingStore } from './redis-store.js';
+import { isRedisSpec } from './redis-connect.js';
 
 export interface StoreOptions {
-  redis?: { keyPrefix: string; timeoutMs: number };
+  redis?: { keyPrefix: string; timeoutMs: number; waitReplicas?: number };
   maxStaleMs?: number;
   onState?: (state: 'up' | 'down', reason?: string) => void;
 }
 
 export function createBindingStore(spec: string, opts: StoreOptions = {}): BindingStore {
   if (spec === 'memory') return new MemoryBindingStore();
-  if (spec.startsWith('redis://') || spec.startsWith('rediss://'))
+  if (isRedisSpec(spec))
     return new RedisBindingStore(spec, {
       keyPrefix: opts.redis?.keyPrefix ?? 'hedge:',
       timeoutMs: opts.redis?.timeoutMs ?? 250,
+      waitReplicas: opts.redis?.waitReplicas ?? 0,
       maxStaleMs: opts.maxStaleMs ?? 1000,
       onState: opts.onState,
     });

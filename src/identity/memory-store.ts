@@ -1,11 +1,16 @@
-// The embedded binding store: a Map in this process. Expiry is checked on read
-// so a lapsed binding is never used, and swept periodically to bound memory.
+// The embedded binding store: a Map in this process, keyed by binding key
+// (IPv4 address or canonical IPv6 prefix, see binding-key.ts). Expiry is
+// checked on read so a lapsed binding is never used, and swept periodically
+// to bound memory.
 import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from './subscriber.js';
+import { isV6Key, keyLength, prefixKey, sourceOf } from './binding-key.js';
+import { PrefixLengths } from './prefix-lengths.js';
 
 export class MemoryBindingStore implements BindingStore {
   readonly kind = 'memory';
   private readonly map = new Map<string, BindingRecord>();
+  private readonly lengths = new PrefixLengths();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -13,46 +18,57 @@ export class MemoryBindingStore implements BindingStore {
     this.sweeper.unref();
   }
 
-  lookup(ip: string): Subscriber | undefined {
-    const r = this.map.get(ip);
-    if (!r) return undefined;
-    if (r.expiresAt !== undefined && r.expiresAt <= this.now()) {
-      this.map.delete(ip);
-      return undefined;
-    }
-    return r.subscriber;
+  lookup(address: string): Subscriber | undefined {
+    return this.find(address)?.subscriber;
   }
 
-  get(ip: string): BindingRecord | undefined {
-    return this.lookup(ip) ? this.map.get(ip) : undefined;
+  /** The binding that holds a source address: IPv4 exact; IPv6 by its prefix, longest first. */
+  find(address: string): BindingRecord | undefined {
+    if (address.indexOf(':') < 0) return this.live(address);
+    const src = sourceOf(address);
+    if (src === undefined) return undefined;
+    if (typeof src === 'string') return this.live(src);
+    for (const len of this.lengths.desc) {
+      const r = this.live(prefixKey(src, len));
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  get(key: string): BindingRecord | undefined {
+    return this.live(key);
   }
 
   set(record: BindingRecord): void {
+    const had = this.map.has(record.ip);
     this.map.set(record.ip, record);
+    if (!had && isV6Key(record.ip)) this.lengths.add(keyLength(record.ip));
   }
 
-  remove(ip: string): boolean {
-    return this.map.delete(ip);
+  remove(key: string): boolean {
+    if (!this.map.delete(key)) return false;
+    if (isV6Key(key)) this.lengths.remove(keyLength(key));
+    return true;
   }
 
   refresh(record: BindingRecord): boolean {
     const cur = this.get(record.ip);
     if (cur && cur.sessionId !== undefined && cur.sessionId !== record.sessionId) return false;
-    this.map.set(record.ip, record);
+    this.set(record);
     return true;
   }
 
-  removeIfSession(ip: string, sessionId: string): boolean {
-    const cur = this.get(ip);
+  removeIfSession(key: string, sessionId: string): boolean {
+    const cur = this.get(key);
     if (!cur || cur.sessionId !== sessionId) return false;
-    return this.map.delete(ip);
+    return this.remove(key);
   }
 
   removeByNas(nas: string, notAfter: number): number {
     let n = 0;
-    for (const [ip, r] of this.map)
+    for (const [key, r] of this.map)
       if (r.nas === nas && (r.updatedAt ?? 0) <= notAfter) {
-        this.map.delete(ip);
+        this.remove(key);
         n++;
       }
     return n;
@@ -71,8 +87,18 @@ export class MemoryBindingStore implements BindingStore {
     clearInterval(this.sweeper);
   }
 
+  private live(key: string): BindingRecord | undefined {
+    const r = this.map.get(key);
+    if (!r) return undefined;
+    if (r.expiresAt !== undefined && r.expiresAt <= this.now()) {
+      this.remove(key);
+      return undefined;
+    }
+    return r;
+  }
+
   private sweep(): void {
     const t = this.now();
-    for (const [ip, r] of this.map) if (r.expiresAt !== undefined && r.expiresAt <= t) this.map.delete(ip);
+    for (const [key, r] of this.map) if (r.expiresAt !== undefined && r.expiresAt <= t) this.remove(key);
   }
 }

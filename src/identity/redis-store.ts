@@ -1,19 +1,33 @@
 // The shared binding store: bindings in Redis so several gateway nodes share
-// one view. Lookups fail closed — a Redis that is down or slow (beyond
-// subscribers.redis.timeoutMs) makes lookups reject at once, the pipeline then
-// enriches nothing and the request flows. ioredis reconnects by itself, so the
-// node recovers without a restart.
+// one view — one server, a Sentinel-managed primary or a Redis Cluster
+// (redis-connect.ts). Lookups fail closed — a Redis that is down or slow
+// (beyond subscribers.redis.timeoutMs) makes lookups reject at once, the
+// pipeline then enriches nothing and the request flows. ioredis reconnects by
+// itself (and follows a Sentinel failover), so the node recovers without a
+// restart.
+//
+// Key layout (redis-scripts.ts): every key a script touches is one binding's
+// own key, `<prefix>b:{<binding key>}`, so each script runs in one hash slot
+// and unchanged on Redis Cluster. The per-NAS index `<prefix>nas:{<nas>}` and
+// the set of IPv6 prefix lengths in use `<prefix>v6len` are kept beside it by
+// plain commands; both are advisory (re-checked against the binding itself).
 //
 // A per-node cache keeps the hot path off the network, and is the only place
 // staleness can come from: an entry (hit or miss) is used for at most
 // subscribers.maxStaleMs after the read that filled it was sent, so no binding
 // outlives a reassignment made elsewhere by more than that bound. Writes made
-// through this node drop its own entry at once.
-import { Redis } from 'ioredis';
+// through this node drop its own entries at once.
+//
+// With subscribers.redis.waitReplicas > 0 every write is followed by WAIT on
+// the same connection: it is acknowledged (to RADIUS, to the admin API) only
+// once that many replicas have it, so a failover cannot lose it.
+import type { Cluster, Redis } from 'ioredis';
 import { ErrorCodes, HedgeError } from '../errors.js';
 import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from './subscriber.js';
-import { REFRESH, REMOVE_BY_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
+import { DEFAULT_V6_LENGTH, isV6Key, keyLength, prefixKey, sourceOf } from './binding-key.js';
 
 export interface RedisStoreOptions {
   keyPrefix: string;
@@ -21,6 +35,8 @@ export interface RedisStoreOptions {
   timeoutMs: number;
   /** Bound on staleness: cache lifetime of a lookup result; 0 disables the cache. */
   maxStaleMs: number;
+  /** Replicas that must have a write before it is acknowledged (WAIT); 0: none. */
+  waitReplicas?: number;
   /** Connection state changes, for logs and alerts (no values). */
   onState?: (state: 'up' | 'down', reason?: string) => void;
   maxCacheEntries?: number;
@@ -32,6 +48,8 @@ interface Stored {
   nas?: string;
   exp?: number;
   at?: number;
+  /** Other keys of the same session (dual stack). */
+  peers?: string[];
 }
 
 interface CacheEntry {
@@ -42,44 +60,53 @@ interface CacheEntry {
   until: number;
 }
 
-type Scripted = Redis & {
-  hedgeRefresh(bind: string, nasSet: string, json: string, ttl: string, sid: string, ip: string): Promise<number>;
-  hedgeRemoveIfSession(bind: string, sid: string, nasPrefix: string, ip: string): Promise<number>;
-  hedgeRemoveByNas(nasSet: string, bindPrefix: string, nas: string, notAfter: string): Promise<number>;
-};
+interface Scripts {
+  hedgeRefresh(bind: string, json: string, ttl: string, sid: string): Promise<number>;
+  hedgeRemoveIfSession(bind: string, sid: string): Promise<string | null>;
+  hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
+}
+type Client = (Redis | Cluster) & Scripts;
+
+const BATCH = 500;
 
 export class RedisBindingStore implements BindingStore {
   readonly kind = 'redis';
-  private readonly redis: Scripted;
+  readonly topology: Topology;
+  private readonly redis: Client;
   private readonly bindPrefix: string;
   private readonly nasPrefix: string;
+  private readonly lensKey: string;
+  /** IPv4 lookups, by address. */
   private readonly cache = new Map<string, CacheEntry>();
+  /** IPv6 lookups, by source address, bucketed by the /64 holding it (a write drops the bucket). */
+  private readonly cache6 = new Map<string, Map<string, CacheEntry>>();
   private readonly inflight = new Map<string, Promise<Subscriber | undefined>>();
   private readonly maxCache: number;
+  private readonly waitReplicas: number;
+  private lens: { at: number; desc: number[] } | undefined;
+  private readonly lensAdded = new Set<number>();
   private up = false;
   private sizeMemo: { at: number; value: number } | undefined;
 
   constructor(
-    url: string,
+    spec: string,
     private readonly opts: RedisStoreOptions,
   ) {
+    const target = parseRedisTarget(spec);
+    if (typeof target === 'string') throw new Error(`subscribers.store: ${target}`);
+    this.topology = target.topology;
     this.bindPrefix = opts.keyPrefix + 'b:';
     this.nasPrefix = opts.keyPrefix + 'nas:';
+    this.lensKey = opts.keyPrefix + 'v6len';
     this.maxCache = opts.maxCacheEntries ?? 200_000;
-    this.redis = new Redis(url, {
-      enableOfflineQueue: false, // never queue a lookup behind a dead connection: fail closed now
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.timeoutMs,
-      connectTimeout: Math.max(1000, opts.timeoutMs * 4),
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-      lazyConnect: false,
-      enableAutoPipelining: true, // lookups and writes issued in the same tick share one round trip
-    }) as Scripted;
-    this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 2, lua: REFRESH });
+    this.waitReplicas = opts.waitReplicas ?? 0;
+    this.redis = connectRedis(target, { timeoutMs: opts.timeoutMs }) as Client;
+    this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 1, lua: REFRESH });
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });
-    this.redis.defineCommand('hedgeRemoveByNas', { numberOfKeys: 1, lua: REMOVE_BY_NAS });
+    this.redis.defineCommand('hedgeRemoveIfNas', { numberOfKeys: 1, lua: REMOVE_IF_NAS });
     this.redis.on('ready', () => this.setState(true));
-    this.redis.on('close', () => this.setState(false, 'connection closed'));
+    this.redis.on(this.topology === 'cluster' ? 'end' : 'close', () => this.setState(false, 'connection closed'));
+    if (this.topology === 'cluster') this.redis.on('close', () => this.setState(false, 'connection closed'));
     this.redis.on('error', (err: NodeJS.ErrnoException) => this.setState(false, err.code ?? err.name));
   }
 
@@ -103,87 +130,178 @@ export class RedisBindingStore implements BindingStore {
     return this.up;
   }
 
-  lookup(ip: string): Subscriber | undefined | Promise<Subscriber | undefined> {
+  private key(k: string): string {
+    return `${this.bindPrefix}{${k}}`;
+  }
+
+  private nasKey(nas: string): string {
+    return `${this.nasPrefix}{${nas}}`;
+  }
+
+  lookup(address: string): Subscriber | undefined | Promise<Subscriber | undefined> {
     const now = Date.now();
-    const c = this.cache.get(ip);
+    const v6 = address.indexOf(':') >= 0;
+    const c = v6 ? this.cached6(address) : this.cache.get(address);
     if (c !== undefined && c.until > now) return c.exp > now ? c.sub : undefined;
-    const pending = this.inflight.get(ip);
+    const pending = this.inflight.get(address);
     if (pending) return pending;
-    const p = this.fetch(ip, now);
-    this.inflight.set(ip, p);
+    const p = this.fetch(address, now);
+    this.inflight.set(address, p);
     return p;
   }
 
-  private async fetch(ip: string, sentAt: number): Promise<Subscriber | undefined> {
+  private cached6(address: string): CacheEntry | undefined {
+    const src = sourceOf(address);
+    if (src === undefined || typeof src === 'string') return src === undefined ? undefined : this.cache.get(src);
+    return this.cache6.get(prefixKey(src, DEFAULT_V6_LENGTH))?.get(address);
+  }
+
+  private async fetch(address: string, sentAt: number): Promise<Subscriber | undefined> {
     try {
-      const v = await this.redis.get(this.bindPrefix + ip).catch(unavailable);
-      const s = v === null ? undefined : decode(v);
+      const src = sourceOf(address);
+      if (src === undefined) return undefined;
+      const s = typeof src === 'string' ? decode(await this.redis.get(this.key(src)).catch(unavailable)) : await this.find6(src, sentAt);
       const exp = s?.exp ?? Infinity;
-      if (this.opts.maxStaleMs > 0) this.remember(ip, { sub: s?.s, exp, until: sentAt + this.opts.maxStaleMs });
+      if (this.opts.maxStaleMs > 0) {
+        const e = { sub: s?.s, exp, until: sentAt + this.opts.maxStaleMs };
+        if (typeof src === 'string') this.remember(this.cache, src, e);
+        else this.remember6(prefixKey(src, DEFAULT_V6_LENGTH), address, e);
+      }
       return exp > Date.now() ? s?.s : undefined;
     } finally {
-      this.inflight.delete(ip);
+      this.inflight.delete(address);
     }
   }
 
-  private remember(ip: string, e: CacheEntry): void {
-    this.cache.delete(ip); // re-insert at the end: Map order is age order
-    if (this.cache.size >= this.maxCache) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(ip, e);
+  /**
+   * The binding holding an IPv6 address: the /64 (the usual mobile prefix) is
+   * read at once, in the same round trip as the set of prefix lengths in use
+   * when that is older than maxStaleMs; other lengths, if any, longest first.
+   */
+  private async find6(groups: number[], sentAt: number): Promise<(Stored & { key: string }) | undefined> {
+    const k64 = prefixKey(groups, DEFAULT_V6_LENGTH);
+    const fresh = this.lens !== undefined && this.lens.at + this.opts.maxStaleMs > sentAt;
+    const [v64, desc] = await Promise.all([this.redis.get(this.key(k64)), fresh ? this.lens!.desc : this.readLengths(sentAt)]).catch(unavailable);
+    const others = desc.filter((l) => l !== DEFAULT_V6_LENGTH);
+    const at64 = decode(v64);
+    if (others.length === 0) return at64 && { ...at64, key: k64 };
+    const keys = others.map((l) => prefixKey(groups, l));
+    const values = await Promise.all(keys.map((k) => this.redis.get(this.key(k)))).catch(unavailable);
+    const found: { len: number; key: string; s: Stored }[] = [];
+    values.forEach((v, i) => {
+      const s = decode(v);
+      if (s) found.push({ len: others[i]!, key: keys[i]!, s });
+    });
+    if (at64) found.push({ len: DEFAULT_V6_LENGTH, key: k64, s: at64 });
+    const now = Date.now();
+    found.sort((a, b) => b.len - a.len);
+    const best = found.find((f) => f.s.exp === undefined || f.s.exp > now);
+    return best && { ...best.s, key: best.key };
   }
 
-  async get(ip: string): Promise<BindingRecord | undefined> {
-    const v = await this.redis.get(this.bindPrefix + ip).catch(unavailable);
-    if (v === null) return undefined;
-    const s = decode(v);
+  private async readLengths(at: number): Promise<number[]> {
+    const members = await this.redis.smembers(this.lensKey);
+    const desc = members.map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n <= 128).sort((a, b) => b - a);
+    this.lens = { at, desc };
+    return desc;
+  }
+
+  private remember(map: Map<string, CacheEntry>, key: string, e: CacheEntry): void {
+    map.delete(key); // re-insert at the end: Map order is age order
+    if (map.size >= this.maxCache) {
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
+    }
+    map.set(key, e);
+  }
+
+  private remember6(p64: string, address: string, e: CacheEntry): void {
+    let bucket = this.cache6.get(p64);
+    if (!bucket) {
+      if (this.cache6.size >= this.maxCache) {
+        const oldest = this.cache6.keys().next();
+        if (!oldest.done) this.cache6.delete(oldest.value);
+      }
+      this.cache6.set(p64, (bucket = new Map()));
+    }
+    if (bucket.size >= 64) bucket.delete(bucket.keys().next().value!); // a phone's privacy addresses: keep the recent ones
+    bucket.set(address, e);
+  }
+
+  /** Drops what this node cached about a binding key it is changing. */
+  private forget(key: string): void {
+    if (!isV6Key(key)) return void this.cache.delete(key);
+    const len = keyLength(key);
+    if (len < DEFAULT_V6_LENGTH) this.cache6.clear();
+    else {
+      const slash = key.indexOf('/');
+      const src = sourceOf(key.slice(0, slash));
+      if (Array.isArray(src)) this.cache6.delete(prefixKey(src, DEFAULT_V6_LENGTH));
+    }
+  }
+
+  /** The binding holding a source address (admin: `hedge bindings show`). */
+  async find(address: string): Promise<BindingRecord | undefined> {
+    const src = sourceOf(address);
+    if (src === undefined) return undefined;
+    if (typeof src === 'string') return this.get(src);
+    const s = await this.find6(src, Date.now());
+    return s && toRecord(s.key, s);
+  }
+
+  async get(key: string): Promise<BindingRecord | undefined> {
+    const s = decode(await this.redis.get(this.key(key)).catch(unavailable));
     if (!s || (s.exp !== undefined && s.exp <= Date.now())) return undefined;
-    return toRecord(ip, s);
+    return toRecord(key, s);
   }
 
   async set(r: BindingRecord): Promise<void> {
-    this.cache.delete(r.ip);
+    this.forget(r.ip);
     const ttl = ttlOf(r);
     if (ttl === 'expired') return void (await this.remove(r.ip));
-    const key = this.bindPrefix + r.ip;
-    const m = this.redis.multi();
-    if (ttl === '0') m.set(key, encode(r));
-    else m.set(key, encode(r), 'PX', ttl);
-    if (r.nas !== undefined) m.sadd(this.nasPrefix + r.nas, r.ip);
-    await m.exec().catch(unavailable);
-    this.cache.delete(r.ip);
+    await Promise.all([this.index(r), this.acked(r.ip, (c, k) => (ttl === '0' ? c.set(k, encode(r)) : c.set(k, encode(r), 'PX', ttl)))]);
+    this.forget(r.ip);
   }
 
   async refresh(r: BindingRecord): Promise<boolean> {
-    this.cache.delete(r.ip);
+    this.forget(r.ip);
     const ttl = ttlOf(r);
     if (ttl === 'expired') return false;
-    const key = this.bindPrefix + r.ip;
-    const nasSet = r.nas !== undefined ? this.nasPrefix + r.nas : key;
-    const n = await this.redis.hedgeRefresh(key, nasSet, encode(r), ttl, r.sessionId ?? '', r.ip).catch(unavailable);
-    this.cache.delete(r.ip);
+    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeRefresh(k, encode(r), ttl, r.sessionId ?? ''))]);
+    this.forget(r.ip);
     return n === 1;
   }
 
-  async removeIfSession(ip: string, sessionId: string): Promise<boolean> {
-    this.cache.delete(ip);
-    const n = await this.redis.hedgeRemoveIfSession(this.bindPrefix + ip, sessionId, this.nasPrefix, ip).catch(unavailable);
-    this.cache.delete(ip);
-    return n === 1;
+  async removeIfSession(key: string, sessionId: string): Promise<boolean> {
+    this.forget(key);
+    const old = await this.acked(key, (c, k) => c.hedgeRemoveIfSession(k, sessionId));
+    this.forget(key);
+    if (typeof old !== 'string') return false;
+    const o = decode(old);
+    if (o?.nas !== undefined) await this.redis.srem(this.nasKey(o.nas), key).catch(unavailable);
+    return true;
   }
 
   async removeByNas(nas: string, notAfter: number): Promise<number> {
-    const n = await this.redis.hedgeRemoveByNas(this.nasPrefix + nas, this.bindPrefix, nas, String(notAfter)).catch(unavailable);
+    const set = this.nasKey(nas);
+    const members = await this.redis.smembers(set).catch(unavailable);
+    let n = 0;
+    for (let i = 0; i < members.length; i += BATCH) {
+      const batch = members.slice(i, i + BATCH);
+      const results = await Promise.all(batch.map((k) => this.acked(k, (c, bk) => c.hedgeRemoveIfNas(bk, nas, String(notAfter)))));
+      const drop = batch.filter((_, j) => results[j] !== 0); // removed, or no longer this NAS's
+      n += results.filter((x) => x === 1).length;
+      if (drop.length > 0) await this.redis.srem(set, ...drop).catch(unavailable);
+    }
     this.cache.clear();
+    this.cache6.clear();
     return n;
   }
 
-  async remove(ip: string): Promise<boolean> {
-    this.cache.delete(ip);
-    const n = await this.redis.del(this.bindPrefix + ip).catch(unavailable);
-    this.cache.delete(ip);
+  async remove(key: string): Promise<boolean> {
+    this.forget(key);
+    const n = await this.acked(key, (c, k) => c.del(k));
+    this.forget(key);
     return n === 1;
   }
 
@@ -191,12 +309,16 @@ export class RedisBindingStore implements BindingStore {
     const out: BindingRecord[] = [];
     const now = Date.now();
     for (const keys of await this.scanKeys()) {
-      if (keys.length === 0) continue;
-      const values = await this.redis.mget(...keys).catch(unavailable);
-      values.forEach((v, i) => {
-        const s = v === null ? undefined : decode(v);
-        if (s && (s.exp === undefined || s.exp > now)) out.push(toRecord(keys[i]!.slice(this.bindPrefix.length), s));
-      });
+      for (let i = 0; i < keys.length; i += BATCH) {
+        const batch = keys.slice(i, i + BATCH);
+        // One GET per key (pipelined): MGET cannot span hash slots on a cluster.
+        const values = await Promise.all(batch.map((k) => this.redis.get(k))).catch(unavailable);
+        values.forEach((v, j) => {
+          const s = decode(v);
+          const k = batch[j]!;
+          if (s && (s.exp === undefined || s.exp > now)) out.push(toRecord(k.slice(this.bindPrefix.length + 1, -1), s));
+        });
+      }
     }
     return out;
   }
@@ -212,34 +334,78 @@ export class RedisBindingStore implements BindingStore {
   }
 
   /** The connection, for data kept beside the bindings (consent choices: identity/consent-redis.ts). */
-  get client(): Redis {
+  get client(): Redis | Cluster {
     return this.redis;
   }
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.cache6.clear();
     try {
       await this.redis.quit();
     } catch {
-      this.redis.disconnect();
+      // already down: disconnect below
     }
+    this.redis.disconnect(); // also ends the Sentinel failover detector's subscriptions, which quit() leaves open
+  }
+
+  /** NAS index and prefix-length set beside a binding (plain commands: other hash slots). */
+  private async index(r: BindingRecord): Promise<void> {
+    const ops: Promise<unknown>[] = [];
+    if (r.nas !== undefined) ops.push(this.redis.sadd(this.nasKey(r.nas), r.ip));
+    if (isV6Key(r.ip)) {
+      const len = keyLength(r.ip);
+      if (!this.lensAdded.has(len)) {
+        ops.push(this.redis.sadd(this.lensKey, String(len)).then(() => this.lensAdded.add(len)));
+        if (this.lens && !this.lens.desc.includes(len)) this.lens = undefined; // re-read with the next lookup
+      }
+    }
+    if (ops.length > 0) await Promise.all(ops).catch(unavailable);
+  }
+
+  /**
+   * Runs a write on one binding key; with waitReplicas, in one pipeline with
+   * WAIT (same connection, same node on a cluster) and fails unless enough
+   * replicas acknowledged it.
+   */
+  private async acked<T>(key: string, write: (c: Client, bindKey: string) => Promise<T> | unknown): Promise<T> {
+    const k = this.key(key);
+    if (this.waitReplicas === 0) return (await (write(this.redis, k) as Promise<T>).catch(unavailable)) as T;
+    const p = this.redis.pipeline() as unknown as Client & { wait(n: number, ms: number): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+    write(p, k);
+    p.wait(this.waitReplicas, this.opts.timeoutMs);
+    const res = await p.exec().catch(unavailable);
+    if (!res || res.length !== 2) unavailable(new Error('no answer'));
+    const [[werr, value], [aerr, acked]] = res as [[Error | null, unknown], [Error | null, unknown]];
+    if (werr) unavailable(werr);
+    if (aerr || typeof acked !== 'number' || acked < this.waitReplicas) unavailable(new Error(`write reached ${String(acked ?? 0)} of ${this.waitReplicas} replica(s)`));
+    return value as T;
   }
 
   private async scanKeys(): Promise<string[][]> {
     const batches: string[][] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.bindPrefix + '*', 'COUNT', 1000).catch(unavailable);
-      batches.push(keys);
-      cursor = next;
-    } while (cursor !== '0');
+    const masters: Redis[] = this.topology === 'cluster' ? (this.redis as unknown as Cluster).nodes('master') : [this.redis as unknown as Redis];
+    for (const node of masters) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', this.bindPrefix + '*', 'COUNT', 1000).catch(unavailable);
+        batches.push(keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
     return batches;
   }
 
   private setState(up: boolean, reason?: string): void {
     if (up === this.up) return;
     this.up = up;
-    if (!up) this.cache.clear(); // nothing cached survives an outage: entries could outlive changes made meanwhile
+    if (!up) {
+      // nothing cached survives an outage: entries could outlive changes made meanwhile
+      this.cache.clear();
+      this.cache6.clear();
+      this.lens = undefined;
+      this.lensAdded.clear(); // a store that comes back empty needs the lengths written again
+    }
     this.opts.onState?.(up ? 'up' : 'down', reason);
   }
 }
@@ -259,11 +425,13 @@ function encode(r: BindingRecord): string {
   if (r.sessionId !== undefined) v.sid = r.sessionId;
   if (r.nas !== undefined) v.nas = r.nas;
   if (r.expiresAt !== undefined) v.exp = r.expiresAt;
+  if (r.peers !== undefined && r.peers.length > 0) v.peers = r.peers;
   v.at = r.updatedAt ?? Date.now();
   return JSON.stringify(v);
 }
 
-function decode(v: string): Stored | undefined {
+function decode(v: string | null | undefined): Stored | undefined {
+  if (v === null || v === undefined) return undefined;
   try {
     const s = JSON.parse(v) as Stored;
     return s && typeof s === 'object' && s.s && typeof s.s.msisdn === 'string' ? s : undefined;
@@ -272,6 +440,6 @@ function decode(v: string): Stored | undefined {
   }
 }
 
-function toRecord(ip: string, s: Stored): BindingRecord {
-  return { ip, subscriber: s.s, sessionId: s.sid, nas: s.nas, expiresAt: s.exp, updatedAt: s.at };
+function toRecord(key: string, s: Stored): BindingRecord {
+  return { ip: key, subscriber: s.s, sessionId: s.sid, nas: s.nas, expiresAt: s.exp, updatedAt: s.at, peers: s.peers };
 }

@@ -23,3 +23,18 @@ export async function removeByNas(store: BindingStore, nas: string, notAfter: nu
   for (const b of await store.list()) if (b.nas === nas && (b.updatedAt ?? 0) <= notAfter && (await store.remove(b.ip))) n++;
   return n;
 }
+
+/**
+ * Stop of a session: removes each of `keys` and each peer its bindings name,
+ * but only those this session still holds (the late-Stop guard, per key).
+ * Returns how many were removed.
+ */
+export async function removeSession(store: BindingStore, keys: readonly string[], sessionId: string): Promise<number> {
+  const all = new Set(keys);
+  for (const k of keys) {
+    const cur = await store.get(k);
+    if (cur?.sessionId === sessionId) for (const p of cur.peers ?? []) all.add(p);
+  }
+  const removed = await Promise.all([...all].map((k) => removeIfSession(store, k, sessionId)));
+  return removed.filter(Boolean).length;
+}

@@ -11,6 +11,7 @@ import type { Alerts } from '../alerts/alerts.js';
 import type { Logger } from '../log.js';
 import type { Config } from '../config/schema.js';
 import { normalizeSubscriber } from './normalize.js';
+import { bindingKey } from './binding-key.js';
 import type { BindingRecord, BindingStore } from './store.js';
 
 export const ALERT_STATIC_BINDINGS = 'static-bindings-missing';
@@ -140,6 +141,6 @@ export class StaticBindings {
 
 /** The static bindings of a config, normalised once. */
 export function staticBindingsOf(config: Config, deps: Pick<StaticBindingsDeps, 'store' | 'alerts' | 'log'>): StaticBindings {
-  const records = config.subscribers.static.map((b) => ({ ip: b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') }));
+  const records = config.subscribers.static.map((b) => ({ ip: bindingKey(b.ip) ?? b.ip, subscriber: normalizeSubscriber(b, config.operator.country, 'static') }));
   return new StaticBindings({ ...deps, records, intervalMs: config.subscribers.staticCheckSeconds * 1000 });
 }

@@ -1,9 +1,13 @@
 // Binding stores map a subscriber's current source address to the subscriber.
+// A binding is keyed by an IPv4 address or an IPv6 prefix in canonical form
+// (binding-key.ts); lookup() and find() take a source address and find the
+// binding that holds it, get()/set()/remove() take the key itself.
 // lookup() may answer synchronously (memory) or with a promise (Redis); the
 // pipeline handles both without allocating a promise for the sync case.
 import type { Subscriber } from './subscriber.js';
 
 export interface BindingRecord {
+  /** The binding key: an IPv4 address ("10.0.0.1") or a canonical IPv6 prefix ("2001:db8:1:2::/64"). */
   ip: string;
   subscriber: Subscriber;
   /** Epoch ms after which the binding is no longer valid, if it expires. */
@@ -12,14 +16,20 @@ export interface BindingRecord {
   nas?: string | undefined;
   /** Epoch ms when the binding was written (Accounting-On/Off removes only older ones). */
   updatedAt?: number | undefined;
+  /** The other keys of the same session (a dual-stack session binds its IPv4 address and IPv6 prefixes together). */
+  peers?: string[] | undefined;
 }
 
 export interface BindingStore {
   readonly kind: string;
-  lookup(ip: string): Subscriber | undefined | Promise<Subscriber | undefined>;
+  /** The subscriber behind a source address (IPv4, IPv4-mapped or IPv6): the hot path. */
+  lookup(address: string): Subscriber | undefined | Promise<Subscriber | undefined>;
+  /** The binding that holds a source address (an IPv6 address: its prefix's binding, most specific first). */
+  find(address: string): BindingRecord | undefined | Promise<BindingRecord | undefined>;
   set(record: BindingRecord): void | Promise<void>;
-  get(ip: string): BindingRecord | undefined | Promise<BindingRecord | undefined>;
-  remove(ip: string): boolean | Promise<boolean>;
+  /** The binding with exactly this key. */
+  get(key: string): BindingRecord | undefined | Promise<BindingRecord | undefined>;
+  remove(key: string): boolean | Promise<boolean>;
   list(): BindingRecord[] | Promise<BindingRecord[]>;
   size(): number | Promise<number>;
   close(): void | Promise<void>;

@@ -50,6 +50,28 @@ test('hedge radius send start/stop drives a binding; hedge bindings list/show re
   assert.match(gone.stderr, /HEDGE_ERR_NOT_FOUND/);
 });
 
+test('hedge radius send with IPv6 attributes; hedge bindings list/show show prefixes', async () => {
+  const server = `127.0.0.1:${lab.gw.radius!.address.port}`;
+  const env = { HEDGE_RADIUS_SECRET: NAS_SECRET };
+  const start = await hedge(['radius', 'send', 'start', '--server', server, '--ip', '10.0.0.63', '--ipv6-prefix', '2001:db8:63::/64', '--delegated-prefix', '2001:db8:6300::/56', '--msisdn', '+447700900263', '--session', 'cli-263'], env);
+  assert.equal(start.code, 0, start.stderr);
+  const list = await hedge(['bindings', 'list', '--admin', lab.gw.adminUrl]);
+  assert.match(list.stdout, /2001:db8:63::\/64\s+\+447•+63\s+radius/);
+  assert.match(list.stdout, /2001:db8:6300::\/56\s+\+447•+63/);
+  for (const arg of ['2001:db8:63::abcd', '2001:db8:63::/64']) {
+    const show = await hedge(['bindings', 'show', arg, '--admin', lab.gw.adminUrl]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.deepEqual(((b) => [b.ip, b.msisdn])(JSON.parse(show.stdout) as { ip: string; msisdn: string }), ['2001:db8:63::/64', '+447700900263']);
+  }
+  const typo = await hedge(['bindings', 'show', '2001:db8:63::1/64', '--admin', lab.gw.adminUrl]);
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /bits set beyond \/64; the prefix is 2001:db8:63::\/64/);
+  const stop = await hedge(['radius', 'send', 'stop', '--server', server, '--ipv6-prefix', '2001:db8:63::/64', '--session', 'cli-263'], env);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.equal(await lab.gw.bindings.lookup('127.0.0.63'), undefined, 'the whole dual-stack session ended');
+  assert.equal(await lab.gw.bindings.lookup('2001:db8:6300::1'), undefined);
+});
+
 test('hedge radius send with a wrong secret reports no answer and exits 1', async () => {
   const r = await hedge(['radius', 'send', 'start', '--server', `127.0.0.1:${lab.gw.radius!.address.port}`, '--ip', '10.0.0.62', '--msisdn', '+447700900262', '--timeout', '300', '--retries', '0'], { HEDGE_RADIUS_SECRET: 'wrong-secret-wrong-secret' });
   assert.equal(r.code, 1);
@@ -60,5 +82,5 @@ test('hedge radius send with a wrong secret reports no answer and exits 1', asyn
 test('hedge radius send refuses incomplete input with a clear message', async () => {
   const r = await hedge(['radius', 'send', 'stop', '--ip', '10.0.0.63'], { HEDGE_RADIUS_SECRET: NAS_SECRET });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /stop needs --ip and --session/);
+  assert.match(r.stderr, /stop needs an address of the session and --session/);
 });

@@ -62,7 +62,7 @@ export function viaProxy(
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1',
+      host: proxy.address ?? '127.0.0.1',
       port: proxy.port,
       method: init.method ?? 'GET',
       path: url,

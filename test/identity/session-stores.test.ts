@@ -1,28 +1,54 @@
-// The session operations RADIUS relies on, against both stores: the memory
-// store and a real Redis (atomic Lua). Same behaviour, same assertions.
-import { test, after } from 'node:test';
+// The binding-store suite: session operations RADIUS relies on and IPv6
+// prefix bindings, against every store — memory, a real Redis server, a real
+// 3-master Redis Cluster and a real Sentinel-managed primary/replica pair
+// (atomic Lua, one hash slot per binding). Same behaviour, same assertions.
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { MemoryBindingStore } from '../../src/identity/memory-store.js';
 import { RedisBindingStore } from '../../src/identity/redis-store.js';
 import type { BindingRecord, BindingStore } from '../../src/identity/store.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { redisService, type Service } from '../helpers/services.js';
+import { startRedisCluster, startRedisSentinel, type Topology } from '../helpers/redis-topologies.js';
 
 const PREFIX = `hedge-unit-${process.pid}-${randomBytes(4).toString('hex')}:`;
-let redis: Service | string | undefined;
+const specs = new Map<string, string>(); // kind → subscribers.store spec
+const skipped: string[] = [];
+const services: (Service | Topology)[] = [];
 const opened: BindingStore[] = [];
+
+before(async () => {
+  const single = await redisService();
+  if (typeof single === 'string') skipped.push(single);
+  else (services.push(single), specs.set('redis', single.url));
+  const cluster = await startRedisCluster();
+  if (typeof cluster === 'string') skipped.push(cluster);
+  else (services.push(cluster), specs.set('redis-cluster', cluster.spec));
+  const sentinel = await startRedisSentinel();
+  if (typeof sentinel === 'string') skipped.push(sentinel);
+  else (services.push(sentinel), specs.set('redis-sentinel', sentinel.spec));
+  for (const s of skipped) console.log(`# skipped store: ${s}`);
+});
 
 after(async () => {
   for (const s of opened) await s.close();
-  if (redis && typeof redis !== 'string') {
-    const r = new Redis(redis.url);
-    const keys = await r.keys(PREFIX + '*');
-    if (keys.length) await r.del(...keys);
-    await r.quit();
-    await redis.stop();
-  }
+  for (const s of services) await s.stop();
 });
+
+async function redisStore(kind: string, o: { keyPrefix?: string; maxStaleMs?: number; waitReplicas?: number } = {}): Promise<RedisBindingStore> {
+  const r = new RedisBindingStore(specs.get(kind)!, { keyPrefix: o.keyPrefix ?? PREFIX + randomBytes(2).toString('hex') + ':', timeoutMs: 1000, maxStaleMs: o.maxStaleMs ?? 1000, waitReplicas: o.waitReplicas });
+  opened.push(r);
+  assert.ok(await r.waitReady(10_000), `${kind} reachable`);
+  return r;
+}
+
+async function stores(): Promise<[string, BindingStore][]> {
+  const out: [string, BindingStore][] = [['memory', new MemoryBindingStore()]];
+  opened.push(out[0]![1]);
+  for (const kind of specs.keys()) out.push([kind, await redisStore(kind)]);
+  return out;
+}
 
 const rec = (ip: string, msisdn: string, sessionId: string, nas = 'nas-a', extra: Partial<BindingRecord> = {}): BindingRecord => ({
   ip,
@@ -33,18 +59,6 @@ const rec = (ip: string, msisdn: string, sessionId: string, nas = 'nas-a', extra
   expiresAt: Date.now() + 60_000,
   ...extra,
 });
-
-async function stores(): Promise<[string, BindingStore][]> {
-  const out: [string, BindingStore][] = [['memory', new MemoryBindingStore()]];
-  redis ??= await redisService();
-  if (typeof redis !== 'string') {
-    const r = new RedisBindingStore(redis.url, { keyPrefix: PREFIX + randomBytes(2).toString('hex') + ':', timeoutMs: 1000, maxStaleMs: 1000 });
-    assert.ok(await r.waitReady(5000), 'redis reachable');
-    out.push(['redis', r]);
-  }
-  opened.push(...out.map(([, s]) => s));
-  return out;
-}
 
 test('Stop removes only the session that holds the address; Interim never takes it back', async () => {
   for (const [kind, s] of await stores()) {
@@ -60,15 +74,18 @@ test('Stop removes only the session that holds the address; Interim never takes 
   }
 });
 
-test('Accounting-On removes that NAS bindings written before it, and only those', async () => {
+test('Accounting-On removes that NAS bindings (IPv4 and IPv6) written before it, and only those', async () => {
   for (const [kind, s] of await stores()) {
     const t0 = Date.now();
     await s.set(rec('10.2.0.1', '+447700900111', 'a1', 'nas-a', { updatedAt: t0 - 10 }));
+    await s.set(rec('2001:db8:2::/64', '+447700900111', 'a1', 'nas-a', { updatedAt: t0 - 10 }));
     await s.set(rec('10.2.0.2', '+447700900112', 'a2', 'nas-a', { updatedAt: t0 - 10 }));
     await s.set(rec('10.2.0.3', '+447700900113', 'b1', 'nas-b', { updatedAt: t0 - 10 }));
     await s.set(rec('10.2.0.4', '+447700900114', 'a3', 'nas-a', { updatedAt: t0 + 1000 })); // after the restart
-    assert.equal(await s.removeByNas!('nas-a', t0), 2, kind);
+    assert.equal(await s.removeByNas!('nas-a', t0), 3, kind);
     assert.equal(await s.get('10.2.0.1'), undefined, kind);
+    assert.equal(await s.get('2001:db8:2::/64'), undefined, kind);
+    assert.equal(await s.lookup('2001:db8:2::1'), undefined, kind);
     assert.ok(await s.get('10.2.0.3'), `${kind}: other NAS untouched`);
     assert.ok(await s.get('10.2.0.4'), `${kind}: newer session untouched`);
   }
@@ -77,33 +94,82 @@ test('Accounting-On removes that NAS bindings written before it, and only those'
 test('expired bindings are never returned', async () => {
   for (const [kind, s] of await stores()) {
     await s.set(rec('10.3.0.1', '+447700900121', 'e1', 'nas-a', { expiresAt: Date.now() + 150 }));
+    await s.set(rec('2001:db8:3::/64', '+447700900121', 'e1', 'nas-a', { expiresAt: Date.now() + 150 }));
     assert.equal((await s.lookup('10.3.0.1'))?.msisdn, '+447700900121', kind);
+    assert.equal((await s.lookup('2001:db8:3::99'))?.msisdn, '+447700900121', kind);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await s.lookup('10.3.0.1'), undefined, kind);
     assert.equal(await s.get('10.3.0.1'), undefined, kind);
+    assert.equal(await s.lookup('2001:db8:3::99'), undefined, kind);
   }
 });
 
-test('the Redis store answers a cached lookup synchronously, never older than maxStaleMs', async (t) => {
-  const all = await stores();
-  const r = all.find(([k]) => k === 'redis')?.[1] as RedisBindingStore | undefined;
-  if (!r) return t.skip(typeof redis === 'string' ? redis : 'no redis');
-  await r.set(rec('10.4.0.1', '+447700900131', 's1'));
-  const first = r.lookup('10.4.0.1');
-  assert.ok(first instanceof Promise, 'first lookup goes to Redis');
-  assert.equal((await first)?.msisdn, '+447700900131');
-  const second = r.lookup('10.4.0.1');
-  assert.ok(!(second instanceof Promise), 'then served from the bounded cache');
-  // Another node changes the binding behind this node's back.
-  const other = new RedisBindingStore((redis as Service).url, { keyPrefix: (r as unknown as { opts: { keyPrefix: string } }).opts.keyPrefix, timeoutMs: 1000, maxStaleMs: 1000 });
-  opened.push(other);
-  assert.ok(await other.waitReady(5000));
-  await other.set(rec('10.4.0.1', '+447700900132', 's2'));
-  await new Promise((res) => setTimeout(res, 1050));
-  assert.equal((await r.lookup('10.4.0.1'))?.msisdn, '+447700900132', 'the stale entry is not used past the bound');
-  assert.deepEqual(
-    (await r.list()).map((b) => b.ip),
-    ['10.4.0.1'],
-  );
-  assert.equal(await r.size(), 1);
+test('an IPv6 prefix binding holds every address inside it and none outside', async () => {
+  for (const [kind, s] of await stores()) {
+    await s.set(rec('2001:db8:1:2::/64', '+447700900141', 'v6'));
+    for (const a of ['2001:db8:1:2::1', '2001:db8:1:2:a1b2:c3d4:e5f6:1', '2001:DB8:1:2:0:0:0:ffff'])
+      assert.equal((await s.lookup(a))?.msisdn, '+447700900141', `${kind}: ${a} is inside`);
+    for (const a of ['2001:db8:1:3::1', '2001:db8:1::1', '::1', '10.0.0.1'])
+      assert.equal(await s.lookup(a), undefined, `${kind}: ${a} is outside`);
+    assert.equal((await s.find('2001:db8:1:2::42'))?.ip, '2001:db8:1:2::/64', `${kind}: find names the prefix`);
+    assert.ok((await s.list()).some((b) => b.ip === '2001:db8:1:2::/64'), `${kind}: listed by prefix`);
+    assert.equal(await s.removeIfSession!('2001:db8:1:2::/64', 'v6'), true, kind);
+    assert.equal(await s.lookup('2001:db8:1:2::2'), undefined, `${kind}: gone for every address`);
+  }
+});
+
+test('prefixes of other lengths: the most specific binding wins; IPv4-mapped IPv6 is IPv4', async () => {
+  for (const [kind, s] of await stores()) {
+    await s.set(rec('2001:db8:aa00::/56', '+447700900151', 'delegated'));
+    await s.set(rec('2001:db8:aa00:1::/64', '+447700900152', 'framed'));
+    await s.set(rec('2001:db8:aa00:1::7/128', '+447700900153', 'address'));
+    await s.set(rec('10.5.0.1', '+447700900154', 'v4'));
+    assert.equal((await s.lookup('2001:db8:aa00:1::7'))?.msisdn, '+447700900153', `${kind}: /128`);
+    assert.equal((await s.lookup('2001:db8:aa00:1::8'))?.msisdn, '+447700900152', `${kind}: /64`);
+    assert.equal((await s.lookup('2001:db8:aa00:ff::8'))?.msisdn, '+447700900151', `${kind}: /56`);
+    assert.equal(await s.lookup('2001:db8:ab00::1'), undefined, `${kind}: outside the /56`);
+    assert.equal((await s.lookup('::ffff:10.5.0.1'))?.msisdn, '+447700900154', `${kind}: mapped`);
+    assert.equal(await s.remove('2001:db8:aa00:1::7/128'), true, kind);
+    assert.equal((await s.lookup('2001:db8:aa00:1::7'))?.msisdn, '+447700900152', `${kind}: /128 removed, /64 holds it`);
+  }
+});
+
+test('Redis stores answer a cached lookup synchronously, never older than maxStaleMs (IPv4 and IPv6)', async (t) => {
+  if (specs.size === 0) return t.skip(skipped.join('; '));
+  for (const kind of specs.keys()) {
+    const keyPrefix = PREFIX + randomBytes(2).toString('hex') + ':';
+    const r = await redisStore(kind, { keyPrefix });
+    const other = await redisStore(kind, { keyPrefix }); // another gateway node
+    for (const [key, addr] of [
+      ['10.4.0.1', '10.4.0.1'],
+      ['2001:db8:4::/64', '2001:db8:4::1234'],
+    ] as const) {
+      await r.set(rec(key, '+447700900131', 's1'));
+      const first = r.lookup(addr);
+      assert.ok(first instanceof Promise, `${kind}: first lookup goes to Redis`);
+      assert.equal((await first)?.msisdn, '+447700900131', kind);
+      const second = r.lookup(addr);
+      assert.ok(!(second instanceof Promise), `${kind}: then served from the bounded cache`);
+      await other.set(rec(key, '+447700900132', 's2'));
+      await new Promise((res) => setTimeout(res, 1050));
+      assert.equal((await r.lookup(addr))?.msisdn, '+447700900132', `${kind}: the stale entry is not used past the bound`);
+      await r.set(rec(key, '+447700900133', 's3'));
+      assert.equal((await r.lookup(addr))?.msisdn, '+447700900133', `${kind}: a write through this node is seen at once`);
+    }
+    // A prefix length first used on another node is found within the bound too.
+    await other.set(rec('2001:db8:4:10::/60', '+447700900134', 's4'));
+    await new Promise((res) => setTimeout(res, 1050));
+    assert.equal((await r.lookup('2001:db8:4:1f::1'))?.msisdn, '+447700900134', `${kind}: new length seen`);
+    assert.deepEqual((await r.list()).map((b) => b.ip).sort(), ['10.4.0.1', '2001:db8:4:10::/60', '2001:db8:4::/64'], kind);
+    assert.equal(await r.size(), 3, kind);
+  }
+});
+
+test('waitReplicas: a write is acknowledged only once a replica has it', async (t) => {
+  if (!specs.has('redis-sentinel')) return t.skip(skipped.join('; ') || 'no sentinel');
+  const acked = await redisStore('redis-sentinel', { waitReplicas: 1 });
+  await acked.set(rec('10.6.0.1', '+447700900161', 'w1'));
+  assert.equal((await acked.get('10.6.0.1'))?.subscriber.msisdn, '+447700900161');
+  const tooMany = await redisStore('redis-sentinel', { waitReplicas: 2 }); // the pair has one replica
+  await assert.rejects(tooMany.set(rec('10.6.0.2', '+447700900162', 'w2')), (e: { code?: string }) => e.code === ErrorCodes.BINDING_STORE_UNAVAILABLE);
 });

@@ -11,7 +11,7 @@ import { ErrorCodes, HedgeError } from '../../src/errors.js';
 const flow = () => new Flow('t-1', '127.0.0.1', 'GET', { scheme: 'http', host: 'my.operator.example', port: 80, path: '/' }, [], {} as never);
 
 function store(lookup: BindingStore['lookup']): BindingStore {
-  return { kind: 'test', lookup, get: () => undefined, set: () => {}, remove: () => false, list: () => [], size: () => 0, close: () => {} };
+  return { kind: 'test', lookup, find: () => undefined, get: () => undefined, set: () => {}, remove: () => false, list: () => [], size: () => 0, close: () => {} };
 }
 
 test('a store that throws: no subscriber, enrichment disabled, the hook told, the flow continues', () => {

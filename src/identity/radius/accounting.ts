@@ -1,13 +1,20 @@
 // What an accounting request does to the bindings (RFC 2866 statuses):
-//   Start            bind Framed-IP-Address → subscriber, replacing any holder at once
-//   Interim-Update   refresh (or re-create) the binding, unless another session now holds the address
-//   Stop             remove, only if the binding still belongs to this Acct-Session-Id
-//   Accounting-On/Off  the NAS restarted: remove every binding it made before now
+//   Start            bind every address of the session → subscriber, replacing any holder at once
+//   Interim-Update   refresh (or re-create) them, unless another session now holds one
+//   Stop             remove every address of the session, each only if it still belongs to this Acct-Session-Id
+//   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) it made before now
+// A session's addresses (dual stack): Framed-IP-Address, Framed-IPv6-Prefix,
+// Delegated-IPv6-Prefix (bound at the length they carry) and
+// Framed-IPv6-Address (bound at the NAS's ipv6PrefixLength, /64 by default:
+// the phone picks its addresses inside its prefix). Each binding names the
+// session's other keys (peers), so a Stop that repeats only some of them
+// still ends all of them.
 // Bindings expire after interimMultiplier × Acct-Interim-Interval without an update.
 import type { BindingStore } from '../store.js';
 import type { Subscriber } from '../subscriber.js';
 import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../normalize.js';
-import { refreshBinding, removeByNas, removeIfSession } from '../session-ops.js';
+import { refreshBinding, removeByNas, removeSession } from '../session-ops.js';
+import { prefixKey } from '../binding-key.js';
 import type { AccountingRequest } from './packet.js';
 
 export type AccountingOutcome =
@@ -39,41 +46,58 @@ export interface Applied {
   cleared?: number;
 }
 
-/** `format`: how this NAS writes numbers without "+" (its numberFormat). */
-export async function applyAccounting(req: AccountingRequest, nas: string, ctx: AccountingContext, format: NumberFormat = 'international'): Promise<Applied> {
+/** The binding keys of a session's addresses, IPv4 first, without repeats. */
+export function sessionKeys(req: AccountingRequest, ctx: Pick<AccountingContext, 'mapAddress'>, ipv6PrefixLength = 64): string[] {
+  const keys: string[] = [];
+  if (req.framedIp) keys.push(ctx.mapAddress(req.framedIp));
+  for (const a of req.v6) {
+    const k = prefixKey(a.groups, a.attribute === 'Framed-IPv6-Address' ? ipv6PrefixLength : a.length);
+    if (!keys.includes(k)) keys.push(k);
+  }
+  return keys;
+}
+
+const NO_ADDRESS = 'Framed-IP-Address or Framed-IPv6-Prefix';
+
+/** `format`: how this NAS writes numbers without "+" (its numberFormat); `ipv6PrefixLength`: the length its Framed-IPv6-Address is bound at. */
+export async function applyAccounting(req: AccountingRequest, nas: string, ctx: AccountingContext, format: NumberFormat = 'international', ipv6PrefixLength = 64): Promise<Applied> {
   switch (req.status) {
     case 'on':
     case 'off':
       return { outcome: 'cleared', cleared: await removeByNas(ctx.store, nas, ctx.now()) };
     case 'stop': {
-      if (!req.framedIp) return { outcome: 'invalid', missing: 'Framed-IP-Address' };
+      const keys = sessionKeys(req, ctx, ipv6PrefixLength);
+      if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
       if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
-      const ip = ctx.mapAddress(req.framedIp);
-      if (await removeIfSession(ctx.store, ip, req.sessionId)) return { outcome: 'removed' };
-      return { outcome: (await ctx.store.get(ip)) ? 'not_current' : 'not_bound' };
+      if ((await removeSession(ctx.store, keys, req.sessionId)) > 0) return { outcome: 'removed' };
+      for (const k of keys) if (await ctx.store.get(k)) return { outcome: 'not_current' };
+      return { outcome: 'not_bound' };
     }
     case 'start':
     case 'interim': {
-      if (!req.framedIp) return { outcome: 'invalid', missing: 'Framed-IP-Address' };
+      const keys = sessionKeys(req, ctx, ipv6PrefixLength);
+      if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
       if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
       if (!req.msisdn) return { outcome: 'invalid', missing: 'Calling-Station-Id' };
       const subscriber = subscriberFrom(req, ctx.country, format);
       if (typeof subscriber === 'string') return { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber };
       const now = ctx.now();
       const interval = req.interimInterval ?? ctx.interimIntervalSeconds;
-      const record = {
-        ip: ctx.mapAddress(req.framedIp),
+      const records = keys.map((ip) => ({
+        ip,
         subscriber,
         sessionId: req.sessionId,
         nas,
         updatedAt: now,
         expiresAt: now + Math.round(interval * ctx.interimMultiplier * 1000),
-      };
+        peers: keys.length > 1 ? keys.filter((k) => k !== ip) : undefined,
+      }));
       if (req.status === 'start') {
-        await ctx.store.set(record);
+        await Promise.all(records.map((r) => ctx.store.set(r)));
         return { outcome: 'bound' };
       }
-      return { outcome: (await refreshBinding(ctx.store, record)) ? 'refreshed' : 'not_current' };
+      const refreshed = await Promise.all(records.map((r) => refreshBinding(ctx.store, r)));
+      return { outcome: refreshed.some(Boolean) ? 'refreshed' : 'not_current' };
     }
     default:
       return { outcome: 'ignored' };

@@ -12,6 +12,8 @@ export interface NasClient {
   secretBytes: Buffer;
   /** How it writes numbers without "+" (per client, else radius.numberFormat). */
   numberFormat: NumberFormat;
+  /** The length a Framed-IPv6-Address from this NAS is bound at. */
+  ipv6PrefixLength: number;
 }
 
 export interface ClientTable {
@@ -22,7 +24,7 @@ export function compileClients(clients: RadiusConfig['clients'], defaultFormat: 
   const exact = new Map<string, NasClient>();
   const prefixes: { base: number; mask: number; bits: number; client: NasClient }[] = [];
   for (const c of clients) {
-    const client: NasClient = { name: c.name ?? c.address ?? c.cidr ?? 'nas', secret: c.secret, secretBytes: Buffer.from(c.secret, 'utf8'), numberFormat: c.numberFormat ?? defaultFormat };
+    const client: NasClient = { name: c.name ?? c.address ?? c.cidr ?? 'nas', secret: c.secret, secretBytes: Buffer.from(c.secret, 'utf8'), numberFormat: c.numberFormat ?? defaultFormat, ipv6PrefixLength: c.ipv6PrefixLength ?? 64 };
     if (c.address) exact.set(canonical(c.address), client);
     else if (c.cidr) {
       const p = parseCidr(c.cidr)!;

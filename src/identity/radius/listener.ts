@@ -109,8 +109,9 @@ export class RadiusListener {
       } catch {
         return this.refuse('malformed', 'radius: datagram refused: its attributes do not decode', client.name);
       }
+      for (const a of req.dropped) m.attributeDropped(a);
       this.seen.begin(key);
-      applyAccounting(req, source, this.ctx, client.numberFormat).then(
+      applyAccounting(req, source, this.ctx, client.numberFormat, client.ipv6PrefixLength).then(
         (applied) => {
           if (this.storeDown) {
             this.storeDown = false;

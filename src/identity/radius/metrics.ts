@@ -9,6 +9,7 @@ export class RadiusMetrics {
   private readonly packets: Counter<'result'>;
   private readonly accounting: Counter<'status' | 'outcome'>;
   private readonly numbers: Counter<'reason'>;
+  private readonly dropped: Counter<'attribute'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
 
   constructor(registry: Registry) {
@@ -31,6 +32,12 @@ export class RadiusMetrics {
       registers: [registry],
     });
     for (const r of ['not_a_number', 'invalid', 'not_mobile', 'not_international'] as const) this.numbers.labels(r).inc(0);
+    this.dropped = new Counter({
+      name: 'hedge_radius_attributes_dropped_total',
+      help: 'Malformed IPv6 address attributes dropped from otherwise valid accounting requests, by attribute',
+      labelNames: ['attribute'],
+      registers: [registry],
+    });
     for (const r of ['accepted', 'duplicate', 'unknown_client', 'bad_authenticator', 'malformed', 'unsupported_code', 'store_error'] as const) this.packets.labels(r).inc(0);
   }
 
@@ -42,6 +49,10 @@ export class RadiusMetrics {
 
   numberRefused(reason: NumberRefusal): void {
     this.numbers.labels(reason).inc();
+  }
+
+  attributeDropped(attribute: string): void {
+    this.dropped.labels(attribute).inc();
   }
 
   applied(status: string, outcome: string): void {

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
+import { groupsFromOctets } from '../binding-key.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
 const HEADER = 20;
@@ -13,10 +14,24 @@ const ZERO_AUTH = Buffer.alloc(16);
 
 export type AcctStatus = 'start' | 'stop' | 'interim' | 'on' | 'off' | 'other';
 
+/** An IPv6 address attribute of a session: the prefix, or one address, as 16-bit groups. */
+export interface V6Attribute {
+  attribute: V6AttributeName;
+  groups: number[];
+  /** The prefix length carried; 128 for Framed-IPv6-Address (the NAS's ipv6PrefixLength decides how it is bound). */
+  length: number;
+}
+
+export type V6AttributeName = 'Framed-IPv6-Prefix' | 'Delegated-IPv6-Prefix' | 'Framed-IPv6-Address';
+
 export interface AccountingRequest {
   identifier: number;
   status: AcctStatus;
   framedIp?: string | undefined;
+  /** Framed-IPv6-Prefix (97), Delegated-IPv6-Prefix (123), Framed-IPv6-Address (168), well formed. */
+  v6: V6Attribute[];
+  /** IPv6 attributes that were malformed and dropped (names, for the counter). */
+  dropped: V6AttributeName[];
   msisdn?: string | undefined;
   imsi?: string | undefined;
   imeisv?: string | undefined;
@@ -96,10 +111,13 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
   const framed = single(a['Framed-IP-Address']);
   const rat = single(vsa['3GPP-RAT-Type']);
   const interim = single(a['Acct-Interim-Interval']);
+  const v6 = ipv6Attributes(packet);
   return {
     identifier: d.identifier,
     status: (typeof st === 'string' && STATUS[st]) || 'other',
     framedIp: typeof framed === 'string' && isIP(framed) === 4 ? framed : undefined,
+    v6: v6.found,
+    dropped: v6.dropped,
     msisdn: text(a['Calling-Station-Id']),
     imsi: text(vsa['3GPP-IMSI']),
     imeisv: text(vsa['3GPP-IMEISV']),
@@ -108,6 +126,39 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
     interimInterval: typeof interim === 'number' && interim > 0 ? interim : undefined,
     decoded: d,
   };
+}
+
+const V6_ATTRIBUTES: Record<number, V6AttributeName> = { 97: 'Framed-IPv6-Prefix', 123: 'Delegated-IPv6-Prefix', 168: 'Framed-IPv6-Address' };
+/** A prefix wider than this is no subscriber's: refused (it would bind a large part of the address space to one subscriber). */
+export const MIN_V6_PREFIX_LENGTH = 32;
+
+/**
+ * The IPv6 attributes of a framed packet, read from the wire (the npm package
+ * knows no Framed-IPv6-Address and leaves prefixes undecoded). A prefix
+ * attribute is Reserved(1) Prefix-Length(1) Prefix(0..16) (RFC 3162 §2.3,
+ * RFC 4818 §3): a length over 128 or under MIN_V6_PREFIX_LENGTH, fewer
+ * octets than the length needs, or more than 16, is malformed; bits beyond
+ * the length are ignored (RFC 4818). Framed-IPv6-Address is exactly 16
+ * octets (RFC 6911 §3.1).
+ */
+export function ipv6Attributes(packet: Buffer): { found: V6Attribute[]; dropped: V6AttributeName[] } {
+  const found: V6Attribute[] = [];
+  const dropped: V6AttributeName[] = [];
+  for (let at = HEADER, end = packet.readUInt16BE(2); at < end; at += packet[at + 1]!) {
+    const name = V6_ATTRIBUTES[packet[at]!];
+    if (!name) continue;
+    const value = packet.subarray(at + 2, at + packet[at + 1]!);
+    if (name === 'Framed-IPv6-Address') {
+      if (value.length !== 16) dropped.push(name);
+      else found.push({ attribute: name, groups: groupsFromOctets(value), length: 128 });
+      continue;
+    }
+    const length = value[1] ?? -1;
+    const octets = value.length - 2;
+    if (value.length < 2 || octets > 16 || length > 128 || length < MIN_V6_PREFIX_LENGTH || octets < Math.ceil(length / 8)) dropped.push(name);
+    else found.push({ attribute: name, groups: groupsFromOctets(value.subarray(2)), length });
+  }
+  return { found, dropped };
 }
 
 const ATTR_PROXY_STATE = 33;

@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
+import { octetsFromGroups, parseV6 } from '../binding-key.js';
 
 export type SendStatus = 'start' | 'stop' | 'interim' | 'on' | 'off';
 
@@ -18,6 +19,27 @@ export interface AccountingMessage {
   sessionId?: string;
   interimInterval?: number;
   nasIp?: string;
+  /** Framed-IPv6-Prefix (97), e.g. "2001:db8:1:2::/64". */
+  framedIpv6Prefix?: string;
+  /** Delegated-IPv6-Prefix (123), e.g. "2001:db8:ff00::/56". */
+  delegatedIpv6Prefix?: string;
+  /** Framed-IPv6-Address (168): one address. */
+  framedIpv6Address?: string;
+}
+
+/** Reserved(1) Prefix-Length(1) Prefix (only the octets the length needs) — RFC 3162 §2.3. */
+export function encodeIpv6Prefix(prefix: string): Buffer {
+  const slash = prefix.indexOf('/');
+  const groups = slash > 0 ? parseV6(prefix.slice(0, slash)) : undefined;
+  const length = Number(prefix.slice(slash + 1));
+  if (!groups || !Number.isInteger(length) || length < 0 || length > 128) throw new Error(`"${prefix}" is not an IPv6 prefix such as 2001:db8::/64`);
+  return Buffer.concat([Buffer.from([0, length]), octetsFromGroups(groups).subarray(0, Math.ceil(length / 8))]);
+}
+
+export function encodeIpv6Address(address: string): Buffer {
+  const groups = parseV6(address);
+  if (!groups) throw new Error(`"${address}" is not an IPv6 address`);
+  return octetsFromGroups(groups);
 }
 
 const STATUS_NAME: Record<SendStatus, string> = { start: 'Start', stop: 'Stop', interim: 'Interim-Update', on: 'Accounting-On', off: 'Accounting-Off' };
@@ -27,6 +49,9 @@ export function encodeAccountingRequest(m: AccountingMessage, secret: string, id
   attrs.push(['Acct-Session-Id', m.sessionId ?? randomBytes(8).toString('hex')]);
   if (m.nasIp) attrs.push(['NAS-IP-Address', m.nasIp]);
   if (m.framedIp) attrs.push(['Framed-IP-Address', m.framedIp]);
+  if (m.framedIpv6Prefix) attrs.push([97, encodeIpv6Prefix(m.framedIpv6Prefix)]);
+  if (m.delegatedIpv6Prefix) attrs.push([123, encodeIpv6Prefix(m.delegatedIpv6Prefix)]);
+  if (m.framedIpv6Address) attrs.push([168, encodeIpv6Address(m.framedIpv6Address)]);
   if (m.msisdn) attrs.push(['Calling-Station-Id', m.msisdn]);
   if (m.interimInterval !== undefined) attrs.push(['Acct-Interim-Interval', m.interimInterval]);
   const vsa: unknown[][] = [];

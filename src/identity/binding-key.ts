@@ -1,0 +1,189 @@
+// Binding keys: what a binding is keyed by. An IPv4 binding is keyed by the
+// address ("10.0.0.1"); an IPv6 binding by a prefix in canonical form — the
+// network address in RFC 5952 text, a slash and the length
+// ("2001:db8:1:2::/64"). A phone's IPv6 addresses change at will inside its
+// /64 (privacy addresses), so a v6 source is found by the prefix that holds
+// it: the lookup masks the source to each prefix length in use (longest
+// first) and looks that key up — a map probe per length, never a scan.
+// IPv4-mapped IPv6 ("::ffff:10.0.0.1") is IPv4 everywhere.
+import { isIP } from 'node:net';
+
+/** The prefix length a mobile data session gets (RFC 6459) and the one looked up first. */
+export const DEFAULT_V6_LENGTH = 64;
+
+export interface ParsedKey {
+  key: string;
+  family: 4 | 6;
+  /** 32 for IPv4; the prefix length for IPv6. */
+  length: number;
+}
+
+/**
+ * The canonical binding key of operator or NAS input: an IPv4 address, an
+ * IPv6 address (bound at `v6AddressLength`, default 128: exactly that
+ * address) or an IPv6 prefix "addr/len". A string explains what is wrong.
+ * With `strict`, a prefix whose host bits are set is refused (config and
+ * admin input: probably a typo); without, they are cleared (RFC 4818: the
+ * receiver ignores them).
+ */
+export function parseBindingKey(input: string, opts: { v6AddressLength?: number; strict?: boolean } = {}): ParsedKey | string {
+  const s = input.trim();
+  const slash = s.indexOf('/');
+  const addr = slash < 0 ? s : s.slice(0, slash);
+  const fam = isIP(addr);
+  if (fam === 0) return `"${input}" is not an IP address or IPv6 prefix`;
+  const v4 = fam === 4 ? addr : mappedV4(addr);
+  if (v4 !== undefined) {
+    if (slash >= 0 && s.slice(slash + 1) !== '32' && !(fam === 6 && s.slice(slash + 1) === '128'))
+      return `"${input}": IPv4 bindings are single addresses (no prefix)`;
+    return { key: v4, family: 4, length: 32 };
+  }
+  let length = opts.v6AddressLength ?? 128;
+  if (slash >= 0) {
+    const l = s.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(l) || Number(l) > 128) return `"${input}": the prefix length must be 0–128`;
+    length = Number(l);
+  }
+  const groups = parseV6(addr)!;
+  const net = maskV6(groups, length);
+  if (opts.strict && slash >= 0 && net.some((g, i) => g !== groups[i]))
+    return `"${input}" has bits set beyond /${length}; the prefix is ${formatV6(net)}/${length}`;
+  return { key: `${formatV6(net)}/${length}`, family: 6, length };
+}
+
+/** The canonical key, or undefined when the input is not an address or prefix. */
+export function bindingKey(input: string, opts: { v6AddressLength?: number } = {}): string | undefined {
+  const p = parseBindingKey(input, opts);
+  return typeof p === 'string' ? undefined : p.key;
+}
+
+/** The prefix length of a canonical key (32 for IPv4). */
+export function keyLength(key: string): number {
+  const slash = key.indexOf('/');
+  return slash < 0 ? 32 : Number(key.slice(slash + 1));
+}
+
+/** True when a canonical key is an IPv6 prefix. */
+export function isV6Key(key: string): boolean {
+  return key.includes('/');
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 address, else undefined. */
+export function mappedV4(addr: string): string | undefined {
+  if (addr.length < 9 || addr.charCodeAt(0) !== 58 /* : */) return undefined;
+  const lower = addr.toLowerCase();
+  if (lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4) return lower.slice(7);
+  return undefined;
+}
+
+/**
+ * A source address as the lookup sees it: IPv4 as is (mapped IPv6 unmapped),
+ * IPv6 as its eight 16-bit groups, or undefined when it is neither.
+ */
+export function sourceOf(addr: string): string | number[] | undefined {
+  if (addr.indexOf(':') < 0) return addr;
+  const v4 = mappedV4(addr);
+  if (v4 !== undefined) return v4;
+  const pct = addr.indexOf('%'); // a zone id (fe80::1%eth0) is not part of the address
+  return parseV6(pct < 0 ? addr : addr.slice(0, pct));
+}
+
+/** The key of the /len prefix holding an address given as groups. */
+export function prefixKey(groups: readonly number[], length: number): string {
+  return `${formatV6(maskV6(groups, length))}/${length}`;
+}
+
+/** Eight 16-bit groups of an IPv6 address (embedded IPv4 tail allowed), or undefined. */
+export function parseV6(s: string): number[] | undefined {
+  const dbl = s.indexOf('::');
+  let head: string[];
+  let tail: string[];
+  if (dbl >= 0) {
+    if (s.indexOf('::', dbl + 1) >= 0) return undefined;
+    head = dbl === 0 ? [] : s.slice(0, dbl).split(':');
+    tail = dbl + 2 === s.length ? [] : s.slice(dbl + 2).split(':');
+  } else {
+    head = s.split(':');
+    tail = [];
+  }
+  const h = groupsOf(head, tail.length === 0 && dbl < 0);
+  const t = groupsOf(tail, true);
+  if (!h || !t) return undefined;
+  if (dbl < 0) return h.length === 8 ? h : undefined;
+  const zeros = 8 - h.length - t.length;
+  if (zeros < 1) return undefined;
+  const out = h;
+  for (let i = 0; i < zeros; i++) out.push(0);
+  for (const g of t) out.push(g);
+  return out;
+}
+
+function groupsOf(parts: string[], lastMayBeV4: boolean): number[] | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (lastMayBeV4 && i === parts.length - 1 && p.includes('.')) {
+      if (isIP(p) !== 4) return undefined;
+      const o = p.split('.').map(Number);
+      out.push((o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!);
+      continue;
+    }
+    if (p.length === 0 || p.length > 4) return undefined;
+    const n = parseInt(p, 16);
+    if (Number.isNaN(n) || !/^[0-9a-fA-F]+$/.test(p)) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+function maskV6(groups: readonly number[], length: number): number[] {
+  const out = new Array<number>(8);
+  for (let i = 0; i < 8; i++) {
+    const bits = Math.max(0, Math.min(16, length - 16 * i));
+    out[i] = bits === 0 ? 0 : groups[i]! & ((0xffff << (16 - bits)) & 0xffff);
+  }
+  return out;
+}
+
+/** RFC 5952 text: lower-case, no leading zeros, the longest run (≥ 2) of zero groups as "::". */
+export function formatV6(groups: readonly number[]): string {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number, b: number) => groups.slice(a, b).map((g) => g.toString(16)).join(':');
+  if (best < 0) return hex(0, 8);
+  return `${hex(0, best)}::${hex(best + bestLen, 8)}`;
+}
+
+/** The 16 octets of an address given as groups (RADIUS encodes prefixes as octets). */
+export function groupsFromOctets(b: Buffer | Uint8Array): number[] {
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push(((b[i] ?? 0) << 8) | (b[i + 1] ?? 0));
+  return g;
+}
+
+export function octetsFromGroups(groups: readonly number[]): Buffer {
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
+  return b;
+}
+
+/** True when the binding key holds the address (IPv4: the same address; IPv6: inside the prefix). */
+export function keyHolds(key: string, address: string): boolean {
+  const src = sourceOf(address);
+  if (src === undefined) return false;
+  if (typeof src === 'string') return src === key;
+  return isV6Key(key) && prefixKey(src, keyLength(key)) === key;
+}

@@ -1,0 +1,177 @@
+// Real Redis topologies for tests, started from the installed binaries on
+// loopback ports chosen free, in temp dirs, killed (and the dirs removed) by
+// stop(): a 3-master Redis Cluster, and a Sentinel-managed primary/replica
+// pair with one sentinel (small failover timeouts so a failover takes seconds).
+// When a binary is missing: a skip message, a failure under CI=true.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { unavailable } from './services.js';
+
+export interface Topology {
+  /** The `subscribers.store` spec for hedge. */
+  spec: string;
+  stop(): Promise<void>;
+}
+
+export interface SentinelTopology extends Topology {
+  masterName: string;
+  /** Ports of the current primary and replica as started (the primary is killed by killPrimary). */
+  primaryPort: number;
+  replicaPort: number;
+  sentinelPort: number;
+  /** SIGKILLs the primary; resolves at once (the sentinel notices after down-after-milliseconds). */
+  killPrimary(): Promise<void>;
+  /** Resolves with the port Sentinel names as primary once it is not `from` (bounded). */
+  waitForFailover(from: number, ms: number): Promise<number>;
+}
+
+function which(bin: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim() !== '';
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 25000);
+    if (taken.has(p) || taken.has(p + 10000)) continue;
+    if ((await portFree(p)) && (await portFree(p + 10000))) {
+      taken.add(p);
+      taken.add(p + 10000);
+      return p;
+    }
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
+async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not ready within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function ask(port: number, ...cmd: string[]): Promise<unknown> {
+  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    return await c.call(cmd[0]!, ...cmd.slice(1));
+  } finally {
+    c.disconnect();
+  }
+}
+
+class Procs {
+  readonly list: ChildProcess[] = [];
+  constructor(readonly dir: string) {}
+  start(bin: string, args: string[]): ChildProcess {
+    const c = spawn(bin, args, { stdio: 'ignore', cwd: this.dir });
+    this.list.push(c);
+    return c;
+  }
+  async kill(c: ChildProcess): Promise<void> {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((r) => {
+      c.once('exit', () => r());
+      c.kill('SIGKILL');
+    });
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.list.map((c) => this.kill(c)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const serverArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+
+/** A 3-master Redis Cluster (no replicas). */
+export async function startRedisCluster(): Promise<Topology | string> {
+  if (!which('redis-server') || !which('redis-cli')) return unavailable('Redis Cluster', 'no redis-server/redis-cli binaries');
+  const procs = new Procs(mkdtempSync(join(tmpdir(), 'hedge-rcluster-')));
+  try {
+    const taken = new Set<number>();
+    const ports: number[] = [];
+    for (let i = 0; i < 3; i++) ports.push(await freeClusterPort(taken));
+    for (const p of ports)
+      procs.start('redis-server', [...serverArgs(p), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, '--cluster-node-timeout', '2000', '--dir', procs.dir]);
+    for (const p of ports) await waitFor(`cluster node ${p}`, 5000, async () => ((await ask(p, 'PING')) === 'PONG' ? true : undefined));
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout.slice(-300)} ${create.stderr.slice(-300)}`);
+    for (const p of ports) await waitFor(`cluster state on ${p}`, 10_000, async () => (String(await ask(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined));
+    return { spec: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop: () => procs.stop() };
+  } catch (err) {
+    await procs.stop();
+    throw err;
+  }
+}
+
+/** A primary, one replica and one sentinel (quorum 1, down-after 1000 ms). */
+export async function startRedisSentinel(): Promise<SentinelTopology | string> {
+  if (!which('redis-server') || !which('redis-sentinel')) return unavailable('Redis Sentinel', 'no redis-server/redis-sentinel binaries');
+  const procs = new Procs(mkdtempSync(join(tmpdir(), 'hedge-rsentinel-')));
+  const masterName = 'hedgeprimary';
+  try {
+    const taken = new Set<number>();
+    const [primaryPort, replicaPort, sentinelPort] = [await freeClusterPort(taken), await freeClusterPort(taken), await freeClusterPort(taken)];
+    const primary = procs.start('redis-server', [...serverArgs(primaryPort), '--dir', procs.dir]);
+    await waitFor('primary', 5000, async () => ((await ask(primaryPort, 'PING')) === 'PONG' ? true : undefined));
+    procs.start('redis-server', [...serverArgs(replicaPort), '--dir', procs.dir, '--replicaof', '127.0.0.1', String(primaryPort)]);
+    await waitFor('replica in sync', 10_000, async () => (/slave0:.*state=online/.test(String(await ask(primaryPort, 'INFO', 'replication'))) ? true : undefined));
+    const conf = join(procs.dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      [
+        `port ${sentinelPort}`,
+        'bind 127.0.0.1',
+        `dir ${procs.dir}`,
+        `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} 1`,
+        `sentinel down-after-milliseconds ${masterName} 1000`,
+        `sentinel failover-timeout ${masterName} 5000`,
+        `sentinel parallel-syncs ${masterName} 1`,
+        '',
+      ].join('\n'),
+    );
+    procs.start('redis-sentinel', [conf]);
+    await waitFor('sentinel sees the replica', 15_000, async () => {
+      const replicas = (await ask(sentinelPort, 'SENTINEL', 'REPLICAS', masterName)) as string[][];
+      return replicas.some((r) => {
+        const flags = r[r.indexOf('flags') + 1] ?? '';
+        return flags === 'slave';
+      })
+        ? true
+        : undefined;
+    });
+    const primaryOf = async () => Number(((await ask(sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[])[1]);
+    return {
+      spec: `redis-sentinel://127.0.0.1:${sentinelPort}/${masterName}`,
+      masterName,
+      primaryPort,
+      replicaPort,
+      sentinelPort,
+      killPrimary: () => procs.kill(primary),
+      waitForFailover: (from, ms) => waitFor('sentinel failover', ms, async () => {
+        const p = await primaryOf();
+        return p !== from ? p : undefined;
+      }),
+      stop: () => procs.stop(),
+    };
+  } catch (err) {
+    await procs.stop();
+    throw err;
+  }
+}
