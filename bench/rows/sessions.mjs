@@ -58,6 +58,7 @@ export async function rows(ctx) {
   const redis = await redisUrl(ctx);
   if (!redis) ctx.skip('hedge partner, Redis store', 'no Redis (REDIS_URL, 127.0.0.1:6379 or redis-server)');
   else {
+    let redisRow;
     try {
       const prefix = `hedge-bench-${process.pid}:`;
       for (const [name, maxStaleMs] of [

@@ -90,11 +90,69 @@ export function sourceOf(addr: string): string | number[] | undefined {
 
 /** The key of the /len prefix holding an address given as groups. */
 export function prefixKey(groups: readonly number[], length: number): string {
+  if (length === DEFAULT_V6_LENGTH) {
+    // The hot path (a phone's /64): the network is the first four groups, and its
+    // longest zero run is always the tail, so RFC 5952 text is those groups with
+    // trailing zero groups folded into "::".
+    let last = 3;
+    while (last >= 0 && groups[last] === 0) last--;
+    let out = '';
+    for (let i = 0; i <= last; i++) out += (i === 0 ? '' : ':') + groups[i]!.toString(16);
+    return out + '::/64';
+  }
   return `${formatV6(maskV6(groups, length))}/${length}`;
 }
 
-/** Eight 16-bit groups of an IPv6 address (embedded IPv4 tail allowed), or undefined. */
+/** Eight 16-bit groups of an IPv6 address (embedded IPv4 tail allowed), or undefined. One pass over the characters. */
 export function parseV6(s: string): number[] | undefined {
+  const out = [0, 0, 0, 0, 0, 0, 0, 0];
+  const len = s.length;
+  let n = 0; // groups read
+  let gap = -1; // where "::" stands, in groups
+  let cur = 0;
+  let digits = 0;
+  let i = 0;
+  if (len >= 2 && s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+  }
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58 /* : */) {
+      if (digits === 0) {
+        if (gap >= 0 || i === 0) return undefined;
+        gap = n;
+        continue;
+      }
+      if (n >= 8 || i === len - 1) return undefined;
+      out[n++] = cur;
+      cur = 0;
+      digits = 0;
+      continue;
+    }
+    let v: number;
+    if (c >= 48 && c <= 57) v = c - 48;
+    else if (c >= 97 && c <= 102) v = c - 87;
+    else if (c >= 65 && c <= 70) v = c - 55;
+    else if (c === 46 /* . */) return parseV6Slow(s); // embedded IPv4 tail: rare
+    else return undefined;
+    if (++digits > 4) return undefined;
+    cur = cur * 16 + v;
+  }
+  if (digits > 0) {
+    if (n >= 8) return undefined;
+    out[n++] = cur;
+  }
+  if (gap < 0) return n === 8 ? out : undefined;
+  if (n >= 8) return undefined;
+  const after = n - gap;
+  for (let k = after - 1; k >= 0; k--) out[8 - after + k] = out[gap + k]!;
+  for (let k = gap; k < 8 - after; k++) out[k] = 0;
+  return out;
+}
+
+function parseV6Slow(s: string): number[] | undefined {
   const dbl = s.indexOf('::');
   let head: string[];
   let tail: string[];

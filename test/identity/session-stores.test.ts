@@ -21,13 +21,22 @@ const opened: BindingStore[] = [];
 before(async () => {
   const single = await redisService();
   if (typeof single === 'string') skipped.push(single);
-  else (services.push(single), specs.set('redis', single.url));
+  else {
+    services.push(single);
+    specs.set('redis', single.url);
+  }
   const cluster = await startRedisCluster();
   if (typeof cluster === 'string') skipped.push(cluster);
-  else (services.push(cluster), specs.set('redis-cluster', cluster.spec));
+  else {
+    services.push(cluster);
+    specs.set('redis-cluster', cluster.spec);
+  }
   const sentinel = await startRedisSentinel();
   if (typeof sentinel === 'string') skipped.push(sentinel);
-  else (services.push(sentinel), specs.set('redis-sentinel', sentinel.spec));
+  else {
+    services.push(sentinel);
+    specs.set('redis-sentinel', sentinel.spec);
+  }
   for (const s of skipped) console.log(`# skipped store: ${s}`);
 });
 

@@ -62,7 +62,10 @@ test('kill the Redis primary under Sentinel while traffic flows: fail closed, re
       assert.equal(r.status, 200, 'traffic always flows');
       const got = r.json().headers['x-msisdn'] as string | undefined;
       if (got === undefined) plain++;
-      else if (i !== 250 && got === numberOf(i)) (enriched++, (lastEnrichedAt = Date.now()));
+      else if (i !== 250 && got === numberOf(i)) {
+        enriched++;
+        lastEnrichedAt = Date.now();
+      }
       else wrong++;
       await new Promise((res) => setTimeout(res, 20));
     }
