@@ -4,6 +4,8 @@
 // end to end (the only IPv6 address on lo), inside the session's prefix ::/64;
 // other addresses of that /64, and addresses outside it, are checked through
 // the store's lookup — the function the pipeline calls for every request.
+// test/integration/ipv6-netns.test.ts does the same end to end with real
+// addresses of a /64 inside a network namespace of its own (when root).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
