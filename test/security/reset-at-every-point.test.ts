@@ -1,6 +1,7 @@
 // Threat: a hostile client resets its connection at an awkward moment and the
 // gateway dies or stops answering. Every HTTP listener (the proxy on each of
-// its paths, the admin API, the leak checker) is reset at every point: inside
+// its paths, the admin API, the subscriber's transparency page, the leak
+// checker) is reset at every point: inside
 // the request line, after it, inside the headers, mid-body, right after a
 // refusal, mid-response, mid-tunnel, mid-upgrade, between pipelined requests.
 // After each reset the same listener must still answer the next request. An
@@ -11,7 +12,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { startLab, rawExchange, type Lab } from '../helpers/gateway.js';
+import { rawExchange } from '../helpers/gateway.js';
+import { auditBackend, type AuditBackend } from '../helpers/audit.js';
+import { startPageLab, type PageLab } from '../transparency/lab.js';
 import { CheckerServer, type RunningChecker } from '../../src/checker/server.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -83,24 +86,30 @@ class SlowOrigin extends EventEmitter {
   }
 }
 
-let lab: Lab;
+let lab: PageLab;
+let be: AuditBackend;
 let slow: SlowOrigin;
 let checker: RunningChecker;
 
 before(async () => {
   slow = new SlowOrigin();
   await slow.listen();
-  lab = await startLab({
-    // slow.example.net is pinned to the slow origin (any port, so CONNECT reaches it too).
+  // The transparency page needs the disclosure audit: SQLite in a private folder (better-sqlite3 is a dependency, never skipped).
+  const backend = await auditBackend('sqlite');
+  if (typeof backend === 'string') throw new Error(backend);
+  be = backend;
+  lab = await startPageLab(be, be.fresh(), {
+    node: 'reset',
+    // slow.example.net is pinned to the slow origin (any port, so CONNECT to 443 reaches it too).
     edit: (y) => y.replace('  resolve:\n', `  resolve:\n    slow.example.net: 127.0.0.1:${slow.address.port}\n`),
-    connectPorts: [443],
   });
   checker = await new CheckerServer({ http: { host: '127.0.0.1', port: 0 }, log: silentLogger, rateLimit: { limit: 100_000, windowMs: 60_000 } }).listen();
 });
 after(async () => {
-  await checker.close();
-  await lab.close();
-  await slow.close();
+  await checker?.close();
+  await lab?.close();
+  await be?.close();
+  await slow?.close();
 });
 
 /** What a client does before resetting: write bytes, then optionally wait for something. */
@@ -195,7 +204,7 @@ for (const [name, steps] of proxyCases) {
   });
 }
 
-/** Reset points for a plain HTTP listener (admin API, checker). */
+/** Reset points for a plain HTTP listener (admin API, transparency page, checker). */
 function listenerCases(path: string, host: string): [string, Step[]][] {
   const h = `Host: ${host}\r\n`;
   return [
@@ -213,6 +222,7 @@ function listenerCases(path: string, host: string): [string, Step[]][] {
 
 const listeners: [string, () => number, string, string][] = [
   ['admin API', () => lab.gw.adminAddress.port, '/health', '127.0.0.1'],
+  ['transparency page', () => lab.gw.transparencyAddress!.port, '/', '127.0.0.1'],
   ['leak checker', () => checker.httpAddress!.port, '/api/check', 'check.example'],
 ];
 
