@@ -46,7 +46,7 @@ test('config schema prints a JSON Schema', () => {
 });
 
 test('hedge demo starts the demo network and its printed curl lines show the documented results', async () => {
-  const child = spawn(process.execPath, [...HEDGE, 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, [...HEDGE, 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0', '--transparency', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -79,8 +79,14 @@ test('hedge demo starts the demo network and its printed curl lines show the doc
     assert.ok(!/news\.example/.test(report), 'a non-partner never appears in the disclosure report');
     const verify = printed.find((l) => l.includes(' audit verify -c '))!;
     assert.doesNotThrow(() => run(verify), 'the printed audit verify line exits 0');
+    // The subscriber's own page, as printed: the demo subscriber sees what the partners above received.
+    const page = run(printed.find((l) => l.startsWith('curl -s http') && l.includes('<[^>]*>'))!);
+    assert.match(page, /This connection belongs to the mobile number \+447•+23\./);
+    assert.match(page, /Example Mobile self-care/);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   }
 });
