@@ -17,6 +17,7 @@ partners:
   - id: shortlived
     name: Short-lived
     purpose: test
+    legalBasis: consent
     until: "${until}"
     hosts: [a.example]
     send:

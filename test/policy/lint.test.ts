@@ -111,6 +111,7 @@ test('a partner past its until: date is warned at load and receives nothing', ()
   const yaml = `${HEAD}  - id: expired
     name: Expired
     purpose: test
+    legalBasis: contract
     until: 2020-01-31
     hosts: [a.example]
     send:
