@@ -88,6 +88,28 @@ export function sourceOf(addr: string): string | number[] | undefined {
   return parseV6(pct < 0 ? addr : addr.slice(0, pct));
 }
 
+// Phones send many requests from the same address (a privacy address lives for
+// hours): the /64 key of recent source addresses is remembered, so the hot
+// path is two map probes, like an IPv4 lookup. Bounded: emptied when full.
+const KEY64_MEMO_MAX = 100_000;
+const key64Memo = new Map<string, string | null>();
+
+/**
+ * The /64 key holding an IPv6 source address (not IPv4-mapped: callers
+ * unmap first), or undefined when it is not an IPv6 address. Memoised.
+ */
+export function key64Of(address: string): string | undefined {
+  let k = key64Memo.get(address);
+  if (k === undefined) {
+    const pct = address.indexOf('%');
+    const g = parseV6(pct < 0 ? address : address.slice(0, pct));
+    k = g ? prefixKey(g, DEFAULT_V6_LENGTH) : null;
+    if (key64Memo.size >= KEY64_MEMO_MAX) key64Memo.clear();
+    key64Memo.set(address, k);
+  }
+  return k ?? undefined;
+}
+
 /** The key of the /len prefix holding an address given as groups. */
 export function prefixKey(groups: readonly number[], length: number): string {
   if (length === DEFAULT_V6_LENGTH) {

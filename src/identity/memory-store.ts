@@ -4,7 +4,7 @@
 // to bound memory.
 import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from './subscriber.js';
-import { isV6Key, keyLength, prefixKey, sourceOf } from './binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from './binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
 
 export class MemoryBindingStore implements BindingStore {
@@ -25,6 +25,12 @@ export class MemoryBindingStore implements BindingStore {
   /** The binding that holds a source address: IPv4 exact; IPv6 by its prefix, longest first. */
   find(address: string): BindingRecord | undefined {
     if (address.indexOf(':') < 0) return this.live(address);
+    const lens = this.lengths.desc;
+    if (lens.length === 1 && lens[0] === DEFAULT_V6_LENGTH && mappedV4(address) === undefined) {
+      // The usual deployment: every IPv6 binding is a /64.
+      const k = key64Of(address);
+      return k === undefined ? undefined : this.live(k);
+    }
     const src = sourceOf(address);
     if (src === undefined) return undefined;
     if (typeof src === 'string') return this.live(src);

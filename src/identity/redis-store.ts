@@ -27,7 +27,7 @@ import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from './subscriber.js';
 import { REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
-import { DEFAULT_V6_LENGTH, isV6Key, keyLength, prefixKey, sourceOf } from './binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from './binding-key.js';
 
 export interface RedisStoreOptions {
   keyPrefix: string;
@@ -151,9 +151,10 @@ export class RedisBindingStore implements BindingStore {
   }
 
   private cached6(address: string): CacheEntry | undefined {
-    const src = sourceOf(address);
-    if (src === undefined || typeof src === 'string') return src === undefined ? undefined : this.cache.get(src);
-    return this.cache6.get(prefixKey(src, DEFAULT_V6_LENGTH))?.get(address);
+    const v4 = mappedV4(address);
+    if (v4 !== undefined) return this.cache.get(v4);
+    const k64 = key64Of(address);
+    return k64 === undefined ? undefined : this.cache6.get(k64)?.get(address);
   }
 
   private async fetch(address: string, sentAt: number): Promise<Subscriber | undefined> {
