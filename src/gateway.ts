@@ -1,6 +1,7 @@
 // Composes one gateway node: binding store, compiled policy and pipeline,
 // upstream, proxy ingress and admin API. The CLI, the demo and the tests all
 // start hedge through this one function.
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -299,6 +300,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   if (canary) await canary.start();
   const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
   log.info('hedge started', {
+    // The process to signal (HUP reloads the policy, TERM drains and stops): a
+    // --workers worker names its primary, which relays signals to every worker.
+    ...(cluster.isWorker ? { workerPid: process.pid, pid: process.ppid } : { pid: process.pid }),
     proxy: `${proxyAddress.address}:${proxyAddress.port}`,
     admin: `${adminAddress.address}:${adminAddress.port}`,
     mode: config.proxy.mode,

@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../admin/exposure.js';
+import { checkPidFile, writePidFile } from './pid-file.js';
 
 interface StartOptions {
   config: string;
@@ -18,6 +19,7 @@ interface StartOptions {
   radius?: string;
   connectPorts: string;
   workers: string;
+  pidFile?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -30,14 +32,18 @@ export function registerStart(program: Command): void {
     .option('--radius <host:port>', 'override radius.listen')
     .option('--connect-ports <list>', 'ports CONNECT may reach, comma-separated ("any" for all)', '443')
     .option('--workers <n>', 'worker processes sharing the listeners on this host (node:cluster)', '1')
+    .option('--pid-file <file>', 'write the pid to signal (HUP reloads, TERM drains) to this file once started; removed at exit')
     .action(async (o: StartOptions) => {
       const workers = parseWorkers(o.workers);
       const loaded = loadOrExit(o.config);
       // The admin server refuses an exposed address itself; checked here too so that --workers fails once, not in every worker.
       checkAdminOverride(o.admin, loaded.config.admin.token);
+      // Fail before binding anything when another gateway owns the pid file.
+      if (o.pidFile && cluster.isPrimary) checkPidFile(o.pidFile);
       if (workers > 1 && cluster.isPrimary) {
         const log = createLogger({ base: { node: 'primary' } });
         const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
+        if (o.pidFile) writePidFile(o.pidFile);
         onSignals((signal) => {
           log.info('signal received; stopping workers', { signal });
           return primary.stop();
@@ -53,6 +59,7 @@ export function registerStart(program: Command): void {
       const gw = cluster.isWorker ? await startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
       stopOnSignals(gw);
       reloadOnSighup(gw);
+      if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);
     });
 }
 

@@ -93,7 +93,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
 
   let radius: RunningRadius | undefined;
   if (config.radius) radius = await startRadius({ config: config.radius, country: config.operator.country, store, registry, log, listen: o.radiusListen });
-  log.info('hedge cluster started', { workers: o.workers, bindingStore: store.kind, radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined });
+  log.info('hedge cluster started', { pid: process.pid, workers: o.workers, bindingStore: store.kind, radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined });
 
   let stopped: Promise<void> | undefined;
   return {

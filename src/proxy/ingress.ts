@@ -213,6 +213,8 @@ export class Ingress {
     for (const d of flow.disclosures) {
       m.enrichment(d.partnerId, d.attribute, d.form);
       if (plain && d.form === 'raw' && d.attribute !== 'client-ip') m.cleartextDisclosure(d.partnerId, d.attribute);
+      // Which partner got which attribute in which form: names only, never the value.
+      this.deps.log.debug('enriched', { partner: d.partnerId, attribute: d.attribute, form: d.form, header: d.header, host: flow.target.host });
     }
     this.deps.upstream.forward(flow, req, res, hasRequestBody(req), (r) => {
       if (r.error) {
@@ -229,6 +231,8 @@ export class Ingress {
           m.upstreamError(r.error.kind);
           m.request('upstream_error');
           const f = upstreamFailure(r.error.kind);
+          // One line per failed request: the origin and why, never who asked.
+          this.deps.log.warn('upstream failed', { code: f.code, kind: r.error.kind, status: r.error.status, host: flow.target.host, port: flow.target.port, partner: flow.partner?.id, enriched });
           this.reply(res, r.error.status, f.code, f.message, false);
         }
       } else m.request(enriched ? 'enriched' : 'forwarded');
