@@ -1,5 +1,6 @@
 // Loading a config file: YAML → validated Config, every problem located by
 // file, line and key so an operator can fix it without guessing.
+import { issueText } from './issue-text.js';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import { configSchema, type Config } from './schema.js';
@@ -60,7 +61,7 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
         continue;
       }
       const pos = locate(path);
-      issues.push({ file, ...pos, key: dotted(path), message: issue.message, severity: 'error' });
+      issues.push({ file, ...pos, key: dotted(path), message: issueText(issue, data), severity: 'error' });
     }
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new ConfigError(issues);
