@@ -20,6 +20,7 @@ if (state === 'current' || state === 'no-source') {
     console.error(`hedge: dist/ is ${state === 'missing' ? 'not built' : 'older than src/'} and tsx (a devDependency) is not installed: run "npm ci" or "npm run build"`);
     process.exit(2);
   }
-  register();
+  // The root tsconfig maps "hedge-partner" to the kit's source, so no build is needed.
+  register({ tsconfig: join(root, 'tsconfig.json') });
   await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
 }

@@ -6,7 +6,6 @@
 // policy, TERM drains and stops it, and npm exits with it.
 //   node scripts/launch.mjs start --config FILE   |   node scripts/launch.mjs demo
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { distState } from '../bin/dist-current.mjs';
@@ -15,8 +14,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const state = distState(root);
 if (state === 'missing' || state === 'stale') {
   console.error(`launch: building dist/ (${state === 'missing' ? 'no build yet' : 'src/ changed since the last build'})`);
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // `npm run build`: the partner kit workspace first, then the gateway (package.json says how).
+  const npm = process.env.npm_execpath;
+  const r = npm ? spawnSync(process.execPath, [npm, 'run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }) : spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 // The CLI reads process.argv: make it look like `hedge <args>`.
