@@ -7,6 +7,7 @@ import type { Dialer } from '../destination/policy.js';
 import { parseAuthority } from './target.js';
 import { rawReply, relay } from './relay.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export interface ConnectOptions {
   destinations: Dialer;
@@ -16,6 +17,7 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   track(socket: Duplex): void;
+  log: Logger;
 }
 
 export function handleConnect(req: IncomingMessage, client: Duplex, head: Buffer, opts: ConnectOptions): void {
@@ -35,6 +37,8 @@ export function handleConnect(req: IncomingMessage, client: Duplex, head: Buffer
     (f) => {
       opts.metrics.tunnel('connect', f.outcome);
       if (f.outcome === 'refused') opts.metrics.destinationRefused('connect', f.reason);
+      // One line per tunnel that could not reach its origin: where, never who asked.
+      else opts.log.warn('upstream failed', { channel: 'connect', host: auth.host, port: auth.port, code: ErrorCodes.UPSTREAM_UNREACHABLE });
     },
   );
 }

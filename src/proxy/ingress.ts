@@ -255,6 +255,7 @@ export class Ingress {
       connectTimeoutMs: this.deps.proxy.limits.upstreamConnectTimeoutMs,
       idleTimeoutMs: this.deps.proxy.limits.idleTimeoutMs,
       track: this.track,
+      log: this.deps.log,
     });
   }
 

@@ -108,6 +108,15 @@ test('every examples/ file the docs and examples name exists', () => {
   assert.deepEqual(missing, []);
 });
 
+test('one set of audit figures: docs/audit.md states the costs the README states', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const m = /The audit\*\*[^]*?costs (\d+(?:\.\d+)?) %[^]*?and (\d+(?:\.\d+)?) % \(PostgreSQL\)/.exec(readme);
+  assert.ok(m, 'the README states the audit cost for SQLite and PostgreSQL');
+  const audit = readFileSync(join(ROOT, 'docs/audit.md'), 'utf8').replace(/\s+/g, ' ');
+  for (const pct of [m[1]!, m[2]!]) assert.ok(audit.includes(`${pct} %`), `docs/audit.md states ${pct} %`);
+  for (const other of audit.matchAll(/audit cost(?:s)? (?:about )?(\d+)(?:–\d+)?\s*%/g)) assert.fail(`docs/audit.md states another audit cost: ${other[0]}`);
+});
+
 // ---- the README's worked example, against the demo ----
 
 let demo: ChildProcess | undefined;

@@ -2,6 +2,7 @@
 // the origin and why; at debug level each enrichment is one line naming the
 // partner, attribute and form — never the value, never the client.
 import { test } from 'node:test';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy } from '../helpers/gateway.js';
 import { createLogger } from '../../src/log.js';
@@ -26,6 +27,20 @@ test('one line per upstream failure; a debug line per enrichment without the val
     assert.equal(failed[0]!.level, 'warn');
     assert.equal(failed[0]!.host, 'dead.example');
     assert.equal(failed[0]!.code, 'HEDGE_ERR_UPSTREAM_UNREACHABLE');
+
+    // A CONNECT tunnel whose origin cannot be reached: one line too.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(lab.gw.proxyAddress.port, '127.0.0.1', () => sock.write('CONNECT dead.example:443 HTTP/1.1\r\nHost: dead.example:443\r\n\r\n'));
+      let got = '';
+      sock.setTimeout(10_000, () => sock.destroy(new Error('no answer to CONNECT')));
+      sock.on('data', (c: Buffer) => (got += c.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 50[24]/, answer);
+    const tunnel = lines.filter((l) => l.msg === 'upstream failed' && l.channel === 'connect');
+    assert.equal(tunnel.length, 1, JSON.stringify(lines));
+    assert.equal(tunnel[0]!.host, 'dead.example');
 
     const all = JSON.stringify(lines);
     for (const secret of ['447700900123', '7700900123', '001010000000123', '490154203237518']) assert.ok(!all.includes(secret), `no identifier in the log (${secret})`);
