@@ -29,7 +29,7 @@ export function registerDemo(program: Command): void {
     .option('--transparency <host:port>', "the subscriber's own page (what was disclosed about them, consent)", '127.0.0.1:8084')
     .option('--config <file>', 'config to run instead of examples/demo.yaml', DEMO_CONFIG)
     .action(async (o: { proxy: string; admin: string; origin: string; checker: string; transparency: string; config: string }) => {
-      checkAdminOverride(o.admin, loadOrExit(o.config).config.admin.token);
+      checkAdminOverride(o.admin, loadOrExit(o.config, 'not started').config.admin.token);
       const origin = parseListen(o.origin);
       if (!origin) throw new Error(`--origin: expected host:port, got "${o.origin}"`);
       const checkerAt = parseListen(o.checker);

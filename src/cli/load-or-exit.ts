@@ -3,13 +3,14 @@
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { ConfigError, HedgeError, formatIssue } from '../errors.js';
 
-export function loadOrExit(file: string): LoadedConfig {
+/** `consequence`: what the failure means for this command ("not started"), said after the count. */
+export function loadOrExit(file: string, consequence?: string): LoadedConfig {
   try {
     return loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const i of err.issues) console.error(formatIssue(i));
-      console.error(`${file}: ${err.issues.filter((i) => i.severity === 'error').length} error(s); not started`);
+      console.error(`${file}: ${err.issues.filter((i) => i.severity === 'error').length} error(s)${consequence ? `; ${consequence}` : ''}`);
     } else if (err instanceof HedgeError) console.error(err.message);
     else throw err;
     process.exit(1);

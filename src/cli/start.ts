@@ -35,7 +35,7 @@ export function registerStart(program: Command): void {
     .option('--pid-file <file>', 'write the pid to signal (HUP reloads, TERM drains) to this file once started; removed at exit')
     .action(async (o: StartOptions) => {
       const workers = parseWorkers(o.workers);
-      const loaded = loadOrExit(o.config);
+      const loaded = loadOrExit(o.config, 'not started');
       // The admin server refuses an exposed address itself; checked here too so that --workers fails once, not in every worker.
       checkAdminOverride(o.admin, loaded.config.admin.token);
       // Fail before binding anything when another gateway owns the pid file.

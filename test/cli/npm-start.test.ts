@@ -144,3 +144,13 @@ test('npm start: HUP to the logged pid reloads, TERM drains, nothing is left run
     if (groupAlive(second.sh.pid!)) process.kill(-second.sh.pid!, 'SIGKILL');
   }
 });
+
+test('--pid-file owned by another live process: refused before anything listens', async () => {
+  const { hedgeCli } = await import('../helpers/audit.js');
+  const pidFile = join(dir, 'taken.pid');
+  writeFileSync(pidFile, `${process.pid}\n`); // this test process: alive, and not the gateway
+  const r = await hedgeCli(['start', '-c', 'examples/demo.yaml', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--pid-file', pidFile]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, new RegExp(`--pid-file .*taken\\.pid: process ${process.pid} is running and owns it`));
+  assert.equal(readFileSync(pidFile, 'utf8').trim(), String(process.pid), 'left as it was');
+});
