@@ -40,6 +40,7 @@ import { createConsentStore } from './identity/create-consent-store.js';
 import type { ConsentStore } from './identity/consent.js';
 import { TransparencyServer } from './transparency/server.js';
 import { startFrontDoor, type RunningFrontDoor } from './frontdoor/start.js';
+import { InternalDestinations } from './proxy/internal-destinations.js';
 import { OverloadGuard } from './proxy/overload.js';
 import { checkFileLimit } from './proxy/fd-limit.js';
 
@@ -174,6 +175,8 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const fd = checkFileLimit(limits.maxConnections);
   if (fd.problem) log.warn('file-descriptor limit below the connection cap', { soft: fd.soft, needed: fd.needed, advice: fd.problem });
   const overload = new OverloadGuard({ ...limits, maxConnections: fd.maxConnections }, metrics.registry, canarySource);
+  // hedge's own listeners a phone may reach through the proxy (the front door registers itself once listening).
+  const internal = new InternalDestinations();
   const ingress = new Ingress({
     overload,
     proxy: config.proxy,
@@ -185,6 +188,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     log,
     nodeId,
     connectPorts: new Set(opts.connectPorts ?? [443]),
+    internal,
   });
   const admin = new AdminServer({
     token: config.admin.token,
@@ -285,6 +289,14 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         { policy: () => pipeline.policy, bindings, consents, onBindingStoreError: (err) => health.lookupFailed(err), audit: audit?.log, registry: metrics.registry, log, nodeId },
         opts.frontDoorListen,
       );
+      if (frontDoor) {
+        const fd = frontDoor.frontDoor;
+        const pub = fd.publicAuthority;
+        internal.add(pub.host, pub.port, (socket, address, head) => fd.acceptInternal(socket, address, head));
+        // The listen address too, when it differs (a phone that CONNECTs to it still takes the internal hop).
+        const a = frontDoor.address;
+        if (a.address !== pub.host || a.port !== pub.port) internal.add(a.address, a.port, (socket, address, head) => fd.acceptInternal(socket, address, head));
+      }
       // Same for the front door: the proxy reaches it only through the in-process hand-over, never a connection.
       destinations.addOwnListener(frontDoor!.address);
     } catch (err) {

@@ -10,7 +10,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import http from 'node:http';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { parseProxyV2, PROXY_V2_MAX_BYTES } from '../shared/proxy-protocol-v2.js';
 import { TrustedPeers, unmapV4 } from './address-trust.js';
@@ -78,9 +78,8 @@ export class FrontDoorListener {
   /** The internal hop: hedge's forward proxy hands over a CONNECT tunnel to the front door with the phone's address. */
   acceptInternal(socket: Duplex, clientAddress: string, head: Buffer): void {
     if (this.closing) return void socket.destroy();
-    if (head.length > 0) socket.unshift(head);
     this.o.metrics.connection('internal', 'accepted');
-    this.startTls(socket, clientAddress, 'internal');
+    this.startTls(carrying(socket, head), clientAddress, 'internal');
   }
 
   private onTcp(s: net.Socket): void {
@@ -109,12 +108,10 @@ export class FrontDoorListener {
         this.o.metrics.connection('proxy-protocol', 'malformed');
         return void s.destroy();
       }
-      s.pause();
       const rest = buf.subarray(r.length);
-      if (rest.length > 0) s.unshift(rest);
       const address = r.kind === 'proxy' ? unmapV4(r.source.address) : peer; // LOCAL: the balancer's own connection (health check)
       this.o.metrics.connection('proxy-protocol', r.kind === 'proxy' ? 'accepted' : 'local');
-      this.startTls(s, address, 'proxy-protocol');
+      this.startTls(carrying(s, rest), address, 'proxy-protocol');
     };
     s.on('data', onData);
   }
@@ -152,4 +149,36 @@ export class FrontDoorListener {
     this.http.close();
     await closed;
   }
+}
+
+/**
+ * A stream over `s` that first yields `pre` (bytes already read: after a PROXY
+ * header, or read by the proxy with the CONNECT). A TLS socket built on a raw
+ * net.Socket reads its handle directly and would never see bytes put back with
+ * unshift(); over this stream it sees every byte in order.
+ */
+function carrying(s: Duplex, pre: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      s.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      s.write(chunk, cb);
+    },
+    final(cb) {
+      s.end(cb);
+    },
+    destroy(err, cb) {
+      s.destroy();
+      cb(err);
+    },
+  });
+  if (pre.length > 0) d.push(pre);
+  s.on('data', (c: Buffer) => {
+    if (!d.push(c)) s.pause();
+  });
+  s.on('end', () => d.push(null));
+  s.on('error', (e) => d.destroy(e));
+  s.on('close', () => d.destroy());
+  return d;
 }

@@ -7,6 +7,7 @@ import type { Dialer } from '../destination/policy.js';
 import { parseAuthority } from './target.js';
 import { rawReply, relay } from './relay.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
+import type { InternalDestinations } from './internal-destinations.js';
 import type { Logger } from '../log.js';
 
 export interface ConnectOptions {
@@ -18,12 +19,23 @@ export interface ConnectOptions {
   idleTimeoutMs: number;
   track(socket: Duplex): void;
   log: Logger;
+  /** hedge's own listeners reachable by CONNECT (the front door), handed over in-process; consulted first. */
+  internal?: InternalDestinations | undefined;
+  /** The phone's address (what an internal destination needs to recognise the subscriber). */
+  clientAddress?: string;
 }
 
 export function handleConnect(req: IncomingMessage, client: Duplex, head: Buffer, opts: ConnectOptions): void {
   const url = req.url ?? '';
   const auth = parseAuthority(url, 443);
   if (!auth || !url.includes(':')) return refuse(client, 400, ErrorCodes.BAD_REQUEST_TARGET, 'CONNECT needs host:port', opts);
+  const internal = opts.internal?.lookup(auth.host, auth.port);
+  if (internal) {
+    opts.metrics.tunnel('connect', 'internal');
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    internal(client, opts.clientAddress ?? '', head);
+    return;
+  }
   if (opts.allowedPorts.size > 0 && !opts.allowedPorts.has(auth.port)) return refuse(client, 403, ErrorCodes.CONNECT_PORT_REFUSED, 'CONNECT to this port is not allowed', opts);
   relay(
     client,

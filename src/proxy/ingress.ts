@@ -19,6 +19,7 @@ import { framingProblem, hasRequestBody } from './framing.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { parseAbsoluteForm, parseOriginForm, type TargetResult } from './target.js';
 import { destinationMatches, unmapV4 } from './destination.js';
+import type { InternalDestinations } from './internal-destinations.js';
 import { handleConnect } from './connect.js';
 import { relayUpgrade } from './upgrade.js';
 import { PipelinedOrder } from './pipelined-order.js';
@@ -42,6 +43,8 @@ export interface IngressDeps {
   connectPorts: ReadonlySet<number>;
   /** Connection caps and in-flight bound (proxy/overload.ts); none: unbounded. */
   overload?: OverloadGuard | undefined;
+  /** hedge's own listeners a CONNECT may reach by the in-process internal hop (the front door). */
+  internal?: InternalDestinations | undefined;
 }
 
 const UPGRADE_KEEP = new Set(['connection', 'upgrade']);
@@ -256,6 +259,8 @@ export class Ingress {
       idleTimeoutMs: this.deps.proxy.limits.idleTimeoutMs,
       track: this.track,
       log: this.deps.log,
+      internal: this.deps.internal,
+      clientAddress: unmapV4(req.socket.remoteAddress ?? ''),
     });
   }
 
