@@ -2,7 +2,7 @@
 //   generate FILE            new key file (mode 0600); refuses to overwrite
 //   rotate FILE [--overlap]  new keys sign from now; the previous stay valid for the overlap
 //   export FILE|-c CONFIG    the public JWKS partners verify signatures with
-//   partner                  a fresh 32-byte partner key (base64url) for `key:` (sealed values)
+//   partner                  a fresh 32-byte partner key (base64url) for `key:` (sealed values) or `signatureSecret:` (hmac-sha256)
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { generateKeyFile, publicJwks, readKeyFile, rotateKeyFile, writeKeyFile } from '../keys/keyfile.js';
@@ -48,7 +48,7 @@ export function registerKeys(program: Command): void {
     });
   keys
     .command('partner')
-    .description('print a fresh 32-byte key (base64url) for a partner `key:` (sealed values); pseudonym keys never leave the operator')
+    .description('print a fresh 32-byte key (base64url) for a partner `key:` (sealed values) or `signatureSecret:` (hmac-sha256 signatures); pseudonym keys never leave the operator')
     .action(() => {
       console.log(randomBytes(32).toString('base64url'));
     });
