@@ -10,7 +10,7 @@ import { parseListen } from './config/schema.js';
 import { formatIssue } from './errors.js';
 import { compilePolicy, type CompiledPolicy } from './policy/compile.js';
 import { buildPipeline, type Pipeline } from './pipeline/index.js';
-import { createBindingStore } from './identity/create-store.js';
+import { createBindingStore, isRedisBindingStore } from './identity/create-store.js';
 import { StaticBindings, staticBindingsOf } from './identity/static-bindings.js';
 import type { BindingStore } from './identity/store.js';
 import { Metrics } from './admin/metrics.js';
@@ -25,21 +25,20 @@ import { createLogger, type Logger } from './log.js';
 import { Alerts } from './alerts/alerts.js';
 import { alertRoutes } from './alerts/admin-routes.js';
 import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health.js';
-import { RedisBindingStore } from './identity/redis-store.js';
-import { startRadius, type RunningRadius } from './identity/radius/start.js';
+import type { RunningRadius } from './identity/radius/start.js';
 import { GuardHits } from './alerts/guard-hits.js';
 import { Canary } from './canary/canary.js';
 import { EnrichmentSwitch } from './canary/enrichment-switch.js';
 import { canaryRoutes, reloadRoutes } from './canary/admin-routes.js';
 import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
 import { watchPolicyFile } from './policy/watch.js';
-import { startAudit, type AuditRuntime } from './audit/setup.js';
+import type { AuditRuntime } from './audit/setup.js';
 import { guardHitEvent } from './audit/guard-events.js';
 import { canaryEvent, reloadEvent } from './audit/canary-reload-events.js';
 import { createConsentStore } from './identity/create-consent-store.js';
 import type { ConsentStore } from './identity/consent.js';
-import { TransparencyServer } from './transparency/server.js';
-import { startFrontDoor, type RunningFrontDoor } from './frontdoor/start.js';
+import type { TransparencyServer } from './transparency/server.js';
+import type { RunningFrontDoor } from './frontdoor/start.js';
 import { InternalDestinations } from './proxy/internal-destinations.js';
 import { OverloadGuard } from './proxy/overload.js';
 import { checkFileLimit } from './proxy/fd-limit.js';
@@ -129,16 +128,16 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let statics: StaticBindings | undefined = undefined; // set once the store exists; its reconnect hook needs it
   const bindings =
     opts.bindings ??
-    createBindingStore(config.subscribers.store, {
+    (await createBindingStore(config.subscribers.store, {
       redis: config.subscribers.redis,
       maxStaleMs: config.subscribers.maxStaleMs,
       onState: (state, reason) => {
         health.connection(state, reason);
         if (state === 'up') statics?.storeUp(); // a store that restarted empty gets them back
       },
-    });
+    }));
   health.store = bindings.kind;
-  if (bindings instanceof RedisBindingStore && !(await bindings.waitReady(Math.max(2000, config.subscribers.redis.timeoutMs * 8))))
+  if (isRedisBindingStore(bindings) && !(await bindings.waitReady(Math.max(2000, config.subscribers.redis.timeoutMs * 8))))
     alerts.raise(ALERT_BINDING_STORE, 'binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
   statics = staticBindingsOf(config, { store: bindings, alerts, log });
   await statics.seed();
@@ -150,10 +149,12 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   if (policy.material?.ephemeral)
     log.warn('no keys.file configured: signing and pseudonym keys are per-process and change at every start; partners must re-fetch the JWKS and every pseudonym changes (run `hedge keys generate`)');
   const guardHits = new GuardHits(metrics.registry, alerts);
-  const audit = await startAudit(loaded, { nodeId, log, metrics, alerts, policy });
+  // What a config does not use is never loaded (the audit stores, RADIUS, the
+  // subscriber page, the front door): each costs resident memory once imported.
+  const audit = loaded.config.audit ? await (await import('./audit/setup.js')).startAudit(loaded, { nodeId, log, metrics, alerts, policy }) : undefined;
   if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));
   const enrichment = new EnrichmentSwitch();
-  const consents = createConsentStore(bindings, config.subscribers);
+  const consents = await createConsentStore(bindings, config.subscribers);
   const canarySource = config.canary.enabled ? config.canary.source : undefined;
   // One way to build a pipeline, for the start and for every reload candidate.
   const makePipeline = (pol: CompiledPolicy): Pipeline => {
@@ -164,7 +165,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   metrics.setPolicyVersion(policy.version);
   // A store that cannot answer must not break the whole scrape: the gauge reads NaN meanwhile.
   metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => Promise.resolve(bindings.size()).catch(() => NaN));
-  if (bindings instanceof RedisBindingStore)
+  if (isRedisBindingStore(bindings))
     metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0));
 
   const resolver = new Resolver(config.proxy.resolve);
@@ -246,6 +247,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let transparency: TransparencyServer | undefined;
   let transparencyAddress: AddressInfo | undefined;
   if (config.transparency && audit) {
+    const { TransparencyServer } = await import('./transparency/server.js');
     transparency = new TransparencyServer({
       bindings,
       consents,
@@ -272,6 +274,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let radius: RunningRadius | undefined;
   if (config.radius && opts.radiusListen !== false) {
     try {
+      const { startRadius } = await import('./identity/radius/start.js');
       radius = await startRadius({ config: config.radius, country: config.operator.country, store: bindings, registry: metrics.registry, log, listen: opts.radiusListen });
     } catch (err) {
       await ingress.close(0);
@@ -284,6 +287,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let frontDoor: RunningFrontDoor | undefined;
   if (config.frontDoor && opts.frontDoorListen !== false) {
     try {
+      const { startFrontDoor } = await import('./frontdoor/start.js');
       frontDoor = await startFrontDoor(
         loaded,
         { policy: () => pipeline.policy, bindings, consents, onBindingStoreError: (err) => health.lookupFailed(err), audit: audit?.log, registry: metrics.registry, log, nodeId },

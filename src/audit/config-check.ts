@@ -5,7 +5,6 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { dotted, type KeyPath } from '../config/load.js';
 import type { ConfigIssue } from '../errors.js';
-import { isAuditStoreSpec } from './create-store.js';
 
 export function auditIssues(config: Config, file: string, lineOf: (p: KeyPath) => number): ConfigIssue[] {
   const a = config.audit;
@@ -31,4 +30,9 @@ export function auditIssues(config: Config, file: string, lineOf: (p: KeyPath) =
 /** A path from the config, relative to the config file's folder. */
 export function configPath(configFile: string, p: string): string {
   return isAbsolute(p) ? p : resolve(dirname(configFile), p);
+}
+
+/** True when `spec` names a store this build supports (config validation). */
+export function isAuditStoreSpec(spec: string): boolean {
+  return /^sqlite:.+/.test(spec) || /^postgres(ql)?:\/\//.test(spec);
 }

@@ -16,10 +16,8 @@ export interface StoreSettings {
   thread?: boolean;
 }
 
-/** True when `spec` names a store this build supports (config validation). */
-export function isAuditStoreSpec(spec: string): boolean {
-  return /^sqlite:.+/.test(spec) || /^postgres(ql)?:\/\//.test(spec);
-}
+// isAuditStoreSpec lives in config-check.ts: config validation must not load the SQLite and PostgreSQL drivers.
+export { isAuditStoreSpec } from './config-check.js';
 
 /** Opens the store; relative SQLite paths are taken from `baseDir` (the config file's folder). */
 export function createAuditStore(s: StoreSettings, baseDir = process.cwd()): AuditStore {

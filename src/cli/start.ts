@@ -4,8 +4,6 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { startGateway, type RunningGateway } from '../gateway.js';
-import { startPrimary } from '../cluster/primary.js';
-import { startWorkerGateway } from '../cluster/worker.js';
 import { createLogger } from '../log.js';
 import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
@@ -42,6 +40,8 @@ export function registerStart(program: Command): void {
       if (o.pidFile && cluster.isPrimary) checkPidFile(o.pidFile);
       if (workers > 1 && cluster.isPrimary) {
         const log = createLogger({ base: { node: 'primary' } });
+        // The cluster primary (and its RADIUS listener) is loaded only with --workers.
+        const { startPrimary } = await import('../cluster/primary.js');
         const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
         if (o.pidFile) writePidFile(o.pidFile);
         onSignals((signal) => {
@@ -56,7 +56,7 @@ export function registerStart(program: Command): void {
         return;
       }
       const opts = { proxyListen: o.proxy, adminListen: o.admin, radiusListen: o.radius, connectPorts: parsePorts(o.connectPorts) };
-      const gw = cluster.isWorker ? await startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
+      const gw = cluster.isWorker ? await (await import('../cluster/worker.js')).startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
       stopOnSignals(gw);
       reloadOnSighup(gw);
       if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);

@@ -7,8 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import type { LoadedConfig } from '../config/load.js';
-import { createBindingStore } from '../identity/create-store.js';
-import { RedisBindingStore } from '../identity/redis-store.js';
+import { createBindingStore, isRedisBindingStore } from '../identity/create-store.js';
 import { staticBindingsOf, type StaticBindings } from '../identity/static-bindings.js';
 import { Alerts } from '../alerts/alerts.js';
 import type { BindingStore } from '../identity/store.js';
@@ -35,7 +34,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // cannot keep serving a binding that changed longer ago than subscribers.maxStaleMs.
   if (config.subscribers.store === 'memory') store = hub = new BindingHub(log, Math.max(1000, config.subscribers.maxStaleMs));
   else {
-    store = createBindingStore(config.subscribers.store, {
+    store = await createBindingStore(config.subscribers.store, {
       redis: config.subscribers.redis,
       maxStaleMs: config.subscribers.maxStaleMs,
       onState: (state, reason) => {
@@ -46,7 +45,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
         }
       },
     });
-    if (store instanceof RedisBindingStore && !(await store.waitReady(2000))) log.error('binding store not reachable at start (primary)', { store: store.kind });
+    if (isRedisBindingStore(store) && !(await store.waitReady(2000))) log.error('binding store not reachable at start (primary)', { store: store.kind });
   }
   // The primary's alerts are log lines and its own counter (workers raise theirs on their registries).
   statics = staticBindingsOf(config, { store, alerts: new Alerts({ log, registry }), log });

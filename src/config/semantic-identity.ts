@@ -3,7 +3,7 @@
 import type { RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './load.js';
-import { parseRedisTarget } from '../identity/redis-connect.js';
+import { parseRedisTarget } from '../identity/redis-target.js';
 
 export interface PathIssue {
   path: KeyPath;

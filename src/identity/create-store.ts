@@ -1,8 +1,9 @@
-// Builds the binding store named by subscribers.store.
+// Builds the binding store named by subscribers.store. The Redis client
+// (ioredis, ~20 MB resident once loaded) is imported only when the config
+// names a Redis store: a memory-store gateway never loads it.
 import type { BindingStore } from './store.js';
 import { MemoryBindingStore } from './memory-store.js';
-import { RedisBindingStore } from './redis-store.js';
-import { isRedisSpec } from './redis-connect.js';
+import { isRedisSpec } from './redis-target.js';
 
 export interface StoreOptions {
   redis?: { keyPrefix: string; timeoutMs: number; waitReplicas?: number };
@@ -10,9 +11,10 @@ export interface StoreOptions {
   onState?: (state: 'up' | 'down', reason?: string) => void;
 }
 
-export function createBindingStore(spec: string, opts: StoreOptions = {}): BindingStore {
+export async function createBindingStore(spec: string, opts: StoreOptions = {}): Promise<BindingStore> {
   if (spec === 'memory') return new MemoryBindingStore();
-  if (isRedisSpec(spec))
+  if (isRedisSpec(spec)) {
+    const { RedisBindingStore } = await import('./redis-store.js');
     return new RedisBindingStore(spec, {
       keyPrefix: opts.redis?.keyPrefix ?? 'hedge:',
       timeoutMs: opts.redis?.timeoutMs ?? 250,
@@ -20,5 +22,11 @@ export function createBindingStore(spec: string, opts: StoreOptions = {}): Bindi
       maxStaleMs: opts.maxStaleMs ?? 1000,
       onState: opts.onState,
     });
+  }
   throw new Error(`unsupported binding store "${spec.split('://')[0]}"`);
+}
+
+/** Whether a store is the Redis one, without loading the Redis client to ask `instanceof`. */
+export function isRedisBindingStore(b: BindingStore): b is import('./redis-store.js').RedisBindingStore {
+  return b.kind === 'redis' && 'client' in b && 'waitReady' in b;
 }

@@ -125,4 +125,21 @@ describe('load shedding', () => {
     origin.release();
     assert.equal((await again).status, 200);
   });
+
+  test('probes answer under overload: the health probe is another listener and is never shed', async () => {
+    const before = origin.seen.length;
+    const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/p1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/p2')];
+    const deadline = Date.now() + 5000;
+    while (origin.seen.length < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(origin.seen.length, before + 2, 'the gateway is at its in-flight bound');
+    // Shedding goes on while the probes are asked, several times over.
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await viaProxy(lab.gw.proxyAddress, 'http://news.example/')).status, 503, 'the proxy sheds');
+      const probe = await fetch(`${lab.gw.adminUrl}/healthz`);
+      assert.equal(probe.status, 200, 'the health probe answers while the proxy sheds');
+      await probe.body?.cancel();
+    }
+    origin.release();
+    assert.deepEqual((await Promise.all(admitted)).map((r) => r.status), [200, 200]);
+  });
 });

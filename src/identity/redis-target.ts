@@ -1,0 +1,62 @@
+// Parsing a Redis store spec (`subscribers.store`) without loading the Redis
+// client: config validation and the memory-store gateway need only this.
+// Topologies: see redis-connect.ts.
+import { parseListen } from '../config/schema.js';
+
+export type Topology = 'single' | 'cluster' | 'sentinel';
+
+export interface RedisTarget {
+  topology: Topology;
+  /** Seed nodes (cluster) or sentinels (sentinel); empty for single. */
+  nodes: { host: string; port: number }[];
+  /** Sentinel master name. */
+  name?: string | undefined;
+  db?: number | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  url?: string | undefined;
+}
+
+const MULTI = /^(redis-cluster|redis-sentinel):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)(?:\/(.*))?$/;
+
+/** Parses a store spec; a string says what is wrong (never echoing a password). */
+export function parseRedisTarget(spec: string): RedisTarget | string {
+  if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
+    let u: URL;
+    try {
+      u = new URL(spec);
+    } catch {
+      return 'not a valid URL; expected redis://host:port/db';
+    }
+    if (!u.hostname) return 'the Redis URL needs a host';
+    const db = u.pathname.replace(/^\//, '');
+    if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the Redis database (URL path) must be a number such as /0';
+    return { topology: 'single', nodes: [], url: spec };
+  }
+  const m = MULTI.exec(spec);
+  if (!m) return 'expected redis://host:port/db, redis-cluster://host:port,host:port or redis-sentinel://host:port,…/master-name';
+  const topology: Topology = m[1] === 'redis-cluster' ? 'cluster' : 'sentinel';
+  const nodes: { host: string; port: number }[] = [];
+  for (const n of m[4]!.split(',')) {
+    const p = parseListen(n.trim());
+    if (!p || p.port === 0) return `"${n.trim()}" is not host:port (IPv6 as [addr]:port)`;
+    nodes.push(p);
+  }
+  const path = (m[5] ?? '').split('/').filter((s) => s !== '');
+  const t: RedisTarget = { topology, nodes, username: m[2] ? decodeURIComponent(m[2]) : undefined, password: m[3] !== undefined ? decodeURIComponent(m[3]) : undefined };
+  if (topology === 'cluster') {
+    if (path.length > 0) return 'Redis Cluster has only database 0: no path after the nodes';
+  } else {
+    if (path.length === 0 || path.length > 2) return 'name the Sentinel master after the sentinels: redis-sentinel://host:port,…/master-name[/db]';
+    t.name = decodeURIComponent(path[0]!);
+    if (path[1] !== undefined) {
+      if (!/^\d{1,2}$/.test(path[1])) return 'the Redis database must be a number such as /0';
+      t.db = Number(path[1]);
+    }
+  }
+  return t;
+}
+
+export function isRedisSpec(spec: string): boolean {
+  return /^(redis|rediss|redis-cluster|redis-sentinel):\/\//.test(spec);
+}
