@@ -46,7 +46,7 @@ test('config schema prints a JSON Schema', () => {
 });
 
 test('hedge demo starts the demo network and its printed curl lines show the documented results', async () => {
-  const child = spawn(process.execPath, [...HEDGE, 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0', '--transparency', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, [...HEDGE, 'demo', '--front-door', '127.0.0.1:0', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0', '--transparency', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -83,6 +83,12 @@ test('hedge demo starts the demo network and its printed curl lines show the doc
     const page = run(printed.find((l) => l.startsWith('curl -s http') && l.includes('<[^>]*>'))!);
     assert.match(page, /This connection belongs to the mobile number \+447•+23\./);
     assert.match(page, /Example Mobile self-care/);
+    // The front door: the printed partner command runs the whole flow as demo-bank (openid-client) and shows each step.
+    const partner = printed.find((l) => l.includes('front-door-partner.mjs'))!;
+    const flow = execFileSync('sh', ['-c', partner], { encoding: 'utf8', timeout: 60_000 });
+    for (const stepName of ['[1] discovery', '[2a] authorise', '[2c] code → tokens', '"devicePhoneNumberVerified": true', '"devicePhoneNumberVerified": false', '"devicePhoneNumber": "+447700900123"', '"ageCheck": "true"', '"nba"'])
+      assert.ok(flow.includes(stepName), `the partner flow shows ${stepName}`);
+    assert.match(run(printed.find((l) => l.includes('/audit/report?format=table'))!), /demo-bank/, 'the front-door answers are in the breach report');
   } finally {
     if (child.exitCode === null) {
       child.kill('SIGTERM');

@@ -125,7 +125,7 @@ let admin = '';
 const work = mkdtempSync(join(tmpdir(), 'hedge-readme-'));
 
 before(async () => {
-  demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0'], {
+  demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--front-door', '127.0.0.1:0', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
