@@ -86,6 +86,7 @@ export class RedisBindingStore implements BindingStore {
   private lens: { at: number; desc: number[] } | undefined;
   private readonly lensAdded = new Set<number>();
   private up = false;
+  private closing = false;
   private sizeMemo: { at: number; value: number } | undefined;
 
   constructor(
@@ -108,6 +109,18 @@ export class RedisBindingStore implements BindingStore {
     this.redis.on(this.topology === 'cluster' ? 'end' : 'close', () => this.setState(false, 'connection closed'));
     if (this.topology === 'cluster') this.redis.on('close', () => this.setState(false, 'connection closed'));
     this.redis.on('error', (err: NodeJS.ErrnoException) => this.setState(false, err.code ?? err.name));
+    // ioredis gives a connection up for good ('end') when a reconnection attempt is interrupted — under
+    // Sentinel its own failover detector does that when +switch-master arrives while it is resolving the
+    // primary. A gateway must never stay without its store: start again, until close() says otherwise.
+    if (this.topology !== 'cluster')
+      this.redis.on('end', () => {
+        if (this.closing) return;
+        this.setState(false, 'connection ended');
+        const t = setTimeout(() => {
+          if (!this.closing && (this.redis as Redis).status === 'end') (this.redis as Redis).connect().catch(() => undefined);
+        }, 100);
+        t.unref();
+      });
   }
 
   /** Resolves when connected, or after `ms` either way (a node starts even with Redis down, failing closed). */
@@ -340,6 +353,7 @@ export class RedisBindingStore implements BindingStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.cache.clear();
     this.cache6.clear();
     try {
