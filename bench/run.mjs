@@ -337,7 +337,24 @@ async function main() {
       const mod = await import(join(rowsDir, f));
       if (typeof mod.rows !== 'function') continue;
       try {
-        await mod.rows({ root, work, originPort: originRef.port, startHedge, stop, measure, want, freePort, waitPort, start, skip: (name, why) => skipped.push(`${name}: ${why}`) });
+        await mod.rows({
+          root,
+          work,
+          originPort: originRef.port,
+          startHedge,
+          stop,
+          measure,
+          want,
+          freePort,
+          waitPort,
+          start,
+          skip: (name, why) => skipped.push(`${name}: ${why}`),
+          // For rows that drive their own load (HTTPS, POST, multi-step flows): add a finished row, read a process's CPU seconds.
+          addRow: (row) => rows.push(row),
+          cpuOf: (pid) => cpuTicks(treePids(pid)) / CLK_TCK,
+          duration: DURATION,
+          connections: CONNECTIONS,
+        });
       } catch (err) {
         skipped.push(`${f}: ${err.message}`);
       }
