@@ -302,7 +302,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         if (a.address !== pub.host || a.port !== pub.port) internal.add(a.address, a.port, (socket, address, head) => fd.acceptInternal(socket, address, head));
       }
       // Same for the front door: the proxy reaches it only through the in-process hand-over, never a connection.
-      destinations.addOwnListener(frontDoor!.address);
+      if (frontDoor) destinations.addOwnListener(frontDoor.address);
     } catch (err) {
       await radius?.close();
       await ingress.close(0);

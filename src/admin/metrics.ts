@@ -4,7 +4,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed';
-export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination';
+export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination' | 'busy' | 'slow_body';
+/** Why a request was refused to keep the upstream pools fairly shared (proxy/fair-share.ts). */
+export type FairShareReason = 'uploads_per_client' | 'body_too_slow' | 'queue_timeout';
 /** The channels that open connections on a client's behalf. */
 export type DestinationChannel = 'http' | 'connect' | 'upgrade';
 
@@ -24,6 +26,7 @@ export class Metrics {
   private readonly cleartext: Counter<'partner' | 'attribute'>;
   private readonly tokenResolutions: Counter<'outcome'>;
   private readonly destinationRefusals: Counter<'channel' | 'reason'>;
+  private readonly fairShareRefusals: Counter<'reason'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
   private readonly latencyPlain;
   private readonly latencyEnriched;
@@ -76,6 +79,12 @@ export class Metrics {
       labelNames: ['channel', 'reason'],
       registers: [r],
     });
+    this.fairShareRefusals = new Counter({
+      name: 'hedge_fair_share_refusals_total',
+      help: 'Requests refused or cut so that no client holds more than its share of an upstream pool, by reason',
+      labelNames: ['reason'],
+      registers: [r],
+    });
     this.latencyPlain = this.latency.labels('no');
     this.latencyEnriched = this.latency.labels('yes');
   }
@@ -109,6 +118,9 @@ export class Metrics {
   }
   destinationRefused(channel: DestinationChannel, reason: string): void {
     this.child(`d:${channel}:${reason}`, () => this.destinationRefusals.labels(channel, reason)).inc();
+  }
+  fairShareRefused(reason: FairShareReason): void {
+    this.child('f:' + reason, () => this.fairShareRefusals.labels(reason)).inc();
   }
   stageError(stage: string): void {
     this.child('st:' + stage, () => this.stageErrors.labels(stage)).inc();

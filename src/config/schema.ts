@@ -189,6 +189,13 @@ const limits = z.strictObject({
   upstreamHeadersTimeoutMs: z.number().int().min(50).default(30000),
   upstreamBodyTimeoutMs: z.number().int().min(0).default(300000),
   upstreamConnections: z.number().int().min(1).max(10000).default(256),
+  /** Requests with bodies one client address (an IPv6 client's /64) may have in flight; more → 429. */
+  maxUploadsPerClient: z.number().int().min(1).max(10000).default(16),
+  /** Average request-body rate required once requestBodyGraceMs of reading have passed (0: off); slower → 408. */
+  minRequestBodyBytesPerSecond: z.number().int().min(0).default(240),
+  requestBodyGraceMs: z.number().int().min(0).default(5000),
+  /** Longest wait for a pooled upstream connection (0: no limit); longer → 503. */
+  upstreamQueueTimeoutMs: z.number().int().min(0).default(10000),
   drainTimeoutMs: z.number().int().min(0).default(10000),
   /** Client connections in total; beyond it new connections are closed at accept. "auto": what the open-file limit allows. 0: no cap. */
   maxConnections: z.union([z.literal('auto'), z.number().int().min(0).max(10_000_000)], { message: 'a number of connections, or "auto"' }).default('auto'),

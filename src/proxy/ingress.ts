@@ -11,7 +11,8 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
-import { upstreamFailure, type Upstream } from './upstream.js';
+import { codedError, upstreamFailure, type Upstream } from './upstream.js';
+import { FairShare } from './fair-share.js';
 import type { Resolver } from './resolve.js';
 import type { Dialer } from '../destination/policy.js';
 import { ErrorCodes, type ErrorCode } from '../errors.js';
@@ -56,11 +57,13 @@ export class Ingress {
   private readonly tunnels = new Set<Duplex>();
   private readonly hooks: RunHooks;
   private readonly viaToken: string;
+  private readonly fair: FairShare;
   private readonly order = new PipelinedOrder();
 
   constructor(private readonly deps: IngressDeps) {
     const limits = deps.proxy.limits;
     this.viaToken = deps.proxy.via;
+    this.fair = new FairShare(limits, (u) => u.cut?.());
     this.server = http.createServer({
       maxHeaderSize: limits.maxHeaderBytes,
       insecureHTTPParser: false,
@@ -98,6 +101,7 @@ export class Ingress {
   /** Graceful drain: stop accepting, let in-flight requests finish, then cut what remains. */
   close(timeoutMs = this.deps.proxy.limits.drainTimeoutMs): Promise<void> {
     this.draining = true;
+    this.fair.close();
     return new Promise((resolve) => {
       if (!this.server.listening) return resolve();
       const timer = setTimeout(() => {
@@ -219,9 +223,23 @@ export class Ingress {
       // Which partner got which attribute in which form: names only, never the value.
       this.deps.log.debug('enriched', { partner: d.partnerId, attribute: d.attribute, form: d.form, header: d.header, host: flow.target.host });
     }
-    this.deps.upstream.forward(flow, req, res, hasRequestBody(req), (r) => {
+    const body = hasRequestBody(req);
+    // A request with a body holds a pooled connection until its last byte: one client gets only its share (fair-share.ts).
+    const upload = body ? this.fair.begin(flow.clientAddress, req) : undefined;
+    if (body && !upload) {
+      m.request('refused');
+      m.fairShareRefused('uploads_per_client');
+      return this.reply(res, 429, ErrorCodes.TOO_MANY_UPLOADS, 'too many uploads in progress from this address; try again when one has finished', true);
+    }
+    const exchange = this.deps.upstream.forward(flow, req, res, body, (r) => {
+      if (upload) this.fair.end(upload);
       if (r.error) {
-        if (r.error.kind === 'destination') {
+        if (r.error.kind === 'busy' || r.error.kind === 'slow_body') {
+          m.request('refused');
+          m.fairShareRefused(r.error.kind === 'busy' ? 'queue_timeout' : 'body_too_slow');
+          const f = upstreamFailure(r.error.kind);
+          this.reply(res, r.error.status, f.code, f.message, r.error.kind === 'slow_body');
+        } else if (r.error.kind === 'destination') {
           m.request('refused');
           m.destinationRefused('http', r.error.reason ?? 'denied');
           this.reply(res, 403, ErrorCodes.DESTINATION_REFUSED, 'the gateway does not connect to this destination', false);
@@ -241,6 +259,7 @@ export class Ingress {
       } else m.request(enriched ? 'enriched' : 'forwarded');
       m.observeLatency((performance.now() - start) / 1000, enriched);
     });
+    if (upload) upload.cut = () => exchange.cancel(codedError(ErrorCodes.REQUEST_BODY_TOO_SLOW, 'request body too slow'));
   }
 
   private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

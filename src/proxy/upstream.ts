@@ -22,9 +22,20 @@ export interface UpstreamResult {
 
 export interface UpstreamError {
   kind: UpstreamErrorKind;
-  status: 403 | 500 | 502 | 504;
+  status: 403 | 408 | 500 | 502 | 503 | 504;
   /** kind 'destination': why the destination policy refused it. */
   reason?: RefusalReason;
+}
+
+/** A request handed to the upstream: `cancel` ends it (a coded error) wherever it is, queued or sending. */
+export interface Exchange {
+  cancel(err: Error): void;
+}
+const NO_EXCHANGE: Exchange = { cancel: () => {} };
+
+/** An Error with one of hedge's codes, for the upstream to classify. */
+export function codedError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
+  return Object.assign(new Error(message), { code });
 }
 
 export interface UpstreamOptions {
@@ -38,6 +49,7 @@ export interface UpstreamOptions {
 export class Upstream {
   private readonly agent: Agent;
   private readonly agentOptions: Agent.Options;
+  private readonly queueTimeoutMs: number;
   private readonly makeAgent: (tls: { ca?: string | Buffer | undefined; rejectUnauthorized?: boolean } | undefined) => Agent;
   /** Agents for partners with their own CA (`ca:`), by the compiled CA buffer; deduplicated by content across reloads. */
   private readonly caAgents = new WeakMap<Buffer, Agent>();
@@ -52,6 +64,7 @@ export class Upstream {
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,
     };
+    this.queueTimeoutMs = opts.limits.upstreamQueueTimeoutMs;
     const timeout = opts.limits.upstreamConnectTimeoutMs;
     this.makeAgent = (tls) => new Agent({ ...this.agentOptions, connect: policyConnector(opts.destinations, { ...tls, timeout }) });
     this.agent = this.makeAgent(opts.tls);
@@ -86,12 +99,15 @@ export class Upstream {
    * `done` is called once: with an error before any response byte was written
    * (the caller answers 502/504), or without one when the exchange ended.
    */
-  forward(flow: Flow, req: IncomingMessage, res: ServerResponse, body: boolean, done: (r: UpstreamResult) => void): void {
+  forward(flow: Flow, req: IncomingMessage, res: ServerResponse, body: boolean, done: (r: UpstreamResult) => void): Exchange {
     // Only what the egress guard checked may leave (pipeline/guard-seal.ts): no code path bypasses it.
-    if (!passedGuard(flow)) return done({ error: { kind: 'unguarded', status: 500 } });
+    if (!passedGuard(flow)) {
+      done({ error: { kind: 'unguarded', status: 500 } });
+      return NO_EXCHANGE;
+    }
     const headers = flow.headers;
     headers.push('host', formatAuthority(flow.target));
-    const handler = new ResponseRelay(res, done);
+    const handler = new ResponseRelay(res, done, this.queueTimeoutMs);
     const opts: Dispatcher.DispatchOptions = {
       origin: this.origin(flow),
       path: flow.target.path,
@@ -105,7 +121,9 @@ export class Upstream {
     } catch (err) {
       handler.onError(err as Error);
     }
+    return handler;
   }
+
 
   close(): Promise<void> {
     return Promise.all([this.agent.close(), ...[...this.caAgentsByPem.values()].map((a) => a.close())]).then(() => undefined);
@@ -117,16 +135,29 @@ export class Upstream {
 }
 
 /** undici's (legacy, zero-copy) handler interface, writing into a ServerResponse. */
-class ResponseRelay {
+class ResponseRelay implements Exchange {
   private abort: ((err?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
   private finished = false;
+  /** Set when the exchange was cancelled while still waiting for a pooled connection: it is never written. */
+  private cancelled: Error | undefined;
+  private queueTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly done: (r: UpstreamResult) => void,
+    queueTimeoutMs: number,
   ) {
     res.once('close', this.onClientClose);
+    // No request waits for a connection longer than this: a slow client elsewhere cannot make everyone wait (fair-share.ts).
+    if (queueTimeoutMs > 0) this.queueTimer = setTimeout(() => this.cancel(codedError(ErrorCodes.UPSTREAM_BUSY, 'no pooled connection became free in time')), queueTimeoutMs);
+  }
+
+  cancel(err: Error): void {
+    if (this.finished) return;
+    if (this.abort) return this.abort(err); // undici ends the request and calls onError(err)
+    this.cancelled = err;
+    this.onError(err);
   }
 
   private readonly onClientClose = () => {
@@ -138,8 +169,9 @@ class ResponseRelay {
   };
 
   onConnect(abort: (err?: Error) => void): void {
+    clearTimeout(this.queueTimer);
     this.abort = abort;
-    if (this.res.destroyed) abort(new Error('client closed'));
+    if (this.cancelled || this.res.destroyed) abort(this.cancelled ?? new Error('client closed'));
   }
 
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
@@ -161,12 +193,14 @@ class ResponseRelay {
   }
 
   onComplete(): void {
+    clearTimeout(this.queueTimer);
     this.finished = true;
     this.res.end();
     this.done({});
   }
 
   onError(err: Error): void {
+    clearTimeout(this.queueTimer);
     if (this.finished) return;
     this.finished = true;
     if (this.res.headersSent) {
@@ -198,6 +232,10 @@ export function upstreamFailure(kind: UpstreamErrorKind): { code: ErrorCode; mes
       return { code: ErrorCodes.UPSTREAM_TLS, message: 'upstream TLS handshake or certificate check failed' };
     case 'unguarded':
       return { code: ErrorCodes.EGRESS_UNGUARDED, message: 'the gateway refused to send a request its egress guard did not check' };
+    case 'busy':
+      return { code: ErrorCodes.UPSTREAM_BUSY, message: 'every connection to this site is busy; try again shortly' };
+    case 'slow_body':
+      return { code: ErrorCodes.REQUEST_BODY_TOO_SLOW, message: 'the request body arrived too slowly' };
     default:
       return { code: ErrorCodes.UPSTREAM_RESET, message: 'upstream closed the connection' };
   }
@@ -207,6 +245,10 @@ export function classify(err: Error & { code?: string; reason?: RefusalReason })
   switch (err.code) {
     case ErrorCodes.DESTINATION_REFUSED:
       return { kind: 'destination', status: 403, reason: err.reason };
+    case ErrorCodes.UPSTREAM_BUSY:
+      return { kind: 'busy', status: 503 };
+    case ErrorCodes.REQUEST_BODY_TOO_SLOW:
+      return { kind: 'slow_body', status: 408 };
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'ETIMEDOUT':
