@@ -44,6 +44,8 @@ export class FrontDoorListener {
       headersTimeout: o.limits.headersTimeoutMs,
       requestTimeout: o.limits.headersTimeoutMs * 3,
       keepAliveTimeout: o.limits.idleTimeoutMs,
+      // How often slow senders are checked against headersTimeout (node's default, 30 s, would let one linger that long).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.limits.headersTimeoutMs / 2))),
       insecureHTTPParser: false,
       noDelay: true,
     });

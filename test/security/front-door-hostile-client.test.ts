@@ -1,0 +1,110 @@
+// Threat: a hostile client against the front door — resets at every point
+// (before, during and after the TLS handshake, mid-request, mid-body), a
+// client that never completes the handshake, a slow sender, malformed and
+// oversized requests, garbage where a PROXY header must be. None may crash
+// the process, keep the front door from serving others, or disclose anything.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import tls from 'node:tls';
+import { startFrontDoorLab, partnerClient, fullLogin, api, type FrontDoorLab } from '../helpers/front-door.js';
+
+describe('the front door against a hostile client', () => {
+  let lab: FrontDoorLab;
+  before(async () => {
+    lab = await startFrontDoorLab({ frontDoorExtra: '  trustedProxies: [127.0.0.7]\n  limits: { handshakeTimeoutMs: 400, headersTimeoutMs: 400, maxBodyBytes: 1024 }' });
+  });
+  after(async () => lab?.close());
+
+  const stillServes = async () => {
+    const d = await api(lab, 'GET', '/.well-known/openid-configuration');
+    assert.equal(d.status, 200, 'the front door still answers');
+    const login = await fullLogin(lab, await partnerClient(lab, lab.bank), ['number-verification:verify']);
+    const v = await api(lab, 'POST', '/number-verification/v2/verify', { token: login.accessToken, body: { phoneNumber: '+447700900123' } });
+    assert.equal(v.status, 200, 'a whole flow still works');
+  };
+
+  const tlsConnect = () =>
+    new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: lab.port, ca: lab.pki.ca, servername: 'localhost' });
+      s.once('secureConnect', () => resolve(s));
+      s.once('error', reject);
+    });
+
+  /** Over TLS: writes `bytes`, then resets the TCP connection underneath. */
+  const resetAfterTls = async (bytes: string) => {
+    const s = await tlsConnect();
+    await new Promise<void>((resolve) => s.write(bytes, () => setTimeout(resolve, 20)));
+    (s as unknown as { _parent?: net.Socket })._parent?.resetAndDestroy?.();
+    s.destroy();
+  };
+
+  /** Plain TCP: writes `bytes` (e.g. half a ClientHello), then resets. */
+  const resetRaw = (bytes: Buffer, localAddress = '127.0.0.1') =>
+    new Promise<void>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port: lab.port, localAddress }, () => s.write(bytes, () => setTimeout(() => (s.resetAndDestroy(), resolve()), 20)));
+      s.on('error', () => resolve());
+    });
+
+  /** Sends raw bytes over TLS, returns what comes back until the server closes (or 3 s). */
+  const exchange = async (bytes: string): Promise<{ text: string; closed: boolean }> => {
+    const s = await tlsConnect();
+    return new Promise((resolve) => {
+      let text = '';
+      const t = setTimeout(() => (s.destroy(), resolve({ text, closed: false })), 3000);
+      s.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      s.on('error', () => {});
+      s.on('close', () => (clearTimeout(t), resolve({ text, closed: true })));
+      s.write(bytes);
+    });
+  };
+
+  it('a reset at every point: before TLS, mid-handshake, mid-request, mid-body (authorize, token, verify)', async () => {
+    await resetRaw(Buffer.alloc(0));
+    await resetRaw(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]));
+    await resetRaw(Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d]), '127.0.0.7'); // half a PROXY header from the trusted balancer
+    for (const p of [
+      '',
+      'GET /authorize?client_id=bank HT',
+      'GET /authorize?client_id=bank HTTP/1.1\r\nHost: a\r\n',
+      'POST /token HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngrant_type=authorization_code&code=',
+      'POST /number-verification/v2/verify HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"phoneNu',
+    ])
+      await resetAfterTls(p);
+    await stillServes();
+  });
+
+  it('a client that never completes the handshake, and a slow sender, are cut off', async () => {
+    const idle = net.connect({ host: '127.0.0.1', port: lab.port });
+    idle.on('error', () => {});
+    const slow = await tlsConnect();
+    slow.on('error', () => {});
+    slow.write('GET /.well-known/openid-configuration HTTP/1.1\r\nHost: a\r\n');
+    const closed = (s: net.Socket | tls.TLSSocket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+    const deadline = setTimeout(() => {
+      idle.destroy();
+      slow.destroy();
+    }, 10_000);
+    await Promise.all([closed(idle), closed(slow)]);
+    clearTimeout(deadline);
+    assert.ok((await lab.gw.metrics.value('hedge_frontdoor_connections_total', { via: 'direct', outcome: 'handshake-timeout' })) >= 1);
+    await stillServes();
+  });
+
+  it('malformed requests get 400 and the connection closed; oversized bodies are refused; unknown paths 404', async () => {
+    for (const bad of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n']) {
+      const r = await exchange(bad);
+      assert.match(r.text, /^HTTP\/1\.1 400/);
+      assert.equal(r.closed, true);
+    }
+    const big = JSON.stringify({ phoneNumber: '+447700900123', pad: 'x'.repeat(5000) });
+    const r = await api(lab, 'POST', '/number-verification/v2/verify', { token: 'x', rawBody: big });
+    assert.equal(r.status, 401, 'the token is checked before the body is read');
+    const login = await fullLogin(lab, await partnerClient(lab, lab.bank), ['number-verification:verify']);
+    const tooBig = await api(lab, 'POST', '/number-verification/v2/verify', { token: login.accessToken, rawBody: big });
+    assert.equal(tooBig.status, 413);
+    assert.equal((await api(lab, 'GET', '/admin/bindings')).status, 404);
+    assert.equal((await api(lab, 'DELETE', '/token')).status, 405);
+    await stillServes();
+  });
+});
