@@ -215,7 +215,7 @@ export async function fullLogin(lab: FrontDoorLab, config: oidc.Configuration, s
 }
 
 /** A CAMARA call with a bearer token (raw: the tests check status, headers and body). */
-export async function api(lab: FrontDoorLab, method: 'GET' | 'POST', path: string, opts: { token?: string; body?: unknown; rawBody?: string; correlator?: string; headers?: Record<string, string> } = {}) {
+export async function api(lab: FrontDoorLab, method: 'GET' | 'POST' | 'DELETE', path: string, opts: { token?: string; body?: unknown; rawBody?: string; correlator?: string; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   if (opts.correlator !== undefined) headers['x-correlator'] = opts.correlator;
