@@ -4,6 +4,7 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { LoadedConfig } from './config/load.js';
 import { parseListen } from './config/schema.js';
@@ -264,6 +265,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       transparencyAddress = await transparency.listen(t.host, t.port);
       // It recognises a phone by its connection: never a destination of the proxy (which would hide that connection).
       destinations.addOwnListener(transparencyAddress);
+      // Through hedge's own proxy the page is answered in-process with the phone's address (never forwarded).
+      const page = transparency;
+      const serve = (req: IncomingMessage, res: ServerResponse, address: string) => page.serve(req, res, address);
+      if (config.transparency.host) internal.addHttp(config.transparency.host, 80, serve);
+      internal.addHttp(transparencyAddress.address, transparencyAddress.port, serve);
     } catch (err) {
       await ingress.close(0);
       await admin.close();

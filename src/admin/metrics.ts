@@ -3,7 +3,7 @@
 // cached so a request does no label hashing.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed';
+export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed' | 'internal';
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination' | 'busy' | 'slow_body';
 /** Why a request was refused to keep the upstream pools fairly shared (proxy/fair-share.ts). */
 export type FairShareReason = 'uploads_per_client' | 'body_too_slow' | 'queue_timeout';

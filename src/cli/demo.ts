@@ -56,7 +56,7 @@ export function registerDemo(program: Command): void {
       const pinned = `${echo.address.address}:${echo.address.port}`;
       const checkerPinned = `${checker.httpAddress!.address}:${checker.httpAddress!.port}`;
       for (const k of Object.keys(loaded.config.proxy.resolve)) loaded.config.proxy.resolve[k] = k === CHECKER_HOST ? checkerPinned : pinned;
-      loaded.config.transparency ??= { listen: o.transparency, rateLimitPerMinute: 60 };
+      loaded.config.transparency ??= { listen: o.transparency, host: 'privacy.example', rateLimitPerMinute: 60 };
       const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin, transparencyListen: o.transparency, frontDoorListen: o.frontDoor });
       const proxy = `${gw.proxyAddress.address}:${gw.proxyAddress.port}`;
       // How to run this same hedge again (under tsx too), for the printed commands.
@@ -91,7 +91,7 @@ hedge demo network is running
   admin   ${gw.adminUrl}
   origin  http://${pinned}   (echoes the headers it receives, for every *.example host but ${CHECKER_HOST})
   checker ${checker.httpUrl}   (the leak-check site, as http://${CHECKER_HOST}/ through the proxy)
-  privacy ${gw.transparencyUrl ?? 'off'}/   (the subscriber's own page: what was disclosed about them, and their consent)
+  privacy ${gw.transparencyUrl ?? 'off'}/   (the subscriber's own page: what was disclosed about them, and their consent; as http://privacy.example/ through the proxy)
   front   ${gw.frontDoor ? `${gw.frontDoor.url}   (OIDC + CAMARA Number Verification / Age Verification; lab CA ${typeof pki === 'string' ? '' : pki.caFile}; client demo-bank)` : `off${typeof pki === 'string' ? ` (${pki})` : ''}`}
   config  ${o.config}
   audit   ${gw.audit ? `${gw.audit.store.kind}, config with the audit section: ${auditConfig}` : 'off'}

@@ -359,6 +359,11 @@ const audit = z.strictObject({
 /** The subscriber's own page (src/transparency/): what was disclosed about them, and their consent choices. */
 const transparency = z.strictObject({
   listen: listenAddress.default('127.0.0.1:8084'),
+  /** The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address. */
+  host: z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, { message: 'a host name such as privacy.operator.example' })
+    .optional(),
   /** Page requests per client address per minute. */
   rateLimitPerMinute: z.number().int().min(1).max(10000).default(60),
 });

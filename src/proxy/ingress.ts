@@ -173,6 +173,12 @@ export class Ingress {
       m.request('bad_request');
       return this.reply(res, vetted.status, vetted.code, vetted.message, true);
     }
+    // hedge's own page for the subscriber: answered in-process with the phone's address, never forwarded.
+    const internal = this.deps.internal?.lookupHttp(vetted.target.host, vetted.target.port);
+    if (internal && vetted.target.scheme === 'http') {
+      m.request('internal');
+      return internal(req, res, unmapV4(req.socket.remoteAddress ?? ''));
+    }
     const headers = endToEndHeaders(req.rawHeaders);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();

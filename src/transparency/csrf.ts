@@ -38,7 +38,9 @@ export function sameOrigin(req: IncomingMessage): boolean {
   if (origin === undefined) return true;
   if (origin === 'null') return false;
   try {
-    return new URL(origin).host === req.headers.host;
+    // Through a forward proxy the request target is absolute-form: its authority is the page's.
+    const own = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!).host : req.headers.host;
+    return new URL(origin).host === own;
   } catch {
     return false;
   }

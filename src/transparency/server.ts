@@ -55,11 +55,11 @@ export class TransparencyServer {
     this.limiter = new RateLimiter(d.rateLimit ?? { limit: 60, windowMs: 60_000 });
     this.metrics = new TransparencyMetrics(d.registry);
     this.server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        d.log.error('transparency request failed', { error: (err as Error)?.name, code: (err as { code?: string })?.code });
-        if (!res.headersSent) this.plain(res, 500, 'internal error');
-        else res.destroy();
-      });
+      if (this.cameThroughProxy(req)) {
+        this.metrics.request('refused');
+        return this.plain(res, 403, 'this page identifies you by your connection: open it directly, not through a proxy');
+      }
+      this.serve(req, res, unmapped(req.socket.remoteAddress ?? ''));
     });
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 30_000;
@@ -86,13 +86,21 @@ export class TransparencyServer {
     });
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * Answers one request for the phone at `address`: the peer of a direct
+   * connection, or the phone's address handed over in-process by hedge's own
+   * proxy (proxy/internal-destinations.ts) — never an address from a header.
+   */
+  serve(req: http.IncomingMessage, res: http.ServerResponse, address: string): void {
+    this.handle(req, res, address).catch((err: unknown) => {
+      this.d.log.error('transparency request failed', { error: (err as Error)?.name, code: (err as { code?: string })?.code });
+      if (!res.headersSent) this.plain(res, 500, 'internal error');
+      else res.destroy();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, address: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://transparency.invalid');
-    if (this.cameThroughProxy(req)) {
-      this.metrics.request('refused');
-      return this.plain(res, 403, 'this page identifies you by your connection: open it directly, not through a proxy');
-    }
-    const address = unmapped(req.socket.remoteAddress ?? '');
     const wait = this.limiter.take(address);
     if (wait > 0) {
       this.metrics.request('rate_limited');

@@ -24,7 +24,7 @@ export async function startPageLab(be: AuditBackend, loc: { spec: string; schema
   const yaml =
     (o.edit ? o.edit(demo) : demo) +
     be.yaml(loc, { node: o.node }) +
-    '\ntransparency:\n  listen: 127.0.0.1:0\n  rateLimitPerMinute: 1000\n';
+    '\ntransparency:\n  listen: 127.0.0.1:0\n  host: privacy.operator.example\n  rateLimitPerMinute: 1000\n';
   const cfg = join(be.dir, `${o.node}.yaml`);
   writeFileSync(cfg, yaml);
   const gw = await startGateway(loadConfigFile(cfg), { log: silentLogger });

@@ -117,3 +117,46 @@ describe('the subscriber page', () => {
     assert.equal((await pageRequest(`${base}/nothing-here`)).status, 404);
   });
 });
+
+describe('the subscriber page through hedge\u2019s own proxy', () => {
+  let be: AuditBackend | string;
+  let lab: PageLab;
+
+  before(async () => {
+    be = await auditBackend('sqlite');
+    if (typeof be === 'string') return;
+    lab = await startPageLab(be, be.fresh(), { node: 'page-via-proxy', edit: (y) => y });
+    const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.5`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '+447700900555' }) });
+    assert.equal(put.status, 201);
+  });
+
+  after(async () => {
+    await lab?.close();
+    if (typeof be !== 'string') await be?.close();
+  });
+
+  test('a phone asking the proxy for the page is recognised by its own address (in-process hop, never an upstream)', async (t) => {
+    if (typeof be === 'string') return t.skip(be);
+    const a = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/', { localAddress: '127.0.0.5' });
+    assert.equal(a.status, 200);
+    assert.match(a.body, /\+447•+55/, 'the phone at 127.0.0.5, not the gateway');
+    const byListen = await viaProxy(lab.gw.proxyAddress, `${lab.gw.transparencyUrl}/`, { localAddress: '127.0.0.1' });
+    assert.match(byListen.body, /\+447•+23/);
+    const unknown = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/', { localAddress: '127.0.0.9' });
+    assert.match(unknown.body, /We cannot tell who you are/);
+    // A forged address header changes nothing.
+    const forged = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/', { localAddress: '127.0.0.9', headers: { 'x-forwarded-for': '127.0.0.5', forwarded: 'for=127.0.0.5' } });
+    assert.match(forged.body, /We cannot tell who you are/);
+    // Consent through the proxy, with the page's own form.
+    const form = consentForm(a.body, 'agegate');
+    const post = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/consent', {
+      method: 'POST',
+      localAddress: '127.0.0.5',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://privacy.operator.example', 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams(form).toString(),
+    });
+    assert.equal(post.status, 303);
+    assert.deepEqual([...(await lab.gw.consents.withdrawn('+447700900555'))], ['agegate']);
+    assert.equal((await lab.gw.consents.withdrawn('+447700900123')).size, 0);
+  });
+});
