@@ -77,18 +77,23 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // Without keys.file every process would make its own key: partners would see
   // signatures from N keys and tokens would resolve only on the worker that issued them.
   const sharedKeys = config.keys ? undefined : shareEphemeralKeys();
-  const fork = () => {
-    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', ...sharedKeys?.env });
+  // The front door's codes and tokens live in one process: exactly one worker (the first, and its
+  // replacement) runs it, so a code, its token and the API call always meet the same store.
+  const frontDoorWorkers = new Set<number>();
+  const fork = (frontDoor: boolean) => {
+    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', HEDGE_FRONT_DOOR: frontDoor ? '1' : '0', ...sharedKeys?.env });
+    if (frontDoor) frontDoorWorkers.add(w.id);
     live.add(w);
   };
   cluster.on('exit', (w, code, signal) => {
     live.delete(w);
     hub?.detach(w.id);
+    const hadFrontDoor = frontDoorWorkers.delete(w.id);
     if (stopping) return;
     log.error('cluster worker exited; starting a replacement', { worker: w.id, code, signal });
-    setTimeout(() => !stopping && fork(), 500).unref();
+    setTimeout(() => !stopping && fork(hadFrontDoor), 500).unref();
   });
-  for (let i = 0; i < o.workers; i++) fork();
+  for (let i = 0; i < o.workers; i++) fork(i === 0);
 
   let radius: RunningRadius | undefined;
   if (config.radius) radius = await startRadius({ config: config.radius, country: config.operator.country, store, registry, log, listen: o.radiusListen });
