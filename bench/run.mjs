@@ -208,13 +208,14 @@ async function startHedge(originPort, extraYaml = '') {
   return { port, proc: c };
 }
 
-async function startNginxProxy(originPort) {
+async function startNginxProxy(originPort, workerConnections = 4096) {
   const port = await freePort();
   const dir = join(work, 'nginx-proxy');
   spawnSync('mkdir', ['-p', dir]);
   writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 100000;
+worker_rlimit_nofile ${Math.max(8192, workerConnections)};
+events { worker_connections ${workerConnections}; }
+http { access_log off; keepalive_requests 100000; keepalive_timeout 600s;
   map $remote_addr $msisdn { 127.0.0.1 "+447700900123"; default ""; }
   map $host $partner_msisdn { my.operator.example $msisdn; default ""; }
   upstream origin { server 127.0.0.1:${originPort}; keepalive 64; }
@@ -298,6 +299,8 @@ function round(n, d) {
 
 const rows = [];
 const skipped = [];
+/** Extra tables from rows modules (memory / connections / overload), printed after the main one. */
+const sections = [];
 let originRef;
 const want = (n) => !ONLY || ONLY.some((o) => n.includes(o));
 
@@ -348,6 +351,10 @@ async function main() {
           freePort,
           waitPort,
           start,
+          startNginxProxy: NGINX ? startNginxProxy : undefined,
+          load,
+          treePids,
+          section: (title, cols, cells) => sections.push({ title, cols, cells }),
           skip: (name, why) => skipped.push(`${name}: ${why}`),
           // For rows that drive their own load (HTTPS, POST, multi-step flows): add a finished row, read a process's CPU seconds.
           addRow: (row) => rows.push(row),
@@ -407,11 +414,21 @@ function report() {
   if (np && signed) console.log(`enriched + signature/non-partner throughput: ${(signed.rps / np.rps).toFixed(3)}`);
   if (np && nginx) console.log(`hedge non-partner / nginx: ${(np.rps / nginx.rps).toFixed(3)} (target >= 0.30)`);
   if (np && sq) console.log(`hedge non-partner / squid: ${(np.rps / sq.rps).toFixed(3)} (target > 1)`);
+  for (const sec of sections) printTable(sec.title, sec.cols, sec.cells);
   for (const s of skipped) console.log(`skipped: ${s}`);
   if (args.json) {
     writeFileSync(String(args.json), JSON.stringify(rows, null, 2) + '\n');
     console.log(`rows written to ${args.json}`);
   }
+}
+
+function printTable(title, cols, cells) {
+  const w = cols.map((c, i) => Math.max(c.length, ...cells.map((t) => String(t[i]).length)));
+  const line = (cs) => '| ' + cs.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join(' | ') + ' |';
+  console.log(`\n${title}`);
+  console.log(line(cols));
+  console.log('|' + w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|');
+  for (const t of cells) console.log(line(t));
 }
 
 main().catch((err) => {

@@ -1,0 +1,189 @@
+// Memory, connections and overload (issue 18), hedge next to nginx in the same
+// run, printed as a second table by bench/run.mjs:
+//   - idle RSS of one process (demo config: audit and Redis off) vs nginx;
+//   - KB per idle keep-alive connection: both hold the same N idle connections
+//     (each has carried one request), RSS after minus RSS before, over N;
+//   - p99 of the non-partner load with the N idle connections held vs without
+//     (same process, same run);
+//   - overload: an open-loop generator (bench/tools/open-loop.mjs) offers twice
+//     the capacity wrk measured just before, for the row's duration; admitted
+//     throughput, share shed, admitted p99, peak RSS during it, and whether the
+//     admin probe answered every time it was asked (every 200 ms).
+// Options (bench/run.mjs --key value): --idle N (default 18000: this machine's
+// open-file limit is 20,000 soft and hard, so one process cannot hold 20,000
+// client connections and its own files; set by the bench, since `auto` would
+// allow limit − 1024), --overload-inflight N (default 256).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .map((a, i, all) => (a.startsWith('--') ? [a.slice(2), all[i + 1]] : undefined))
+    .filter(Boolean),
+);
+const TASKSET = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).stdout.trim() || undefined;
+const IDLE = Number(args.idle ?? 18000);
+const INFLIGHT = Number(args['overload-inflight'] ?? 256);
+const DURATION = Number(args.duration ?? 10);
+const NOFILE = /Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
+const tools = (f) => join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'tools', f);
+
+function rssMb(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb / 1024;
+}
+
+const settle = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the idle-connection holder; resolves once it has opened them all. */
+function holdIdle(ctx, port, count, target) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [tools('idle-connections.mjs'), String(port), String(count), target], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const t = setTimeout(() => (c.kill('SIGKILL'), reject(new Error('idle connections: not ready after 180 s'))), 180_000);
+    c.stdout.on('data', (d) => {
+      out += d;
+      const m = /ready (\d+) failed (\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(t);
+      resolve({ proc: c, ready: Number(m[1]), failed: Number(m[2]), why: Number(m[2]) ? ` ${out.split('failed')[1].replace(/^ \d+ /, '').trim()}` : '' });
+    });
+    c.once('exit', () => (clearTimeout(t), reject(new Error(`idle connections exited early: ${out.trim()}`))));
+  });
+}
+
+async function release(holder) {
+  holder.proc.removeAllListeners('exit');
+  await new Promise((r) => {
+    holder.proc.once('exit', r);
+    holder.proc.kill('SIGTERM');
+  });
+}
+
+function openLoop(port, rate, seconds, target) {
+  return new Promise((resolve, reject) => {
+    const argv = [tools('open-loop.mjs'), String(port), String(Math.round(rate)), String(seconds), target, '4000'];
+    const c = TASKSET ? spawn(TASKSET, ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.once('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`open-loop generator: no result (${out.trim()})`));
+      }
+    });
+  });
+}
+
+async function startHedgeScale(ctx, extraLimits) {
+  const port = await ctx.freePort();
+  const admin = await ctx.freePort();
+  const cfg = join(ctx.work, `hedge-scale-${port}.yaml`);
+  writeFileSync(
+    cfg,
+    readFileSync(join(ctx.root, 'examples', 'demo.yaml'), 'utf8')
+      .replace('127.0.0.1:8081', `127.0.0.1:${ctx.originPort}`)
+      .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
+      .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`)
+      .replace('  mode: forward\n', `  mode: forward\n  limits:\n    idleTimeoutMs: 600000\n${extraLimits}`),
+  );
+  const argv = [join(ctx.root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg];
+  // Pinned to CPU 0 (taskset), so the generators on CPU 1 can offer it more than it can take.
+  const proc = TASKSET ? ctx.start(TASKSET, ['-c', '0', process.execPath, ...argv], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } }) : ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
+  await ctx.waitPort(port);
+  await ctx.waitPort(admin);
+  return { port, admin, proc };
+}
+
+export async function rows(ctx) {
+  if (!ctx.want('scale')) return;
+  const cells = [];
+  const target = 'http://news.example/';
+  const h = await startHedgeScale(ctx, `    maxConnections: ${IDLE + 500}\n    maxInFlightRequests: ${INFLIGHT}\n`);
+  const n = ctx.startNginxProxy ? await ctx.startNginxProxy(ctx.originPort, IDLE + 1000) : undefined;
+  if (!n) ctx.skip('nginx columns of the scale table', 'nginx not installed');
+  await settle(2000);
+  const hPids = ctx.treePids(h.proc.pid);
+  const nPids = n ? ctx.treePids(n.proc.pid) : [];
+  const idleH = rssMb(hPids);
+  const idleN = n ? rssMb(nPids) : NaN;
+  const row = (name, hv, nv, unit, note = '') => cells.push([name, fmt(hv), fmt(nv), Number.isFinite(hv) && Number.isFinite(nv) && nv ? (hv / nv).toFixed(2) : '-', unit, note]);
+  row('idle RSS, one process', idleH, idleN, 'MB', 'demo config: audit, Redis off');
+
+  // Non-partner load without idle connections held (this process, this run).
+  const base = ctx.load(h.port, target, 'news.example', DURATION);
+  const baseN = n ? ctx.load(n.port, 'http://news.example/', 'news.example', DURATION) : undefined;
+  const loadH = rssMb(hPids);
+  row('RSS after the non-partner load', loadH, n ? rssMb(nPids) : NaN, 'MB', `wrk, ${DURATION}s`);
+
+  // Idle keep-alive connections: same count to both.
+  const before = rssMb(hPids);
+  const heldH = await holdIdle(ctx, h.port, IDLE, target);
+  await settle(1500);
+  const kbH = ((rssMb(hPids) - before) * 1024) / Math.max(1, heldH.ready);
+  const withIdle = ctx.load(h.port, target, 'news.example', DURATION);
+  const afterIdleH = rssMb(hPids);
+  await release(heldH);
+  let kbN = NaN;
+  let heldNready = 0;
+  if (n) {
+    const beforeN = rssMb(nPids);
+    const heldN = await holdIdle(ctx, n.port, IDLE, target);
+    heldNready = heldN.ready;
+    await settle(1500);
+    kbN = ((rssMb(nPids) - beforeN) * 1024) / Math.max(1, heldN.ready);
+    await release(heldN);
+  }
+  row(`KB per idle keep-alive connection`, kbH, kbN, 'KB', `hedge held ${heldH.ready} (${heldH.failed} failed${heldH.why}), nginx ${heldNready}`);
+  row(`RSS with ${heldH.ready} idle connections held`, afterIdleH, NaN, 'MB', 'after the load below');
+  cells.push(['non-partner p99 without / with idle held', `${fmt(base.p99Ms)} / ${fmt(withIdle.p99Ms)}`, '-', '-', 'ms', `req/s ${Math.round(base.rps)} / ${Math.round(withIdle.rps)}`]);
+
+  // Overload: twice the capacity wrk just measured, open loop.
+  const rate = 2 * base.rps;
+  const probes = { asked: 0, ok: 0 };
+  let peak = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      peak = Math.max(peak, rssMb(hPids));
+      probes.asked++;
+      try {
+        const r = await fetch(`http://127.0.0.1:${h.admin}/healthz`, { signal: globalThis.AbortSignal.timeout(1000) });
+        if (r.status === 200) probes.ok++;
+        await r.body?.cancel();
+      } catch {
+        /* counted as not answered */
+      }
+      await settle(200);
+    }
+  })();
+  const ol = await openLoop(h.port, rate, DURATION, target);
+  polling = false;
+  await poller;
+  const answered = ol.ok + ol.shed;
+  cells.push(['overload: offered (2× capacity)', `${Math.round(rate)}/s`, '-', '-', 'req/s', `sent ${ol.sent}, not sent ${ol.notSent} (generator saturated)`]);
+  cells.push(['overload: admitted throughput', `${Math.round(ol.ok / DURATION)}/s`, '-', '-', 'req/s', `capacity ${Math.round(base.rps)}/s (wrk)`]);
+  cells.push(['overload: shed (503 + Retry-After)', answered ? `${((100 * ol.shed) / answered).toFixed(1)} %` : '-', '-', '-', '', `${ol.shed} shed, ${ol.errors} errors`]);
+  cells.push(['overload: admitted p99', fmt(ol.okP99Ms), '-', '-', 'ms', `from the scheduled time; maxInFlightRequests ${INFLIGHT}`]);
+  cells.push(['overload: peak RSS', fmt(peak), '-', '-', 'MB', '']);
+  cells.push(['overload: admin /healthz answered', `${probes.ok}/${probes.asked}`, '-', '-', '', 'every 200 ms during the overload']);
+  process.stderr.write(`  scale: idle ${fmt(idleH)} MB (nginx ${fmt(idleN)}), ${fmt(kbH)} KB/conn (nginx ${fmt(kbN)}), overload admitted ${Math.round(ol.ok / DURATION)}/s, shed ${ol.shed}\n`);
+  if (baseN) cells.push(['nginx non-partner req/s (same run)', '-', String(Math.round(baseN.rps)), '-', 'req/s', '']);
+  await ctx.stop(h.proc);
+  if (n) await ctx.stop(n.proc);
+  ctx.section(`memory / connections / overload — ${heldH.ready} idle connections (open-file limit ${NOFILE}), one process each`, ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'], cells);
+}
+
+function fmt(v) {
+  return Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)) : '-';
+}

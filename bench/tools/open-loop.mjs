@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// An open-loop load generator for the overload bench: sends requests at a
+// fixed rate whatever the server does (unlike wrk, whose connections wait for
+// each answer and so slow down with the server — coordinated omission).
+// Latency is measured from the moment each request was *scheduled*. Each
+// connection carries one request at a time; when all are busy a new one is
+// opened, up to --max-connections, beyond which the request counts as
+// "not sent" (the generator itself was saturated).
+// Usage: node open-loop.mjs PORT RATE SECONDS TARGET_URL [MAX_CONNECTIONS]
+//   → prints one JSON line: {offered, sent, ok, shed, errors, notSent, p50Ms, p99Ms, okP99Ms}
+import net from 'node:net';
+
+const [port, rate, seconds, target, maxConns] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5], Number(process.argv[6] ?? 2000)];
+const host = new URL(target).host;
+const request = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+const idle = [];
+let open = 0;
+const latOk = [];
+const latAll = [];
+let ok = 0;
+let shed = 0;
+let errors = 0;
+let notSent = 0;
+let sent = 0;
+
+function connection() {
+  const s = net.connect({ host: '127.0.0.1', port, localAddress: `127.0.1.${1 + (open % 250)}` });
+  open++;
+  s.setNoDelay(true);
+  let buf = Buffer.alloc(0);
+  s.dueAt = undefined;
+  s.on('data', (c) => {
+    buf = buf.length ? Buffer.concat([buf, c]) : c;
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString('latin1');
+      const len = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      buf = buf.subarray(end + 4 + len);
+      const status = Number(head.slice(9, 12));
+      const t = s.dueAt;
+      s.dueAt = undefined;
+      if (t !== undefined) {
+        const ms = performance.now() - t;
+        latAll.push(ms);
+        if (status === 200) {
+          ok++;
+          latOk.push(ms);
+        }
+        else if (status === 503) shed++;
+        else errors++;
+      }
+      if (/connection:\s*close/i.test(head)) return s.destroy();
+      idle.push(s);
+    }
+  });
+  const gone = () => {
+    if (s.dueAt !== undefined) errors++;
+    s.dueAt = undefined;
+    open--;
+    const i = idle.indexOf(s);
+    if (i >= 0) idle.splice(i, 1);
+  };
+  s.on('error', () => {});
+  s.on('close', gone);
+  return s;
+}
+
+function send(scheduled) {
+  let s = idle.pop();
+  while (s && s.destroyed) s = idle.pop();
+  if (!s) {
+    if (open >= maxConns) return void notSent++;
+    s = connection();
+  }
+  s.dueAt = scheduled;
+  sent++;
+  s.write(request);
+}
+
+const start = performance.now();
+const total = Math.round(rate * seconds);
+let issued = 0;
+const tick = () => {
+  const now = performance.now();
+  const due = Math.min(total, Math.floor(((now - start) / 1000) * rate));
+  // Each request is stamped with the time it was due, not the time the timer fired.
+  for (; issued < due; issued++) send(start + (issued / rate) * 1000);
+  if (issued < total) setImmediate(tick);
+  else setTimeout(finish, 3000);
+};
+setImmediate(tick);
+
+function pct(a, p) {
+  if (a.length === 0) return null;
+  a.sort((x, y) => x - y);
+  return Number(a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))].toFixed(2));
+}
+
+function finish() {
+  const unanswered = latAll.length < sent ? sent - latAll.length : 0;
+  process.stdout.write(JSON.stringify({ offered: total, sent, ok, shed, errors: errors + unanswered, notSent, p50Ms: pct(latAll, 50), p99Ms: pct(latAll, 99), okP99Ms: pct(latOk, 99), seconds }) + '\n');
+  process.exit(0);
+}
