@@ -43,6 +43,7 @@ export const ErrorCodes = {
   AUDIT_KEY: 'HEDGE_ERR_AUDIT_KEY',
   AUDIT_TAMPERED: 'HEDGE_ERR_AUDIT_TAMPERED',
   AUDIT_REPORT: 'HEDGE_ERR_AUDIT_REPORT',
+  LOG_LEVEL_INVALID: 'HEDGE_ERR_LOG_LEVEL_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -23,6 +23,8 @@ import { Upstream } from './proxy/upstream.js';
 import { Resolver } from './proxy/resolve.js';
 import { DestinationPolicy } from './destination/policy.js';
 import { createLogger, type Logger } from './log.js';
+import { AccessLog } from './access-log.js';
+import { logLevelRoutes } from './admin/log-routes.js';
 import { Alerts } from './alerts/alerts.js';
 import { alertRoutes } from './alerts/admin-routes.js';
 import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health.js';
@@ -191,6 +193,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     nodeId,
     connectPorts: new Set(opts.connectPorts ?? [443]),
     internal,
+    accessLog: new AccessLog(log, 'proxy', config.proxy.accessLog),
   });
   const admin = new AdminServer({
     token: config.admin.token,
@@ -202,7 +205,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     log,
     startedAt: Date.now(),
     staticBindings: () => ({ configured: statics.configured, missing: statics.missing }),
+    accessLog: new AccessLog(log, 'admin', config.admin.accessLog),
   });
+  admin.addRoute(logLevelRoutes(log));
   admin.addRoute(alertRoutes(alerts));
   if (audit) admin.addRoute(audit.adminRoute(() => pipeline.policy));
 

@@ -15,6 +15,7 @@ import { readJson, sendError, sendJson, viaCarries } from './http-util.js';
 import { maskIdentifier } from './mask.js';
 import { adminExposureProblem } from './exposure.js';
 import { listenOn } from '../listen.js';
+import type { AccessLog } from '../access-log.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -28,6 +29,8 @@ export interface AdminDeps {
   startedAt: number;
   /** Static bindings configured and found missing at the last check (written back at once). */
   staticBindings?: () => { configured: number; missing: number };
+  /** admin.accessLog (off unless configured). */
+  accessLog?: AccessLog | undefined;
 }
 
 /** A route handler; returns true when it handled the request. */
@@ -39,7 +42,9 @@ export class AdminServer {
   private readonly publicRoutes: AdminRoute[] = [];
 
   constructor(private readonly deps: AdminDeps) {
-    this.server = http.createServer((req, res) => {
+    this.server = http.createServer();
+    deps.accessLog?.attach(this.server);
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((err) => {
         deps.log.error('admin request failed', { error: (err as Error).name, code: (err as { code?: string }).code });
         if (res.headersSent) res.destroy();

@@ -4,7 +4,7 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { startGateway, type RunningGateway } from '../gateway.js';
-import { createLogger } from '../log.js';
+import { createLogger, logLevelOf, type Logger } from '../log.js';
 import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../admin/exposure.js';
@@ -53,6 +53,10 @@ export function registerStart(program: Command): void {
           log.info('SIGHUP: reloading the policy in every worker');
           for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
         });
+        process.on('SIGUSR2', () => {
+          toggleDebugLogging(log);
+          for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGUSR2');
+        });
         return;
       }
       const opts = { proxyListen: o.proxy, adminListen: o.admin, radiusListen: o.radius, connectPorts: parsePorts(o.connectPorts) };
@@ -60,7 +64,17 @@ export function registerStart(program: Command): void {
       stopOnSignals(gw);
       reloadOnSighup(gw);
       if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);
+      process.on('SIGUSR2', () => toggleDebugLogging(gw.log));
     });
+}
+
+/** SIGUSR2: debug logging on; again: back to the level the process started with. */
+export function toggleDebugLogging(log: Logger): void {
+  const level = logLevelOf(log);
+  if (!level) return;
+  const previous = level.get();
+  const now = level.toggleDebug();
+  log.warn('log level changed', { logLevel: now, previous, by: 'SIGUSR2' });
 }
 
 /** SIGHUP: safe policy reload (validate, lint, exposure diff, canary on the new pipeline, swap). */

@@ -7,6 +7,8 @@ import { configSchema, type Config } from './schema.js';
 import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../errors.js';
 import { semanticIssues } from './semantic.js';
 import { lintPolicy } from '../policy/lint.js';
+import { configDir, resolveSecrets, type SecretUse } from './secret.js';
+import { inlineSecretIssues } from './semantic-secrets.js';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -19,6 +21,8 @@ export interface LoadedConfig {
   warnings: ConfigIssue[];
   /** Policy lint findings (src/policy/lint.ts), errors and warnings; errors are fatal unless loaded with `lints: 'report'`. */
   lints: ConfigIssue[];
+  /** Where each secret-bearing key took its value from (inline, file, env); never the value. */
+  secrets: SecretUse[];
 }
 
 export interface ParseOptions {
@@ -49,6 +53,10 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
   if (issues.length) throw new ConfigError(issues);
   const data: unknown = doc.toJS() ?? {};
   const locate = (path: KeyPath, wantKey = false) => position(doc, lc, path, wantKey);
+  // {file}/{env} references become values before validation (src/config/secret.ts).
+  const secrets = resolveSecrets(configSchema, data, configDir(file));
+  if (secrets.problems.length)
+    throw new ConfigError(secrets.problems.map((p) => ({ file, ...locate(p.path), key: dotted(p.path), message: p.message, severity: 'error' as const })));
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -67,7 +75,7 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
     throw new ConfigError(issues);
   }
   const lineOf = (p: KeyPath) => locate(p).line;
-  const semantic = semanticIssues(parsed.data, file, lineOf);
+  const semantic = [...semanticIssues(parsed.data, file, lineOf), ...inlineSecretIssues(parsed.data, secrets.uses, file, lineOf)];
   const lints: ConfigIssue[] = lintPolicy(parsed.data, opts.now).map((l) => ({
     file,
     line: lineOf(l.path),
@@ -79,7 +87,7 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
   }));
   const fatal = [...semantic, ...(opts.lints === 'report' ? [] : lints)];
   if (fatal.some((i) => i.severity === 'error')) throw new ConfigError([...semantic, ...lints].sort((a, b) => a.line - b.line));
-  return { config: parsed.data, file, lineOf, warnings: [...semantic, ...lints.filter((l) => l.severity === 'warning')], lints };
+  return { config: parsed.data, file, lineOf, warnings: [...semantic.filter((i) => i.severity === 'warning'), ...lints.filter((l) => l.severity === 'warning')], lints, secrets: secrets.uses };
 }
 
 /** "partners[1].send[0].attribute" */

@@ -7,6 +7,7 @@ import { parseHostPattern } from '../policy/host-pattern.js';
 import { NUMBER_FORMATS } from '../identity/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
 import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
+import { secret, secretJsonSchema } from './secret.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -108,10 +109,9 @@ const partner = z
      */
     secret: z.string().optional(),
     /** AES-256 key for sealed values: 32 random bytes, base64url (`hedge keys partner` prints one). */
-    key: z
-      .string()
-      .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' })
-      .optional(),
+    key: secret(
+      z.string().refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' }),
+    ).optional(),
     /** `required`: the gateway speaks HTTPS to this partner even for http:// requests. */
     tls: z.enum(['required', 'optional']).default('optional'),
     /**
@@ -205,14 +205,21 @@ const limits = z.strictObject({
   maxInFlightRequests: z.number().int().min(0).max(1_000_000).default(4096),
 });
 
+// The access log of one listener (src/access-log.ts): off unless enabled; never an identifier.
+const accessLog = z.strictObject({
+  enabled: z.boolean().default(false),
+  clientAddress: z.boolean().default(false),
+});
+const accessLogOff = () => ({ enabled: false, clientAddress: false });
+
 const alerts = z.strictObject({
   webhook: z
     .strictObject({
-      url: z.string().refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), { message: 'expected an http:// or https:// URL' }),
+      url: secret(z.string().refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), { message: 'expected an http:// or https:// URL' })),
       timeoutMs: z.number().int().min(100).max(60000).default(5000),
       retries: z.number().int().min(0).max(10).default(3),
       minIntervalSeconds: z.number().min(0).max(86400).default(60),
-      headers: z.record(headerName, z.string()).optional(),
+      headers: z.record(headerName, secret(z.string())).optional(),
     })
     .optional(),
 });
@@ -243,7 +250,7 @@ const radiusClient = z
     name: z.string().min(1).optional(),
     address: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }).optional(),
     cidr: cidr.optional(),
-    secret: z.string().min(1, { message: 'a shared secret is required' }),
+    secret: secret(z.string().min(1, { message: 'a shared secret is required' })),
     /** How this NAS writes Calling-Station-Id when it has no "+"; radius.numberFormat when absent. */
     numberFormat: z.enum(NUMBER_FORMATS).optional(),
     /** The prefix length a Framed-IPv6-Address (one address) from this NAS is bound at: the phone picks addresses inside it. */
@@ -274,7 +281,7 @@ const redisOptions = z.strictObject({
 });
 
 const subscribers = z.strictObject({
-  store: z.string().default('memory'),
+  store: secret(z.string()).default('memory'),
   static: z.array(staticBinding).default([]),
   /** How often the static bindings are checked (and written back if missing) while the store is up; 0: only when it reconnects. */
   staticCheckSeconds: z.number().min(0).max(3600).default(30),
@@ -340,7 +347,7 @@ const frontDoor = z
 export type FrontDoorConfig = z.output<typeof frontDoor>;
 
 const audit = z.strictObject({
-  store: z.string().min(1, { message: 'sqlite:PATH or a postgres:// URL' }),
+  store: secret(z.string().min(1, { message: 'sqlite:PATH or a postgres:// URL' })),
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'a PostgreSQL schema name: lower-case letters, digits, "_"' }).default('hedge_audit'),
   keyFile: z.string().min(1),
   signingKeyFile: z.string().min(1).optional(),
@@ -385,6 +392,7 @@ export const configSchema = z.strictObject({
       stripHeaders: z.array(headerName).default([]),
       destinations: destinations.default(() => destinations.parse({})),
       limits: limits.default(() => limits.parse({})),
+      accessLog: accessLog.default(accessLogOff),
     })
     .default(() => ({
       listen: '127.0.0.1:8080',
@@ -395,13 +403,15 @@ export const configSchema = z.strictObject({
       stripHeaders: [],
       destinations: destinations.parse({}),
       limits: limits.parse({}),
+      accessLog: accessLogOff(),
     })),
   admin: z
     .strictObject({
       listen: listenAddress.default('127.0.0.1:9090'),
-      token: z.string().min(16, { message: 'an admin token needs at least 16 characters' }).optional(),
+      token: secret(z.string().min(16, { message: 'an admin token needs at least 16 characters' })).optional(),
+      accessLog: accessLog.default(accessLogOff),
     })
-    .default({ listen: '127.0.0.1:9090' }),
+    .default(() => ({ listen: '127.0.0.1:9090', accessLog: accessLogOff() })),
   subscribers: subscribers.default(() => subscribers.parse({})),
   radius: radiusSchema.optional(),
   keys: z
@@ -429,5 +439,5 @@ export type AuditConfig = NonNullable<Config['audit']>;
 export type FrontDoorClientConfig = NonNullable<PartnerConfig['frontDoor']>;
 
 export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input' });
+  return z.toJSONSchema(configSchema, { io: 'input', override: secretJsonSchema });
 }

@@ -28,6 +28,8 @@ import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../listen.js';
 import { viaCarries } from '../admin/http-util.js';
 import type { OverloadGuard } from './overload.js';
+import type { AccessLog } from '../access-log.js';
+import type { Outcome } from '../admin/metrics.js';
 
 export interface IngressDeps {
   proxy: Config['proxy'];
@@ -46,6 +48,8 @@ export interface IngressDeps {
   overload?: OverloadGuard | undefined;
   /** hedge's own listeners a CONNECT may reach by the in-process internal hop (the front door). */
   internal?: InternalDestinations | undefined;
+  /** proxy.accessLog (off unless configured). */
+  accessLog?: AccessLog | undefined;
 }
 
 const UPGRADE_KEEP = new Set(['connection', 'upgrade']);
@@ -81,6 +85,7 @@ export class Ingress {
     this.server.headersTimeout = limits.headersTimeoutMs;
     this.server.requestTimeout = limits.requestTimeoutMs;
     this.server.timeout = limits.idleTimeoutMs;
+    deps.accessLog?.attach(this.server);
     this.server.on('request', (req, res) => this.onRequest(req, res));
     this.server.on('connect', (req, socket, head) => this.onConnect(req, socket, head));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -170,7 +175,7 @@ export class Ingress {
     const vetted = this.vet(req);
     if (!('target' in vetted)) {
       m.malformedRequest(vetted.reason);
-      m.request('bad_request');
+      this.outcome(res, 'bad_request');
       return this.reply(res, vetted.status, vetted.code, vetted.message, true);
     }
     // hedge's own page for the subscriber: answered in-process with the phone's address, never forwarded.
@@ -218,7 +223,7 @@ export class Ingress {
     const m = this.deps.metrics;
     for (const h of flow.stripped) m.strippedHeader(h);
     if (verdict.kind === 'stop') {
-      m.request('refused');
+      this.outcome(res, 'refused', flow);
       return this.reply(res, verdict.status, verdict.code, verdict.message, false);
     }
     const enriched = flow.disclosures.length > 0;
@@ -241,31 +246,45 @@ export class Ingress {
       if (upload) this.fair.end(upload);
       if (r.error) {
         if (r.error.kind === 'busy' || r.error.kind === 'slow_body') {
-          m.request('refused');
+          this.outcome(res, 'refused', flow);
           m.fairShareRefused(r.error.kind === 'busy' ? 'queue_timeout' : 'body_too_slow');
           const f = upstreamFailure(r.error.kind);
           this.reply(res, r.error.status, f.code, f.message, r.error.kind === 'slow_body');
         } else if (r.error.kind === 'destination') {
-          m.request('refused');
+          this.outcome(res, 'refused', flow);
           m.destinationRefused('http', r.error.reason ?? 'denied');
           this.reply(res, 403, ErrorCodes.DESTINATION_REFUSED, 'the gateway does not connect to this destination', false);
         } else if (r.error.kind === 'unguarded') {
           m.upstreamError(r.error.kind);
-          m.request('upstream_error');
+          this.outcome(res, 'upstream_error', flow);
           this.deps.log.error('refused to send a flow the egress guard did not check', { code: ErrorCodes.EGRESS_UNGUARDED });
           this.reply(res, 500, ErrorCodes.EGRESS_UNGUARDED, 'the gateway refused to send a request its egress guard did not check', false);
         } else {
           m.upstreamError(r.error.kind);
-          m.request('upstream_error');
+          this.outcome(res, 'upstream_error', flow);
           const f = upstreamFailure(r.error.kind);
           // One line per failed request: the origin and why, never who asked.
           this.deps.log.warn('upstream failed', { code: f.code, kind: r.error.kind, status: r.error.status, host: flow.target.host, port: flow.target.port, partner: flow.partner?.id, enriched });
           this.reply(res, r.error.status, f.code, f.message, false);
         }
-      } else m.request(enriched ? 'enriched' : 'forwarded');
+      } else this.outcome(res, enriched ? 'enriched' : 'forwarded', flow);
       m.observeLatency((performance.now() - start) / 1000, enriched);
     });
     if (upload) upload.cut = () => exchange.cancel(codedError(ErrorCodes.REQUEST_BODY_TOO_SLOW, 'request body too slow'));
+  }
+
+  /** Counts the request's outcome and tells the access log (partner and disclosed attribute:form, never values). */
+  private outcome(res: http.ServerResponse, outcome: Outcome, flow?: Flow): void {
+    this.deps.metrics.request(outcome);
+    const access = this.deps.accessLog;
+    if (!access?.enabled) return;
+    access.note(res, {
+      outcome,
+      host: flow ? flow.target.host : undefined,
+      path: flow ? flow.target.path.replace(/[?#].*$/s, '') : undefined,
+      partner: flow?.partner?.id,
+      disclosed: flow?.disclosures.map((d) => `${d.attribute}:${d.form}`),
+    });
   }
 
   private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -29,10 +29,10 @@ export function writeConfig(yaml: string): { file: string; cleanup(): void } {
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function spawnHedge(args: string[]): HedgeProcess {
+export function spawnHedge(args: string[], env: NodeJS.ProcessEnv = {}): HedgeProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, HEDGE_LOG_LEVEL: 'info' },
+    env: { ...process.env, HEDGE_LOG_LEVEL: 'info', ...env },
   });
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();

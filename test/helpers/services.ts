@@ -84,11 +84,11 @@ export async function throwawayRedis(): Promise<Service | string> {
   return startThrowawayRedis(bin);
 }
 
-export async function startThrowawayRedis(bin = 'redis-server', port?: number): Promise<Service & { port: number; restart(): Promise<void>; kill(): Promise<void> }> {
+export async function startThrowawayRedis(bin = 'redis-server', port?: number, password?: string): Promise<Service & { port: number; restart(): Promise<void>; kill(): Promise<void> }> {
   const p = port ?? (await freePort());
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(bin, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn(bin, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password ? ['--requirepass', password] : [])], { stdio: 'ignore' });
     if (!(await waitForPort(p, 5000))) throw new Error('throwaway redis did not start');
   };
   const kill = async () => {
@@ -100,7 +100,7 @@ export async function startThrowawayRedis(bin = 'redis-server', port?: number): 
     });
   };
   await start();
-  return { url: `redis://127.0.0.1:${p}`, port: p, stop: kill, kill, restart: start };
+  return { url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${p}`, port: p, stop: kill, kill, restart: start };
 }
 
 /** A PostgreSQL database: DATABASE_URL, the local server's `test` database, or a throwaway cluster. */
