@@ -25,6 +25,7 @@ import { DestinationPolicy } from './destination/policy.js';
 import { createLogger, type Logger } from './log.js';
 import { AccessLog } from './access-log.js';
 import { logLevelRoutes } from './admin/log-routes.js';
+import { Readiness, probeRoutes } from './admin/readiness.js';
 import { Alerts } from './alerts/alerts.js';
 import { alertRoutes } from './alerts/admin-routes.js';
 import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health.js';
@@ -208,6 +209,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     accessLog: new AccessLog(log, 'admin', config.admin.accessLog),
   });
   admin.addRoute(logLevelRoutes(log));
+  // /livez and /readyz answer without the token (load balancers); the checks are added once their parts exist.
+  const readiness = new Readiness();
+  admin.addPublicRoute(probeRoutes(readiness));
   admin.addRoute(alertRoutes(alerts));
   if (audit) admin.addRoute(audit.adminRoute(() => pipeline.policy));
 
@@ -325,6 +329,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   }
   // The canary runs once before we say we are up, then every canary.intervalSeconds.
   if (canary) await canary.start();
+  addReadinessChecks(readiness, { ingress, admin, policy: () => pipeline.policy, canary, bindings, audit });
   const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
   log.info('hedge started', {
     // The process to signal (HUP reloads the policy, TERM drains and stops): a
@@ -368,6 +373,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     frontDoor,
     stop(drainMs?: number) {
       stopped ??= (async () => {
+        readiness.drain(); // first: load balancers stop sending new traffic while in-flight requests finish
         log.info('draining', { timeoutMs: drainMs ?? config.proxy.limits.drainTimeoutMs });
         cancelExpiryWarnings();
         statics.stop();
@@ -383,9 +389,38 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         await upstream.close().catch(() => upstream.destroy());
         await bindings.close();
         await alerts.close();
+        readiness.close();
         log.info('stopped');
       })();
       return stopped;
     },
   };
+}
+
+/** What /readyz checks: each named, each with a short reason when it fails. */
+function addReadinessChecks(
+  readiness: Readiness,
+  p: { ingress: Ingress; admin: AdminServer; policy: () => CompiledPolicy; canary: Canary | undefined; bindings: BindingStore; audit: AuditRuntime | undefined },
+): void {
+  readiness.add('listeners', () => (p.ingress.server.listening && p.admin.server.listening ? { ok: true } : { ok: false, detail: 'the proxy listener is closed' }));
+  readiness.add('policy', () => {
+    const version = p.policy().version;
+    return version ? { ok: true, detail: `version ${version}` } : { ok: false, detail: 'no policy loaded' };
+  });
+  readiness.add('canary', () => {
+    if (!p.canary) return { ok: true, detail: 'disabled' };
+    const last = p.canary.status().last;
+    if (!last) return { ok: false, detail: 'has not passed yet' };
+    return last.ok ? { ok: true, detail: `passed at ${last.startedAt}` } : { ok: false, detail: `the last run failed (${last.failures} failing findings)` };
+  });
+  readiness.add('bindingStore', () => {
+    const b = p.bindings;
+    if (b instanceof RedisBindingStore) return b.available() ? { ok: true, detail: 'redis connected' } : { ok: false, detail: 'redis not reachable' };
+    return { ok: true, detail: b.kind };
+  });
+  readiness.add('audit', () => {
+    if (!p.audit) return { ok: true, detail: 'off' };
+    const s = p.audit.log.status();
+    return s.available ? { ok: true, detail: `${p.audit.store.kind} up` } : { ok: false, detail: `${p.audit.store.kind} cannot commit (${s.lastError ?? s.state})` };
+  });
 }
