@@ -18,6 +18,7 @@ import { Metrics } from './admin/metrics.js';
 import { AdminServer } from './admin/server.js';
 import { jwksRoute, tokenResolveRoute } from './admin/keys-routes.js';
 import { scheduleExpiryWarnings } from './policy/expiry.js';
+import { registerExpiryMetrics } from './policy/expiry-metrics.js';
 import { Ingress } from './proxy/ingress.js';
 import { Upstream } from './proxy/upstream.js';
 import { Resolver } from './proxy/resolve.js';
@@ -216,6 +217,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   if (audit) admin.addRoute(audit.adminRoute(() => pipeline.policy));
 
   let cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
+  registerExpiryMetrics(metrics.registry, () => pipeline.policy);
   const canary = config.canary.enabled
     ? new Canary({ config: config.canary, country: config.operator.country, proxy: config.proxy, bindings, guardHits, alerts, registry: metrics.registry, log, enrichment, current: () => pipeline, onResult: audit && ((r) => void audit.log.recordEvent(canaryEvent(r))) })
     : undefined;

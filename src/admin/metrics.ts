@@ -33,7 +33,8 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: r, prefix: 'hedge_process_' });
+    // Node.js process metrics under their stock names (process_*, nodejs_*) so stock Node.js dashboards work.
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: r });
     this.requests = new Counter({ name: 'hedge_requests_total', help: 'Proxied HTTP requests by outcome', labelNames: ['outcome'], registers: [r] });
     this.enrichments = new Counter({
       name: 'hedge_enrichments_total',
