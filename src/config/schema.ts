@@ -7,7 +7,7 @@ import { parseHostPattern } from '../policy/host-pattern.js';
 import { NUMBER_FORMATS } from '../identity/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
 import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
-import { secret, secretJsonSchema } from './secret.js';
+import { secret } from './secret.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -437,7 +437,3 @@ export type GrantConfig = PartnerConfig['send'][number];
 export type LimitsConfig = Config['proxy']['limits'];
 export type AuditConfig = NonNullable<Config['audit']>;
 export type FrontDoorClientConfig = NonNullable<PartnerConfig['frontDoor']>;
-
-export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input', override: secretJsonSchema });
-}

@@ -1,0 +1,13 @@
+// hedge's public API (the package's "." export): load a config and run a
+// gateway node in your own process, the way `hedge start` does. What is not
+// exported here is internal and may change in any release (see CHANGELOG.md).
+// The partner kit (verify a signed enrichment, open a sealed value) is the
+// separate "hedge/partner" export.
+export { startGateway, type GatewayOptions, type RunningGateway } from './gateway.js';
+export { loadConfigFile, parseConfig, type LoadedConfig, type ParseOptions } from './config/load.js';
+export { type Config, type PartnerConfig, type GrantConfig } from './config/schema.js';
+export { configJsonSchema } from './config/json-schema.js';
+export { secret, type SecretUse, type SecretSource } from './config/secret.js';
+export { createLogger, silentLogger, logLevelOf, type Logger, type LoggerOptions, type Level } from './log.js';
+export { ErrorCodes, HedgeError, ConfigError, formatIssue, type ErrorCode, type ConfigIssue } from './errors.js';
+export { VERSION } from './version.js';
