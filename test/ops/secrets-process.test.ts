@@ -18,6 +18,7 @@ import { startEchoOrigin } from '../../src/demo/echo-origin.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { sendAccounting } from '../../src/identity/radius/sender.js';
 import { spawnSync } from 'node:child_process';
+import { openSealed } from '../../src/partner/open-sealed.js';
 
 const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() !== '';
 const skip = hasRedis ? undefined : unavailable('Redis', 'no redis-server binary to start a throwaway server');
@@ -26,9 +27,8 @@ const rand = (n: number) => randomBytes(n).toString('base64url');
 
 test('every secret from {file}/{env}: runs, reload re-reads files, no secret or identifier in any output', { skip, timeout: 90_000 }, async () => {
   const s = {
-    partnerSecret: `ps-${rand(24)}`,
-    partnerSecret2: `ps2-${rand(24)}`,
     partnerKey: rand(32),
+    partnerKey2: rand(32),
     nas: `nas-${rand(18)}`,
     token: `tok-${rand(18)}`,
     redisPassword: `rp-${rand(18)}`,
@@ -47,7 +47,6 @@ test('every secret from {file}/{env}: runs, reload re-reads files, no secret or 
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
   const hookPort = (hookServer.address() as AddressInfo).port;
-  writeFileSync(join(dir, 'billing.secret'), s.partnerSecret + '\n');
   writeFileSync(join(dir, 'idcheck.key'), s.partnerKey);
   writeFileSync(join(dir, 'nas.secret'), s.nas);
   writeFileSync(join(dir, 'hook.key'), s.hookKey);
@@ -79,12 +78,6 @@ alerts:
     headers: { X-Hook-Key: { file: hook.key } }
     minIntervalSeconds: 0
 partners:
-  - id: billing
-    name: Billing
-    purpose: carrier-billing
-    hosts: [pay.billing.example]
-    secret: { file: billing.secret }
-    send: [{ attribute: msisdn, form: pseudonym, header: X-Alias }]
   - id: idcheck
     name: ID check
     purpose: identity-verification
@@ -107,32 +100,32 @@ partners:
     assert.equal((await fetch(`${admin}/policy`)).status, 401, 'the token from the environment is required');
     const policy = await (await fetch(`${admin}/policy`, { headers: auth })).text();
     answers.push(policy);
-    assert.match(policy, /"billing"/);
+    assert.match(policy, /"idcheck"/);
+    const sealedWith = async (from?: string) => (await viaProxy(proxy, 'http://verify.idcheck.example/', from ? { localAddress: from } : {})).json().headers['x-sealed'] as string;
+    const opens = async (token: string, key: string) => (await openSealed(token, key, { host: 'verify.idcheck.example', partnerId: 'idcheck' })).ok;
 
-    const alias1 = (await viaProxy(proxy, 'http://pay.billing.example/')).json().headers['x-alias'];
-    assert.ok(typeof alias1 === 'string' && alias1.length > 10, 'pseudonym keyed by the secret from the file, binding read through Redis with its password');
-    const sealed = (await viaProxy(proxy, 'http://verify.idcheck.example/')).json().headers['x-sealed'];
-    assert.ok(typeof sealed === 'string', 'sealed under the key from the file');
+    const sealed1 = await sealedWith();
+    assert.ok(await opens(sealed1, s.partnerKey), 'sealed under the key from the file; binding read through Redis with its password');
 
     await sendAccounting('127.0.0.1', portOf(started.radius), s.nas, { status: 'start', framedIp: '10.0.0.41', msisdn: '447700900141', sessionId: 'sec-141' }, { timeoutMs: 2000, retries: 3 });
-    const viaRadius = (await viaProxy(proxy, 'http://pay.billing.example/', { localAddress: '127.0.0.41' })).json().headers['x-alias'];
-    assert.ok(typeof viaRadius === 'string', 'RADIUS accounting verified with the shared secret from the file');
+    assert.ok(await opens(await sealedWith('127.0.0.41'), s.partnerKey), 'RADIUS accounting verified with the shared secret from the file');
 
-    writeFileSync(join(dir, 'billing.secret'), s.partnerSecret2 + '\n');
+    writeFileSync(join(dir, 'idcheck.key'), s.partnerKey2 + '\n');
     const reload = await fetch(`${admin}/policy/reload`, { method: 'POST', headers: auth });
     const reloadText = await reload.text();
     answers.push(reloadText);
     assert.equal(reload.status, 200, reloadText);
     assert.equal((JSON.parse(reloadText) as { result: string }).result, 'applied');
-    const alias2 = (await viaProxy(proxy, 'http://pay.billing.example/')).json().headers['x-alias'];
-    assert.notEqual(alias2, alias1, 'the changed secret file applies on reload');
+    const sealed2 = await sealedWith();
+    assert.ok(await opens(sealed2, s.partnerKey2), 'the changed key file applies on reload');
+    assert.ok(!(await opens(sealed2, s.partnerKey)), 'the old key no longer opens new values');
 
     writeFileSync(join(dir, 'idcheck.key'), s.badKey);
     const refused = await fetch(`${admin}/policy/reload`, { method: 'POST', headers: auth });
     const refusedText = await refused.text();
     answers.push(refusedText);
     assert.equal(refused.status, 422);
-    assert.match(refusedText, /partners\[1\]\.key/);
+    assert.match(refusedText, /partners\[0\]\.key/);
     const deadline = Date.now() + 15_000;
     while (!hooks.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(hooks[0], { path: `/hook/${s.hookPath}`, key: s.hookKey }, 'the alert webhook uses the URL from the environment and the header from the file');

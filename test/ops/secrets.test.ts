@@ -23,36 +23,40 @@ function withDir<T>(fn: (dir: string) => T): T {
   }
 }
 
-const PARTNER = (secret: string, key: string) => `partners:
+const PARTNER = (key: string) => `partners:
   - id: p1
     name: P
     purpose: x
+    legalBasis: contract
     hosts: [a.example]
-    secret: ${secret}
     key: ${key}
-    send: [{ attribute: msisdn, form: pseudonym, header: X-P }]
+    send: [{ attribute: msisdn, form: sealed, header: X-P }]
+`;
+const RADIUS = (secret: string) => `radius:
+  clients:
+    - { address: 127.0.0.1, secret: ${secret} }
 `;
 const KEY = 'gG1RGUTn3OFrdGF1i09WXHMETbjbF78XQ578tKhim6U';
 
 test('{file} (relative to the config file, trailing newline dropped) and {env} resolve to the value', () => {
   withDir((dir) => {
-    writeFileSync(join(dir, 'p1.secret'), 'file-secret-0123456789-0123456789-abc\n');
+    writeFileSync(join(dir, 'nas.secret'), 'file-secret-0123456789-0123456789-abc\n');
     process.env.HEDGE_TEST_KEY_A = KEY;
     process.env.HEDGE_TEST_TOKEN_A = 'token-from-env-0123456789';
-    const l = parseConfig(base(`admin: { token: { env: HEDGE_TEST_TOKEN_A } }\n${PARTNER('{ file: p1.secret }', '{ env: HEDGE_TEST_KEY_A }')}`), join(dir, 'hedge.yaml'));
-    assert.equal(l.config.partners[0]?.secret, 'file-secret-0123456789-0123456789-abc');
+    const l = parseConfig(base(`admin: { token: { env: HEDGE_TEST_TOKEN_A } }\n${RADIUS('{ file: nas.secret }')}${PARTNER('{ env: HEDGE_TEST_KEY_A }')}`), join(dir, 'hedge.yaml'));
+    assert.equal(l.config.radius?.clients[0]?.secret, 'file-secret-0123456789-0123456789-abc');
     assert.equal(l.config.partners[0]?.key, KEY);
     assert.equal(l.config.admin.token, 'token-from-env-0123456789');
     assert.deepEqual(
       l.secrets.map((s) => `${s.path.join('.')}=${s.source}`),
-      ['admin.token=env', 'partners.0.secret=file', 'partners.0.key=env'],
+      ['admin.token=env', 'radius.clients.0.secret=file', 'partners.0.key=env'],
     );
   });
 });
 
 test('a missing file or variable is an error naming the key, the path or the variable — never a value', () => {
   withDir((dir) => {
-    const text = base(`admin: { token: { env: HEDGE_TEST_UNSET_VAR } }\n${PARTNER('{ file: nope.secret }', `"${KEY}"`)}`);
+    const text = base(`admin: { token: { env: HEDGE_TEST_UNSET_VAR } }\n${RADIUS('{ file: nope.secret }')}${PARTNER(`"${KEY}"`)}`);
     try {
       parseConfig(text, join(dir, 'hedge.yaml'));
       assert.fail('accepted');
@@ -60,7 +64,7 @@ test('a missing file or variable is an error naming the key, the path or the var
       assert.ok(err instanceof ConfigError);
       const msg = err.message;
       assert.match(msg, /hedge\.yaml:3:\d+ error admin\.token: the environment variable HEDGE_TEST_UNSET_VAR is not set/);
-      assert.match(msg, /partners\[0\]\.secret: cannot read the secret file .*nope\.secret: ENOENT/);
+      assert.match(msg, /radius\.clients\[0\]\.secret: cannot read the secret file .*nope\.secret: ENOENT/);
     }
   });
 });
@@ -69,7 +73,7 @@ test('a resolved value that does not validate is refused without echoing it', ()
   withDir((dir) => {
     writeFileSync(join(dir, 'bad.key'), 'NOT-A-KEY-but-a-secret-looking-value');
     try {
-      parseConfig(base(PARTNER('"abcdefghijklmnopqrstuvwxyz0123456789"', '{ file: bad.key }')), join(dir, 'hedge.yaml'));
+      parseConfig(base(PARTNER('{ file: bad.key }')), join(dir, 'hedge.yaml'));
       assert.fail('accepted');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
@@ -80,12 +84,12 @@ test('a resolved value that does not validate is refused without echoing it', ()
 });
 
 test('inline secrets: a warning per key outside a loopback lab, none in a lab', () => {
-  const partner = PARTNER('"abcdefghijklmnopqrstuvwxyz0123456789"', `"${KEY}"`);
+  const partner = PARTNER(`"${KEY}"`);
   const lab = parseConfig(base(partner), 'lab.yaml');
   assert.deepEqual(lab.warnings, []);
   const prod = parseConfig(base(`subscribers: { store: "redis://:pw-0123@10.0.0.5:6379" }\n${partner}`, '0.0.0.0:8080'), 'prod.yaml');
   const keys = prod.warnings.map((w) => w.key);
-  assert.deepEqual(keys, ['subscribers.store', 'partners[0].secret', 'partners[0].key']);
+  assert.deepEqual(keys, ['subscribers.store', 'partners[0].key']);
   assert.ok(prod.warnings.every((w) => w.severity === 'warning' && /use \{ file: PATH \} or \{ env: NAME \}/.test(w.message)));
   assert.ok(!prod.warnings.some((w) => w.message.includes('pw-0123')));
   const plain = parseConfig(base(`subscribers: { store: "redis://10.0.0.5:6379" }`, '0.0.0.0:8080'), 'prod.yaml');
@@ -95,6 +99,6 @@ test('inline secrets: a warning per key outside a loopback lab, none in a lab', 
 test('the JSON Schema shows every secret key as inline | {file} | {env}', () => {
   const schema = JSON.stringify(configJsonSchema());
   const refs = schema.split('"required":["file"]').length - 1;
-  // partner secret and key, webhook url and header values, radius client secret, both stores, admin token
-  assert.ok(refs >= 8, `secret keys with a {file} form: ${refs}`);
+  // partner key, webhook url and header values, radius client secret, both stores, admin token
+  assert.ok(refs >= 7, `secret keys with a {file} form: ${refs}`);
 });
