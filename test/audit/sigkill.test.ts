@@ -36,7 +36,8 @@ async function startChild(cfg: string): Promise<{ child: ChildProcess; port: num
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => {
       err += c.toString();
-      const m = /"msg":"hedge started".*?"proxy":"127\.0\.0\.1:(\d+)"/.exec(err);
+      // Field order within a JSON log line is not fixed: find the line, then its proxy field.
+      const m = /"proxy":"127\.0\.0\.1:(\d+)"/.exec(err.split('\n').find((l) => l.includes('"msg":"hedge started"')) ?? '');
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before listening: ${err.slice(0, 2000)}`)));
