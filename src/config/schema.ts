@@ -126,10 +126,9 @@ const partner = z
       })
       .default('ed25519'),
     /** hmac-sha256: the secret shared with this partner to sign (32 bytes, base64url); never a pseudonym or sealing key. */
-    signatureSecret: z
-      .string()
-      .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' })
-      .optional(),
+    signatureSecret: secret(
+      z.string().refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' }),
+    ).optional(),
     /** PEM file of extra CA certificates trusted for this partner (labs), relative to the config file. */
     ca: z.string().min(1).optional(),
     /** The partner's grants end at this date (ISO 8601); afterwards the partner receives nothing. */

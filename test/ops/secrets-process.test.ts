@@ -18,7 +18,7 @@ import { startEchoOrigin } from '../../src/demo/echo-origin.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { sendAccounting } from '../../src/identity/radius/sender.js';
 import { spawnSync } from 'node:child_process';
-import { openSealed } from '../../src/partner/open-sealed.js';
+import { openSealed } from 'hedge-partner';
 
 const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() !== '';
 const skip = hasRedis ? undefined : unavailable('Redis', 'no redis-server binary to start a throwaway server');
