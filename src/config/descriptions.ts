@@ -64,6 +64,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'subscribers.redis': 'Options of the Redis binding store.',
   'subscribers.redis.keyPrefix': 'Prefix of every key hedge writes; give each deployment sharing a Redis its own.',
   'subscribers.redis.timeoutMs': 'A Redis command not answered within this many milliseconds fails; the lookup fails closed.',
+  'subscribers.redis.waitReplicas': 'Replicas that must hold a write before it is acknowledged (WAIT): 1 with a Sentinel pair loses no acknowledged binding on failover.',
 
   radius: 'The RADIUS accounting listener that binds addresses to subscribers.',
   'radius.listen': 'UDP "address:port" for Accounting-Request packets.',
@@ -74,6 +75,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'radius.clients[].cidr': 'An IPv4 prefix of NAS addresses (the most specific wins).',
   'radius.clients[].secret': 'The RADIUS shared secret (16+ characters advised). A secret: inline, { file } or { env }.',
   'radius.clients[].numberFormat': 'How this NAS writes Calling-Station-Id without "+"; radius.numberFormat when absent.',
+  'radius.clients[].ipv6PrefixLength': 'Length of the IPv6 prefix this NAS assigns per session (Framed-IPv6-Prefix); bindings cover it.',
   'radius.interimMultiplier': 'A binding expires when no Interim-Update arrives within this many times the session\'s interim interval.',
   'radius.interimIntervalSeconds': 'The interim interval assumed when accounting carries none.',
   'radius.numberFormat': 'How NAS write Calling-Station-Id without "+": international (country code first), national, or e164 (bare digits never read as national).',
