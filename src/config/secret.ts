@@ -97,7 +97,7 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
         out.values.push(v);
         return v;
       } catch (err) {
-        out.problems.push({ path, message: `cannot read the secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+        out.problems.push({ path, message: `cannot read ${file} (a secret file): ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
         return value;
       }
     }

@@ -64,7 +64,7 @@ test('a missing file or variable is an error naming the key, the path or the var
       assert.ok(err instanceof ConfigError);
       const msg = err.message;
       assert.match(msg, /hedge\.yaml:3:\d+ error admin\.token: the environment variable HEDGE_TEST_UNSET_VAR is not set/);
-      assert.match(msg, /radius\.clients\[0\]\.secret: cannot read the secret file .*nope\.secret: ENOENT/);
+      assert.match(msg, /radius\.clients\[0\]\.secret: cannot read .*nope\.secret \(a secret file\): ENOENT/);
     }
   });
 });
