@@ -417,7 +417,7 @@ function addReadinessChecks(
   });
   readiness.add('bindingStore', () => {
     const b = p.bindings;
-    if (b instanceof RedisBindingStore) return b.available() ? { ok: true, detail: 'redis connected' } : { ok: false, detail: 'redis not reachable' };
+    if (isRedisBindingStore(b)) return b.available() ? { ok: true, detail: 'redis connected' } : { ok: false, detail: 'redis not reachable' };
     return { ok: true, detail: b.kind };
   });
   readiness.add('audit', () => {
