@@ -36,6 +36,10 @@ export const DESCRIPTIONS: Record<string, string> = {
   'proxy.limits.maxConnections': 'Client connections in total; beyond it new connections are closed at accept ("auto": what the open-file limit allows; 0: no cap).',
   'proxy.limits.maxConnectionsPerAddress': 'Client connections from one client address (0: no cap).',
   'proxy.limits.maxInFlightRequests': 'Requests processed at once; beyond it requests are answered 503 before the pipeline (0: no cap).',
+  'proxy.limits.maxUploadsPerClient': 'Requests with bodies one client address (an IPv6 client\'s /64) may have in flight; more are answered 429.',
+  'proxy.limits.minRequestBodyBytesPerSecond': 'Average request-body rate required once requestBodyGraceMs of reading have passed (0: off); slower is answered 408.',
+  'proxy.limits.requestBodyGraceMs': 'Milliseconds of body reading before the minimum body rate applies.',
+  'proxy.limits.upstreamQueueTimeoutMs': 'Longest wait for a pooled upstream connection (0: no limit); longer is answered 503.',
   'proxy.accessLog': 'One log line per proxied request (off by default): never an identifier.',
   'proxy.accessLog.enabled': 'Write the access log for this listener.',
   'proxy.accessLog.clientAddress': 'Also log the client address (it identifies the subscriber: off unless needed).',
@@ -170,6 +174,7 @@ export const DESCRIPTIONS: Record<string, string> = {
 
   transparency: 'The subscriber\'s own page: what was disclosed about them and their consent choices (needs audit).',
   'transparency.listen': 'Where the page listens, "address:port"; make it reachable from the mobile network.',
+  'transparency.host': 'The page\'s public name (e.g. privacy.operator.example): phones reach it through hedge\'s proxy by an in-process hop that keeps their address.',
   'transparency.rateLimitPerMinute': 'Page requests per client address per minute.',
 
   audit: 'The tamper-evident disclosure audit.',

@@ -181,7 +181,7 @@ export class Ingress {
     // hedge's own page for the subscriber: answered in-process with the phone's address, never forwarded.
     const internal = this.deps.internal?.lookupHttp(vetted.target.host, vetted.target.port);
     if (internal && vetted.target.scheme === 'http') {
-      m.request('internal');
+      this.outcome(res, 'internal');
       return internal(req, res, unmapV4(req.socket.remoteAddress ?? ''));
     }
     const headers = endToEndHeaders(req.rawHeaders);
@@ -238,7 +238,7 @@ export class Ingress {
     // A request with a body holds a pooled connection until its last byte: one client gets only its share (fair-share.ts).
     const upload = body ? this.fair.begin(flow.clientAddress, req) : undefined;
     if (body && !upload) {
-      m.request('refused');
+      this.outcome(res, 'refused', flow);
       m.fairShareRefused('uploads_per_client');
       return this.reply(res, 429, ErrorCodes.TOO_MANY_UPLOADS, 'too many uploads in progress from this address; try again when one has finished', true);
     }
