@@ -80,6 +80,12 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // The front door's codes and tokens live in one process: exactly one worker (the first, and its
   // replacement) runs it, so a code, its token and the API call always meet the same store.
   const frontDoorWorkers = new Set<number>();
+  // Connections are handed out round-robin by the primary (SCHED_RR), not left to
+  // the kernel (SCHED_NONE): measured with --workers 2 on 2 cores, RR gave
+  // 16.2–16.3k req/s in every run, NONE 10.9–16.2k (the kernel's accept wake-ups
+  // pile connections onto one worker). Node's default on Linux, set here so it
+  // is a choice; NODE_CLUSTER_SCHED_POLICY=none still overrides it (docs/operations.md).
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_RR;
   const fork = (frontDoor: boolean) => {
     const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', HEDGE_FRONT_DOOR: frontDoor ? '1' : '0', ...sharedKeys?.env });
     if (frontDoor) frontDoorWorkers.add(w.id);
