@@ -9,6 +9,7 @@ import type { SingleUseStore } from './single-use-store.js';
 import type { AccessGrant, CodeGrant } from './grants.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import type { FrontDoorMetrics } from './metrics.js';
+import type { DpopVerifier } from './dpop.js';
 
 export interface FrontDoorContext {
   policy(): CompiledPolicy;
@@ -20,6 +21,7 @@ export interface FrontDoorContext {
   usedCodes: SingleUseStore<string>;
   tokens: SingleUseStore<AccessGrant>;
   clientAuth: ClientAuthenticator;
+  dpop: DpopVerifier;
   metrics: FrontDoorMetrics;
   log: Logger;
   codeLifetimeMs: number;

@@ -34,6 +34,7 @@ export function providerMetadata(e: Endpoints): Record<string, unknown> {
     prompt_values_supported: ['none'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp'],
     authorization_response_iss_parameter_supported: true,
+    dpop_signing_alg_values_supported: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
   };

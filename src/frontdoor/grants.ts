@@ -31,6 +31,8 @@ export interface AccessGrant {
   subscriber: Subscriber;
   clientAddress: string;
   amr: readonly string[];
+  /** RFC 9449: the thumbprint of the partner's DPoP key the token is bound to (undefined: a bearer token). */
+  jkt?: string | undefined;
 }
 
 export function opaqueSecret(): string {

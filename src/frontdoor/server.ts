@@ -20,6 +20,7 @@ import { Identifier } from './identify.js';
 import { Discloser } from './disclose.js';
 import { SingleUseStore } from './single-use-store.js';
 import { ClientAuthenticator } from './client-auth.js';
+import { DpopVerifier } from './dpop.js';
 import { endpoints, providerMetadata, type Endpoints } from './discovery.js';
 import type { FrontDoorContext } from './context.js';
 import { opaqueSecret, type AccessGrant, type CodeGrant } from './grants.js';
@@ -69,6 +70,7 @@ export class FrontDoor {
       usedCodes: new SingleUseStore<string>(max),
       tokens: new SingleUseStore<AccessGrant>(max),
       clientAuth: undefined as unknown as ClientAuthenticator, // set by listen(): audiences are the issuer's endpoints
+      dpop: new DpopVerifier(max),
       metrics,
       log: o.log,
       codeLifetimeMs: o.config.codeLifetimeSeconds * 1000,
@@ -170,6 +172,7 @@ export class FrontDoor {
     this.ctx.codes.close();
     this.ctx.usedCodes.close();
     this.ctx.tokens.close();
+    this.ctx.dpop.close();
     (this.ctx.clientAuth as ClientAuthenticator | undefined)?.close();
   }
 }

@@ -49,9 +49,17 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   const sub = client.sub({ subscriber: g.subscriber, clientAddress: g.clientAddress, host: '', iat: 0 });
   if (sub === undefined) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no subject');
 
+  // DPoP (optional): bind the token to the key the partner proves it holds.
+  let jkt: string | undefined;
+  const proof = req.headers.dpop;
+  if (proof !== undefined) {
+    const p = typeof proof === 'string' ? await ctx.dpop.verify(proof, 'POST', ctx.endpoints.token) : { ok: false as const, reason: 'one DPoP header' };
+    if (!p.ok) return tokenError(ctx, res, partner.id, 400, 'invalid_dpop_proof', p.reason);
+    jkt = p.jkt;
+  }
   const now = Date.now();
   const accessToken = opaqueSecret();
-  const access: AccessGrant = { clientId: client.clientId, partnerId: partner.id, scopes: new Set(g.scopes), purpose: g.purpose, subscriber: g.subscriber, clientAddress: g.clientAddress, amr: g.amr };
+  const access: AccessGrant = { clientId: client.clientId, partnerId: partner.id, scopes: new Set(g.scopes), purpose: g.purpose, subscriber: g.subscriber, clientAddress: g.clientAddress, amr: g.amr, jkt };
   const lifetimeS = Math.floor(ctx.tokenLifetimeMs / 1000);
   const idToken = await signIdToken(policy.material.signing, { issuer: ctx.endpoints.issuer, clientId: client.clientId, sub, nonce: g.nonce, authTime: g.authTime, amr: g.amr, lifetimeSeconds: lifetimeS });
   const recorded = await ctx.discloser.commit({
@@ -68,7 +76,7 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   if (!ctx.tokens.add(accessToken, access, now + ctx.tokenLifetimeMs)) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding tokens');
   ctx.usedCodes.add(code, accessToken, now + ctx.codeLifetimeMs);
   ctx.metrics.step('token', partner.id, 'ok');
-  sendJson(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: lifetimeS, id_token: idToken, scope: ['openid', ...g.scopes].join(' ') });
+  sendJson(res, 200, { access_token: accessToken, token_type: jkt ? 'DPoP' : 'Bearer', expires_in: lifetimeS, id_token: idToken, scope: ['openid', ...g.scopes].join(' ') });
 }
 
 function tokenError(ctx: FrontDoorContext, res: http.ServerResponse, partner: string, status: number, error: string, description: string): void {

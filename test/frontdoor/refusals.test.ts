@@ -178,6 +178,30 @@ describe('front door refusals: right error, nothing disclosed', () => {
     });
   });
 
+  it("a token of one partner used by another: a DPoP-bound token is refused without its owner's key (401), with it answered", async () => {
+    const bankKey = oidc.getDPoPHandle(bank, await oidc.randomDPoPKeyPair('ES256'));
+    const shopKey = oidc.getDPoPHandle(shop, await oidc.randomDPoPKeyPair('ES256'));
+    const verifyUrl = new URL(`${lab.issuer}/number-verification/v2/verify`);
+    const body = JSON.stringify({ phoneNumber: PHONE_NUMBER });
+    const json = () => new Headers({ 'content-type': 'application/json' });
+    const loginWith = async () => {
+      const a = await authorise(lab, bank, ['number-verification:verify']);
+      const t = await oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }, undefined, { DPoP: bankKey });
+      assert.equal(t.token_type.toLowerCase(), 'dpop');
+      return t.access_token;
+    };
+    const stolen = await loginWith();
+    const misused = await loginWith();
+    await nothingDisclosed(lab, async () => {
+      await assert.rejects(oidc.fetchProtectedResource(shop, stolen, verifyUrl, 'POST', body, json(), { DPoP: shopKey }), (e: Error) => e instanceof oidc.WWWAuthenticateChallengeError && e.status === 401 && e.cause[0]?.parameters.error === 'invalid_token');
+      const asBearer = await api(lab, 'POST', '/number-verification/v2/verify', { token: misused, body: { phoneNumber: PHONE_NUMBER } });
+      assert.equal(asBearer.status, 401);
+    });
+    const own = await oidc.fetchProtectedResource(bank, await loginWith(), verifyUrl, 'POST', body, json(), { DPoP: bankKey });
+    assert.equal(own.status, 200);
+    assert.deepEqual(await own.json(), { devicePhoneNumberVerified: true });
+  });
+
   it('no refresh tokens, no other grant types', async () => {
     const r = await tokenRequest(lab, { grant_type: 'refresh_token', refresh_token: 'x', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(lab, lab.bank) });
     assert.equal(r.json.error, 'unsupported_grant_type');

@@ -38,7 +38,7 @@ export function ageOn(birthDate: string, today: Date): number {
 
 export async function handleAgeVerify(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const scope = 'kyc-age-verification:verify';
-  const c = checkCall(ctx, req, scope, false);
+  const c = await checkCall(ctx, req, scope, false);
   if (!c.ok) return refuse(ctx, res, c.partner, 'age-verification', c.error, c.correlator);
   const body = await readJsonBody(req, ctx.maxBodyBytes);
   if (!body.ok) return refuse(ctx, res, c.grant.partnerId, 'age-verification', body.error, c.correlator);

@@ -12,7 +12,7 @@ import { BodyError, mediaType, readBody } from '../http.js';
 
 export type CallCheck = { ok: true; grant: AccessGrant; correlator: string | undefined } | { ok: false; error: ErrorInfo; correlator: string | undefined; partner: string };
 
-export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scope: FrontDoorScope, networkOnly: boolean): CallCheck {
+export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scope: FrontDoorScope, networkOnly: boolean): CallCheck | Promise<CallCheck> {
   const raw = req.headers['x-correlator'];
   let correlator: string | undefined;
   if (raw !== undefined) {
@@ -20,16 +20,25 @@ export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scop
     correlator = raw;
   }
   const auth = req.headers.authorization;
-  const m = auth !== undefined ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth) : null;
+  const m = auth !== undefined ? /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth) : null;
   if (!m) return { ok: false, error: CamaraErrors.unauthenticated(), correlator, partner: 'unknown' };
-  const taken = ctx.tokens.take(m[1]!);
+  const dpopScheme = m[1]!.toLowerCase() === 'dpop';
+  const token = m[2]!;
+  const taken = ctx.tokens.take(token);
   if (!taken) return { ok: false, error: CamaraErrors.unauthenticated('The access token is unknown or was already used. A new authentication is required.'), correlator, partner: 'unknown' };
   if (!('value' in taken)) return { ok: false, error: CamaraErrors.unauthenticated('The access token has expired. A new authentication is required.'), correlator, partner: taken.expired.partnerId };
   const grant = taken.value;
   // The scope must be in the token and still granted by the policy in force (a reload may have withdrawn it).
   if (!grant.scopes.has(scope) || ctx.policy().clients.get(grant.clientId)?.frontDoor?.scopes.has(scope) !== true) return { ok: false, error: CamaraErrors.permissionDenied(), correlator, partner: grant.partnerId };
   if (networkOnly && !grant.amr.includes(NETWORK_AMR)) return { ok: false, error: CamaraErrors.notByMobileNetwork(), correlator, partner: grant.partnerId };
-  return { ok: true, grant, correlator };
+  if (grant.jkt === undefined) return dpopScheme ? { ok: false, error: CamaraErrors.unauthenticated('A bearer token was sent as DPoP.'), correlator, partner: grant.partnerId } : { ok: true, grant, correlator };
+  // A DPoP-bound token: only with a fresh proof from the key it is bound to (RFC 9449).
+  const proof = req.headers.dpop;
+  if (!dpopScheme || typeof proof !== 'string') return { ok: false, error: CamaraErrors.unauthenticated('This access token is bound to a DPoP key: send it as "DPoP" with a proof.'), correlator, partner: grant.partnerId };
+  const url = `${ctx.endpoints.issuer.replace(/\/+$/, '')}${new URL(req.url ?? '/', 'https://x.invalid').pathname}`;
+  return ctx.dpop.verify(proof, req.method ?? '', url, token).then((p) =>
+    p.ok && p.jkt === grant.jkt ? { ok: true as const, grant, correlator } : { ok: false as const, error: CamaraErrors.unauthenticated('The DPoP proof does not match the key this token is bound to.'), correlator, partner: grant.partnerId },
+  );
 }
 
 /** Reads a JSON object body; an error names what is wrong, never echoes the body. */

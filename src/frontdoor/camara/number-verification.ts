@@ -17,7 +17,7 @@ export const NUMBER_VERIFICATION_BASE = '/number-verification/v2';
 
 export async function handleVerify(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const scope = 'number-verification:verify';
-  const c = checkCall(ctx, req, scope, true);
+  const c = await checkCall(ctx, req, scope, true);
   if (!c.ok) return refuse(ctx, res, c.partner, 'verify', c.error, c.correlator);
   const body = await readJsonBody(req, ctx.maxBodyBytes);
   if (!body.ok) return refuse(ctx, res, c.grant.partnerId, 'verify', body.error, c.correlator);
@@ -36,7 +36,7 @@ export async function handleVerify(ctx: FrontDoorContext, req: http.IncomingMess
 
 export async function handleDevicePhoneNumber(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const scope = 'number-verification:device-phone-number:read';
-  const c = checkCall(ctx, req, scope, true);
+  const c = await checkCall(ctx, req, scope, true);
   if (!c.ok) return refuse(ctx, res, c.partner, 'device-phone-number', c.error, c.correlator);
   req.resume();
   if (!(await record(ctx, c.grant, scope, '/device-phone-number'))) return refuse(ctx, res, c.grant.partnerId, 'device-phone-number', CamaraErrors.unavailable(), c.correlator);
