@@ -6,11 +6,14 @@
 // connection carries one request at a time; when all are busy a new one is
 // opened, up to --max-connections, beyond which the request counts as
 // "not sent" (the generator itself was saturated).
-// Usage: node open-loop.mjs PORT RATE SECONDS TARGET_URL [MAX_CONNECTIONS]
+// Usage: node open-loop.mjs PORT RATE SECONDS TARGET_URL [MAX_CONNECTIONS] [SOURCE_ADDRESS]
+//   (SOURCE_ADDRESS: every connection from it, e.g. a subscriber's bound address;
+//   default: spread over 127.0.1.1–250)
 //   → prints one JSON line: {offered, sent, ok, shed, errors, notSent, p50Ms, p99Ms, okP99Ms}
 import net from 'node:net';
 
 const [port, rate, seconds, target, maxConns] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5], Number(process.argv[6] ?? 2000)];
+const source = process.argv[7];
 const host = new URL(target).host;
 const request = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
 const idle = [];
@@ -24,7 +27,7 @@ let notSent = 0;
 let sent = 0;
 
 function connection() {
-  const s = net.connect({ host: '127.0.0.1', port, localAddress: `127.0.1.${1 + (open % 250)}` });
+  const s = net.connect({ host: '127.0.0.1', port, localAddress: source ?? `127.0.1.${1 + (open % 250)}` });
   open++;
   s.setNoDelay(true);
   let buf = Buffer.alloc(0);
