@@ -174,12 +174,14 @@ async function sample() {
     rssMb: +rss.toFixed(1),
     heapMb: +(metric(text, 'nodejs_heap_size_used_bytes') / 1048576).toFixed(1),
     fds,
+    // Client connections are fds too: the open-loop generators open more when answers are slow and keep them.
+    conns: metric(text, 'hedge_client_connections'),
     eldP99Ms: +(metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1),
     audited,
     received: partnerReceived,
   };
   samples.push(s);
-  process.stderr.write(`  t=${s.t}s rss ${s.rssMb} MB heap ${s.heapMb} MB fds ${s.fds} eld p99 ${s.eldP99Ms} ms audited ${s.audited} received ${s.received}\n`);
+  process.stderr.write(`  t=${s.t}s rss ${s.rssMb} MB heap ${s.heapMb} MB fds ${s.fds} (client ${s.conns}) eld p99 ${s.eldP99Ms} ms audited ${s.audited} received ${s.received}\n`);
 }
 process.stderr.write(`hedge soak: ${MINUTES} min, ${RATE} req/s partner + ${RATE} req/s non-partner, RADIUS churn 1 start + 1 stop/s, SIGHUP reload every 60 s, Redis ${REDIS.replace(/\/\/[^@]*@/, '//…@')}, audit SQLite\n`);
 await sample();
@@ -206,11 +208,12 @@ const warm = underLoad.find((s) => s.t >= seconds / 5) ?? underLoad[0];
 const last = underLoad[underLoad.length - 1];
 const growth = (k) => ((100 * (last[k] - warm[k])) / warm[k]).toFixed(1);
 console.log(`\nhedge soak — ${new Date().toISOString()}, ${MINUTES} min, node ${process.version}`);
-console.log('| t s | RSS MB | heap MB | fds | event-loop p99 ms | audit records | partner received |');
-console.log('|----:|-------:|--------:|----:|------------------:|--------------:|-----------------:|');
-for (const s of samples) console.log(`| ${s.t} | ${s.rssMb} | ${s.heapMb} | ${s.fds} | ${s.eldP99Ms} | ${s.audited} | ${s.received} |`);
+console.log('| t s | RSS MB | heap MB | fds | client conns | event-loop p99 ms | audit records | partner received |');
+console.log('|----:|-------:|--------:|----:|-------------:|------------------:|--------------:|-----------------:|');
+for (const s of samples) console.log(`| ${s.t} | ${s.rssMb} | ${s.heapMb} | ${s.fds} | ${s.conns} | ${s.eldP99Ms} | ${s.audited} | ${s.received} |`);
 console.log('(the last row is after the load stopped)');
-console.log(`\nafter warm-up (t=${warm.t}s → ${last.t}s): RSS ${growth('rssMb')} %, fds ${growth('fds')} % (target ≤ 5 %)`);
+const otherFds = (x) => x.fds - (Number.isFinite(x.conns) ? x.conns : 0);
+console.log(`\nafter warm-up (t=${warm.t}s → ${last.t}s): RSS ${growth('rssMb')} %, fds ${growth('fds')} %, fds other than client connections ${otherFds(warm)} → ${otherFds(last)} (target ≤ 5 %)`);
 console.log(`partner received ${partnerReceived} identities; audit disclosure records for it: ${finalAudited} (${finalAudited >= partnerReceived ? 'every one audited' : `${partnerReceived - finalAudited} MISSING`})`);
 console.log(`load: partner ${JSON.stringify(partner)}`);
 console.log(`load: non-partner ${JSON.stringify(nonPartner)}`);
