@@ -3,11 +3,11 @@
 // exported here is internal and may change in any release (see CHANGELOG.md).
 // The partner kit (verify a signed enrichment, open a sealed value) is the
 // separate "hedge/partner" export.
-export { startGateway, type GatewayOptions, type RunningGateway } from './gateway.js';
+export { startGateway, type GatewayOptions, type RunningGateway } from './node/gateway.js';
 export { loadConfigFile, parseConfig, type LoadedConfig, type ParseOptions } from './config/load.js';
 export { type Config, type PartnerConfig, type GrantConfig } from './config/schema.js';
 export { configJsonSchema } from './config/json-schema.js';
 export { secret, type SecretUse, type SecretSource } from './config/secret.js';
-export { createLogger, silentLogger, logLevelOf, type Logger, type LoggerOptions, type Level } from './log.js';
-export { ErrorCodes, HedgeError, ConfigError, formatIssue, type ErrorCode, type ConfigIssue } from './errors.js';
-export { VERSION } from './version.js';
+export { createLogger, silentLogger, logLevelOf, type Logger, type LoggerOptions, type Level } from './shared/log.js';
+export { ErrorCodes, HedgeError, ConfigError, formatIssue, type ErrorCode, type ConfigIssue } from './shared/errors.js';
+export { VERSION } from './shared/version.js';

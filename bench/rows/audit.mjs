@@ -67,7 +67,7 @@ export async function auditStoreThroughput({ root, store, schema = 'hedge_audit'
   const { AuditLog } = await load('audit/audit-log.js');
   const { auditKeyFromBytes } = await load('audit/keys.js');
   const { verifyStore } = await load('audit/verify.js');
-  const { silentLogger } = await load('log.js');
+  const { silentLogger } = await load('shared/log.js');
   const { randomBytes, generateKeyPairSync, sign } = await import('node:crypto');
   const { privateKey } = generateKeyPairSync('ed25519');
   const signer = { keyId: 'bench', publicKeyPem: '', sign: (m) => sign(null, Buffer.from(m), privateKey).toString('base64url') };

@@ -39,7 +39,7 @@ async function startGuardOff(ctx) {
   );
   const dist = (f) => JSON.stringify(pathToFileURL(join(ctx.root, 'dist', f)).href);
   const src = `
-    const { startGateway } = await import(${dist('gateway.js')});
+    const { startGateway } = await import(${dist('node/gateway.js')});
     const { loadConfigFile } = await import(${dist('config/load.js')});
     const gw = await startGateway(loadConfigFile(${JSON.stringify(cfg)}), { egressGuard: false });
     process.on('SIGTERM', () => gw.stop(0).then(() => process.exit(0)));

@@ -4,12 +4,11 @@
 // Resolution is for the operator's own systems (carrier billing): it needs the
 // admin bearer token whenever one is configured, and logs partner and
 // attribute, never the value.
-import type { AdminRoute } from './server.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { Metrics } from './metrics.js';
-import type { Logger } from '../log.js';
-import { ErrorCodes } from '../errors.js';
-import { readJson, sendError, sendJson } from './http-util.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Logger } from '../shared/log.js';
+import { ErrorCodes } from '../shared/errors.js';
+import { readJson, sendError, sendJson, type AdminRoute } from '../shared/http.js';
 import { resolveToken } from '../policy/token.js';
 
 export const JWKS_PATHS = new Set(['/.well-known/jwks.json', '/keys/jwks.json']);

@@ -3,9 +3,9 @@
 //   PUT /log/level  {"level": "debug"}   → 200 {level, previous}
 // SIGUSR2 does the same from a shell (toggles debug; src/cli/start.ts).
 import type { AdminRoute } from './server.js';
-import { readJson, sendError, sendJson } from './http-util.js';
-import { ErrorCodes } from '../errors.js';
-import { isLevel, LEVELS, logLevelOf, type Logger } from '../log.js';
+import { readJson, sendError, sendJson } from '../shared/http.js';
+import { ErrorCodes } from '../shared/errors.js';
+import { isLevel, LEVELS, logLevelOf, type Logger } from '../shared/log.js';
 
 export function logLevelRoutes(log: Logger): AdminRoute {
   return async (req, res, url) => {

@@ -8,7 +8,7 @@
 //                it 503 first, before any listener closes.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AdminRoute } from './server.js';
-import { sendJson } from './http-util.js';
+import { sendJson } from '../shared/http.js';
 
 export interface CheckResult {
   ok: boolean;

@@ -7,14 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { BindingStore } from '../identity/store.js';
 import { parseBindingKey } from '../identity/binding-key.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { Metrics } from './metrics.js';
-import type { Logger } from '../log.js';
-import { normalizeSubscriber } from '../identity/normalize.js';
-import { ErrorCodes, HedgeError } from '../errors.js';
-import { readJson, sendError, sendJson, viaCarries } from './http-util.js';
-import { maskIdentifier } from './mask.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Logger } from '../shared/log.js';
+import { normalizeSubscriber } from '../subscriber/normalize.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
+import { readJson, sendError, sendJson, viaCarries } from '../shared/http.js';
+import { maskIdentifier } from '../shared/mask.js';
 import { adminExposureProblem } from './exposure.js';
-import { listenOn } from '../listen.js';
+import { listenOn } from '../shared/listen.js';
 import type { AccessLog } from '../access-log.js';
 
 export interface AdminDeps {

@@ -1,7 +1,6 @@
 // GET /alerts on the admin API: the most recent alerts (kinds, messages and
 // names only — alerts never carry identifier values).
-import type { AdminRoute } from '../admin/server.js';
-import { sendJson } from '../admin/http-util.js';
+import { sendJson, type AdminRoute } from '../shared/http.js';
 import type { Alerts } from './alerts.js';
 
 export function alertRoutes(alerts: Alerts): AdminRoute {

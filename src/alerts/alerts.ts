@@ -4,18 +4,11 @@
 // Fields name attributes, headers, partners and policy versions — never
 // identifier values; the same rule as logs.
 import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { WebhookSender, type WebhookConfig } from './webhook.js';
+import type { AlertEvent, AlertFields } from './event.js';
 
-export type AlertFields = Record<string, string | number | boolean | readonly string[] | undefined>;
-
-export interface AlertEvent {
-  /** Stable kind, used as the metric label and for coalescing: "egress-guard", "canary-failed", … */
-  kind: string;
-  message: string;
-  fields: AlertFields;
-  time: string;
-}
+export type { AlertEvent, AlertFields };
 
 export interface AlertsOptions {
   log: Logger;

@@ -2,8 +2,8 @@
 // retries with exponential backoff, a bounded queue, and coalescing so a
 // storm of one kind of alert becomes one POST per interval with a count.
 import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '../log.js';
-import type { AlertEvent } from './alerts.js';
+import type { Logger } from '../shared/log.js';
+import type { AlertEvent } from './event.js';
 
 export interface WebhookConfig {
   url: string;

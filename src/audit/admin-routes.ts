@@ -4,9 +4,8 @@
 //                     &redacted=1 (no numbers) &incident=1 (cause, detection, deadlines, chain check) &detected=TIME
 // The report holds decrypted numbers: the admin API's bearer token guards it.
 // Every report is sealed (its hash signed by the gateway key; `hedge audit verify-report`).
-import type { AdminRoute } from '../admin/server.js';
-import { sendError, sendJson } from '../admin/http-util.js';
-import { HedgeError } from '../errors.js';
+import { sendError, sendJson, type AdminRoute } from '../shared/http.js';
+import { HedgeError } from '../shared/errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { AuditKey, Signer, SignatureVerifier } from './keys.js';
 import type { AuditLog } from './audit-log.js';

@@ -8,8 +8,9 @@
 // record. The chain head is re-read from the store before the first commit
 // after any failure, so a failed or half-known commit never forks the chain.
 import type { Flow } from '../pipeline/flow.js';
-import type { Subscriber } from '../identity/subscriber.js';
-import type { Logger } from '../log.js';
+import type { DisclosureRecorder } from '../pipeline/stages/record.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
+import type { Logger } from '../shared/log.js';
 import type { AuditKey, Signer } from './keys.js';
 import { checkpointMessage, GENESIS, recordHash, type AuditRecord, type Checkpoint, type DisclosureDetail, type UnchainedRecord } from './record.js';
 import type { AuditStore, ChainHead } from './store.js';
@@ -63,7 +64,7 @@ export class AuditUnavailableError extends Error {
   }
 }
 
-export class AuditLog {
+export class AuditLog implements DisclosureRecorder {
   readonly node: string;
   readonly store: AuditStore;
   private readonly key: AuditKey;

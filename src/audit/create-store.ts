@@ -1,7 +1,7 @@
 // Opening the audit store named in the config: "sqlite:PATH" (embedded
 // default) or a postgres:// URL (several nodes, one database).
 import { isAbsolute, resolve } from 'node:path';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { AuditStore } from './store.js';
 import { SqliteAuditStore } from './sqlite-store.js';
 import { SqliteThreadStore } from './sqlite-thread-store.js';
@@ -17,7 +17,7 @@ export interface StoreSettings {
 }
 
 // isAuditStoreSpec lives in config-check.ts: config validation must not load the SQLite and PostgreSQL drivers.
-export { isAuditStoreSpec } from './config-check.js';
+export { isAuditStoreSpec } from '../config/semantic-audit.js';
 
 /** Opens the store; relative SQLite paths are taken from `baseDir` (the config file's folder). */
 export function createAuditStore(s: StoreSettings, baseDir = process.cwd()): AuditStore {

@@ -6,9 +6,9 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { readKeyFile, validKeys } from '../keys/keyfile.js';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { keyedVerifier, loadSigner, loadVerifier, signerFromKey, type SignatureVerifier, type Signer } from './keys.js';
-import { configPath } from './config-check.js';
+import { configPath } from '../config/semantic-audit.js';
 
 export function checkpointSigner(config: Config, configFile: string): Signer {
   const a = config.audit!;

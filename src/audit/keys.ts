@@ -7,7 +7,7 @@
 //  - the signing key (Ed25519, PKCS#8 PEM): signs checkpoints of chain heads.
 import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 export interface AuditKey {
   /** Keyed reference of a subscriber's E.164 number: stable, not reversible without the key. */

@@ -5,7 +5,7 @@
 // subscriber, named by the keyed reference so a file name reveals no number.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { grantInWords } from './plain-words.js';
 import type { BreachReport } from './report.js';
 import { csvCell } from './report-text.js';

@@ -1,7 +1,7 @@
 // Retention: removing records older than a date from every chain, leaving a
 // signed purge anchor (the hash of the last removed record) so the remaining
 // chain still verifies from its first record.
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { Signer } from './keys.js';
 import { checkpointMessage, recordHash, type Checkpoint } from './record.js';
 import type { AuditStore } from './store.js';

@@ -4,7 +4,7 @@
 // the check fails. The seal is one line in the format's own comment syntax
 // (a JSON member for JSON) and covers every byte of the report without it.
 import { createHash } from 'node:crypto';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { Signer, SignatureVerifier } from './keys.js';
 
 export type ReportFormat = 'table' | 'csv' | 'json' | 'html';

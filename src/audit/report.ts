@@ -5,8 +5,8 @@
 // (known-good) policy would not have sent: "who was exposed by the bad change".
 import { ID_TOKEN_SUB, isFrontDoorDisclosureName, type FrontDoorScope } from '../policy/front-door-scopes.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { hostPatternMatches, parseHostPattern, type HostPattern } from '../policy/host-pattern.js';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { hostPatternMatches, parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { AuditKey } from './keys.js';
 import type { AuditRecord, DisclosureDetail } from './record.js';
 import type { AuditStore, ScanCursor } from './store.js';

@@ -1,16 +1,16 @@
 // Starting the audit for one gateway node from its config: keys, store, the
 // chain writer, admin endpoints, retention. gateway.ts calls this once.
+import type { AdminRoute } from '../shared/http.js';
 import cluster from 'node:cluster';
 import type { LoadedConfig } from '../config/load.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../admin/metrics.js';
+import type { Logger } from '../shared/log.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { Alerts } from '../alerts/alerts.js';
-import type { AdminRoute } from '../admin/server.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { loadAuditKey, type AuditKey, type Signer } from './keys.js';
 import { checkpointSigner, checkpointVerifier } from './gateway-key.js';
 import { createAuditStore } from './create-store.js';
-import { configPath } from './config-check.js';
+import { configPath } from '../config/semantic-audit.js';
 import { AuditLog } from './audit-log.js';
 import { AuditMetrics } from './metrics.js';
 import { purgeBefore, scheduleRetention } from './purge.js';

@@ -1,7 +1,7 @@
 // Reading the times operators type for --from/--to/--before: ISO 8601
 // (2012-01-10, 2012-01-10T14:00, 2012-01-10T14:00:00Z), "now", or a
 // duration ago ("15m", "24h", "30d"). A date without a zone is UTC.
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 export function parseTime(text: string, what: string, now = Date.now()): number {
   const s = text.trim();

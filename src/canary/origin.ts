@@ -3,7 +3,7 @@
 // order). Listens on loopback only; canary traffic never leaves the host.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listenWith, type ListenerErrorReport } from '../listen.js';
+import { listenWith, type ListenerErrorReport } from '../shared/listen.js';
 
 export interface Received {
   method: string;

@@ -4,6 +4,7 @@
 // A client-supplied X-Forwarded-For from an untrusted peer is never believed
 // (it would let anyone dodge the rate limit or pose as someone else).
 import { BlockList, isIP } from 'node:net';
+import { unmapIPv4 } from '../shared/address.js';
 
 export class TrustedProxies {
   private readonly list = new BlockList();
@@ -29,16 +30,11 @@ export class TrustedProxies {
 
   has(address: string): boolean {
     if (this.size === 0) return false;
-    const a = unmapped(address);
+    const a = unmapIPv4(address);
     const family = isIP(a);
     if (family === 0) return false;
     return this.list.check(a, family === 6 ? 'ipv6' : 'ipv4');
   }
-}
-
-/** "::ffff:10.0.0.1" → "10.0.0.1" (dual-stack sockets report IPv4 peers this way). */
-export function unmapped(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
 export interface ClientAddress {
@@ -52,7 +48,7 @@ export interface ClientAddress {
 
 /** `xff`: every X-Forwarded-For field value in order (a header may repeat). */
 export function clientAddress(peer: string, xff: readonly string[], trusted: TrustedProxies): ClientAddress {
-  const direct = unmapped(peer);
+  const direct = unmapIPv4(peer);
   if (!trusted.has(direct)) return { address: direct, viaTrustedProxy: false, trustedHops: 0 };
   const hops = xff
     .flatMap((v) => v.split(','))

@@ -2,7 +2,7 @@
 // tells the site, and the verdict. Built per visit and thrown away with the
 // response: nothing here is stored or logged.
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
-import { maskIdentifier } from '../admin/mask.js';
+import { maskIdentifier } from '../shared/mask.js';
 import { inspectHeader, CARRIES_TEXT, type Finding, type InspectOptions } from '../leaks/inspect.js';
 import { explainOrdinary } from '../leaks/ordinary-headers.js';
 import { VERDICT_TEXT, worstVerdict, type LeakKind, type Verdict, type VerdictText } from '../leaks/verdict.js';

@@ -9,15 +9,15 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from '../log.js';
-import { sendError, sendJson } from '../admin/http-util.js';
-import { ErrorCodes } from '../errors.js';
+import type { Logger } from '../shared/log.js';
+import { sendError, sendJson } from '../shared/http.js';
+import { ErrorCodes } from '../shared/errors.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
 import { RateLimiter } from './rate-limit.js';
 import { buildReport, type CheckReport } from './report.js';
 import { renderPage } from './page.js';
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
-import { listenOn } from '../listen.js';
+import { listenOn } from '../shared/listen.js';
 
 export interface CheckerOptions {
   /** Plain-HTTP listener ("host:port" parsed by the caller). */

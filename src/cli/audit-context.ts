@@ -2,13 +2,13 @@
 // config file's `audit:` section (or --store), with clear errors.
 import type { Command } from 'commander';
 import { loadOrExit } from './load-or-exit.js';
-import { configPath } from '../audit/config-check.js';
+import { configPath } from '../config/semantic-audit.js';
 import { createAuditStore } from '../audit/create-store.js';
 import { loadAuditKey, type AuditKey, type Signer, type SignatureVerifier } from '../audit/keys.js';
 import { checkpointSigner, checkpointVerifier } from '../audit/gateway-key.js';
 import type { AuditStore } from '../audit/store.js';
 import type { AuditConfig } from '../config/schema.js';
-import { HedgeError } from '../errors.js';
+import { HedgeError } from '../shared/errors.js';
 
 export interface AuditCliOptions {
   config: string;

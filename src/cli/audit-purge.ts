@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
 import { planPurge, purgeBefore } from '../audit/purge.js';
 import { parseTime } from '../audit/time.js';
-import { HedgeError } from '../errors.js';
+import { HedgeError } from '../shared/errors.js';
 
 interface PurgeOptions extends AuditCliOptions {
   before: string;

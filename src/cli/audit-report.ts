@@ -12,7 +12,7 @@ import { verifyStore } from '../audit/verify.js';
 import { parseTime } from '../audit/time.js';
 import { compilePolicy } from '../policy/compile.js';
 import { loadOrExit } from './load-or-exit.js';
-import { HedgeError } from '../errors.js';
+import { HedgeError } from '../shared/errors.js';
 
 interface ReportCliOptions extends AuditCliOptions {
   from?: string;

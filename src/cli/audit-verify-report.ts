@@ -9,7 +9,7 @@ import { loadOrExit } from './load-or-exit.js';
 import { checkpointVerifier } from '../audit/gateway-key.js';
 import { loadVerifier } from '../audit/keys.js';
 import { verifyReportSeal } from '../audit/report-seal.js';
-import { HedgeError } from '../errors.js';
+import { HedgeError } from '../shared/errors.js';
 
 interface VerifyReportOptions {
   config?: string;

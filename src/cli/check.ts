@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../config/schema.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../shared/log.js';
 import { CheckerServer } from '../checker/server.js';
 import { parseRate } from '../checker/rate-limit.js';
 

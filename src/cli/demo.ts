@@ -4,14 +4,14 @@
 // site receives. Runs until Ctrl-C.
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { startGateway } from '../gateway.js';
+import { startGateway } from '../node/gateway.js';
 import { startEchoOrigin } from '../demo/echo-origin.js';
 import { parseListen } from '../config/schema.js';
 import { loadOrExit } from './load-or-exit.js';
 import { withDemoAudit } from './demo-audit.js';
 import { checkAdminOverride, stopOnSignals } from './start.js';
 import { CheckerServer } from '../checker/server.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../shared/log.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Loading a config for a command: on failure print every issue (file:line key)
 // and exit 1, so a broken file never starts a gateway.
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
-import { ConfigError, HedgeError, formatIssue } from '../errors.js';
+import { ConfigError, HedgeError, formatIssue } from '../shared/errors.js';
 
 /** `consequence`: what the failure means for this command ("not started"), said after the count. */
 export function loadOrExit(file: string, consequence?: string): LoadedConfig {

@@ -2,7 +2,7 @@
 // The hedge command. One file per subcommand; this one only wires them up.
 import { Command } from 'commander';
 import { registerStart } from './start.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../shared/version.js';
 
 const program = new Command();
 program.name('hedge').description('Header-enrichment gateway for mobile operators').version(VERSION).showHelpAfterError();

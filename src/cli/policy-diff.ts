@@ -3,7 +3,7 @@
 // a file could not be read or does not validate.
 import type { Command } from 'commander';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
-import { ConfigError, HedgeError, formatIssue } from '../errors.js';
+import { ConfigError, HedgeError, formatIssue } from '../shared/errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import { diffPolicies, formatDiff } from '../policy/diff.js';
 

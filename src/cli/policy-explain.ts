@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { compilePolicy } from '../policy/compile.js';
 import { explainRequest, formatExplanation } from '../policy/explain.js';
 import { explainFrontDoorClient, formatClientExplanation } from '../policy/explain-front-door.js';
-import { normalizeSubscriber } from '../identity/normalize.js';
-import type { Subscriber } from '../identity/subscriber.js';
-import { ConfigError } from '../errors.js';
+import { normalizeSubscriber } from '../subscriber/normalize.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
+import { ConfigError } from '../shared/errors.js';
 import { loadOrExit } from './load-or-exit.js';
 
 export function registerPolicyExplain(policy: Command): void {

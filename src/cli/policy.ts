@@ -1,6 +1,6 @@
 // hedge policy validate FILE: check a config without starting anything.
 import type { Command } from 'commander';
-import { ConfigError, formatIssue } from '../errors.js';
+import { ConfigError, formatIssue } from '../shared/errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import { loadOrExit } from './load-or-exit.js';
 

@@ -3,14 +3,14 @@
 // 0 no leak of the failing kind, 1 a leak found (identity by default, so it
 // can gate a deployment test), 2 bad usage or unreadable input.
 import type { Command } from 'commander';
-import { toE164 } from '../identity/normalize.js';
+import { toE164 } from '../subscriber/normalize.js';
 import { readCapture, FORMATS, type CaptureFormat } from '../scan/read-capture.js';
 import { scanRequests } from '../scan/scan.js';
 import { formatTable, summarise } from '../scan/format.js';
 import { subscriberFinder } from '../leaks/recognise.js';
 import { verdictRank, type LeakKind } from '../leaks/verdict.js';
 import type { Confidence } from '../leaks/inspect.js';
-import { ErrorCodes } from '../errors.js';
+import { ErrorCodes } from '../shared/errors.js';
 
 interface ScanFlags {
   json?: boolean;

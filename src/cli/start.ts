@@ -3,8 +3,8 @@
 // the primary owns the RADIUS listener and keeps the workers' bindings in step.
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
-import { startGateway, type RunningGateway } from '../gateway.js';
-import { createLogger, logLevelOf, type Logger } from '../log.js';
+import { startGateway, type RunningGateway } from '../node/gateway.js';
+import { createLogger, logLevelOf, type Logger } from '../shared/log.js';
 import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../admin/exposure.js';
@@ -41,7 +41,7 @@ export function registerStart(program: Command): void {
       if (workers > 1 && cluster.isPrimary) {
         const log = createLogger({ base: { node: 'primary' } });
         // The cluster primary (and its RADIUS listener) is loaded only with --workers.
-        const { startPrimary } = await import('../cluster/primary.js');
+        const { startPrimary } = await import('../node/cluster-primary.js');
         const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
         if (o.pidFile) writePidFile(o.pidFile);
         onSignals((signal) => {
@@ -60,7 +60,7 @@ export function registerStart(program: Command): void {
         return;
       }
       const opts = { proxyListen: o.proxy, adminListen: o.admin, radiusListen: o.radius, connectPorts: parsePorts(o.connectPorts) };
-      const gw = cluster.isWorker ? await (await import('../cluster/worker.js')).startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
+      const gw = cluster.isWorker ? await (await import('../node/cluster-worker.js')).startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
       stopOnSignals(gw);
       reloadOnSighup(gw);
       if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);

@@ -8,8 +8,8 @@
 import type { Worker } from 'node:cluster';
 import { MemoryBindingStore } from '../identity/memory-store.js';
 import type { BindingRecord, BindingStore } from '../identity/store.js';
-import type { Subscriber } from '../identity/subscriber.js';
-import type { Logger } from '../log.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
+import type { Logger } from '../shared/log.js';
 import { STORE_OPS, type Effect, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
 
 interface Inflight {

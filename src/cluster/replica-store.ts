@@ -5,8 +5,8 @@
 // in every worker by the time the caller hears it succeeded.
 import { MemoryBindingStore } from '../identity/memory-store.js';
 import type { BindingRecord, BindingStore } from '../identity/store.js';
-import type { Subscriber } from '../identity/subscriber.js';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { isHedgeMessage, type PrimaryToWorker, type StoreOp, type WorkerToPrimary } from './protocol.js';
 
 export class ClusterReplicaStore implements BindingStore {

@@ -4,7 +4,7 @@
 // plus the primary's own (the RADIUS listener) — fetched from the primary.
 // Falls back to this worker's own metrics if the primary does not answer.
 import { AggregatorRegistry } from 'prom-client';
-import { Metrics } from '../admin/metrics.js';
+import { Metrics } from '../shared/metrics.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
 
 export class ClusterWorkerMetrics extends Metrics {

@@ -4,9 +4,9 @@ import { issueText } from './issue-text.js';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import { configSchema, type Config } from './schema.js';
-import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../errors.js';
+import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
 import { semanticIssues } from './semantic.js';
-import { lintPolicy } from '../policy/lint.js';
+import { lintPolicy } from './lint.js';
 import { configDir, resolveSecrets, type SecretUse } from './secret.js';
 import { inlineSecretIssues } from './semantic-secrets.js';
 

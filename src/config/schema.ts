@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseBindingKey } from '../identity/binding-key.js';
-import { parseHostPattern } from '../policy/host-pattern.js';
-import { NUMBER_FORMATS } from '../identity/normalize.js';
+import { parseHostPattern } from '../shared/host-pattern.js';
+import { NUMBER_FORMATS } from '../subscriber/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
 import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
 import { secret } from './secret.js';

@@ -2,9 +2,9 @@
 // each capability owns its checks.
 import { bindingKey, keyHolds } from '../identity/binding-key.js';
 import type { Config } from './schema.js';
-import type { KeyPath } from './load.js';
-import { normalizeSubscriber } from '../identity/normalize.js';
-import { HedgeError } from '../errors.js';
+import type { KeyPath } from './key-path.js';
+import { normalizeSubscriber } from '../subscriber/normalize.js';
+import { HedgeError } from '../shared/errors.js';
 
 export interface CanaryIssue {
   path: KeyPath;

@@ -2,7 +2,7 @@
 // binding store. Kept apart from semantic.ts so each capability owns its checks.
 import type { RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
-import type { KeyPath } from './load.js';
+import type { KeyPath } from './key-path.js';
 import { parseRedisTarget } from '../identity/redis-target.js';
 
 export interface PathIssue {

@@ -4,7 +4,7 @@
 import type { Config } from './schema.js';
 import { parseListen } from './schema.js';
 import { dotted, type KeyPath } from './load.js';
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../shared/errors.js';
 import type { SecretUse } from './secret.js';
 import { isLoopbackHost as isLoopback } from '../admin/exposure.js';
 

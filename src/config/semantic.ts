@@ -2,14 +2,14 @@
 // number library. Same output as schema errors: file, line, key.
 import type { Config } from './schema.js';
 import { parseListen } from './schema.js';
-import { dotted, type KeyPath } from './load.js';
-import type { ConfigIssue } from '../errors.js';
-import { normalizeSubscriber } from '../identity/normalize.js';
-import { HedgeError } from '../errors.js';
+import { dotted, type KeyPath } from './key-path.js';
+import type { ConfigIssue } from '../shared/errors.js';
+import { normalizeSubscriber } from '../subscriber/normalize.js';
+import { HedgeError } from '../shared/errors.js';
 import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
 import { bindingKey } from '../identity/binding-key.js';
 import { canaryIssues } from './semantic-canary.js';
-import { auditIssues } from '../audit/config-check.js';
+import { auditIssues } from './semantic-audit.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
 import { adminExposureProblem } from '../admin/exposure.js';
 

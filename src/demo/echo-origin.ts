@@ -3,7 +3,7 @@
 // site, partner or not, so a reader sees exactly what each site would see.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listenOn } from '../listen.js';
+import { listenOn } from '../shared/listen.js';
 
 export interface EchoOrigin {
   server: http.Server;

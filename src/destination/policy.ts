@@ -14,7 +14,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { inPrefix, parseIp, parsePrefix, sameIp, type Prefix } from './ip.js';
 import { builtinReason, type RefusalReason } from './ranges.js';
 

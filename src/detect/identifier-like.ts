@@ -7,8 +7,8 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { plausibleMcc } from './mcc.js';
 import { percentDecode } from './encodings.js';
-import { fictionalNumber } from '../identity/fictional-numbers.js';
-import { luhnValid } from '../identity/normalize.js';
+import { fictionalNumber } from '../subscriber/fictional-numbers.js';
+import { luhnValid } from '../subscriber/normalize.js';
 
 export { luhnValid };
 

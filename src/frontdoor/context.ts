@@ -1,6 +1,6 @@
 // What every front-door route needs, built once by the server.
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { Target } from '../pipeline/flow.js';
 import type { Endpoints } from './discovery.js';
 import type { Identifier } from './identify.js';

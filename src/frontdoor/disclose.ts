@@ -4,7 +4,7 @@
 // When the record cannot be committed, the record stage revokes it and the
 // caller answers with an error instead (no disclosure without a record).
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
-import type { Subscriber } from '../identity/subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { Flow, type Target } from '../pipeline/flow.js';
 import { record } from '../pipeline/stages/record.js';

@@ -3,7 +3,7 @@
 // carries anything about the subscriber. Codes live ≤ 60 s, tokens ≤ 300 s;
 // both are single-use and there are no refresh tokens.
 import { randomBytes } from 'node:crypto';
-import type { Subscriber } from '../identity/subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import type { FrontDoorScope } from '../policy/front-door-scopes.js';
 
 /** Authentication methods (RFC 8176 style): "nba" is network-based authentication, as CAMARA names it. */

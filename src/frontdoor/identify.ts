@@ -6,7 +6,7 @@
 // the subscriber's own page refuses the flow, like a configured optOut).
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { BindingStore } from '../identity/store.js';
-import type { Subscriber } from '../identity/subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import { Flow, type Target } from '../pipeline/flow.js';
 import { identifySubscriber } from '../pipeline/stages/identify-subscriber.js';
 import { consent, type ConsentLookup } from '../pipeline/stages/consent.js';

@@ -10,7 +10,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import type { BindingStore } from '../identity/store.js';
 import type { ConsentLookup } from '../pipeline/stages/consent.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { FrontDoorConfig } from '../config/schema.js';
 import type { Target } from '../pipeline/flow.js';
 import type { Duplex } from 'node:stream';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
 import { dotted } from '../config/load.js';
 import { parseListen } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../shared/errors.js';
 import { resolveConfigPath } from '../keys/material.js';
 import { FrontDoor, type FrontDoorOptions } from './server.js';
 

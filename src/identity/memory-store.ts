@@ -3,7 +3,7 @@
 // checked on read so a lapsed binding is never used, and swept periodically
 // to bound memory.
 import type { BindingRecord, BindingStore } from './store.js';
-import type { Subscriber } from './subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from './binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
 

@@ -22,9 +22,9 @@
 // the same connection: it is acknowledged (to RADIUS, to the admin API) only
 // once that many replicas have it, so a failover cannot lose it.
 import type { Cluster, Redis } from 'ioredis';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { BindingRecord, BindingStore } from './store.js';
-import type { Subscriber } from './subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import { REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from './binding-key.js';

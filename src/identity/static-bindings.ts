@@ -8,9 +8,9 @@
 // `static-bindings-missing` alert when it had to. Never a value in a log,
 // metric or alert: counts only.
 import type { Alerts } from '../alerts/alerts.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { Config } from '../config/schema.js';
-import { normalizeSubscriber } from './normalize.js';
+import { normalizeSubscriber } from '../subscriber/normalize.js';
 import { bindingKey } from './binding-key.js';
 import type { BindingRecord, BindingStore } from './store.js';
 

@@ -3,8 +3,8 @@
 // `binding-store-unavailable` alert when it starts and at most every 60 s
 // while it lasts (with how many lookups failed meanwhile); its end is logged.
 // Never a value in any of it.
-import type { Metrics } from '../admin/metrics.js';
-import type { Logger } from '../log.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Logger } from '../shared/log.js';
 import type { Alerts } from '../alerts/alerts.js';
 
 export const ALERT_BINDING_STORE = 'binding-store-unavailable';

@@ -4,7 +4,7 @@
 // binding that holds it, get()/set()/remove() take the key itself.
 // lookup() may answer synchronously (memory) or with a promise (Redis); the
 // pipeline handles both without allocating a promise for the sync case.
-import type { Subscriber } from './subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 
 export interface BindingRecord {
   /** The binding key: an IPv4 address ("10.0.0.1") or a canonical IPv6 prefix ("2001:db8:1:2::/64"). */

@@ -12,10 +12,10 @@ import { classifyHeader } from '../detect/classify-header.js';
 import type { LikeKind } from '../detect/identifier-like.js';
 import { deviceHeader } from './device-headers.js';
 import { transientId } from './transient-ids.js';
-import type { LeakKind } from './verdict.js';
+import type { Confidence, LeakKind } from './verdict.js';
 import { recogniseLike, type Recognised, type SubscriberFinder } from './recognise.js';
 
-export type Confidence = 'high' | 'medium' | 'low';
+export type { Confidence };
 export type What = Carries | 'device';
 
 export interface Finding {

@@ -3,7 +3,7 @@
 // "something identifier-like, here, written this way".
 import { findIdentifierLike } from '../detect/identifier-like.js';
 import { SubscriberMatcher, type SubscriberIdentifiers } from '../detect/subscriber-match.js';
-import type { Confidence } from './inspect.js';
+import type { Confidence } from './verdict.js';
 
 export interface Recognised {
   what: 'msisdn' | 'imsi' | 'imei' | 'token';

@@ -1,5 +1,8 @@
 // The checker's verdict: one word for what a connection told a site, worst
 // finding first, with the plain-words explanation and advice a visitor sees.
+/** How sure a finding is that a value identifies someone. */
+export type Confidence = 'high' | 'medium' | 'low';
+
 export type LeakKind = 'identity' | 'tracking' | 'device';
 export type Verdict = 'clean' | LeakKind;
 

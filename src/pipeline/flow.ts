@@ -1,17 +1,11 @@
 // The Flow: one request's state as it moves through the pipeline. Stages read
 // and change it; nothing else decides what may leave the gateway.
-import type { Subscriber } from '../identity/subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
 import type { Attribute, Form } from '../policy/forms.js';
+import type { Target } from '../shared/request-target.js';
 
-export interface Target {
-  scheme: 'http' | 'https';
-  /** Lower-case host name or IP literal (IPv6 without brackets). */
-  host: string;
-  port: number;
-  /** Origin-form path and query, always starting with "/" (or "*" for OPTIONS). */
-  path: string;
-}
+export type { Target };
 
 /** One thing the policy granted to this flow's destination. Values never reach logs. */
 export interface Disclosure {

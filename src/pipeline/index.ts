@@ -11,11 +11,9 @@ import { partnerTls } from './stages/partner-tls.js';
 import { signEnrichment } from './stages/sign.js';
 import { egressGuard, egressGuardDisabledForBenchmark } from './stages/egress-guard.js';
 import type { GuardHitSink } from './egress-hits.js';
-import { enrichmentSwitch } from './stages/enrichment-switch.js';
-import type { EnrichmentSwitch } from '../canary/enrichment-switch.js';
-import { record } from './stages/record.js';
+import { enrichmentSwitch, type EnrichmentGate } from './stages/enrichment-switch.js';
+import { record, type DisclosureRecorder } from './stages/record.js';
 import { consent, type ConsentLookup } from './stages/consent.js';
-import type { AuditLog } from '../audit/audit-log.js';
 
 export interface PipelineDeps {
   policy: CompiledPolicy;
@@ -27,12 +25,12 @@ export interface PipelineDeps {
   /** Benchmarks only: build the pipeline with a guard that seals without inspecting. */
   egressGuard?: boolean;
   /** The switch the canary turns off on failure (canary.onFailure: disable-enrichment), and the canary's own address it exempts. */
-  enrichment?: EnrichmentSwitch;
+  enrichment?: EnrichmentGate;
   canarySource?: string | undefined;
   /** Subscribers' withdrawals of consent and objections, per partner (the transparency page sets them). */
   consent?: ConsentLookup | undefined;
   /** The disclosure audit; undefined when no `audit:` section is configured. */
-  audit?: AuditLog | undefined;
+  audit?: DisclosureRecorder | undefined;
 }
 
 export interface Pipeline {

@@ -3,7 +3,7 @@
 // A throw never escapes: it becomes "no enrichment" or a refusal, per stage.
 import type { Flow } from './flow.js';
 import { CONTINUE, stop, type Stage, type Verdict } from './stage.js';
-import { ErrorCodes } from '../errors.js';
+import { ErrorCodes } from '../shared/errors.js';
 
 export interface RunHooks {
   /** Called when a stage throws or rejects; the error's message never contains values. */

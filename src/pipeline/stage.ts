@@ -1,7 +1,7 @@
 // The stage contract (DESIGN.md): a named object with a hook over the Flow that
 // returns an explicit verdict. Stages do no I/O except through injected stores.
 import type { Flow } from './flow.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../shared/errors.js';
 
 export interface Continue {
   readonly kind: 'continue';

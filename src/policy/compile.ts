@@ -3,13 +3,13 @@
 // names to strip. Done once per load; requests only do map lookups.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import { dotted, type KeyPath } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { dotted, type KeyPath } from '../config/key-path.js';
+import { ConfigError } from '../shared/errors.js';
 import { loadMaterial, MaterialError, type HmacSigningKey, type PolicyMaterial } from '../keys/material.js';
 import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogue.js';
 import { HostIndex } from './host-index.js';
 import { lintKeyReuse } from './lint-keys.js';
-import { parseHostPattern, type HostPattern } from './host-pattern.js';
+import { parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
 import { compileFrontDoorClient, type CompiledFrontDoorClient } from './front-door-clients.js';
 import { valueFunction, DEFAULT_SEALED_LIFETIME, DEFAULT_TOKEN_LIFETIME, type Attribute, type Form, type MsisdnFormat, type ValueFn } from './forms.js';
 

@@ -2,7 +2,7 @@
 // stops receiving anything at that moment (the enrich stage checks the time);
 // this logs it when it happens, so the change is visible without a reload.
 import type { CompiledPolicy } from './compile.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -5,7 +5,7 @@
 import type { CompiledPolicy } from './compile.js';
 import { partnerActive } from './compile.js';
 import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB, SCOPE_DISCLOSURES } from './front-door-scopes.js';
-import type { Subscriber } from '../identity/subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 
 export interface ClientExplanation {
   clientId: string;

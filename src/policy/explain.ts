@@ -5,12 +5,12 @@
 // `hedge policy explain` and safe to serve.
 import type { CompiledPolicy, CompiledPartner } from './compile.js';
 import { partnerActive } from './compile.js';
-import { hostPatternMatches, type HostPattern } from './host-pattern.js';
-import type { Subscriber } from '../identity/subscriber.js';
-import { maskIdentifier } from '../admin/mask.js';
-import { parseAbsoluteForm } from '../proxy/target.js';
+import { hostPatternMatches, type HostPattern } from '../shared/host-pattern.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
+import { maskIdentifier } from '../shared/mask.js';
+import { parseAbsoluteForm } from '../shared/request-target.js';
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
-import { TLS_SENSITIVE_ATTRIBUTES } from './lint.js';
+import { TLS_SENSITIVE_ATTRIBUTES } from '../config/lint.js';
 
 export interface ExplainedHeader {
   header: string;

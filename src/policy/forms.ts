@@ -2,8 +2,8 @@
 // little as the partner's purpose allows: claims reveal a yes/no, pseudonyms a
 // per-partner alias, raw the identifier itself.
 import { createHmac, type KeyObject } from 'node:crypto';
-import { toNationalDigits } from '../identity/normalize.js';
-import type { Subscriber } from '../identity/subscriber.js';
+import { toNationalDigits } from '../subscriber/normalize.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import { sealer } from './sealed.js';
 import { tokenIssuer, type TokenKeyRef } from './token.js';
 

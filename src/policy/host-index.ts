@@ -1,6 +1,6 @@
 // Compiled host lookup: exact names in one map, wildcard suffixes in another,
 // so a lookup is at most one map probe per label of the host (no pattern scan).
-import type { HostPattern } from './host-pattern.js';
+import type { HostPattern } from '../shared/host-pattern.js';
 
 interface Entry<T> {
   port: number | undefined;

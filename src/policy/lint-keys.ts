@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { PolicyMaterial } from '../keys/material.js';
-import type { Lint } from './lint.js';
+import type { Lint } from '../config/lint.js';
 
 export function lintKeyReuse(config: Config, material: PolicyMaterial): Lint[] {
   const out: Lint[] = [];

@@ -2,13 +2,13 @@
 // the gateway cannot see inside TLS and must not try. Counted.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Metrics } from '../admin/metrics.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { Dialer } from '../destination/policy.js';
-import { parseAuthority } from './target.js';
+import { parseAuthority } from '../shared/request-target.js';
 import { rawReply, relay } from './relay.js';
-import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { ErrorCodes, type ErrorCode } from '../shared/errors.js';
 import type { InternalDestinations } from './internal-destinations.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 
 export interface ConnectOptions {
   destinations: Dialer;

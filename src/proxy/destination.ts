@@ -8,18 +8,15 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Target } from '../pipeline/flow.js';
 import type { Resolver } from './resolve.js';
-
-export function unmapV4(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
-}
+import { unmapIPv4 } from '../shared/address.js';
 
 export function destinationMatches(target: Target, originalAddress: string, resolver: Resolver): boolean | Promise<boolean> {
-  const original = unmapV4(originalAddress);
+  const original = unmapIPv4(originalAddress);
   const pinned = resolver.pinned(target.host, target.port);
-  if (pinned) return unmapV4(pinned.address) === original;
+  if (pinned) return unmapIPv4(pinned.address) === original;
   if (isIP(target.host)) return target.host === original;
   return lookup(target.host, { all: true, verbatim: true }).then(
-    (addrs) => addrs.some((a) => unmapV4(a.address) === original),
+    (addrs) => addrs.some((a) => unmapIPv4(a.address) === original),
     () => false,
   );
 }

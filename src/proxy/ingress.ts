@@ -9,27 +9,28 @@ import { runPipeline, type RunHooks } from '../pipeline/run.js';
 import type { Verdict } from '../pipeline/stage.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { Config } from '../config/schema.js';
-import type { Metrics } from '../admin/metrics.js';
-import type { Logger } from '../log.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Logger } from '../shared/log.js';
 import { codedError, upstreamFailure, type Upstream } from './upstream.js';
 import { FairShare } from './fair-share.js';
 import type { Resolver } from './resolve.js';
 import type { Dialer } from '../destination/policy.js';
-import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { ErrorCodes, type ErrorCode } from '../shared/errors.js';
 import { framingProblem, hasRequestBody } from './framing.js';
 import { endToEndHeaders } from './hop-by-hop.js';
-import { parseAbsoluteForm, parseOriginForm, type TargetResult } from './target.js';
-import { destinationMatches, unmapV4 } from './destination.js';
+import { parseAbsoluteForm, parseOriginForm, type TargetResult } from '../shared/request-target.js';
+import { destinationMatches } from './destination.js';
+import { unmapIPv4 } from '../shared/address.js';
 import type { InternalDestinations } from './internal-destinations.js';
 import { handleConnect } from './connect.js';
 import { relayUpgrade } from './upgrade.js';
 import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
-import { listenOn } from '../listen.js';
-import { viaCarries } from '../admin/http-util.js';
+import { listenOn } from '../shared/listen.js';
+import { viaCarries } from '../shared/http.js';
 import type { OverloadGuard } from './overload.js';
 import type { AccessLog } from '../access-log.js';
-import type { Outcome } from '../admin/metrics.js';
+import type { Outcome } from '../shared/metrics.js';
 
 export interface IngressDeps {
   proxy: Config['proxy'];
@@ -156,7 +157,7 @@ export class Ingress {
     const overload = this.deps.overload;
     if (overload) {
       // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
-      if (!overload.enter(unmapV4(req.socket.remoteAddress ?? ''))) {
+      if (!overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
         this.deps.metrics.request('shed');
         res.setHeader('retry-after', '1');
         return this.reply(res, 503, ErrorCodes.OVERLOADED, 'the gateway is at capacity; retry shortly', false);
@@ -182,12 +183,12 @@ export class Ingress {
     const internal = this.deps.internal?.lookupHttp(vetted.target.host, vetted.target.port);
     if (internal && vetted.target.scheme === 'http') {
       this.outcome(res, 'internal');
-      return internal(req, res, unmapV4(req.socket.remoteAddress ?? ''));
+      return internal(req, res, unmapIPv4(req.socket.remoteAddress ?? ''));
     }
     const headers = endToEndHeaders(req.rawHeaders);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();
-    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
+    const flow = new Flow(this.nextId(), unmapIPv4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
     const proceed = () => {
       const v = runPipeline(pipeline.stages, flow, this.hooks);
       if (v instanceof Promise)
@@ -304,7 +305,7 @@ export class Ingress {
       track: this.track,
       log: this.deps.log,
       internal: this.deps.internal,
-      clientAddress: unmapV4(req.socket.remoteAddress ?? ''),
+      clientAddress: unmapIPv4(req.socket.remoteAddress ?? ''),
     });
   }
 
@@ -330,7 +331,7 @@ export class Ingress {
     const headers = endToEndHeaders(req.rawHeaders, UPGRADE_KEEP);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();
-    const flow = new Flow(this.nextId(), unmapV4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
+    const flow = new Flow(this.nextId(), unmapIPv4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
     flow.enrichmentDisabled = true; // upgrades are relayed, never enriched
     const go = (v: Verdict) => {
       for (const h of flow.stripped) m.strippedHeader(h);

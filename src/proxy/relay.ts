@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connectTcp } from '../destination/connect.js';
 import { DestinationRefused, type Dialer, type RefusalReason } from '../destination/policy.js';
-import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { ErrorCodes, type ErrorCode } from '../shared/errors.js';
 import { classify, upstreamFailure } from './upstream.js';
 
 export interface RelayOptions {

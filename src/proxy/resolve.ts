@@ -1,7 +1,7 @@
 // proxy.resolve: host patterns pinned to address:port, like curl --resolve,
 // so labs, the demo and tests run without DNS. Unmatched hosts use DNS.
 import { HostIndex } from '../policy/host-index.js';
-import { parseHostPattern } from '../policy/host-pattern.js';
+import { parseHostPattern } from '../shared/host-pattern.js';
 import { parseListen } from '../config/schema.js';
 
 export interface Address {

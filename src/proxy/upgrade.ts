@@ -12,13 +12,13 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Flow } from '../pipeline/flow.js';
 import type { Dialer } from '../destination/policy.js';
-import type { Metrics } from '../admin/metrics.js';
-import { formatAuthority } from './target.js';
+import type { Metrics } from '../shared/metrics.js';
+import { formatAuthority } from '../shared/request-target.js';
 import { connectUpstream, lingerThenClose, pipeBoth, rawReply } from './relay.js';
 import { passedGuard } from '../pipeline/guard-seal.js';
 import { endToEndResponseHeaders } from './hop-by-hop.js';
 import { classify, upstreamFailure } from './upstream.js';
-import { ErrorCodes } from '../errors.js';
+import { ErrorCodes } from '../shared/errors.js';
 
 export interface UpgradeOptions {
   destinations: Dialer;

@@ -7,13 +7,13 @@ import type { Dispatcher } from 'undici';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Flow } from '../pipeline/flow.js';
 import type { LimitsConfig } from '../config/schema.js';
-import type { UpstreamErrorKind } from '../admin/metrics.js';
+import type { UpstreamErrorKind } from '../shared/metrics.js';
 import { endToEndResponseHeaders } from './hop-by-hop.js';
-import { formatAuthority } from './target.js';
+import { formatAuthority } from '../shared/request-target.js';
 import { passedGuard } from '../pipeline/guard-seal.js';
 import { policyConnector } from '../destination/connect.js';
 import type { Dialer, RefusalReason } from '../destination/policy.js';
-import { ErrorCodes, type ErrorCode } from '../errors.js';
+import { ErrorCodes, type ErrorCode } from '../shared/errors.js';
 
 export interface UpstreamResult {
   /** Set when the origin could not be reached or failed before a response head. */

@@ -9,16 +9,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BindingStore } from '../identity/store.js';
-import type { Subscriber } from '../identity/subscriber.js';
+import type { Subscriber } from '../subscriber/subscriber.js';
 import type { ConsentStore } from '../identity/consent.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { AuditStore } from '../audit/store.js';
 import type { AuditEvent } from '../audit/audit-log.js';
-import type { Logger } from '../log.js';
-import { maskIdentifier } from '../admin/mask.js';
-import { unmapped } from '../checker/client-address.js';
+import type { Logger } from '../shared/log.js';
+import { maskIdentifier } from '../shared/mask.js';
+import { unmapIPv4 } from '../shared/address.js';
 import { RateLimiter } from '../checker/rate-limit.js';
-import { listenOn } from '../listen.js';
+import { listenOn } from '../shared/listen.js';
 import { pickMessages, type Messages } from './messages.js';
 import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
 import { subscriberHistory } from './subscriber-records.js';
@@ -59,7 +59,7 @@ export class TransparencyServer {
         this.metrics.request('refused');
         return this.plain(res, 403, 'this page identifies you by your connection: open it directly, not through a proxy');
       }
-      this.serve(req, res, unmapped(req.socket.remoteAddress ?? ''));
+      this.serve(req, res, unmapIPv4(req.socket.remoteAddress ?? ''));
     });
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 30_000;

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Alerts } from '../../src/alerts/alerts.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 
 function hookServer(statuses: number[]): Promise<{ url: string; bodies: Record<string, unknown>[]; close(): Promise<void> }> {
   const bodies: Record<string, unknown>[] = [];

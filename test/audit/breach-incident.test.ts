@@ -10,9 +10,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
+import { startGateway, type RunningGateway } from '../../src/node/gateway.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import type { BreachReport } from '../../src/audit/report.js';
 import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
 import { auditBackend, hedgeCli, ROOT, type AuditBackend } from '../helpers/audit.js';

@@ -1,7 +1,7 @@
 // Config-error assertions shared by the config tests.
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { ConfigError, type ConfigIssue } from '../../src/shared/errors.js';
 
 /** The issues a config is refused with (fails the test when it is accepted). */
 export function issuesOf(text: string): ConfigIssue[] {

@@ -9,8 +9,8 @@ import { generateKeyPair, exportJWK, type CryptoKey } from 'jose';
 import * as oidc from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { parseConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway, type GatewayOptions } from '../../src/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import { startGateway, type RunningGateway, type GatewayOptions } from '../../src/node/gateway.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { makeLabPki, type LabPki } from './pki.js';
 import { auditBackend, type AuditBackend } from './audit.js';
 

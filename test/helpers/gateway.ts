@@ -4,9 +4,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/gateway.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/node/gateway.js';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 
 export const DEMO_YAML = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 

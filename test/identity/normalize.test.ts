@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import examples from 'libphonenumber-js/mobile/examples';
-import { toE164, normalizeSubscriber, NumberError, type NumberFormat, type NumberRefusal } from '../../src/identity/normalize.js';
-import { HedgeError } from '../../src/errors.js';
+import { toE164, normalizeSubscriber, NumberError, type NumberFormat, type NumberRefusal } from '../../src/subscriber/normalize.js';
+import { HedgeError } from '../../src/shared/errors.js';
 
 const refusal = (input: string, country: string, format?: NumberFormat): NumberRefusal | undefined => {
   try {

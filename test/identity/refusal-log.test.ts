@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RefusalLog } from '../../src/identity/radius/refusal-log.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 
 test('one line per (reason, NAS) per interval; the next line says how many were not logged', () => {
   const lines: Record<string, unknown>[] = [];

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryBindingStore } from '../../src/identity/memory-store.js';
 import { RedisBindingStore } from '../../src/identity/redis-store.js';
 import type { BindingRecord, BindingStore } from '../../src/identity/store.js';
-import { ErrorCodes } from '../../src/errors.js';
+import { ErrorCodes } from '../../src/shared/errors.js';
 import { redisService, type Service } from '../helpers/services.js';
 import { startRedisCluster, startRedisSentinel, type Topology } from '../helpers/redis-topologies.js';
 

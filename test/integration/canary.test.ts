@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEchoOrigin } from '../../src/demo/echo-origin.js';
-import { startGateway } from '../../src/gateway.js';
+import { startGateway } from '../../src/node/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
+import { ConfigError } from '../../src/shared/errors.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { demoConfig, startLab, DEMO_YAML } from '../helpers/gateway.js';
 import type { CanaryResult } from '../../src/canary/canary.js';
 

@@ -4,10 +4,10 @@
 // it sees exactly the granted headers, and says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
+import { startGateway, type RunningGateway } from '../../src/node/gateway.js';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
 import { CheckerServer, type RunningChecker } from '../../src/checker/server.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { demoConfig, viaProxy } from '../helpers/gateway.js';
 
 interface Report {

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { startGateway } from '../../src/gateway.js';
+import { startGateway } from '../../src/node/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { viaProxy } from '../helpers/gateway.js';
 
 test('stop() lets an in-flight request complete, then refuses new connections', async () => {

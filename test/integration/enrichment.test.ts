@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, receivedValues, type Lab } from '../helpers/gateway.js';
-import { startGateway } from '../../src/gateway.js';
+import { startGateway } from '../../src/node/gateway.js';
 import { demoConfig } from '../helpers/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { tempKeyFile, withKeys } from '../helpers/keys.js';
 
 const NUMBER_FORMS = ['+447700900123', '447700900123', '07700900123', '7700900123', '001010000000123', '490154203237518'];

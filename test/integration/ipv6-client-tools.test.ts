@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { CheckerServer, type RunningChecker } from '../../src/checker/server.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import type { CanaryResult } from '../../src/canary/canary.js';
 
 const labs: Lab[] = [];

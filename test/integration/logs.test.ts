@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy } from '../helpers/gateway.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 
 test('one line per upstream failure; a debug line per enrichment without the value', async () => {
   const lines: Record<string, unknown>[] = [];

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { DEMO_YAML, startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { issuesOf, lineOf } from '../helpers/config.js';
 import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from '../helpers/radius.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 
 const skip = radclientMissing();
 let lab: Lab;

@@ -4,9 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
+import { startGateway, type RunningGateway } from '../../src/node/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { startPartnerServer, type PartnerServer } from '../../examples/partner-server.js';
 import { tempKeyFile } from '../helpers/keys.js';

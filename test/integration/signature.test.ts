@@ -10,9 +10,9 @@ import { createPublicKey } from 'node:crypto';
 import { startLab, viaProxy, type Lab, type EchoBody } from '../helpers/gateway.js';
 import { tempKeyFile, withKeys } from '../helpers/keys.js';
 import { verifyEnrichment, MemoryNonceStore, type NodeLikeRequest, type VerifyOptions } from 'hedge-partner';
-import { startGateway } from '../../src/gateway.js';
+import { startGateway } from '../../src/node/gateway.js';
 import { demoConfig } from '../helpers/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 
 const ADMIN_TOKEN = 'signature-test-admin-bearer-0123';
 let lab: Lab;

@@ -4,7 +4,7 @@
 // no query, client address only when configured).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, logLevelOf, REDACT_PATHS } from '../../src/log.js';
+import { createLogger, logLevelOf, REDACT_PATHS } from '../../src/shared/log.js';
 import { startLab, viaProxy } from '../helpers/gateway.js';
 
 function capture(level?: 'debug' | 'info') {

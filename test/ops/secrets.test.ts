@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/shared/errors.js';
 
 const base = (extra: string, listen = '127.0.0.1:8080') => `operator: { name: X, country: GB }
 proxy: { listen: "${listen}" }

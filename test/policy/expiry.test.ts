@@ -7,7 +7,7 @@ import { compilePolicy } from '../../src/policy/compile.js';
 import { scheduleExpiryWarnings } from '../../src/policy/expiry.js';
 import { enrich } from '../../src/pipeline/stages/enrich.js';
 import { Flow } from '../../src/pipeline/flow.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 
 test('grants stop and a warning is logged when until: passes', async () => {
   const until = new Date(Date.now() + 1500).toISOString();

@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { ConfigError, type ConfigIssue } from '../../src/shared/errors.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
 import { compilePolicy, partnerActive } from '../../src/policy/compile.js';
-import { isPublicSuffix } from '../../src/policy/lint.js';
+import { isPublicSuffix } from '../../src/config/lint.js';
 
 const HEAD = `operator: { name: Lint Mobile, country: GB }
 partners:

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startGateway } from '../../src/gateway.js';
+import { startGateway } from '../../src/node/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
-import { HedgeError } from '../../src/errors.js';
+import { silentLogger } from '../../src/shared/log.js';
+import { HedgeError } from '../../src/shared/errors.js';
 import { writeConfig } from '../helpers/hedge-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

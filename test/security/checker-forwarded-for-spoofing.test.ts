@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckerServer } from '../../src/checker/server.js';
 import { TrustedProxies, clientAddress } from '../../src/checker/client-address.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 
 test('an untrusted peer rotating X-Forwarded-For is still limited by its socket address', async () => {
   const c = await new CheckerServer({ http: { host: '127.0.0.1', port: 0 }, trustedProxies: ['192.0.2.0/24'], rateLimit: { limit: 3, windowMs: 3_600_000 }, log: silentLogger }).listen();

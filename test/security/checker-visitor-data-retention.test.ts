@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckerServer } from '../../src/checker/server.js';
 import { RateLimiter } from '../../src/checker/rate-limit.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 
 test('no log line carries a header value or the client address; no cookie; no caching', async () => {
   const lines: string[] = [];

@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, rawExchange, type Lab } from '../helpers/gateway.js';
-import { ErrorCodes } from '../../src/errors.js';
+import { ErrorCodes } from '../../src/shared/errors.js';
 
 let lab: Lab;
 let originHits = 0;

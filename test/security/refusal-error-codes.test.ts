@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, rawExchange, type Lab } from '../helpers/gateway.js';
-import { ErrorCodes } from '../../src/errors.js';
+import { ErrorCodes } from '../../src/shared/errors.js';
 import { classify, upstreamFailure } from '../../src/proxy/upstream.js';
 
 let lab: Lab;

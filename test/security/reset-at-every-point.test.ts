@@ -16,7 +16,7 @@ import { rawExchange } from '../helpers/gateway.js';
 import { auditBackend, type AuditBackend } from '../helpers/audit.js';
 import { startPageLab, type PageLab } from '../transparency/lab.js';
 import { CheckerServer, type RunningChecker } from '../../src/checker/server.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 
 /**
  * An origin that answers slowly on purpose, so a reset can land while a body

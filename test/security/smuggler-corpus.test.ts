@@ -20,7 +20,7 @@ import type http from 'node:http';
 import { startLab, type Lab } from '../helpers/gateway.js';
 import { smugglerGadgets, PROBES } from '../helpers/smuggler-corpus.js';
 import { isFramingLookalike } from '../../src/proxy/framing.js';
-import { ErrorCodes } from '../../src/errors.js';
+import { ErrorCodes } from '../../src/shared/errors.js';
 
 let lab: Lab;
 const atOrigin = new Map<string, { raw: string[]; bodyBytes: number }[]>();

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser } from 'playwright-core';
 import { CheckerServer, type RunningChecker } from '../../src/checker/server.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { auditBackend, type AuditBackend } from '../helpers/audit.js';
 import { startPageLab, type PageLab } from './lab.js';

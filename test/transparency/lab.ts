@@ -5,9 +5,9 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
-import { startGateway, type RunningGateway } from '../../src/gateway.js';
+import { startGateway, type RunningGateway } from '../../src/node/gateway.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/shared/log.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
 import type { AuditBackend } from '../helpers/audit.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { identifySubscriber } from '../../src/pipeline/stages/identify-subscriber.js';
 import type { BindingStore } from '../../src/identity/store.js';
 import { Flow } from '../../src/pipeline/flow.js';
-import { ErrorCodes, HedgeError } from '../../src/errors.js';
+import { ErrorCodes, HedgeError } from '../../src/shared/errors.js';
 
 const flow = () => new Flow('t-1', '127.0.0.1', 'GET', { scheme: 'http', host: 'my.operator.example', port: 80, path: '/' }, [], {} as never);
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHostPattern, hostPatternMatches, type HostPattern } from '../../src/policy/host-pattern.js';
+import { parseHostPattern, hostPatternMatches, type HostPattern } from '../../src/shared/host-pattern.js';
 import { HostIndex } from '../../src/policy/host-index.js';
-import { toE164, toNationalDigits, isImei } from '../../src/identity/normalize.js';
+import { toE164, toNationalDigits, isImei } from '../../src/subscriber/normalize.js';
 import { valueFunction } from '../../src/policy/forms.js';
-import { parseAbsoluteForm, parseOriginForm } from '../../src/proxy/target.js';
+import { parseAbsoluteForm, parseOriginForm } from '../../src/shared/request-target.js';
 import { createHmac } from 'node:crypto';
 
 const hp = (s: string) => parseHostPattern(s) as HostPattern;

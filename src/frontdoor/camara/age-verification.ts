@@ -8,7 +8,7 @@
 // known to hedge: asked for, they are "not_available".
 import type http from 'node:http';
 import type { FrontDoorContext } from '../context.js';
-import type { Subscriber } from '../../identity/subscriber.js';
+import type { Subscriber } from '../../subscriber/subscriber.js';
 import { sendJson } from '../http.js';
 import { checkCall, readJsonBody } from './api-call.js';
 import { CamaraErrors } from './errors.js';

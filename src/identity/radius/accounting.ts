@@ -11,8 +11,8 @@
 // still ends all of them.
 // Bindings expire after interimMultiplier × Acct-Interim-Interval without an update.
 import type { BindingStore } from '../store.js';
-import type { Subscriber } from '../subscriber.js';
-import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../normalize.js';
+import type { Subscriber } from '../../subscriber/subscriber.js';
+import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../../subscriber/normalize.js';
 import { refreshBinding, removeByNas, removeSession } from '../session-ops.js';
 import { prefixKey } from '../binding-key.js';
 import type { AccountingRequest } from './packet.js';

@@ -3,7 +3,8 @@
 // is not a client, whatever its packet says.
 import { isIP } from 'node:net';
 import { parseCidr, type RadiusConfig } from '../../config/schema.js';
-import type { NumberFormat } from '../normalize.js';
+import type { NumberFormat } from '../../subscriber/normalize.js';
+import { unmapIPv4 } from '../../shared/address.js';
 
 export interface NasClient {
   /** Name for logs and metrics: the configured name, else the address or prefix. */
@@ -46,8 +47,7 @@ export function compileClients(clients: RadiusConfig['clients'], defaultFormat: 
 
 /** IPv4-mapped IPv6 ("::ffff:10.0.0.1") as plain IPv4; everything else as given, lower-case. */
 export function canonical(address: string): string {
-  const a = address.toLowerCase();
-  return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
+  return unmapIPv4(address.toLowerCase());
 }
 
 export function ipv4ToInt(ip: string): number {

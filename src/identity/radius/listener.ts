@@ -10,7 +10,7 @@ import { isIP, type AddressInfo } from 'node:net';
 import type { RadiusConfig } from '../../config/schema.js';
 import { parseListen } from '../../config/schema.js';
 import type { BindingStore } from '../store.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../shared/log.js';
 import { compileAddressMap, compileClients, canonical, type ClientTable } from './clients.js';
 import { RetransmissionCache } from './dedupe.js';
 import { checkFrame, decodeAccounting, encodeAccountingResponse, requestAuthenticatorValid, type AccountingRequest } from './packet.js';

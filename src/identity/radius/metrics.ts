@@ -1,7 +1,7 @@
 // RADIUS listener metrics, registered on the node's registry. Labels name
 // outcomes and NAS clients by their configured name, never subscriber data.
 import { Counter, type Registry } from 'prom-client';
-import type { NumberRefusal } from '../normalize.js';
+import type { NumberRefusal } from '../../subscriber/normalize.js';
 
 export type PacketResult = 'accepted' | 'duplicate' | 'unknown_client' | 'bad_authenticator' | 'malformed' | 'unsupported_code' | 'store_error';
 

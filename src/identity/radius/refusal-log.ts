@@ -3,7 +3,7 @@
 // the log must stay readable. Per (reason, NAS) the first refusal is logged at
 // once; further ones within `intervalMs` are counted and reported with the next
 // line. Fields name the reason and the NAS, never the number or any attribute value.
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../shared/log.js';
 
 // Refusals from sources that are not NAS clients are keyed by address; past
 // this many keys they share one key per reason, so spoofed sources cannot grow the map.

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { RadiusConfig } from '../../config/schema.js';
 import type { BindingStore } from '../store.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../shared/log.js';
 import { RadiusListener } from './listener.js';
 import { RadiusMetrics } from './metrics.js';
 

@@ -25,7 +25,7 @@ import { subscriberMatcher, type SubscriberMatcher } from '../../detect/subscrib
 import { findIdentifierLike } from '../../detect/identifier-like.js';
 import { catalogueEntry, canonicalHeaderName } from '../../detect/header-catalogue.js';
 import { partnerActive } from '../../policy/compile.js';
-import { ErrorCodes } from '../../errors.js';
+import { ErrorCodes } from '../../shared/errors.js';
 
 export interface EgressGuardOptions {
   onHits: GuardHitSink;

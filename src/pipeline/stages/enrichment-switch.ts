@@ -4,9 +4,13 @@
 // would do. One boolean read per request.
 import { CONTINUE, type Stage } from '../stage.js';
 import type { Flow } from '../flow.js';
-import type { EnrichmentSwitch } from '../../canary/enrichment-switch.js';
 
-export function enrichmentSwitch(sw: EnrichmentSwitch, canarySource: string | undefined): Stage {
+/** What this stage reads: the canary's switch (src/canary/enrichment-switch.ts) implements it. */
+export interface EnrichmentGate {
+  readonly enabled: boolean;
+}
+
+export function enrichmentSwitch(sw: EnrichmentGate, canarySource: string | undefined): Stage {
   return {
     name: 'enrichment-switch',
     onError: 'no-enrichment',

@@ -6,7 +6,7 @@
 import { CONTINUE, type Stage, type Verdict } from '../stage.js';
 import type { Flow } from '../flow.js';
 import type { BindingStore } from '../../identity/store.js';
-import type { Subscriber } from '../../identity/subscriber.js';
+import type { Subscriber } from '../../subscriber/subscriber.js';
 
 export function identifySubscriber(store: BindingStore, onStoreError?: (err: unknown) => void): Stage {
   const failClosed = (flow: Flow, err: unknown): Verdict => {

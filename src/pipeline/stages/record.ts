@@ -7,9 +7,16 @@
 // "canary-disclosure", so breach reports list only real subscribers.
 import { CONTINUE, type Stage, type Verdict } from '../stage.js';
 import type { Flow } from '../flow.js';
-import type { AuditLog } from '../../audit/audit-log.js';
 
-export function record(audit: AuditLog | undefined, canarySource?: string): Stage {
+/** Where disclosures are recorded: the audit log (src/audit/audit-log.ts) implements it. */
+export interface DisclosureRecorder {
+  /** Resolves once the record is durably committed; false when it cannot be recorded now. */
+  recordDisclosure(flow: Flow, type: 'disclosure' | 'canary-disclosure'): Promise<void> | false;
+  /** The flow's disclosures were withheld because they could not be recorded. */
+  withheld(flow: Flow): void;
+}
+
+export function record(audit: DisclosureRecorder | undefined, canarySource?: string): Stage {
   if (!audit)
     return {
       name: 'record',
@@ -31,7 +38,7 @@ export function record(audit: AuditLog | undefined, canarySource?: string): Stag
   };
 }
 
-function withhold(audit: AuditLog, flow: Flow): Verdict {
+function withhold(audit: DisclosureRecorder, flow: Flow): Verdict {
   audit.withheld(flow);
   flow.revokeDisclosures();
   flow.enrichmentDisabled = true;

@@ -21,7 +21,7 @@
 //      decides (default international, what packet gateways send). None: refused,
 //      with a reason a caller can count and a message that never shows the number.
 import { parsePhoneNumberFromString, getCountryCallingCode, isSupportedCountry, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
-import { ErrorCodes, HedgeError } from '../errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { fictionalNumber } from './fictional-numbers.js';
 import type { Subscriber, SubscriberInput } from './subscriber.js';
 

@@ -3,8 +3,17 @@
 // origin-form with the destination in Host. Anything odd is refused: the
 // target decides who receives a subscriber's identity.
 import { isIP } from 'node:net';
-import type { Target } from '../pipeline/flow.js';
-import { normalizeHostName } from '../policy/host-pattern.js';
+import { normalizeHostName } from './host-pattern.js';
+
+/** Where a request goes: the Flow's target (src/pipeline/flow.ts). */
+export interface Target {
+  scheme: 'http' | 'https';
+  /** Lower-case host name or IP literal (IPv6 without brackets). */
+  host: string;
+  port: number;
+  /** Origin-form path and query, always starting with "/" (or "*" for OPTIONS). */
+  path: string;
+}
 
 export type TargetResult = Target | { error: string };
 

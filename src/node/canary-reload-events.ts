@@ -1,8 +1,8 @@
 // Audit events for canary runs and policy reloads (attempted, applied or
 // refused), with the exposure diff summary. Names and versions only.
 import type { CanaryResult } from '../canary/canary.js';
-import type { ReloadResult } from '../policy/reload.js';
-import type { AuditEvent } from './audit-log.js';
+import type { ReloadResult } from './reload.js';
+import type { AuditEvent } from '../audit/audit-log.js';
 
 export function canaryEvent(r: CanaryResult): AuditEvent {
   return {

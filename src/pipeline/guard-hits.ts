@@ -2,8 +2,8 @@
 // attribute, reason and action, and an alert (error log line + metric +
 // webhook). In-process listeners (the canary) also see which flow it was.
 import { Counter, type Registry } from 'prom-client';
-import type { GuardHit, GuardHitSink } from '../pipeline/egress-hits.js';
-import type { Alerts } from './alerts.js';
+import type { GuardHit, GuardHitSink } from './egress-hits.js';
+import type { Alerts } from '../alerts/alerts.js';
 
 type Listener = (hits: readonly GuardHit[], flow: { id: string; clientAddress: string }) => void;
 

@@ -6,47 +6,48 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import type { LoadedConfig } from './config/load.js';
-import { parseListen } from './config/schema.js';
-import { formatIssue } from './errors.js';
-import { compilePolicy, type CompiledPolicy } from './policy/compile.js';
-import { buildPipeline, type Pipeline } from './pipeline/index.js';
-import { createBindingStore, isRedisBindingStore } from './identity/create-store.js';
-import { StaticBindings, staticBindingsOf } from './identity/static-bindings.js';
-import type { BindingStore } from './identity/store.js';
-import { Metrics } from './admin/metrics.js';
-import { AdminServer } from './admin/server.js';
-import { jwksRoute, tokenResolveRoute } from './admin/keys-routes.js';
-import { scheduleExpiryWarnings } from './policy/expiry.js';
-import { registerExpiryMetrics } from './policy/expiry-metrics.js';
-import { Ingress } from './proxy/ingress.js';
-import { Upstream } from './proxy/upstream.js';
-import { Resolver } from './proxy/resolve.js';
-import { DestinationPolicy } from './destination/policy.js';
-import { createLogger, type Logger } from './log.js';
-import { AccessLog } from './access-log.js';
-import { logLevelRoutes } from './admin/log-routes.js';
-import { Readiness, probeRoutes } from './admin/readiness.js';
-import { Alerts } from './alerts/alerts.js';
-import { alertRoutes } from './alerts/admin-routes.js';
-import { ALERT_BINDING_STORE, BindingStoreHealth } from './identity/store-health.js';
-import type { RunningRadius } from './identity/radius/start.js';
-import { GuardHits } from './alerts/guard-hits.js';
-import { Canary } from './canary/canary.js';
-import { EnrichmentSwitch } from './canary/enrichment-switch.js';
-import { canaryRoutes, reloadRoutes } from './canary/admin-routes.js';
-import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './policy/reload.js';
-import { watchPolicyFile } from './policy/watch.js';
-import type { AuditRuntime } from './audit/setup.js';
-import { guardHitEvent } from './audit/guard-events.js';
-import { canaryEvent, reloadEvent } from './audit/canary-reload-events.js';
-import { createConsentStore } from './identity/create-consent-store.js';
-import type { ConsentStore } from './identity/consent.js';
-import type { TransparencyServer } from './transparency/server.js';
-import type { RunningFrontDoor } from './frontdoor/start.js';
-import { InternalDestinations } from './proxy/internal-destinations.js';
-import { OverloadGuard } from './proxy/overload.js';
-import { checkFileLimit } from './proxy/fd-limit.js';
+import type { LoadedConfig } from '../config/load.js';
+import { parseListen } from '../config/schema.js';
+import { formatIssue } from '../shared/errors.js';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { buildPipeline, type Pipeline } from '../pipeline/index.js';
+import { createBindingStore, isRedisBindingStore } from '../identity/create-store.js';
+import { StaticBindings, staticBindingsOf } from '../identity/static-bindings.js';
+import type { BindingStore } from '../identity/store.js';
+import { Metrics } from '../shared/metrics.js';
+import { AdminServer } from '../admin/server.js';
+import { jwksRoute, tokenResolveRoute } from '../admin/keys-routes.js';
+import { scheduleExpiryWarnings } from '../policy/expiry.js';
+import { registerExpiryMetrics } from '../policy/expiry-metrics.js';
+import { Ingress } from '../proxy/ingress.js';
+import { Upstream } from '../proxy/upstream.js';
+import { Resolver } from '../proxy/resolve.js';
+import { DestinationPolicy } from '../destination/policy.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { AccessLog } from '../access-log.js';
+import { logLevelRoutes } from '../admin/log-routes.js';
+import { Readiness, probeRoutes } from '../admin/readiness.js';
+import { Alerts } from '../alerts/alerts.js';
+import { alertRoutes } from '../alerts/admin-routes.js';
+import { ALERT_BINDING_STORE, BindingStoreHealth } from '../identity/store-health.js';
+import type { RunningRadius } from '../identity/radius/start.js';
+import { GuardHits } from '../pipeline/guard-hits.js';
+import { Canary } from '../canary/canary.js';
+import { EnrichmentSwitch } from '../canary/enrichment-switch.js';
+import { canaryRoutes } from '../canary/admin-routes.js';
+import { reloadRoutes } from './reload-routes.js';
+import { PolicyReloader, type ReloadResult, type ReloadTrigger } from './reload.js';
+import { watchPolicyFile } from './policy-watch.js';
+import type { AuditRuntime } from '../audit/setup.js';
+import { guardHitEvent } from '../audit/guard-events.js';
+import { canaryEvent, reloadEvent } from './canary-reload-events.js';
+import { createConsentStore } from '../identity/create-consent-store.js';
+import type { ConsentStore } from '../identity/consent.js';
+import type { TransparencyServer } from '../transparency/server.js';
+import type { RunningFrontDoor } from '../frontdoor/start.js';
+import { InternalDestinations } from '../proxy/internal-destinations.js';
+import { OverloadGuard } from '../proxy/overload.js';
+import { checkFileLimit } from '../proxy/fd-limit.js';
 
 export interface GatewayOptions {
   /** Override proxy.listen / admin.listen ("host:port"; port 0 picks a free one). */
@@ -156,7 +157,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const guardHits = new GuardHits(metrics.registry, alerts);
   // What a config does not use is never loaded (the audit stores, RADIUS, the
   // subscriber page, the front door): each costs resident memory once imported.
-  const audit = loaded.config.audit ? await (await import('./audit/setup.js')).startAudit(loaded, { nodeId, log, metrics, alerts, policy }) : undefined;
+  const audit = loaded.config.audit ? await (await import('../audit/setup.js')).startAudit(loaded, { nodeId, log, metrics, alerts, policy }) : undefined;
   if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));
   const enrichment = new EnrichmentSwitch();
   const consents = await createConsentStore(bindings, config.subscribers);
@@ -259,7 +260,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let transparency: TransparencyServer | undefined;
   let transparencyAddress: AddressInfo | undefined;
   if (config.transparency && audit) {
-    const { TransparencyServer } = await import('./transparency/server.js');
+    const { TransparencyServer } = await import('../transparency/server.js');
     transparency = new TransparencyServer({
       bindings,
       consents,
@@ -291,7 +292,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let radius: RunningRadius | undefined;
   if (config.radius && opts.radiusListen !== false) {
     try {
-      const { startRadius } = await import('./identity/radius/start.js');
+      const { startRadius } = await import('../identity/radius/start.js');
       radius = await startRadius({ config: config.radius, country: config.operator.country, store: bindings, registry: metrics.registry, log, listen: opts.radiusListen });
     } catch (err) {
       await ingress.close(0);
@@ -304,7 +305,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let frontDoor: RunningFrontDoor | undefined;
   if (config.frontDoor && opts.frontDoorListen !== false) {
     try {
-      const { startFrontDoor } = await import('./frontdoor/start.js');
+      const { startFrontDoor } = await import('../frontdoor/start.js');
       frontDoor = await startFrontDoor(
         loaded,
         { policy: () => pipeline.policy, bindings, consents, onBindingStoreError: (err) => health.lookupFailed(err), audit: audit?.log, registry: metrics.registry, log, nodeId },

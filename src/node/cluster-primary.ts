@@ -12,10 +12,10 @@ import { staticBindingsOf, type StaticBindings } from '../identity/static-bindin
 import { Alerts } from '../alerts/alerts.js';
 import type { BindingStore } from '../identity/store.js';
 import { startRadius, type RunningRadius } from '../identity/radius/start.js';
-import type { Logger } from '../log.js';
-import { BindingHub } from './binding-hub.js';
-import { shareEphemeralKeys } from './ephemeral-keys.js';
-import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
+import type { Logger } from '../shared/log.js';
+import { BindingHub } from '../cluster/binding-hub.js';
+import { shareEphemeralKeys } from '../cluster/ephemeral-keys.js';
+import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 
 export interface RunningPrimary {
   radius: RunningRadius | undefined;

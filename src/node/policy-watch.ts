@@ -4,7 +4,7 @@
 // reload.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 
 export function watchPolicyFile(file: string, debounceMs: number, reload: () => void, log: Logger): { close(): void } {
   const name = basename(file);

@@ -3,10 +3,10 @@
 // the primary owns. With the memory store its bindings are a replica the
 // primary keeps in step; with Redis it reads Redis like any node.
 import type { LoadedConfig } from '../config/load.js';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
-import { ClusterReplicaStore } from './replica-store.js';
-import { ClusterWorkerMetrics } from './worker-metrics.js';
-import type { WorkerToPrimary } from './protocol.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from './gateway.js';
+import { ClusterReplicaStore } from '../cluster/replica-store.js';
+import { ClusterWorkerMetrics } from '../cluster/worker-metrics.js';
+import type { WorkerToPrimary } from '../cluster/protocol.js';
 
 export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOptions): Promise<RunningGateway> {
   let bindings: ClusterReplicaStore | undefined;

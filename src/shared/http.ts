@@ -1,6 +1,9 @@
 // Small helpers for the JSON APIs hedge serves (admin, checker).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** An admin API route handler (added by each capability); returns true when it handled the request. */
+export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body, null, 2) + '\n';
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });

@@ -7,15 +7,15 @@
 //     so requests in flight finish on the old one
 // Any failure keeps the old policy serving and says why. Every attempt is an
 // event (log line, metric, history) carrying the policy version hashes.
-import { ConfigError, HedgeError, formatIssue } from '../errors.js';
+import { ConfigError, HedgeError, formatIssue } from '../shared/errors.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { compilePolicy, type CompiledPolicy } from './compile.js';
-import { exposureSummary, type ExposureSummary } from './reload-exposure.js';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { exposureSummary, type ExposureSummary } from '../policy/reload-exposure.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { Canary, CanaryResult } from '../canary/canary.js';
 import type { Alerts } from '../alerts/alerts.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { Counter, type Registry } from 'prom-client';
 
 export type ReloadTrigger = 'sighup' | 'admin' | 'watch' | 'api';
