@@ -3,7 +3,7 @@
 // grouped by their keyed reference and their numbers decrypted with the audit
 // key — only here, in the report. `outsidePolicy` keeps only what a given
 // (known-good) policy would not have sent: "who was exposed by the bad change".
-import { ID_TOKEN_SUB, isFrontDoorDisclosureName, type FrontDoorScope } from '../policy/front-door-scopes.js';
+import { ID_TOKEN_SUB, isFrontDoorDisclosureName, type FrontDoorScope } from '../config/front-door-scopes.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { hostPatternMatches, parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isSeq, isMap } from 'yaml';
-import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
+import { FRONT_DOOR_SCOPES } from '../config/front-door-scopes.js';
 
 export const DEMO_BANK_JWKS = fileURLToPath(new URL('../../examples/demo-bank.jwks.json', import.meta.url));
 export const DEMO_BANK_PRIVATE_KEY = fileURLToPath(new URL('../../examples/demo-bank.LAB-ONLY-private-key.jwk.json', import.meta.url));

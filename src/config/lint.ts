@@ -6,7 +6,7 @@
 import { parse as parseDomain } from 'tldts';
 import { IDENTITY_ATTRIBUTES, type Config } from '../config/schema.js';
 import { parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
-import { SCOPE_DISCLOSURES } from '../policy/front-door-scopes.js';
+import { SCOPE_DISCLOSURES } from './front-door-scopes.js';
 
 /** Attributes that identify a subscriber, in any form but a claim. */
 export const IDENTITY_GRANT_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);

@@ -6,7 +6,7 @@ import { parseBindingKey } from '../identity/binding-key.js';
 import { parseHostPattern } from '../shared/host-pattern.js';
 import { NUMBER_FORMATS } from '../subscriber/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
-import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
+import { FRONT_DOOR_SCOPES } from './front-door-scopes.js';
 import { secret } from './secret.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -6,7 +6,7 @@
 // back to the registered redirect URI as an OIDC error. Nothing here is a page
 // that could be framed.
 import type http from 'node:http';
-import { isFrontDoorScope, type FrontDoorScope } from '../policy/front-door-scopes.js';
+import { isFrontDoorScope, type FrontDoorScope } from '../config/front-door-scopes.js';
 import type { FrontDoorContext } from './context.js';
 import { redirect, sendJson } from './http.js';
 import { NETWORK_AMR, opaqueSecret, type CodeGrant } from './grants.js';

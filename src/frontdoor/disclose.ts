@@ -10,7 +10,7 @@ import { Flow, type Target } from '../pipeline/flow.js';
 import { record } from '../pipeline/stages/record.js';
 import { runPipeline, type RunHooks } from '../pipeline/run.js';
 import type { Stage } from '../pipeline/stage.js';
-import type { ScopeDisclosure } from '../policy/front-door-scopes.js';
+import type { ScopeDisclosure } from '../config/front-door-scopes.js';
 
 export interface FrontDoorDisclosure {
   requestId: string;

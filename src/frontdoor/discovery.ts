@@ -1,7 +1,7 @@
 // OpenID Provider metadata (OpenID Connect Discovery 1.0) for the front door:
 // code flow only, PKCE S256 only, private_key_jwt only, EdDSA ID tokens, the
 // CAMARA scopes, no refresh tokens, `iss` in the authorisation response (RFC 9207).
-import { FRONT_DOOR_SCOPES } from '../policy/front-door-scopes.js';
+import { FRONT_DOOR_SCOPES } from '../config/front-door-scopes.js';
 import { CLIENT_ASSERTION_ALGS } from './client-auth.js';
 
 export interface Endpoints {

@@ -4,7 +4,7 @@
 // both are single-use and there are no refresh tokens.
 import { randomBytes } from 'node:crypto';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import type { FrontDoorScope } from '../policy/front-door-scopes.js';
+import type { FrontDoorScope } from '../config/front-door-scopes.js';
 
 /** Authentication methods (RFC 8176 style): "nba" is network-based authentication, as CAMARA names it. */
 export const NETWORK_AMR = 'nba';

@@ -9,7 +9,7 @@ import type { FrontDoorContext } from './context.js';
 import { BodyError, mediaType, readBody, sendJson } from './http.js';
 import { opaqueSecret, type AccessGrant } from './grants.js';
 import { signIdToken } from './id-token.js';
-import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB } from '../policy/front-door-scopes.js';
+import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB } from '../config/front-door-scopes.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 

@@ -8,7 +8,7 @@ import type { CompiledPolicy, CompiledPartner } from './compile.js';
 import { partnerActive } from './compile.js';
 import type { Attribute, Form } from './forms.js';
 import type { HostPattern } from '../shared/host-pattern.js';
-import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB, SCOPE_DISCLOSURES } from './front-door-scopes.js';
+import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB, SCOPE_DISCLOSURES } from '../config/front-door-scopes.js';
 
 /** How much a form reveals: claim = match < pseudonym = token < sealed < raw. */
 export const FORM_RANK: Readonly<Record<Form, number>> = { claim: 0, match: 0, pseudonym: 1, token: 1, sealed: 2, raw: 3 };

@@ -4,7 +4,7 @@
 // Read-only: used by `hedge policy explain --client ID`.
 import type { CompiledPolicy } from './compile.js';
 import { partnerActive } from './compile.js';
-import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB, SCOPE_DISCLOSURES } from './front-door-scopes.js';
+import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB, SCOPE_DISCLOSURES } from '../config/front-door-scopes.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 
 export interface ClientExplanation {

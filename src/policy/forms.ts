@@ -6,10 +6,9 @@ import { toNationalDigits } from '../subscriber/normalize.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { sealer } from './sealed.js';
 import { tokenIssuer, type TokenKeyRef } from './token.js';
+import type { Attribute, Form } from '../config/attributes.js';
 
-export type Attribute = 'msisdn' | 'imsi' | 'imei' | 'client-ip' | 'age-verified' | 'subscriber';
-/** `match` is produced only by the front door: a yes/no about a number the partner already holds. */
-export type Form = 'raw' | 'pseudonym' | 'token' | 'sealed' | 'claim' | 'match';
+export type { Attribute, Form };
 export type MsisdnFormat = 'e164' | 'digits' | 'national';
 
 export interface ValueContext {

@@ -5,7 +5,7 @@
 // as the pseudonym header form).
 import type { PartnerConfig } from '../config/schema.js';
 import { valueFunction, type ValueFn } from './forms.js';
-import type { FrontDoorScope } from './front-door-scopes.js';
+import type { FrontDoorScope } from '../config/front-door-scopes.js';
 
 export interface ClientJwk {
   kty: string;

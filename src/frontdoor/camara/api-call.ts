@@ -5,7 +5,7 @@ import type http from 'node:http';
 import type { FrontDoorContext } from '../context.js';
 import type { AccessGrant } from '../grants.js';
 import { NETWORK_AMR } from '../grants.js';
-import type { FrontDoorScope } from '../../policy/front-door-scopes.js';
+import type { FrontDoorScope } from '../../config/front-door-scopes.js';
 import { CamaraErrors, type ErrorInfo } from './errors.js';
 import { XCorrelator } from './schemas.js';
 import { BodyError, mediaType, readBody } from '../http.js';

@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FrontDoorContext } from '../context.js';
-import { SCOPE_DISCLOSURES, type FrontDoorScope } from '../../policy/front-door-scopes.js';
+import { SCOPE_DISCLOSURES, type FrontDoorScope } from '../../config/front-door-scopes.js';
 import { sendJson } from '../http.js';
 import { checkCall, readJsonBody } from './api-call.js';
 import { CamaraErrors, sendError } from './errors.js';

@@ -2,7 +2,7 @@
 // discloses about the subscriber. The lints, explain, diff, the audit report
 // and the front door itself all read this one table, so a scope is judged
 // exactly like the header grant that would disclose the same thing.
-import type { Attribute, Form } from './forms.js';
+import type { Attribute, Form } from './attributes.js';
 
 export const FRONT_DOOR_SCOPES = ['number-verification:verify', 'number-verification:device-phone-number:read', 'kyc-age-verification:verify'] as const;
 export type FrontDoorScope = (typeof FRONT_DOOR_SCOPES)[number];
