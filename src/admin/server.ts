@@ -13,7 +13,7 @@ import { normalizeSubscriber } from '../subscriber/normalize.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { readJson, sendError, sendJson, viaCarries } from '../shared/http.js';
 import { maskIdentifier } from '../shared/mask.js';
-import { adminExposureProblem } from './exposure.js';
+import { adminExposureProblem } from '../config/admin-exposure.js';
 import { listenOn } from '../shared/listen.js';
 import type { AccessLog } from '../access-log.js';
 

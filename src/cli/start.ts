@@ -7,7 +7,7 @@ import { startGateway, type RunningGateway } from '../node/gateway.js';
 import { createLogger, logLevelOf, type Logger } from '../shared/log.js';
 import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
-import { adminExposureProblem } from '../admin/exposure.js';
+import { adminExposureProblem } from '../config/admin-exposure.js';
 import { checkPidFile, writePidFile } from './pid-file.js';
 
 interface StartOptions {

@@ -6,7 +6,7 @@ import { parseListen } from './schema.js';
 import { dotted, type KeyPath } from './load.js';
 import type { ConfigIssue } from '../shared/errors.js';
 import type { SecretUse } from './secret.js';
-import { isLoopbackHost as isLoopback } from '../admin/exposure.js';
+import { isLoopbackHost as isLoopback } from './admin-exposure.js';
 
 /** A config is a lab/demo config when its proxy listens on loopback only. */
 export function isLabConfig(config: Config): boolean {

@@ -11,7 +11,7 @@ import { bindingKey } from '../identity/binding-key.js';
 import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from './semantic-audit.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
-import { adminExposureProblem } from '../admin/exposure.js';
+import { adminExposureProblem } from './admin-exposure.js';
 
 export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://', 'redis-cluster://', 'redis-sentinel://'];
 

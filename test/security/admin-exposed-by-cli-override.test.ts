@@ -67,7 +67,7 @@ test('an embedding program overriding the admin address gets HEDGE_ERR_ADMIN_EXP
 test('beyond loopback with a token, and loopback in any spelling without one, are accepted', async () => {
   const withToken = parseConfig(YAML.replace('admin: {listen: "127.0.0.1:0"}', 'admin: {listen: "127.0.0.1:0", token: "a-long-enough-admin-token"}'), 't.yaml');
   // The token case is checked without binding beyond loopback: the check itself, then a loopback start.
-  const { adminExposureProblem } = await import('../../src/admin/exposure.js');
+  const { adminExposureProblem } = await import('../../src/config/admin-exposure.js');
   assert.equal(adminExposureProblem('0.0.0.0', 'a-long-enough-admin-token'), undefined);
   for (const host of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1', 'localhost']) assert.equal(adminExposureProblem(host, undefined), undefined, host);
   for (const host of ['0.0.0.0', '::', '10.0.0.1', '::ffff:10.0.0.1', 'admin.internal']) assert.ok(adminExposureProblem(host, undefined), host);
