@@ -1,5 +1,5 @@
 // German catalogue for the subscriber's page.
-import type { Messages } from './messages.js';
+import type { Messages } from './messages-shape.js';
 
 const ATTRIBUTE: Record<string, string> = {
   msisdn: 'Ihre Telefonnummer',

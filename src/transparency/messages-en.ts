@@ -1,6 +1,6 @@
 // English catalogue for the subscriber's page.
 import { disclosureInWords } from '../audit/plain-words.js';
-import type { Messages } from './messages.js';
+import type { Messages } from './messages-shape.js';
 
 export const en: Messages = {
   lang: 'en',

@@ -3,45 +3,9 @@
 // shows comes from a catalogue; the page code holds no sentence of its own.
 import { en } from './messages-en.js';
 import { de } from './messages-de.js';
+import type { LegalBasis, Messages } from './messages-shape.js';
 
-export type LegalBasis = 'consent' | 'contract' | 'legitimate-interest' | 'legal-obligation';
-
-export interface Messages {
-  lang: string;
-  /** The language's own name, for the language switch. */
-  languageName: string;
-  title: string;
-  skip: string;
-  intro: string;
-  recognisedAs(maskedNumber: string): string;
-  hotspotNote: string;
-  unknownTitle: string;
-  unknownBody: string;
-  everyoneElseTitle: string;
-  everyoneElse: string;
-  partnersTitle: string;
-  partnersIntro: string;
-  noPartners: string;
-  purpose: string;
-  legalBasisLabel: string;
-  legalBasis: Record<LegalBasis, string>;
-  receives: string;
-  /** e.g. "your phone number" — from the audit's plain words; translated per form. */
-  disclosure(attribute: string, form: string): string;
-  history: string;
-  never: string;
-  times(n: number, first: string, last: string): string;
-  moreRecords: string;
-  withdrawnNotice(basis: LegalBasis): string;
-  withdraw(basis: LegalBasis, partner: string): string;
-  give(basis: LegalBasis, partner: string): string;
-  done(given: boolean, partner: string): string;
-  failed: string;
-  recordedNote: string;
-  languageSwitch: string;
-  footer(operator: string): string;
-  date(iso: string): string;
-}
+export type { LegalBasis, Messages };
 
 export const CATALOGUES: readonly Messages[] = [en, de];
 
