@@ -82,6 +82,11 @@ export default tseslint.config(
   },
   ...layerRules(),
   {
+    // The package entry (package.json "."): the public API, on top like cli/.
+    files: ['src/index.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SEAL] }] },
+  },
+  {
     // The guard itself: the pipeline's layer rule without the seal ban.
     files: ['src/pipeline/stages/egress-guard.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: layerRules().find((b) => b.files[0] === 'src/pipeline/**/*.ts').rules['no-restricted-imports'][1].patterns.filter((p) => p !== SEAL) }] },

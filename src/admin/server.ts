@@ -5,7 +5,7 @@ import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { BindingStore } from '../identity/store.js';
-import { parseBindingKey } from '../identity/binding-key.js';
+import { parseBindingKey } from '../shared/binding-key.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Logger } from '../shared/log.js';

@@ -19,7 +19,7 @@ import type { Config, CanaryConfig } from '../config/schema.js';
 import type { BindingStore } from '../identity/store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';
-import { bindingKey } from '../identity/binding-key.js';
+import { bindingKey } from '../shared/binding-key.js';
 import { Ingress } from '../proxy/ingress.js';
 import { Upstream } from '../proxy/upstream.js';
 import { Resolver } from '../proxy/resolve.js';

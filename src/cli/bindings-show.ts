@@ -3,7 +3,7 @@
 // shows the binding of the prefix that holds it.
 import type { Command } from 'commander';
 import { addAdminOptions, adminGet, adminTarget } from './admin-client.js';
-import { parseBindingKey } from '../identity/binding-key.js';
+import { parseBindingKey } from '../shared/binding-key.js';
 
 export function registerBindingsShow(bindings: Command): void {
   addAdminOptions(bindings.command('show').description('show the binding of one address').argument('<ip>', 'subscriber source address, or an IPv6 prefix such as 2001:db8:1:2::/64')).action(

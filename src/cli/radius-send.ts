@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { parseListen } from '../config/schema.js';
-import { parseBindingKey } from '../identity/binding-key.js';
+import { parseBindingKey } from '../shared/binding-key.js';
 import { sendAccounting, type AccountingMessage, type SendStatus } from '../identity/radius/sender.js';
 
 const STATUSES: SendStatus[] = ['start', 'stop', 'interim', 'on', 'off'];

@@ -2,7 +2,7 @@
 // may contain. `hedge config schema` prints it as JSON Schema for editors.
 import { z } from 'zod';
 import { isIP } from 'node:net';
-import { parseBindingKey } from '../identity/binding-key.js';
+import { parseBindingKey } from '../shared/binding-key.js';
 import { parseHostPattern } from '../shared/host-pattern.js';
 import { NUMBER_FORMATS } from '../subscriber/normalize.js';
 import { parsePrefix } from '../destination/ip.js';

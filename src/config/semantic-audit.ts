@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { dotted, type KeyPath } from '../config/load.js';
+import { dotted, type KeyPath } from './key-path.js';
 import type { ConfigIssue } from '../shared/errors.js';
 
 export function auditIssues(config: Config, file: string, lineOf: (p: KeyPath) => number): ConfigIssue[] {

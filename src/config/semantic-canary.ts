@@ -1,6 +1,6 @@
 // Cross-key checks for the canary sentinel. Kept apart from semantic.ts so
 // each capability owns its checks.
-import { bindingKey, keyHolds } from '../identity/binding-key.js';
+import { bindingKey, keyHolds } from '../shared/binding-key.js';
 import type { Config } from './schema.js';
 import type { KeyPath } from './key-path.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';

@@ -3,7 +3,7 @@
 import type { RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './key-path.js';
-import { parseRedisTarget } from '../identity/redis-target.js';
+import { parseRedisTarget } from './redis-target.js';
 
 export interface PathIssue {
   path: KeyPath;

@@ -3,7 +3,7 @@
 // Outside loopback each inline secret is a warning naming the key and the fix.
 import type { Config } from './schema.js';
 import { parseListen } from './schema.js';
-import { dotted, type KeyPath } from './load.js';
+import { dotted, type KeyPath } from './key-path.js';
 import type { ConfigIssue } from '../shared/errors.js';
 import type { SecretUse } from './secret.js';
 import { isLoopbackHost as isLoopback } from './admin-exposure.js';

@@ -7,7 +7,7 @@ import type { ConfigIssue } from '../shared/errors.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';
 import { HedgeError } from '../shared/errors.js';
 import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
-import { bindingKey } from '../identity/binding-key.js';
+import { bindingKey } from '../shared/binding-key.js';
 import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from './semantic-audit.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';

@@ -3,7 +3,7 @@
 // names a Redis store: a memory-store gateway never loads it.
 import type { BindingStore } from './store.js';
 import { MemoryBindingStore } from './memory-store.js';
-import { isRedisSpec } from './redis-target.js';
+import { isRedisSpec } from '../config/redis-target.js';
 
 export interface StoreOptions {
   redis?: { keyPrefix: string; timeoutMs: number; waitReplicas?: number };

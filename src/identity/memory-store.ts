@@ -4,7 +4,7 @@
 // to bound memory.
 import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from './binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
 
 export class MemoryBindingStore implements BindingStore {

@@ -27,7 +27,7 @@ import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
-import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from './binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 
 export interface RedisStoreOptions {
   keyPrefix: string;

@@ -11,7 +11,7 @@ import type { Alerts } from '../alerts/alerts.js';
 import type { Logger } from '../shared/log.js';
 import type { Config } from '../config/schema.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';
-import { bindingKey } from './binding-key.js';
+import { bindingKey } from '../shared/binding-key.js';
 import type { BindingRecord, BindingStore } from './store.js';
 
 export const ALERT_STATIC_BINDINGS = 'static-bindings-missing';

@@ -3,7 +3,7 @@
 // general one for any address.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindingKey, formatV6, keyHolds, parseBindingKey, parseV6, prefixKey } from '../../src/identity/binding-key.js';
+import { bindingKey, formatV6, keyHolds, parseBindingKey, parseV6, prefixKey } from '../../src/shared/binding-key.js';
 
 test('canonical keys', () => {
   assert.equal(bindingKey('10.0.0.1'), '10.0.0.1');

@@ -14,7 +14,7 @@ import type { BindingStore } from '../store.js';
 import type { Subscriber } from '../../subscriber/subscriber.js';
 import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../../subscriber/normalize.js';
 import { refreshBinding, removeByNas, removeSession } from '../session-ops.js';
-import { prefixKey } from '../binding-key.js';
+import { prefixKey } from '../../shared/binding-key.js';
 import type { AccountingRequest } from './packet.js';
 
 export type AccountingOutcome =

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
-import { groupsFromOctets } from '../binding-key.js';
+import { groupsFromOctets } from '../../shared/binding-key.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
 const HEADER = 20;

@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
-import { octetsFromGroups, parseV6 } from '../binding-key.js';
+import { octetsFromGroups, parseV6 } from '../../shared/binding-key.js';
 
 export type SendStatus = 'start' | 'stop' | 'interim' | 'on' | 'off';
 

@@ -1,7 +1,7 @@
 // Parsing a Redis store spec (`subscribers.store`) without loading the Redis
 // client: config validation and the memory-store gateway need only this.
 // Topologies: see redis-connect.ts.
-import { parseListen } from '../config/schema.js';
+import { parseListen } from './schema.js';
 
 export type Topology = 'single' | 'cluster' | 'sentinel';
 
