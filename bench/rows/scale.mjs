@@ -158,7 +158,7 @@ export async function rows(ctx) {
       peak = Math.max(peak, rssMb(hPids));
       probes.asked++;
       try {
-        const r = await fetch(`http://127.0.0.1:${h.admin}/healthz`, { signal: globalThis.AbortSignal.timeout(1000) });
+        const r = await fetch(`http://127.0.0.1:${h.admin}/livez`, { signal: globalThis.AbortSignal.timeout(1000) });
         if (r.status === 200) probes.ok++;
         await r.body?.cancel();
       } catch {
@@ -176,7 +176,7 @@ export async function rows(ctx) {
   cells.push(['overload: shed (503 + Retry-After)', answered ? `${((100 * ol.shed) / answered).toFixed(1)} %` : '-', '-', '-', '', `${ol.shed} shed, ${ol.errors} errors`]);
   cells.push(['overload: admitted p99', fmt(ol.okP99Ms), '-', '-', 'ms', `from the scheduled time; maxInFlightRequests ${INFLIGHT}`]);
   cells.push(['overload: peak RSS', fmt(peak), '-', '-', 'MB', '']);
-  cells.push(['overload: admin /healthz answered', `${probes.ok}/${probes.asked}`, '-', '-', '', 'every 200 ms during the overload']);
+  cells.push(['overload: admin /livez answered', `${probes.ok}/${probes.asked}`, '-', '-', '', 'every 200 ms during the overload']);
   process.stderr.write(`  scale: idle ${fmt(idleH)} MB (nginx ${fmt(idleN)}), ${fmt(kbH)} KB/conn (nginx ${fmt(kbN)}), overload admitted ${Math.round(ol.ok / DURATION)}/s, shed ${ol.shed}\n`);
   if (baseN) cells.push(['nginx non-partner req/s (same run)', '-', String(Math.round(baseN.rps)), '-', 'req/s', '']);
   await ctx.stop(h.proc);

@@ -126,7 +126,7 @@ describe('load shedding', () => {
     assert.equal((await again).status, 200);
   });
 
-  test('probes answer under overload: the health probe is another listener and is never shed', async () => {
+  test('probes answer under overload: /livez, /readyz and /healthz are another listener and are never shed', async () => {
     const before = origin.seen.length;
     const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/p1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/p2')];
     const deadline = Date.now() + 5000;
@@ -135,9 +135,11 @@ describe('load shedding', () => {
     // Shedding goes on while the probes are asked, several times over.
     for (let i = 0; i < 5; i++) {
       assert.equal((await viaProxy(lab.gw.proxyAddress, 'http://news.example/')).status, 503, 'the proxy sheds');
-      const probe = await fetch(`${lab.gw.adminUrl}/healthz`);
-      assert.equal(probe.status, 200, 'the health probe answers while the proxy sheds');
-      await probe.body?.cancel();
+      for (const path of ['/livez', '/readyz', '/healthz']) {
+        const probe = await fetch(`${lab.gw.adminUrl}${path}`);
+        assert.equal(probe.status, 200, `${path} answers while the proxy sheds`);
+        await probe.body?.cancel();
+      }
     }
     origin.release();
     assert.deepEqual((await Promise.all(admitted)).map((r) => r.status), [200, 200]);
