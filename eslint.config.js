@@ -48,7 +48,20 @@ function layerRules() {
     const above = folders.filter((g) => g !== f && LAYERS[g] >= LAYERS[f]);
     return {
       files: [`src/${f}/**/*.ts`],
-      rules: { 'no-restricted-imports': ['error', { patterns: [SEAL, ...blocked(above, (g) => `layers: src/${f}/ (rank ${LAYERS[f]}) may not import src/${g}/ (rank ${LAYERS[g]}); see LAYERS in eslint.config.js and docs/architecture.md`)] }] },
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              SEAL,
+              ...blocked(
+                above,
+                (g) => `layers: src/${f}/ (rank ${LAYERS[f]}) may not import src/${g}/ (rank ${LAYERS[g]}); see LAYERS in eslint.config.js and docs/architecture.md`,
+              ),
+            ],
+          },
+        ],
+      },
     };
   });
   // Folders not in the table: at least never the wiring or the commands.
@@ -64,7 +77,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', fetch: 'readonly', AbortController: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        performance: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
@@ -89,6 +117,15 @@ export default tseslint.config(
   {
     // The guard itself: the pipeline's layer rule without the seal ban.
     files: ['src/pipeline/stages/egress-guard.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: layerRules().find((b) => b.files[0] === 'src/pipeline/**/*.ts').rules['no-restricted-imports'][1].patterns.filter((p) => p !== SEAL) }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: layerRules()
+            .find((b) => b.files[0] === 'src/pipeline/**/*.ts')
+            .rules['no-restricted-imports'][1].patterns.filter((p) => p !== SEAL),
+        },
+      ],
+    },
   },
 );

@@ -18,7 +18,20 @@ const n = Number(tokenCount);
 const subscriber = (await gw.bindings.lookup('127.0.0.1')) ?? { msisdn: '+447700900123' };
 const tokens = [];
 for (let i = 0; i < n; i++)
-  tokens.push(fd.mintAccessToken({ clientId: 'bench-bank', partnerId: 'bench-bank', scopes: new Set(['number-verification:verify']), purpose: 'dpv:FraudPreventionAndDetection', subscriber, clientAddress: '127.0.0.1', amr: ['nba'] }, Date.now() + 300_000));
+  tokens.push(
+    fd.mintAccessToken(
+      {
+        clientId: 'bench-bank',
+        partnerId: 'bench-bank',
+        scopes: new Set(['number-verification:verify']),
+        purpose: 'dpv:FraudPreventionAndDetection',
+        subscriber,
+        clientAddress: '127.0.0.1',
+        amr: ['nba'],
+      },
+      Date.now() + 300_000,
+    ),
+  );
 writeFileSync(tokenFile, tokens.join('\n') + '\n');
 process.stdout.write(JSON.stringify({ port: gw.frontDoor.address.port }) + '\n');
 process.on('SIGTERM', () => void gw.stop(100).then(() => process.exit(0)));

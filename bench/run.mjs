@@ -159,7 +159,10 @@ function load(port, path, host, seconds, address = '127.0.0.1') {
     };
   }
   if (AUTOCANNON) {
-    const r = spawnSync(AUTOCANNON, ['-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `Host=${host}`, `${base}${path.startsWith('/') ? path : ''}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const r = spawnSync(AUTOCANNON, ['-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `Host=${host}`, `${base}${path.startsWith('/') ? path : ''}`], {
+      encoding: 'utf8',
+      timeout: (seconds + 30) * 1000,
+    });
     const j = JSON.parse(r.stdout);
     return { rps: j.requests.average, p50Ms: j.latency.p50, p99Ms: j.latency.p99, requests: j.requests.total, errors: j.errors + j.non2xx };
   }
@@ -177,10 +180,13 @@ async function startOrigin() {
     // nginx serving the 1 KiB body is the cheapest origin; every row shares it.
     const dir = join(work, 'origin');
     spawnSync('mkdir', ['-p', dir]);
-    writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 100000;
-  server { listen 127.0.0.1:${port} reuseport; location / { default_type text/plain; return 200 "${BODY}"; } } }\n`);
+  server { listen 127.0.0.1:${port} reuseport; location / { default_type text/plain; return 200 "${BODY}"; } } }\n`,
+    );
     const c = start(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
     await waitPort(port);
     return { port, proc: c, kind: 'nginx static' };
@@ -212,7 +218,9 @@ async function startNginxProxy(originPort, workerConnections = 4096) {
   const port = await freePort();
   const dir = join(work, 'nginx-proxy');
   spawnSync('mkdir', ['-p', dir]);
-  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 worker_rlimit_nofile ${Math.max(8192, workerConnections)};
 events { worker_connections ${workerConnections}; }
 http { access_log off; keepalive_requests 100000; keepalive_timeout 600s;
@@ -228,7 +236,8 @@ http { access_log off; keepalive_requests 100000; keepalive_timeout 600s;
       proxy_set_header X-MSISDN $partner_msisdn;
       proxy_set_header X-Up-Calling-Line-ID "";
       proxy_set_header Via "1.1 nginx";
-    } } }\n`);
+    } } }\n`,
+  );
   const c = start(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
   await waitPort(port);
   return { port, proc: c };
@@ -239,7 +248,9 @@ async function startSquid(originPort) {
   const dir = join(work, 'squid');
   spawnSync('mkdir', ['-p', dir]);
   spawnSync('chmod', ['777', dir]);
-  writeFileSync(join(dir, 'squid.conf'), `http_port 127.0.0.1:${port}
+  writeFileSync(
+    join(dir, 'squid.conf'),
+    `http_port 127.0.0.1:${port}
 pid_filename ${dir}/squid.pid
 cache_log ${dir}/cache.log
 access_log none
@@ -261,7 +272,8 @@ via on
 forwarded_for delete
 shutdown_lifetime 0 seconds
 workers 1
-`);
+`,
+  );
   const c = start(SQUID, ['-N', '-f', join(dir, 'squid.conf')]);
   await waitPort(port, 30000).catch((e) => {
     throw new Error(`squid did not start: ${e.message}\n${c.lastErr()}`);
@@ -336,7 +348,9 @@ async function main() {
   // `async function rows(ctx)` and calls ctx.measure(...) for its rows.
   const rowsDir = join(root, 'bench', 'rows');
   if (existsSync(rowsDir)) {
-    for (const f of readdirSync(rowsDir).filter((x) => x.endsWith('.mjs')).sort()) {
+    for (const f of readdirSync(rowsDir)
+      .filter((x) => x.endsWith('.mjs'))
+      .sort()) {
       const mod = await import(join(rowsDir, f));
       if (typeof mod.rows !== 'function') continue;
       try {
@@ -402,7 +416,9 @@ function report() {
   ]);
   const w = cols.map((c, i) => Math.max(c.length, ...table.map((t) => t[i].length)));
   const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
-  console.log(`\nhedge bench — ${new Date().toISOString()}, ${DURATION}s/row, ${CONNECTIONS} connections, ${WRK ? 'wrk' : 'autocannon'}, origin ${originRef.kind}, node ${process.version}`);
+  console.log(
+    `\nhedge bench — ${new Date().toISOString()}, ${DURATION}s/row, ${CONNECTIONS} connections, ${WRK ? 'wrk' : 'autocannon'}, origin ${originRef.kind}, node ${process.version}`,
+  );
   console.log(line(cols));
   console.log('|' + w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|');
   for (const t of table) console.log(line(t));

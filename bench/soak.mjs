@@ -75,7 +75,9 @@ const originPort = origin.address().port;
 
 const [proxyPort, adminPort, radiusPort] = [await freePort(), await freePort(), await freePort()];
 const secret = 'soak-radius-secret-0123456789';
-spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'audit', 'keygen', '--key-file', join(work, 'audit.key'), '--signing-key-file', join(work, 'audit-sign.pem')], { stdio: 'inherit' });
+spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'audit', 'keygen', '--key-file', join(work, 'audit.key'), '--signing-key-file', join(work, 'audit-sign.pem')], {
+  stdio: 'inherit',
+});
 const cfg = join(work, 'hedge.yaml');
 writeFileSync(
   cfg,
@@ -87,7 +89,10 @@ writeFileSync(
     `radius:\n  listen: 127.0.0.1:${radiusPort}\n  clients:\n    - { name: soak, address: 127.0.0.1, secret: "${secret}" }\n` +
     `audit:\n  store: sqlite:${join(work, 'audit.db')}\n  keyFile: ${join(work, 'audit.key')}\n  signingKeyFile: ${join(work, 'audit-sign.pem')}\n`,
 );
-const gw = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
+const gw = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+  env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' },
+});
 children.add(gw);
 let gwErr = '';
 let errorLines = 0;
@@ -113,7 +118,9 @@ const Database = (await import('better-sqlite3')).default;
 // Load: two open-loop generators for the whole run.
 const seconds = Math.round(MINUTES * 60);
 const gens = ['http://my.operator.example/', 'http://news.example/'].map((target) => {
-  const c = spawn(process.execPath, [join(root, 'bench', 'tools', 'open-loop.mjs'), String(proxyPort), String(RATE), String(seconds), target, '500', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, [join(root, 'bench', 'tools', 'open-loop.mjs'), String(proxyPort), String(RATE), String(seconds), target, '500', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(c);
   let out = '';
   c.stdout.on('data', (d) => (out += d));
@@ -134,7 +141,13 @@ const churnTimer = setInterval(() => {
     .catch(() => radiusFailed++);
   if (i >= 100) {
     const j = i - 100;
-    sendAccounting('127.0.0.1', radiusPort, secret, { status: 'stop', framedIp: `127.0.2.${1 + (j % 200)}`, msisdn: `+4477009${String(10000 + (j % 200)).slice(-5)}`, sessionId: `soak-${j}` }, { timeoutMs: 1000, retries: 1 })
+    sendAccounting(
+      '127.0.0.1',
+      radiusPort,
+      secret,
+      { status: 'stop', framedIp: `127.0.2.${1 + (j % 200)}`, msisdn: `+4477009${String(10000 + (j % 200)).slice(-5)}`, sessionId: `soak-${j}` },
+      { timeoutMs: 1000, retries: 1 },
+    )
       .then(() => radiusSent++)
       .catch(() => radiusFailed++);
   }
@@ -183,7 +196,9 @@ async function sample() {
   samples.push(s);
   process.stderr.write(`  t=${s.t}s rss ${s.rssMb} MB heap ${s.heapMb} MB fds ${s.fds} (client ${s.conns}) eld p99 ${s.eldP99Ms} ms audited ${s.audited} received ${s.received}\n`);
 }
-process.stderr.write(`hedge soak: ${MINUTES} min, ${RATE} req/s partner + ${RATE} req/s non-partner, RADIUS churn 1 start + 1 stop/s, SIGHUP reload every 60 s, Redis ${REDIS.replace(/\/\/[^@]*@/, '//…@')}, audit SQLite\n`);
+process.stderr.write(
+  `hedge soak: ${MINUTES} min, ${RATE} req/s partner + ${RATE} req/s non-partner, RADIUS churn 1 start + 1 stop/s, SIGHUP reload every 60 s, Redis ${REDIS.replace(/\/\/[^@]*@/, '//…@')}, audit SQLite\n`,
+);
 await sample();
 const sampler = setInterval(() => void sample().catch(() => {}), SAMPLE_S * 1000);
 const [partner, nonPartner] = await Promise.all(gens);
@@ -213,8 +228,12 @@ console.log('|----:|-------:|--------:|----:|-------------:|------------------:|
 for (const s of samples) console.log(`| ${s.t} | ${s.rssMb} | ${s.heapMb} | ${s.fds} | ${s.conns} | ${s.eldP99Ms} | ${s.audited} | ${s.received} |`);
 console.log('(the last row is after the load stopped)');
 const otherFds = (x) => x.fds - (Number.isFinite(x.conns) ? x.conns : 0);
-console.log(`\nafter warm-up (t=${warm.t}s → ${last.t}s): RSS ${growth('rssMb')} %, fds ${growth('fds')} %, fds other than client connections ${otherFds(warm)} → ${otherFds(last)} (target ≤ 5 %)`);
-console.log(`partner received ${partnerReceived} identities; audit disclosure records for it: ${finalAudited} (${finalAudited >= partnerReceived ? 'every one audited' : `${partnerReceived - finalAudited} MISSING`})`);
+console.log(
+  `\nafter warm-up (t=${warm.t}s → ${last.t}s): RSS ${growth('rssMb')} %, fds ${growth('fds')} %, fds other than client connections ${otherFds(warm)} → ${otherFds(last)} (target ≤ 5 %)`,
+);
+console.log(
+  `partner received ${partnerReceived} identities; audit disclosure records for it: ${finalAudited} (${finalAudited >= partnerReceived ? 'every one audited' : `${partnerReceived - finalAudited} MISSING`})`,
+);
 console.log(`load: partner ${JSON.stringify(partner)}`);
 console.log(`load: non-partner ${JSON.stringify(nonPartner)}`);
 console.log(`RADIUS: ${radiusSent} accounting messages answered, ${radiusFailed} failed; policy reloads: ${reloads}; gateway error log lines: ${errorLines}`);

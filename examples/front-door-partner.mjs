@@ -45,7 +45,13 @@ const config = await client.discovery(new URL(a.issuer), a['client-id'], { id_to
 });
 client.enableNonRepudiationChecks(config); // check the ID token's signature against the front door's JWKS
 const m = config.serverMetadata();
-step(1, 'discovery', { issuer: m.issuer, authorization_endpoint: m.authorization_endpoint, token_endpoint: m.token_endpoint, jwks_uri: m.jwks_uri, code_challenge_methods_supported: m.code_challenge_methods_supported });
+step(1, 'discovery', {
+  issuer: m.issuer,
+  authorization_endpoint: m.authorization_endpoint,
+  token_endpoint: m.token_endpoint,
+  jwks_uri: m.jwks_uri,
+  code_challenge_methods_supported: m.code_challenge_methods_supported,
+});
 
 /** The phone opens a URL and does not follow the redirect back to the partner (we read the code from it). */
 function phoneOpens(url) {
@@ -77,7 +83,11 @@ async function login(n, scope) {
   step(`${n}a`, `authorise: the phone (${a.phone}) opens`, url.href);
   const r = await phoneOpens(url);
   const callback = new URL(r.location);
-  step(`${n}b`, `the front door answers ${r.status} → the partner's redirect URI`, callback.href.replace(/code=[^&]+/, (c) => `${c.slice(0, 13)}…`));
+  step(
+    `${n}b`,
+    `the front door answers ${r.status} → the partner's redirect URI`,
+    callback.href.replace(/code=[^&]+/, (c) => `${c.slice(0, 13)}…`),
+  );
   if (callback.searchParams.get('error')) throw new Error(`authorisation refused: ${callback.searchParams.get('error')} (${callback.searchParams.get('error_description')})`);
   const t = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
   const c = t.claims();
@@ -93,7 +103,14 @@ async function login(n, scope) {
 }
 
 async function call(n, token, method, path, body) {
-  const res = await client.fetchProtectedResource(config, token, new URL(`${a.issuer}${path}`), method, body === undefined ? undefined : JSON.stringify(body), new globalThis.Headers({ 'content-type': 'application/json', 'x-correlator': `demo-${n}` }));
+  const res = await client.fetchProtectedResource(
+    config,
+    token,
+    new URL(`${a.issuer}${path}`),
+    method,
+    body === undefined ? undefined : JSON.stringify(body),
+    new globalThis.Headers({ 'content-type': 'application/json', 'x-correlator': `demo-${n}` }),
+  );
   step(`${n}d`, `${method} ${path}${body === undefined ? '' : ` ${JSON.stringify(body)}`} → ${res.status} (x-correlator ${res.headers.get('x-correlator')})`, await res.json());
 }
 

@@ -16,7 +16,9 @@ if (state === 'missing' || state === 'stale') {
   console.error(`launch: building dist/ (${state === 'missing' ? 'no build yet' : 'src/ changed since the last build'})`);
   // `npm run build`: the partner kit workspace first, then the gateway (package.json says how).
   const npm = process.env.npm_execpath;
-  const r = npm ? spawnSync(process.execPath, [npm, 'run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }) : spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = npm
+    ? spawnSync(process.execPath, [npm, 'run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+    : spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 // The CLI reads process.argv: make it look like `hedge <args>`.

@@ -89,8 +89,22 @@ const CASES: Case[] = [
 ];
 
 const vectors = CASES.map((c) => {
-  const r = rfc9421Signature({ method: c.method, scheme: c.scheme, host: c.host, port: c.port, target: c.target, partnerId: c.partnerId, headers: c.enriched, created: c.created, nonce: c.nonce, key: keys[c.alg] });
-  const authority = r.base.split('\n').find((l) => l.startsWith('"@authority": '))!.slice('"@authority": '.length);
+  const r = rfc9421Signature({
+    method: c.method,
+    scheme: c.scheme,
+    host: c.host,
+    port: c.port,
+    target: c.target,
+    partnerId: c.partnerId,
+    headers: c.enriched,
+    created: c.created,
+    nonce: c.nonce,
+    key: keys[c.alg],
+  });
+  const authority = r.base
+    .split('\n')
+    .find((l) => l.startsWith('"@authority": '))!
+    .slice('"@authority": '.length);
   return {
     name: c.name,
     alg: c.alg,
@@ -106,8 +120,17 @@ const doc = {
   about:
     "RFC 9421 HTTP Message Signatures in hedge's profile (docs/partners.md). For each vector: the request as the partner receives it (before the three signature headers), the key, the signature base (lines joined by LF, no trailing LF) and the headers the gateway adds. Ed25519 is deterministic, so an implementation must reproduce every byte. Checked by test/partner/signature-vectors.test.ts.",
   keys: {
-    ed25519: { keyid: 'test-key-ed25519', note: 'the RFC 9421 Appendix B.1.4 test key; never use it for anything else', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: ED25519.x }, privateJwk: ED25519 },
-    'hmac-sha256': { keyid: keys['hmac-sha256'].keyid, note: 'a test secret: SHA-256 of "hedge signature test vectors: hmac-sha256 secret"', secret: HMAC_SECRET.toString('base64url') },
+    ed25519: {
+      keyid: 'test-key-ed25519',
+      note: 'the RFC 9421 Appendix B.1.4 test key; never use it for anything else',
+      publicJwk: { kty: 'OKP', crv: 'Ed25519', x: ED25519.x },
+      privateJwk: ED25519,
+    },
+    'hmac-sha256': {
+      keyid: keys['hmac-sha256'].keyid,
+      note: 'a test secret: SHA-256 of "hedge signature test vectors: hmac-sha256 secret"',
+      secret: HMAC_SECRET.toString('base64url'),
+    },
   },
   vectors,
 };

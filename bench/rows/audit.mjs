@@ -56,7 +56,9 @@ export async function rows(ctx) {
 export async function auditKeys(root, dir) {
   const keyFile = join(dir, `bench-audit-${process.pid}.key`);
   const signingKeyFile = join(dir, `bench-audit-${process.pid}.pem`);
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'audit', 'keygen', '--key-file', keyFile, '--signing-key-file', signingKeyFile], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'audit', 'keygen', '--key-file', keyFile, '--signing-key-file', signingKeyFile], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`audit keygen failed: ${r.stderr}`);
   return { keyFile, signingKeyFile };
 }
@@ -83,7 +85,16 @@ export async function auditStoreThroughput({ root, store, schema = 'hedge_audit'
   let done = 0;
   const worker = async () => {
     while (Date.now() < end) {
-      await log.recordEvent({ type: 'bench-disclosure', requestId: `r${done}`, partner: 'selfcare', host: 'my.operator.example', policyVersion: '0123456789abcdef', subscriber, clientAddress: '127.0.0.1', detail });
+      await log.recordEvent({
+        type: 'bench-disclosure',
+        requestId: `r${done}`,
+        partner: 'selfcare',
+        host: 'my.operator.example',
+        policyVersion: '0123456789abcdef',
+        subscriber,
+        clientAddress: '127.0.0.1',
+        detail,
+      });
       done++;
     }
   };

@@ -24,7 +24,25 @@ export async function rows(ctx) {
   const dir = join(ctx.work, 'front-door');
   mkdirSync(dir, { recursive: true });
   const run = (...a) => execFileSync('openssl', a, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'cert.key', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'cert.key',
+    '-out',
+    'cert.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  );
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'ES256' };
   const keys = await auditKeys(ctx.root, dir);
@@ -71,14 +89,34 @@ audit:
     const flowOnce = async () => {
       const verifier = randomBytes(32).toString('base64url');
       const challenge = createHash('sha256').update(verifier).digest('base64url');
-      const auth = await request(`${issuer}/authorize?response_type=code&client_id=bench-bank&redirect_uri=${encodeURIComponent('https://bank.example/callback')}&scope=openid%20number-verification%3Averify&code_challenge=${challenge}&code_challenge_method=S256&state=s`, { dispatcher: agent });
+      const auth = await request(
+        `${issuer}/authorize?response_type=code&client_id=bench-bank&redirect_uri=${encodeURIComponent('https://bank.example/callback')}&scope=openid%20number-verification%3Averify&code_challenge=${challenge}&code_challenge_method=S256&state=s`,
+        { dispatcher: agent },
+      );
       await auth.body.dump();
       const code = new URL(auth.headers.location).searchParams.get('code');
       if (!code) throw new Error('no code');
-      const tok = await request(`${issuer}/token`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://bank.example/callback', code_verifier: verifier, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion(privateKey, `${issuer}/token`) }).toString() });
+      const tok = await request(`${issuer}/token`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'https://bank.example/callback',
+          code_verifier: verifier,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion(privateKey, `${issuer}/token`),
+        }).toString(),
+      });
       const t = await tok.body.json();
       if (!t.access_token) throw new Error(`token: ${JSON.stringify(t)}`);
-      const v = await request(`${issuer}/number-verification/v2/verify`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/json' }, body: '{"phoneNumber":"+447700900123"}' });
+      const v = await request(`${issuer}/number-verification/v2/verify`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/json' },
+        body: '{"phoneNumber":"+447700900123"}',
+      });
       const body = await v.body.json();
       if (body.devicePhoneNumberVerified !== true) throw new Error('verify failed');
     };

@@ -55,7 +55,17 @@ function holdIdle(ctx, port, count, target) {
       const m = /ready (\d+) failed (\d+)/.exec(out);
       if (!m) return;
       clearTimeout(t);
-      resolve({ proc: c, ready: Number(m[1]), failed: Number(m[2]), why: Number(m[2]) ? ` ${out.split('failed')[1].replace(/^ \d+ /, '').trim()}` : '' });
+      resolve({
+        proc: c,
+        ready: Number(m[1]),
+        failed: Number(m[2]),
+        why: Number(m[2])
+          ? ` ${out
+              .split('failed')[1]
+              .replace(/^ \d+ /, '')
+              .trim()}`
+          : '',
+      });
     });
     c.once('exit', () => (clearTimeout(t), reject(new Error(`idle connections exited early: ${out.trim()}`))));
   });
@@ -72,7 +82,9 @@ async function release(holder) {
 function openLoop(port, rate, seconds, target) {
   return new Promise((resolve, reject) => {
     const argv = [tools('open-loop.mjs'), String(port), String(Math.round(rate)), String(seconds), target, '4000'];
-    const c = TASKSET ? spawn(TASKSET, ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = TASKSET
+      ? spawn(TASKSET, ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.once('exit', () => {
@@ -99,7 +111,9 @@ async function startHedgeScale(ctx, extraLimits) {
   );
   const argv = [join(ctx.root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg];
   // Pinned to CPU 0 (taskset), so the generators on CPU 1 can offer it more than it can take.
-  const proc = TASKSET ? ctx.start(TASKSET, ['-c', '0', process.execPath, ...argv], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } }) : ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
+  const proc = TASKSET
+    ? ctx.start(TASKSET, ['-c', '0', process.execPath, ...argv], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } })
+    : ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
   await ctx.waitPort(port);
   await ctx.waitPort(admin);
   return { port, admin, proc };
@@ -146,7 +160,14 @@ export async function rows(ctx) {
   }
   row(`KB per idle keep-alive connection`, kbH, kbN, 'KB', `hedge held ${heldH.ready} (${heldH.failed} failed${heldH.why}), nginx ${heldNready}`);
   row(`RSS with ${heldH.ready} idle connections held`, afterIdleH, NaN, 'MB', 'after the load below');
-  cells.push(['non-partner p99 without / with idle held', `${fmt(base.p99Ms)} / ${fmt(withIdle.p99Ms)}`, '-', '-', 'ms', `req/s ${Math.round(base.rps)} / ${Math.round(withIdle.rps)}`]);
+  cells.push([
+    'non-partner p99 without / with idle held',
+    `${fmt(base.p99Ms)} / ${fmt(withIdle.p99Ms)}`,
+    '-',
+    '-',
+    'ms',
+    `req/s ${Math.round(base.rps)} / ${Math.round(withIdle.rps)}`,
+  ]);
 
   // Overload: twice the capacity wrk just measured, open loop.
   const rate = 2 * base.rps;
@@ -177,11 +198,17 @@ export async function rows(ctx) {
   cells.push(['overload: admitted p99', fmt(ol.okP99Ms), '-', '-', 'ms', `from the scheduled time; maxInFlightRequests ${INFLIGHT}`]);
   cells.push(['overload: peak RSS', fmt(peak), '-', '-', 'MB', '']);
   cells.push(['overload: admin /livez answered', `${probes.ok}/${probes.asked}`, '-', '-', '', 'every 200 ms during the overload']);
-  process.stderr.write(`  scale: idle ${fmt(idleH)} MB (nginx ${fmt(idleN)}), ${fmt(kbH)} KB/conn (nginx ${fmt(kbN)}), overload admitted ${Math.round(ol.ok / DURATION)}/s, shed ${ol.shed}\n`);
+  process.stderr.write(
+    `  scale: idle ${fmt(idleH)} MB (nginx ${fmt(idleN)}), ${fmt(kbH)} KB/conn (nginx ${fmt(kbN)}), overload admitted ${Math.round(ol.ok / DURATION)}/s, shed ${ol.shed}\n`,
+  );
   if (baseN) cells.push(['nginx non-partner req/s (same run)', '-', String(Math.round(baseN.rps)), '-', 'req/s', '']);
   await ctx.stop(h.proc);
   if (n) await ctx.stop(n.proc);
-  ctx.section(`memory / connections / overload — ${heldH.ready} idle connections (open-file limit ${NOFILE}), one process each`, ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'], cells);
+  ctx.section(
+    `memory / connections / overload — ${heldH.ready} idle connections (open-file limit ${NOFILE}), one process each`,
+    ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'],
+    cells,
+  );
 }
 
 function fmt(v) {

@@ -19,8 +19,20 @@ export async function rows(ctx) {
   const entries = extra.slice(extra.indexOf('\npartners:\n') + '\npartners:\n'.length);
   const h = await ctx.startHedge(ctx.originPort, entries);
   try {
-    const raw = await ctx.measure('hedge partner (raw msisdn), sealed-row baseline', h, 'http://my.operator.example/', 'my.operator.example', 'X-MSISDN + signature, same process as the sealed row');
-    const sealed = await ctx.measure('hedge partner (sealed msisdn + signature)', h, 'http://sealed.bench.example/', 'sealed.bench.example', 'JWE-sealed X-MSISDN-Sealed + X-Hedge-Signature');
+    const raw = await ctx.measure(
+      'hedge partner (raw msisdn), sealed-row baseline',
+      h,
+      'http://my.operator.example/',
+      'my.operator.example',
+      'X-MSISDN + signature, same process as the sealed row',
+    );
+    const sealed = await ctx.measure(
+      'hedge partner (sealed msisdn + signature)',
+      h,
+      'http://sealed.bench.example/',
+      'sealed.bench.example',
+      'JWE-sealed X-MSISDN-Sealed + X-Hedge-Signature',
+    );
     const ratio = raw.rps > 0 ? sealed.rps / raw.rps : NaN;
     sealed.note = `sealed/raw throughput ${ratio.toFixed(3)} (target ≥ 0.85)`;
     process.stderr.write(`  sealed + signature vs raw partner: ${ratio.toFixed(3)} of raw throughput\n`);

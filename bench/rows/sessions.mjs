@@ -167,7 +167,22 @@ export async function radiusBindingsPerSecond({ root, port, secret, seconds = 5,
       const n = k * window + id;
       const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
       const v6 = dualStack ? { framedIpv6Prefix: `2001:db8:${((n >> 16) & 0xffff).toString(16)}:${(n & 0xffff).toString(16)}::/64` } : {};
-      list.push(encodeAccountingRequest({ status: 'start', framedIp: ip, ...v6, msisdn: `4477009${String(n % 100000).padStart(5, '0')}`, sessionId: `b${n}-${process.pid}`, interimInterval: 60, imsi: '001010000000123', ratType: 6 }, secret, id));
+      list.push(
+        encodeAccountingRequest(
+          {
+            status: 'start',
+            framedIp: ip,
+            ...v6,
+            msisdn: `4477009${String(n % 100000).padStart(5, '0')}`,
+            sessionId: `b${n}-${process.pid}`,
+            interimInterval: 60,
+            imsi: '001010000000123',
+            ratType: 6,
+          },
+          secret,
+          id,
+        ),
+      );
     }
     pool.push(list);
   }
@@ -267,15 +282,40 @@ export async function lookupCostV4V6({ root, n = 200_000 }) {
 async function startCluster(ctx) {
   const has = (b) => spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim() !== '';
   if (!has('redis-server') || !has('redis-cli')) return 'no redis-server/redis-cli';
-  const free = (p) => new Promise((r) => { const s = net.createServer(); s.once('error', () => r(false)); s.listen(p, '127.0.0.1', () => s.close(() => r(true))); });
+  const free = (p) =>
+    new Promise((r) => {
+      const s = net.createServer();
+      s.once('error', () => r(false));
+      s.listen(p, '127.0.0.1', () => s.close(() => r(true)));
+    });
   const ports = [];
   while (ports.length < 3) {
     const p = 20000 + Math.floor(Math.random() * 25000);
     if (!ports.includes(p) && (await free(p)) && (await free(p + 10000))) ports.push(p);
   }
-  const procs = ports.map((p) => ctx.start('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', join(ctx.work, `nodes-${p}.conf`), '--dir', ctx.work]));
+  const procs = ports.map((p) =>
+    ctx.start('redis-server', [
+      '--port',
+      String(p),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(ctx.work, `nodes-${p}.conf`),
+      '--dir',
+      ctx.work,
+    ]),
+  );
   for (const p of ports) await ctx.waitPort(p);
-  const r = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (r.status !== 0) {
     for (const proc of procs) await ctx.stop(proc);
     return 'redis-cli --cluster create failed';
@@ -285,5 +325,10 @@ async function startCluster(ctx) {
     if (ok) break;
     await new Promise((res) => setTimeout(res, 100));
   }
-  return { spec: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop: async () => { for (const proc of procs) await ctx.stop(proc); } };
+  return {
+    spec: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    stop: async () => {
+      for (const proc of procs) await ctx.stop(proc);
+    },
+  };
 }

@@ -39,8 +39,20 @@ export async function rows(ctx) {
   const h = await ctx.startHedge(ctx.originPort, EXTRA);
   try {
     const np = await ctx.measure('hedge non-partner (signature rows)', h, 'http://news.example/', 'news.example', 'baseline for the signature rows, same process');
-    const off = await ctx.measure('hedge partner, signature: off (signature rows)', h, 'http://off.bench.example/', 'off.bench.example', 'X-MSISDN, unsigned: the enrichment cost without any signature');
-    const hmac = await ctx.measure('hedge partner, RFC 9421 hmac-sha256', h, 'http://hmac.bench.example/', 'hmac.bench.example', 'X-MSISDN + Signature-Input/Signature (hmac-sha256)');
+    const off = await ctx.measure(
+      'hedge partner, signature: off (signature rows)',
+      h,
+      'http://off.bench.example/',
+      'off.bench.example',
+      'X-MSISDN, unsigned: the enrichment cost without any signature',
+    );
+    const hmac = await ctx.measure(
+      'hedge partner, RFC 9421 hmac-sha256',
+      h,
+      'http://hmac.bench.example/',
+      'hmac.bench.example',
+      'X-MSISDN + Signature-Input/Signature (hmac-sha256)',
+    );
     const ed = await ctx.measure('hedge partner, RFC 9421 ed25519', h, 'http://my.operator.example/', 'my.operator.example', 'X-MSISDN + Signature-Input/Signature (ed25519)');
     const v1 = await ctx.measure('hedge partner, hedge-v1', h, 'http://v1.bench.example/', 'v1.bench.example', 'X-MSISDN + X-Hedge-Signature (Ed25519)');
     const r = (a, b) => (b.rps > 0 ? a.rps / b.rps : NaN);
@@ -48,7 +60,9 @@ export async function rows(ctx) {
     hmac.note = `hmac-sha256/non-partner ${r(hmac, np).toFixed(3)} (target ≥ 0.85); hmac-sha256/unsigned ${r(hmac, off).toFixed(3)}`;
     ed.note = `ed25519/hedge-v1 ${r(ed, v1).toFixed(3)} (target ≥ 1.00 within noise)`;
     process.stderr.write(`  unsigned vs non-partner: ${r(off, np).toFixed(3)}; hmac-sha256 vs unsigned: ${r(hmac, off).toFixed(3)}\n`);
-    process.stderr.write(`  hmac-sha256 vs non-partner: ${r(hmac, np).toFixed(3)}; ed25519 vs hedge-v1: ${r(ed, v1).toFixed(3)}; ed25519 vs non-partner: ${r(ed, np).toFixed(3)}\n`);
+    process.stderr.write(
+      `  hmac-sha256 vs non-partner: ${r(hmac, np).toFixed(3)}; ed25519 vs hedge-v1: ${r(ed, v1).toFixed(3)}; ed25519 vs non-partner: ${r(ed, np).toFixed(3)}\n`,
+    );
   } finally {
     await ctx.stop(h.proc);
   }

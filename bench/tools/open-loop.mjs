@@ -50,8 +50,7 @@ function connection() {
         if (status === 200) {
           ok++;
           latOk.push(ms);
-        }
-        else if (status === 503) shed++;
+        } else if (status === 503) shed++;
         else errors++;
       }
       if (/connection:\s*close/i.test(head)) return s.destroy();
@@ -103,6 +102,9 @@ function pct(a, p) {
 
 function finish() {
   const unanswered = latAll.length < sent ? sent - latAll.length : 0;
-  process.stdout.write(JSON.stringify({ offered: total, sent, ok, shed, errors: errors + unanswered, notSent, p50Ms: pct(latAll, 50), p99Ms: pct(latAll, 99), okP99Ms: pct(latOk, 99), seconds }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ offered: total, sent, ok, shed, errors: errors + unanswered, notSent, p50Ms: pct(latAll, 50), p99Ms: pct(latAll, 99), okP99Ms: pct(latOk, 99), seconds }) +
+      '\n',
+  );
   process.exit(0);
 }

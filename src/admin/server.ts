@@ -106,7 +106,14 @@ export class AdminServer {
     const d = this.deps;
     if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
       const policy = d.policy();
-      return sendJson(res, 200, { status: 'ok', policyVersion: policy.version, bindings: await Promise.resolve(d.bindings.size()).catch(() => null), bindingStore: d.bindings.kind, staticBindings: d.staticBindings?.(), uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000) });
+      return sendJson(res, 200, {
+        status: 'ok',
+        policyVersion: policy.version,
+        bindings: await Promise.resolve(d.bindings.size()).catch(() => null),
+        bindingStore: d.bindings.kind,
+        staticBindings: d.staticBindings?.(),
+        uptimeSeconds: Math.round((Date.now() - d.startedAt) / 1000),
+      });
     }
     if (req.method === 'GET' && path === '/metrics') {
       const text = await d.metrics.text();

@@ -59,12 +59,15 @@ export class WebhookSender {
         return;
       }
       this.held.set(e.kind, { event: e, count: 1 });
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        const p = this.held.get(e.kind);
-        this.held.delete(e.kind);
-        if (p) this.deliver(p.event, p.count);
-      }, this.cfg.minIntervalMs - (now - last));
+      const t = setTimeout(
+        () => {
+          this.timers.delete(t);
+          const p = this.held.get(e.kind);
+          this.held.delete(e.kind);
+          if (p) this.deliver(p.event, p.count);
+        },
+        this.cfg.minIntervalMs - (now - last),
+      );
       t.unref();
       this.timers.add(t);
       return;

@@ -45,7 +45,8 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
       const from = q.has('from') ? parseTime(q.get('from')!, 'from') : undefined;
       const to = q.has('to') ? parseTime(q.get('to')!, 'to') : Date.now() + 1;
       const op = q.get('outsidePolicy');
-      if (op !== null && op !== 'current') throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
+      if (op !== null && op !== 'current')
+        throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
       const policy = d.policy();
       const detectedAt = q.has('detected') ? parseTime(q.get('detected')!, 'detected') : undefined;
       const redacted = q.get('redacted') === '1';

@@ -75,10 +75,11 @@ const HOUR = 3_600_000;
 export async function buildIncident(store: AuditStore, leak: LeakSummary, o: IncidentOptions): Promise<Incident> {
   const until = Math.max(o.window.to, o.now ?? Date.now()) + 1;
   const policyEvents: PolicyChange[] = [];
-  for (const type of POLICY_EVENTS) for await (const r of records(store, type, 0, until)) {
-    const c = policyChange(r);
-    if (c) policyEvents.push(c);
-  }
+  for (const type of POLICY_EVENTS)
+    for await (const r of records(store, type, 0, until)) {
+      const c = policyChange(r);
+      if (c) policyEvents.push(c);
+    }
   policyEvents.sort((a, b) => a.at.localeCompare(b.at));
 
   const first = leak.first;
@@ -114,9 +115,21 @@ export async function buildIncident(store: AuditStore, leak: LeakSummary, o: Inc
 /** The deadlines that run from the moment the operator became aware. */
 export function deadlines(detectedAt: number): Deadline[] {
   return [
-    { name: 'ICO (UK PECR reg. 5A)', rule: 'a public electronic communications provider notifies the Information Commissioner within 24 hours of detecting a personal data breach', due: iso(detectedAt + 24 * HOUR) },
-    { name: 'Supervisory authority (GDPR Art. 33)', rule: 'notify the supervisory authority without undue delay and, where feasible, within 72 hours of becoming aware of it', due: iso(detectedAt + 72 * HOUR) },
-    { name: 'Subscribers (GDPR Art. 34; PECR reg. 5A(3))', rule: 'tell the people affected without undue delay when the breach is likely to result in a high risk to them (see the per-subscriber notices)', due: null },
+    {
+      name: 'ICO (UK PECR reg. 5A)',
+      rule: 'a public electronic communications provider notifies the Information Commissioner within 24 hours of detecting a personal data breach',
+      due: iso(detectedAt + 24 * HOUR),
+    },
+    {
+      name: 'Supervisory authority (GDPR Art. 33)',
+      rule: 'notify the supervisory authority without undue delay and, where feasible, within 72 hours of becoming aware of it',
+      due: iso(detectedAt + 72 * HOUR),
+    },
+    {
+      name: 'Subscribers (GDPR Art. 34; PECR reg. 5A(3))',
+      rule: 'tell the people affected without undue delay when the breach is likely to result in a high risk to them (see the per-subscriber notices)',
+      due: null,
+    },
   ];
 }
 

@@ -5,7 +5,20 @@
 //    an HMAC key for the keyed subscriber reference (so the store alone reveals
 //    no numbers, yet the operator can decrypt them for a breach report);
 //  - the signing key (Ed25519, PKCS#8 PEM): signs checkpoints of chain heads.
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
@@ -120,7 +133,10 @@ export function signerFromKey(kid: string, privateKey: KeyObject): Signer {
 }
 
 function keyIdOf(pub: KeyObject): string {
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function readKeyFile(file: string, what: string): string {

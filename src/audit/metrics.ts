@@ -33,7 +33,12 @@ export class AuditMetrics {
       labelNames: ['partner'],
       registers,
     });
-    this.dropped = new Counter({ name: 'hedge_audit_events_dropped_total', help: 'Audit events (not disclosures) lost because the store could not commit', labelNames: ['type'], registers });
+    this.dropped = new Counter({
+      name: 'hedge_audit_events_dropped_total',
+      help: 'Audit events (not disclosures) lost because the store could not commit',
+      labelNames: ['type'],
+      registers,
+    });
     this.up = new Gauge({ name: 'hedge_audit_store_up', help: `1 while the audit store (${store}) commits, 0 while disclosures are withheld`, registers });
     const source = () => this.pendingSource();
     this.pendingGauge = new Gauge({

@@ -26,7 +26,7 @@ export interface NoticeOptions {
 const day = (iso: string) => new Date(iso).toUTCString().replace(':00 GMT', ' UTC').replace(' GMT', ' UTC');
 
 export function buildNotices(r: BreachReport, o: NoticeOptions): Notice[] {
-  if (r.redacted) throw new HedgeError(ErrorCodes.AUDIT_REPORT, 'notices need the subscribers\' numbers: build them from a report that is not redacted');
+  if (r.redacted) throw new HedgeError(ErrorCodes.AUDIT_REPORT, "notices need the subscribers' numbers: build them from a report that is not redacted");
   const bySubject = new Map<string, BreachReport['exposures']>();
   for (const e of r.exposures) {
     const list = bySubject.get(e.reference) ?? [];
@@ -40,7 +40,9 @@ export function buildNotices(r: BreachReport, o: NoticeOptions): Notice[] {
     const lines: string[] = [];
     lines.push(`To the user of mobile number ${s.msisdn}`);
     lines.push('');
-    lines.push(`We are writing to tell you that, because of an error in ${operator}'s network, information about your mobile connection was sent to websites that should not have received it.`);
+    lines.push(
+      `We are writing to tell you that, because of an error in ${operator}'s network, information about your mobile connection was sent to websites that should not have received it.`,
+    );
     lines.push('');
     lines.push('What was sent, and to whom:');
     for (const e of rows) {
@@ -53,9 +55,13 @@ export function buildNotices(r: BreachReport, o: NoticeOptions): Notice[] {
     if (i?.detectedAt) lines.push(`We found it on ${day(i.detectedAt)}.`);
     if (i?.stoppedAt) lines.push(`It was stopped on ${day(i.stoppedAt)}; since then these websites receive nothing about you.`);
     lines.push('');
-    lines.push('What this means for you: the websites listed could have linked your visits to your phone number. They could not read your messages, calls or passwords. Be careful with unexpected calls or messages that mention these websites.');
+    lines.push(
+      'What this means for you: the websites listed could have linked your visits to your phone number. They could not read your messages, calls or passwords. Be careful with unexpected calls or messages that mention these websites.',
+    );
     lines.push('');
-    lines.push(`What we have done: we have stopped the disclosure, reported the breach to the regulator, and asked the websites listed to delete what they received. Our records of every disclosure are tamper-evident${i?.chain.ok ? ' and were checked before this letter was written' : ''}.`);
+    lines.push(
+      `What we have done: we have stopped the disclosure, reported the breach to the regulator, and asked the websites listed to delete what they received. Our records of every disclosure are tamper-evident${i?.chain.ok ? ' and were checked before this letter was written' : ''}.`,
+    );
     lines.push('');
     lines.push(`Questions: ${o.contact ?? `contact ${operator}'s customer service and mention reference ${s.reference}`}.`);
     lines.push(`Reference: ${s.reference}`);

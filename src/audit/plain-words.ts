@@ -26,7 +26,11 @@ export function disclosureInWords(attribute: string, form: string): string {
     case 'match':
       return `a yes/no answer to "is this your ${what}?"`;
     case 'claim':
-      return attribute === 'age-verified' ? 'a yes/no age answer' : attribute === 'subscriber' ? 'a yes/no answer to "is this a customer of the network?"' : `a yes/no answer about your ${what}`;
+      return attribute === 'age-verified'
+        ? 'a yes/no age answer'
+        : attribute === 'subscriber'
+          ? 'a yes/no answer to "is this a customer of the network?"'
+          : `a yes/no answer about your ${what}`;
     default:
       return `your ${what} (${form})`;
   }

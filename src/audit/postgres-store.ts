@@ -122,7 +122,8 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async count(node?: string): Promise<number> {
-    const r = node === undefined ? await this.pool.query(`SELECT count(*) AS n FROM ${this.t}`) : await this.pool.query(`SELECT count(*) AS n FROM ${this.t} WHERE node = $1`, [node]);
+    const r =
+      node === undefined ? await this.pool.query(`SELECT count(*) AS n FROM ${this.t}`) : await this.pool.query(`SELECT count(*) AS n FROM ${this.t} WHERE node = $1`, [node]);
     return Number(r.rows[0].n);
   }
 

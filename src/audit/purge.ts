@@ -32,8 +32,7 @@ export async function purgeBefore(store: AuditStore, before: number, signer: Sig
     if (seq === undefined) continue;
     const last = await store.get(node, seq);
     if (!last) continue;
-    if (recordHash(last) !== last.hash)
-      throw new HedgeError(ErrorCodes.AUDIT_TAMPERED, `record ${node}#${seq} does not match its hash; run "hedge audit verify" before purging`);
+    if (recordHash(last) !== last.hash) throw new HedgeError(ErrorCodes.AUDIT_TAMPERED, `record ${node}#${seq} does not match its hash; run "hedge audit verify" before purging`);
     const base = { node, seq, hash: last.hash, time: Date.now(), kind: 'purge' as const, detail: JSON.stringify({ before: new Date(before).toISOString() }) };
     const anchor: Checkpoint = { ...base, keyId: signer.keyId, signature: signer.sign(checkpointMessage(base)) };
     const removed = await store.purge(anchor);

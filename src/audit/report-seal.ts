@@ -64,7 +64,7 @@ export function splitSeal(text: string): { body: string; seal: ReportSeal } | un
     return m ? { body: text.slice(0, json.index) + json[2], seal: { sha256: m[1]!, keyId: m[2]!, signature: m[3]! } } : undefined;
   }
   const line = /(?:# |<!-- )?(hedge-report-signature v1 [^\r\n]*?)(?: -->)?\r?\n?$/.exec(text);
-  if (!line || line.index > 0 && text[line.index - 1] !== '\n') return undefined;
+  if (!line || (line.index > 0 && text[line.index - 1] !== '\n')) return undefined;
   const m = SEAL_RE.exec(line[1]!);
   return m ? { body: text.slice(0, line.index), seal: { sha256: m[1]!, keyId: m[2]!, signature: m[3]! } } : undefined;
 }

@@ -16,10 +16,20 @@ export function reportTable(r: BreachReport): string {
   if (r.incident) out.push('', ...incidentLines(r.incident));
   out.push('');
   out.push('Subscribers affected');
-  out.push(table([r.redacted ? 'reference' : 'number', 'disclosures', 'sites', 'first', 'last'], r.subscribers.map((s) => [subjectLabel(s), String(s.disclosures), s.sites.join(' '), s.firstAt, s.lastAt])));
+  out.push(
+    table(
+      [r.redacted ? 'reference' : 'number', 'disclosures', 'sites', 'first', 'last'],
+      r.subscribers.map((s) => [subjectLabel(s), String(s.disclosures), s.sites.join(' '), s.firstAt, s.lastAt]),
+    ),
+  );
   out.push('');
   out.push('Sites');
-  out.push(table(['host', 'partner', 'disclosures', 'subscribers', 'attributes', 'first', 'last'], r.sites.map((s) => [s.host, s.partner, String(s.disclosures), String(s.subscribers), s.attributes.join(' '), s.firstAt, s.lastAt])));
+  out.push(
+    table(
+      ['host', 'partner', 'disclosures', 'subscribers', 'attributes', 'first', 'last'],
+      r.sites.map((s) => [s.host, s.partner, String(s.disclosures), String(s.subscribers), s.attributes.join(' '), s.firstAt, s.lastAt]),
+    ),
+  );
   return out.join('\n') + '\n';
 }
 
@@ -28,11 +38,15 @@ export function incidentLines(i: Incident): string[] {
   const out = ['Incident'];
   out.push(`exposure started  ${i.exposureStartedAt ?? 'unknown (no leaking disclosure in the window)'}`);
   if (i.cause) {
-    out.push(`cause             ${i.cause.type} on ${i.cause.node} (${i.cause.trigger ?? 'unknown trigger'}) at ${i.cause.at}: policy ${i.cause.policyVersion}${i.cause.file ? ` from ${i.cause.file}` : ''}`);
+    out.push(
+      `cause             ${i.cause.type} on ${i.cause.node} (${i.cause.trigger ?? 'unknown trigger'}) at ${i.cause.at}: policy ${i.cause.policyVersion}${i.cause.file ? ` from ${i.cause.file}` : ''}`,
+    );
     for (const l of i.cause.exposure) out.push(`                    ${l}`);
   } else out.push('cause             not found in the chain (purged, or before the first record)');
   out.push(`detected          ${i.detectedAt ? `${i.detectedAt} (${i.detectedBy})` : 'not detected by hedge; state it with --detected'}`);
-  out.push(`stopped           ${i.stoppedBy ? `${i.stoppedBy.at}: ${i.stoppedBy.type} on ${i.stoppedBy.node} to policy ${i.stoppedBy.policyVersion}` : 'no later policy in the chain stopped it'}`);
+  out.push(
+    `stopped           ${i.stoppedBy ? `${i.stoppedBy.at}: ${i.stoppedBy.type} on ${i.stoppedBy.node} to policy ${i.stoppedBy.policyVersion}` : 'no later policy in the chain stopped it'}`,
+  );
   for (const d of i.deadlines) out.push(`deadline          ${d.due ?? 'without undue delay'}  ${d.name}`);
   out.push(`audit chain       ${chainText(i)}`);
   return out;
@@ -48,7 +62,12 @@ export function chainText(i: Incident): string {
 function table(head: string[], rows: string[][]): string {
   if (rows.length === 0) return '  (none)';
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
 

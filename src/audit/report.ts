@@ -155,9 +155,17 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
   const iso = (t: number) => new Date(t).toISOString();
   const now = o.now ?? Date.now();
   const incident = o.incident
-    ? await buildIncident(store, { versions: leakVersions, first: o.outsidePolicy ? first : null, last: o.outsidePolicy ? lastT : null }, { ...o.incident, window: { from: o.from, to: o.to }, now })
+    ? await buildIncident(
+        store,
+        { versions: leakVersions, first: o.outsidePolicy ? first : null, last: o.outsidePolicy ? lastT : null },
+        { ...o.incident, window: { from: o.from, to: o.to }, now },
+      )
     : null;
-  const filters = { partner: o.partner ?? null, host: o.host ?? null, outsidePolicy: o.outsidePolicy ? `${o.outsidePolicy.file} (policy ${o.outsidePolicy.policy.version})` : null };
+  const filters = {
+    partner: o.partner ?? null,
+    host: o.host ?? null,
+    outsidePolicy: o.outsidePolicy ? `${o.outsidePolicy.file} (policy ${o.outsidePolicy.policy.version})` : null,
+  };
   return {
     title: o.outsidePolicy ? 'Disclosures outside the approved policy' : 'Subscriber identity disclosures',
     generatedAt: iso(now),
@@ -174,7 +182,16 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
       .map((s) => ({ host: s.host, partner: s.partner, disclosures: s.n, subscribers: s.subs.size, attributes: [...s.attrs].sort(), firstAt: iso(s.first), lastAt: iso(s.last) }))
       .sort((a, b) => b.disclosures - a.disclosures || a.host.localeCompare(b.host)),
     exposures: [...exposures.values()]
-      .map((e) => ({ msisdn: subjects.get(e.ref)!.msisdn, reference: e.ref, partner: e.partner, host: e.host, attributes: [...e.attrs].sort(), disclosures: e.n, firstAt: iso(e.first), lastAt: iso(e.last) }))
+      .map((e) => ({
+        msisdn: subjects.get(e.ref)!.msisdn,
+        reference: e.ref,
+        partner: e.partner,
+        host: e.host,
+        attributes: [...e.attrs].sort(),
+        disclosures: e.n,
+        firstAt: iso(e.first),
+        lastAt: iso(e.last),
+      }))
       .sort((a, b) => (a.msisdn ?? a.reference).localeCompare(b.msisdn ?? b.reference) || a.host.localeCompare(b.host)),
     timeline: timeline(times, first, lastT),
     incident,
@@ -214,7 +231,10 @@ async function refuseUnknownFilters(store: AuditStore, o: ReportOptions, hostPat
       const last = page[page.length - 1]!;
       cursor = { time: last.time, node: last.node, seq: last.seq };
     }
-    throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--host ${o.host}: no disclosure${o.partner !== undefined ? ` to ${o.partner}` : ''} to a host matching it in the audit store, at any time`);
+    throw new HedgeError(
+      ErrorCodes.AUDIT_REPORT,
+      `--host ${o.host}: no disclosure${o.partner !== undefined ? ` to ${o.partner}` : ''} to a host matching it in the audit store, at any time`,
+    );
   }
 }
 

@@ -88,7 +88,8 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     key,
     signer,
     store,
-    adminRoute: (current) => auditRoutes({ store, key, signer, verifier: checkpointVerifier(loaded.config, loaded.file), audit, policy: current, operator: loaded.config.operator.name }),
+    adminRoute: (current) =>
+      auditRoutes({ store, key, signer, verifier: checkpointVerifier(loaded.config, loaded.file), audit, policy: current, operator: loaded.config.operator.name }),
     async stop() {
       stopRetention?.();
       await audit.close();

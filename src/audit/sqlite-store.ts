@@ -74,7 +74,9 @@ export class SqliteAuditStore implements AuditStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
-    this.insert = this.db.prepare(`INSERT INTO audit_records (${COLS}) VALUES (@node, @seq, @time, @type, @requestId, @partner, @host, @policyVersion, @subjectRef, @subjectSealed, @detail, @prevHash, @hash)`);
+    this.insert = this.db.prepare(
+      `INSERT INTO audit_records (${COLS}) VALUES (@node, @seq, @time, @type, @requestId, @partner, @host, @policyVersion, @subjectRef, @subjectSealed, @detail, @prevHash, @hash)`,
+    );
     this.insertCp = this.db.prepare(
       'INSERT INTO audit_checkpoints (node, seq, time, kind, hash, key_id, signature, detail) VALUES (@node, @seq, @time, @kind, @hash, @keyId, @signature, @detail) ON CONFLICT DO NOTHING',
     );
@@ -107,7 +109,9 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async count(node?: string): Promise<number> {
-    const r = (node === undefined ? this.db.prepare('SELECT count(*) AS n FROM audit_records').get() : this.db.prepare('SELECT count(*) AS n FROM audit_records WHERE node = ?').get(node)) as { n: number };
+    const r = (
+      node === undefined ? this.db.prepare('SELECT count(*) AS n FROM audit_records').get() : this.db.prepare('SELECT count(*) AS n FROM audit_records WHERE node = ?').get(node)
+    ) as { n: number };
     return r.n;
   }
 
@@ -132,7 +136,17 @@ export class SqliteAuditStore implements AuditStore {
       .prepare(
         `SELECT ${COLS} FROM audit_records WHERE ${f.subjectRef !== undefined ? 'subject_ref = ? AND ' : ''}type = ? AND time >= ? AND time < ? AND (time, node, seq) > (?, ?, ?) ${f.partner !== undefined ? 'AND partner = ?' : ''} ORDER BY time, node, seq LIMIT ?`,
       )
-      .all(...(f.subjectRef !== undefined ? [f.subjectRef] : []), f.type ?? 'disclosure', f.from, f.to, c.time, c.node, c.seq, ...(f.partner !== undefined ? [f.partner] : []), limit) as Row[];
+      .all(
+        ...(f.subjectRef !== undefined ? [f.subjectRef] : []),
+        f.type ?? 'disclosure',
+        f.from,
+        f.to,
+        c.time,
+        c.node,
+        c.seq,
+        ...(f.partner !== undefined ? [f.partner] : []),
+        limit,
+      ) as Row[];
     return rows.map(fromRow);
   }
 
@@ -142,12 +156,14 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async purge(anchor: Checkpoint): Promise<number> {
-    return this.db.transaction(() => {
-      const removed = this.db.prepare('DELETE FROM audit_records WHERE node = ? AND seq <= ?').run(anchor.node, anchor.seq).changes;
-      this.db.prepare('DELETE FROM audit_checkpoints WHERE node = ? AND seq <= ?').run(anchor.node, anchor.seq);
-      this.insertCp.run(anchor);
-      return removed;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const removed = this.db.prepare('DELETE FROM audit_records WHERE node = ? AND seq <= ?').run(anchor.node, anchor.seq).changes;
+        this.db.prepare('DELETE FROM audit_checkpoints WHERE node = ? AND seq <= ?').run(anchor.node, anchor.seq);
+        this.insertCp.run(anchor);
+        return removed;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

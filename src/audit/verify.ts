@@ -58,7 +58,13 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
     const sum: ChainSummary = { node, records: 0, firstSeq: null, lastSeq: null, purgedThrough: null, checkpoints: cps.length, lastSignedSeq: null, unsealed: 0 };
     chains.push(sum);
     const bad = opts.verifier ? cps.find((c) => !signatureValid(c, opts.verifier!)) : undefined;
-    if (bad) return fail({ kind: 'checkpoint', node, seq: bad.seq, message: `checkpoint ${node}#${bad.seq} (${bad.kind}) has no valid signature by the gateway key (signed by ${bad.keyId}; known: ${opts.verifier!.describe})` });
+    if (bad)
+      return fail({
+        kind: 'checkpoint',
+        node,
+        seq: bad.seq,
+        message: `checkpoint ${node}#${bad.seq} (${bad.kind}) has no valid signature by the gateway key (signed by ${bad.keyId}; known: ${opts.verifier!.describe})`,
+      });
     let anchor: Checkpoint | undefined;
     for (const c of cps) if (c.kind === 'purge' && (!anchor || c.seq > anchor.seq)) anchor = c;
     const signed = new Map<number, Checkpoint>();
@@ -76,7 +82,12 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
         if (p) return fail(p);
         const cp = signed.get(r.seq);
         if (cp && cp.hash !== r.hash)
-          return fail({ kind: 'changed', node, seq: r.seq, message: `record ${node}#${r.seq} is not the record the checkpoint signed (the chain was rewritten from here or earlier)` });
+          return fail({
+            kind: 'changed',
+            node,
+            seq: r.seq,
+            message: `record ${node}#${r.seq} is not the record the checkpoint signed (the chain was rewritten from here or earlier)`,
+          });
         if (sum.firstSeq === null) sum.firstSeq = r.seq;
         sum.lastSeq = r.seq;
         sum.records++;
@@ -92,7 +103,12 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
     sum.lastSignedSeq = lastSigned ?? anchor?.seq ?? null;
     const top = sum.lastSeq ?? anchor?.seq ?? 0;
     if (lastSigned !== null && lastSigned > top)
-      return fail({ kind: 'removed', node, seq: top + 1, message: `records ${node}#${top + 1}…#${lastSigned} were removed (a signed checkpoint covers #${lastSigned}; the chain ends at #${top})` });
+      return fail({
+        kind: 'removed',
+        node,
+        seq: top + 1,
+        message: `records ${node}#${top + 1}…#${lastSigned} were removed (a signed checkpoint covers #${lastSigned}; the chain ends at #${top})`,
+      });
     sum.unsealed = sum.lastSeq === null ? 0 : sum.lastSeq - (sum.lastSignedSeq ?? 0);
   }
   return { ok: true, records: done, chains, signaturesChecked: opts.verifier !== undefined };
@@ -104,7 +120,12 @@ function check(r: AuditRecord, prev: { seq: number; hash: string; prevHash: stri
     const writtenAs = findWrittenSeq(r);
     if (writtenAs === undefined) return { kind: 'changed', node, seq: r.seq, message: `record ${node}#${r.seq} was changed (its content does not match its hash)` };
     if (writtenAs === r.seq - 1 && r.prevHash === prev.prevHash)
-      return { kind: 'inserted', node, seq: prev.seq, message: `record ${node}#${prev.seq} was inserted (the record now at #${r.seq} was written as #${writtenAs} and chains to #${prev.seq - 1})` };
+      return {
+        kind: 'inserted',
+        node,
+        seq: prev.seq,
+        message: `record ${node}#${prev.seq} was inserted (the record now at #${r.seq} was written as #${writtenAs} and chains to #${prev.seq - 1})`,
+      };
     return { kind: 'reordered', node, seq: r.seq, message: `record ${node}#${r.seq} is out of place: it was written as #${writtenAs} (records were reordered)` };
   }
   if (r.seq > prev.seq + 1) {
@@ -115,7 +136,8 @@ function check(r: AuditRecord, prev: { seq: number; hash: string; prevHash: stri
     if (prev.prevHash !== '' && r.prevHash === prev.prevHash)
       return { kind: 'inserted', node, seq: prev.seq, message: `record ${node}#${prev.seq} was inserted (#${r.seq} chains to #${prev.seq - 1})` };
     const earlier = recent.get(r.prevHash);
-    if (earlier !== undefined) return { kind: 'reordered', node, seq: r.seq, message: `record ${node}#${r.seq} is out of place: it chains to #${earlier}, not #${prev.seq} (records were reordered)` };
+    if (earlier !== undefined)
+      return { kind: 'reordered', node, seq: r.seq, message: `record ${node}#${r.seq} is out of place: it chains to #${earlier}, not #${prev.seq} (records were reordered)` };
     return { kind: 'inserted', node, seq: r.seq, message: `record ${node}#${r.seq} does not chain to #${prev.seq} (a record was inserted or replaced here)` };
   }
   return undefined;

@@ -89,7 +89,11 @@ export class Canary {
 
   constructor(private readonly deps: CanaryDeps) {
     const c = deps.config;
-    this.subscriber = normalizeSubscriber({ msisdn: c.subscriber.msisdn, imsi: c.subscriber.imsi, imei: c.subscriber.imei, ageVerified: c.subscriber.ageVerified }, deps.country, 'canary');
+    this.subscriber = normalizeSubscriber(
+      { msisdn: c.subscriber.msisdn, imsi: c.subscriber.imsi, imei: c.subscriber.imei, ageVerified: c.subscriber.ageVerified },
+      deps.country,
+      'canary',
+    );
     this.matcher = new SubscriberMatcher({ ...this.subscriber, clientAddress: c.source });
     const r = deps.registry;
     this.runs = new Counter({ name: 'hedge_canary_runs_total', help: 'Canary runs by result (pass, fail) and trigger', labelNames: ['result', 'trigger'], registers: [r] });
@@ -127,7 +131,15 @@ export class Canary {
     return r;
   }
 
-  status(): { enabled: true; source: string; intervalSeconds: number; onFailure: string; enrichmentEnabled: boolean; enrichmentDisabledSince: string | undefined; last: CanaryResult | undefined } {
+  status(): {
+    enabled: true;
+    source: string;
+    intervalSeconds: number;
+    onFailure: string;
+    enrichmentEnabled: boolean;
+    enrichmentDisabledSince: string | undefined;
+    last: CanaryResult | undefined;
+  } {
     const sw = this.deps.enrichment;
     return {
       enabled: true,
@@ -183,7 +195,16 @@ export class Canary {
     const unsubscribe = this.deps.guardHits.on((hits, flow) => {
       if (flow.clientAddress !== source) return;
       for (const h of hits)
-        findings.push({ host: current?.host ?? '', partner: current?.partner?.id, kind: 'guard-stripped', header: h.header, attribute: h.attribute, encoding: h.encoding, severity: 'failure', detail: h.reason });
+        findings.push({
+          host: current?.host ?? '',
+          partner: current?.partner?.id,
+          kind: 'guard-stripped',
+          header: h.header,
+          attribute: h.attribute,
+          encoding: h.encoding,
+          severity: 'failure',
+          detail: h.reason,
+        });
     });
     const originPort = this.origin.address.port;
     const resolver = new Resolver({});
@@ -208,17 +229,39 @@ export class Canary {
         ['accept', '*/*'],
         [CANARY_HEADER, `run-${this.seq}`],
       ]);
-      const ctx = { matcher: this.matcher, sent, signatureHeaders: new Set([canonicalHeaderName(pipeline.policy.signatureHeader), 'signature-input', 'signature', 'hedge-partner']) };
+      const ctx = {
+        matcher: this.matcher,
+        sent,
+        signatureHeaders: new Set([canonicalHeaderName(pipeline.policy.signatureHeader), 'signature-input', 'signature', 'hedge-partner']),
+      };
       for (const probe of probes) {
         current = probe;
         const url = `http://${probe.host}${probe.port === 80 ? '' : `:${probe.port}`}/__hedge_canary`;
         try {
           const r = await this.request(addr.port, loop, url, sent);
           if (r.status !== 200 || !r.received)
-            findings.push({ host: probe.host, partner: probe.partner?.id, kind: 'request-failed', header: undefined, attribute: undefined, encoding: undefined, severity: 'failure', detail: r.error ?? `status ${r.status}` });
+            findings.push({
+              host: probe.host,
+              partner: probe.partner?.id,
+              kind: 'request-failed',
+              header: undefined,
+              attribute: undefined,
+              encoding: undefined,
+              severity: 'failure',
+              detail: r.error ?? `status ${r.status}`,
+            });
           else findings.push(...checkReceived(probe, r.received, ctx));
         } catch (err) {
-          findings.push({ host: probe.host, partner: probe.partner?.id, kind: 'request-failed', header: undefined, attribute: undefined, encoding: undefined, severity: 'failure', detail: (err as Error).message });
+          findings.push({
+            host: probe.host,
+            partner: probe.partner?.id,
+            kind: 'request-failed',
+            header: undefined,
+            attribute: undefined,
+            encoding: undefined,
+            severity: 'failure',
+            detail: (err as Error).message,
+          });
         }
       }
     } finally {
@@ -263,15 +306,21 @@ export class Canary {
       return;
     }
     const bad = r.findings.filter((f) => f.severity === 'failure');
-    this.deps.alerts.raise('canary-failed', trigger === 'reload' ? 'canary failed against a reloaded policy; it was not put in force' : 'canary failed: identifying data reached a site it was not granted to, or the canary could not run', {
-      trigger,
-      policyVersion: r.policyVersion,
-      failures: r.failures,
-      kinds: [...new Set(bad.map((f) => f.kind))],
-      hosts: [...new Set(bad.map((f) => f.host))],
-      headers: [...new Set(bad.map((f) => f.header).filter((h): h is string => h !== undefined))],
-      onFailure: this.deps.config.onFailure,
-    });
+    this.deps.alerts.raise(
+      'canary-failed',
+      trigger === 'reload'
+        ? 'canary failed against a reloaded policy; it was not put in force'
+        : 'canary failed: identifying data reached a site it was not granted to, or the canary could not run',
+      {
+        trigger,
+        policyVersion: r.policyVersion,
+        failures: r.failures,
+        kinds: [...new Set(bad.map((f) => f.kind))],
+        hosts: [...new Set(bad.map((f) => f.host))],
+        headers: [...new Set(bad.map((f) => f.header).filter((h): h is string => h !== undefined))],
+        onFailure: this.deps.config.onFailure,
+      },
+    );
     if (trigger !== 'reload' && this.deps.config.onFailure === 'disable-enrichment' && sw.enabled) {
       sw.disable('canary failed');
       this.deps.log.error('enrichment disabled until a canary run passes (canary.onFailure: disable-enrichment)', { policyVersion: r.policyVersion });

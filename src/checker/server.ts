@@ -195,7 +195,11 @@ export function visitorHeaders(raw: readonly string[], trustedHops: number): str
   if (trustedHops === 0) return [...raw];
   const xffIdx: number[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) if (canonicalHeaderName(raw[i]!) === 'x-forwarded-for') xffIdx.push(i);
-  const entries = xffIdx.flatMap((i) => raw[i + 1]!.split(',').map((s) => s.trim()).filter(Boolean));
+  const entries = xffIdx.flatMap((i) =>
+    raw[i + 1]!.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const kept = entries.slice(0, Math.max(0, entries.length - trustedHops));
   const out: string[] = [];
   let xffDone = false;

@@ -28,7 +28,9 @@ export interface AuditContext {
 }
 
 export function auditOptions(cmd: Command): Command {
-  return cmd.requiredOption('-c, --config <file>', 'gateway config with an audit: section (store and keys)').option('--store <spec>', 'override audit.store (sqlite:PATH or postgres://…)');
+  return cmd
+    .requiredOption('-c, --config <file>', 'gateway config with an audit: section (store and keys)')
+    .option('--store <spec>', 'override audit.store (sqlite:PATH or postgres://…)');
 }
 
 export async function openAudit(o: AuditCliOptions): Promise<AuditContext> {

@@ -38,7 +38,8 @@ export function registerAuditPurge(audit: Command): void {
             return 0;
           }
           if (!o.yes) {
-            if (!process.stdin.isTTY) throw new HedgeError('HEDGE_ERR_AUDIT_STORE', 'audit purge removes records for good: confirm with --yes (no terminal to ask on), or look first with --dry-run');
+            if (!process.stdin.isTTY)
+              throw new HedgeError('HEDGE_ERR_AUDIT_STORE', 'audit purge removes records for good: confirm with --yes (no terminal to ask on), or look first with --dry-run');
             const rl = createInterface({ input: process.stdin, output: process.stdout });
             const answer = await rl.question(`Remove ${total} audit record(s) before ${when} for good? Type "yes" to continue: `);
             rl.close();

@@ -72,11 +72,19 @@ export function registerAuditReport(audit: Command): void {
             knownPartners: ctx.partners,
           });
           const plain =
-            o.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : o.format === 'csv' ? reportCsv(report) : o.format === 'html' ? reportHtml(report, ctx.operator) : reportTable(report);
+            o.format === 'json'
+              ? JSON.stringify(report, null, 2) + '\n'
+              : o.format === 'csv'
+                ? reportCsv(report)
+                : o.format === 'html'
+                  ? reportHtml(report, ctx.operator)
+                  : reportTable(report);
           const text = sealReport(plain, o.format as ReportFormat, ctx.signer());
           if (o.out) {
             writeFileSync(o.out, text, { mode: 0o600 });
-            console.error(`${o.out}: ${report.totals.disclosures} disclosure(s), ${report.totals.subscribers} subscriber(s), ${report.totals.sites} site(s); signed (check with hedge audit verify-report)`);
+            console.error(
+              `${o.out}: ${report.totals.disclosures} disclosure(s), ${report.totals.subscribers} subscriber(s), ${report.totals.sites} site(s); signed (check with hedge audit verify-report)`,
+            );
           } else process.stdout.write(text);
           if (o.notices !== undefined) {
             const files = writeNotices(o.notices, buildNotices(report, { operator: ctx.operator, contact: o.contact }));

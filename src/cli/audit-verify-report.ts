@@ -19,7 +19,7 @@ interface VerifyReportOptions {
 export function registerAuditVerifyReport(audit: Command): void {
   audit
     .command('verify-report <file>')
-    .description("check that a breach report is exactly as hedge signed it (its own hash, signed by the gateway key)")
+    .description('check that a breach report is exactly as hedge signed it (its own hash, signed by the gateway key)')
     .option('-c, --config <file>', 'gateway config: verify with its signing key(s)')
     .option('--public-key <file>', 'verify with this Ed25519 public key (PEM)')
     .action((file: string, o: VerifyReportOptions) =>

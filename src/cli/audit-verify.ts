@@ -33,7 +33,8 @@ export function registerAuditVerify(audit: Command): void {
               console.log(`chain ${c.node}: ${c.records} records ${range}${purged}; ${c.checkpoints} checkpoint(s), ${signed}; ${c.unsealed} record(s) after it`);
             }
             const secs = ((Date.now() - started) / 1000).toFixed(1);
-            if (res.ok) console.log(`OK: ${res.records} records in ${res.chains.length} chain(s) verified in ${secs}s; checkpoint signatures checked with key(s) ${verifier.describe}`);
+            if (res.ok)
+              console.log(`OK: ${res.records} records in ${res.chains.length} chain(s) verified in ${secs}s; checkpoint signatures checked with key(s) ${verifier.describe}`);
             else console.log(`FAIL (${res.problem!.kind}): ${res.problem!.message}`);
           }
           return res.ok ? 0 : 1;

@@ -22,7 +22,13 @@ export function registerBindings(program: Command): Command {
       const rows = a.bindings.map((b) => [b.ip, b.msisdn, b.source ?? '', b.expiresAt ?? 'never']);
       const head = ['IP', 'MSISDN', 'SOURCE', 'EXPIRES'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+      for (const r of [head, ...rows])
+        console.log(
+          r
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd(),
+        );
       console.log(`${a.count} binding(s)`);
     });
   return bindings;

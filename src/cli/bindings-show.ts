@@ -6,15 +6,15 @@ import { addAdminOptions, adminGet, adminTarget } from './admin-client.js';
 import { parseBindingKey } from '../shared/binding-key.js';
 
 export function registerBindingsShow(bindings: Command): void {
-  addAdminOptions(bindings.command('show').description('show the binding of one address').argument('<ip>', 'subscriber source address, or an IPv6 prefix such as 2001:db8:1:2::/64')).action(
-    async (ip: string, o: { admin?: string; config?: string; token?: string }) => {
-      const k = parseBindingKey(ip, { strict: true });
-      if (typeof k === 'string') {
-        console.error(k);
-        process.exit(1);
-      }
-      const b = await adminGet<Record<string, unknown>>(adminTarget(o), `/bindings/${encodeURIComponent(ip)}`);
-      console.log(JSON.stringify(b, null, 2));
-    },
-  );
+  addAdminOptions(
+    bindings.command('show').description('show the binding of one address').argument('<ip>', 'subscriber source address, or an IPv6 prefix such as 2001:db8:1:2::/64'),
+  ).action(async (ip: string, o: { admin?: string; config?: string; token?: string }) => {
+    const k = parseBindingKey(ip, { strict: true });
+    if (typeof k === 'string') {
+      console.error(k);
+      process.exit(1);
+    }
+    const b = await adminGet<Record<string, unknown>>(adminTarget(o), `/bindings/${encodeURIComponent(ip)}`);
+    console.log(JSON.stringify(b, null, 2));
+  });
 }

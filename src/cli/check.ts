@@ -35,7 +35,10 @@ export function registerCheck(program: Command): void {
     .action(async (o: CheckFlags) => {
       const server = new CheckerServer(checkerOptions(o));
       const running = await server.listen();
-      const lines = [running.httpUrl && `  page  ${running.httpUrl}/      JSON  ${running.httpUrl}/api/check`, running.httpsUrl && `  page  ${running.httpsUrl}/      JSON  ${running.httpsUrl}/api/check`];
+      const lines = [
+        running.httpUrl && `  page  ${running.httpUrl}/      JSON  ${running.httpUrl}/api/check`,
+        running.httpsUrl && `  page  ${running.httpsUrl}/      JSON  ${running.httpsUrl}/api/check`,
+      ];
       console.log(`hedge leak checker is running\n${lines.filter(Boolean).join('\n')}\nIt stores nothing about visitors and logs no header values. Ctrl-C stops it.`);
       const stop = () => void running.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);
@@ -44,7 +47,13 @@ export function registerCheck(program: Command): void {
 }
 
 function collect(v: string, prev: string[]): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof CheckerServer>[0] {

@@ -26,10 +26,46 @@ export interface DemoPki {
 export function makeDemoPki(dir: string): DemoPki | string {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
   try {
-    run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'lab-ca.key', '-out', 'lab-ca.pem', '-days', '30', '-subj', '/CN=hedge demo lab CA (not for production)', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'lab-ca.key',
+      '-out',
+      'lab-ca.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=hedge demo lab CA (not for production)',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
     run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'front-door.key', '-out', 'front-door.csr', '-subj', '/CN=127.0.0.1');
     writeFileSync(join(dir, 'front-door.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-    run('x509', '-req', '-in', 'front-door.csr', '-CA', 'lab-ca.pem', '-CAkey', 'lab-ca.key', '-CAcreateserial', '-out', 'front-door.pem', '-days', '30', '-extfile', 'front-door.ext');
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'front-door.csr',
+      '-CA',
+      'lab-ca.pem',
+      '-CAkey',
+      'lab-ca.key',
+      '-CAcreateserial',
+      '-out',
+      'front-door.pem',
+      '-days',
+      '30',
+      '-extfile',
+      'front-door.ext',
+    );
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'openssl is not installed' : `openssl failed: ${(err as Error).message.split('\n')[0]}`;
   }

@@ -70,7 +70,10 @@ export function registerDemo(program: Command): void {
         ['a spoofed X-MSISDN from the client is removed', `curl -s -x ${proxy} -H 'X-MSISDN: +447700900999' http://news.example/`],
         [`the leak checker, a non-partner: verdict "clean" (or browse http://${CHECKER_HOST}/ with this proxy)`, `curl -s -x ${proxy} http://${CHECKER_HOST}/api/check`],
         ['the public keys partners verify the Ed25519 signatures with (JWKS)', `curl -s ${gw.adminUrl}/.well-known/jwks.json`],
-        ["the subscriber's own page: what the operator told which partner about them; withdraw consent there", `curl -s ${gw.transparencyUrl}/ | sed -e 's/<[^>]*>//g' | grep -v '^\\s*$' | head -40`],
+        [
+          "the subscriber's own page: what the operator told which partner about them; withdraw consent there",
+          `curl -s ${gw.transparencyUrl}/ | sed -e 's/<[^>]*>//g' | grep -v '^\\s*$' | head -40`,
+        ],
         ['the disclosure audit: whose identity went to which site (breach report)', `curl -s '${gw.adminUrl}/audit/report?format=table'`],
         ['the audit chain is intact (tamper-evident: hash chain + signed checkpoints)', `${self} audit verify -c ${auditConfig}`],
         ['what the policy does with one request, and why', `${self} policy explain -c ${o.config} http://wap.operator.example/ --subscriber +447700900123`],

@@ -18,7 +18,9 @@ export function registerKeys(program: Command): void {
     .action((file: string) => {
       const kf = generateKeyFile();
       writeKeyFile(file, kf);
-      console.log(`${file}: signing key ${kf.signing[0]!.kid}, token key ${kf.token[0]!.kid}. Set \`keys: { file: ${file} }\` in the config; publish \`hedge keys export ${file}\` to partners.`);
+      console.log(
+        `${file}: signing key ${kf.signing[0]!.kid}, token key ${kf.token[0]!.kid}. Set \`keys: { file: ${file} }\` in the config; publish \`hedge keys export ${file}\` to partners.`,
+      );
     });
   keys
     .command('rotate')
@@ -29,7 +31,9 @@ export function registerKeys(program: Command): void {
       const overlapMs = parseDuration(o.overlap);
       const next = rotateKeyFile(readKeyFile(file), overlapMs);
       writeKeyFile(file, next, true);
-      console.log(`${file}: now signing with ${next.signing[0]!.kid}; previous keys valid until ${new Date(Date.now() + overlapMs).toISOString()}. Reload or restart the gateways to use it.`);
+      console.log(
+        `${file}: now signing with ${next.signing[0]!.kid}; previous keys valid until ${new Date(Date.now() + overlapMs).toISOString()}. Reload or restart the gateways to use it.`,
+      );
     });
   keys
     .command('export')
@@ -48,7 +52,9 @@ export function registerKeys(program: Command): void {
     });
   keys
     .command('partner')
-    .description('print a fresh 32-byte key (base64url) for a partner `key:` (sealed values) or `signatureSecret:` (hmac-sha256 signatures); pseudonym keys never leave the operator')
+    .description(
+      'print a fresh 32-byte key (base64url) for a partner `key:` (sealed values) or `signatureSecret:` (hmac-sha256 signatures); pseudonym keys never leave the operator',
+    )
     .action(() => {
       console.log(randomBytes(32).toString('base64url'));
     });

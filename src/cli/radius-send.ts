@@ -37,9 +37,9 @@ export function registerRadius(program: Command): void {
     .option('--server <host:port>', 'the gateway RADIUS listener', '127.0.0.1:1813')
     .option('--secret <secret>', 'shared secret (default: HEDGE_RADIUS_SECRET)')
     .option('--ip <address>', 'Framed-IP-Address (the subscriber address)')
-    .option('--ipv6-prefix <prefix>', 'Framed-IPv6-Prefix, e.g. 2001:db8:1:2::/64 (the phone\'s /64)')
+    .option('--ipv6-prefix <prefix>', "Framed-IPv6-Prefix, e.g. 2001:db8:1:2::/64 (the phone's /64)")
     .option('--delegated-prefix <prefix>', 'Delegated-IPv6-Prefix, e.g. 2001:db8:ff00::/56')
-    .option('--ipv6-address <address>', 'Framed-IPv6-Address (bound at the NAS\'s radius.clients[].ipv6PrefixLength)')
+    .option('--ipv6-address <address>', "Framed-IPv6-Address (bound at the NAS's radius.clients[].ipv6PrefixLength)")
     .option('--msisdn <number>', 'Calling-Station-Id')
     .option('--imsi <digits>', '3GPP-IMSI')
     .option('--imeisv <digits>', '3GPP-IMEISV')
@@ -57,14 +57,18 @@ export function registerRadius(program: Command): void {
       const server = parseListen(o.server) ?? fail(`--server: expected host:port, got "${o.server}"`);
       const secret = o.secret ?? process.env.HEDGE_RADIUS_SECRET ?? fail('a shared secret is required (--secret or HEDGE_RADIUS_SECRET)');
       if (o.ip !== undefined && isIP(o.ip) !== 4) fail('--ip: Framed-IP-Address must be an IPv4 address');
-      for (const [flag, v] of [['--ipv6-prefix', o.ipv6Prefix], ['--delegated-prefix', o.delegatedPrefix]] as const) {
+      for (const [flag, v] of [
+        ['--ipv6-prefix', o.ipv6Prefix],
+        ['--delegated-prefix', o.delegatedPrefix],
+      ] as const) {
         if (v === undefined) continue;
         const k = parseBindingKey(v);
         if (typeof k === 'string' || k.family !== 6 || !v.includes('/')) fail(`${flag}: expected an IPv6 prefix such as 2001:db8:1:2::/64`);
       }
       if (o.ipv6Address !== undefined && isIP(o.ipv6Address) !== 6) fail('--ipv6-address: expected an IPv6 address');
       const hasAddress = Boolean(o.ip || o.ipv6Prefix || o.delegatedPrefix || o.ipv6Address);
-      if ((status === 'start' || status === 'interim') && (!hasAddress || !o.msisdn)) fail(`${status} needs an address (--ip, --ipv6-prefix, --delegated-prefix or --ipv6-address) and --msisdn`);
+      if ((status === 'start' || status === 'interim') && (!hasAddress || !o.msisdn))
+        fail(`${status} needs an address (--ip, --ipv6-prefix, --delegated-prefix or --ipv6-address) and --msisdn`);
       if (status === 'stop' && (!hasAddress || !o.session)) fail('stop needs an address of the session and --session (the session id of the Start)');
       const int = (name: string, v: string | undefined, max: number) => {
         if (v === undefined) return undefined;

@@ -40,7 +40,12 @@ export function registerScan(program: Command): void {
     .option('--min-confidence <level>', 'report findings at or above low | medium | high', 'medium')
     .option('--fail-on <kind>', 'exit 1 when a finding of this kind or worse is found: identity | tracking | device', 'identity')
     .action((files: string[], o: ScanFlags) => {
-      process.exitCode = runScan(files, o, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+      process.exitCode = runScan(
+        files,
+        o,
+        (s) => process.stdout.write(s),
+        (s) => process.stderr.write(s),
+      );
     });
 }
 

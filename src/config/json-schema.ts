@@ -38,12 +38,10 @@ function walk(node: unknown, path: string, visit: (node: Json, path: string) => 
   if (typeof node !== 'object' || node === null) return;
   const n = node as Json;
   if (path) visit(n, path);
-  if (n.properties && typeof n.properties === 'object')
-    for (const [k, v] of Object.entries(n.properties as Record<string, unknown>)) walk(v, path ? `${path}.${k}` : k, visit);
+  if (n.properties && typeof n.properties === 'object') for (const [k, v] of Object.entries(n.properties as Record<string, unknown>)) walk(v, path ? `${path}.${k}` : k, visit);
   if (n.items && typeof n.items === 'object') walk(n.items, `${path}[]`, visit);
   if (n.additionalProperties && typeof n.additionalProperties === 'object') walk(n.additionalProperties, `${path}.*`, visit);
-  for (const k of ['anyOf', 'oneOf', 'allOf'] as const)
-    if (Array.isArray(n[k])) for (const alt of n[k] as unknown[]) walkAlternative(alt, path, visit);
+  for (const k of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(n[k])) for (const alt of n[k] as unknown[]) walkAlternative(alt, path, visit);
 }
 
 // An alternative of a key (inline | {file} | {env}) describes the same key: its own
@@ -51,7 +49,6 @@ function walk(node: unknown, path: string, visit: (node: Json, path: string) => 
 function walkAlternative(alt: unknown, path: string, visit: (node: Json, path: string) => void): void {
   if (typeof alt !== 'object' || alt === null) return;
   const a = alt as Json;
-  if (a.properties && typeof a.properties === 'object')
-    for (const [k, v] of Object.entries(a.properties as Record<string, unknown>)) walk(v, path ? `${path}.${k}` : k, visit);
+  if (a.properties && typeof a.properties === 'object') for (const [k, v] of Object.entries(a.properties as Record<string, unknown>)) walk(v, path ? `${path}.${k}` : k, visit);
   if (a.items && typeof a.items === 'object') walk(a.items, `${path}[]`, visit);
 }

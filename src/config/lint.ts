@@ -38,7 +38,14 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
       const what = identity.map((g) => `${g.attribute} ${g.form}`).join(', ');
       patterns.forEach((hp, hi) => {
         const why = tooBroad(hp);
-        if (why) add('error', at('hosts', hi), p.id, `identity grant (${what}) to host pattern "${hp.text}", ${why}`, `list the partner's own host names (e.g. "pay.${p.id}.example"), or grant only claims to this pattern`);
+        if (why)
+          add(
+            'error',
+            at('hosts', hi),
+            p.id,
+            `identity grant (${what}) to host pattern "${hp.text}", ${why}`,
+            `list the partner's own host names (e.g. "pay.${p.id}.example"), or grant only claims to this pattern`,
+          );
       });
     }
 
@@ -47,7 +54,13 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
       const key = `${hp.kind}:${hp.host}:${hp.port ?? ''}`;
       const prev = claimed.get(key);
       if (prev && prev.partner !== p.id)
-        add('error', at('hosts', hi), p.id, `host "${hp.text}" is already claimed by partner "${prev.partner}" (partners[${prev.index}])`, 'a host belongs to one partner: remove it from one of them, or merge the two partners');
+        add(
+          'error',
+          at('hosts', hi),
+          p.id,
+          `host "${hp.text}" is already claimed by partner "${prev.partner}" (partners[${prev.index}])`,
+          'a host belongs to one partner: remove it from one of them, or merge the two partners',
+        );
       else if (!prev) claimed.set(key, { partner: p.id, index: pi });
     });
 
@@ -56,15 +69,33 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
     //    per-run key, logged at start). Reuse as a key a partner holds: lint-keys.ts.
     p.send.forEach((g, gi) => {
       if (g.form === 'sealed' && p.key === undefined)
-        add('error', at('send', gi, 'form'), p.id, `the sealed grant of ${g.attribute} needs a partner "key" (AES-256)`, 'add `key:` with the output of `hedge keys partner` and give the same key to the partner');
+        add(
+          'error',
+          at('send', gi, 'form'),
+          p.id,
+          `the sealed grant of ${g.attribute} needs a partner "key" (AES-256)`,
+          'add `key:` with the output of `hedge keys partner` and give the same key to the partner',
+        );
       if (g.form === 'token' && config.keys === undefined)
-        add('error', at('send', gi, 'form'), p.id, `the token grant of ${g.attribute} needs the operator key file (keys.file) to issue and resolve tokens`, 'run `hedge keys generate FILE` and set `keys: { file: FILE }`');
+        add(
+          'error',
+          at('send', gi, 'form'),
+          p.id,
+          `the token grant of ${g.attribute} needs the operator key file (keys.file) to issue and resolve tokens`,
+          'run `hedge keys generate FILE` and set `keys: { file: FILE }`',
+        );
     });
 
     // 5. raw identifiers travel over TLS unless the grant opts into cleartext (legacy partners).
     p.send.forEach((g, gi) => {
       if (g.form === 'raw' && TLS_SENSITIVE_ATTRIBUTES.has(g.attribute) && p.tls !== 'required' && g.cleartext !== 'allowed')
-        add('error', at('send', gi), p.id, `raw ${g.attribute} to a partner without "tls: required" would cross the network in cleartext`, 'set `tls: required` on the partner (with `ca:` for a lab CA), or add `cleartext: allowed` to this grant for a legacy partner');
+        add(
+          'error',
+          at('send', gi),
+          p.id,
+          `raw ${g.attribute} to a partner without "tls: required" would cross the network in cleartext`,
+          'set `tls: required` on the partner (with `ca:` for a lab CA), or add `cleartext: allowed` to this grant for a legacy partner',
+        );
       if (g.cleartext === 'allowed' && p.tls === 'required')
         add('warning', at('send', gi, 'cleartext'), p.id, '`cleartext: allowed` has no effect: the partner has `tls: required`', 'remove `cleartext: allowed`');
     });
@@ -72,16 +103,34 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
     // 6. an unsigned partner cannot tell the gateway's identity headers from a client's; a hedge-v1 partner
     //    verifies only with the hedge kit.
     if (p.signature === 'hedge-v1' && p.send.length > 0)
-      add('warning', at('signature'), p.id, 'signed with the earlier hedge-v1 format (X-Hedge-Signature), which only the hedge partner kit verifies', 'move the partner to RFC 9421 (`signature: ed25519`, the default) once it verifies Signature-Input/Signature (docs/partners.md)');
+      add(
+        'warning',
+        at('signature'),
+        p.id,
+        'signed with the earlier hedge-v1 format (X-Hedge-Signature), which only the hedge partner kit verifies',
+        'move the partner to RFC 9421 (`signature: ed25519`, the default) once it verifies Signature-Input/Signature (docs/partners.md)',
+      );
     if (p.signature === 'off' && p.send.some((g) => IDENTITY_ATTRIBUTES.has(g.attribute)))
-      add('warning', at('signature'), p.id, 'identity is sent without a signature: the partner cannot prove the headers came from the gateway rather than a client', 'remove `signature: off` once the partner verifies signatures (docs/partners.md)');
+      add(
+        'warning',
+        at('signature'),
+        p.id,
+        'identity is sent without a signature: the partner cannot prove the headers came from the gateway rather than a client',
+        'remove `signature: off` once the partner verifies signatures (docs/partners.md)',
+      );
 
     // 7. front-door clients: every flow gives the partner its pairwise `sub` (a pseudonym of the number),
     // and `device-phone-number:read` is the raw number — judged by the rules of those header grants.
     const fd = p.frontDoor;
     if (fd) {
       if (config.frontDoor === undefined)
-        add('warning', at('frontDoor'), p.id, 'the partner is a front-door client but no `frontDoor:` listener is configured', 'add a top-level `frontDoor:` section, or remove the partner\'s `frontDoor:`');
+        add(
+          'warning',
+          at('frontDoor'),
+          p.id,
+          'the partner is a front-door client but no `frontDoor:` listener is configured',
+          "add a top-level `frontDoor:` section, or remove the partner's `frontDoor:`",
+        );
       const raw = fd.scopes.filter((s) => SCOPE_DISCLOSURES[s].form === 'raw');
       fd.redirectUris.forEach((u, ui) => {
         if (!URL.canParse(u)) return;
@@ -89,7 +138,13 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
         if (typeof hp === 'string') return;
         const why = tooBroad(hp);
         if (why)
-          add(raw.length > 0 ? 'error' : 'warning', at('frontDoor', 'redirectUris', ui), p.id, `redirect URI host "${hp.host}" ${why}${raw.length > 0 ? ` — and the partner may read the raw number (${raw.join(', ')})` : ''}`, 'register redirect URIs on host names the partner owns');
+          add(
+            raw.length > 0 ? 'error' : 'warning',
+            at('frontDoor', 'redirectUris', ui),
+            p.id,
+            `redirect URI host "${hp.host}" ${why}${raw.length > 0 ? ` — and the partner may read the raw number (${raw.join(', ')})` : ''}`,
+            'register redirect URIs on host names the partner owns',
+          );
       });
     }
 

@@ -87,7 +87,14 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
   }));
   const fatal = [...semantic, ...(opts.lints === 'report' ? [] : lints)];
   if (fatal.some((i) => i.severity === 'error')) throw new ConfigError([...semantic, ...lints].sort((a, b) => a.line - b.line));
-  return { config: parsed.data, file, lineOf, warnings: [...semantic.filter((i) => i.severity === 'warning'), ...lints.filter((l) => l.severity === 'warning')], lints, secrets: secrets.uses };
+  return {
+    config: parsed.data,
+    file,
+    lineOf,
+    warnings: [...semantic.filter((i) => i.severity === 'warning'), ...lints.filter((l) => l.severity === 'warning')],
+    lints,
+    secrets: secrets.uses,
+  };
 }
 
 /** "partners[1].send[0].attribute" */

@@ -11,9 +11,7 @@ import { secret } from './secret.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export const listenAddress = z
-  .string()
-  .refine((s) => parseListen(s) !== undefined, { message: 'expected "address:port" (IPv6 as "[::1]:port")' });
+export const listenAddress = z.string().refine((s) => parseListen(s) !== undefined, { message: 'expected "address:port" (IPv6 as "[::1]:port")' });
 
 export function parseListen(s: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
@@ -54,16 +52,14 @@ const grant = z
     const claim = CLAIM_ATTRIBUTES.has(g.attribute);
     if (claim && g.form !== undefined && g.form !== 'claim')
       ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is a claim; it has no form other than "claim"` });
-    if (!claim && g.form === undefined)
-      ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" needs an explicit form (raw, pseudonym, token or sealed)` });
+    if (!claim && g.form === undefined) ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" needs an explicit form (raw, pseudonym, token or sealed)` });
     if (!claim && g.form === 'claim')
       ctx.addIssue({ code: 'custom', path: ['form'], message: `"${g.attribute}" is an identifier, not a claim; use raw, pseudonym, token or sealed` });
     if (g.lifetime !== undefined && g.form !== 'sealed' && g.form !== 'token')
       ctx.addIssue({ code: 'custom', path: ['lifetime'], message: 'lifetime applies only to the sealed and token forms' });
     if (g.format !== undefined && !(g.attribute === 'msisdn' && g.form === 'raw'))
       ctx.addIssue({ code: 'custom', path: ['format'], message: 'format applies only to a raw msisdn' });
-    if (g.attribute === 'client-ip' && g.form !== undefined && g.form !== 'raw')
-      ctx.addIssue({ code: 'custom', path: ['form'], message: 'client-ip can only be sent raw' });
+    if (g.attribute === 'client-ip' && g.form !== undefined && g.form !== 'raw') ctx.addIssue({ code: 'custom', path: ['form'], message: 'client-ip can only be sent raw' });
   });
 
 // A partner as a client of the front door: private_key_jwt with its public
@@ -75,7 +71,7 @@ const redirectUri = z.string().superRefine((s, ctx) => {
   if (u.hash !== '' || s.includes('#')) ctx.addIssue({ code: 'custom', message: 'a redirect URI must not have a fragment' });
 });
 const publicJwk = z.looseObject({ kty: z.enum(['RSA', 'EC', 'OKP'], { message: 'a public key of type RSA, EC or OKP' }) }).superRefine((k, ctx) => {
-  if ('d' in k || 'p' in k || 'q' in k) ctx.addIssue({ code: 'custom', message: 'this is a PRIVATE key: give only the partner\'s public key' });
+  if ('d' in k || 'p' in k || 'q' in k) ctx.addIssue({ code: 'custom', message: "this is a PRIVATE key: give only the partner's public key" });
 });
 const frontDoorClient = z
   .strictObject({
@@ -100,7 +96,9 @@ const partner = z
     name: z.string().min(1),
     purpose: z.string().min(1),
     /** GDPR Art. 6 basis; without it the partner is treated as consent-based (the subscriber can withdraw). */
-    legalBasis: z.enum(['consent', 'contract', 'legitimate-interest', 'legal-obligation'], { message: 'one of consent, contract, legitimate-interest, legal-obligation' }).optional(),
+    legalBasis: z
+      .enum(['consent', 'contract', 'legitimate-interest', 'legal-obligation'], { message: 'one of consent, contract, legitimate-interest, legal-obligation' })
+      .optional(),
     hosts: z.array(hostPattern).min(1, { message: 'a partner needs at least one host' }),
     /**
      * Formerly the partner's pseudonym key. Refused: a partner holding it recovers
@@ -110,7 +108,11 @@ const partner = z
     secret: z.string().optional(),
     /** AES-256 key for sealed values: 32 random bytes, base64url (`hedge keys partner` prints one). */
     key: secret(
-      z.string().refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' }),
+      z
+        .string()
+        .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
+          message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one',
+        }),
     ).optional(),
     /** `required`: the gateway speaks HTTPS to this partner even for http:// requests. */
     tls: z.enum(['required', 'optional']).default('optional'),
@@ -127,14 +129,20 @@ const partner = z
       .default('ed25519'),
     /** hmac-sha256: the secret shared with this partner to sign (32 bytes, base64url); never a pseudonym or sealing key. */
     signatureSecret: secret(
-      z.string().refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, { message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one' }),
+      z
+        .string()
+        .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
+          message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one',
+        }),
     ).optional(),
     /** PEM file of extra CA certificates trusted for this partner (labs), relative to the config file. */
     ca: z.string().min(1).optional(),
     /** The partner's grants end at this date (ISO 8601); afterwards the partner receives nothing. */
     until: z
       .string()
-      .refine((d) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(d) && !Number.isNaN(Date.parse(d)), { message: 'expected an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z' })
+      .refine((d) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(d) && !Number.isNaN(Date.parse(d)), {
+        message: 'expected an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z',
+      })
       .optional(),
     send: z.array(grant).default([]),
     /** The partner as an API client of the front door (OIDC network-based authentication + CAMARA APIs). */
@@ -148,13 +156,16 @@ const partner = z
         message: `partner "${p.id}": a partner-held pseudonym secret lets whoever holds it recover numbers by enumeration; pseudonym keys now stay with the operator (derived per partner from keys.file). Remove \`secret:\` (pseudonyms change once: docs/partners.md, "Pseudonyms")`,
       });
     if (p.signature === 'hmac-sha256' && p.signatureSecret === undefined)
-      ctx.addIssue({ code: 'custom', path: ['signature'], message: `partner "${p.id}": hmac-sha256 needs \`signatureSecret:\` (\`hedge keys partner\` prints one; give it to the partner)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signature'],
+        message: `partner "${p.id}": hmac-sha256 needs \`signatureSecret:\` (\`hedge keys partner\` prints one; give it to the partner)`,
+      });
     if (p.signatureSecret !== undefined && p.signature !== 'hmac-sha256')
       ctx.addIssue({ code: 'custom', path: ['signatureSecret'], message: `partner "${p.id}": signatureSecret is used only with \`signature: hmac-sha256\`` });
     if (p.signatureSecret !== undefined && p.signatureSecret === p.key)
       ctx.addIssue({ code: 'custom', path: ['signatureSecret'], message: `partner "${p.id}": signatureSecret and key must differ (one key per purpose)` });
-    if (p.ca !== undefined && p.tls !== 'required')
-      ctx.addIssue({ code: 'custom', path: ['ca'], message: `partner "${p.id}": "ca" is used only with "tls: required"` });
+    if (p.ca !== undefined && p.tls !== 'required') ctx.addIssue({ code: 'custom', path: ['ca'], message: `partner "${p.id}": "ca" is used only with "tls: required"` });
     const seen = new Set<string>();
     p.send.forEach((g, i) => {
       const h = g.header.toLowerCase().replace(/_/g, '-');
@@ -174,7 +185,10 @@ const staticBinding = z.strictObject({
   imei: z.string().optional(),
   ageVerified: z.boolean().optional(),
   /** Verified date of birth (YYYY-MM-DD): the front door's age checks compare it with the threshold. */
-  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date YYYY-MM-DD' }).optional(),
+  birthDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date YYYY-MM-DD' })
+    .optional(),
   optOut: z.array(z.string()).optional(),
 });
 
@@ -247,7 +261,10 @@ const destinations = z.strictObject({
 const radiusClient = z
   .strictObject({
     name: z.string().min(1).optional(),
-    address: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }).optional(),
+    address: z
+      .string()
+      .refine((s) => isIP(s) !== 0, { message: 'not an IP address' })
+      .optional(),
     cidr: cidr.optional(),
     secret: secret(z.string().min(1, { message: 'a shared secret is required' })),
     /** How this NAS writes Calling-Station-Id when it has no "+"; radius.numberFormat when absent. */
@@ -256,8 +273,7 @@ const radiusClient = z
     ipv6PrefixLength: z.number().int().min(1).max(128).default(64),
   })
   .superRefine((c, ctx) => {
-    if ((c.address === undefined) === (c.cidr === undefined))
-      ctx.addIssue({ code: 'custom', path: ['address'], message: 'give exactly one of "address" or "cidr"' });
+    if ((c.address === undefined) === (c.cidr === undefined)) ctx.addIssue({ code: 'custom', path: ['address'], message: 'give exactly one of "address" or "cidr"' });
   });
 
 export const radiusSchema = z.strictObject({
@@ -273,7 +289,12 @@ export type RadiusConfig = z.output<typeof radiusSchema>;
 
 const redisOptions = z.strictObject({
   // No braces: hedge puts each binding's key in a hash tag of its own ({…}) so Redis Cluster keeps it in one slot.
-  keyPrefix: z.string().min(1).max(64).regex(/^[^{}]+$/, { message: 'must not contain "{" or "}" (hedge adds the hash tags)' }).default('hedge:'),
+  keyPrefix: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^{}]+$/, { message: 'must not contain "{" or "}" (hedge adds the hash tags)' })
+    .default('hedge:'),
   timeoutMs: z.number().int().min(10).max(10000).default(250),
   /** Replicas that must have a write (WAIT) before it is acknowledged; 1 with Sentinel: a failover loses no acknowledged binding. */
   waitReplicas: z.number().int().min(0).max(10).default(0),
@@ -298,7 +319,10 @@ const canarySubscriber = z.strictObject({
 });
 const canary = z.strictObject({
   enabled: z.boolean().default(true),
-  source: z.string().refine((s) => isIP(s) !== 0, { message: 'not an IP address' }).default('127.0.0.254'),
+  source: z
+    .string()
+    .refine((s) => isIP(s) !== 0, { message: 'not an IP address' })
+    .default('127.0.0.254'),
   subscriber: canarySubscriber.default(() => canarySubscriber.parse({})),
   intervalSeconds: z.number().min(0).max(86400).default(60),
   timeoutMs: z.number().int().min(100).max(60000).default(5000),
@@ -326,31 +350,36 @@ const frontDoorLimits = z.strictObject({
   /** Outstanding codes / access tokens / remembered client assertions: beyond it the front door answers "temporarily unavailable". */
   maxPending: z.number().int().min(100).default(200000),
 });
-const frontDoor = z
-  .strictObject({
-    listen: listenAddress.default('127.0.0.1:8443'),
-    /** The issuer URL partners and phones use (https, no query or fragment); default https://<listen>. */
-    issuer: z
-      .string()
-      .refine((s) => URL.canParse(s) && new URL(s).protocol === 'https:' && !s.includes('?') && !s.includes('#'), { message: 'an https:// URL without query or fragment' })
-      .optional(),
-    /** The operator's certificate chain and private key (PEM files, relative to the config file). */
-    cert: z.string().min(1),
-    key: z.string().min(1),
-    /** Load balancers in front of the listener that prepend a PROXY protocol v2 header (the phone's address); from anyone else it is not honoured. */
-    trustedProxies: z.array(addressOrPrefix).default([]),
-    codeLifetimeSeconds: z.number().int().min(5).max(60).default(60),
-    tokenLifetimeSeconds: z.number().int().min(10).max(300).default(300),
-    limits: frontDoorLimits.default(() => frontDoorLimits.parse({})),
-  });
+const frontDoor = z.strictObject({
+  listen: listenAddress.default('127.0.0.1:8443'),
+  /** The issuer URL partners and phones use (https, no query or fragment); default https://<listen>. */
+  issuer: z
+    .string()
+    .refine((s) => URL.canParse(s) && new URL(s).protocol === 'https:' && !s.includes('?') && !s.includes('#'), { message: 'an https:// URL without query or fragment' })
+    .optional(),
+  /** The operator's certificate chain and private key (PEM files, relative to the config file). */
+  cert: z.string().min(1),
+  key: z.string().min(1),
+  /** Load balancers in front of the listener that prepend a PROXY protocol v2 header (the phone's address); from anyone else it is not honoured. */
+  trustedProxies: z.array(addressOrPrefix).default([]),
+  codeLifetimeSeconds: z.number().int().min(5).max(60).default(60),
+  tokenLifetimeSeconds: z.number().int().min(10).max(300).default(300),
+  limits: frontDoorLimits.default(() => frontDoorLimits.parse({})),
+});
 export type FrontDoorConfig = z.output<typeof frontDoor>;
 
 const audit = z.strictObject({
   store: secret(z.string().min(1, { message: 'sqlite:PATH or a postgres:// URL' })),
-  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'a PostgreSQL schema name: lower-case letters, digits, "_"' }).default('hedge_audit'),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'a PostgreSQL schema name: lower-case letters, digits, "_"' })
+    .default('hedge_audit'),
   keyFile: z.string().min(1),
   signingKeyFile: z.string().min(1).optional(),
-  node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'letters, digits, ".", "_" and "-"' }).optional(),
+  node: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'letters, digits, ".", "_" and "-"' })
+    .optional(),
   batchDelayMs: z.number().min(0).max(1000).default(0),
   batchMaxRecords: z.number().int().min(1).max(5000).default(256),
   commitTimeoutMs: z.number().int().min(10).max(60000).default(1000),
@@ -385,7 +414,10 @@ export const configSchema = z.strictObject({
       mode: z.enum(['forward', 'transparent']).default('forward'),
       originalDestination: z.enum(['unknown', 'socket']).default('unknown'),
       resolve: z
-        .record(hostPattern, z.string().refine((s) => parseListen(s) !== undefined, { message: 'expected "address:port"' }))
+        .record(
+          hostPattern,
+          z.string().refine((s) => parseListen(s) !== undefined, { message: 'expected "address:port"' }),
+        )
         .default({}),
       via: z.string().regex(TOKEN).default('hedge'),
       stripHeaders: z.array(headerName).default([]),

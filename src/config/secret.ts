@@ -46,8 +46,18 @@ export function secretJsonSchema(ctx: { zodSchema: unknown; jsonSchema: Record<s
     ...(dflt !== undefined ? { default: dflt } : {}),
     anyOf: [
       { ...inline, description: 'inline value (lints warn outside a loopback lab)' },
-      { type: 'object', properties: { file: { type: 'string', minLength: 1, description: 'a file holding the value, relative to the config file; re-read at every reload' } }, required: ['file'], additionalProperties: false },
-      { type: 'object', properties: { env: { type: 'string', pattern: ENV_NAME.source, description: 'an environment variable holding the value' } }, required: ['env'], additionalProperties: false },
+      {
+        type: 'object',
+        properties: { file: { type: 'string', minLength: 1, description: 'a file holding the value, relative to the config file; re-read at every reload' } },
+        required: ['file'],
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        properties: { env: { type: 'string', pattern: ENV_NAME.source, description: 'an environment variable holding the value' } },
+        required: ['env'],
+        additionalProperties: false,
+      },
     ],
   });
 }

@@ -12,8 +12,7 @@ export function auditIssues(config: Config, file: string, lineOf: (p: KeyPath) =
   const issues: ConfigIssue[] = [];
   const add = (path: KeyPath, message: string) => issues.push({ file, line: lineOf(path), column: 1, key: dotted(path), message, severity: 'error' });
   if (!isAuditStoreSpec(a.store)) add(['audit', 'store'], 'unsupported audit store; use sqlite:PATH or a postgres:// URL');
-  if (a.signingKeyFile === undefined && !config.keys)
-    add(['audit'], 'audit checkpoints need a signing key: set keys.file (the gateway key) or audit.signingKeyFile');
+  if (a.signingKeyFile === undefined && !config.keys) add(['audit'], 'audit checkpoints need a signing key: set keys.file (the gateway key) or audit.signingKeyFile');
   for (const k of ['keyFile', 'signingKeyFile'] as const) {
     const v = a[k];
     if (v === undefined) continue;

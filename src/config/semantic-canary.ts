@@ -16,7 +16,11 @@ export function canaryIssues(config: Config): CanaryIssue[] {
   const out: CanaryIssue[] = [];
   const c = config.canary;
   if (!c.enabled) {
-    out.push({ path: ['canary', 'enabled'], message: 'the canary is off: policy reloads are not tested before they take traffic and leaks are not watched for', severity: 'warning' });
+    out.push({
+      path: ['canary', 'enabled'],
+      message: 'the canary is off: policy reloads are not tested before they take traffic and leaks are not watched for',
+      severity: 'warning',
+    });
     return out;
   }
   if (!(c.source.startsWith('127.') || c.source === '::1'))

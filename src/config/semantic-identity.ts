@@ -31,7 +31,8 @@ export function radiusIssues(r: RadiusConfig): PathIssue[] {
   r.framedAddressMap.forEach((m, i) => {
     const from = parseCidr(m.from);
     const to = parseCidr(m.to);
-    if (from && to && from.bits !== to.bits) out.push({ path: ['framedAddressMap', i, 'to'], message: `"to" must have the same prefix length as "from" (/${from.bits})`, severity: 'error' });
+    if (from && to && from.bits !== to.bits)
+      out.push({ path: ['framedAddressMap', i, 'to'], message: `"to" must have the same prefix length as "from" (/${from.bits})`, severity: 'error' });
   });
   return out;
 }

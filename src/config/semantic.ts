@@ -28,12 +28,19 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
   config.proxy.destinations.allow.forEach((text, i) => {
     const p = parsePrefix(text);
     if (p && loopback.some((a) => inPrefix(a, p)))
-      add(['proxy', 'destinations', 'allow', i], `"${text}" covers loopback: the proxy can then reach services on the gateway host itself (its own listeners stay refused)`, 'warning');
+      add(
+        ['proxy', 'destinations', 'allow', i],
+        `"${text}" covers loopback: the proxy can then reach services on the gateway host itself (its own listeners stay refused)`,
+        'warning',
+      );
   });
 
   const store = config.subscribers.store;
   if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s.endsWith('/') ? s : s + ':')))
-    add(['subscribers', 'store'], `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, rediss://…, redis-cluster://host:port,host:port, redis-sentinel://host:port,…/master-name`); // never echo a URL: it may hold a password
+    add(
+      ['subscribers', 'store'],
+      `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, rediss://…, redis-cluster://host:port,host:port, redis-sentinel://host:port,…/master-name`,
+    ); // never echo a URL: it may hold a password
   else if (store.startsWith('redis')) {
     const problem = redisUrlProblem(store);
     if (problem) add(['subscribers', 'store'], problem);
@@ -74,7 +81,11 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
   if (config.transparency && !config.audit) add(['transparency'], 'the transparency page reads what was disclosed from the audit: add an audit: section');
   config.partners.forEach((p, i) => {
     if (p.legalBasis === undefined && p.send.length > 0)
-      add(['partners', i, 'id'], `partner "${p.id}" declares no legalBasis: treated as "consent" (subscribers can withdraw it on the transparency page); say which applies`, 'warning');
+      add(
+        ['partners', i, 'id'],
+        `partner "${p.id}" declares no legalBasis: treated as "consent" (subscribers can withdraw it on the transparency page); say which applies`,
+        'warning',
+      );
   });
   return issues;
 }

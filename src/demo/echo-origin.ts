@@ -11,7 +11,13 @@ export interface EchoOrigin {
   close(): Promise<void>;
 }
 
-export function echoResponse(req: http.IncomingMessage): { method: string; host: string | undefined; path: string; headers: Record<string, string | string[]>; rawHeaders: string[] } {
+export function echoResponse(req: http.IncomingMessage): {
+  method: string;
+  host: string | undefined;
+  path: string;
+  headers: Record<string, string | string[]>;
+  rawHeaders: string[];
+} {
   return { method: req.method ?? '', host: req.headers.host, path: req.url ?? '', headers: req.headers as Record<string, string | string[]>, rawHeaders: req.rawHeaders };
 }
 

@@ -11,7 +11,14 @@ import type { Dialer } from './policy.js';
  * runs once: with the connected socket, or with the error (a
  * DestinationRefused, a DNS error, a socket error, or a ConnectTimeoutError).
  */
-export function connectTcp(dialer: Dialer, host: string, port: number, timeoutMs: number, track: (s: net.Socket) => void, cb: (err: Error | null, socket?: net.Socket) => void): () => void {
+export function connectTcp(
+  dialer: Dialer,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  track: (s: net.Socket) => void,
+  cb: (err: Error | null, socket?: net.Socket) => void,
+): () => void {
   let done = false;
   let socket: net.Socket | undefined;
   const finish = (err: Error | null, s?: net.Socket) => {

@@ -56,7 +56,14 @@ export function classifyHeader(name: string, value: string, opts: ClassifyOption
   const strong = identifiers.filter((i) => i.kind !== 'token');
   if (strong.length) {
     const best = strong.some((i) => i.confidence === 'high') ? 'high' : strong.some((i) => i.confidence === 'medium') ? 'medium' : 'low';
-    return { name: canonical, kind: 'identity', confidence: best, catalogue: undefined, identifiers, reason: `value holds ${[...new Set(strong.map((i) => i.kind))].join(', ')}-like data` };
+    return {
+      name: canonical,
+      kind: 'identity',
+      confidence: best,
+      catalogue: undefined,
+      identifiers,
+      reason: `value holds ${[...new Set(strong.map((i) => i.kind))].join(', ')}-like data`,
+    };
   }
   if (identifiers.length) return { name: canonical, kind: 'tracking', confidence: 'low', catalogue: undefined, identifiers, reason: 'value looks like an opaque tracking token' };
   return { name: canonical, kind: 'none', confidence: undefined, catalogue: undefined, identifiers: [], reason: ordinary ? 'standard header' : 'nothing recognised' };

@@ -130,7 +130,6 @@ function timestampLike(digits: string): boolean {
   return seconds >= 978_307_200 && seconds <= 4_102_444_800;
 }
 
-
 const BLOB = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
 
 /** Base64 or hex blobs that decode to text holding a number (x-vf-acr, x-opwv-ddm-identity style). */

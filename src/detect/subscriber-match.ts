@@ -7,17 +7,7 @@
 // the per-needle expressions say which attribute, encoding and format.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { isIP } from 'node:net';
-import {
-  base64Patterns,
-  escapeRegExp,
-  hexAscii,
-  hexNumber,
-  percentDecode,
-  separatedDigits,
-  tbcd,
-  type Encoding,
-  type IdentifierAttribute,
-} from './encodings.js';
+import { base64Patterns, escapeRegExp, hexAscii, hexNumber, percentDecode, separatedDigits, tbcd, type Encoding, type IdentifierAttribute } from './encodings.js';
 
 /** The identifiers of one subscriber. Values stay in memory: never log them. */
 export interface SubscriberIdentifiers {
@@ -130,8 +120,7 @@ export function findSubscriberIdentifiers(text: string, ids: SubscriberIdentifie
 
 function buildNeedles(ids: SubscriberIdentifiers): Needle[] {
   const needles: Needle[] = [];
-  const lit = (attribute: IdentifierAttribute, encoding: Encoding, s: string, flags = '') =>
-    needles.push({ attribute, encoding, re: new RegExp(escapeRegExp(s), flags) });
+  const lit = (attribute: IdentifierAttribute, encoding: Encoding, s: string, flags = '') => needles.push({ attribute, encoding, re: new RegExp(escapeRegExp(s), flags) });
   const digitForms = (attribute: IdentifierAttribute, core: string, full: string[], msisdn?: { cc: string; trunk: string }) => {
     needles.push({ attribute, encoding: 'plain', re: new RegExp(separatedDigits(core)), msisdn });
     lit(attribute, 'hex', hexAscii(core), 'i');
@@ -160,7 +149,11 @@ function buildNeedles(ids: SubscriberIdentifiers): Needle[] {
   }
   if (ids.clientAddress && isIP(ids.clientAddress) !== 0) {
     const a = escapeRegExp(ids.clientAddress);
-    needles.push({ attribute: 'client-ip', encoding: 'plain', re: isIP(ids.clientAddress) === 4 ? new RegExp(`(?<![0-9.])${a}(?![0-9])`) : new RegExp(`(?<![0-9a-f:])${a}(?![0-9a-f:])`, 'i') });
+    needles.push({
+      attribute: 'client-ip',
+      encoding: 'plain',
+      re: isIP(ids.clientAddress) === 4 ? new RegExp(`(?<![0-9.])${a}(?![0-9])`) : new RegExp(`(?<![0-9a-f:])${a}(?![0-9a-f:])`, 'i'),
+    });
   }
   return needles;
 }

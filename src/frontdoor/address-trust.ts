@@ -23,7 +23,7 @@ export class TrustedPeers {
     if (this.exact.has(address)) return true;
     if (this.prefixes.length === 0 || isIP(address) !== 4) return false;
     const n = address.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
-    return this.prefixes.some((p) => ((n & p.mask) >>> 0) === p.base);
+    return this.prefixes.some((p) => (n & p.mask) >>> 0 === p.base);
   }
 }
 

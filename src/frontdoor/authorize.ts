@@ -18,13 +18,15 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
   const q = url.searchParams;
   const policy = ctx.policy();
   // Duplicated parameters are ambiguous (RFC 6749 3.1): refuse them.
-  for (const k of new Set(q.keys())) if (q.getAll(k).length > 1 || (q.get(k) ?? '').length > MAX_PARAM) return local(ctx, res, 'unknown', 'invalid_request', `parameter ${k} is repeated or too long`);
+  for (const k of new Set(q.keys()))
+    if (q.getAll(k).length > 1 || (q.get(k) ?? '').length > MAX_PARAM) return local(ctx, res, 'unknown', 'invalid_request', `parameter ${k} is repeated or too long`);
   const clientId = q.get('client_id');
   const partner = clientId !== null ? policy.clients.get(clientId) : undefined;
   const client = partner?.frontDoor;
   if (!partner || !client) return local(ctx, res, 'unknown', 'invalid_client', 'unknown client_id');
   const redirectUri = q.get('redirect_uri');
-  if (redirectUri === null || !client.redirectUris.has(redirectUri)) return local(ctx, res, partner.id, 'invalid_request', 'redirect_uri is not registered for this client (exact match)');
+  if (redirectUri === null || !client.redirectUris.has(redirectUri))
+    return local(ctx, res, partner.id, 'invalid_request', 'redirect_uri is not registered for this client (exact match)');
 
   const state = q.get('state') ?? undefined;
   const fail = (error: string, description: string): void => {
@@ -51,10 +53,11 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
     if (!scopes.includes(s)) scopes.push(s);
   }
   if (scopes.length === 0) return fail('invalid_scope', 'ask for at least one API scope');
-  if (partner.until !== undefined && Date.now() >= partner.until) return fail('unauthorized_client', 'the client\'s agreement has ended');
+  if (partner.until !== undefined && Date.now() >= partner.until) return fail('unauthorized_client', "the client's agreement has ended");
 
   const challenge = q.get('code_challenge');
-  if (challenge === null || q.get('code_challenge_method') !== 'S256' || !PKCE_CHALLENGE.test(challenge)) return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
+  if (challenge === null || q.get('code_challenge_method') !== 'S256' || !PKCE_CHALLENGE.test(challenge))
+    return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
   const nonce = q.get('nonce') ?? undefined;
 
   const who = await ctx.identifier.identify(ctx.nextId(), clientAddress, ctx.target('/authorize'), policy, partner);

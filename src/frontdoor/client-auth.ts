@@ -62,7 +62,8 @@ export class ClientAuthenticator {
     if (exp - now > MAX_ASSERTION_LIFETIME_S) return { ok: false, reason: `client assertion lives longer than ${MAX_ASSERTION_LIFETIME_S} s` };
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) return { ok: false, reason: 'client assertion jti missing' };
     // Single use: remembered until it would have expired anyway.
-    if (!this.seen.add(`${client.clientId}\u0000${claims.jti}`, true, (exp + CLOCK_TOLERANCE_S) * 1000)) return { ok: false, reason: 'client assertion replayed (jti seen before)' };
+    if (!this.seen.add(`${client.clientId}\u0000${claims.jti}`, true, (exp + CLOCK_TOLERANCE_S) * 1000))
+      return { ok: false, reason: 'client assertion replayed (jti seen before)' };
     return { ok: true, partner, client };
   }
 

@@ -32,7 +32,8 @@ export class DpopVerifier {
     if (payload.htm !== method) return { ok: false, reason: 'DPoP proof is for another method' };
     if (typeof payload.htu !== 'string' || stripQuery(payload.htu) !== url) return { ok: false, reason: 'DPoP proof is for another URL' };
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) return { ok: false, reason: 'DPoP proof has no jti' };
-    if (accessToken !== undefined && payload.ath !== createHash('sha256').update(accessToken).digest('base64url')) return { ok: false, reason: 'DPoP proof is for another access token' };
+    if (accessToken !== undefined && payload.ath !== createHash('sha256').update(accessToken).digest('base64url'))
+      return { ok: false, reason: 'DPoP proof is for another access token' };
     const jkt = await calculateJwkThumbprint(header.jwk as JWK);
     if (!this.seen.add(`${jkt}\u0000${payload.jti}`, true, Date.now() + (MAX_AGE_S + 10) * 1000)) return { ok: false, reason: 'DPoP proof replayed' };
     return { ok: true, jkt };

@@ -86,7 +86,13 @@ export class FrontDoor {
     this.route('POST', `${NUMBER_VERIFICATION_BASE}/verify`, (c, req, res) => handleVerify(c, req, res));
     this.route('GET', `${NUMBER_VERIFICATION_BASE}/device-phone-number`, (c, req, res) => handleDevicePhoneNumber(c, req, res));
     this.route('POST', `${AGE_VERIFICATION_BASE}/verify`, (c, req, res) => handleAgeVerify(c, req, res));
-    this.listener = new FrontDoorListener({ tls: o.tls, limits: o.config.limits, trustedProxies: o.config.trustedProxies, metrics, onRequest: (req, res, addr) => this.onRequest(req, res, addr) });
+    this.listener = new FrontDoorListener({
+      tls: o.tls,
+      limits: o.config.limits,
+      trustedProxies: o.config.trustedProxies,
+      metrics,
+      onRequest: (req, res, addr) => this.onRequest(req, res, addr),
+    });
   }
 
   get endpoints(): Endpoints {

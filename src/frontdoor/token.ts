@@ -59,9 +59,26 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   }
   const now = Date.now();
   const accessToken = opaqueSecret();
-  const access: AccessGrant = { clientId: client.clientId, partnerId: partner.id, scopes: new Set(g.scopes), purpose: g.purpose, subscriber: g.subscriber, clientAddress: g.clientAddress, amr: g.amr, jkt };
+  const access: AccessGrant = {
+    clientId: client.clientId,
+    partnerId: partner.id,
+    scopes: new Set(g.scopes),
+    purpose: g.purpose,
+    subscriber: g.subscriber,
+    clientAddress: g.clientAddress,
+    amr: g.amr,
+    jkt,
+  };
   const lifetimeS = Math.floor(ctx.tokenLifetimeMs / 1000);
-  const idToken = await signIdToken(policy.material.signing, { issuer: ctx.endpoints.issuer, clientId: client.clientId, sub, nonce: g.nonce, authTime: g.authTime, amr: g.amr, lifetimeSeconds: lifetimeS });
+  const idToken = await signIdToken(policy.material.signing, {
+    issuer: ctx.endpoints.issuer,
+    clientId: client.clientId,
+    sub,
+    nonce: g.nonce,
+    authTime: g.authTime,
+    amr: g.amr,
+    lifetimeSeconds: lifetimeS,
+  });
   const recorded = await ctx.discloser.commit({
     requestId: ctx.nextId(),
     partner,

@@ -25,8 +25,7 @@ export function connectRedis(t: RedisTarget, o: ConnectOptions): Redis | Cluster
   };
   // Reconnect quickly: every second without the store is a second without enrichment.
   const retry = (times: number) => Math.min(100 * times, 1000);
-  if (t.topology === 'single')
-    return new Redis(t.url!, { ...common, enableOfflineQueue: false, retryStrategy: retry, enableAutoPipelining: true });
+  if (t.topology === 'single') return new Redis(t.url!, { ...common, enableOfflineQueue: false, retryStrategy: retry, enableAutoPipelining: true });
   if (t.topology === 'sentinel')
     return new Redis({
       ...common,

@@ -215,7 +215,10 @@ export class RedisBindingStore implements BindingStore {
 
   private async readLengths(at: number): Promise<number[]> {
     const members = await this.redis.smembers(this.lensKey);
-    const desc = members.map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n <= 128).sort((a, b) => b - a);
+    const desc = members
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n >= 0 && n <= 128)
+      .sort((a, b) => b - a);
     this.lens = { at, desc };
     return desc;
   }

@@ -124,7 +124,10 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
     }
     if (pseudonymRoot) pseudonymKeys.set(p.id, derivePseudonymKey(pseudonymRoot, p.id));
     else if (p.send.some((g) => g.form === 'pseudonym') || p.frontDoor !== undefined)
-      throw new MaterialError(['keys', 'file'], `partner "${p.id}" has a pseudonym grant${p.frontDoor ? ' or is a front-door client (pairwise sub)' : ''} but the key file has no pseudonym key (it predates them); run \`hedge keys rotate\` on it to add one`);
+      throw new MaterialError(
+        ['keys', 'file'],
+        `partner "${p.id}" has a pseudonym grant${p.frontDoor ? ' or is a front-door client (pairwise sub)' : ''} but the key file has no pseudonym key (it predates them); run \`hedge keys rotate\` on it to add one`,
+      );
     const jwksFile = p.frontDoor?.jwksFile;
     if (jwksFile !== undefined) clientJwks.set(p.id, readClientJwks(resolveConfigPath(configFile, jwksFile), ['partners', i, 'frontDoor', 'jwksFile'], p.id));
   });
@@ -143,7 +146,6 @@ export function readClientJwks(path: string, at: readonly (string | number)[], p
   const keys = (data as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string'))
     throw new MaterialError(at, `partner "${partnerId}": the JWKS file needs {"keys": [ … ]} with at least one public key`);
-  if (keys.some((k) => 'd' in (k as object)))
-    throw new MaterialError(at, `partner "${partnerId}": the JWKS file holds a PRIVATE key; give only the partner's public keys`);
+  if (keys.some((k) => 'd' in (k as object))) throw new MaterialError(at, `partner "${partnerId}": the JWKS file holds a PRIVATE key; give only the partner's public keys`);
   return { keys: keys as { kty: string; [k: string]: unknown }[] };
 }

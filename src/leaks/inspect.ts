@@ -55,11 +55,11 @@ const KIND_OF: Record<Carries, LeakKind> = {
 /** Plain words for what a catalogue header carries. */
 export const CARRIES_TEXT: Record<What, string> = {
   msisdn: 'your phone number (MSISDN)',
-  imsi: 'your SIM card\'s subscriber identity (IMSI)',
-  imei: 'your phone\'s hardware serial number (IMEI)',
+  imsi: "your SIM card's subscriber identity (IMSI)",
+  imei: "your phone's hardware serial number (IMEI)",
   token: 'a tracking identifier tied to your subscription',
-  ip: 'your phone\'s address inside the operator\'s network',
-  location: 'where your phone is on the operator\'s network',
+  ip: "your phone's address inside the operator's network",
+  location: "where your phone is on the operator's network",
   gateway: 'which operator gateway handled your request',
   plan: 'details of your subscription or plan',
   device: 'details of your phone',
@@ -126,7 +126,9 @@ export function inspectHeader(name: string, value: string, opts: InspectOptions 
       confidence: c.catalogue ? (value.trim() === '' ? 'low' : 'high') : (c.confidence ?? 'low'),
       match: best && best.encoding !== 'percent' ? value.slice(best.start, best.end) : '',
       encoding: best?.encoding,
-      reason: c.catalogue ? `a known ${KIND_WORD[KIND_OF[c.catalogue.carries]]} header: it carries ${WHAT_TEXT[c.catalogue.carries]}` : `the value ${RECOGNISED_TEXT[what as Recognised['what']] ?? 'looks like an identifier'}`,
+      reason: c.catalogue
+        ? `a known ${KIND_WORD[KIND_OF[c.catalogue.carries]]} header: it carries ${WHAT_TEXT[c.catalogue.carries]}`
+        : `the value ${RECOGNISED_TEXT[what as Recognised['what']] ?? 'looks like an identifier'}`,
       catalogue: c.catalogue,
     });
   }

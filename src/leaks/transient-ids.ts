@@ -7,7 +7,8 @@
 // A catalogued tracking header (x-uidh, x-acr, ...) is never dropped.
 
 /** Header names that announce a session, request or transaction id. */
-const TRANSIENT_NAME = /(?:^|-)(?:session|sess|sid|csrf|xsrf|nonce|request|req|trace|span|correlation|idempotency|transaction|txn|order|invoice|ticket|etag|signature|sig|hash|checksum|digest|cache)(?:-|$)/;
+const TRANSIENT_NAME =
+  /(?:^|-)(?:session|sess|sid|csrf|xsrf|nonce|request|req|trace|span|correlation|idempotency|transaction|txn|order|invoice|ticket|etag|signature|sig|hash|checksum|digest|cache)(?:-|$)/;
 
 /** RFC 9562 UUID text form: apps mint these per install, session or request. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -51,16 +51,18 @@ export const VERDICT_TEXT: Record<Verdict, VerdictText> = {
   },
   tracking: {
     title: 'Tracking token',
-    summary: 'Your operator added a tracking token: a code tied to your subscription that every site you visit over plain HTTP receives, the same everywhere, even after you clear cookies.',
+    summary:
+      'Your operator added a tracking token: a code tied to your subscription that every site you visit over plain HTTP receives, the same everywhere, even after you clear cookies.',
     advice: [
-      'Look for an opt-out in your operator\'s privacy settings; if there is none, complain to the operator and to your data protection regulator.',
+      "Look for an opt-out in your operator's privacy settings; if there is none, complain to the operator and to your data protection regulator.",
       'Until it is gone, use HTTPS sites or a VPN on mobile data: a token cannot be added to encrypted traffic.',
     ],
     colour: 'orange',
   },
   identity: {
     title: 'Identity leaked',
-    summary: 'Your connection sent this site an identifier of your subscription — your phone number, SIM (IMSI) or phone (IMEI) — so every site you visit over plain HTTP on this connection learns who you are.',
+    summary:
+      'Your connection sent this site an identifier of your subscription — your phone number, SIM (IMSI) or phone (IMEI) — so every site you visit over plain HTTP on this connection learns who you are.',
     advice: [
       'Report it to your operator now: this page (masked) is the evidence they need. If they do not fix it quickly, report it to your data protection regulator.',
       'Until it is fixed, avoid plain-HTTP sites on mobile data, or use Wi-Fi or a VPN.',

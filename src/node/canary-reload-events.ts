@@ -13,7 +13,9 @@ export function canaryEvent(r: CanaryResult): AuditEvent {
       trigger: r.trigger,
       checks: r.checks,
       failures: r.failures,
-      findings: r.findings.filter((f) => f.severity === 'failure').map((f) => ({ host: f.host, partner: f.partner ?? null, kind: f.kind, header: f.header ?? null, attribute: f.attribute ?? null })),
+      findings: r.findings
+        .filter((f) => f.severity === 'failure')
+        .map((f) => ({ host: f.host, partner: f.partner ?? null, kind: f.kind, header: f.header ?? null, attribute: f.attribute ?? null })),
     },
   };
 }

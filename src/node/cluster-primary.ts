@@ -54,7 +54,14 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
 
   let stopping = false;
   const live = new Set<Worker>();
-  new Gauge({ name: 'hedge_cluster_workers', help: 'Worker processes alive', registers: [registry], collect() { this.set(live.size); } });
+  new Gauge({
+    name: 'hedge_cluster_workers',
+    help: 'Worker processes alive',
+    registers: [registry],
+    collect() {
+      this.set(live.size);
+    },
+  });
 
   cluster.on('message', (worker: Worker, m: unknown) => {
     if (!isHedgeMessage(m)) return;
@@ -103,7 +110,12 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
 
   let radius: RunningRadius | undefined;
   if (config.radius) radius = await startRadius({ config: config.radius, country: config.operator.country, store, registry, log, listen: o.radiusListen });
-  log.info('hedge cluster started', { pid: process.pid, workers: o.workers, bindingStore: store.kind, radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined });
+  log.info('hedge cluster started', {
+    pid: process.pid,
+    workers: o.workers,
+    bindingStore: store.kind,
+    radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined,
+  });
 
   let stopped: Promise<void> | undefined;
   return {

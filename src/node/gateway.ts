@@ -153,7 +153,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
   if (policy.material?.ephemeral)
-    log.warn('no keys.file configured: signing and pseudonym keys are per-process and change at every start; partners must re-fetch the JWKS and every pseudonym changes (run `hedge keys generate`)');
+    log.warn(
+      'no keys.file configured: signing and pseudonym keys are per-process and change at every start; partners must re-fetch the JWKS and every pseudonym changes (run `hedge keys generate`)',
+    );
   const guardHits = new GuardHits(metrics.registry, alerts);
   // What a config does not use is never loaded (the audit stores, RADIUS, the
   // subscriber page, the front door): each costs resident memory once imported.
@@ -164,15 +166,24 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const canarySource = config.canary.enabled ? config.canary.source : undefined;
   // One way to build a pipeline, for the start and for every reload candidate.
   const makePipeline = (pol: CompiledPolicy): Pipeline => {
-    const built = buildPipeline({ policy: pol, bindings, onBindingStoreError: (err) => health.lookupFailed(err), guardHits: guardHits.sink, egressGuard: opts.egressGuard, enrichment, canarySource, audit: audit?.log, consent: consents });
+    const built = buildPipeline({
+      policy: pol,
+      bindings,
+      onBindingStoreError: (err) => health.lookupFailed(err),
+      guardHits: guardHits.sink,
+      egressGuard: opts.egressGuard,
+      enrichment,
+      canarySource,
+      audit: audit?.log,
+      consent: consents,
+    });
     return opts.transformPipeline ? opts.transformPipeline(built) : built;
   };
   let pipeline = makePipeline(policy);
   metrics.setPolicyVersion(policy.version);
   // A store that cannot answer must not break the whole scrape: the gauge reads NaN meanwhile.
   metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => Promise.resolve(bindings.size()).catch(() => NaN));
-  if (isRedisBindingStore(bindings))
-    metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0));
+  if (isRedisBindingStore(bindings)) metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0));
 
   const resolver = new Resolver(config.proxy.resolve);
   // Where proxied connections may go; the gateway's own listeners are added once they are bound.
@@ -220,7 +231,19 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
   registerExpiryMetrics(metrics.registry, () => pipeline.policy);
   const canary = config.canary.enabled
-    ? new Canary({ config: config.canary, country: config.operator.country, proxy: config.proxy, bindings, guardHits, alerts, registry: metrics.registry, log, enrichment, current: () => pipeline, onResult: audit && ((r) => void audit.log.recordEvent(canaryEvent(r))) })
+    ? new Canary({
+        config: config.canary,
+        country: config.operator.country,
+        proxy: config.proxy,
+        bindings,
+        guardHits,
+        alerts,
+        registry: metrics.registry,
+        log,
+        enrichment,
+        current: () => pipeline,
+        onResult: audit && ((r) => void audit.log.recordEvent(canaryEvent(r))),
+      })
     : undefined;
   const reloader = new PolicyReloader({
     file: loaded.file,

@@ -64,7 +64,12 @@ export class PolicyReloader {
   private readonly counter: Counter<'result' | 'trigger'>;
 
   constructor(private readonly deps: ReloaderDeps) {
-    this.counter = new Counter({ name: 'hedge_policy_reloads_total', help: 'Policy reload attempts by result (applied, unchanged, refused) and trigger', labelNames: ['result', 'trigger'], registers: [deps.registry] });
+    this.counter = new Counter({
+      name: 'hedge_policy_reloads_total',
+      help: 'Policy reload attempts by result (applied, unchanged, refused) and trigger',
+      labelNames: ['result', 'trigger'],
+      registers: [deps.registry],
+    });
   }
 
   /** Reloads now; a request while one runs waits for it and then reloads again (the file may have changed since). */
@@ -91,7 +96,8 @@ export class PolicyReloader {
     try {
       loaded = loadConfigFile(this.deps.file);
     } catch (err) {
-      if (err instanceof ConfigError) return done({ result: 'refused', to: undefined, stage: 'validate', reason: 'the policy file does not validate', issues: err.issues.map(formatIssue) });
+      if (err instanceof ConfigError)
+        return done({ result: 'refused', to: undefined, stage: 'validate', reason: 'the policy file does not validate', issues: err.issues.map(formatIssue) });
       if (err instanceof HedgeError) return done({ result: 'refused', to: undefined, stage: 'read', reason: err.message });
       return done({ result: 'refused', to: undefined, stage: 'read', reason: `cannot load the policy file (${(err as Error).name})` });
     }
@@ -131,7 +137,13 @@ export class PolicyReloader {
     if (r.restartNeeded?.length) this.deps.log.warn('policy reload: these sections changed but need a restart to apply', { sections: r.restartNeeded });
     if (r.result === 'refused') {
       this.deps.log.error('policy reload refused; the previous policy keeps serving', { ...fields, reason: r.reason, issues: r.issues });
-      this.deps.alerts.raise('policy-reload-refused', `policy reload refused at ${r.stage}: ${r.reason ?? ''}`.trim(), { trigger: r.trigger, stage: r.stage, from: r.from, to: r.to, file: r.file });
+      this.deps.alerts.raise('policy-reload-refused', `policy reload refused at ${r.stage}: ${r.reason ?? ''}`.trim(), {
+        trigger: r.trigger,
+        stage: r.stage,
+        from: r.from,
+        to: r.to,
+        file: r.file,
+      });
     } else this.deps.log.info(r.result === 'applied' ? 'policy reloaded' : 'policy reload: nothing changed', fields);
     return r;
   }

@@ -96,7 +96,17 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
   if (material) {
     const reuse = lintKeyReuse(config, material);
     if (reuse.length > 0)
-      throw new ConfigError(reuse.map((l) => ({ file, line: lineOf(l.path), column: 1, key: dotted(l.path), message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`, severity: l.severity, partner: l.partner })));
+      throw new ConfigError(
+        reuse.map((l) => ({
+          file,
+          line: lineOf(l.path),
+          column: 1,
+          key: dotted(l.path),
+          message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`,
+          severity: l.severity,
+          partner: l.partner,
+        })),
+      );
   }
 
   config.partners.forEach((p, pi) => {

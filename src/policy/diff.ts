@@ -72,10 +72,7 @@ export function diffPolicies(before: CompiledPolicy, after: CompiledPolicy, now 
   const widened = changes.filter((c) => c.widens).length;
   const narrowed = changes.filter((c) => c.kind === 'no-longer-disclosed' || c.kind === 'less-revealing' || c.kind === 'now-tls').length;
   const changed = changes.length - widened - narrowed;
-  const text =
-    changes.length === 0
-      ? 'no change in exposure'
-      : `${widened} widening, ${narrowed} narrowing, ${changed} other change(s)${widened > 0 ? ' — exposure WIDENS' : ''}`;
+  const text = changes.length === 0 ? 'no change in exposure' : `${widened} widening, ${narrowed} narrowing, ${changed} other change(s)${widened > 0 ? ' — exposure WIDENS' : ''}`;
   return { from: before.version, to: after.version, changes, summary: { widened, narrowed, changed, widens: widened > 0, text } };
 }
 
@@ -141,7 +138,7 @@ function cleartext(p: CompiledPartner): boolean {
 /** Human-readable lines for `hedge policy diff` and reload logs. */
 export function formatDiff(d: PolicyDiff): string[] {
   const lines: string[] = [];
-    // "(tls)" only for a partner with `tls: required`: a claim to a plain-HTTP partner is not "over TLS".
+  // "(tls)" only for a partner with `tls: required`: a claim to a plain-HTTP partner is not "over TLS".
   const show = (e: Exposure | undefined) => (e ? `${e.form}${e.tls ? ' (tls)' : ''} to ${e.partner} in ${e.header}` : 'nothing');
   for (const c of d.changes) {
     const mark = c.widens ? '+' : c.kind === 'form-changed' ? '~' : '-';

@@ -46,7 +46,7 @@ export function explainFrontDoorClient(policy: CompiledPolicy, clientId: string,
 
 function describe(form: string): string {
   if (form === 'raw') return '<the number itself>';
-  if (form === 'match') return '<true/false: is the number the partner sent the subscriber\'s>';
+  if (form === 'match') return "<true/false: is the number the partner sent the subscriber's>";
   return '<"true" / "false" / "not_available">';
 }
 

@@ -52,13 +52,23 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
   if (t.scheme === 'https') {
     // A phone reaches an https:// site through a CONNECT tunnel: the proxy relays
     // encrypted bytes and sees only host and port. No grant can be honoured there.
-    notes.push(`the partner's grants (${partner.grants.map((g) => `${g.header}: ${g.attribute} ${g.form}`).join('; ')}) apply to http:// requests only: over https:// the proxy cannot add a header, so nothing is added`);
+    notes.push(
+      `the partner's grants (${partner.grants.map((g) => `${g.header}: ${g.attribute} ${g.form}`).join('; ')}) apply to http:// requests only: over https:// the proxy cannot add a header, so nothing is added`,
+    );
     notes.push(
       'what works for https:// sites: network-based authentication at the operator front door (OIDC, CAMARA Number Verification): the partner asks the operator about the subscriber on the data connection instead of reading a header',
     );
     return {
       ...base,
-      partner: { id: partner.id, name: partner.name, purpose: partner.purpose, pattern: pattern?.text ?? '?', rule: rule(partner.line), active, ...(partner.until !== undefined ? { until: new Date(partner.until).toISOString() } : {}) },
+      partner: {
+        id: partner.id,
+        name: partner.name,
+        purpose: partner.purpose,
+        pattern: pattern?.text ?? '?',
+        rule: rule(partner.line),
+        active,
+        ...(partner.until !== undefined ? { until: new Date(partner.until).toISOString() } : {}),
+      },
       transport: 'https: a CONNECT tunnel the proxy only relays — never enriched',
       headers: [],
       notes,
@@ -82,7 +92,8 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
         }
       }
       headers.push({ header: g.header, attribute: g.attribute, form: g.form, value, rule: rule(g.line), cleartextAllowed: g.cleartextAllowed });
-      if (cleartextRaw) notes.push(`${g.header}: raw ${g.attribute} over cleartext HTTP — allowed by "cleartext: allowed" (${rule(g.line)}), counted in hedge_cleartext_disclosures_total`);
+      if (cleartextRaw)
+        notes.push(`${g.header}: raw ${g.attribute} over cleartext HTTP — allowed by "cleartext: allowed" (${rule(g.line)}), counted in hedge_cleartext_disclosures_total`);
     }
     if (opts.subscriber?.optOut?.includes(partner.id)) notes.push('this subscriber opted out of this partner: nothing is added');
   }
@@ -106,7 +117,7 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
               ? 'none (signature: off — the partner cannot prove these headers came from the gateway)'
               : partner.signature === 'hedge-v1'
                 ? `${policy.signatureHeader} (signature: hedge-v1, the earlier format: Ed25519 over method, host, path, time, nonce, partner and the headers above; only the hedge kit verifies it)`
-                : `Signature-Input, Signature, Hedge-Partner (RFC 9421, ${partner.signature === 'hmac-sha256' ? 'hmac-sha256 under the partner\'s signatureSecret' : 'ed25519 under the operator key in the JWKS'}, over @method, @authority, @path, @query, hedge-partner and the headers above; created, expires, nonce, keyid, alg, tag="hedge")`,
+                : `Signature-Input, Signature, Hedge-Partner (RFC 9421, ${partner.signature === 'hmac-sha256' ? "hmac-sha256 under the partner's signatureSecret" : 'ed25519 under the operator key in the JWKS'}, over @method, @authority, @path, @query, hedge-partner and the headers above; created, expires, nonce, keyid, alg, tag="hedge")`,
         }
       : {}),
     notes,
@@ -127,7 +138,9 @@ function matchingPattern(p: CompiledPartner, host: string, port: number): HostPa
 export function formatExplanation(e: Explanation): string[] {
   const out = [`${e.url}`, `  target     ${e.target.scheme}://${e.target.host}:${e.target.port}${e.target.path}`];
   if (e.partner) {
-    out.push(`  partner    ${e.partner.id} (${e.partner.name}; purpose ${e.partner.purpose}) — matched "${e.partner.pattern}" at ${e.partner.rule}${e.partner.active ? '' : ' — INACTIVE'}`);
+    out.push(
+      `  partner    ${e.partner.id} (${e.partner.name}; purpose ${e.partner.purpose}) — matched "${e.partner.pattern}" at ${e.partner.rule}${e.partner.active ? '' : ' — INACTIVE'}`,
+    );
   } else out.push('  partner    none');
   out.push(`  transport  ${e.transport}`);
   for (const h of e.headers) out.push(`  + ${h.header}: ${h.value}    [${h.attribute}, ${h.form}${h.cleartextAllowed ? ', cleartext: allowed' : ''}] ${h.rule}`);

@@ -24,7 +24,12 @@ export interface CompiledFrontDoorClient {
   line: number;
 }
 
-export function compileFrontDoorClient(p: PartnerConfig, fileJwks: { keys: ClientJwk[] } | undefined, pseudonymKey: Buffer | undefined, line: number): CompiledFrontDoorClient | undefined {
+export function compileFrontDoorClient(
+  p: PartnerConfig,
+  fileJwks: { keys: ClientJwk[] } | undefined,
+  pseudonymKey: Buffer | undefined,
+  line: number,
+): CompiledFrontDoorClient | undefined {
   const c = p.frontDoor;
   if (!c) return undefined;
   const jwks = c.jwks ? { keys: c.jwks.keys as ClientJwk[] } : (fileJwks ?? { keys: [] });

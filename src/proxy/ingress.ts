@@ -148,8 +148,7 @@ export class Ingress {
       t = url.charCodeAt(0) === 47 || url === '*' ? parseOriginForm(url, host) : parseAbsoluteForm(url);
     }
     if ('error' in t) return { status: 400, code: ErrorCodes.BAD_REQUEST_TARGET, reason: 'bad_target', message: t.error };
-    if (viaCarries(req.headers.via, this.viaToken))
-      return { status: 508, code: ErrorCodes.LOOP_DETECTED, reason: 'loop', message: 'request loop detected (own Via token)' };
+    if (viaCarries(req.headers.via, this.viaToken)) return { status: 508, code: ErrorCodes.LOOP_DETECTED, reason: 'loop', message: 'request loop detected (own Via token)' };
     return { target: t };
   }
 
@@ -265,7 +264,15 @@ export class Ingress {
           this.outcome(res, 'upstream_error', flow);
           const f = upstreamFailure(r.error.kind);
           // One line per failed request: the origin and why, never who asked.
-          this.deps.log.warn('upstream failed', { code: f.code, kind: r.error.kind, status: r.error.status, host: flow.target.host, port: flow.target.port, partner: flow.partner?.id, enriched });
+          this.deps.log.warn('upstream failed', {
+            code: f.code,
+            kind: r.error.kind,
+            status: r.error.status,
+            host: flow.target.host,
+            port: flow.target.port,
+            partner: flow.partner?.id,
+            enriched,
+          });
           this.reply(res, r.error.status, f.code, f.message, false);
         }
       } else this.outcome(res, enriched ? 'enriched' : 'forwarded', flow);

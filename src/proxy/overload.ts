@@ -35,8 +35,18 @@ export class OverloadGuard {
     /** Never shed (the canary's own address). */
     private readonly exempt: string | undefined,
   ) {
-    this.refused = new Counter({ name: 'hedge_connections_refused_total', help: 'Client connections closed at accept: over the total or per-address cap', labelNames: ['reason'], registers: [registry] });
-    this.shed = new Counter({ name: 'hedge_requests_shed_total', help: 'Requests answered 503 before the pipeline because the gateway was at its in-flight bound', labelNames: ['reason'], registers: [registry] });
+    this.refused = new Counter({
+      name: 'hedge_connections_refused_total',
+      help: 'Client connections closed at accept: over the total or per-address cap',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.shed = new Counter({
+      name: 'hedge_requests_shed_total',
+      help: 'Requests answered 503 before the pipeline because the gateway was at its in-flight bound',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
     // Read at scrape time: nothing is updated per request.
     const openNow = () => this.open;
     const inFlightNow = () => this.inFlight;

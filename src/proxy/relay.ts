@@ -122,7 +122,9 @@ export function rawReply(socket: Duplex, status: number, code: ErrorCode, messag
     return;
   }
   if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
-  socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Hedge-Error: ${code}\r\nConnection: close\r\n\r\n${body}`);
+  socket.write(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Hedge-Error: ${code}\r\nConnection: close\r\n\r\n${body}`,
+  );
   lingerThenClose(socket);
 }
 

@@ -124,7 +124,6 @@ export class Upstream {
     return handler;
   }
 
-
   close(): Promise<void> {
     return Promise.all([this.agent.close(), ...[...this.caAgentsByPem.values()].map((a) => a.close())]).then(() => undefined);
   }

@@ -34,8 +34,7 @@ export function parseBindingKey(input: string, opts: { v6AddressLength?: number;
   if (fam === 0) return `"${input}" is not an IP address or IPv6 prefix`;
   const v4 = fam === 4 ? addr : mappedV4(addr);
   if (v4 !== undefined) {
-    if (slash >= 0 && s.slice(slash + 1) !== '32' && !(fam === 6 && s.slice(slash + 1) === '128'))
-      return `"${input}": IPv4 bindings are single addresses (no prefix)`;
+    if (slash >= 0 && s.slice(slash + 1) !== '32' && !(fam === 6 && s.slice(slash + 1) === '128')) return `"${input}": IPv4 bindings are single addresses (no prefix)`;
     return { key: v4, family: 4, length: 32 };
   }
   let length = opts.v6AddressLength ?? 128;
@@ -46,8 +45,7 @@ export function parseBindingKey(input: string, opts: { v6AddressLength?: number;
   }
   const groups = parseV6(addr)!;
   const net = maskV6(groups, length);
-  if (opts.strict && slash >= 0 && net.some((g, i) => g !== groups[i]))
-    return `"${input}" has bits set beyond /${length}; the prefix is ${formatV6(net)}/${length}`;
+  if (opts.strict && slash >= 0 && net.some((g, i) => g !== groups[i])) return `"${input}" has bits set beyond /${length}; the prefix is ${formatV6(net)}/${length}`;
   return { key: `${formatV6(net)}/${length}`, family: 6, length };
 }
 
@@ -157,7 +155,8 @@ export function parseV6(s: string): number[] | undefined {
     if (c >= 48 && c <= 57) v = c - 48;
     else if (c >= 97 && c <= 102) v = c - 87;
     else if (c >= 65 && c <= 70) v = c - 55;
-    else if (c === 46 /* . */) return parseV6Slow(s); // embedded IPv4 tail: rare
+    else if (c === 46 /* . */)
+      return parseV6Slow(s); // embedded IPv4 tail: rare
     else return undefined;
     if (++digits > 4) return undefined;
     cur = cur * 16 + v;
@@ -229,7 +228,7 @@ function maskV6(groups: readonly number[], length: number): number[] {
 export function formatV6(groups: readonly number[]): string {
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -242,7 +241,11 @@ export function formatV6(groups: readonly number[]): string {
     }
     i = j;
   }
-  const hex = (a: number, b: number) => groups.slice(a, b).map((g) => g.toString(16)).join(':');
+  const hex = (a: number, b: number) =>
+    groups
+      .slice(a, b)
+      .map((g) => g.toString(16))
+      .join(':');
   if (best < 0) return hex(0, 8);
   return `${hex(0, best)}::${hex(best + bestLen, 8)}`;
 }

@@ -70,10 +70,32 @@ export interface LoggerOptions {
 // Every field name that could carry a subscriber identifier or a secret, at
 // the top level and one level down. Censored, never written.
 const SENSITIVE = [
-  'msisdn', 'imsi', 'imei', 'imeisv', 'phoneNumber', 'devicePhoneNumber', 'hashedPhoneNumber', 'phone',
-  'subscriber', 'callingStationId', 'userName', 'loginHint', 'login_hint', 'framedIp', 'framedIpAddress',
-  'clientIp', 'remoteAddress', 'ip', 'value', 'token', 'accessToken', 'idToken', 'secret', 'password',
-  'authorization', 'cookie',
+  'msisdn',
+  'imsi',
+  'imei',
+  'imeisv',
+  'phoneNumber',
+  'devicePhoneNumber',
+  'hashedPhoneNumber',
+  'phone',
+  'subscriber',
+  'callingStationId',
+  'userName',
+  'loginHint',
+  'login_hint',
+  'framedIp',
+  'framedIpAddress',
+  'clientIp',
+  'remoteAddress',
+  'ip',
+  'value',
+  'token',
+  'accessToken',
+  'idToken',
+  'secret',
+  'password',
+  'authorization',
+  'cookie',
 ];
 export const REDACT_PATHS = [...SENSITIVE, ...SENSITIVE.map((k) => `*.${k}`)];
 

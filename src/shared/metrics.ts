@@ -56,12 +56,31 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [r],
     });
-    this.stageErrors = new Counter({ name: 'hedge_stage_errors_total', help: 'Pipeline stages that threw (request continued without enrichment or was refused)', labelNames: ['stage'], registers: [r] });
-    this.unverified = new Counter({ name: 'hedge_unverified_destination_total', help: 'Transparent-mode requests whose Host did not match the original destination (forwarded without enrichment)', registers: [r] });
+    this.stageErrors = new Counter({
+      name: 'hedge_stage_errors_total',
+      help: 'Pipeline stages that threw (request continued without enrichment or was refused)',
+      labelNames: ['stage'],
+      registers: [r],
+    });
+    this.unverified = new Counter({
+      name: 'hedge_unverified_destination_total',
+      help: 'Transparent-mode requests whose Host did not match the original destination (forwarded without enrichment)',
+      registers: [r],
+    });
     this.tunnels = new Counter({ name: 'hedge_tunnels_total', help: 'CONNECT tunnels and protocol upgrades, never enriched', labelNames: ['kind', 'outcome'], registers: [r] });
-    this.malformed = new Counter({ name: 'hedge_malformed_requests_total', help: 'Requests refused for malformed or ambiguous framing, by reason', labelNames: ['reason'], registers: [r] });
+    this.malformed = new Counter({
+      name: 'hedge_malformed_requests_total',
+      help: 'Requests refused for malformed or ambiguous framing, by reason',
+      labelNames: ['reason'],
+      registers: [r],
+    });
     this.policyInfo = new Gauge({ name: 'hedge_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers: [r] });
-    this.bindingErrors = new Counter({ name: 'hedge_binding_store_errors_total', help: 'Binding lookups that failed (request continued without enrichment)', labelNames: ['store'], registers: [r] });
+    this.bindingErrors = new Counter({
+      name: 'hedge_binding_store_errors_total',
+      help: 'Binding lookups that failed (request continued without enrichment)',
+      labelNames: ['store'],
+      registers: [r],
+    });
     this.cleartext = new Counter({
       name: 'hedge_cleartext_disclosures_total',
       help: 'Raw identifiers sent to a partner over plain HTTP (grants with cleartext: allowed), by partner and attribute',

@@ -103,7 +103,8 @@ export function toE164(input: string, country: string, format: NumberFormat = 'i
   if (ok.length === 2 && ok[0]!.e164 !== ok[1]!.e164) return format === 'national' ? ok[1]!.e164 : ok[0]!.e164;
   if (ok.length > 0) return ok[0]!.e164;
 
-  if (format === 'e164' && intl === undefined && !compact.startsWith('+')) throw new NumberError('not_international', `not an international number: numberFormat e164 expects the country code (${cc} for ${c}) first`);
+  if (format === 'e164' && intl === undefined && !compact.startsWith('+'))
+    throw new NumberError('not_international', `not an international number: numberFormat e164 expects the country code (${cc} for ${c}) first`);
   const reasons = [intl, nat].filter((r): r is { refusal: 'invalid' | 'not_mobile' } => r !== undefined && 'refusal' in r).map((r) => r.refusal);
   if (reasons.includes('not_mobile')) throw new NumberError('not_mobile', `not a mobile number: a valid number, but of a kind (e.g. fixed line) no mobile subscriber has`);
   const explicit = compact.startsWith('+') || compact.startsWith('00');
@@ -170,8 +171,7 @@ export function normalizeSubscriber(input: SubscriberInput, country: string, sou
     sub.birthDate = input.birthDate;
   }
   if (input.optOut !== undefined) {
-    if (!Array.isArray(input.optOut) || input.optOut.some((x) => typeof x !== 'string'))
-      throw new HedgeError(ErrorCodes.BINDING_INVALID, 'optOut must be a list of partner ids');
+    if (!Array.isArray(input.optOut) || input.optOut.some((x) => typeof x !== 'string')) throw new HedgeError(ErrorCodes.BINDING_INVALID, 'optOut must be a list of partner ids');
     sub.optOut = [...input.optOut];
   }
   if (source) sub.source = source;

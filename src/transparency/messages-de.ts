@@ -24,7 +24,11 @@ function disclosure(attribute: string, form: string): string {
     case 'match':
       return `Eine Ja/Nein-Antwort auf „Ist das ${what}?“`;
     case 'claim':
-      return attribute === 'age-verified' ? 'Eine Ja/Nein-Antwort zu Ihrem Alter' : attribute === 'subscriber' ? 'Eine Ja/Nein-Antwort, ob Sie Kunde dieses Netzes sind' : `Eine Ja/Nein-Antwort zu ${what}`;
+      return attribute === 'age-verified'
+        ? 'Eine Ja/Nein-Antwort zu Ihrem Alter'
+        : attribute === 'subscriber'
+          ? 'Eine Ja/Nein-Antwort, ob Sie Kunde dieses Netzes sind'
+          : `Eine Ja/Nein-Antwort zu ${what}`;
     default:
       return `${what} (${form})`;
   }
@@ -35,11 +39,13 @@ export const de: Messages = {
   languageName: 'Deutsch',
   title: 'Was Ihr Mobilfunknetz Websites über Sie mitteilt',
   skip: 'Zur Liste der Partner springen',
-  intro: 'Ihr Netz kann manchen Websites sagen, wer Sie sind – oder nur das, was sie wissen müssen. Diese Seite zeigt genau, was wem mitgeteilt wurde, und lässt Sie widersprechen.',
+  intro:
+    'Ihr Netz kann manchen Websites sagen, wer Sie sind – oder nur das, was sie wissen müssen. Diese Seite zeigt genau, was wem mitgeteilt wurde, und lässt Sie widersprechen.',
   recognisedAs: (n) => `Diese Verbindung gehört zur Mobilfunknummer ${n}.`,
   hotspotNote: 'Die Nummer ist teilweise verdeckt: Ein Laptop am Hotspot Ihres Telefons teilt dessen Verbindung und sieht diese Seite ebenfalls.',
   unknownTitle: 'Wir können Sie nicht erkennen',
-  unknownBody: 'Diese Verbindung ist keine unserer mobilen Datenverbindungen (zum Beispiel sind Sie im WLAN), deshalb zeigen wir hier keine Einträge. Über diese Verbindung erhalten Websites von uns auch nichts über Sie. Öffnen Sie diese Seite über mobile Daten, um Ihre eigenen Einträge zu sehen.',
+  unknownBody:
+    'Diese Verbindung ist keine unserer mobilen Datenverbindungen (zum Beispiel sind Sie im WLAN), deshalb zeigen wir hier keine Einträge. Über diese Verbindung erhalten Websites von uns auch nichts über Sie. Öffnen Sie diese Seite über mobile Daten, um Ihre eigenen Einträge zu sehen.',
   everyoneElseTitle: 'Alle anderen Websites',
   everyoneElse: 'Jede Website, die unten nicht aufgeführt ist, erhält von unserem Netz nichts über Sie: nicht Ihre Nummer, nicht Ihre Identität, keine Angaben zu Ihrem Telefon.',
   partnersTitle: 'Partner, die etwas erhalten dürfen',
@@ -59,7 +65,8 @@ export const de: Messages = {
   never: 'Noch nichts.',
   times: (n, first, last) => (n === 1 ? `Einmal, am ${first}.` : `${n}-mal, vom ${first} bis ${last}.`),
   moreRecords: 'Es gibt mehr Einträge, als diese Seite zählt; fragen Sie uns nach dem vollständigen Auszug.',
-  withdrawnNotice: (basis) => (basis === 'consent' ? 'Sie haben Ihre Einwilligung widerrufen: Dieser Partner erhält nichts über Sie.' : 'Sie haben widersprochen: Dieser Partner erhält nichts über Sie.'),
+  withdrawnNotice: (basis) =>
+    basis === 'consent' ? 'Sie haben Ihre Einwilligung widerrufen: Dieser Partner erhält nichts über Sie.' : 'Sie haben widersprochen: Dieser Partner erhält nichts über Sie.',
   withdraw: (basis, p) => (basis === 'consent' ? `Einwilligung für ${p} widerrufen` : `Widersprechen: ${p} nichts über mich senden`),
   give: (basis, p) => (basis === 'consent' ? `${p} wieder einwilligen` : `Widerspruch gegen ${p} zurücknehmen`),
   done: (given, p) => (given ? `Gespeichert: ${p} darf das Aufgeführte wieder erhalten.` : `Gespeichert: ${p} erhält ab jetzt nichts über Sie.`),

@@ -11,7 +11,8 @@ export const en: Messages = {
   recognisedAs: (n) => `This connection belongs to the mobile number ${n}.`,
   hotspotNote: 'The number is partly hidden: a laptop on your phone\u2019s hotspot shares its connection and sees this page too.',
   unknownTitle: 'We cannot tell who you are',
-  unknownBody: 'This connection is not one of our mobile data connections (for example, you are on Wi-Fi), so we show no records here. Websites receive nothing about you from us over this connection either. Open this page over mobile data to see your own record.',
+  unknownBody:
+    'This connection is not one of our mobile data connections (for example, you are on Wi-Fi), so we show no records here. Websites receive nothing about you from us over this connection either. Open this page over mobile data to see your own record.',
   everyoneElseTitle: 'Every other website',
   everyoneElse: 'Every website that is not listed below receives nothing about you from our network: not your number, not your identity, not your phone\u2019s details.',
   partnersTitle: 'Partners that may receive something',
@@ -31,7 +32,8 @@ export const en: Messages = {
   never: 'Nothing yet.',
   times: (n, first, last) => (n === 1 ? `Once, on ${first}.` : `${n} times, from ${first} to ${last}.`),
   moreRecords: 'You have more records than this page counts; ask us for the full record.',
-  withdrawnNotice: (basis) => (basis === 'consent' ? 'You have withdrawn your consent: this partner receives nothing about you.' : 'You have objected: this partner receives nothing about you.'),
+  withdrawnNotice: (basis) =>
+    basis === 'consent' ? 'You have withdrawn your consent: this partner receives nothing about you.' : 'You have objected: this partner receives nothing about you.',
   withdraw: (basis, p) => (basis === 'consent' ? `Withdraw my consent for ${p}` : `Object: send ${p} nothing about me`),
   give: (basis, p) => (basis === 'consent' ? `Give my consent to ${p} again` : `Withdraw my objection to ${p}`),
   done: (given, p) => (given ? `Saved: ${p} may receive what is listed again.` : `Saved: ${p} receives nothing about you from now on.`),

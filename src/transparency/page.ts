@@ -68,7 +68,11 @@ export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha
 
 export function renderPage(p: PageModel): string {
   const m = p.m;
-  const langs = CATALOGUES.map((c) => (c.lang === m.lang ? `<li><span aria-current="true">${esc(c.languageName)}</span></li>` : `<li><a href="/?lang=${c.lang}" hreflang="${c.lang}" lang="${c.lang}">${esc(c.languageName)}</a></li>`)).join('');
+  const langs = CATALOGUES.map((c) =>
+    c.lang === m.lang
+      ? `<li><span aria-current="true">${esc(c.languageName)}</span></li>`
+      : `<li><a href="/?lang=${c.lang}" hreflang="${c.lang}" lang="${c.lang}">${esc(c.languageName)}</a></li>`,
+  ).join('');
   return `<!doctype html>
 <html lang="${m.lang}">
 <head>

@@ -160,9 +160,24 @@ export class TransparencyServer {
     // Partners that received something but are no longer in the policy still belong in the record.
     for (const h of history.partners.values())
       if (!policy.partners.some((p) => p.id === h.partner))
-        partners.push({ id: h.partner, name: h.partner, purpose: '—', legalBasis: 'consent', receives: h.items.map((i) => i.split('/') as [string, string]), disclosures: h.disclosures, first: h.first, last: h.last, withdrawn: false, current: false });
+        partners.push({
+          id: h.partner,
+          name: h.partner,
+          purpose: '—',
+          legalBasis: 'consent',
+          receives: h.items.map((i) => i.split('/') as [string, string]),
+          disclosures: h.disclosures,
+          first: h.first,
+          last: h.last,
+          withdrawn: false,
+          current: false,
+        });
     this.metrics.request('recognised');
-    this.html(res, req, renderPage({ m, operator: this.d.operator, masked: maskIdentifier(sub.msisdn), partners, truncated: history.truncated, token: issueToken(this.d.audit.key, ref), flash }));
+    this.html(
+      res,
+      req,
+      renderPage({ m, operator: this.d.operator, masked: maskIdentifier(sub.msisdn), partners, truncated: history.truncated, token: issueToken(this.d.audit.key, ref), flash }),
+    );
   }
 
   private async withdrawn(sub: Subscriber): Promise<ReadonlySet<string>> {
@@ -200,7 +215,12 @@ export class TransparencyServer {
     const choice = form.get('choice');
     if (!partner || (choice !== 'give' && choice !== 'withdraw')) return this.plain(res, 400, 'unknown partner or choice');
     const given = choice === 'give';
-    const event: AuditEvent = { type: 'consent', partner: partner.id, subscriber: sub, detail: { choice: given ? 'given' : 'withdrawn', legalBasis: partner.legalBasis, channel: 'transparency-page' } };
+    const event: AuditEvent = {
+      type: 'consent',
+      partner: partner.id,
+      subscriber: sub,
+      detail: { choice: given ? 'given' : 'withdrawn', legalBasis: partner.legalBasis, channel: 'transparency-page' },
+    };
     let ok: boolean;
     try {
       if (given) {
@@ -218,7 +238,12 @@ export class TransparencyServer {
       ok = false;
     }
     this.metrics.consent(ok ? (given ? 'given' : 'withdrawn') : 'failed');
-    res.writeHead(303, { location: `/?lang=${lang}&done=${ok ? `${given ? 'given' : 'withdrawn'}:${partner.id}` : 'failed'}`, 'cache-control': 'no-store', 'content-length': 0, ...SECURITY_HEADERS });
+    res.writeHead(303, {
+      location: `/?lang=${lang}&done=${ok ? `${given ? 'given' : 'withdrawn'}:${partner.id}` : 'failed'}`,
+      'cache-control': 'no-store',
+      'content-length': 0,
+      ...SECURITY_HEADERS,
+    });
     res.end();
   }
 
@@ -236,7 +261,13 @@ export class TransparencyServer {
 
   private plain(res: http.ServerResponse, status: number, text: string): void {
     const body = `${text}\n`;
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", ...SECURITY_HEADERS });
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      ...SECURITY_HEADERS,
+    });
     res.end(body);
   }
 }

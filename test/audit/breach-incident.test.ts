@@ -40,8 +40,9 @@ describe('breach report: cause, detection, deadlines, chain, redaction, notices,
     dir = mkdtempSync(join(tmpdir(), 'hedge-incident-'));
     origin = await startEchoOrigin('127.0.0.1', 0);
     const approved =
-      DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`).replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0').replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') +
-      be.yaml(be.fresh(), { node: 'gw-incident' });
+      DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+        .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+        .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + be.yaml(be.fresh(), { node: 'gw-incident' });
     cfg = join(dir, 'hedge.yaml');
     writeFileSync(cfg, approved);
     gw = await startGateway(loadConfigFile(cfg), { log: silentLogger });
@@ -50,7 +51,11 @@ describe('breach report: cause, detection, deadlines, chain, redaction, notices,
       assert.equal(r.status, 200, await r.text());
     };
     const visit = async (url: string, localAddress = '127.0.0.1') => (await viaProxy(gw.proxyAddress, url, { localAddress })).json();
-    const put = await fetch(`${gw.adminUrl}/bindings/127.0.0.5`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '+447700900555' }) });
+    const put = await fetch(`${gw.adminUrl}/bindings/127.0.0.5`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: '+447700900555' }),
+    });
     assert.equal(put.status, 201);
 
     await visit('http://news.example/');
@@ -85,11 +90,20 @@ describe('breach report: cause, detection, deadlines, chain, redaction, notices,
   test('the report names the reload as cause, the start, detection and stop, the deadlines and the verified chain', async (t) => {
     if (typeof be === 'string') return t.skip(be);
     const rep = JSON.parse((await report('--format', 'json')).stdout) as BreachReport;
-    assert.deepEqual(rep.subscribers.map((s) => [s.msisdn, s.disclosures]), [['+447700900123', 2], ['+447700900555', 1]]);
+    assert.deepEqual(
+      rep.subscribers.map((s) => [s.msisdn, s.disclosures]),
+      [
+        ['+447700900123', 2],
+        ['+447700900555', 1],
+      ],
+    );
     const i = rep.incident!;
     assert.equal(i.cause?.type, 'policy-reload');
     assert.equal(i.cause?.trigger, 'admin');
-    assert.ok(i.cause!.exposure.some((l) => /selfcare/.test(l) && /news\.example/.test(l)), `exposure diff names the widened grant: ${JSON.stringify(i.cause!.exposure)}`);
+    assert.ok(
+      i.cause!.exposure.some((l) => /selfcare/.test(l) && /news\.example/.test(l)),
+      `exposure diff names the widened grant: ${JSON.stringify(i.cause!.exposure)}`,
+    );
     const started = Date.parse(i.exposureStartedAt!);
     assert.ok(started <= leakFrom && started > leakFrom - 10_000, 'the exposure started when the reload applied');
     assert.equal(i.detectedAt, detected);
@@ -117,7 +131,10 @@ describe('breach report: cause, detection, deadlines, chain, redaction, notices,
     assert.match(table, /^audit chain +verified: \d+ records in 1 chain\(s\), signed checkpoints checked/m);
     const csv = (await report('--format', 'csv')).stdout.split('\r\n');
     assert.match(csv[0]!, /,exposure_started,cause,detected,stopped,deadline_ico_pecr,deadline_gdpr_art33,audit_chain$/);
-    assert.ok(csv[1]!.endsWith(`,${detected},${(JSON.parse((await report('--format', 'json')).stdout) as BreachReport).incident!.stoppedAt},${plus(24)},${plus(72)},verified`), csv[1]);
+    assert.ok(
+      csv[1]!.endsWith(`,${detected},${(JSON.parse((await report('--format', 'json')).stdout) as BreachReport).incident!.stoppedAt},${plus(24)},${plus(72)},verified`),
+      csv[1],
+    );
     assert.match(csv[1]!, /,policy-reload [^,]+ policy [0-9a-f]+,/);
     const html = (await report('--format', 'html')).stdout;
     assert.match(html, /id="incident-cause">policy-reload on gw-incident/);
@@ -133,7 +150,13 @@ describe('breach report: cause, detection, deadlines, chain, redaction, notices,
     }
     const rep = JSON.parse((await report('--redacted', '--format', 'json')).stdout) as BreachReport;
     assert.equal(rep.redacted, true);
-    assert.deepEqual(rep.subscribers.map((s) => [s.msisdn, s.disclosures]), [[null, 2], [null, 1]]);
+    assert.deepEqual(
+      rep.subscribers.map((s) => [s.msisdn, s.disclosures]),
+      [
+        [null, 2],
+        [null, 1],
+      ],
+    );
     const both = await hedgeCli(['audit', 'report', '-c', cfg, '--redacted', '--notices', join(dir, 'x')]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /cannot come from a --redacted report/);
@@ -145,10 +168,19 @@ describe('breach report: cause, detection, deadlines, chain, redaction, notices,
     await report('--notices', out, '--contact', 'privacy@operator.example', '-o', join(dir, 'r.txt'));
     const files = readdirSync(out).sort();
     assert.equal(files.length, 3);
-    assert.ok(files.every((f) => !NUMBER.test(f)), 'file names carry no number');
+    assert.ok(
+      files.every((f) => !NUMBER.test(f)),
+      'file names carry no number',
+    );
     const csv = readFileSync(join(out, 'notices.csv'), 'utf8');
     assert.match(csv, /^msisdn,reference,sites,notice\r\n/);
-    const letter = readFileSync(join(out, files.find((f) => f.endsWith('.txt'))!), 'utf8');
+    const letter = readFileSync(
+      join(
+        out,
+        files.find((f) => f.endsWith('.txt'))!,
+      ),
+      'utf8',
+    );
     assert.match(letter, /^To the user of mobile number \+447700900(123|555)\n/);
     assert.match(letter, /news\.example: your phone number — \d time/);
     assert.ok(letter.includes(`We found it on ${new Date(detectedAt).toUTCString().replace(':00 GMT', ' UTC')}.`), letter);

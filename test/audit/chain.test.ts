@@ -108,7 +108,21 @@ for (const name of ['sqlite', 'postgres'] as const) {
         await be!.sql(
           copy,
           'INSERT INTO T (node, seq, time, type, request_id, partner, host, policy_version, subject_ref, subject_sealed, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)',
-          [forged.node, forged.seq, forged.time, forged.type, forged.requestId, forged.partner, forged.host, forged.policyVersion, forged.subjectRef, forged.subjectSealed, forged.detail, forged.prevHash, forged.hash],
+          [
+            forged.node,
+            forged.seq,
+            forged.time,
+            forged.type,
+            forged.requestId,
+            forged.partner,
+            forged.host,
+            forged.policyVersion,
+            forged.subjectRef,
+            forged.subjectSealed,
+            forged.detail,
+            forged.prevHash,
+            forged.hash,
+          ],
         );
         const res = await verifyStore(store, { verifier: loadVerifier(be!.signingKeyFile) });
         assert.equal(res.ok, false);

@@ -55,7 +55,10 @@ for (const name of ['sqlite', 'postgres'] as const) {
       const store = await backend.be!.open(loc);
       try {
         const all = await store.page('gw-e', 0, 1000);
-        assert.ok(all.some((r) => r.type === 'canary-disclosure' && r.partner === 'selfcare'), "the canary's synthetic disclosures are recorded, as such");
+        assert.ok(
+          all.some((r) => r.type === 'canary-disclosure' && r.partner === 'selfcare'),
+          "the canary's synthetic disclosures are recorded, as such",
+        );
         assert.ok(!all.some((r) => r.type === 'disclosure'), 'and never as a real subscriber disclosure');
         const rows = all.filter((r) => r.type !== 'canary-disclosure');
         assert.deepEqual(

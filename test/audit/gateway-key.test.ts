@@ -18,7 +18,8 @@ for (const name of ['sqlite', 'postgres'] as const) {
       const keys = join(backend.be!.dir, `hedge-keys-${Date.now()}.json`);
       writeKeyFile(keys, generateKeyFile());
       const loc = backend.be!.fresh();
-      const section = (node: string) => `\nkeys:\n  file: ${JSON.stringify(keys)}\n` + backend.be!.yaml(loc, { node, checkpointEveryRecords: 2 }).replace(/ {2}signingKeyFile: .*\n/, '');
+      const section = (node: string) =>
+        `\nkeys:\n  file: ${JSON.stringify(keys)}\n` + backend.be!.yaml(loc, { node, checkpointEveryRecords: 2 }).replace(/ {2}signingKeyFile: .*\n/, '');
       const run = async (node: string) => {
         const lab = await startLab({ edit: (y) => y + section(node) });
         try {

@@ -112,10 +112,16 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.equal(all.totals.disclosures, 6, 'every disclosure while the widened policy was live');
       assert.deepEqual(all.subscribers.map((s) => s.msisdn).sort(), ['+447700900123', '+447700900555', '+447700900666']);
       const hosts = JSON.parse((await hedgeCli(['audit', 'report', '-c', cfg, '--host', '*.operator.example', '--format', 'json'])).stdout) as BreachReport;
-      assert.deepEqual(hosts.sites.map((s) => s.host), ['my.operator.example']);
+      assert.deepEqual(
+        hosts.sites.map((s) => s.host),
+        ['my.operator.example'],
+      );
       assert.equal(hosts.totals.disclosures, 5);
       const partner = JSON.parse((await hedgeCli(['audit', 'report', '-c', cfg, '--partner', 'agegate', '--format', 'json'])).stdout) as BreachReport;
-      assert.deepEqual(partner.sites.map((s) => [s.host, s.attributes]), [['www.agegate.example', ['age-verified/claim']]]);
+      assert.deepEqual(
+        partner.sites.map((s) => [s.host, s.attributes]),
+        [['www.agegate.example', ['age-verified/claim']]],
+      );
     });
 
     test('table and CSV carry the same rows', async (t) => {
@@ -167,7 +173,16 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.ok(readFileSync(htmlFile, 'utf8').length > 1000);
       const browser = await chromium.launch({
         executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       try {
         const page = await browser.newPage();
@@ -182,7 +197,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
           subs,
           rep.subscribers.map((s) => [s.msisdn, s.disclosures]),
         );
-        const sites = await page.$$eval('#sites tbody tr', (rows) => rows.map((r) => [r.children[0]!.textContent, Number(r.children[2]!.textContent), Number(r.children[3]!.textContent)]));
+        const sites = await page.$$eval('#sites tbody tr', (rows) =>
+          rows.map((r) => [r.children[0]!.textContent, Number(r.children[2]!.textContent), Number(r.children[3]!.textContent)]),
+        );
         assert.deepEqual(
           sites,
           rep.sites.map((s) => [s.host, s.disclosures, s.subscribers]),

@@ -75,8 +75,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const worker = async () => {
           while (next < SUBSCRIBERS && !killed) {
             const i = next++;
-            for (const url of ['http://my.operator.example/', 'http://news.example/'])
-              await viaProxy({ port }, url, { localAddress: ip(i) }).catch(() => undefined); // cut by the kill
+            for (const url of ['http://my.operator.example/', 'http://news.example/']) await viaProxy({ port }, url, { localAddress: ip(i) }).catch(() => undefined); // cut by the kill
           }
         };
         await Promise.all(Array.from({ length: 40 }, worker));

@@ -55,7 +55,11 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.ok(res.ok, res.problem?.message);
         const rows = await store.page('gw-u', 0, 1000);
         const seqs = rows.map((r) => r.seq);
-        assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'no gap where commits failed');
+        assert.deepEqual(
+          seqs,
+          seqs.map((_, i) => i + 1),
+          'no gap where commits failed',
+        );
       } finally {
         await store.close();
       }

@@ -17,10 +17,23 @@ interface Report {
   title: string;
   colour: string;
   secure: boolean;
-  headers: { name: string; masked: string; value?: string; sensitive: boolean; kind: string; explanation: string; knownSenders?: string; findings: { kind: string; what: string }[] }[];
+  headers: {
+    name: string;
+    masked: string;
+    value?: string;
+    sensitive: boolean;
+    kind: string;
+    explanation: string;
+    knownSenders?: string;
+    findings: { kind: string; what: string }[];
+  }[];
 }
 
-function get(url: string, headers: Record<string, string> = {}, opts: { ca?: Buffer; localAddress?: string; method?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  opts: { ca?: Buffer; localAddress?: string; method?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const mod = url.startsWith('https:') ? https : http;
     const req = mod.request(url, { method: opts.method ?? 'GET', headers, agent: false, ca: opts.ca, localAddress: opts.localAddress, servername: 'check.example' }, (res) => {
@@ -48,7 +61,29 @@ let checker: RunningChecker;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hedge-checker-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=check.example', '-addext', 'subjectAltName=DNS:check.example', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=check.example',
+      '-addext',
+      'subjectAltName=DNS:check.example',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'));
   key = readFileSync(join(dir, 'key.pem'));
   checker = await new CheckerServer({
@@ -80,7 +115,11 @@ test('/api/check: identity leaked for X-Up-Calling-Line-ID, masked unless the ca
 });
 
 test('/api/check: clean for a plain request, tracking for an X-UIDH token, device details for a UAProf header', async () => {
-  assert.equal((await check(checker.httpUrl!, { 'User-Agent': 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0.0.0 Mobile Safari/537.36', Accept: 'text/html' })).verdict, 'clean');
+  assert.equal(
+    (await check(checker.httpUrl!, { 'User-Agent': 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0.0.0 Mobile Safari/537.36', Accept: 'text/html' }))
+      .verdict,
+    'clean',
+  );
   const t = await check(checker.httpUrl!, { 'X-UIDH': 'OTgxNTk2NDk4MzIwMTMwMjA4NjQ1MjU4' });
   assert.equal(t.verdict, 'tracking');
   assert.equal(t.headers.find((h) => h.name === 'X-UIDH')!.kind, 'tracking');
@@ -134,7 +173,12 @@ test('rate limited per client address: one address is refused, another still ser
 });
 
 test('behind a trusted reverse proxy: the client address comes from X-Forwarded-For and the proxy hop is not shown', async () => {
-  const c = await new CheckerServer({ http: { host: '127.0.0.1', port: 0 }, trustedProxies: ['127.0.0.0/8'], rateLimit: { limit: 2, windowMs: 3_600_000 }, log: silentLogger }).listen();
+  const c = await new CheckerServer({
+    http: { host: '127.0.0.1', port: 0 },
+    trustedProxies: ['127.0.0.0/8'],
+    rateLimit: { limit: 2, windowMs: 3_600_000 },
+    log: silentLogger,
+  }).listen();
   try {
     const proxied = { 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Proto': 'https' };
     const r = await check(c.httpUrl!, proxied);

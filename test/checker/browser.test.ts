@@ -39,29 +39,33 @@ async function visit(extraHTTPHeaders: Record<string, string>) {
   return { page, context };
 }
 
-test('a request carrying X-Up-Calling-Line-ID shows "identity leaked", the number masked until revealed', { skip: !existsSync(CHROMIUM) && !IN_CI && 'chromium not installed' }, async () => {
-  const { page, context } = await visit({ 'X-Up-Calling-Line-ID': '447700900123' });
-  try {
-    const verdict = page.locator('#verdict');
-    assert.equal(await verdict.getAttribute('data-verdict'), 'identity');
-    assert.match((await verdict.innerText()).toLowerCase(), /identity leaked/);
-    const row = page.locator('.hdr', { hasText: 'X-Up-Calling-Line-ID' });
-    assert.equal(await row.count(), 1);
-    assert.match(await row.innerText(), /identifies you/);
-    assert.match(await row.innerText(), /phone number/);
-    assert.match(await row.innerText(), /Openwave/, 'known senders from the catalogue');
-    const body = await page.locator('body').innerText();
-    assert.ok(!body.includes('447700900123'), 'the number is masked by default');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('checker-identity-leaked.png', ARTIFACTS).pathname, fullPage: true });
-    await row.locator('button.reveal').click();
-    assert.match(await row.locator('.value').innerText(), /^447700900123$/, 'revealed in the browser');
-    await row.locator('button.reveal').click();
-    assert.ok(!(await page.locator('body').innerText()).includes('447700900123'), 'hidden again');
-  } finally {
-    await context.close();
-  }
-});
+test(
+  'a request carrying X-Up-Calling-Line-ID shows "identity leaked", the number masked until revealed',
+  { skip: !existsSync(CHROMIUM) && !IN_CI && 'chromium not installed' },
+  async () => {
+    const { page, context } = await visit({ 'X-Up-Calling-Line-ID': '447700900123' });
+    try {
+      const verdict = page.locator('#verdict');
+      assert.equal(await verdict.getAttribute('data-verdict'), 'identity');
+      assert.match((await verdict.innerText()).toLowerCase(), /identity leaked/);
+      const row = page.locator('.hdr', { hasText: 'X-Up-Calling-Line-ID' });
+      assert.equal(await row.count(), 1);
+      assert.match(await row.innerText(), /identifies you/);
+      assert.match(await row.innerText(), /phone number/);
+      assert.match(await row.innerText(), /Openwave/, 'known senders from the catalogue');
+      const body = await page.locator('body').innerText();
+      assert.ok(!body.includes('447700900123'), 'the number is masked by default');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: new URL('checker-identity-leaked.png', ARTIFACTS).pathname, fullPage: true });
+      await row.locator('button.reveal').click();
+      assert.match(await row.locator('.value').innerText(), /^447700900123$/, 'revealed in the browser');
+      await row.locator('button.reveal').click();
+      assert.ok(!(await page.locator('body').innerText()).includes('447700900123'), 'hidden again');
+    } finally {
+      await context.close();
+    }
+  },
+);
 
 test('a plain browser request shows "clean"', { skip: !existsSync(CHROMIUM) && !IN_CI && 'chromium not installed' }, async () => {
   const { page, context } = await visit({});

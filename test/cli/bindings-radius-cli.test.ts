@@ -28,7 +28,10 @@ after(async () => {
 test('hedge radius send start/stop drives a binding; hedge bindings list/show read it', async () => {
   const server = `127.0.0.1:${lab.gw.radius!.address.port}`;
   const env = { HEDGE_RADIUS_SECRET: NAS_SECRET };
-  const start = await hedge(['radius', 'send', 'start', '--server', server, '--ip', '10.0.0.61', '--msisdn', '+447700900261', '--imsi', '001010000000261', '--rat', '6', '--session', 'cli-261'], env);
+  const start = await hedge(
+    ['radius', 'send', 'start', '--server', server, '--ip', '10.0.0.61', '--msisdn', '+447700900261', '--imsi', '001010000000261', '--rat', '6', '--session', 'cli-261'],
+    env,
+  );
   assert.equal(start.code, 0, start.stderr);
   assert.match(start.stdout, /Accounting-Response received \(start, session cli-261/);
   const r = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/', { localAddress: '127.0.0.61' });
@@ -53,7 +56,26 @@ test('hedge radius send start/stop drives a binding; hedge bindings list/show re
 test('hedge radius send with IPv6 attributes; hedge bindings list/show show prefixes', async () => {
   const server = `127.0.0.1:${lab.gw.radius!.address.port}`;
   const env = { HEDGE_RADIUS_SECRET: NAS_SECRET };
-  const start = await hedge(['radius', 'send', 'start', '--server', server, '--ip', '10.0.0.63', '--ipv6-prefix', '2001:db8:63::/64', '--delegated-prefix', '2001:db8:6300::/56', '--msisdn', '+447700900263', '--session', 'cli-263'], env);
+  const start = await hedge(
+    [
+      'radius',
+      'send',
+      'start',
+      '--server',
+      server,
+      '--ip',
+      '10.0.0.63',
+      '--ipv6-prefix',
+      '2001:db8:63::/64',
+      '--delegated-prefix',
+      '2001:db8:6300::/56',
+      '--msisdn',
+      '+447700900263',
+      '--session',
+      'cli-263',
+    ],
+    env,
+  );
   assert.equal(start.code, 0, start.stderr);
   const list = await hedge(['bindings', 'list', '--admin', lab.gw.adminUrl]);
   assert.match(list.stdout, /2001:db8:63::\/64\s+\+447•+63\s+radius/);
@@ -73,7 +95,10 @@ test('hedge radius send with IPv6 attributes; hedge bindings list/show show pref
 });
 
 test('hedge radius send with a wrong secret reports no answer and exits 1', async () => {
-  const r = await hedge(['radius', 'send', 'start', '--server', `127.0.0.1:${lab.gw.radius!.address.port}`, '--ip', '10.0.0.62', '--msisdn', '+447700900262', '--timeout', '300', '--retries', '0'], { HEDGE_RADIUS_SECRET: 'wrong-secret-wrong-secret' });
+  const r = await hedge(
+    ['radius', 'send', 'start', '--server', `127.0.0.1:${lab.gw.radius!.address.port}`, '--ip', '10.0.0.62', '--msisdn', '+447700900262', '--timeout', '300', '--retries', '0'],
+    { HEDGE_RADIUS_SECRET: 'wrong-secret-wrong-secret' },
+  );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no Accounting-Response/);
   assert.equal(await lab.gw.bindings.get('127.0.0.62'), undefined);

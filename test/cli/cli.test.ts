@@ -46,16 +46,38 @@ test('config schema prints a JSON Schema', () => {
 });
 
 test('hedge demo starts the demo network and its printed curl lines show the documented results', async () => {
-  const child = spawn(process.execPath, [...HEDGE, 'demo', '--front-door', '127.0.0.1:0', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0', '--transparency', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...HEDGE,
+      'demo',
+      '--front-door',
+      '127.0.0.1:0',
+      '--proxy',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--origin',
+      '127.0.0.1:0',
+      '--checker',
+      '127.0.0.1:0',
+      '--transparency',
+      '127.0.0.1:0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   try {
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     const deadline = Date.now() + 30_000;
     while (!out.includes('Ctrl-C stops the demo') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.ok(out.includes('Ctrl-C stops the demo'), 'demo printed its instructions');
-    const curls = out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl -s -x'));
+    const curls = out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('curl -s -x'));
     assert.equal(curls.length, 7);
     const run = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000 });
     const results = curls.map((c) => JSON.parse(run(c)) as { host: string; headers: Record<string, string>; verdict?: string });
@@ -86,7 +108,16 @@ test('hedge demo starts the demo network and its printed curl lines show the doc
     // The front door: the printed partner command runs the whole flow as demo-bank (openid-client) and shows each step.
     const partner = printed.find((l) => l.includes('front-door-partner.mjs'))!;
     const flow = execFileSync('sh', ['-c', partner], { encoding: 'utf8', timeout: 60_000 });
-    for (const stepName of ['[1] discovery', '[2a] authorise', '[2c] code → tokens', '"devicePhoneNumberVerified": true', '"devicePhoneNumberVerified": false', '"devicePhoneNumber": "+447700900123"', '"ageCheck": "true"', '"nba"'])
+    for (const stepName of [
+      '[1] discovery',
+      '[2a] authorise',
+      '[2c] code → tokens',
+      '"devicePhoneNumberVerified": true',
+      '"devicePhoneNumberVerified": false',
+      '"devicePhoneNumber": "+447700900123"',
+      '"ageCheck": "true"',
+      '"nba"',
+    ])
       assert.ok(flow.includes(stepName), `the partner flow shows ${stepName}`);
     assert.match(run(printed.find((l) => l.includes('/audit/report?format=table'))!), /demo-bank/, 'the front-door answers are in the breach report');
   } finally {

@@ -52,7 +52,11 @@ test('keys rotate: the new key signs, both verify during the overlap, the old on
     assert.equal(r.status, 0, r.stderr);
     const after = loadMaterial(cfg.config, cfg.file);
     assert.notEqual(after.signing.kid, before.signing.kid, 'the new key signs');
-    assert.deepEqual(after.jwks.keys.map((k) => k.kid), [after.signing.kid, before.signing.kid], 'both published');
+    assert.deepEqual(
+      after.jwks.keys.map((k) => k.kid),
+      [after.signing.kid, before.signing.kid],
+      'both published',
+    );
     assert.equal(after.tokenKeys.length, 2, 'old tokens still resolve');
     // A signature by the old key verifies with the JWKS published after rotation.
     const msg = Buffer.from('hello');
@@ -61,7 +65,10 @@ test('keys rotate: the new key signs, both verify during the overlap, the old on
     assert.ok(verify(null, msg, createPublicKey({ key: { ...oldJwk }, format: 'jwk' }), oldSig));
     // After the overlap the old key is gone.
     const later = loadMaterial(cfg.config, cfg.file, Date.now() + 2 * 3600_000);
-    assert.deepEqual(later.jwks.keys.map((k) => k.kid), [after.signing.kid]);
+    assert.deepEqual(
+      later.jwks.keys.map((k) => k.kid),
+      [after.signing.kid],
+    );
     assert.equal(later.tokenKeys.length, 1);
     assert.notEqual(hedge('keys', 'rotate', file, '--overlap', 'soon').status, 0);
   } finally {
@@ -103,7 +110,12 @@ test('policy explain: partner, rule, headers with forms and masked values, trans
     const lines = DEMO_YAML.split('\n');
     const r = hedge('policy', 'explain', '-c', f, 'http://wap.operator.example/x', '--subscriber', '07700 900123', '-H', 'X-MSISDN: 1', '-H', 'Accept: */*');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`partner\\s+legacy-wap .* matched "wap.operator.example" at ${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${lines.findIndex((l) => l.includes('id: legacy-wap')) + 1}`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `partner\\s+legacy-wap .* matched "wap.operator.example" at ${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${lines.findIndex((l) => l.includes('id: legacy-wap')) + 1}`,
+      ),
+    );
     assert.match(r.stdout, /\+ X-Up-Calling-Line-ID: 447•+23 +\[msisdn, raw, cleartext: allowed\]/);
     assert.ok(!r.stdout.includes('447700900123'), 'values are masked');
     assert.match(r.stdout, /cleartext HTTP — allowed by "cleartext: allowed"/);

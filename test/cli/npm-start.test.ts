@@ -99,7 +99,9 @@ test('npm start: HUP to the logged pid reloads, TERM drains, nothing is left run
   origin = await startEchoOrigin('127.0.0.1', 0);
   const cfg = join(dir, 'hedge.yaml');
   const pidFile = join(dir, 'hedge.pid');
-  const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`).replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0').replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
+  const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+    .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
   writeFileSync(cfg, yaml);
   const args = `--config ${cfg} --pid-file ${pidFile}`;
 

@@ -99,7 +99,10 @@ describe('audit report', () => {
     if (backend.skip) return t.skip(backend.skip);
     const p = await hedgeCli(['audit', 'report', '-c', cfg, '--partner', 'nosuch']);
     assert.equal(p.code, 2);
-    assert.match(p.stderr, /HEDGE_ERR_AUDIT_REPORT: --partner nosuch: no such partner in the config \(the config has: selfcare, legacy-wap, agegate, billing\) and no disclosure to it/);
+    assert.match(
+      p.stderr,
+      /HEDGE_ERR_AUDIT_REPORT: --partner nosuch: no such partner in the config \(the config has: selfcare, legacy-wap, agegate, billing\) and no disclosure to it/,
+    );
     assert.equal(p.stdout, '');
     const h = await hedgeCli(['audit', 'report', '-c', cfg, '--host', 'nosuch.example']);
     assert.equal(h.code, 2);

@@ -16,8 +16,7 @@ interface Corpus {
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/detect-corpus.json', import.meta.url), 'utf8')) as Corpus;
 
 const score = emptyScore;
-const report = (label: string, s: Score) =>
-  `${label}: precision ${precision(s).toFixed(3)}, recall ${recall(s).toFixed(3)} (tp ${s.tp}, fp ${s.fp}, fn ${s.fn}, tn ${s.tn})`;
+const report = (label: string, s: Score) => `${label}: precision ${precision(s).toFixed(3)}, recall ${recall(s).toFixed(3)} (tp ${s.tp}, fp ${s.fp}, fn ${s.fn}, tn ${s.tn})`;
 
 test('subscriber matching: every format and encoding found, nothing else', (t) => {
   const s = score();

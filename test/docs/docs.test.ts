@@ -26,10 +26,13 @@ interface Block {
   marker?: { kind: 'expect-error'; text: string } | { kind: 'not-config' };
 }
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs'))
-  .filter((f) => f.endsWith('.md'))
-  .sort()
-  .map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 function blocks(file: string): Block[] {
   const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
@@ -43,7 +46,11 @@ function blocks(file: string): Block[] {
     while (k >= 0 && lines[k]!.trim() === '') k--;
     const prev = k >= 0 ? lines[k]! : '';
     const expect = /^<!--\s*expect-error:\s*(.*?)\s*-->\s*$/.exec(prev);
-    const marker = expect ? { kind: 'expect-error' as const, text: expect[1]! } : /^<!--\s*docs-test:\s*not a hedge config/.test(prev) ? { kind: 'not-config' as const } : undefined;
+    const marker = expect
+      ? { kind: 'expect-error' as const, text: expect[1]! }
+      : /^<!--\s*docs-test:\s*not a hedge config/.test(prev)
+        ? { kind: 'not-config' as const }
+        : undefined;
     out.push({ where: `${file}:${i + 1}`, lang: open[1]!, body: lines.slice(i + 1, j).join('\n') + '\n', ...(marker ? { marker } : {}) });
     i = j;
   }
@@ -125,10 +132,29 @@ let admin = '';
 const work = mkdtempSync(join(tmpdir(), 'hedge-readme-'));
 
 before(async () => {
-  demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--front-door', '127.0.0.1:0', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  demo = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'demo',
+      '--front-door',
+      '127.0.0.1:0',
+      '--proxy',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--origin',
+      '127.0.0.1:0',
+      '--checker',
+      '127.0.0.1:0',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   demo.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   let err = '';
@@ -187,7 +213,12 @@ function matches(expected: string[], actual: string[]): boolean {
     return false;
   }
   if (actual.length === 0) return false;
-  const re = new RegExp(`^${e!.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${e!
+      .split('…')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(actual[0]!) && matches(rest, actual.slice(1));
 }
 
@@ -197,7 +228,11 @@ test("the README's worked example prints what the README shows", () => {
   for (const s of steps) {
     const command = s.command.replaceAll('127.0.0.1:8080', proxy).replaceAll('127.0.0.1:9090', admin).replaceAll('/tmp/broken.yaml', join(work, 'broken.yaml'));
     const r = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-    const actual = (r.stdout + r.stderr).replaceAll(join(work, 'broken.yaml'), '/tmp/broken.yaml').replace(/\n$/, '').split('\n').filter((l, i, a) => !(a.length === 1 && l === ''));
+    const actual = (r.stdout + r.stderr)
+      .replaceAll(join(work, 'broken.yaml'), '/tmp/broken.yaml')
+      .replace(/\n$/, '')
+      .split('\n')
+      .filter((l, i, a) => !(a.length === 1 && l === ''));
     assert.ok(matches(s.expected, actual), `${s.where}: $ ${s.command}\nREADME shows:\n${s.expected.join('\n')}\nit prints:\n${actual.join('\n')}`);
   }
 });

@@ -40,7 +40,15 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
   const token = async (from?: string) => (await fullLogin(lab, bank, SCOPE, from)).accessToken;
   const call = (opts: Parameters<typeof api>[3]) => api(lab, 'POST', PATH, opts);
   const expiredToken = () => {
-    const g: AccessGrant = { clientId: 'bank', partnerId: 'bank', scopes: new Set(['kyc-age-verification:verify']), purpose: 'dpv:FraudPreventionAndDetection', subscriber: { msisdn: PHONE_NUMBER, birthDate: '1990-04-01' }, clientAddress: '127.0.0.1', amr: ['nba'] };
+    const g: AccessGrant = {
+      clientId: 'bank',
+      partnerId: 'bank',
+      scopes: new Set(['kyc-age-verification:verify']),
+      purpose: 'dpv:FraudPreventionAndDetection',
+      subscriber: { msisdn: PHONE_NUMBER, birthDate: '1990-04-01' },
+      clientAddress: '127.0.0.1',
+      amr: ['nba'],
+    };
     return lab.gw.frontDoor!.frontDoor.mintAccessToken(g, Date.now() - 1000);
   };
   const assertError = (r: Awaited<ReturnType<typeof api>>, status: number, codes: string[]) => {
@@ -119,7 +127,13 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
   });
 
   it('@verifyAge_400.4_invalid_argument', async () => {
-    for (const body of [{ ageThreshold: 'eighteen' }, { ageThreshold: 18.5 }, { ageThreshold: 18, email: 'not an email' }, { ageThreshold: 18, birthdate: '22/08/1978' }, { ageThreshold: 18, includeContentLock: 'yes' }])
+    for (const body of [
+      { ageThreshold: 'eighteen' },
+      { ageThreshold: 18.5 },
+      { ageThreshold: 18, email: 'not an email' },
+      { ageThreshold: 18, birthdate: '22/08/1978' },
+      { ageThreshold: 18, includeContentLock: 'yes' },
+    ])
       assertError(await call({ token: await token(), body }), 400, ['INVALID_ARGUMENT']);
     assertError(await call({ token: await token(), rawBody: '{"ageThreshold": 18' }), 400, ['INVALID_ARGUMENT']);
   });
@@ -140,7 +154,8 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
   });
 
   it('@verifyAge_C02.01_phone_number_not_schema_compliant', async () => {
-    for (const bad of ['447700900123', '+44 7700 900123', 'tel:+447700900123']) assertError(await call({ token: await token(), body: { ageThreshold: 18, phoneNumber: bad } }), 400, ['INVALID_ARGUMENT']);
+    for (const bad of ['447700900123', '+44 7700 900123', 'tel:+447700900123'])
+      assertError(await call({ token: await token(), body: { ageThreshold: 18, phoneNumber: bad } }), 400, ['INVALID_ARGUMENT']);
   });
 
   it('@verifyAge_C02.02_phone_number_not_found (2-legged precondition: hedge has no token without a subscriber)', async () => {
@@ -182,6 +197,11 @@ async function clientCredentials(lab: FrontDoorLab) {
     .setIssuedAt(now)
     .setExpirationTime(now + 60)
     .sign(lab.bank.privateKey);
-  const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'kyc-age-verification:verify', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    scope: 'kyc-age-verification:verify',
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: assertion,
+  });
   return api(lab, 'POST', '/token', { rawBody: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 }

@@ -45,7 +45,14 @@ describe('front door: the whole flow through openid-client', () => {
     assert.ok(login.expiresIn !== undefined && login.expiresIn <= 300);
 
     // Access tokens are single-use: one login per call.
-    const verify = await oidc.fetchProtectedResource(config, login.accessToken, new URL(`${lab.issuer}/number-verification/v2/verify`), 'POST', JSON.stringify({ phoneNumber: PHONE_NUMBER }), new Headers({ 'content-type': 'application/json' }));
+    const verify = await oidc.fetchProtectedResource(
+      config,
+      login.accessToken,
+      new URL(`${lab.issuer}/number-verification/v2/verify`),
+      'POST',
+      JSON.stringify({ phoneNumber: PHONE_NUMBER }),
+      new Headers({ 'content-type': 'application/json' }),
+    );
     assert.equal(verify.status, 200);
     assert.deepEqual(NumberVerificationMatchResponse.parse(await verify.json()), { devicePhoneNumberVerified: true });
 
@@ -55,7 +62,14 @@ describe('front door: the whole flow through openid-client', () => {
     assert.deepEqual(NumberVerificationShareResponse.parse(await share.json()), { devicePhoneNumber: PHONE_NUMBER });
 
     const l3 = await fullLogin(lab, config, ALL_SCOPES);
-    const age = await oidc.fetchProtectedResource(config, l3.accessToken, new URL(`${lab.issuer}/kyc-age-verification/v0.2/verify`), 'POST', JSON.stringify({ ageThreshold: 18 }), new Headers({ 'content-type': 'application/json' }));
+    const age = await oidc.fetchProtectedResource(
+      config,
+      l3.accessToken,
+      new URL(`${lab.issuer}/kyc-age-verification/v0.2/verify`),
+      'POST',
+      JSON.stringify({ ageThreshold: 18 }),
+      new Headers({ 'content-type': 'application/json' }),
+    );
     assert.equal(age.status, 200);
     assert.deepEqual(VerifyAgeResponseBody.parse(await age.json()), { ageCheck: 'true' });
 
@@ -80,7 +94,11 @@ describe('front door: the whole flow through openid-client', () => {
     for (const r of recs) assert.ok(!r.detail.includes(PHONE_NUMBER.slice(1)) && r.subjectRef !== null);
 
     // audit verify passes; the breach report lists the partner and the subscriber.
-    const cfg = writeConfig(lab.pki.dir, 'report.yaml', `operator: { name: Lab, country: GB }\ncanary: { enabled: false }\n${lab.audit.yaml(lab.auditLoc).replace('\ncanary:\n  enabled: false\n', '')}`);
+    const cfg = writeConfig(
+      lab.pki.dir,
+      'report.yaml',
+      `operator: { name: Lab, country: GB }\ncanary: { enabled: false }\n${lab.audit.yaml(lab.auditLoc).replace('\ncanary:\n  enabled: false\n', '')}`,
+    );
     const v = await hedgeCli(['audit', 'verify', '-c', cfg]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     const rep = await hedgeCli(['audit', 'report', '-c', cfg, '--format', 'json']);
@@ -96,6 +114,9 @@ describe('front door: the whole flow through openid-client', () => {
     assert.equal(out.code, 0, out.stderr);
     const o = JSON.parse(out.stdout) as { totals: { disclosures: number }; sites: { partner: string; attributes: string[] }[] };
     assert.equal(o.totals.disclosures, 1);
-    assert.deepEqual(o.sites.map((s) => [s.partner, s.attributes]), [['bank', ['msisdn/raw']]]);
+    assert.deepEqual(
+      o.sites.map((s) => [s.partner, s.attributes]),
+      [['bank', ['msisdn/raw']]],
+    );
   });
 });

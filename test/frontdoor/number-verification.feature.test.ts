@@ -24,11 +24,27 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
   const token = async (scopes: readonly string[] = ALL_SCOPES) => (await fullLogin(lab, bank, scopes)).accessToken;
   /** A grant the flow never issues (authentication other than network-based), put straight into the token store. */
   const otherAuthToken = (scope: string) => {
-    const g: AccessGrant = { clientId: 'bank', partnerId: 'bank', scopes: new Set([scope as never]), purpose: 'dpv:FraudPreventionAndDetection', subscriber: { msisdn: PHONE_NUMBER }, clientAddress: '127.0.0.1', amr: ['pwd', 'otp'] };
+    const g: AccessGrant = {
+      clientId: 'bank',
+      partnerId: 'bank',
+      scopes: new Set([scope as never]),
+      purpose: 'dpv:FraudPreventionAndDetection',
+      subscriber: { msisdn: PHONE_NUMBER },
+      clientAddress: '127.0.0.1',
+      amr: ['pwd', 'otp'],
+    };
     return lab.gw.frontDoor!.frontDoor.mintAccessToken(g);
   };
   const expiredToken = () => {
-    const g: AccessGrant = { clientId: 'bank', partnerId: 'bank', scopes: new Set(ALL_SCOPES), purpose: 'dpv:FraudPreventionAndDetection', subscriber: { msisdn: PHONE_NUMBER }, clientAddress: '127.0.0.1', amr: ['nba'] };
+    const g: AccessGrant = {
+      clientId: 'bank',
+      partnerId: 'bank',
+      scopes: new Set(ALL_SCOPES),
+      purpose: 'dpv:FraudPreventionAndDetection',
+      subscriber: { msisdn: PHONE_NUMBER },
+      clientAddress: '127.0.0.1',
+      amr: ['nba'],
+    };
     return lab.gw.frontDoor!.frontDoor.mintAccessToken(g, Date.now() - 1000);
   };
   const verify = (opts: Parameters<typeof api>[3]) => api(lab, 'POST', `${BASE}/verify`, opts);
@@ -99,7 +115,11 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
   });
 
   it('@phone_number_verify_400.4_both_phone_number_and_hashed_in_request', async () => {
-    assertError(await verify({ token: await token(), correlator: nextCorrelator(), body: { phoneNumber: PHONE_NUMBER, hashedPhoneNumber: sha(PHONE_NUMBER) } }), 400, 'INVALID_ARGUMENT');
+    assertError(
+      await verify({ token: await token(), correlator: nextCorrelator(), body: { phoneNumber: PHONE_NUMBER, hashedPhoneNumber: sha(PHONE_NUMBER) } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('@phone_number_verify_401.1_no_authorization_header', async () => {
@@ -119,7 +139,11 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
   });
 
   it('@phoneNumberVerify_403.2_not_authenticated_using_network_or_sim_based_authentication', async () => {
-    assertError(await verify({ token: otherAuthToken('number-verification:verify'), correlator: nextCorrelator(), body: { phoneNumber: PHONE_NUMBER } }), 403, 'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK');
+    assertError(
+      await verify({ token: otherAuthToken('number-verification:verify'), correlator: nextCorrelator(), body: { phoneNumber: PHONE_NUMBER } }),
+      403,
+      'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK',
+    );
   });
 
   it('@phone_number_verify_C02.01_phone_number_not_schema_compliant', async () => {
@@ -162,7 +186,11 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
   });
 
   it('@phoneNumberShare_403.2_not_authenticated_using_network_or_sim_based_authentication', async () => {
-    assertError(await share({ token: otherAuthToken('number-verification:device-phone-number:read'), correlator: nextCorrelator() }), 403, 'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK');
+    assertError(
+      await share({ token: otherAuthToken('number-verification:device-phone-number:read'), correlator: nextCorrelator() }),
+      403,
+      'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK',
+    );
   });
 
   // Background: the x-correlator complies with the schema, or the request is refused.

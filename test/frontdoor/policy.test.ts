@@ -49,7 +49,9 @@ describe('front door in the policy: config, lints, diff, explain', () => {
   });
 
   it('two partners with one client id: refused', () => {
-    const text = yaml({ extraPartner: `  - id: bank2\n    name: Other\n    purpose: x\n    hosts: [bank2.example]\n    frontDoor: { clientId: bank, jwks: { keys: [${JSON.stringify(JWK)}] }, redirectUris: ["https://bank2.example/cb"], scopes: [number-verification:verify], purpose: dpv:FraudPreventionAndDetection }\n` });
+    const text = yaml({
+      extraPartner: `  - id: bank2\n    name: Other\n    purpose: x\n    hosts: [bank2.example]\n    frontDoor: { clientId: bank, jwks: { keys: [${JSON.stringify(JWK)}] }, redirectUris: ["https://bank2.example/cb"], scopes: [number-verification:verify], purpose: dpv:FraudPreventionAndDetection }\n`,
+    });
     const i = issuesOf(text);
     assert.ok(i.some((x) => x.key === 'partners[1].frontDoor.clientId' && /already used/.test(x.message)));
   });
@@ -68,7 +70,12 @@ describe('front door in the policy: config, lints, diff, explain', () => {
 
   it('policy diff: a new scope is a widening of its own, device-phone-number is msisdn raw; removing it narrows', () => {
     const before = compilePolicy(parseConfig(yaml(), 'a.yaml').config, 'a.yaml', undefined, { material: false });
-    const after = compilePolicy(parseConfig(yaml({ scopes: ['number-verification:verify', 'number-verification:device-phone-number:read'] }), 'b.yaml').config, 'b.yaml', undefined, { material: false });
+    const after = compilePolicy(
+      parseConfig(yaml({ scopes: ['number-verification:verify', 'number-verification:device-phone-number:read'] }), 'b.yaml').config,
+      'b.yaml',
+      undefined,
+      { material: false },
+    );
     const d = diffPolicies(before, after);
     assert.equal(d.summary.widens, true);
     assert.deepEqual(
@@ -82,7 +89,9 @@ describe('front door in the policy: config, lints, diff, explain', () => {
 
   it('policy explain --client: each scope with attribute, form, answer and rule; the pairwise sub', async () => {
     const text = yaml({ scopes: ['number-verification:verify', 'kyc-age-verification:verify'] });
-    const e = explainFrontDoorClient(compilePolicy(parseConfig(text, 'p.yaml').config, 'p.yaml', parseConfig(text, 'p.yaml').lineOf), 'bank', { subscriber: { msisdn: '+447700900123' } });
+    const e = explainFrontDoorClient(compilePolicy(parseConfig(text, 'p.yaml').config, 'p.yaml', parseConfig(text, 'p.yaml').lineOf), 'bank', {
+      subscriber: { msisdn: '+447700900123' },
+    });
     assert.deepEqual(
       e.disclosures.map((x) => [x.scope, x.attribute, x.form]),
       [

@@ -74,7 +74,7 @@ async function redeemAndVerify(lab: FrontDoorLab, config: oidc.Configuration, ca
   return (r.json as { devicePhoneNumberVerified: boolean }).devicePhoneNumberVerified;
 }
 
-describe('front door: through hedge\'s forward proxy, behind a load balancer, forged PROXY headers', () => {
+describe("front door: through hedge's forward proxy, behind a load balancer, forged PROXY headers", () => {
   let lab: FrontDoorLab;
   let bank: oidc.Configuration;
   before(async () => {
@@ -85,7 +85,7 @@ describe('front door: through hedge\'s forward proxy, behind a load balancer, fo
   });
   after(async () => lab?.close());
 
-  it('a phone going through hedge\'s forward proxy (CONNECT to the front door) is recognised by its own address', async () => {
+  it("a phone going through hedge's forward proxy (CONNECT to the front door) is recognised by its own address", async () => {
     const { url, verifier } = await authorizeUrl(bank, lab.bank.redirectUri);
     const tunnel = await connectViaProxy(lab.gw.proxyAddress.port, `127.0.0.1:${lab.port}`, VIA_PROXY);
     assert.equal(tunnel.status, 200);
@@ -109,7 +109,7 @@ describe('front door: through hedge\'s forward proxy, behind a load balancer, fo
     assert.equal(new URL(r.location!).searchParams.get('error'), 'login_required');
   });
 
-  it('behind a configured load balancer: its PROXY v2 header gives the phone\'s address', async () => {
+  it("behind a configured load balancer: its PROXY v2 header gives the phone's address", async () => {
     const { url, verifier } = await authorizeUrl(bank, lab.bank.redirectUri);
     const raw = net.connect({ host: '127.0.0.1', port: lab.port, localAddress: BALANCER });
     await new Promise<void>((resolve, reject) => raw.once('connect', resolve).once('error', reject));

@@ -6,7 +6,21 @@ import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import * as oidc from 'openid-client';
 import { SignJWT } from 'jose';
-import { startFrontDoorLab, partnerClient, fullLogin, authorise, api, phoneGet, PHONE, PHONE_NUMBER, UNBOUND, OPTED_OUT, ALL_SCOPES, type FrontDoorLab, type PartnerKit } from '../helpers/front-door.js';
+import {
+  startFrontDoorLab,
+  partnerClient,
+  fullLogin,
+  authorise,
+  api,
+  phoneGet,
+  PHONE,
+  PHONE_NUMBER,
+  UNBOUND,
+  OPTED_OUT,
+  ALL_SCOPES,
+  type FrontDoorLab,
+  type PartnerKit,
+} from '../helpers/front-door.js';
 import { startThrowawayRedis, unavailable } from '../helpers/services.js';
 
 async function disclosures(lab: FrontDoorLab): Promise<number> {
@@ -62,7 +76,10 @@ describe('front door refusals: right error, nothing disclosed', () => {
       assert.equal(a.reply.status, 302);
       assert.equal(a.callback.origin + a.callback.pathname, lab.bank.redirectUri);
       assert.deepEqual(errorOf(a.callback), { error: 'login_required', state: a.state, code: null, iss: lab.issuer });
-      await assert.rejects(oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state }), (e: Error) => e instanceof oidc.AuthorizationResponseError && (e as oidc.AuthorizationResponseError).error === 'login_required');
+      await assert.rejects(
+        oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state }),
+        (e: Error) => e instanceof oidc.AuthorizationResponseError && (e as oidc.AuthorizationResponseError).error === 'login_required',
+      );
     });
     assert.ok((await lab.gw.metrics.value('hedge_frontdoor_requests_total', { step: 'authorize', partner: 'bank', outcome: 'login_required' })) >= 1, 'counted');
   });
@@ -87,7 +104,13 @@ describe('front door refusals: right error, nothing disclosed', () => {
   it('wrong redirect URI: answered here as JSON (never redirected, never a framable page)', async () => {
     await nothingDisclosed(lab, async () => {
       for (const uri of ['https://attacker.example/callback', `${lab.bank.redirectUri}/extra`, `${lab.bank.redirectUri}?x=1`, lab.shop.redirectUri]) {
-        const url = oidc.buildAuthorizationUrl(bank, { redirect_uri: uri, scope: 'openid number-verification:verify', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's' });
+        const url = oidc.buildAuthorizationUrl(bank, {
+          redirect_uri: uri,
+          scope: 'openid number-verification:verify',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+          state: 's',
+        });
         const r = await phoneGet(lab, url);
         assert.equal(r.status, 400);
         assert.equal(r.location, undefined);
@@ -105,7 +128,10 @@ describe('front door refusals: right error, nothing disclosed', () => {
   it('a scope not granted to the client, a purpose that is not its own, no PKCE, prompt=login: errors to the redirect URI', async () => {
     await nothingDisclosed(lab, async () => {
       assert.equal(errorOf((await authorise(lab, shop, ['number-verification:device-phone-number:read'])).callback).error, 'invalid_scope');
-      assert.equal(errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { scope: 'openid number-verification:verify dpv:Marketing' })).callback).error, 'invalid_scope');
+      assert.equal(
+        errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { scope: 'openid number-verification:verify dpv:Marketing' })).callback).error,
+        'invalid_scope',
+      );
       assert.equal(errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { scope: 'number-verification:verify' })).callback).error, 'invalid_scope');
       assert.equal(errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { code_challenge_method: 'plain' })).callback).error, 'invalid_request');
       assert.equal(errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { prompt: 'login' })).callback).error, 'interaction_required');
@@ -117,7 +143,10 @@ describe('front door refusals: right error, nothing disclosed', () => {
     const a = await authorise(lab, bank, ALL_SCOPES);
     const t = await oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce });
     await nothingDisclosed(lab, async () => {
-      await assert.rejects(oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }), (e: Error) => e instanceof oidc.ResponseBodyError && e.error === 'invalid_grant');
+      await assert.rejects(
+        oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }),
+        (e: Error) => e instanceof oidc.ResponseBodyError && e.error === 'invalid_grant',
+      );
       const r = await api(lab, 'POST', '/number-verification/v2/verify', { token: t.access_token, body: { phoneNumber: PHONE_NUMBER } });
       assert.equal(r.status, 401);
     });
@@ -127,11 +156,25 @@ describe('front door refusals: right error, nothing disclosed', () => {
     const a = await authorise(lab, bank, ['number-verification:verify']);
     await nothingDisclosed(lab, async () => {
       const code = a.callback.searchParams.get('code')!;
-      const stolen = await tokenRequest(lab, { grant_type: 'authorization_code', code, redirect_uri: lab.bank.redirectUri, code_verifier: a.verifier, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(lab, lab.shop) });
+      const stolen = await tokenRequest(lab, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: lab.bank.redirectUri,
+        code_verifier: a.verifier,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertion(lab, lab.shop),
+      });
       assert.equal(stolen.status, 400);
       assert.equal(stolen.json.error, 'invalid_grant');
       const b = await authorise(lab, bank, ['number-verification:verify']);
-      const wrongPkce = await tokenRequest(lab, { grant_type: 'authorization_code', code: b.callback.searchParams.get('code')!, redirect_uri: lab.bank.redirectUri, code_verifier: oidc.randomPKCECodeVerifier(), client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(lab, lab.bank) });
+      const wrongPkce = await tokenRequest(lab, {
+        grant_type: 'authorization_code',
+        code: b.callback.searchParams.get('code')!,
+        redirect_uri: lab.bank.redirectUri,
+        code_verifier: oidc.randomPKCECodeVerifier(),
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertion(lab, lab.bank),
+      });
       assert.equal(wrongPkce.json.error, 'invalid_grant');
     });
   });
@@ -141,14 +184,24 @@ describe('front door refusals: right error, nothing disclosed', () => {
     const second = await authorise(lab, bank, ['number-verification:verify']);
     const jwt = await assertion(lab, lab.bank);
     const exchange = (code: string, clientAssertion: string) =>
-      tokenRequest(lab, { grant_type: 'authorization_code', code, redirect_uri: lab.bank.redirectUri, code_verifier: first.verifier, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion });
+      tokenRequest(lab, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: lab.bank.redirectUri,
+        code_verifier: first.verifier,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+      });
     const ok = await exchange(first.callback.searchParams.get('code')!, jwt);
     assert.equal(ok.status, 200, ok.text);
     await nothingDisclosed(lab, async () => {
       const replay = await exchange(second.callback.searchParams.get('code')!, jwt);
       assert.equal(replay.status, 401);
       assert.equal(replay.json.error, 'invalid_client');
-      assert.equal((await exchange(second.callback.searchParams.get('code')!, await assertion(lab, lab.bank, randomUUID(), 'https://elsewhere.example/token'))).json.error, 'invalid_client');
+      assert.equal(
+        (await exchange(second.callback.searchParams.get('code')!, await assertion(lab, lab.bank, randomUUID(), 'https://elsewhere.example/token'))).json.error,
+        'invalid_client',
+      );
       assert.equal((await exchange(second.callback.searchParams.get('code')!, await assertion(lab, lab.bank, randomUUID(), undefined, 3600))).json.error, 'invalid_client');
       const forged = await new SignJWT({ jti: randomUUID() })
         .setProtectedHeader({ alg: 'ES256', kid: 'bank-1' })
@@ -169,7 +222,18 @@ describe('front door refusals: right error, nothing disclosed', () => {
     const narrow = await fullLogin(lab, bank, ['number-verification:verify']);
     await nothingDisclosed(lab, async () => {
       assert.equal((await api(lab, 'POST', '/number-verification/v2/verify', { token: login.accessToken, body: { phoneNumber: PHONE_NUMBER } })).json.code, 'UNAUTHENTICATED');
-      const expired = lab.gw.frontDoor!.frontDoor.mintAccessToken({ clientId: 'bank', partnerId: 'bank', scopes: new Set(ALL_SCOPES), purpose: 'dpv:FraudPreventionAndDetection', subscriber: { msisdn: PHONE_NUMBER }, clientAddress: PHONE, amr: ['nba'] }, Date.now() - 1);
+      const expired = lab.gw.frontDoor!.frontDoor.mintAccessToken(
+        {
+          clientId: 'bank',
+          partnerId: 'bank',
+          scopes: new Set(ALL_SCOPES),
+          purpose: 'dpv:FraudPreventionAndDetection',
+          subscriber: { msisdn: PHONE_NUMBER },
+          clientAddress: PHONE,
+          amr: ['nba'],
+        },
+        Date.now() - 1,
+      );
       assert.equal((await api(lab, 'GET', '/number-verification/v2/device-phone-number', { token: expired })).status, 401);
       const r = await api(lab, 'GET', '/number-verification/v2/device-phone-number', { token: narrow.accessToken });
       assert.equal(r.status, 403);
@@ -193,7 +257,10 @@ describe('front door refusals: right error, nothing disclosed', () => {
     const stolen = await loginWith();
     const misused = await loginWith();
     await nothingDisclosed(lab, async () => {
-      await assert.rejects(oidc.fetchProtectedResource(shop, stolen, verifyUrl, 'POST', body, json(), { DPoP: shopKey }), (e: Error) => e instanceof oidc.WWWAuthenticateChallengeError && e.status === 401 && e.cause[0]?.parameters.error === 'invalid_token');
+      await assert.rejects(
+        oidc.fetchProtectedResource(shop, stolen, verifyUrl, 'POST', body, json(), { DPoP: shopKey }),
+        (e: Error) => e instanceof oidc.WWWAuthenticateChallengeError && e.status === 401 && e.cause[0]?.parameters.error === 'invalid_token',
+      );
       const asBearer = await api(lab, 'POST', '/number-verification/v2/verify', { token: misused, body: { phoneNumber: PHONE_NUMBER } });
       assert.equal(asBearer.status, 401);
     });
@@ -203,7 +270,12 @@ describe('front door refusals: right error, nothing disclosed', () => {
   });
 
   it('no refresh tokens, no other grant types', async () => {
-    const r = await tokenRequest(lab, { grant_type: 'refresh_token', refresh_token: 'x', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(lab, lab.bank) });
+    const r = await tokenRequest(lab, {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: await assertion(lab, lab.bank),
+    });
     assert.equal(r.json.error, 'unsupported_grant_type');
     const t = await fullLogin(lab, bank, ['number-verification:verify']);
     assert.ok(!('refresh_token' in t));
@@ -252,7 +324,10 @@ describe('front door with the binding store down', { skip: noRedis }, () => {
     const deadline = Date.now() + 20_000;
     let code: string | null = null;
     while (Date.now() < deadline && code === null) {
-      const stored = await Promise.resolve(lab.gw.bindings.set({ ip: PHONE, subscriber: { msisdn: PHONE_NUMBER } })).then(() => true, () => false);
+      const stored = await Promise.resolve(lab.gw.bindings.set({ ip: PHONE, subscriber: { msisdn: PHONE_NUMBER } })).then(
+        () => true,
+        () => false,
+      );
       if (stored) code = (await authorise(lab, bank, ALL_SCOPES)).callback.searchParams.get('code');
       if (code === null) await new Promise((r) => setTimeout(r, 100));
     }

@@ -64,7 +64,16 @@ export async function auditBackend(name: 'sqlite' | 'postgres'): Promise<AuditBa
   generateAuditKeys(keyFile, signingKeyFile);
   const yaml = (loc: { spec: string; schema: string }, extraIn: Record<string, string | number | boolean> = {}) => {
     const { canary, ...extra } = extraIn;
-    const opts: Record<string, string | number | boolean> = { store: loc.spec, schema: loc.schema, keyFile, signingKeyFile, batchDelayMs: 1, commitTimeoutMs: 3000, retryAfterMs: 200, ...extra };
+    const opts: Record<string, string | number | boolean> = {
+      store: loc.spec,
+      schema: loc.schema,
+      keyFile,
+      signingKeyFile,
+      batchDelayMs: 1,
+      commitTimeoutMs: 3000,
+      retryAfterMs: 200,
+      ...extra,
+    };
     return `${canary === true ? '' : '\ncanary:\n  enabled: false\n'}\naudit:\n${Object.entries(opts)
       .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
       .join('\n')}\n`;
@@ -94,7 +103,10 @@ export async function auditBackend(name: 'sqlite' | 'postgres'): Promise<AuditBa
       async sql(loc, text, params = []) {
         const db = new Database(file(loc));
         try {
-          for (const stmt of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+          for (const stmt of text
+            .split(';')
+            .map((s) => s.trim())
+            .filter(Boolean)) {
             const q = stmt.replace(/\bT\b/g, 'audit_records').replace(/\bC\b/g, 'audit_checkpoints');
             const used = [...q.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
             db.prepare(q.replace(/\$\d+/g, '?')).run(...(used as never[]));
@@ -154,7 +166,10 @@ export async function auditBackend(name: 'sqlite' | 'postgres'): Promise<AuditBa
       return to;
     },
     async sql(loc, text, params = []) {
-      for (const stmt of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+      for (const stmt of text
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const q = stmt.replace(/\bT\b/g, `${loc.schema}.audit_records`).replace(/\bC\b/g, `${loc.schema}.audit_checkpoints`);
         const max = Math.max(0, ...[...q.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
         await admin.query(q, params.slice(0, max));

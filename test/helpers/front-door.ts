@@ -141,7 +141,9 @@ ${o.noAudit ? 'canary: { enabled: false }' : be.yaml(auditLoc)}
 /** The partner's openid-client configuration: discovery, private_key_jwt, EdDSA ID tokens checked against the JWKS. */
 export async function partnerClient(lab: FrontDoorLab, p: PartnerKit): Promise<oidc.Configuration> {
   const fetchWithCa: oidc.CustomFetch = (url, options) => undiciFetch(url, { ...(options as object), dispatcher: lab.dispatcher }) as unknown as Promise<Response>;
-  const config = await oidc.discovery(new URL(lab.issuer), p.clientId, { id_token_signed_response_alg: 'EdDSA' }, oidc.PrivateKeyJwt(p.privateKey), { [oidc.customFetch]: fetchWithCa });
+  const config = await oidc.discovery(new URL(lab.issuer), p.clientId, { id_token_signed_response_alg: 'EdDSA' }, oidc.PrivateKeyJwt(p.privateKey), {
+    [oidc.customFetch]: fetchWithCa,
+  });
   oidc.enableNonRepudiationChecks(config);
   return config;
 }
@@ -177,7 +179,13 @@ export interface AuthorisedFlow {
 }
 
 /** Partner builds the authorisation URL (PKCE S256, state, nonce); the phone opens it; returns the redirect back. */
-export async function authorise(lab: FrontDoorLab, config: oidc.Configuration, scopes: readonly string[], from = PHONE, extra: Record<string, string> = {}): Promise<AuthorisedFlow & { reply: PhoneReply }> {
+export async function authorise(
+  lab: FrontDoorLab,
+  config: oidc.Configuration,
+  scopes: readonly string[],
+  from = PHONE,
+  extra: Record<string, string> = {},
+): Promise<AuthorisedFlow & { reply: PhoneReply }> {
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const state = oidc.randomState();
@@ -215,7 +223,12 @@ export async function fullLogin(lab: FrontDoorLab, config: oidc.Configuration, s
 }
 
 /** A CAMARA call with a bearer token (raw: the tests check status, headers and body). */
-export async function api(lab: FrontDoorLab, method: 'GET' | 'POST' | 'DELETE', path: string, opts: { token?: string; body?: unknown; rawBody?: string; correlator?: string; headers?: Record<string, string> } = {}) {
+export async function api(
+  lab: FrontDoorLab,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  opts: { token?: string; body?: unknown; rawBody?: string; correlator?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   if (opts.correlator !== undefined) headers['x-correlator'] = opts.correlator;

@@ -40,7 +40,16 @@ export function radclient(port: number, secret: string, attributes: string, opts
   return new Promise((resolve) => {
     const child = execFile(
       'radclient',
-      ['-x', '-r', String(opts.retries ?? 3), '-t', String(opts.timeoutS ?? 2), opts.host?.includes(':') ? `[${opts.host}]:${port}` : `${opts.host ?? '127.0.0.1'}:${port}`, 'acct', secret],
+      [
+        '-x',
+        '-r',
+        String(opts.retries ?? 3),
+        '-t',
+        String(opts.timeoutS ?? 2),
+        opts.host?.includes(':') ? `[${opts.host}]:${port}` : `${opts.host ?? '127.0.0.1'}:${port}`,
+        'acct',
+        secret,
+      ],
       { timeout: 30_000 },
       (err, stdout, stderr) => {
         const output = stdout + stderr;
@@ -54,7 +63,10 @@ export function radclient(port: number, secret: string, attributes: string, opts
 export function acct(fields: Record<string, string | number>): string {
   return (
     Object.entries(fields)
-      .map(([k, v]) => `${k} = ${typeof v === 'number' || /^[A-Z][A-Za-z-]+$/.test(v) || /^\d+\.\d+\.\d+\.\d+$/.test(v) || /^[0-9a-f]*:[0-9a-f:]*(\/\d+)?$/i.test(v) ? v : JSON.stringify(v)}`)
+      .map(
+        ([k, v]) =>
+          `${k} = ${typeof v === 'number' || /^[A-Z][A-Za-z-]+$/.test(v) || /^\d+\.\d+\.\d+\.\d+$/.test(v) || /^[0-9a-f]*:[0-9a-f:]*(\/\d+)?$/i.test(v) ? v : JSON.stringify(v)}`,
+      )
       .join('\n') + '\n'
   );
 }

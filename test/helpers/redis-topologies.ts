@@ -110,7 +110,10 @@ export async function startRedisCluster(): Promise<Topology | string> {
     for (const p of ports)
       procs.start('redis-server', [...serverArgs(p), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, '--cluster-node-timeout', '2000', '--dir', procs.dir]);
     for (const p of ports) await waitFor(`cluster node ${p}`, 5000, async () => ((await ask(p, 'PING')) === 'PONG' ? true : undefined));
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout.slice(-300)} ${create.stderr.slice(-300)}`);
     for (const p of ports) await waitFor(`cluster state on ${p}`, 10_000, async () => (String(await ask(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined));
     return { spec: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop: () => procs.stop() };
@@ -164,10 +167,11 @@ export async function startRedisSentinel(): Promise<SentinelTopology | string> {
       replicaPort,
       sentinelPort,
       killPrimary: () => procs.kill(primary),
-      waitForFailover: (from, ms) => waitFor('sentinel failover', ms, async () => {
-        const p = await primaryOf();
-        return p !== from ? p : undefined;
-      }),
+      waitForFailover: (from, ms) =>
+        waitFor('sentinel failover', ms, async () => {
+          const p = await primaryOf();
+          return p !== from ? p : undefined;
+        }),
       stop: () => procs.stop(),
     };
   } catch (err) {

@@ -84,7 +84,11 @@ export async function throwawayRedis(): Promise<Service | string> {
   return startThrowawayRedis(bin);
 }
 
-export async function startThrowawayRedis(bin = 'redis-server', port?: number, password?: string): Promise<Service & { port: number; restart(): Promise<void>; kill(): Promise<void> }> {
+export async function startThrowawayRedis(
+  bin = 'redis-server',
+  port?: number,
+  password?: string,
+): Promise<Service & { port: number; restart(): Promise<void>; kill(): Promise<void> }> {
   const p = port ?? (await freePort());
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -114,7 +118,9 @@ export async function postgresService(): Promise<Service | string> {
   const port = await freePort();
   const asPostgres = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
   spawnSync('chown', ['-R', 'postgres', dir]);
-  const init = spawnSync(asPostgres[0] ?? initdb, [...asPostgres.slice(1), ...(asPostgres.length ? [initdb] : []), '-D', dir, '-A', 'trust', '-U', 'postgres'], { encoding: 'utf8' });
+  const init = spawnSync(asPostgres[0] ?? initdb, [...asPostgres.slice(1), ...(asPostgres.length ? [initdb] : []), '-D', dir, '-A', 'trust', '-U', 'postgres'], {
+    encoding: 'utf8',
+  });
   if (init.status !== 0) return unavailable('PostgreSQL', `initdb failed: ${init.stderr.slice(0, 200)}`);
   const run = (args: string[]) => spawnSync(asPostgres[0] ?? pgctl, [...asPostgres.slice(1), ...(asPostgres.length ? [pgctl] : []), ...args], { encoding: 'utf8' });
   const st = run(['-D', dir, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', 'start']);

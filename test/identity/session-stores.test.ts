@@ -46,7 +46,12 @@ after(async () => {
 });
 
 async function redisStore(kind: string, o: { keyPrefix?: string; maxStaleMs?: number; waitReplicas?: number } = {}): Promise<RedisBindingStore> {
-  const r = new RedisBindingStore(specs.get(kind)!, { keyPrefix: o.keyPrefix ?? PREFIX + randomBytes(2).toString('hex') + ':', timeoutMs: 1000, maxStaleMs: o.maxStaleMs ?? 1000, waitReplicas: o.waitReplicas });
+  const r = new RedisBindingStore(specs.get(kind)!, {
+    keyPrefix: o.keyPrefix ?? PREFIX + randomBytes(2).toString('hex') + ':',
+    timeoutMs: 1000,
+    maxStaleMs: o.maxStaleMs ?? 1000,
+    waitReplicas: o.waitReplicas,
+  });
   opened.push(r);
   assert.ok(await r.waitReady(10_000), `${kind} reachable`);
   return r;
@@ -118,10 +123,12 @@ test('an IPv6 prefix binding holds every address inside it and none outside', as
     await s.set(rec('2001:db8:1:2::/64', '+447700900141', 'v6'));
     for (const a of ['2001:db8:1:2::1', '2001:db8:1:2:a1b2:c3d4:e5f6:1', '2001:DB8:1:2:0:0:0:ffff'])
       assert.equal((await s.lookup(a))?.msisdn, '+447700900141', `${kind}: ${a} is inside`);
-    for (const a of ['2001:db8:1:3::1', '2001:db8:1::1', '::1', '10.0.0.1'])
-      assert.equal(await s.lookup(a), undefined, `${kind}: ${a} is outside`);
+    for (const a of ['2001:db8:1:3::1', '2001:db8:1::1', '::1', '10.0.0.1']) assert.equal(await s.lookup(a), undefined, `${kind}: ${a} is outside`);
     assert.equal((await s.find('2001:db8:1:2::42'))?.ip, '2001:db8:1:2::/64', `${kind}: find names the prefix`);
-    assert.ok((await s.list()).some((b) => b.ip === '2001:db8:1:2::/64'), `${kind}: listed by prefix`);
+    assert.ok(
+      (await s.list()).some((b) => b.ip === '2001:db8:1:2::/64'),
+      `${kind}: listed by prefix`,
+    );
     assert.equal(await s.removeIfSession!('2001:db8:1:2::/64', 'v6'), true, kind);
     assert.equal(await s.lookup('2001:db8:1:2::2'), undefined, `${kind}: gone for every address`);
   }

@@ -15,7 +15,10 @@ import type { CanaryResult } from '../../src/canary/canary.js';
 test('the canary passes on the demo network, probing every partner host and the canary hosts, without touching real sites', async () => {
   const seen: unknown[] = [];
   const origin = await startEchoOrigin('127.0.0.1', 0, (req) => seen.push(req.headers['x-hedge-canary']));
-  const gw = await startGateway(demoConfig(origin, (y) => y + '\ncanary:\n  intervalSeconds: 1\n'), { log: silentLogger });
+  const gw = await startGateway(
+    demoConfig(origin, (y) => y + '\ncanary:\n  intervalSeconds: 1\n'),
+    { log: silentLogger },
+  );
   try {
     const status = (await (await fetch(`${gw.adminUrl}/canary`)).json()) as { enabled: boolean; source: string; last: CanaryResult; enrichmentEnabled: boolean };
     assert.equal(status.enabled, true);
@@ -42,7 +45,11 @@ test('the canary passes on the demo network, probing every partner host and the 
     const run = (await (await fetch(`${gw.adminUrl}/canary/run`, { method: 'POST' })).json()) as CanaryResult;
     assert.equal(run.ok, true);
     assert.equal(run.trigger, 'manual');
-    assert.deepEqual(seen.filter((v) => v !== undefined), [], 'canary traffic never reached the sites');
+    assert.deepEqual(
+      seen.filter((v) => v !== undefined),
+      [],
+      'canary traffic never reached the sites',
+    );
     // Its binding is in the store, marked as the canary's.
     const b = (await (await fetch(`${gw.adminUrl}/bindings/127.0.0.254`)).json()) as { source: string };
     assert.equal(b.source, 'canary');
@@ -76,11 +83,23 @@ test('canary config errors name file, line and key', () => {
   };
   const lines = DEMO_YAML.split('\n').length;
   const a = bad('\ncanary:\n  source: 10.0.0.1\n');
-  assert.ok(a.some((m) => m.startsWith(`${lines + 2} canary.source:`) && m.includes('loopback')), a.join('\n'));
+  assert.ok(
+    a.some((m) => m.startsWith(`${lines + 2} canary.source:`) && m.includes('loopback')),
+    a.join('\n'),
+  );
   const b = bad('\ncanary:\n  source: 127.0.0.1\n');
-  assert.ok(b.some((m) => m.includes('canary.source') && m.includes('static subscriber')), b.join('\n'));
+  assert.ok(
+    b.some((m) => m.includes('canary.source') && m.includes('static subscriber')),
+    b.join('\n'),
+  );
   const c = bad('\ncanary:\n  subscriber:\n    msisdn: "12"\n');
-  assert.ok(c.some((m) => m.includes('canary.subscriber.msisdn')), c.join('\n'));
+  assert.ok(
+    c.some((m) => m.includes('canary.subscriber.msisdn')),
+    c.join('\n'),
+  );
   const d = bad('\ncanary:\n  onFailure: panic\n');
-  assert.ok(d.some((m) => m.includes('canary.onFailure')), d.join('\n'));
+  assert.ok(
+    d.some((m) => m.includes('canary.onFailure')),
+    d.join('\n'),
+  );
 });

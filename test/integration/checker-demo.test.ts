@@ -29,7 +29,10 @@ after(async () => {
 });
 
 async function withGateway(edit: (y: string) => string, fn: (gw: RunningGateway) => Promise<void>) {
-  const gw = await startGateway(demoConfig(origin, (y) => edit(pinChecker(y))), { log: silentLogger });
+  const gw = await startGateway(
+    demoConfig(origin, (y) => edit(pinChecker(y))),
+    { log: silentLogger },
+  );
   try {
     await fn(gw);
   } finally {
@@ -51,7 +54,10 @@ test('through the demo gateway, the checker as a non-partner host shows clean', 
       assert.equal(r.status, 200, r.body);
       const rep = r.json<Report>();
       assert.equal(rep.verdict, 'clean');
-      assert.deepEqual(rep.headers.filter((h) => h.kind !== 'ordinary').map((h) => h.name), []);
+      assert.deepEqual(
+        rep.headers.filter((h) => h.kind !== 'ordinary').map((h) => h.name),
+        [],
+      );
       const page = await viaProxy(gw.proxyAddress, 'http://check.example/', { headers: CLIENT_HEADERS });
       assert.match(page.body, /data-verdict="clean"/);
     },
@@ -79,7 +85,8 @@ test('the same checker configured as a partner host shows exactly the granted he
       const added = rep.headers.map((h) => h.name.toLowerCase()).filter((n) => !sent.has(n) && n !== 'via' && n !== 'connection');
       // Exactly the granted headers, plus the gateway's RFC 9421 signature over them (docs/partners.md).
       assert.deepEqual(added.sort(), ['hedge-partner', 'signature', 'signature-input', 'x-age-verified', 'x-up-calling-line-id'], 'exactly the granted headers arrived');
-      for (const n of ['signature', 'signature-input', 'hedge-partner']) assert.equal(rep.headers.find((h) => h.name.toLowerCase() === n)!.kind, 'ordinary', `${n} is explained, not flagged`);
+      for (const n of ['signature', 'signature-input', 'hedge-partner'])
+        assert.equal(rep.headers.find((h) => h.name.toLowerCase() === n)!.kind, 'ordinary', `${n} is explained, not flagged`);
       const clid = rep.headers.find((h) => h.name.toLowerCase() === 'x-up-calling-line-id')!;
       assert.equal(clid.kind, 'identity');
       assert.equal(clid.value, '447700900123');

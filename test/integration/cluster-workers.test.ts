@@ -97,11 +97,13 @@ test('--workers 2 without keys.file: every worker signs with the same per-run ke
   const jwks = new Set<string>();
   for (let i = 0; i < 6; i++) {
     const text = await new Promise<string>((resolve, reject) => {
-      http.get(`${adminUrl}/.well-known/jwks.json`, { agent: false }, (res) => {
-        let t = '';
-        res.on('data', (c) => (t += c));
-        res.on('end', () => resolve(t));
-      }).on('error', reject);
+      http
+        .get(`${adminUrl}/.well-known/jwks.json`, { agent: false }, (res) => {
+          let t = '';
+          res.on('data', (c) => (t += c));
+          res.on('end', () => resolve(t));
+        })
+        .on('error', reject);
     });
     jwks.add(JSON.stringify((JSON.parse(text) as { keys: { kid: string }[] }).keys.map((k) => k.kid)));
   }

@@ -29,9 +29,7 @@ test('a failing binding store means no enrichment, not a failed request', async 
   const lab = await startLab({
     transformPipeline: (p) => ({
       ...p,
-      stages: p.stages.map((s) =>
-        s.name === 'identify-subscriber' ? { ...s, onRequest: () => Promise.reject(new Error('store down')) } : s,
-      ),
+      stages: p.stages.map((s) => (s.name === 'identify-subscriber' ? { ...s, onRequest: () => Promise.reject(new Error('store down')) } : s)),
     }),
   });
   try {
@@ -47,7 +45,16 @@ test('if stripping spoofed headers fails, the request is refused rather than for
   const lab = await startLab({
     transformPipeline: (p) => ({
       ...p,
-      stages: p.stages.map((s) => (s.name === 'strip-inbound-identity' ? { ...s, onRequest: () => { throw new Error('x'); } } : s)),
+      stages: p.stages.map((s) =>
+        s.name === 'strip-inbound-identity'
+          ? {
+              ...s,
+              onRequest: () => {
+                throw new Error('x');
+              },
+            }
+          : s,
+      ),
     }),
   });
   try {

@@ -27,7 +27,10 @@ before(async () => {
     adminListen: '[::1]:0',
     edit: (y) =>
       y
-        .replace(/^partners:/m, `radius:\n  listen: "[::1]:0"\n  clients:\n    - { name: lab-pgw, address: 127.0.0.1, secret: "${NAS_SECRET}" }\n    - { name: lab-pgw6, address: "::1", secret: "${NAS_SECRET}", ipv6PrefixLength: 64 }\n  framedAddressMap:\n    - { from: 10.0.0.0/8, to: 127.0.0.0/8 }\npartners:`)
+        .replace(
+          /^partners:/m,
+          `radius:\n  listen: "[::1]:0"\n  clients:\n    - { name: lab-pgw, address: 127.0.0.1, secret: "${NAS_SECRET}" }\n    - { name: lab-pgw6, address: "::1", secret: "${NAS_SECRET}", ipv6PrefixLength: 64 }\n  framedAddressMap:\n    - { from: 10.0.0.0/8, to: 127.0.0.0/8 }\npartners:`,
+        )
         .replace('  resolve:\n', `  resolve:\n    v6.operator.example: "[::1]:${v6origin.address.port}"\n`)
         .replace('    hosts: [my.operator.example]', '    hosts: [my.operator.example, v6.operator.example]'),
   });
@@ -56,7 +59,10 @@ test('radclient Start with Framed-IPv6-Prefix: the phone at ::1 is enriched; its
   for (const a of ['::2', '::a1b2:c3d4:e5f6:7788', '0:0:0:0:ffff:ffff:ffff:fffe']) assert.equal(await lookup(a), '+447700900301', `${a}: same /64`);
   for (const a of ['0:0:0:1::1', '2001:db8::1', 'fe80::1']) assert.equal(await lookup(a), undefined, `${a}: outside the /64`);
   const listed = (await (await fetch(`${lab.gw.adminUrl}/bindings`)).json()) as { bindings: { ip: string }[] };
-  assert.ok(listed.bindings.some((b) => b.ip === '::/64'), 'the admin API lists the prefix');
+  assert.ok(
+    listed.bindings.some((b) => b.ip === '::/64'),
+    'the admin API lists the prefix',
+  );
   const shown = (await (await fetch(`${lab.gw.adminUrl}/bindings/${encodeURIComponent('::beef')}`)).json()) as { ip: string; msisdn: string };
   assert.equal(shown.ip, '::/64', 'an address shows the binding of its prefix');
 
@@ -98,7 +104,17 @@ test('dual stack: one session binds IPv4, Framed-IPv6-Prefix, Delegated-IPv6-Pre
 });
 
 test('Accounting-On clears the NAS bindings of both families', { skip }, async () => {
-  assert.ok((await send({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.22', 'Framed-IPv6-Prefix': '2001:db8:22::/64', 'Calling-Station-Id': '447700900322', 'Acct-Session-Id': 'on-322' })).answered);
+  assert.ok(
+    (
+      await send({
+        'Acct-Status-Type': 'Start',
+        'Framed-IP-Address': '10.0.0.22',
+        'Framed-IPv6-Prefix': '2001:db8:22::/64',
+        'Calling-Station-Id': '447700900322',
+        'Acct-Session-Id': 'on-322',
+      })
+    ).answered,
+  );
   assert.equal(await lookup('2001:db8:22::1'), '+447700900322');
   assert.ok((await send({ 'Acct-Status-Type': 'Accounting-On', 'Acct-Session-Id': 'reboot' })).answered);
   assert.equal(await lookup('2001:db8:22::1'), undefined);
@@ -115,7 +131,13 @@ test('malformed IPv6 prefix attributes are dropped and counted; the rest of the 
     code: 'Accounting-Request',
     secret: NAS_SECRET,
     identifier: 77,
-    attributes: [['Acct-Status-Type', 'Start'], ['Acct-Session-Id', 'bad-331'], ['Framed-IP-Address', '10.0.0.31'], ['Calling-Station-Id', '447700900331'], ...bad.map((b) => [97, b])],
+    attributes: [
+      ['Acct-Status-Type', 'Start'],
+      ['Acct-Session-Id', 'bad-331'],
+      ['Framed-IP-Address', '10.0.0.31'],
+      ['Calling-Station-Id', '447700900331'],
+      ...bad.map((b) => [97, b]),
+    ],
   });
   const { default: dgram } = await import('node:dgram');
   const sock = dgram.createSocket('udp6');
@@ -132,7 +154,14 @@ test('malformed IPv6 prefix attributes are dropped and counted; the rest of the 
 });
 
 test('hedge radius send encodes the IPv6 attributes hedge reads back', { skip }, async () => {
-  await sendAccounting('::1', port, NAS_SECRET, { status: 'start', framedIpv6Prefix: '2001:db8:41:1::/64', delegatedIpv6Prefix: '2001:db8:4100::/48', framedIpv6Address: '2001:db8:41:2::9', msisdn: '447700900341', sessionId: 's-341' });
+  await sendAccounting('::1', port, NAS_SECRET, {
+    status: 'start',
+    framedIpv6Prefix: '2001:db8:41:1::/64',
+    delegatedIpv6Prefix: '2001:db8:4100::/48',
+    framedIpv6Address: '2001:db8:41:2::9',
+    msisdn: '447700900341',
+    sessionId: 's-341',
+  });
   assert.equal(await lookup('2001:db8:41:1::1'), '+447700900341');
   assert.equal(await lookup('2001:db8:4100:abcd::1'), '+447700900341');
   assert.equal(await lookup('2001:db8:41:2::1'), '+447700900341');

@@ -18,7 +18,10 @@ test('one line per upstream failure; a debug line per enrichment without the val
     assert.equal(r.status, 200);
     const enriched = lines.filter((l) => l.msg === 'enriched');
     assert.equal(enriched.length, 1, JSON.stringify(lines));
-    assert.deepEqual([enriched[0]!.level, enriched[0]!.partner, enriched[0]!.attribute, enriched[0]!.form, enriched[0]!.header], ['debug', 'selfcare', 'msisdn', 'raw', 'X-MSISDN']);
+    assert.deepEqual(
+      [enriched[0]!.level, enriched[0]!.partner, enriched[0]!.attribute, enriched[0]!.form, enriched[0]!.header],
+      ['debug', 'selfcare', 'msisdn', 'raw', 'X-MSISDN'],
+    );
 
     const dead = await viaProxy(lab.gw.proxyAddress, 'http://dead.example/');
     assert.equal(dead.status, 502);

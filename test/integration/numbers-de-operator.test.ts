@@ -34,17 +34,29 @@ const msisdnAt = async (source: string): Promise<string | undefined> => {
 const refused = (reason: string) => lab.gw.metrics.value('hedge_radius_numbers_refused_total', { reason });
 
 test('DE operator: Calling-Station-Id 4915123456789 reaches the partner as +4915123456789', { skip }, async () => {
-  const r = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.31', 'Calling-Station-Id': '4915123456789', 'Acct-Session-Id': 'de-31' }));
+  const r = await radclient(
+    port,
+    NAS_SECRET,
+    acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.31', 'Calling-Station-Id': '4915123456789', 'Acct-Session-Id': 'de-31' }),
+  );
   assert.ok(r.answered, r.output);
   assert.equal(await msisdnAt('127.0.0.31'), '+4915123456789');
-  const national = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.32', 'Calling-Station-Id': '015123456789', 'Acct-Session-Id': 'de-32' }));
+  const national = await radclient(
+    port,
+    NAS_SECRET,
+    acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.32', 'Calling-Station-Id': '015123456789', 'Acct-Session-Id': 'de-32' }),
+  );
   assert.ok(national.answered, national.output);
   assert.equal(await msisdnAt('127.0.0.32'), '+4915123456789', 'the national form reads the same');
 });
 
 test('DE operator: a GB number without "+" is acknowledged, bound to nothing, counted and logged without the number', { skip }, async () => {
   const before = await refused('not_mobile');
-  const r = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.33', 'Calling-Station-Id': '447700900123', 'Acct-Session-Id': 'de-33' }));
+  const r = await radclient(
+    port,
+    NAS_SECRET,
+    acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.33', 'Calling-Station-Id': '447700900123', 'Acct-Session-Id': 'de-33' }),
+  );
   assert.ok(r.answered, 'acknowledged, so the NAS does not retransmit it forever');
   assert.equal(await lab.gw.bindings.get('127.0.0.33'), undefined);
   assert.equal(await msisdnAt('127.0.0.33'), undefined);
@@ -59,7 +71,12 @@ test('DE operator: a GB number without "+" is acknowledged, bound to nothing, co
 test('refused datagrams: one log line per reason and NAS, however many arrive', { skip }, async () => {
   const count = () => lines.filter((l) => l.reason === 'bad_authenticator').length;
   for (let i = 0; i < 3; i++) {
-    const r = await radclient(port, 'not-the-secret-of-this-nas', acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.34', 'Calling-Station-Id': '4915123456789', 'Acct-Session-Id': `bad-${i}` }), { retries: 1, timeoutS: 1 });
+    const r = await radclient(
+      port,
+      'not-the-secret-of-this-nas',
+      acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.34', 'Calling-Station-Id': '4915123456789', 'Acct-Session-Id': `bad-${i}` }),
+      { retries: 1, timeoutS: 1 },
+    );
     assert.equal(r.answered, false);
   }
   assert.equal(count(), 1, 'rate limited: the first refusal is logged, the rest counted');

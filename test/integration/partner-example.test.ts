@@ -38,7 +38,13 @@ partners:
       - { attribute: msisdn, form: sealed, header: X-MSISDN-Sealed }
 `;
   // The partner reads the JWKS at first use, from the gateway started after it.
-  partner = await startPartnerServer({ jwksUrl: () => `${gw.adminUrl}/.well-known/jwks.json`, partnerId: 'idcheck', hosts: ['verify.idcheck.example'], sealKey: KEY, sealedHeaders: ['X-MSISDN-Sealed'] });
+  partner = await startPartnerServer({
+    jwksUrl: () => `${gw.adminUrl}/.well-known/jwks.json`,
+    partnerId: 'idcheck',
+    hosts: ['verify.idcheck.example'],
+    sealKey: KEY,
+    sealedHeaders: ['X-MSISDN-Sealed'],
+  });
   gw = await startGateway(parseConfig(yaml(partner.address.port, keys.file), 'p.yaml'), { log: silentLogger });
 });
 after(async () => {
@@ -55,7 +61,15 @@ test('the example partner verifies the gateway, fetching the JWKS at first use, 
 });
 
 test('a phone that types its own X-MSISDN-Sealed and signature to the partner directly is anonymous', async () => {
-  const res = await fetch(`http://127.0.0.1:${partner.address.port}/check`, { headers: { host: 'verify.idcheck.example', 'x-msisdn-sealed': 'a..b.c.d', 'hedge-partner': 'idcheck', 'signature-input': 'hedge=("@method" "@authority" "@path" "hedge-partner" "x-msisdn-sealed");created=1;expires=2000000000;nonce="n";keyid="k";alg="ed25519";tag="hedge"', signature: 'hedge=:AAAA:' } });
+  const res = await fetch(`http://127.0.0.1:${partner.address.port}/check`, {
+    headers: {
+      host: 'verify.idcheck.example',
+      'x-msisdn-sealed': 'a..b.c.d',
+      'hedge-partner': 'idcheck',
+      'signature-input': 'hedge=("@method" "@authority" "@path" "hedge-partner" "x-msisdn-sealed");created=1;expires=2000000000;nonce="n";keyid="k";alg="ed25519";tag="hedge"',
+      signature: 'hedge=:AAAA:',
+    },
+  });
   const j = (await res.json()) as { verified: boolean; reason: string };
   assert.equal(j.verified, false);
 });

@@ -50,8 +50,7 @@ before(async () => {
       - { attribute: msisdn, form: raw, header: X-MSISDN }
 `;
   lab = await startLab({
-    edit: (y) =>
-      y.replace('  resolve:\n', `  resolve:\n    "secure.partner.example": 127.0.0.1:${port}\n    "untrusted.partner.example": 127.0.0.1:${port}\n`) + partners,
+    edit: (y) => y.replace('  resolve:\n', `  resolve:\n    "secure.partner.example": 127.0.0.1:${port}\n    "untrusted.partner.example": 127.0.0.1:${port}\n`) + partners,
   });
 });
 after(async () => {

@@ -79,16 +79,25 @@ test('a reload that widens exposure is reported with its exposure diff; the cana
     assert.equal(lab.gw.policy().version, body.to, 'swapped in');
     // The exposure diff names the new host, attribute and kind of change.
     assert.equal(body.exposure?.widens, true);
-    assert.ok(body.exposure!.lines.some((l) => l.includes('m.dailynews.example') && l.includes('msisdn') && l.includes('newly-disclosed')), body.exposure!.lines.join('\n'));
+    assert.ok(
+      body.exposure!.lines.some((l) => l.includes('m.dailynews.example') && l.includes('msisdn') && l.includes('newly-disclosed')),
+      body.exposure!.lines.join('\n'),
+    );
     const logged = lab.logs.find((l) => l.msg === 'policy reload: exposure diff');
     assert.ok(logged, 'exposure diff logged');
     assert.equal(logged.level, 'warn', 'a widening is logged as a warning');
-    assert.ok(lab.logs.some((l) => l.msg === 'policy reloaded' && l.to === body.to && l.from === before), 'reload event with both version hashes');
+    assert.ok(
+      lab.logs.some((l) => l.msg === 'policy reloaded' && l.to === body.to && l.from === before),
+      'reload event with both version hashes',
+    );
     // The canary ran against the new pipeline and probed the new partner.
     assert.equal(body.canary?.ok, true, JSON.stringify(body.canary?.findings));
     assert.equal(body.canary?.policyVersion, body.to);
     assert.ok(body.canary!.probes.some((p) => p.host === 'm.dailynews.example' && p.partner === 'newsdesk'));
-    assert.deepEqual(body.canary!.findings.filter((f) => f.host === 'm.dailynews.example'), []);
+    assert.deepEqual(
+      body.canary!.findings.filter((f) => f.host === 'm.dailynews.example'),
+      [],
+    );
     // And the real site gets exactly its grant.
     const e = (await viaProxy(lab.gw.proxyAddress, 'http://m.dailynews.example/')).json();
     assert.equal(e.headers['x-reader-msisdn'], '+447700900123');
@@ -173,15 +182,25 @@ test('a reload with a broken file keeps the old policy serving, with no dropped 
     lab.write(lab.yaml.replace('{ attribute: age-verified, header: X-Age-Verified }', '{ attribute: shoe-size, header: X-Age-Verified }'));
     const schema = await lab.reload();
     assert.equal(schema.status, 422);
-    assert.ok(schema.body.issues!.some((i) => /partners\[\d\]\.send\[0\]\.attribute/.test(i)), schema.body.issues!.join('\n'));
+    assert.ok(
+      schema.body.issues!.some((i) => /partners\[\d\]\.send\[0\]\.attribute/.test(i)),
+      schema.body.issues!.join('\n'),
+    );
 
-    lab.write(lab.yaml.replace('hosts: ["*.agegate.example"]', 'hosts: ["*"]').replace('{ attribute: age-verified, header: X-Age-Verified }', '{ attribute: msisdn, form: raw, header: X-Age-Verified, cleartext: allowed }'));
+    lab.write(
+      lab.yaml
+        .replace('hosts: ["*.agegate.example"]', 'hosts: ["*"]')
+        .replace('{ attribute: age-verified, header: X-Age-Verified }', '{ attribute: msisdn, form: raw, header: X-Age-Verified, cleartext: allowed }'),
+    );
     const lint = await lab.reload();
     assert.equal(lint.status, 422, 'an identity grant to every host is refused by the lints');
 
     const mid = results.length;
     for (let i = 0; i < 300 && results.length < mid + 20; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(results.every((r) => r.status === 200 && r.msisdn === '+447700900123'), 'every request served by the old policy');
+    assert.ok(
+      results.every((r) => r.status === 200 && r.msisdn === '+447700900123'),
+      'every request served by the old policy',
+    );
     assert.equal(lab.gw.policy().version, before);
     assert.equal(await lab.gw.metrics.value('hedge_policy_reloads_total', { result: 'refused' }), 3);
 
@@ -196,7 +215,10 @@ test('a reload with a broken file keeps the old policy serving, with no dropped 
     await Promise.all(load);
     assert.deepEqual(failures, [], 'no request failed');
     assert.ok(results.length >= 60, `requests were in flight throughout (${results.length})`);
-    assert.ok(results.every((r) => r.status === 200 && r.msisdn === '+447700900123'), 'self-care enriched before, during and after');
+    assert.ok(
+      results.every((r) => r.status === 200 && r.msisdn === '+447700900123'),
+      'self-care enriched before, during and after',
+    );
   } finally {
     await lab.close();
   }

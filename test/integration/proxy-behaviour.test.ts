@@ -19,9 +19,13 @@ before(async () => {
   wsOrigin = http.createServer((_q, s) => s.end('not a websocket'));
   wsOrigin.on('upgrade', (req, socket) => {
     const key = req.headers['sec-websocket-key'] as string;
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    const accept = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
     const seen = JSON.stringify(req.headers);
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Seen-Headers: ${Buffer.from(seen).toString('base64')}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Seen-Headers: ${Buffer.from(seen).toString('base64')}\r\n\r\n`,
+    );
     socket.pipe(socket);
   });
   await new Promise<void>((r) => wsOrigin.listen(0, '127.0.0.1', r));
@@ -33,7 +37,10 @@ before(async () => {
     connectPorts: [],
     edit: (y) =>
       y
-        .replace('resolve:\n', `resolve:\n    "tunnel.test": 127.0.0.1:${port(tcpEcho)}\n    "ws.test": 127.0.0.1:${port(wsOrigin)}\n    "down.test": 127.0.0.1:1\n    "slow.test": 127.0.0.1:${port(silent)}\n`)
+        .replace(
+          'resolve:\n',
+          `resolve:\n    "tunnel.test": 127.0.0.1:${port(tcpEcho)}\n    "ws.test": 127.0.0.1:${port(wsOrigin)}\n    "down.test": 127.0.0.1:1\n    "slow.test": 127.0.0.1:${port(silent)}\n`,
+        )
         .replace('  resolve:', '  limits: { upstreamHeadersTimeoutMs: 400, maxHeaders: 40, maxHeaderBytes: 4096 }\n  resolve:'),
   });
 });
@@ -100,7 +107,9 @@ test('WebSocket upgrade passes through; spoofed identity stripped, nothing enric
   s.destroy();
   const text = buf.toString('latin1');
   assert.match(text, /^HTTP\/1\.1 101 /);
-  const expected = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  const expected = createHash('sha1')
+    .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+    .digest('base64');
   assert.ok(text.includes(`Sec-WebSocket-Accept: ${expected}`));
   const seen = JSON.parse(Buffer.from(/X-Seen-Headers: (\S+)/.exec(text)![1]!, 'base64').toString()) as Record<string, string>;
   assert.equal(seen['x-msisdn'], undefined, 'spoofed identity removed');
@@ -129,7 +138,15 @@ test('upstream silent → 504 after the configured timeout; the gateway keeps se
 test('hop-by-hop headers are not forwarded; Via is added; no X-Forwarded-For', async () => {
   const e = (
     await viaProxy(lab.gw.proxyAddress, 'http://news.example/', {
-      headers: { Connection: 'keep-alive, X-Hop', 'X-Hop': '1', 'Keep-Alive': 'timeout=5', TE: 'trailers', 'Proxy-Authorization': 'Basic eA==', 'Proxy-Connection': 'keep-alive', 'X-End': 'kept' },
+      headers: {
+        Connection: 'keep-alive, X-Hop',
+        'X-Hop': '1',
+        'Keep-Alive': 'timeout=5',
+        TE: 'trailers',
+        'Proxy-Authorization': 'Basic eA==',
+        'Proxy-Connection': 'keep-alive',
+        'X-End': 'kept',
+      },
     })
   ).json();
   for (const h of ['x-hop', 'keep-alive', 'te', 'proxy-authorization', 'proxy-connection', 'x-forwarded-for', 'forwarded']) assert.equal(e.headers[h], undefined, h);
@@ -170,7 +187,14 @@ test('keep-alive: several requests on one client connection, bodies streamed bot
   const body = Buffer.alloc(3 * 1024 * 1024, 7);
   for (let i = 0; i < 3; i++) {
     const r = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: lab.gw.proxyAddress.port, method: 'POST', path: 'http://news.example/upload', agent, headers: { 'content-length': body.length } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port: lab.gw.proxyAddress.port,
+        method: 'POST',
+        path: 'http://news.example/upload',
+        agent,
+        headers: { 'content-length': body.length },
+      });
       req.on('socket', (s) => sockets.add(s));
       req.on('response', (res) => {
         let t = '';

@@ -34,7 +34,14 @@ test('radclient Start binds a framed 10.x address; the partner gets the number; 
   const start = await radclient(
     port,
     NAS_SECRET,
-    acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.2', 'Calling-Station-Id': '447700900201', 'Acct-Session-Id': 'sess-201', '3GPP-IMSI': '001010000000201', '3GPP-RAT-Type': 'EUTRAN' }),
+    acct({
+      'Acct-Status-Type': 'Start',
+      'Framed-IP-Address': '10.0.0.2',
+      'Calling-Station-Id': '447700900201',
+      'Acct-Session-Id': 'sess-201',
+      '3GPP-IMSI': '001010000000201',
+      '3GPP-RAT-Type': 'EUTRAN',
+    }),
   );
   assert.ok(start.answered, start.output);
   assert.equal(await msisdnAt('127.0.0.2'), '+447700900201');
@@ -43,14 +50,23 @@ test('radclient Start binds a framed 10.x address; the partner gets the number; 
   assert.equal(b.subscriber.ratType, 6);
   assert.equal(b.sessionId, 'sess-201');
 
-  const stop = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Stop', 'Framed-IP-Address': '10.0.0.2', 'Calling-Station-Id': '447700900201', 'Acct-Session-Id': 'sess-201' }));
+  const stop = await radclient(
+    port,
+    NAS_SECRET,
+    acct({ 'Acct-Status-Type': 'Stop', 'Framed-IP-Address': '10.0.0.2', 'Calling-Station-Id': '447700900201', 'Acct-Session-Id': 'sess-201' }),
+  );
   assert.ok(stop.answered, stop.output);
   assert.equal(await msisdnAt('127.0.0.2'), undefined, 'no longer enriched after Stop');
 });
 
 test('a wrong shared secret binds nothing, gets no answer and is counted', { skip }, async () => {
   const before = await packets('bad_authenticator');
-  const r = await radclient(port, 'not-the-secret-of-this-nas', acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.4', 'Calling-Station-Id': '447700900204', 'Acct-Session-Id': 'sess-204' }), { retries: 1, timeoutS: 1 });
+  const r = await radclient(
+    port,
+    'not-the-secret-of-this-nas',
+    acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.4', 'Calling-Station-Id': '447700900204', 'Acct-Session-Id': 'sess-204' }),
+    { retries: 1, timeoutS: 1 },
+  );
   assert.equal(r.answered, false);
   assert.equal(await lab.gw.bindings.get('127.0.0.4'), undefined);
   assert.equal(await msisdnAt('127.0.0.4'), undefined);
@@ -58,16 +74,25 @@ test('a wrong shared secret binds nothing, gets no answer and is counted', { ski
 });
 
 test('a late Stop with an old session id leaves the new holder bound', { skip }, async () => {
-  const start = (n: string, sid: string) => radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': n, 'Acct-Session-Id': sid }));
+  const start = (n: string, sid: string) =>
+    radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': n, 'Acct-Session-Id': sid }));
   assert.ok((await start('447700900205', 'sess-old')).answered);
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900205');
   assert.ok((await start('447700900206', 'sess-new')).answered, 'a Start for a held address replaces it at once');
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900206');
-  const late = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Stop', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': '447700900205', 'Acct-Session-Id': 'sess-old' }));
+  const late = await radclient(
+    port,
+    NAS_SECRET,
+    acct({ 'Acct-Status-Type': 'Stop', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': '447700900205', 'Acct-Session-Id': 'sess-old' }),
+  );
   assert.ok(late.answered, 'acknowledged all the same');
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900206', 'the new binding survives');
   // A late Interim-Update of the old session does not take the address back either.
-  const interim = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Interim-Update', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': '447700900205', 'Acct-Session-Id': 'sess-old' }));
+  const interim = await radclient(
+    port,
+    NAS_SECRET,
+    acct({ 'Acct-Status-Type': 'Interim-Update', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': '447700900205', 'Acct-Session-Id': 'sess-old' }),
+  );
   assert.ok(interim.answered);
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900206');
 });

@@ -45,7 +45,8 @@ async function waitFor(cond: () => Promise<boolean>, ms = 20_000): Promise<void>
 
 test('Redis down: no enrichment, traffic flows, counted and alerted; Redis back: enrichment resumes', { skip }, async () => {
   const port = lab.gw.radius!.address.port;
-  const start = (retries = 0) => sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: '10.0.0.31', msisdn: '447700900231', sessionId: 'o-231' }, { timeoutMs: 1000, retries });
+  const start = (retries = 0) =>
+    sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: '10.0.0.31', msisdn: '447700900231', sessionId: 'o-231' }, { timeoutMs: 1000, retries });
   await start(3);
   assert.equal(await numberAt('127.0.0.31'), '+447700900231');
 
@@ -53,7 +54,10 @@ test('Redis down: no enrichment, traffic flows, counted and alerted; Redis back:
   await waitFor(async () => (await numberAt('127.0.0.31')) === undefined);
   for (let i = 0; i < 5; i++) assert.equal(await numberAt('127.0.0.31'), undefined, 'fails closed while Redis is down');
   assert.ok((await lab.gw.metrics.value('hedge_binding_store_errors_total', { store: 'redis' })) > 0, 'failed lookups counted');
-  assert.ok(lab.gw.alerts.recent().some((e) => e.kind === ALERT_BINDING_STORE), 'outage alerted');
+  assert.ok(
+    lab.gw.alerts.recent().some((e) => e.kind === ALERT_BINDING_STORE),
+    'outage alerted',
+  );
   assert.equal(await lab.gw.metrics.value('hedge_binding_store_up'), 0);
   const health = await fetch(`${lab.gw.adminUrl}/health`);
   assert.equal(health.status, 200, 'the admin API still answers');

@@ -42,7 +42,13 @@ test('kill the Redis primary under Sentinel while traffic flows: fail closed, re
   const port = gw.radius!.address.port;
   const acknowledged = new Set<number>();
   const start = (i: number) =>
-    sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: `10.0.4.${i}`, msisdn: numberOf(i), sessionId: `fo-${i}`, interimInterval: 600 }, { timeoutMs: 400, retries: 0 }).then(
+    sendAccounting(
+      '127.0.0.1',
+      port,
+      NAS_SECRET,
+      { status: 'start', framedIp: `10.0.4.${i}`, msisdn: numberOf(i), sessionId: `fo-${i}`, interimInterval: 600 },
+      { timeoutMs: 400, retries: 0 },
+    ).then(
       () => void acknowledged.add(i),
       () => undefined, // not acknowledged: a NAS would retransmit; it does not count
     );
@@ -65,8 +71,7 @@ test('kill the Redis primary under Sentinel while traffic flows: fail closed, re
       else if (i !== 250 && got === numberOf(i)) {
         enriched++;
         lastEnrichedAt = Date.now();
-      }
-      else wrong++;
+      } else wrong++;
       await new Promise((res) => setTimeout(res, 20));
     }
   })();
@@ -95,7 +100,9 @@ test('kill the Redis primary under Sentinel while traffic flows: fail closed, re
 
   const failoverMs = switchedAt - killedAt;
   const recoveryMs = recoveredAt - killedAt;
-  t.diagnostic(`failover (kill → sentinel switch) ${failoverMs} ms; enrichment back ${recoveryMs} ms after the kill; ${enriched} enriched, ${plain} without, ${wrong} wrong; ${acknowledged.size} Starts acknowledged`);
+  t.diagnostic(
+    `failover (kill → sentinel switch) ${failoverMs} ms; enrichment back ${recoveryMs} ms after the kill; ${enriched} enriched, ${plain} without, ${wrong} wrong; ${acknowledged.size} Starts acknowledged`,
+  );
   assert.equal(wrong, 0, 'no request carried an identity that was not its own');
   assert.ok(plain > 0, 'lookups failed closed during the failover');
   assert.ok(recoveredAt >= switchedAt, 'enrichment resumed after the switch');

@@ -27,7 +27,10 @@ for (const workers of [1, 2]) {
       await node.waitFor((l) => l.msg === 'hedge started' && node.lines.filter((x) => x.msg === 'hedge started').length >= workers, 60_000);
       const started = node.lines.find((l) => l.msg === 'hedge started')!;
       const proxy = { port: portOf(started.proxy) };
-      assert.ok(node.lines.some((l) => l.msg === 'canary passed' && l.trigger === 'start'), 'the canary ran at start');
+      assert.ok(
+        node.lines.some((l) => l.msg === 'canary passed' && l.trigger === 'start'),
+        'the canary ran at start',
+      );
       const before = await viaProxy(proxy, 'http://m.dailynews.example/');
       assert.equal(before.json().headers['x-reader-msisdn'], undefined);
 
@@ -67,7 +70,10 @@ test('POST /policy/reload on a 2-worker cluster reloads every worker', async () 
     assert.equal(r.status, 200);
     assert.equal(((await r.json()) as { result: string }).result, 'applied');
     await node.waitFor((l) => l.msg === 'policy reloaded' && node.lines.filter((x) => x.msg === 'policy reloaded').length >= 2, 60_000);
-    const triggers = node.lines.filter((l) => l.msg === 'policy reloaded').map((l) => l.trigger).sort();
+    const triggers = node.lines
+      .filter((l) => l.msg === 'policy reloaded')
+      .map((l) => l.trigger)
+      .sort();
     assert.deepEqual(triggers, ['admin', 'sighup']);
     for (let i = 0; i < 6; i++) assert.equal((await viaProxy(proxy, 'http://m.dailynews.example/')).json().headers['x-reader-msisdn'], '+447700900123');
   } finally {

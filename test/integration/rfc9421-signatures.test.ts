@@ -103,10 +103,20 @@ test('ed25519: OpenSSL verifies the signature over the base the independent impl
     writeFileSync(join(dir, 'pub.pem'), pem);
     writeFileSync(join(dir, 'base.txt'), base);
     writeFileSync(join(dir, 'sig.bin'), sig);
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'base.txt', '-sigfile', 'sig.bin'], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'base.txt', '-sigfile', 'sig.bin'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     assert.match(out, /Signature Verified Successfully/);
     writeFileSync(join(dir, 'base.txt'), base.replace('"@method": GET', '"@method": PUT'));
-    assert.throws(() => execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'base.txt', '-sigfile', 'sig.bin'], { cwd: dir, stdio: 'pipe', timeout: 10_000 }));
+    assert.throws(() =>
+      execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'base.txt', '-sigfile', 'sig.bin'], {
+        cwd: dir,
+        stdio: 'pipe',
+        timeout: 10_000,
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -168,7 +178,11 @@ test('expired created/expires, not yet valid, replayed nonce, another partner, d
   await expect({ now: created + 20_000, maxAge: 10 }, 'expired'); // created older than maxAge
   await expect({ now: created - 120_000 }, 'not-yet-valid');
   await expect({ partnerId: 'billing' }, 'wrong-partner');
-  await expect({}, 'not-covered', withHeader(req, 'signature-input', (v) => v.replace(' "@query"', ''))); // a query the signature leaves out
+  await expect(
+    {},
+    'not-covered',
+    withHeader(req, 'signature-input', (v) => v.replace(' "@query"', '')),
+  ); // a query the signature leaves out
   const noQuery = { ...req, url: req.url.slice(0, req.url.indexOf('?')) };
   await expect({}, 'bad-signature', noQuery); // a covered @query that is gone
   const store = new MemoryNonceStore();
@@ -182,7 +196,9 @@ test('an identity header the signature does not cover, and a spoofed Hedge-Partn
   const r = await verifyRequest(spoofed, kitOpts());
   assert.equal(!r.ok && r.reason, 'unsigned-header');
   // A client's own Hedge-Partner / Signature headers never reach the partner next to the gateway's.
-  const e: EchoBody = (await viaProxy(lab.gw.proxyAddress, SELFCARE, { headers: { 'Hedge-Partner': 'billing', 'Signature-Input': 'hedge=("@method");tag="hedge"', Signature: 'hedge=:AAAA:' } })).json();
+  const e: EchoBody = (
+    await viaProxy(lab.gw.proxyAddress, SELFCARE, { headers: { 'Hedge-Partner': 'billing', 'Signature-Input': 'hedge=("@method");tag="hedge"', Signature: 'hedge=:AAAA:' } })
+  ).json();
   const count = (n: string) => e.rawHeaders.filter((x, i) => i % 2 === 0 && x.toLowerCase() === n).length;
   assert.deepEqual([count('hedge-partner'), count('signature-input'), count('signature')], [1, 1, 1]);
   assert.equal(e.headers['hedge-partner'], 'selfcare');
@@ -191,7 +207,11 @@ test('an identity header the signature does not cover, and a spoofed Hedge-Partn
 test('the kit verifies signatures made by the independent implementation (ed25519 and hmac-sha256)', async () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const now = Math.floor(Date.now() / 1000);
-  const base = { method: 'GET', url: 'http://shop.example/basket?item=%E2%82%AC5', headers: { host: 'shop.example', 'hedge-partner': 'shop', 'x-msisdn': '+447700900123' } as Record<string, string> };
+  const base = {
+    method: 'GET',
+    url: 'http://shop.example/basket?item=%E2%82%AC5',
+    headers: { host: 'shop.example', 'hedge-partner': 'shop', 'x-msisdn': '+447700900123' } as Record<string, string>,
+  };
   const signWith = (key: ReturnType<typeof createSigner>) =>
     httpbis.signMessage(
       {

@@ -21,7 +21,13 @@ let jwks: { keys: { kid?: string; kty: string; x?: string; crv?: string }[] };
 
 before(async () => {
   keys = tempKeyFile();
-  lab = await startLab({ edit: (y) => withKeys(keys.file)(y.replace('    hosts: [my.operator.example]\n', '    hosts: [my.operator.example]\n    signature: hedge-v1\n')).replace('listen: 127.0.0.1:0\nsubscribers', `listen: 127.0.0.1:0\n  token: ${ADMIN_TOKEN}\nsubscribers`) });
+  lab = await startLab({
+    edit: (y) =>
+      withKeys(keys.file)(y.replace('    hosts: [my.operator.example]\n', '    hosts: [my.operator.example]\n    signature: hedge-v1\n')).replace(
+        'listen: 127.0.0.1:0\nsubscribers',
+        `listen: 127.0.0.1:0\n  token: ${ADMIN_TOKEN}\nsubscribers`,
+      ),
+  });
   // The JWKS is public: no bearer token needed even though the admin API has one.
   const r = await fetch(`${lab.gw.adminUrl}/.well-known/jwks.json`);
   assert.equal(r.status, 200);
@@ -97,7 +103,10 @@ test('an added identity header is refused (a second X-MSISDN too)', async () => 
 
 test('a request signed by another key is refused', async () => {
   const otherKeys = tempKeyFile();
-  const gw2 = await startGateway(demoConfig(lab.origin, (y) => withKeys(otherKeys.file)(y.replace('    hosts: [my.operator.example]\n', '    hosts: [my.operator.example]\n    signature: hedge-v1\n'))), { log: silentLogger, proxyListen: '127.0.0.1:0', adminListen: '127.0.0.1:0' });
+  const gw2 = await startGateway(
+    demoConfig(lab.origin, (y) => withKeys(otherKeys.file)(y.replace('    hosts: [my.operator.example]\n', '    hosts: [my.operator.example]\n    signature: hedge-v1\n'))),
+    { log: silentLogger, proxyListen: '127.0.0.1:0', adminListen: '127.0.0.1:0' },
+  );
   try {
     const e: EchoBody = (await viaProxy(gw2.proxyAddress, 'http://my.operator.example/')).json();
     const req = { method: e.method, url: e.path, headers: e.headers, rawHeaders: e.rawHeaders };

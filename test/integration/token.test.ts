@@ -36,7 +36,11 @@ async function tokenFromGateway(): Promise<string> {
 }
 
 function resolve(body: unknown, auth = ADMIN_TOKEN) {
-  return fetch(`${lab.gw.adminUrl}/tokens/resolve`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` }, body: JSON.stringify(body) });
+  return fetch(`${lab.gw.adminUrl}/tokens/resolve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` },
+    body: JSON.stringify(body),
+  });
 }
 
 test('a token from the gateway resolves to the subscriber through the admin API', async () => {

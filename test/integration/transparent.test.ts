@@ -12,9 +12,7 @@ before(async () => {
   other = await startEchoOrigin('127.0.0.2', 0);
   lab = await startLab({
     edit: (y) =>
-      y
-        .replace('mode: forward', 'mode: transparent\n  originalDestination: socket')
-        .replace('resolve:\n', `resolve:\n    "evil.example": 127.0.0.2:${other.address.port}\n`),
+      y.replace('mode: forward', 'mode: transparent\n  originalDestination: socket').replace('resolve:\n', `resolve:\n    "evil.example": 127.0.0.2:${other.address.port}\n`),
   });
 });
 after(async () => {

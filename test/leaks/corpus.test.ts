@@ -17,7 +17,6 @@ interface Corpus {
 }
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/leak-corpus.json', import.meta.url), 'utf8')) as Corpus;
 
-
 function score(cases: { label: string; group: string; expect: Verdict; findings: Finding[] }[]): Score {
   const s: Score = emptyScore();
   for (const c of cases) {
@@ -45,7 +44,9 @@ test('leak corpus: precision and recall of header and URL findings >= 0.95', (t)
   const headers = score(
     corpus.headerCases.map((c) => ({ label: c.name, group: c.group, expect: norm(c.expect), findings: inspectHeader(c.name, c.value, { country: corpus.country }) })),
   );
-  const urls = score(corpus.urlCases.map((c) => ({ label: c.url.replace(/\?.*/, '?…'), group: c.group, expect: norm(c.expect), findings: inspectUrl(c.url, { country: corpus.country }) })));
+  const urls = score(
+    corpus.urlCases.map((c) => ({ label: c.url.replace(/\?.*/, '?…'), group: c.group, expect: norm(c.expect), findings: inspectUrl(c.url, { country: corpus.country }) })),
+  );
   const all: Score = { tp: headers.tp + urls.tp, fp: headers.fp + urls.fp, fn: headers.fn + urls.fn, tn: headers.tn + urls.tn, misses: [...headers.misses, ...urls.misses] };
   for (const [label, s] of [
     [`headers, ${corpus.headerCases.length} cases`, headers],
@@ -65,5 +66,6 @@ test('leak corpus covers every catalogue header and every negative group the iss
   const names = new Set(corpus.headerCases.map((c) => c.name.toLowerCase()));
   for (const e of HEADER_CATALOGUE) assert.ok(names.has(e.name), `corpus lacks catalogue header ${e.name}`);
   const groups = new Set(corpus.headerCases.filter((c) => c.expect === 'none').map((c) => c.group));
-  for (const g of ['cookies', 'session ids', 'tracing headers', 'user agents', 'dates', 'prices', 'order numbers', 'UUIDs', 'content lengths']) assert.ok(groups.has(g), `no negatives for ${g}`);
+  for (const g of ['cookies', 'session ids', 'tracing headers', 'user agents', 'dates', 'prices', 'order numbers', 'UUIDs', 'content lengths'])
+    assert.ok(groups.has(g), `no negatives for ${g}`);
 });

@@ -83,7 +83,8 @@ describe('dashboard and alerts against /metrics', () => {
       const missing: string[] = [];
       for (const expr of [...dash, ...rules.map((r) => r.expr)]) for (const n of metricNames(expr)) if (!have.has(n)) missing.push(`${n} (in ${expr.slice(0, 80)})`);
       assert.deepEqual(missing, [], 'metrics queried but not exported');
-      for (const stock of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) assert.ok(have.has(stock), `${stock} under its stock name`);
+      for (const stock of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds'])
+        assert.ok(have.has(stock), `${stock} under its stock name`);
       assert.ok(![...have].some((n) => n.startsWith('hedge_process_')), 'no hedge_process_* prefix any more');
     } finally {
       await lab.close();

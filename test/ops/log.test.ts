@@ -39,7 +39,10 @@ test('the level is shared by a root and its children and changes at runtime', ()
   child.debug('hidden');
   logLevelOf(log)!.set('debug');
   child.debug('shown');
-  assert.deepEqual(json().map((l) => l.msg), ['shown']);
+  assert.deepEqual(
+    json().map((l) => l.msg),
+    ['shown'],
+  );
   assert.equal(logLevelOf(child), logLevelOf(log));
   const lvl = logLevelOf(log)!;
   lvl.set('info');
@@ -70,7 +73,13 @@ test('admin API: GET/PUT /log/level behind the token; access logs off by default
 
 test('access log: listener, method, host, path without query, status, bytes, duration, partner, disclosed forms, outcome — never an identifier', async () => {
   const { log, lines, json } = capture('info');
-  const lab = await startLab({ log, edit: (y) => y.replace('  mode: forward', '  mode: forward\n  accessLog: { enabled: true }').replace('admin:\n  listen: 127.0.0.1:0', 'admin:\n  listen: 127.0.0.1:0\n  accessLog: { enabled: true }') });
+  const lab = await startLab({
+    log,
+    edit: (y) =>
+      y
+        .replace('  mode: forward', '  mode: forward\n  accessLog: { enabled: true }')
+        .replace('admin:\n  listen: 127.0.0.1:0', 'admin:\n  listen: 127.0.0.1:0\n  accessLog: { enabled: true }'),
+  });
   try {
     const r = await viaProxy(lab.gw.proxyAddress, 'http://pay.billing.example/buy?msisdn=447700900123&x=1');
     assert.equal(r.status, 200);

@@ -56,7 +56,11 @@ test('a real Prometheus scrapes the gateway and HedgeCanaryFailing fires when th
     edit: (y) => y + '\ncanary:\n  intervalSeconds: 1\n',
     transformPipeline: (p) => {
       const stages = [...p.stages];
-      stages.splice(stages.findIndex((s) => s.name === 'egress-guard'), 0, leak);
+      stages.splice(
+        stages.findIndex((s) => s.name === 'egress-guard'),
+        0,
+        leak,
+      );
       return { ...p, stages };
     },
   });
@@ -76,7 +80,17 @@ scrape_configs:
       - targets: ["127.0.0.1:${lab.gw.adminAddress.port}"]
 `,
   );
-  const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--storage.tsdb.retention.time=1h'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const prom = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      '--storage.tsdb.retention.time=1h',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let promLog = '';
   prom.stderr.setEncoding('utf8').on('data', (c: string) => (promLog = (promLog + c).slice(-4000)));
   const exited = new Promise<void>((r) => prom.once('exit', () => r()));
@@ -89,7 +103,9 @@ scrape_configs:
     await until(
       'the gateway scraped',
       async () => {
-        const r = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent('hedge_canary_last_run_ok{job="hedge"}')}`)).json()) as { data: { result: { value: [number, string] }[] } };
+        const r = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent('hedge_canary_last_run_ok{job="hedge"}')}`)).json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
         return r.data.result[0]?.value[1] === '1' ? true : undefined;
       },
       30_000,

@@ -107,7 +107,13 @@ partners:
     const sealed1 = await sealedWith();
     assert.ok(await opens(sealed1, s.partnerKey), 'sealed under the key from the file; binding read through Redis with its password');
 
-    await sendAccounting('127.0.0.1', portOf(started.radius), s.nas, { status: 'start', framedIp: '10.0.0.41', msisdn: '447700900141', sessionId: 'sec-141' }, { timeoutMs: 2000, retries: 3 });
+    await sendAccounting(
+      '127.0.0.1',
+      portOf(started.radius),
+      s.nas,
+      { status: 'start', framedIp: '10.0.0.41', msisdn: '447700900141', sessionId: 'sec-141' },
+      { timeoutMs: 2000, retries: 3 },
+    );
     assert.ok(await opens(await sealedWith('127.0.0.41'), s.partnerKey), 'RADIUS accounting verified with the shared secret from the file');
 
     writeFileSync(join(dir, 'idcheck.key'), s.partnerKey2 + '\n');
@@ -142,7 +148,10 @@ partners:
     rmSync(dir, { recursive: true, force: true });
   }
   const output = JSON.stringify(hedge.lines) + answers.join('\n');
-  assert.ok(hedge.lines.some((l) => l.msg === 'access'), 'the access log was on');
+  assert.ok(
+    hedge.lines.some((l) => l.msg === 'access'),
+    'the access log was on',
+  );
   const forbidden = { ...s, msisdn: '447700900123', msisdnRadius: '447700900141', national: '07700900123', imsi: '001010000000123' };
   for (const [what, value] of Object.entries(forbidden)) assert.ok(!output.includes(value), `${what} must not appear in logs, errors or admin answers`);
 });

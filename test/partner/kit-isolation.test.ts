@@ -28,7 +28,10 @@ test('packages/partner/src imports only itself, node: builtins and jose; the pac
 
 test('the kit loads in a fresh process without the gateway', async () => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./packages/partner/src/index.ts').then((m) => console.log(Object.keys(m).sort().join(',')))"], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./packages/partner/src/index.ts').then((m) => console.log(Object.keys(m).sort().join(',')))"], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /openSealed/);
   assert.match(r.stdout, /verifyEnrichment/);

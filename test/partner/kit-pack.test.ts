@@ -25,7 +25,12 @@ after(async () => {
 });
 
 function run(cmd: string, args: string[], cwd: string, timeout = 180_000) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 

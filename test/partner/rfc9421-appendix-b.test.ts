@@ -61,5 +61,8 @@ test('B.2.5 hmac-sha256 (test-shared-secret): the kit rebuilds the base and the 
 
 test('B.2.6 with the query covered: @query is "?" plus the query exactly as received', () => {
   const input = 'q=("@query" "@path");created=1618884473;keyid="k"';
-  assert.equal(signatureBaseOf(TEST_REQUEST(input, 'q=:AA==:'), 'q'), '"@query": ?param=Value&Pet=dog\n"@path": /foo\n"@signature-params": ("@query" "@path");created=1618884473;keyid="k"');
+  assert.equal(
+    signatureBaseOf(TEST_REQUEST(input, 'q=:AA==:'), 'q'),
+    '"@query": ?param=Value&Pet=dog\n"@path": /foo\n"@signature-params": ("@query" "@path");created=1618884473;keyid="k"',
+  );
 });

@@ -51,9 +51,14 @@ test('msisdn raw to "*" is reported as newly disclosed, widening', () => {
 
 test('form changes are ranked claim < pseudonym/token < sealed < raw', () => {
   const base = compiled(DEMO_YAML);
-  const toRaw = compiled(DEMO_YAML.replace('{ attribute: msisdn, form: pseudonym, header: X-Subscriber-Alias }', '{ attribute: msisdn, form: raw, header: X-Subscriber-Alias, cleartext: allowed }'));
+  const toRaw = compiled(
+    DEMO_YAML.replace('{ attribute: msisdn, form: pseudonym, header: X-Subscriber-Alias }', '{ attribute: msisdn, form: raw, header: X-Subscriber-Alias, cleartext: allowed }'),
+  );
   const up = diffPolicies(base, toRaw).changes;
-  assert.deepEqual(up.map((c) => [c.host, c.attribute, c.kind, c.widens]), [['pay.billing.example', 'msisdn', 'more-revealing', true]]);
+  assert.deepEqual(
+    up.map((c) => [c.host, c.attribute, c.kind, c.widens]),
+    [['pay.billing.example', 'msisdn', 'more-revealing', true]],
+  );
   const sealed = compiled(
     DEMO_YAML.replace('{ attribute: msisdn, form: raw, header: X-MSISDN, cleartext: allowed }', '{ attribute: msisdn, form: sealed, header: X-MSISDN }').replace(
       '    hosts: [my.operator.example]',
@@ -61,9 +66,17 @@ test('form changes are ranked claim < pseudonym/token < sealed < raw', () => {
     ),
   );
   const down = diffPolicies(base, sealed).changes;
-  assert.deepEqual(down.map((c) => [c.host, c.attribute, c.kind, c.widens]), [['my.operator.example', 'msisdn', 'less-revealing', false]]);
-  const token = compiled(DEMO_YAML.replace('form: pseudonym, header: X-Subscriber-Alias', 'form: token, header: X-Subscriber-Alias').replace('subscribers:', 'keys: { file: none.json }\nsubscribers:'));
-  assert.deepEqual(diffPolicies(base, token).changes.map((c) => c.kind), ['form-changed']);
+  assert.deepEqual(
+    down.map((c) => [c.host, c.attribute, c.kind, c.widens]),
+    [['my.operator.example', 'msisdn', 'less-revealing', false]],
+  );
+  const token = compiled(
+    DEMO_YAML.replace('form: pseudonym, header: X-Subscriber-Alias', 'form: token, header: X-Subscriber-Alias').replace('subscribers:', 'keys: { file: none.json }\nsubscribers:'),
+  );
+  assert.deepEqual(
+    diffPolicies(base, token).changes.map((c) => c.kind),
+    ['form-changed'],
+  );
 });
 
 test('dropping tls: required from a raw grant widens (now cleartext)', () => {
@@ -72,7 +85,10 @@ test('dropping tls: required from a raw grant widens (now cleartext)', () => {
     '    tls: required\n    hosts: [my.operator.example]',
   );
   const d = diffPolicies(compiled(tls), compiled(DEMO_YAML));
-  assert.deepEqual(d.changes.map((c) => [c.host, c.kind, c.widens]), [['my.operator.example', 'now-cleartext', true]]);
+  assert.deepEqual(
+    d.changes.map((c) => [c.host, c.kind, c.widens]),
+    [['my.operator.example', 'now-cleartext', true]],
+  );
 });
 
 function cli(...args: string[]) {

@@ -10,7 +10,10 @@ import { compilePolicy } from '../../src/policy/compile.js';
 for (const f of readdirSync('examples').filter((x) => x.endsWith('.yaml'))) {
   test(`examples/${f} validates, passes the lints and compiles`, () => {
     const loaded = loadConfigFile(join('examples', f));
-    assert.deepEqual(loaded.lints.filter((l) => l.severity === 'error'), []);
+    assert.deepEqual(
+      loaded.lints.filter((l) => l.severity === 'error'),
+      [],
+    );
     const p = compilePolicy(loaded.config, loaded.file, loaded.lineOf, loaded.config.keys ? { material: false } : {});
     assert.ok(p.partners.length > 0);
   });

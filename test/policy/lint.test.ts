@@ -132,7 +132,10 @@ test('a partner past its until: date is warned at load and receives nothing', ()
 
 test('the demo network passes every lint', () => {
   const loaded = parseConfig(DEMO_YAML, 'demo.yaml');
-  assert.deepEqual(loaded.lints.filter((l) => l.severity === 'error'), []);
+  assert.deepEqual(
+    loaded.lints.filter((l) => l.severity === 'error'),
+    [],
+  );
 });
 
 test('public suffixes come from the Public Suffix List', () => {

@@ -14,7 +14,10 @@ test('auto leaves a reserve below the limit; unlimited means no cap', () => {
 test('an explicit cap the limit cannot hold is kept and explained', () => {
   const r = checkFileLimit(50000, 20000);
   assert.equal(r.maxConnections, 50000);
-  assert.match(r.problem!, /the open-file limit is 20000 but proxy\.limits\.maxConnections 50000 needs about 51024 descriptors: raise it \(systemd: LimitNOFILE=51024; shell: ulimit -n 51024\)/);
+  assert.match(
+    r.problem!,
+    /the open-file limit is 20000 but proxy\.limits\.maxConnections 50000 needs about 51024 descriptors: raise it \(systemd: LimitNOFILE=51024; shell: ulimit -n 51024\)/,
+  );
   assert.equal(checkFileLimit(10000, 20000).problem, undefined);
   assert.equal(checkFileLimit(0, 100).problem, undefined, '0: no cap, nothing to check');
 });

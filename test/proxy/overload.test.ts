@@ -116,9 +116,15 @@ describe('load shedding', () => {
 
     origin.release();
     const done = await Promise.all(admitted);
-    assert.deepEqual(done.map((r) => r.status), [200, 200]);
+    assert.deepEqual(
+      done.map((r) => r.status),
+      [200, 200],
+    );
     assert.equal(origin.seen.length, 2, 'the shed request never reached the partner');
-    assert.ok(origin.seen.every((h) => h['x-msisdn'] === '+447700900123'), 'the admitted ones were enriched');
+    assert.ok(
+      origin.seen.every((h) => h['x-msisdn'] === '+447700900123'),
+      'the admitted ones were enriched',
+    );
     // Capacity is back.
     const again = viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/4');
     while (origin.seen.length < 3 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 10));
@@ -142,6 +148,9 @@ describe('load shedding', () => {
       }
     }
     origin.release();
-    assert.deepEqual((await Promise.all(admitted)).map((r) => r.status), [200, 200]);
+    assert.deepEqual(
+      (await Promise.all(admitted)).map((r) => r.status),
+      [200, 200],
+    );
   });
 });

@@ -32,7 +32,10 @@ test('a HAR with one leaking request among clean ones: that one is reported, exi
   assert.equal(out.requests, 5);
   assert.equal(out.findings.length, 1);
   const f = out.findings[0]!;
-  assert.deepEqual([f.request.source, f.request.method, f.where, f.name, f.kind, f.what], [`${FIX}/one-leak.har entry 3`, 'GET', 'header', 'X-Up-Calling-Line-ID', 'identity', 'msisdn']);
+  assert.deepEqual(
+    [f.request.source, f.request.method, f.where, f.name, f.kind, f.what],
+    [`${FIX}/one-leak.har entry 3`, 'GET', 'header', 'X-Up-Calling-Line-ID', 'identity', 'msisdn'],
+  );
   assert.ok(['high', 'medium'].includes(f.confidence));
   assert.match(f.value, /^447•+23$/);
   assert.equal(f.request.url, 'http://ads.example/pixel.gif?cb=…', 'query values never printed');

@@ -51,7 +51,21 @@ for (const [addr, what] of cases) {
 }
 
 test('hedge demo --admin 0.0.0.0:0 is refused before listening', async () => {
-  const r = await run(['demo', '--front-door', '127.0.0.1:0', '--proxy', '127.0.0.1:0', '--admin', '0.0.0.0:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0', '--transparency', '127.0.0.1:0']);
+  const r = await run([
+    'demo',
+    '--front-door',
+    '127.0.0.1:0',
+    '--proxy',
+    '127.0.0.1:0',
+    '--admin',
+    '0.0.0.0:0',
+    '--origin',
+    '127.0.0.1:0',
+    '--checker',
+    '127.0.0.1:0',
+    '--transparency',
+    '127.0.0.1:0',
+  ]);
   assert.equal(r.timedOut, false, 'the demo must not start');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /admin\.token/);

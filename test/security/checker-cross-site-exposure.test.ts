@@ -33,7 +33,11 @@ test('no Access-Control-Allow-Origin for a cross-origin read of /api/check, pref
   assert.equal(r.headers['access-control-allow-origin'], undefined);
   assert.equal(r.headers['access-control-allow-credentials'], undefined);
   const pre = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = http.request(`${c.httpUrl}/api/check`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' }, agent: false }, resolve);
+    const req = http.request(
+      `${c.httpUrl}/api/check`,
+      { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' }, agent: false },
+      resolve,
+    );
     req.on('error', reject);
     req.end();
   });
@@ -55,7 +59,7 @@ test('a header value carrying markup is escaped; the page has a nonce CSP and re
   assert.equal(r.headers['x-frame-options'], 'DENY');
   assert.equal(r.headers['referrer-policy'], 'no-referrer');
   const nonce = /nonce-([A-Za-z0-9+/=]+)/.exec(csp)![1]!;
-  assert.equal(r.body.split(`nonce="${nonce}"`).length - 1, 2, 'only the page\'s own style and script carry the nonce');
+  assert.equal(r.body.split(`nonce="${nonce}"`).length - 1, 2, "only the page's own style and script carry the nonce");
   const again = await raw('/', {});
   assert.notEqual(/nonce-([A-Za-z0-9+/=]+)/.exec(String(again.headers['content-security-policy']))![1], nonce, 'a fresh nonce per response');
 });

@@ -8,7 +8,12 @@ import { TrustedProxies, clientAddress } from '../../src/checker/client-address.
 import { silentLogger } from '../../src/shared/log.js';
 
 test('an untrusted peer rotating X-Forwarded-For is still limited by its socket address', async () => {
-  const c = await new CheckerServer({ http: { host: '127.0.0.1', port: 0 }, trustedProxies: ['192.0.2.0/24'], rateLimit: { limit: 3, windowMs: 3_600_000 }, log: silentLogger }).listen();
+  const c = await new CheckerServer({
+    http: { host: '127.0.0.1', port: 0 },
+    trustedProxies: ['192.0.2.0/24'],
+    rateLimit: { limit: 3, windowMs: 3_600_000 },
+    log: silentLogger,
+  }).listen();
   try {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -25,7 +25,10 @@ test('no log line carries a header value or the client address; no cookie; no ca
   } finally {
     await c.close();
   }
-  assert.ok(lines.some((l) => l.includes('checker request')), 'requests are logged (at debug)');
+  assert.ok(
+    lines.some((l) => l.includes('checker request')),
+    'requests are logged (at debug)',
+  );
   for (const l of lines) {
     for (const s of secrets) assert.ok(!l.includes(s), 'a log line carries a header value');
     assert.ok(!l.includes('127.0.0.1"') || l.includes('checker started'), 'no client address in request logs');

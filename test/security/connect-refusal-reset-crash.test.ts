@@ -60,7 +60,11 @@ async function stillServes(): Promise<void> {
 const refusals: [string, string, RegExp][] = [
   ['CONNECT to a port that is not allowed', 'CONNECT news.example:80 HTTP/1.1\r\nHost: news.example:80\r\n\r\n', /^HTTP\/1\.1 403 /],
   ['CONNECT without a port', 'CONNECT news.example HTTP/1.1\r\nHost: news.example\r\n\r\n', /^HTTP\/1\.1 400 /],
-  ['upgrade with ambiguous framing', 'GET http://news.example/ HTTP/1.1\r\nHost: news.example\r\nHost: b.example\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n', /^HTTP\/1\.1 400 /],
+  [
+    'upgrade with ambiguous framing',
+    'GET http://news.example/ HTTP/1.1\r\nHost: news.example\r\nHost: b.example\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n',
+    /^HTTP\/1\.1 400 /,
+  ],
   ['upgrade to an https target', 'GET https://news.example/ HTTP/1.1\r\nHost: news.example\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n', /^HTTP\/1\.1 400 /],
 ];
 

@@ -22,7 +22,8 @@ before(async () => {
 after(() => lab.close());
 
 const PARTNER = 'my.operator.example';
-const handshake = (host: string) => `GET http://${host}/chat HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+const handshake = (host: string) =>
+  `GET http://${host}/chat HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
 const smuggled = (host: string) => `GET /smuggled HTTP/1.1\r\nHost: ${host}\r\nX-MSISDN: +447700900666\r\nX-Hedge-Signature: sig1=:Zm9yZ2Vk:\r\n\r\n`;
 
 function assertNothingSmuggled(): void {

@@ -70,7 +70,11 @@ function assertNothingIdentifying(e: EchoBody, where: string) {
     const value = e.rawHeaders[i + 1]!;
     assert.equal(catalogueEntry(name), undefined, `${where}: catalogue header ${name} arrived`);
     assert.deepEqual(findSubscriberIdentifiers(value, SUB), [], `${where}: identifier arrived in ${name}`);
-    assert.deepEqual(findIdentifierLike(value).filter((x) => x.kind !== 'token'), [], `${where}: identifier-like value arrived in ${name}`);
+    assert.deepEqual(
+      findIdentifierLike(value).filter((x) => x.kind !== 'token'),
+      [],
+      `${where}: identifier-like value arrived in ${name}`,
+    );
   }
   assert.deepEqual(findSubscriberIdentifiers(e.path, SUB), [], `${where}: identifier in the URL`);
 }
@@ -241,10 +245,16 @@ test('2012 regression: the canary fails, raises an alert, and with disable-enric
     const status = gw.canary!.status();
     assert.equal(status.last?.ok, false, 'the canary failed at start');
     const stripped = status.last!.findings.filter((f) => f.kind === 'guard-stripped');
-    assert.ok(stripped.some((f) => f.host === 'hedge-canary.invalid'), 'found at a non-partner canary host');
+    assert.ok(
+      stripped.some((f) => f.host === 'hedge-canary.invalid'),
+      'found at a non-partner canary host',
+    );
     assert.ok(stripped.some((f) => f.header === 'x-up-calling-line-id'));
     assert.ok(!JSON.stringify(status).includes('447700900999'), 'findings carry no value');
-    assert.ok(gw.alerts.recent().some((a) => a.kind === 'canary-failed'), 'canary-failed alert');
+    assert.ok(
+      gw.alerts.recent().some((a) => a.kind === 'canary-failed'),
+      'canary-failed alert',
+    );
     assert.equal(await gw.metrics.value('hedge_canary_last_run_ok'), 0);
     assert.equal(await gw.metrics.value('hedge_enrichment_enabled'), 0);
 

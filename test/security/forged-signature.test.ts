@@ -30,7 +30,10 @@ test('at a partner only the gateway’s own signature arrives, and it verifies',
   assert.equal(sigs.length, 1);
   assert.equal(e.headers['x-msisdn'], '+447700900123', 'the spoofed number was replaced');
   const jwks = (await (await fetch(`${lab.gw.adminUrl}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
-  const r = await verifyEnrichment({ method: e.method, url: e.path, headers: e.headers, rawHeaders: e.rawHeaders }, { jwks, partnerId: 'selfcare', nonces: new MemoryNonceStore() });
+  const r = await verifyEnrichment(
+    { method: e.method, url: e.path, headers: e.headers, rawHeaders: e.rawHeaders },
+    { jwks, partnerId: 'selfcare', nonces: new MemoryNonceStore() },
+  );
   assert.ok(r.ok, JSON.stringify(r));
 });
 

@@ -46,7 +46,14 @@ test('the partner sees only the gateway value, once', async () => {
   const values = [];
   for (let i = 0; i < e.rawHeaders.length; i += 2) if (e.rawHeaders[i]!.toLowerCase() === 'x-msisdn') values.push(e.rawHeaders[i + 1]);
   assert.deepEqual(values, ['+447700900123']);
-  const age = (await viaProxy(lab.gw.proxyAddress, 'http://www.agegate.example/', { headers: [['X-Age-Verified', 'yes'], ['x_age_verified', 'yes']] })).json();
+  const age = (
+    await viaProxy(lab.gw.proxyAddress, 'http://www.agegate.example/', {
+      headers: [
+        ['X-Age-Verified', 'yes'],
+        ['x_age_verified', 'yes'],
+      ],
+    })
+  ).json();
   assert.equal(age.headers['x-age-verified'], 'yes');
   assert.equal(age.rawHeaders.filter((h) => /^x[-_]age[-_]verified$/i.test(h)).length, 1);
 });

@@ -27,8 +27,7 @@ before(async () => {
     if (req.url === '/hold') {
       releases.push(answer);
       onHold();
-    }
-    else answer();
+    } else answer();
   });
   held.listen(0, '127.0.0.1');
   await once(held, 'listening');
@@ -58,7 +57,11 @@ test('valid (still in flight at the origin) then malformed: the 400 waits for th
   heldSeen.length = 0;
   const refused = once(lab.gw.ingress.server, 'clientError');
   const arrived = new Promise<void>((r) => (onHold = r));
-  const done = rawExchange(lab.gw.proxyAddress.port, `GET http://held.example.net/hold HTTP/1.1\r\nHost: held.example.net\r\n\r\nGET http://held.example.net/x HTTP/1.1\r\nHost: held.example.net\r\nX-\x01: a\r\n\r\n`, 8000);
+  const done = rawExchange(
+    lab.gw.proxyAddress.port,
+    `GET http://held.example.net/hold HTTP/1.1\r\nHost: held.example.net\r\n\r\nGET http://held.example.net/x HTTP/1.1\r\nHost: held.example.net\r\nX-\x01: a\r\n\r\n`,
+    8000,
+  );
   // The gateway has refused the second request; now let the origin answer the first.
   await Promise.all([refused, arrived]);
   releases.shift()!();
@@ -90,9 +93,15 @@ test('nothing after a refusal that closes the connection is executed', async () 
 
 test('three valid pipelined requests still answer in order on one connection', async () => {
   echoSeen.length = 0;
-  const r = await rawExchange(lab.gw.proxyAddress.port, `GET http://news.example/1 HTTP/1.1\r\n${H}\r\nGET http://news.example/2 HTTP/1.1\r\n${H}\r\nGET http://news.example/3 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+  const r = await rawExchange(
+    lab.gw.proxyAddress.port,
+    `GET http://news.example/1 HTTP/1.1\r\n${H}\r\nGET http://news.example/2 HTTP/1.1\r\n${H}\r\nGET http://news.example/3 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+  );
   assert.deepEqual(statuses(r.text), [200, 200, 200]);
-  assert.deepEqual([...r.text.matchAll(/"path": "(\/\d)"/g)].map((m) => m[1]), ['/1', '/2', '/3']);
+  assert.deepEqual(
+    [...r.text.matchAll(/"path": "(\/\d)"/g)].map((m) => m[1]),
+    ['/1', '/2', '/3'],
+  );
 });
 
 test('a client that half-closes after its requests still gets every answer', async () => {

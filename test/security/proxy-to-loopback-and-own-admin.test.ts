@@ -109,7 +109,11 @@ test('the admin API cannot be read or written through the proxy', async () => {
   const admin = `http://127.0.0.1:${lab.gw.adminAddress.port}`;
   const read = await viaProxy(lab.gw.proxyAddress, `${admin}/bindings/127.0.0.1`);
   assert.equal(read.status, 403);
-  const put = await viaProxy(lab.gw.proxyAddress, `${admin}/bindings/127.0.0.1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '+447700900999' }) });
+  const put = await viaProxy(lab.gw.proxyAddress, `${admin}/bindings/127.0.0.1`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: '+447700900999' }),
+  });
   assert.equal(put.status, 403);
   assert.equal((await lab.gw.bindings.get('127.0.0.1'))?.subscriber.msisdn, '+447700900123', 'the binding is unchanged');
 });
@@ -123,7 +127,7 @@ test('refusals are counted by channel and reason, never by address', async () =>
   for (const line of text.split('\n').filter((l) => l.startsWith('hedge_destination_refusals_total'))) assert.doesNotMatch(line, /127\.|::|0x7f/);
 });
 
-test('the admin API refuses a request that carries the gateway\'s own Via token', async () => {
+test("the admin API refuses a request that carries the gateway's own Via token", async () => {
   const admin = `http://127.0.0.1:${lab.gw.adminAddress.port}`;
   const plain = await fetch(`${admin}/health`);
   assert.equal(plain.status, 200);
@@ -136,12 +140,12 @@ test('the admin API refuses a request that carries the gateway\'s own Via token'
   assert.equal(jwks.status, 403, 'public admin routes too');
 });
 
-test('hosts pinned by proxy.resolve (the operator\'s own choice) are still reached', async () => {
+test("hosts pinned by proxy.resolve (the operator's own choice) are still reached", async () => {
   const r = await viaProxy(lab.gw.proxyAddress, 'http://news.example/');
   assert.equal(r.status, 200);
 });
 
-test('the gateway\'s own listeners stay refused even when loopback is explicitly allowed', async () => {
+test("the gateway's own listeners stay refused even when loopback is explicitly allowed", async () => {
   const open = await startLab({ connectPorts: [], edit: (y) => y.replace('  resolve:', '  destinations:\n    allow: [127.0.0.0/8, "::1/128"]\n  resolve:') });
   try {
     const before = v4.hits;
@@ -176,7 +180,10 @@ test('an operator deny list refuses a range even for a destination that is other
 });
 
 test('a client that resets right after a destination refusal does not take the gateway down', async () => {
-  for (const request of [`CONNECT 127.1:${v4.port} HTTP/1.1\r\nHost: x\r\n\r\n`, `GET http://127.1:${v4.port}/ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`]) {
+  for (const request of [
+    `CONNECT 127.1:${v4.port} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    `GET http://127.1:${v4.port}/ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+  ]) {
     await new Promise<void>((resolve) => {
       const s = net.connect({ host: '127.0.0.1', port: lab.gw.proxyAddress.port });
       s.on('error', () => {});

@@ -45,10 +45,11 @@ const hmac = (key: Buffer | string, v: string) => createHmac('sha256', key).upda
 
 /** What a dishonest partner does with every key it holds: HMAC the numbers of a block until one matches. */
 function enumerate(pseudonym: string, partnerKeys: (Buffer | string)[]): string | undefined {
-  for (const k of partnerKeys) for (let n = 0; n < 1000; n++) {
-    const candidate = `+447700900${String(n).padStart(3, '0')}`;
-    if (hmac(k, candidate) === pseudonym) return candidate;
-  }
+  for (const k of partnerKeys)
+    for (let n = 0; n < 1000; n++) {
+      const candidate = `+447700900${String(n).padStart(3, '0')}`;
+      if (hmac(k, candidate) === pseudonym) return candidate;
+    }
   return undefined;
 }
 

@@ -63,7 +63,11 @@ test('thousands of random and truncated packets: the listener keeps answering va
   const sock = dgram.createSocket('udp4');
   sock.on('message', () => {});
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const template = encodeAccountingRequest({ status: 'start', framedIp: '10.0.0.40', msisdn: '447700900240', sessionId: 'fuzz', imsi: '001010000000240', ratType: 6 }, NAS_SECRET, 1);
+  const template = encodeAccountingRequest(
+    { status: 'start', framedIp: '10.0.0.40', msisdn: '447700900240', sessionId: 'fuzz', imsi: '001010000000240', ratType: 6 },
+    NAS_SECRET,
+    1,
+  );
   const send = (b: Buffer) => new Promise<void>((r) => sock.send(b, port, '127.0.0.1', () => r()));
   const ROUNDS = 40;
   const PER_ROUND = 100;
@@ -72,7 +76,13 @@ test('thousands of random and truncated packets: the listener keeps answering va
       for (let i = 0; i < PER_ROUND; i++) await send(fuzzPacket(template));
       // A real NAS's Start in the middle of the flood is answered and applied.
       const ip = `10.0.1.${round + 1}`;
-      await sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: ip, msisdn: `4477009003${String(round).padStart(2, '0')}`, sessionId: `v-${round}` }, { timeoutMs: 2000, retries: 4 });
+      await sendAccounting(
+        '127.0.0.1',
+        port,
+        NAS_SECRET,
+        { status: 'start', framedIp: ip, msisdn: `4477009003${String(round).padStart(2, '0')}`, sessionId: `v-${round}` },
+        { timeoutMs: 2000, retries: 4 },
+      );
       assert.ok(await lab.gw.bindings.get(`127.0.1.${round + 1}`), `valid Start #${round} applied`);
     }
   } finally {
@@ -91,7 +101,11 @@ test('forged accounting: a Start whose authenticator was made with another secre
   const port = lab.gw.radius!.address.port;
   // Many attempts with wrong secrets: none may bind (the authenticator is compared in constant time over raw bytes).
   for (let i = 0; i < 50; i++) {
-    const pkt = encodeAccountingRequest({ status: 'start', framedIp: '10.0.2.1', msisdn: '447700900999', sessionId: `forged-${i}` }, `guess-${i}-${randomBytes(4).toString('hex')}`, i);
+    const pkt = encodeAccountingRequest(
+      { status: 'start', framedIp: '10.0.2.1', msisdn: '447700900999', sessionId: `forged-${i}` },
+      `guess-${i}-${randomBytes(4).toString('hex')}`,
+      i,
+    );
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((r) => sock.send(pkt, port, '127.0.0.1', () => r()));
     sock.close();

@@ -22,13 +22,28 @@ const cases: [string, string, number, string][] = [
   ['header section larger than the limit', `GET http://news.example/ HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(70_000)}\r\n\r\n`, 431, ErrorCodes.HEADERS_TOO_LARGE],
   ['parser error: control byte in a header name', `GET http://news.example/ HTTP/1.1\r\n${H}X-\x01: a\r\n\r\n`, 400, ErrorCodes.MALFORMED_REQUEST],
   ['parser error: bad chunk size', `POST http://news.example/ HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\n`, 400, ErrorCodes.AMBIGUOUS_FRAMING],
-  ['parser error: Content-Length and Transfer-Encoding', `POST http://news.example/ HTTP/1.1\r\n${H}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, ErrorCodes.AMBIGUOUS_FRAMING],
+  [
+    'parser error: Content-Length and Transfer-Encoding',
+    `POST http://news.example/ HTTP/1.1\r\n${H}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    400,
+    ErrorCodes.AMBIGUOUS_FRAMING,
+  ],
   ['CONNECT to a port that is not allowed', 'CONNECT news.example:80 HTTP/1.1\r\nHost: news.example:80\r\n\r\n', 403, ErrorCodes.CONNECT_PORT_REFUSED],
   ['CONNECT without a port', 'CONNECT news.example HTTP/1.1\r\nHost: news.example\r\n\r\n', 400, ErrorCodes.BAD_REQUEST_TARGET],
-  ['upgrade with ambiguous framing', `GET http://news.example/ HTTP/1.1\r\n${H}Host: b.example\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n`, 400, ErrorCodes.AMBIGUOUS_FRAMING],
+  [
+    'upgrade with ambiguous framing',
+    `GET http://news.example/ HTTP/1.1\r\n${H}Host: b.example\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    400,
+    ErrorCodes.AMBIGUOUS_FRAMING,
+  ],
   ['upgrade to an https target', `GET https://news.example/ HTTP/1.1\r\n${H}Connection: upgrade\r\nUpgrade: websocket\r\n\r\n`, 400, ErrorCodes.BAD_REQUEST_TARGET],
   ['upgrade that loops', `GET http://news.example/ HTTP/1.1\r\n${H}Via: 1.1 hedge\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n`, 508, ErrorCodes.LOOP_DETECTED],
-  ['upgrade with too many header fields', `GET http://news.example/ HTTP/1.1\r\n${H}Connection: upgrade\r\nUpgrade: websocket\r\n${many(200)}\r\n`, 431, ErrorCodes.TOO_MANY_HEADERS],
+  [
+    'upgrade with too many header fields',
+    `GET http://news.example/ HTTP/1.1\r\n${H}Connection: upgrade\r\nUpgrade: websocket\r\n${many(200)}\r\n`,
+    431,
+    ErrorCodes.TOO_MANY_HEADERS,
+  ],
 ];
 
 for (const [name, bytes, status, code] of cases) {

@@ -181,7 +181,10 @@ const proxyCases: [string, Step[]][] = [
       { write: `GET /stream HTTP/1.1\r\n${SLOW}\r\n`, originSees: 'response-started' },
     ],
   ],
-  ['mid-upgrade (before the origin answers)', [{ write: `GET http://slow.example.net/ws-hold HTTP/1.1\r\n${SLOW}Connection: upgrade\r\nUpgrade: echo\r\n\r\n`, originSees: 'upgrade' }]],
+  [
+    'mid-upgrade (before the origin answers)',
+    [{ write: `GET http://slow.example.net/ws-hold HTTP/1.1\r\n${SLOW}Connection: upgrade\r\nUpgrade: echo\r\n\r\n`, originSees: 'upgrade' }],
+  ],
   [
     'mid-upgrade (after the 101, while data flows)',
     [

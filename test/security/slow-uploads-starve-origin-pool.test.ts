@@ -32,7 +32,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
-test('300 slow uploads from one client: another client\'s requests to the same origin still answer within 1 s', async () => {
+test("300 slow uploads from one client: another client's requests to the same origin still answer within 1 s", async () => {
   const lab = await startLab(); // default limits: 256 pooled connections per origin
   let atOrigin = 0;
   lab.origin.server.on('request', (req) => req.url === '/upload' && atOrigin++);
@@ -68,7 +68,9 @@ test('300 slow uploads from one client: another client\'s requests to the same o
 });
 
 test('an upload slower than the minimum body rate is cut with 408, freeing its connection for others', async () => {
-  const lab = await startLab({ edit: (y) => y.replace('  resolve:', '  limits: { upstreamConnections: 4, minRequestBodyBytesPerSecond: 100, requestBodyGraceMs: 500 }\n  resolve:') });
+  const lab = await startLab({
+    edit: (y) => y.replace('  resolve:', '  limits: { upstreamConnections: 4, minRequestBodyBytesPerSecond: 100, requestBodyGraceMs: 500 }\n  resolve:'),
+  });
   const uploads: ReturnType<typeof slowUpload>[] = [];
   try {
     // Four different clients, one slow upload each: together they hold the whole pool of four.
@@ -108,7 +110,11 @@ test('a request that cannot get a pooled connection in time answers 503 with a c
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const port = (silent.address() as net.AddressInfo).port;
   const lab = await startLab({
-    edit: (y) => y.replace('  resolve:\n', `  limits: { upstreamConnections: 2, upstreamQueueTimeoutMs: 300, upstreamHeadersTimeoutMs: 5000 }\n  resolve:\n    "hold.test": 127.0.0.1:${port}\n`),
+    edit: (y) =>
+      y.replace(
+        '  resolve:\n',
+        `  limits: { upstreamConnections: 2, upstreamQueueTimeoutMs: 300, upstreamHeadersTimeoutMs: 5000 }\n  resolve:\n    "hold.test": 127.0.0.1:${port}\n`,
+      ),
   });
   const hanging = [0, 1].map((i) => viaProxy(lab.gw.proxyAddress, `http://hold.test/${i}`).catch(() => undefined));
   try {

@@ -119,7 +119,9 @@ test('smuggler.py corpus: every mutation is refused, or forwarded as exactly one
   const total = jobs.length;
   const fwd = [...forwarded.values()].reduce((a, b) => a + b, 0);
   // The figures the closing note of issue 10 reports.
-  console.log(`smuggler.py corpus: ${gadgets.length} mutations, ${cases.size} distinct byte strings, ${total} requests: ${refused} refused, ${fwd} forwarded (${[...forwarded.keys()].join(', ')})`);
+  console.log(
+    `smuggler.py corpus: ${gadgets.length} mutations, ${cases.size} distinct byte strings, ${total} requests: ${refused} refused, ${fwd} forwarded (${[...forwarded.keys()].join(', ')})`,
+  );
   assert.deepEqual(problems, []);
   assert.equal(refused + fwd, total);
   assert.ok(atOrigin.size === fwd, 'the origin saw exactly the forwarded requests, nothing else');

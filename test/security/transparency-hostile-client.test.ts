@@ -74,7 +74,9 @@ describe('the transparency listener against a hostile client', () => {
   test('a slow sender does not hold the page from others', async (t) => {
     if (typeof be === 'string') return t.skip(be);
     const slow = Array.from({ length: 20 }, () => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => s.write('POST /consent HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\npar'));
+      const s = net.connect({ host: '127.0.0.1', port }, () =>
+        s.write('POST /consent HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\npar'),
+      );
       s.on('error', () => {});
       return s;
     });

@@ -70,7 +70,12 @@ describe('accessibility in Chromium (axe-core)', () => {
         assert.ok(overflow <= 0, `${name} ${lang} at ${width}px scrolls sideways by ${overflow}px`);
         await page.screenshot({ path: new URL(`${name}-${lang}-${width}.png`, ARTIFACTS).pathname, fullPage: true });
         await page.evaluate(AXE_SOURCE);
-        results.push(await page.evaluate(async (tags) => (await (globalThis as unknown as { axe: { run(o: unknown): Promise<AxeResult> } }).axe.run({ runOnly: { type: 'tag', values: tags } })) as AxeResult, TAGS));
+        results.push(
+          await page.evaluate(
+            async (tags) => (await (globalThis as unknown as { axe: { run(o: unknown): Promise<AxeResult> } }).axe.run({ runOnly: { type: 'tag', values: tags } })) as AxeResult,
+            TAGS,
+          ),
+        );
       } finally {
         await context.close();
       }

@@ -91,7 +91,10 @@ describe('consent shared through Redis', () => {
           ['gw-b', 'agegate', 'given'],
         ],
       );
-      assert.ok(events.every((e) => e.subjectRef && e.subjectSealed && !e.detail.includes('447700900')), 'the subscriber by keyed reference, the number sealed');
+      assert.ok(
+        events.every((e) => e.subjectRef && e.subjectSealed && !e.detail.includes('447700900')),
+        'the subscriber by keyed reference, the number sealed',
+      );
     } finally {
       await store.close();
     }

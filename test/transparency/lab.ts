@@ -18,13 +18,17 @@ export interface PageLab {
   close(): Promise<void>;
 }
 
-export async function startPageLab(be: AuditBackend, loc: { spec: string; schema: string }, o: { node: string; edit?: (yaml: string) => string; origin?: EchoOrigin } = { node: 'gw' }): Promise<PageLab> {
+export async function startPageLab(
+  be: AuditBackend,
+  loc: { spec: string; schema: string },
+  o: { node: string; edit?: (yaml: string) => string; origin?: EchoOrigin } = { node: 'gw' },
+): Promise<PageLab> {
   const origin = o.origin ?? (await startEchoOrigin('127.0.0.1', 0));
-  const demo = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`).replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0').replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
+  const demo = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+    .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
   const yaml =
-    (o.edit ? o.edit(demo) : demo) +
-    be.yaml(loc, { node: o.node }) +
-    '\ntransparency:\n  listen: 127.0.0.1:0\n  host: privacy.operator.example\n  rateLimitPerMinute: 1000\n';
+    (o.edit ? o.edit(demo) : demo) + be.yaml(loc, { node: o.node }) + '\ntransparency:\n  listen: 127.0.0.1:0\n  host: privacy.operator.example\n  rateLimitPerMinute: 1000\n';
   const cfg = join(be.dir, `${o.node}.yaml`);
   writeFileSync(cfg, yaml);
   const gw = await startGateway(loadConfigFile(cfg), { log: silentLogger });
@@ -46,10 +50,7 @@ export interface PageReply {
 }
 
 /** One request to the page from `localAddress` (the phone's address as the page sees it). */
-export function pageRequest(
-  url: string,
-  o: { localAddress?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<PageReply> {
+export function pageRequest(url: string, o: { localAddress?: string; method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<PageReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: o.method ?? 'GET', headers: o.headers, localAddress: o.localAddress ?? '127.0.0.1', agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -68,7 +69,8 @@ export function consentForm(html: string, partner: string): Record<string, strin
   const card = new RegExp(`<article[^>]*data-partner="${partner}"[\\s\\S]*?</article>`).exec(html)?.[0];
   if (!card) throw new Error(`no card for partner ${partner}`);
   const fields: Record<string, string> = {};
-  for (const m of card.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  for (const m of card.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g))
+    fields[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
   return fields;
 }
 

@@ -21,7 +21,11 @@ describe('the subscriber page', () => {
     if (typeof be === 'string') return;
     lab = await startPageLab(be, be.fresh(), { node: 'page' });
     base = lab.gw.transparencyUrl!;
-    const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.5`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '+447700900555' }) });
+    const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.5`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: '+447700900555' }),
+    });
     assert.equal(put.status, 201);
     // A: two partners and a non-partner; B: one other partner.
     for (const url of ['http://my.operator.example/', 'http://my.operator.example/again', 'http://www.agegate.example/', 'http://news.example/'])
@@ -126,7 +130,11 @@ describe('the subscriber page through hedge\u2019s own proxy', () => {
     be = await auditBackend('sqlite');
     if (typeof be === 'string') return;
     lab = await startPageLab(be, be.fresh(), { node: 'page-via-proxy', edit: (y) => y });
-    const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.5`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '+447700900555' }) });
+    const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.5`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: '+447700900555' }),
+    });
     assert.equal(put.status, 201);
   });
 
@@ -145,7 +153,10 @@ describe('the subscriber page through hedge\u2019s own proxy', () => {
     const unknown = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/', { localAddress: '127.0.0.9' });
     assert.match(unknown.body, /We cannot tell who you are/);
     // A forged address header changes nothing.
-    const forged = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/', { localAddress: '127.0.0.9', headers: { 'x-forwarded-for': '127.0.0.5', forwarded: 'for=127.0.0.5' } });
+    const forged = await viaProxy(lab.gw.proxyAddress, 'http://privacy.operator.example/', {
+      localAddress: '127.0.0.9',
+      headers: { 'x-forwarded-for': '127.0.0.5', forwarded: 'for=127.0.0.5' },
+    });
     assert.match(forged.body, /We cannot tell who you are/);
     // Consent through the proxy, with the page's own form.
     const form = consentForm(a.body, 'agegate');

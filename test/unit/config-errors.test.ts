@@ -6,8 +6,6 @@ import { parseConfig } from '../../src/config/load.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
 import { issuesOf, lineOf } from '../helpers/config.js';
 
-
-
 test('the demo config from the issue is accepted verbatim', () => {
   const c = parseConfig(DEMO_YAML, 'demo.yaml');
   assert.equal(c.config.partners.length, 4);

@@ -70,18 +70,40 @@ test('pins are allowed; names are resolved once and the connection goes to that 
     const p = new DestinationPolicy({
       rules: { allow: [], deny: ['203.0.113.0/24'] },
       pinned: (host) => (host === 'pinned.example' ? { address: '127.0.0.1', port } : undefined),
-      lookup: (_host, cb) => cb(null, (answers[lookups++] ?? []).map((address) => ({ address, family: 4 }))),
+      lookup: (_host, cb) =>
+        cb(
+          null,
+          (answers[lookups++] ?? []).map((address) => ({ address, family: 4 })),
+        ),
     });
     assert.deepEqual(await p.resolve('pinned.example', 80), { address: '127.0.0.1', port });
     // Every answer is judged; none allowed → refused with the first reason; exactly one lookup per connection.
     await assert.rejects(p.resolve('rebind.example', 80), (e: unknown) => e instanceof DestinationRefused && e.reason === 'denied');
     assert.equal(lookups, 1);
     await assert.rejects(
-      new Promise((resolve, reject) => connectTcp(p, 'rebind.example', port, 1000, () => {}, (err, s) => (err ? reject(err) : resolve(s)))),
+      new Promise((resolve, reject) =>
+        connectTcp(
+          p,
+          'rebind.example',
+          port,
+          1000,
+          () => {},
+          (err, s) => (err ? reject(err) : resolve(s)),
+        ),
+      ),
       (e: unknown) => e instanceof DestinationRefused && e.reason === 'loopback',
     );
     assert.equal(lookups, 2);
-    const s = await new Promise<net.Socket>((resolve, reject) => connectTcp(p, 'pinned.example', 80, 1000, () => {}, (err, sock) => (err ? reject(err) : resolve(sock!))));
+    const s = await new Promise<net.Socket>((resolve, reject) =>
+      connectTcp(
+        p,
+        'pinned.example',
+        80,
+        1000,
+        () => {},
+        (err, sock) => (err ? reject(err) : resolve(sock!)),
+      ),
+    );
     assert.equal(s.remoteAddress, '127.0.0.1');
     assert.equal(s.remotePort, port);
     s.destroy();

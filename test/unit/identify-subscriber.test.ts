@@ -32,7 +32,10 @@ test('a store that throws: no subscriber, enrichment disabled, the hook told, th
 
 test('a store that rejects: the same, asynchronously', async () => {
   const seen: unknown[] = [];
-  const stage = identifySubscriber(store(() => Promise.reject(new HedgeError(ErrorCodes.BINDING_STORE_UNAVAILABLE, 'timeout'))), (e) => seen.push(e));
+  const stage = identifySubscriber(
+    store(() => Promise.reject(new HedgeError(ErrorCodes.BINDING_STORE_UNAVAILABLE, 'timeout'))),
+    (e) => seen.push(e),
+  );
   const f = flow();
   assert.deepEqual(await stage.onRequest(f), { kind: 'continue' });
   assert.equal(f.subscriber, undefined);

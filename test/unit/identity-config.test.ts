@@ -8,12 +8,10 @@ import { issuesOf, lineOf } from '../helpers/config.js';
 
 const withSection = (section: string) => DEMO_YAML.replace(/^partners:/m, section + 'partners:');
 
-
 test('a complete radius section and a Redis store are accepted, with defaults', () => {
-  const text = withSection('radius:\n  clients:\n    - { address: 192.0.2.10, secret: "sixteen-chars-or-more" }\n    - { cidr: 198.51.100.0/28, secret: "another-long-secret-x" }\n').replace(
-    'store: memory',
-    'store: redis://127.0.0.1:6379/2',
-  );
+  const text = withSection(
+    'radius:\n  clients:\n    - { address: 192.0.2.10, secret: "sixteen-chars-or-more" }\n    - { cidr: 198.51.100.0/28, secret: "another-long-secret-x" }\n',
+  ).replace('store: memory', 'store: redis://127.0.0.1:6379/2');
   const { config, warnings } = parseConfig(text, 'ok.yaml');
   assert.equal(config.radius?.listen, '127.0.0.1:1813');
   assert.equal(config.radius?.interimMultiplier, 3);
@@ -34,7 +32,9 @@ test('a radius section without clients, a bad prefix, a mismatched map: each nam
   assert.match(issuesOf(withSection('radius:\n  clients: []\n'))[0]!.message, /at least one NAS client/);
   const bad = issuesOf(withSection('radius:\n  clients:\n    - { cidr: 10.0.0.0/33, secret: "sixteen-chars-or-more" }\n'))[0]!;
   assert.equal(bad.key, 'radius.clients[0].cidr');
-  const map = issuesOf(withSection('radius:\n  clients:\n    - { address: 127.0.0.1, secret: "sixteen-chars-or-more" }\n  framedAddressMap:\n    - { from: 10.0.0.0/8, to: 127.0.0.0/16 }\n'))[0]!;
+  const map = issuesOf(
+    withSection('radius:\n  clients:\n    - { address: 127.0.0.1, secret: "sixteen-chars-or-more" }\n  framedAddressMap:\n    - { from: 10.0.0.0/8, to: 127.0.0.0/16 }\n'),
+  )[0]!;
   assert.equal(map.key, 'radius.framedAddressMap[0].to');
   assert.match(map.message, /same prefix length/);
 });
@@ -42,7 +42,9 @@ test('a radius section without clients, a bad prefix, a mismatched map: each nam
 test('a short shared secret is a warning; a duplicate client an error', () => {
   const { warnings } = parseConfig(withSection('radius:\n  clients:\n    - { address: 127.0.0.1, secret: "short" }\n'), 'w.yaml');
   assert.equal(warnings[0]?.key, 'radius.clients[0].secret');
-  const dup = issuesOf(withSection('radius:\n  clients:\n    - { address: 127.0.0.1, secret: "sixteen-chars-or-more" }\n    - { address: 127.0.0.1, secret: "sixteen-chars-or-more" }\n'));
+  const dup = issuesOf(
+    withSection('radius:\n  clients:\n    - { address: 127.0.0.1, secret: "sixteen-chars-or-more" }\n    - { address: 127.0.0.1, secret: "sixteen-chars-or-more" }\n'),
+  );
   assert.equal(dup[0]!.key, 'radius.clients[1].address');
 });
 

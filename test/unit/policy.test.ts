@@ -36,10 +36,12 @@ test('host index picks the most specific pattern and agrees with the matcher', (
 });
 
 test('numbers in common formats normalise to E.164', () => {
-  for (const n of ['+447700900123', '447700900123', '07700 900123', '07700-900-123', '00447700900123', '(07700) 900123'])
-    assert.equal(toE164(n, 'GB'), '+447700900123', n);
+  for (const n of ['+447700900123', '447700900123', '07700 900123', '07700-900-123', '00447700900123', '(07700) 900123']) assert.equal(toE164(n, 'GB'), '+447700900123', n);
   assert.equal(toNationalDigits('+447700900123'), '07700900123');
-  assert.throws(() => toE164('12', 'GB'), (e: unknown) => (e as { code?: string }).code === 'HEDGE_ERR_NUMBER_INVALID');
+  assert.throws(
+    () => toE164('12', 'GB'),
+    (e: unknown) => (e as { code?: string }).code === 'HEDGE_ERR_NUMBER_INVALID',
+  );
   assert.ok(isImei('490154203237518'));
   assert.ok(!isImei('490154203237519'));
 });

@@ -20,8 +20,7 @@ export interface OpenOptions {
 export type SealedRefusal = 'malformed' | 'decrypt-failed' | 'wrong-host' | 'wrong-partner' | 'expired' | 'not-yet-valid';
 
 export type OpenResult =
-  | { ok: true; value: string; attribute: string; partnerId: string; host: string; issuedAt: number; expiresAt: number }
-  | { ok: false; reason: SealedRefusal; message: string };
+  { ok: true; value: string; attribute: string; partnerId: string; host: string; issuedAt: number; expiresAt: number } | { ok: false; reason: SealedRefusal; message: string };
 
 /** key: your 32-byte sealing key as base64url (as the operator gave it), bytes, or a KeyObject. */
 export async function openSealed(token: string, key: string | Uint8Array | KeyObject, opts: OpenOptions): Promise<OpenResult> {

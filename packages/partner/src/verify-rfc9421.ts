@@ -227,4 +227,3 @@ function cached(o: object, make: () => KeyObject): KeyObject {
   if (!k) keyCache.set(o, (k = make()));
   return k;
 }
-

@@ -43,9 +43,18 @@ export async function handleAgeVerify(ctx: FrontDoorContext, req: http.IncomingM
   const body = await readJsonBody(req, ctx.maxBodyBytes);
   if (!body.ok) return refuse(ctx, res, c.grant.partnerId, 'age-verification', body.error, c.correlator);
   const parsed = VerifyAgeRequestBody.safeParse(body.value);
-  if (!parsed.success) return refuse(ctx, res, c.grant.partnerId, 'age-verification', CamaraErrors.invalidArgument('The request body does not match VerifyRequestBody (ageThreshold is a required integer).'), c.correlator);
+  if (!parsed.success)
+    return refuse(
+      ctx,
+      res,
+      c.grant.partnerId,
+      'age-verification',
+      CamaraErrors.invalidArgument('The request body does not match VerifyRequestBody (ageThreshold is a required integer).'),
+      c.correlator,
+    );
   const b = parsed.data;
-  if (b.ageThreshold < 0 || b.ageThreshold > 120) return refuse(ctx, res, c.grant.partnerId, 'age-verification', CamaraErrors.outOfRange('ageThreshold must be between 0 and 120.'), c.correlator);
+  if (b.ageThreshold < 0 || b.ageThreshold > 120)
+    return refuse(ctx, res, c.grant.partnerId, 'age-verification', CamaraErrors.outOfRange('ageThreshold must be between 0 and 120.'), c.correlator);
   if (b.phoneNumber !== undefined) return refuse(ctx, res, c.grant.partnerId, 'age-verification', CamaraErrors.unnecessaryIdentifier(), c.correlator);
   const answer: { ageCheck: AgeCheck; contentLock?: 'not_available'; parentalControl?: 'not_available' } = { ageCheck: ageCheck(c.grant.subscriber, b.ageThreshold) };
   if (b.includeContentLock === true) answer.contentLock = 'not_available';

@@ -16,7 +16,8 @@ export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scop
   const raw = req.headers['x-correlator'];
   let correlator: string | undefined;
   if (raw !== undefined) {
-    if (typeof raw !== 'string' || !XCorrelator.safeParse(raw).success) return { ok: false, error: CamaraErrors.invalidArgument('The x-correlator header does not match the XCorrelator schema.'), correlator: undefined, partner: 'unknown' };
+    if (typeof raw !== 'string' || !XCorrelator.safeParse(raw).success)
+      return { ok: false, error: CamaraErrors.invalidArgument('The x-correlator header does not match the XCorrelator schema.'), correlator: undefined, partner: 'unknown' };
     correlator = raw;
   }
   const auth = req.headers.authorization;
@@ -25,20 +26,31 @@ export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scop
   const dpopScheme = m[1]!.toLowerCase() === 'dpop';
   const token = m[2]!;
   const taken = ctx.tokens.take(token);
-  if (!taken) return { ok: false, error: CamaraErrors.unauthenticated('The access token is unknown or was already used. A new authentication is required.'), correlator, partner: 'unknown' };
-  if (!('value' in taken)) return { ok: false, error: CamaraErrors.unauthenticated('The access token has expired. A new authentication is required.'), correlator, partner: taken.expired.partnerId };
+  if (!taken)
+    return { ok: false, error: CamaraErrors.unauthenticated('The access token is unknown or was already used. A new authentication is required.'), correlator, partner: 'unknown' };
+  if (!('value' in taken))
+    return { ok: false, error: CamaraErrors.unauthenticated('The access token has expired. A new authentication is required.'), correlator, partner: taken.expired.partnerId };
   const grant = taken.value;
   // The scope must be in the token and still granted by the policy in force (a reload may have withdrawn it).
-  if (!grant.scopes.has(scope) || ctx.policy().clients.get(grant.clientId)?.frontDoor?.scopes.has(scope) !== true) return { ok: false, error: CamaraErrors.permissionDenied(), correlator, partner: grant.partnerId };
+  if (!grant.scopes.has(scope) || ctx.policy().clients.get(grant.clientId)?.frontDoor?.scopes.has(scope) !== true)
+    return { ok: false, error: CamaraErrors.permissionDenied(), correlator, partner: grant.partnerId };
   if (networkOnly && !grant.amr.includes(NETWORK_AMR)) return { ok: false, error: CamaraErrors.notByMobileNetwork(), correlator, partner: grant.partnerId };
-  if (grant.jkt === undefined) return dpopScheme ? { ok: false, error: CamaraErrors.unauthenticated('A bearer token was sent as DPoP.'), correlator, partner: grant.partnerId } : { ok: true, grant, correlator };
+  if (grant.jkt === undefined)
+    return dpopScheme
+      ? { ok: false, error: CamaraErrors.unauthenticated('A bearer token was sent as DPoP.'), correlator, partner: grant.partnerId }
+      : { ok: true, grant, correlator };
   // A DPoP-bound token: only with a fresh proof from the key it is bound to (RFC 9449).
   const proof = req.headers.dpop;
-  if (!dpopScheme || typeof proof !== 'string') return { ok: false, error: CamaraErrors.unauthenticated('This access token is bound to a DPoP key: send it as "DPoP" with a proof.'), correlator, partner: grant.partnerId };
+  if (!dpopScheme || typeof proof !== 'string')
+    return { ok: false, error: CamaraErrors.unauthenticated('This access token is bound to a DPoP key: send it as "DPoP" with a proof.'), correlator, partner: grant.partnerId };
   const url = `${ctx.endpoints.issuer.replace(/\/+$/, '')}${new URL(req.url ?? '/', 'https://x.invalid').pathname}`;
-  return ctx.dpop.verify(proof, req.method ?? '', url, token).then((p) =>
-    p.ok && p.jkt === grant.jkt ? { ok: true as const, grant, correlator } : { ok: false as const, error: CamaraErrors.unauthenticated('The DPoP proof does not match the key this token is bound to.'), correlator, partner: grant.partnerId },
-  );
+  return ctx.dpop
+    .verify(proof, req.method ?? '', url, token)
+    .then((p) =>
+      p.ok && p.jkt === grant.jkt
+        ? { ok: true as const, grant, correlator }
+        : { ok: false as const, error: CamaraErrors.unauthenticated('The DPoP proof does not match the key this token is bound to.'), correlator, partner: grant.partnerId },
+    );
 }
 
 /** Reads a JSON object body; an error names what is wrong, never echoes the body. */

@@ -22,7 +22,15 @@ export async function handleVerify(ctx: FrontDoorContext, req: http.IncomingMess
   const body = await readJsonBody(req, ctx.maxBodyBytes);
   if (!body.ok) return refuse(ctx, res, c.grant.partnerId, 'verify', body.error, c.correlator);
   const parsed = NumberVerificationRequestBody.safeParse(body.value);
-  if (!parsed.success) return refuse(ctx, res, c.grant.partnerId, 'verify', CamaraErrors.invalidArgument('Give exactly one of phoneNumber (E.164 with "+") or hashedPhoneNumber (hex SHA-256 of the E.164 number).'), c.correlator);
+  if (!parsed.success)
+    return refuse(
+      ctx,
+      res,
+      c.grant.partnerId,
+      'verify',
+      CamaraErrors.invalidArgument('Give exactly one of phoneNumber (E.164 with "+") or hashedPhoneNumber (hex SHA-256 of the E.164 number).'),
+      c.correlator,
+    );
   const number = c.grant.subscriber.msisdn;
   const verified =
     parsed.data.phoneNumber !== undefined
@@ -49,10 +57,26 @@ export function record(ctx: FrontDoorContext, g: AccessGrant, scope: FrontDoorSc
   const policy = ctx.policy();
   const partner = policy.clients.get(g.clientId);
   if (!partner || partner.id !== g.partnerId) return Promise.resolve(false); // the partner was removed by a reload: nothing more goes to it
-  return ctx.discloser.commit({ requestId: ctx.nextId(), partner, subscriber: g.subscriber, clientAddress: g.clientAddress, target: ctx.target(path), scope, what: SCOPE_DISCLOSURES[scope], policy });
+  return ctx.discloser.commit({
+    requestId: ctx.nextId(),
+    partner,
+    subscriber: g.subscriber,
+    clientAddress: g.clientAddress,
+    target: ctx.target(path),
+    scope,
+    what: SCOPE_DISCLOSURES[scope],
+    policy,
+  });
 }
 
-export function refuse(ctx: FrontDoorContext, res: http.ServerResponse, partner: string, api: string, e: { status: number; code: string; message: string }, correlator: string | undefined): void {
+export function refuse(
+  ctx: FrontDoorContext,
+  res: http.ServerResponse,
+  partner: string,
+  api: string,
+  e: { status: number; code: string; message: string },
+  correlator: string | undefined,
+): void {
   ctx.metrics.step('api', partner, e.code);
   void api;
   sendError(res, e, correlator);

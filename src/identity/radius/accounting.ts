@@ -60,7 +60,13 @@ export function sessionKeys(req: AccountingRequest, ctx: Pick<AccountingContext,
 const NO_ADDRESS = 'Framed-IP-Address or Framed-IPv6-Prefix';
 
 /** `format`: how this NAS writes numbers without "+" (its numberFormat); `ipv6PrefixLength`: the length its Framed-IPv6-Address is bound at. */
-export async function applyAccounting(req: AccountingRequest, nas: string, ctx: AccountingContext, format: NumberFormat = 'international', ipv6PrefixLength = 64): Promise<Applied> {
+export async function applyAccounting(
+  req: AccountingRequest,
+  nas: string,
+  ctx: AccountingContext,
+  format: NumberFormat = 'international',
+  ipv6PrefixLength = 64,
+): Promise<Applied> {
   switch (req.status) {
     case 'on':
     case 'off':

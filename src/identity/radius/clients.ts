@@ -25,7 +25,13 @@ export function compileClients(clients: RadiusConfig['clients'], defaultFormat: 
   const exact = new Map<string, NasClient>();
   const prefixes: { base: number; mask: number; bits: number; client: NasClient }[] = [];
   for (const c of clients) {
-    const client: NasClient = { name: c.name ?? c.address ?? c.cidr ?? 'nas', secret: c.secret, secretBytes: Buffer.from(c.secret, 'utf8'), numberFormat: c.numberFormat ?? defaultFormat, ipv6PrefixLength: c.ipv6PrefixLength ?? 64 };
+    const client: NasClient = {
+      name: c.name ?? c.address ?? c.cidr ?? 'nas',
+      secret: c.secret,
+      secretBytes: Buffer.from(c.secret, 'utf8'),
+      numberFormat: c.numberFormat ?? defaultFormat,
+      ipv6PrefixLength: c.ipv6PrefixLength ?? 64,
+    };
     if (c.address) exact.set(canonical(c.address), client);
     else if (c.cidr) {
       const p = parseCidr(c.cidr)!;
@@ -39,7 +45,7 @@ export function compileClients(clients: RadiusConfig['clients'], defaultFormat: 
       const hit = exact.get(a);
       if (hit || prefixes.length === 0 || isIP(a) !== 4) return hit;
       const n = ipv4ToInt(a);
-      for (const p of prefixes) if (((n & p.mask) >>> 0) === p.base) return p.client;
+      for (const p of prefixes) if ((n & p.mask) >>> 0 === p.base) return p.client;
       return undefined;
     },
   };
@@ -76,7 +82,7 @@ export function compileAddressMap(map: RadiusConfig['framedAddressMap']): (ip: s
   return (ip) => {
     if (isIP(ip) !== 4) return ip;
     const n = ipv4ToInt(ip);
-    for (const r of rules) if (((n & r.mask) >>> 0) === r.from) return intToIpv4((r.to | (n & ~r.mask)) >>> 0);
+    for (const r of rules) if ((n & r.mask) >>> 0 === r.from) return intToIpv4((r.to | (n & ~r.mask)) >>> 0);
     return ip;
   };
 }

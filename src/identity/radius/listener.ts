@@ -90,7 +90,11 @@ export class RadiusListener {
       const frame = checkFrame(msg);
       if (typeof frame === 'string') {
         const reason = frame === 'unsupported_code' ? 'unsupported_code' : 'malformed';
-        return this.refuse(reason, reason === 'malformed' ? 'radius: datagram refused: not a well-formed RADIUS packet' : 'radius: datagram refused: not an Accounting-Request', client.name);
+        return this.refuse(
+          reason,
+          reason === 'malformed' ? 'radius: datagram refused: not a well-formed RADIUS packet' : 'radius: datagram refused: not an Accounting-Request',
+          client.name,
+        );
       }
       const packet = msg.subarray(0, frame);
       if (!requestAuthenticatorValid(packet, client.secretBytes))
@@ -127,7 +131,10 @@ export class RadiusListener {
               country: this.deps.country,
             });
           } else if (applied.outcome === 'invalid')
-            this.refusals.refused('radius: accounting acknowledged, nothing bound: a required attribute is missing', 'missing_attribute', client.name, { status: req.status, attribute: applied.missing });
+            this.refusals.refused('radius: accounting acknowledged, nothing bound: a required attribute is missing', 'missing_attribute', client.name, {
+              status: req.status,
+              attribute: applied.missing,
+            });
           const response = encodeAccountingResponse(req, packet, client.secretBytes);
           this.seen.finish(key, response);
           this.reply(response, rinfo);
@@ -138,7 +145,10 @@ export class RadiusListener {
           m.packet('store_error');
           if (!this.storeDown) {
             this.storeDown = true;
-            this.deps.log.error('radius: binding store unavailable; accounting not acknowledged until it returns', { code: (err as { code?: string })?.code, error: (err as Error)?.name });
+            this.deps.log.error('radius: binding store unavailable; accounting not acknowledged until it returns', {
+              code: (err as { code?: string })?.code,
+              error: (err as Error)?.name,
+            });
           }
         },
       );

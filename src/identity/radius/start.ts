@@ -13,7 +13,14 @@ export interface RunningRadius {
   close(): Promise<void>;
 }
 
-export async function startRadius(o: { config: RadiusConfig; country: string; store: BindingStore; registry: Registry; log: Logger; listen?: string | undefined }): Promise<RunningRadius> {
+export async function startRadius(o: {
+  config: RadiusConfig;
+  country: string;
+  store: BindingStore;
+  registry: Registry;
+  log: Logger;
+  listen?: string | undefined;
+}): Promise<RunningRadius> {
   const listener = new RadiusListener({ config: o.config, country: o.country, store: o.store, metrics: new RadiusMetrics(o.registry), log: o.log });
   const address = await listener.listen(o.listen);
   return { address, close: () => listener.close() };

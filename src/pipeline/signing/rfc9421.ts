@@ -65,7 +65,18 @@ export function signRfc9421(flow: Flow, partnerId: string, key: Rfc9421Key, crea
   const t = flow.target;
   const headers: [string, string][] = [];
   for (const d of flow.disclosures) headers.push([d.header, d.value]);
-  const r = rfc9421Signature({ method: flow.method, scheme: t.scheme, host: t.host, port: t.port, target: t.path, partnerId, headers, created, nonce: randomSlice(16).toString('base64url'), key });
+  const r = rfc9421Signature({
+    method: flow.method,
+    scheme: t.scheme,
+    host: t.host,
+    port: t.port,
+    target: t.path,
+    partnerId,
+    headers,
+    created,
+    nonce: randomSlice(16).toString('base64url'),
+    key,
+  });
   flow.headers.push(RFC9421_HEADERS[0], r.partner, RFC9421_HEADERS[1], r.signatureInput, RFC9421_HEADERS[2], r.signature);
   flow.signatureHeaders = RFC9421_HEADERS;
 }

@@ -40,8 +40,7 @@ export function egressGuard(opts: EgressGuardOptions): Stage {
       const hits = inspect(flow);
       if (hits !== undefined) {
         opts.onHits(hits, flow);
-        if (hits.some((h) => h.action === 'refused'))
-          return stop(500, ErrorCodes.EGRESS_REFUSED, 'the gateway refused to send a request it had changed to carry an identifier');
+        if (hits.some((h) => h.action === 'refused')) return stop(500, ErrorCodes.EGRESS_REFUSED, 'the gateway refused to send a request it had changed to carry an identifier');
       }
       sealGuarded(flow);
       return CONTINUE;
@@ -129,10 +128,7 @@ function checkDisclosures(flow: Flow, matcher: SubscriberMatcher | undefined): A
   const kept: Disclosure[] = [];
   for (const d of flow.disclosures) {
     const granted =
-      active &&
-      partner.id === d.partnerId &&
-      partner.grants.some((g) => g.attribute === d.attribute && g.form === d.form && g.header === d.header) &&
-      valueFitsForm(d, matcher);
+      active && partner.id === d.partnerId && partner.grants.some((g) => g.attribute === d.attribute && g.form === d.form && g.header === d.header) && valueFitsForm(d, matcher);
     if (granted) {
       pairs.add(pairKey(d.header, d.value));
       kept.push(d);
@@ -162,7 +158,10 @@ function revokedHit(name: string, d: Disclosure): GuardHit {
  * own identifiers are still looked for in every encoding.
  */
 const SIGNATURE_SHAPES = new Map<string, RegExp>([
-  ['signature-input', /^hedge=\("@method" "@authority" "@path"(?: "@query")? "hedge-partner"(?: "[a-z0-9!#$%&'*+.^_`|~-]+")*\);created=\d{1,12};expires=\d{1,12};nonce="[A-Za-z0-9_-]{22}";keyid="[A-Za-z0-9_-]{1,64}";alg="(?:ed25519|hmac-sha256)";tag="hedge"$/],
+  [
+    'signature-input',
+    /^hedge=\("@method" "@authority" "@path"(?: "@query")? "hedge-partner"(?: "[a-z0-9!#$%&'*+.^_`|~-]+")*\);created=\d{1,12};expires=\d{1,12};nonce="[A-Za-z0-9_-]{22}";keyid="[A-Za-z0-9_-]{1,64}";alg="(?:ed25519|hmac-sha256)";tag="hedge"$/,
+  ],
   ['signature', /^hedge=:(?:[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=):$/],
 ]);
 
@@ -180,7 +179,11 @@ function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | 
   return v ? { header: canonical, attribute: v.attribute, encoding: v.encoding, reason: v.reason, action: 'stripped', partner: undefined } : undefined;
 }
 
-function inspectValue(value: string, matcher: SubscriberMatcher | undefined, clientAddress: string): { attribute: string; encoding: string | undefined; reason: 'identifier' | 'identifier-like' } | undefined {
+function inspectValue(
+  value: string,
+  matcher: SubscriberMatcher | undefined,
+  clientAddress: string,
+): { attribute: string; encoding: string | undefined; reason: 'identifier' | 'identifier-like' } | undefined {
   if (matcher && matcher.test(value)) {
     const m = matcher.find(value)[0];
     return { attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier' };
