@@ -108,11 +108,9 @@ const partner = z
     secret: z.string().optional(),
     /** AES-256 key for sealed values: 32 random bytes, base64url (`hedge keys partner` prints one). */
     key: secret(
-      z
-        .string()
-        .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
-          message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one',
-        }),
+      z.string().refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
+        message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one',
+      }),
     ).optional(),
     /** `required`: the gateway speaks HTTPS to this partner even for http:// requests. */
     tls: z.enum(['required', 'optional']).default('optional'),
@@ -129,11 +127,9 @@ const partner = z
       .default('ed25519'),
     /** hmac-sha256: the secret shared with this partner to sign (32 bytes, base64url); never a pseudonym or sealing key. */
     signatureSecret: secret(
-      z
-        .string()
-        .refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
-          message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one',
-        }),
+      z.string().refine((k) => /^[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k, 'base64url').length === 32, {
+        message: 'expected 32 bytes as base64url (43 characters); `hedge keys partner` prints a fresh one',
+      }),
     ).optional(),
     /** PEM file of extra CA certificates trusted for this partner (labs), relative to the config file. */
     ca: z.string().min(1).optional(),
