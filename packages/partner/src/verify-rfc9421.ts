@@ -5,7 +5,7 @@
 // created, expires, nonce, keyid and alg; verify under the operator's Ed25519
 // key (JWKS) or your hmac-sha256 secret; be for your partner id, within its
 // validity, and not seen before. Every refusal has a typed reason.
-import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { IDENTITY_HEADER_NAMES } from './identity-headers.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 import { requestTarget, type ReceivedRequest } from './request-target.js';
@@ -13,6 +13,7 @@ import type { PartnerRequest } from './request-view.js';
 import { PARTNER_HEADER, SIGNATURE_TAG, signatureBase, signableValue, splitTarget } from './rfc9421.js';
 import { isInnerList, parseDictionary, serializeInnerList, StructuredFieldError, type InnerList } from './structured-fields.js';
 import type { Jwk, RefusalReason } from './verify.js';
+import { publicKeyFor } from './public-key.js';
 
 export type Rfc9421Refusal = RefusalReason | 'not-covered';
 
@@ -54,7 +55,6 @@ export type RequestVerifyResult =
   | { ok: false; reason: Rfc9421Refusal; message: string };
 
 const defaultNonces = new MemoryNonceStore();
-const keyCache = new WeakMap<object, KeyObject>();
 const REQUIRED_PARAMS = ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'] as const;
 
 export async function verifyRequest(request: PartnerRequest, opts: RequestVerifyOptions): Promise<RequestVerifyResult> {
@@ -207,23 +207,4 @@ function secretKey(s: string | Uint8Array | KeyObject): KeyObject {
   if (typeof s === 'string') return createSecretKey(Buffer.from(s, 'base64url'));
   if (s instanceof Uint8Array) return createSecretKey(s);
   return s;
-}
-
-function publicKeyFor(kid: string, opts: RequestVerifyOptions): KeyObject | undefined {
-  if (opts.jwks) {
-    const jwk = opts.jwks.keys.find((k) => k.kid === kid);
-    if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') return undefined;
-    return cached(jwk, () => createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }));
-  }
-  const pk = opts.publicKey;
-  if (pk === undefined) return undefined;
-  if (typeof pk === 'string') return createPublicKey(pk);
-  if ('type' in pk && typeof (pk as KeyObject).export === 'function') return pk as KeyObject;
-  return cached(pk as object, () => createPublicKey({ key: pk as JsonWebKey, format: 'jwk' }));
-}
-
-function cached(o: object, make: () => KeyObject): KeyObject {
-  let k = keyCache.get(o);
-  if (!k) keyCache.set(o, (k = make()));
-  return k;
 }

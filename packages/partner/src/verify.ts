@@ -2,11 +2,12 @@
 // operator's Ed25519 signature over the canonical form, the partner id, the
 // host, the age, that every signed header is there exactly once, that no
 // identity header arrived unsigned, and that the nonce was not seen before.
-import { createPublicKey, verify, type KeyObject, type JsonWebKey } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { canonicalForm, parseSignatureHeader, DEFAULT_SIGNATURE_HEADER } from './canonical.js';
 import { IDENTITY_HEADER_NAMES } from './identity-headers.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 import { viewOf, type PartnerRequest } from './request-view.js';
+import { publicKeyFor } from './public-key.js';
 
 export type RefusalReason =
   | 'missing-header' // no signature header, or a header it lists is absent
@@ -64,7 +65,6 @@ export type VerifyResult =
   | { ok: false; reason: RefusalReason; message: string };
 
 const defaultNonces = new MemoryNonceStore();
-const keyCache = new WeakMap<object, KeyObject>();
 
 export async function verifyEnrichment(request: PartnerRequest, opts: VerifyOptions): Promise<VerifyResult> {
   const refuse = (reason: RefusalReason, message: string): VerifyResult => ({ ok: false, reason, message });
@@ -115,23 +115,4 @@ export async function verifyEnrichment(request: PartnerRequest, opts: VerifyOpti
     if (!fresh) return refuse('replayed', 'this signature was already accepted');
   }
   return { ok: true, attributes: Object.fromEntries(signed), partnerId: sig.partner, kid: sig.kid, issuedAt: sig.t, nonce: sig.nonce };
-}
-
-function publicKeyFor(kid: string, opts: VerifyOptions): KeyObject | undefined {
-  if (opts.jwks) {
-    const jwk = opts.jwks.keys.find((k) => k.kid === kid);
-    if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') return undefined;
-    return cached(jwk, () => createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }));
-  }
-  const pk = opts.publicKey;
-  if (pk === undefined) return undefined;
-  if (typeof pk === 'string') return createPublicKey(pk);
-  if ('type' in pk && typeof (pk as KeyObject).export === 'function') return pk as KeyObject;
-  return cached(pk as object, () => createPublicKey({ key: pk as JsonWebKey, format: 'jwk' }));
-}
-
-function cached(o: object, make: () => KeyObject): KeyObject {
-  let k = keyCache.get(o);
-  if (!k) keyCache.set(o, (k = make()));
-  return k;
 }
