@@ -2,7 +2,15 @@
 // (RFC 9421 and hedge-v1): from a JWKS by key id, or one configured key (PEM,
 // KeyObject or JWK). Keys made from a JWK are cached per JWK object.
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import type { Jwk } from './verify.js';
+
+/** A public JSON Web Key as served in the gateway's JWKS (Ed25519: kty OKP, crv Ed25519, x). */
+export interface Jwk {
+  kty: string;
+  crv?: string;
+  x?: string;
+  kid?: string;
+  [k: string]: unknown;
+}
 
 export interface PublicKeySource {
   jwks?: { keys: readonly Jwk[] };

@@ -12,7 +12,8 @@ import { requestTarget, type ReceivedRequest } from './request-target.js';
 import type { PartnerRequest } from './request-view.js';
 import { PARTNER_HEADER, SIGNATURE_TAG, signatureBase, signableValue, splitTarget } from './rfc9421.js';
 import { isInnerList, parseDictionary, serializeInnerList, StructuredFieldError, type InnerList } from './structured-fields.js';
-import type { Jwk, RefusalReason } from './verify.js';
+import type { Jwk } from './public-key.js';
+import type { RefusalReason } from './verify.js';
 import { publicKeyFor } from './public-key.js';
 
 export type Rfc9421Refusal = RefusalReason | 'not-covered';

@@ -7,7 +7,9 @@ import { canonicalForm, parseSignatureHeader, DEFAULT_SIGNATURE_HEADER } from '.
 import { IDENTITY_HEADER_NAMES } from './identity-headers.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 import { viewOf, type PartnerRequest } from './request-view.js';
-import { publicKeyFor } from './public-key.js';
+import { publicKeyFor, type Jwk } from './public-key.js';
+
+export type { Jwk } from './public-key.js';
 
 export type RefusalReason =
   | 'missing-header' // no signature header, or a header it lists is absent
@@ -20,14 +22,6 @@ export type RefusalReason =
   | 'bad-signature' // the signature does not verify: a value, the path, the method… was changed, or another key signed it
   | 'unsigned-header' // an identity header (or a second copy of a signed one) that the signature does not cover
   | 'replayed'; // this nonce was already accepted
-
-export interface Jwk {
-  kty: string;
-  crv?: string;
-  x?: string;
-  kid?: string;
-  [k: string]: unknown;
-}
 
 export interface VerifyOptions {
   /** The operator's JWKS (`GET /.well-known/jwks.json` on the admin API, or `hedge keys export`). */
