@@ -24,7 +24,7 @@ export class Flow {
   disclosures: Disclosure[] = [];
   /** False when the real destination could not be tied to the host (transparent mode mismatch). */
   destinationVerified = true;
-  /** Set by the runner when a stage failed: later stages must not enrich. */
+  /** Later stages must not enrich: set by failClosed, by the canary's switch, by a withdrawal of consent, and for upgrades. */
   enrichmentDisabled = false;
   /** Names of inbound headers the strip stage removed (canonical), for metrics. */
   stripped: string[] = [];
@@ -65,7 +65,20 @@ export class Flow {
     this.disclosures.push(d);
   }
 
-  /** Removes every header the gateway added: used when enrichment must be undone (fail closed). */
+  /**
+   * Fail closed: something this flow's enrichment depended on failed (a stage
+   * threw, the binding store did not answer, the audit could not record), so
+   * nothing the gateway added may leave and no later stage may add anything.
+   * Revokes every disclosure and its signature, and disables enrichment for the
+   * rest of the pipeline. The subscriber is kept: the egress guard still needs
+   * to know whose identifiers to look for in the headers that remain.
+   */
+  failClosed(): void {
+    this.revokeDisclosures();
+    this.enrichmentDisabled = true;
+  }
+
+  /** Removes every header the gateway added (disclosures and their signature); see failClosed. */
   revokeDisclosures(): void {
     if (this.signatureHeaders !== undefined) {
       const sig = this.signatureHeaders;

@@ -43,8 +43,7 @@ async function continueAsync(stages: readonly Stage[], at: number, pending: Prom
 
 function failed(stage: Stage, flow: Flow, err: unknown, hooks: RunHooks): Verdict {
   hooks.stageFailed(stage.name, err);
-  flow.revokeDisclosures();
-  flow.enrichmentDisabled = true;
+  flow.failClosed();
   if (stage.onError === 'refuse') return stop(500, ErrorCodes.STAGE_FAILED, `the gateway could not process this request safely (${stage.name})`);
   return CONTINUE;
 }

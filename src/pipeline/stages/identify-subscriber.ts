@@ -10,9 +10,8 @@ import type { Subscriber } from '../../subscriber/subscriber.js';
 
 export function identifySubscriber(store: BindingStore, onStoreError?: (err: unknown) => void): Stage {
   const failClosed = (flow: Flow, err: unknown): Verdict => {
-    flow.subscriber = undefined;
-    flow.revokeDisclosures();
-    flow.enrichmentDisabled = true;
+    flow.subscriber = undefined; // the store did not say who this is
+    flow.failClosed();
     onStoreError?.(err);
     return CONTINUE;
   };

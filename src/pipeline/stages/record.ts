@@ -40,7 +40,6 @@ export function record(audit: DisclosureRecorder | undefined, canarySource?: str
 
 function withhold(audit: DisclosureRecorder, flow: Flow): Verdict {
   audit.withheld(flow);
-  flow.revokeDisclosures();
-  flow.enrichmentDisabled = true;
+  flow.failClosed();
   return CONTINUE;
 }
