@@ -5,7 +5,7 @@
 // separate "hedge/partner" export.
 export { startGateway, type GatewayOptions, type RunningGateway } from './node/gateway.js';
 export { loadConfigFile, parseConfig, type LoadedConfig, type ParseOptions } from './config/load.js';
-export { type Config, type PartnerConfig, type GrantConfig } from './config/schema.js';
+export { type Config, type PartnerConfig } from './config/schema.js';
 export { configJsonSchema } from './config/json-schema.js';
 export { secret, type SecretUse, type SecretSource } from './config/secret.js';
 export { createLogger, silentLogger, logLevelOf, type Logger, type LoggerOptions, type Level } from './shared/log.js';

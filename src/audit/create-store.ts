@@ -16,9 +16,6 @@ export interface StoreSettings {
   thread?: boolean;
 }
 
-// isAuditStoreSpec lives in config-check.ts: config validation must not load the SQLite and PostgreSQL drivers.
-export { isAuditStoreSpec } from '../config/semantic-audit.js';
-
 /** Opens the store; relative SQLite paths are taken from `baseDir` (the config file's folder). */
 export function createAuditStore(s: StoreSettings, baseDir = process.cwd()): AuditStore {
   if (s.store.startsWith('sqlite:')) {

@@ -3,7 +3,12 @@
 // ("who may now receive what"). Names only — never values or secrets.
 import type { CompiledPolicy } from '../policy/compile.js';
 
-export interface ExposureChange {
+/**
+ * One grant added or removed, as policy-load/reload audit events record it.
+ * Not policy/diff.ts's ExposureChange (per host and attribute, how revealing):
+ * stored audit records keep this shape, and incident reports read it.
+ */
+export interface GrantChange {
   partner: string;
   hosts: string[];
   grant: string;
@@ -23,10 +28,10 @@ function grants(p: CompiledPolicy | undefined): Map<string, { partner: string; h
 }
 
 /** Grants added and removed going from `before` to `after` (a partner whose hosts changed shows as removed + added). */
-export function policyExposure(before: CompiledPolicy | undefined, after: CompiledPolicy): { added: number; removed: number; changes: ExposureChange[] } {
+export function policyExposure(before: CompiledPolicy | undefined, after: CompiledPolicy): { added: number; removed: number; changes: GrantChange[] } {
   const a = grants(before);
   const b = grants(after);
-  const changes: ExposureChange[] = [];
+  const changes: GrantChange[] = [];
   for (const [k, v] of b) if (!a.has(k)) changes.push({ ...v, change: 'added' });
   for (const [k, v] of a) if (!b.has(k)) changes.push({ ...v, change: 'removed' });
   return { added: changes.filter((c) => c.change === 'added').length, removed: changes.filter((c) => c.change === 'removed').length, changes };

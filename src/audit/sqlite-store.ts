@@ -192,5 +192,3 @@ function fromRow(r: Row): AuditRecord {
 function fromCpRow(r: CpRow): Checkpoint {
   return { node: r.node, seq: Number(r.seq), time: Number(r.time), kind: r.kind, hash: r.hash, keyId: r.key_id, signature: r.signature, detail: r.detail };
 }
-
-export { fromRow as sqliteRowToRecord };

@@ -34,8 +34,6 @@ export const ATTRIBUTES = ['msisdn', 'imsi', 'imei', 'client-ip', 'age-verified'
 export const IDENTITY_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
 export const CLAIM_ATTRIBUTES = new Set<string>(['age-verified', 'subscriber']);
 export const FORMS = ['raw', 'pseudonym', 'token', 'sealed', 'claim'] as const;
-/** Identifier forms that need a key: pseudonym (derived from the operator key file), sealed (partner key), token (operator key file). */
-export const KEYED_FORMS = new Set<string>(['pseudonym', 'sealed', 'token']);
 
 const grant = z
   .strictObject({
@@ -460,7 +458,5 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type PartnerConfig = Config['partners'][number];
-export type GrantConfig = PartnerConfig['send'][number];
 export type LimitsConfig = Config['proxy']['limits'];
 export type AuditConfig = NonNullable<Config['audit']>;
-export type FrontDoorClientConfig = NonNullable<PartnerConfig['frontDoor']>;

@@ -14,12 +14,6 @@ import { z } from 'zod';
 const marked = new WeakSet<z.ZodType>();
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const secretFileRef = z.strictObject({
-  file: z.string().min(1).describe('a file holding the value (relative to the config file); re-read at every reload; one trailing newline is dropped'),
-});
-export const secretEnvRef = z.strictObject({
-  env: z.string().regex(ENV_NAME, { message: 'an environment variable name' }).describe('an environment variable holding the value (read at start and at every reload)'),
-});
 
 /**
  * Marks a string schema as a secret: the key then also takes `{ file }` or
@@ -30,10 +24,6 @@ export function secret<T extends z.ZodType<string, string>>(inner: T): T {
   const s = inner.clone() as T;
   marked.add(s);
   return s;
-}
-
-export function isSecretSchema(s: z.ZodType): boolean {
-  return marked.has(s);
 }
 
 /** For z.toJSONSchema's `override`: a secret key is "the inline value, or a file, or an environment variable". */

@@ -98,10 +98,6 @@ export function base64Patterns(s: string): string[] {
   return out;
 }
 
-export function toBase64Url(b64: string): string {
-  return b64.replace(/\+/g, '-').replace(/\//g, '_');
-}
-
 /** Decodes %XX escapes one by one (a stray "%" is left alone, never throws); "+" read as a space. */
 export function percentDecode(s: string): string {
   if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s;

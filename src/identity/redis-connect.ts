@@ -7,7 +7,7 @@
 // instead of waiting), no retries of a command, a per-command timeout.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
-export { parseRedisTarget, isRedisSpec, type RedisTarget, type Topology } from '../config/redis-target.js';
+export { parseRedisTarget, type RedisTarget, type Topology } from '../config/redis-target.js';
 import type { RedisTarget } from '../config/redis-target.js';
 
 export interface ConnectOptions {

@@ -56,8 +56,19 @@ export class StaticBindings {
     return this.restoredTotal;
   }
 
+  /**
+   * What a process does with them at start (the single node and the cluster
+   * primary alike): seed them, then keep checking. Call it once the object is
+   * where the store's reconnect hook finds it, so a store that comes back
+   * while seeding still gets a check.
+   */
+  async begin(): Promise<void> {
+    await this.seed();
+    this.start();
+  }
+
   /** Writes every static binding (at start: they replace whatever held those addresses). */
-  async seed(): Promise<void> {
+  private async seed(): Promise<void> {
     for (const r of this.deps.records) {
       try {
         await this.deps.store.set({ ...r });
@@ -69,7 +80,7 @@ export class StaticBindings {
   }
 
   /** Starts the periodic check (no-op without static bindings or with a 0 interval). */
-  start(): void {
+  private start(): void {
     if (this.deps.records.length === 0 || this.deps.intervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => void this.check('interval'), this.deps.intervalMs);
     this.timer.unref();

@@ -49,8 +49,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   }
   // The primary's alerts are log lines and its own counter (workers raise theirs on their registries).
   statics = staticBindingsOf(config, { store, alerts: new Alerts({ log, registry }), log });
-  await statics.seed();
-  statics.start();
+  await statics.begin();
 
   let stopping = false;
   const live = new Set<Worker>();

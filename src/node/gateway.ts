@@ -146,8 +146,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   if (isRedisBindingStore(bindings) && !(await bindings.waitReady(Math.max(2000, config.subscribers.redis.timeoutMs * 8))))
     alerts.raise(ALERT_BINDING_STORE, 'binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
   statics = staticBindingsOf(config, { store: bindings, alerts, log });
-  await statics.seed();
-  statics.start();
+  await statics.begin();
   metrics.gauge('hedge_static_bindings_missing', 'Static bindings found missing from the binding store at the last check (written back at once)', () => statics.missing);
   metrics.gauge('hedge_static_bindings_restored_total', 'Static bindings written back after the store lost them', () => statics.restored);
 

@@ -5,7 +5,6 @@
 // Content-Length; this adds the checks it leaves to the application.
 import type { IncomingMessage } from 'node:http';
 
-const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'TRACE', 'CONNECT', 'OPTIONS', 'DELETE']);
 const FORBIDS_BODY = new Set(['HEAD', 'TRACE', 'CONNECT', 'GET']);
 
 /**
@@ -85,8 +84,4 @@ export function hasRequestBody(req: IncomingMessage): boolean {
   const cl = h['content-length'];
   if (cl !== undefined) return cl !== '0';
   return false;
-}
-
-export function methodUsuallyHasNoBody(method: string): boolean {
-  return NO_BODY_METHODS.has(method);
 }

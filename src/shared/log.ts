@@ -169,15 +169,6 @@ function stderrDestination() {
   return stderrDest;
 }
 
-/** Flushes buffered log lines (before a deliberate process.exit). */
-export function flushLogs(): void {
-  try {
-    stderrDest?.flushSync();
-  } catch {
-    // nothing buffered, or stderr gone
-  }
-}
-
 /** A logger that drops everything (tests, library use). */
 export const silentLogger: Logger = {
   debug() {},

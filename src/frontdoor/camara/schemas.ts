@@ -24,8 +24,6 @@ export const NumberVerificationShareResponse = z.object({ devicePhoneNumber: Pho
 
 export const ErrorInfo = z.object({ status: z.number().int(), code: z.string(), message: z.string() });
 
-/** KYC Age Verification: AgeThreshold 0–120. */
-export const AgeThreshold = z.number().int().min(0).max(120);
 export const AgeCheck = z.enum(['true', 'false', 'not_available']);
 
 /** VerifyRequestBody (ageThreshold required; the identity properties are optional strings). */
