@@ -96,9 +96,20 @@ const gw = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'start
 children.add(gw);
 let gwErr = '';
 let errorLines = 0;
+// Error and warning lines by message (logs never carry identifiers, so the message says what happened).
+const logged = new Map();
+let partial = '';
 gw.stderr.on('data', (d) => {
   gwErr = (gwErr + d).slice(-4000);
-  errorLines += (String(d).match(/"level":"(error|fatal)"/g) ?? []).length;
+  const lines = (partial + d).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const level = /"level":"(\w+)"/.exec(line)?.[1];
+    if (level !== 'error' && level !== 'fatal' && level !== 'warn') continue;
+    if (level !== 'warn') errorLines++;
+    const key = `${level}: ${/"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line.slice(0, 120)}`;
+    logged.set(key, (logged.get(key) ?? 0) + 1);
+  }
 });
 gw.once('exit', (code) => {
   if (!stopping) {
@@ -235,8 +246,11 @@ console.log(
   `partner received ${partnerReceived} identities; audit disclosure records for it: ${finalAudited} (${finalAudited >= partnerReceived ? 'every one audited' : `${partnerReceived - finalAudited} MISSING`})`,
 );
 console.log(`load: partner ${JSON.stringify(partner)}`);
+// Every partner request comes from a bound address, so each one answered should have carried the identity.
+console.log(`partner requests answered ${partner.ok ?? NaN}, of which the origin saw without X-MSISDN: ${(partner.ok ?? NaN) - partnerReceived}`);
 console.log(`load: non-partner ${JSON.stringify(nonPartner)}`);
 console.log(`RADIUS: ${radiusSent} accounting messages answered, ${radiusFailed} failed; policy reloads: ${reloads}; gateway error log lines: ${errorLines}`);
+for (const [what, n] of [...logged].sort((a, b) => b[1] - a[1])) console.log(`  ${n} × ${what}`);
 
 await plot(samples, PNG).then(
   () => console.log(`plot: ${PNG}`),
