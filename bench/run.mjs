@@ -16,8 +16,16 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import { parseArgs as parseCliArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only NAME[,NAME]] [--json FILE] [--idle N] [--overload-inflight N]
+  --duration S      seconds per row (default 10)
+  --connections N   concurrent connections of the load tool (default 50)
+  --only NAMES      only the rows whose name contains one of these (comma-separated), e.g. "front door,signatures"
+  --json FILE       also write the rows as JSON
+  --idle N          scale rows: idle keep-alive connections held (default 18000)
+  --overload-inflight N  scale rows: the open-loop generator's connections at 2x capacity (default 256)`;
 const args = parseArgs(process.argv.slice(2));
 const DURATION = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 50);
@@ -26,14 +34,32 @@ const work = mkdtempSync(join(tmpdir(), 'hedge-bench-'));
 const children = new Set();
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
-function parseArgs(a) {
-  const o = {};
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i].startsWith('--')) continue;
-    const k = a[i].slice(2);
-    o[k] = a[i + 1] && !a[i + 1].startsWith('--') ? a[++i] : true;
+/** Strict options: a mistyped option stops the run with the usage instead of starting a 10-minute benchmark. */
+function parseArgs(argv) {
+  try {
+    const { values } = parseCliArgs({
+      args: argv,
+      options: {
+        duration: { type: 'string' },
+        connections: { type: 'string' },
+        only: { type: 'string' },
+        json: { type: 'string' },
+        idle: { type: 'string' },
+        'overload-inflight': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    for (const k of ['duration', 'connections', 'idle', 'overload-inflight'])
+      if (values[k] !== undefined && !(Number(values[k]) > 0)) throw new Error(`--${k} must be a positive number, not "${values[k]}"`);
+    return values;
+  } catch (err) {
+    console.error(`${err.message}\n${USAGE}`);
+    process.exit(2);
   }
-  return o;
 }
 
 function which(bin) {
