@@ -49,7 +49,7 @@ export class AdminServer {
         deps.log.error('admin request failed', { error: (err as Error).name, code: (err as { code?: string }).code });
         if (res.headersSent) res.destroy();
         else if (err instanceof HedgeError && err.code === ErrorCodes.BINDING_STORE_UNAVAILABLE) sendError(res, 503, err.code, 'the binding store is unavailable');
-        else sendError(res, 500, 'HEDGE_ERR_INTERNAL', 'internal error');
+        else sendError(res, 500, ErrorCodes.INTERNAL, 'internal error');
       });
     });
   }
@@ -138,7 +138,7 @@ export class AdminServer {
       if (req.method === 'GET') {
         // A single IPv6 address shows the binding of the prefix that holds it.
         const b = parsed.family === 6 && !raw.includes('/') ? await d.bindings.find(raw) : await d.bindings.get(ip);
-        if (!b) return sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no binding for this address');
+        if (!b) return sendError(res, 404, ErrorCodes.NOT_FOUND, 'no binding for this address');
         return sendJson(res, 200, { ip: b.ip, ...b.subscriber, expiresAt: isoTime(b.expiresAt) });
       }
       if (req.method === 'PUT' || req.method === 'POST') {
@@ -165,15 +165,15 @@ export class AdminServer {
       }
       if (req.method === 'DELETE') {
         const removed = await d.bindings.remove(ip);
-        if (!removed) return sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no binding for this address');
+        if (!removed) return sendError(res, 404, ErrorCodes.NOT_FOUND, 'no binding for this address');
         d.log.info('binding removed', { source: 'admin' });
         res.writeHead(204).end();
         return;
       }
-      return sendError(res, 405, 'HEDGE_ERR_METHOD', 'use GET, PUT or DELETE');
+      return sendError(res, 405, ErrorCodes.METHOD, 'use GET, PUT or DELETE');
     }
     for (const route of this.routes) if (await route(req, res, url)) return;
-    sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'no such endpoint');
+    sendError(res, 404, ErrorCodes.NOT_FOUND, 'no such endpoint');
   }
 }
 

@@ -5,7 +5,7 @@
 // The report holds decrypted numbers: the admin API's bearer token guards it.
 // Every report is sealed (its hash signed by the gateway key; `hedge audit verify-report`).
 import { sendError, sendJson, type AdminRoute } from '../shared/http.js';
-import { HedgeError } from '../shared/errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { AuditKey, Signer, SignatureVerifier } from './keys.js';
 import type { AuditLog } from './audit-log.js';
@@ -31,7 +31,7 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
   return async (req, res, url) => {
     if (!url.pathname.startsWith('/audit/')) return false;
     if (req.method !== 'GET') {
-      sendError(res, 405, 'HEDGE_ERR_METHOD', 'the audit endpoints are read-only (GET)');
+      sendError(res, 405, ErrorCodes.METHOD, 'the audit endpoints are read-only (GET)');
       return true;
     }
     if (url.pathname === '/audit/status') {
@@ -46,7 +46,7 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
       const to = q.has('to') ? parseTime(q.get('to')!, 'to') : Date.now() + 1;
       const op = q.get('outsidePolicy');
       if (op !== null && op !== 'current')
-        throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
+        throw new HedgeError(ErrorCodes.AUDIT_REPORT, 'outsidePolicy: only "current" (the policy in force) is available here; use the CLI for a policy file');
       const policy = d.policy();
       const detectedAt = q.has('detected') ? parseTime(q.get('detected')!, 'detected') : undefined;
       const redacted = q.get('redacted') === '1';
@@ -78,7 +78,7 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
     else if (format === 'csv') send('text/csv; charset=utf-8', reportCsv(report));
     else if (format === 'html') send('text/html; charset=utf-8', reportHtml(report, d.operator));
     else if (format === 'table') send('text/plain; charset=utf-8', reportTable(report));
-    else sendError(res, 400, 'HEDGE_ERR_AUDIT_REPORT', 'format: json, csv, html or table');
+    else sendError(res, 400, ErrorCodes.AUDIT_REPORT, 'format: json, csv, html or table');
     return true;
   };
 }

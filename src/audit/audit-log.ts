@@ -11,6 +11,7 @@ import type { Flow } from '../pipeline/flow.js';
 import type { DisclosureRecorder } from '../pipeline/stages/record.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { Logger } from '../shared/log.js';
+import { ErrorCodes } from '../shared/errors.js';
 import type { AuditKey, Signer } from './keys.js';
 import { checkpointMessage, GENESIS, recordHash, type AuditRecord, type Checkpoint, type DisclosureDetail, type UnchainedRecord } from './record.js';
 import type { AuditStore, ChainHead } from './store.js';
@@ -57,7 +58,7 @@ interface Pending {
 type State = 'up' | 'down' | 'stalled';
 
 export class AuditUnavailableError extends Error {
-  readonly code = 'HEDGE_ERR_AUDIT_UNAVAILABLE';
+  readonly code = ErrorCodes.AUDIT_UNAVAILABLE;
   constructor(message: string) {
     super(message);
     this.name = 'AuditUnavailableError';

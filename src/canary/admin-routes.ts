@@ -1,7 +1,7 @@
 // Admin API for the canary:
 //   GET  /canary          status: last run, result, findings, enrichment switch
 //   POST /canary/run      run now against the policy in force; answers the result
-import { sendJson, type AdminRoute } from '../shared/http.js';
+import { sendError, sendJson, type AdminRoute } from '../shared/http.js';
 import { ErrorCodes } from '../shared/errors.js';
 import type { Canary } from './canary.js';
 import type { Pipeline } from '../pipeline/index.js';
@@ -14,7 +14,7 @@ export function canaryRoutes(canary: Canary | undefined, current: () => Pipeline
     }
     if (url.pathname === '/canary/run' && req.method === 'POST') {
       if (!canary) {
-        sendJson(res, 409, { error: { code: ErrorCodes.CANARY_DISABLED, message: 'the canary is disabled (canary.enabled: false)' } });
+        sendError(res, 409, ErrorCodes.CANARY_DISABLED, 'the canary is disabled (canary.enabled: false)');
         return true;
       }
       const r = await canary.run(current(), 'manual');

@@ -62,7 +62,7 @@ export class CheckerServer {
       this.route(req, res);
     } catch (err) {
       this.opts.log.error('checker request failed', { error: (err as Error).name });
-      if (!res.headersSent) sendError(res, 500, 'HEDGE_ERR_INTERNAL', 'internal error');
+      if (!res.headersSent) sendError(res, 500, ErrorCodes.INTERNAL, 'internal error');
       else res.destroy();
     }
   };
@@ -117,7 +117,7 @@ export class CheckerServer {
     const wait = this.limiter.take(who.address);
     const done = (status: number, verdict?: string) => this.opts.log.debug('checker request', { method: req.method, path, status, verdict });
     if (wait > 0) {
-      sendJson(res, 429, { error: { code: ErrorCodes.RATE_LIMITED, message: `too many requests; try again in ${wait} s` } }, { 'retry-after': String(wait) });
+      sendError(res, 429, ErrorCodes.RATE_LIMITED, `too many requests; try again in ${wait} s`, { 'retry-after': String(wait) });
       return done(429);
     }
     if (path === '/healthz') {
@@ -129,11 +129,11 @@ export class CheckerServer {
       return done(204);
     }
     if (path !== '/' && path !== '/api/check') {
-      sendError(res, 404, 'HEDGE_ERR_NOT_FOUND', 'the check is at / (page) and /api/check (JSON)');
+      sendError(res, 404, ErrorCodes.NOT_FOUND, 'the check is at / (page) and /api/check (JSON)');
       return done(404);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { error: { code: ErrorCodes.METHOD_NOT_ALLOWED, message: 'use GET' } }, { allow: 'GET, HEAD' });
+      sendError(res, 405, ErrorCodes.METHOD_NOT_ALLOWED, 'use GET', { allow: 'GET, HEAD' });
       return done(405);
     }
     // The request body, if any, is not read: drain it so the connection stays usable.

@@ -8,7 +8,7 @@ import { loadAuditKey, type AuditKey, type Signer, type SignatureVerifier } from
 import { checkpointSigner, checkpointVerifier } from '../audit/gateway-key.js';
 import type { AuditStore } from '../audit/store.js';
 import type { AuditConfig } from '../config/schema.js';
-import { HedgeError } from '../shared/errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 export interface AuditCliOptions {
   config: string;
@@ -36,7 +36,7 @@ export function auditOptions(cmd: Command): Command {
 export async function openAudit(o: AuditCliOptions): Promise<AuditContext> {
   const loaded = loadOrExit(o.config);
   const a = loaded.config.audit;
-  if (!a) throw new HedgeError('HEDGE_ERR_AUDIT_STORE', `${o.config}: no audit: section (the store and keys to use)`);
+  if (!a) throw new HedgeError(ErrorCodes.AUDIT_STORE, `${o.config}: no audit: section (the store and keys to use)`);
   const spec = o.store ?? a.store;
   const storeSpec = spec.startsWith('sqlite:') && spec !== 'sqlite::memory:' ? `sqlite:${configPath(loaded.file, spec.slice(7))}` : spec;
   const store = createAuditStore({ store: storeSpec, schema: a.schema, busyTimeoutMs: 5000, commitTimeoutMs: 600_000 });
@@ -44,7 +44,7 @@ export async function openAudit(o: AuditCliOptions): Promise<AuditContext> {
     await store.init();
   } catch (err) {
     await store.close();
-    throw new HedgeError('HEDGE_ERR_AUDIT_STORE', `cannot open the audit store: ${(err as { code?: string }).code ?? (err as Error).message}`);
+    throw new HedgeError(ErrorCodes.AUDIT_STORE, `cannot open the audit store: ${(err as { code?: string }).code ?? (err as Error).message}`);
   }
   return {
     audit: a,

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
 import { planPurge, purgeBefore } from '../audit/purge.js';
 import { parseTime } from '../audit/time.js';
-import { HedgeError } from '../shared/errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 interface PurgeOptions extends AuditCliOptions {
   before: string;
@@ -39,7 +39,7 @@ export function registerAuditPurge(audit: Command): void {
           }
           if (!o.yes) {
             if (!process.stdin.isTTY)
-              throw new HedgeError('HEDGE_ERR_AUDIT_STORE', 'audit purge removes records for good: confirm with --yes (no terminal to ask on), or look first with --dry-run');
+              throw new HedgeError(ErrorCodes.AUDIT_STORE, 'audit purge removes records for good: confirm with --yes (no terminal to ask on), or look first with --dry-run');
             const rl = createInterface({ input: process.stdin, output: process.stdout });
             const answer = await rl.question(`Remove ${total} audit record(s) before ${when} for good? Type "yes" to continue: `);
             rl.close();

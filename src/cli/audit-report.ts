@@ -12,7 +12,7 @@ import { verifyStore } from '../audit/verify.js';
 import { parseTime } from '../audit/time.js';
 import { compilePolicy } from '../policy/compile.js';
 import { loadOrExit } from './load-or-exit.js';
-import { HedgeError } from '../shared/errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 interface ReportCliOptions extends AuditCliOptions {
   from?: string;
@@ -46,17 +46,17 @@ export function registerAuditReport(audit: Command): void {
     .option('--contact <text>', 'where subscribers can ask questions, for the notices')
     .action((o: ReportCliOptions) =>
       runAuditCommand(async () => {
-        if (!FORMATS.includes(o.format)) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', `--format: one of ${FORMATS.join(', ')}`);
+        if (!FORMATS.includes(o.format)) throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--format: one of ${FORMATS.join(', ')}`);
         const from = o.from !== undefined ? parseTime(o.from, '--from') : undefined;
         const to = o.to !== undefined ? parseTime(o.to, '--to') : Date.now() + 1;
-        if (from !== undefined && to <= from) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', '--to must be after --from');
+        if (from !== undefined && to <= from) throw new HedgeError(ErrorCodes.AUDIT_REPORT, '--to must be after --from');
         let outsidePolicy;
         if (o.outsidePolicy !== undefined) {
           const good = loadOrExit(o.outsidePolicy);
           outsidePolicy = { policy: compilePolicy(good.config, good.file, good.lineOf), file: o.outsidePolicy };
         }
         const detectedAt = o.detected !== undefined ? parseTime(o.detected, '--detected') : undefined;
-        if (o.redacted && o.notices !== undefined) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', '--notices name each subscriber; they cannot come from a --redacted report');
+        if (o.redacted && o.notices !== undefined) throw new HedgeError(ErrorCodes.AUDIT_REPORT, '--notices name each subscriber; they cannot come from a --redacted report');
         const ctx = await openAudit(o);
         try {
           const verifier = ctx.verifier();

@@ -9,7 +9,7 @@ import { loadOrExit } from './load-or-exit.js';
 import { checkpointVerifier } from '../audit/gateway-key.js';
 import { loadVerifier } from '../audit/keys.js';
 import { verifyReportSeal } from '../audit/report-seal.js';
-import { HedgeError } from '../shared/errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 interface VerifyReportOptions {
   config?: string;
@@ -28,15 +28,15 @@ export function registerAuditVerifyReport(audit: Command): void {
         try {
           text = readFileSync(file, 'utf8');
         } catch (err) {
-          throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+          throw new HedgeError(ErrorCodes.AUDIT_REPORT, `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
         }
         let verifier;
         if (o.publicKey !== undefined) verifier = loadVerifier(o.publicKey);
         else if (o.config !== undefined) {
           const loaded = loadOrExit(o.config);
-          if (!loaded.config.audit) throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', `${o.config}: no audit: section (the keys reports are signed with)`);
+          if (!loaded.config.audit) throw new HedgeError(ErrorCodes.AUDIT_REPORT, `${o.config}: no audit: section (the keys reports are signed with)`);
           verifier = checkpointVerifier(loaded.config, loaded.file);
-        } else throw new HedgeError('HEDGE_ERR_AUDIT_REPORT', 'give the key to check with: -c CONFIG or --public-key FILE');
+        } else throw new HedgeError(ErrorCodes.AUDIT_REPORT, 'give the key to check with: -c CONFIG or --public-key FILE');
         const r = verifyReportSeal(text, verifier);
         if (r.ok) console.log(`OK: ${file} is intact (sha256 ${r.seal!.sha256}), signed by key ${r.seal!.keyId}`);
         else console.log(`FAIL: ${file}: ${r.reason}`);

@@ -1,5 +1,7 @@
-// Stable error codes. Every code is documented in docs/errors.md; tests and
-// operators match on the code, never on the message text.
+// Stable error codes: the one catalogue. Every code is documented in
+// docs/errors.md; tests and operators match on the code, never on the message
+// text. Code elsewhere names a code as `ErrorCodes.X`, never as a string
+// (test/shared/error-codes.test.ts holds both rules).
 export const ErrorCodes = {
   CONFIG_INVALID: 'HEDGE_ERR_CONFIG_INVALID',
   CONFIG_READ: 'HEDGE_ERR_CONFIG_READ',
@@ -44,6 +46,9 @@ export const ErrorCodes = {
   AUDIT_TAMPERED: 'HEDGE_ERR_AUDIT_TAMPERED',
   AUDIT_REPORT: 'HEDGE_ERR_AUDIT_REPORT',
   LOG_LEVEL_INVALID: 'HEDGE_ERR_LOG_LEVEL_INVALID',
+  NOT_FOUND: 'HEDGE_ERR_NOT_FOUND',
+  METHOD: 'HEDGE_ERR_METHOD',
+  INTERNAL: 'HEDGE_ERR_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,5 +1,6 @@
 // Small helpers for the JSON APIs hedge serves (admin, checker).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCode } from './errors.js';
 
 /** An admin API route handler (added by each capability); returns true when it handled the request. */
 export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -10,8 +11,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
+/** A JSON error answer `{error: {code, message}}`; the code comes from the catalogue (errors.ts). */
+export function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, extra: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { code, message } }, extra);
 }
 
 /** Reads a JSON body up to `limit` bytes; rejects with a message fit for a 400. */
