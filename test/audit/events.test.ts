@@ -4,6 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, DEMO_YAML } from '../helpers/gateway.js';
+import { beforeGuard } from '../helpers/pipeline.js';
 import { parseConfig } from '../../src/config/load.js';
 import { useAuditBackend } from '../helpers/audit.js';
 import type { Stage } from '../../src/pipeline/stage.js';
@@ -29,15 +30,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
       const loc = backend.be!.fresh();
       const lab = await startLab({
         edit: (y) => y + backend.be!.yaml(loc, { node: 'gw-e', canary: true }),
-        transformPipeline: (p) => {
-          const stages = [...p.stages];
-          stages.splice(
-            stages.findIndex((s) => s.name === 'egress-guard'),
-            0,
-            leak,
-          );
-          return { ...p, stages };
-        },
+        transformPipeline: beforeGuard(leak),
       });
       try {
         const e = (await viaProxy(lab.gw.proxyAddress, 'http://news.example/')).json();

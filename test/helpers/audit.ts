@@ -220,14 +220,6 @@ export function writeConfig(dir: string, name: string, text: string): string {
   return p;
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 export { existsSync, copyFileSync };
+/** The general helper (test/helpers/wait.ts), re-exported for the audit tests that import it from here. */
+export { waitFor } from './wait.js';

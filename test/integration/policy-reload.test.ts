@@ -11,6 +11,7 @@ import { createLogger } from '../../src/shared/log.js';
 import { CONTINUE, type Stage } from '../../src/pipeline/stage.js';
 import type { ReloadResult } from '../../src/node/reload.js';
 import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
+import { beforeGuard } from '../helpers/pipeline.js';
 import { writeConfig } from '../helpers/hedge-process.js';
 import { findSubscriberIdentifiers } from '../../src/detect/index.js';
 
@@ -125,10 +126,7 @@ test('a reload whose canary fails against the new pipeline is refused; the old p
     },
   };
   const lab = await fileLab({
-    transformPipeline: (p) => {
-      const at = p.stages.findIndex((s) => s.name === 'egress-guard');
-      return { ...p, stages: [...p.stages.slice(0, at), faultyWithNewsdesk, ...p.stages.slice(at)] };
-    },
+    transformPipeline: beforeGuard(faultyWithNewsdesk),
   });
   try {
     const before = lab.gw.policy().version;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { startLab, viaProxy } from '../helpers/gateway.js';
+import { beforeGuard } from '../helpers/pipeline.js';
 import { useAuditBackend } from '../helpers/audit.js';
 import { startThrowawayRedis, unavailable } from '../helpers/services.js';
 import type { Stage } from '../../src/pipeline/stage.js';
@@ -60,15 +61,7 @@ describe('readiness', () => {
             .replace('admin:\n  listen: 127.0.0.1:0', `admin:\n  listen: 127.0.0.1:0\n  token: "${TOKEN}"`)
             .replace('store: memory', `store: ${redis.url}\n  redis: { timeoutMs: 200 }`) +
           backend.be!.yaml(loc, { node: 'gw-ready', commitTimeoutMs: 300, retryAfterMs: 100, busyTimeoutMs: 20, canary: true }),
-        transformPipeline: (p) => {
-          const stages = [...p.stages];
-          stages.splice(
-            stages.findIndex((s) => s.name === 'egress-guard'),
-            0,
-            leak,
-          );
-          return { ...p, stages };
-        },
+        transformPipeline: beforeGuard(leak),
       });
       const admin = lab.gw.adminUrl;
       const auth = { authorization: `Bearer ${TOKEN}` };

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLab } from '../helpers/gateway.js';
+import { beforeGuard } from '../helpers/pipeline.js';
 import { unavailable } from '../helpers/services.js';
 import type { Stage } from '../../src/pipeline/stage.js';
 
@@ -54,15 +55,7 @@ test('a real Prometheus scrapes the gateway and HedgeCanaryFailing fires when th
   };
   const lab = await startLab({
     edit: (y) => y + '\ncanary:\n  intervalSeconds: 1\n',
-    transformPipeline: (p) => {
-      const stages = [...p.stages];
-      stages.splice(
-        stages.findIndex((s) => s.name === 'egress-guard'),
-        0,
-        leak,
-      );
-      return { ...p, stages };
-    },
+    transformPipeline: beforeGuard(leak),
   });
   const dir = mkdtempSync(join(tmpdir(), 'hedge-prom-'));
   const port = await freePort();

@@ -6,7 +6,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { scheduleExpiryWarnings } from '../../src/policy/expiry.js';
 import { enrich } from '../../src/pipeline/stages/enrich.js';
-import { Flow } from '../../src/pipeline/flow.js';
+import { makeFlow } from '../helpers/pipeline.js';
+import { waitFor } from '../helpers/wait.js';
 import { createLogger } from '../../src/shared/log.js';
 
 test('grants stop and a warning is logged when until: passes', async () => {
@@ -30,20 +31,13 @@ partners:
   const lines: string[] = [];
   const cancel = scheduleExpiryWarnings(policy, createLogger({ write: (l) => lines.push(l) }));
   const stage = enrich();
-  const flowFor = () => {
-    const f = new Flow('t', '10.0.0.1', 'GET', { scheme: 'http', host: 'a.example', port: 80, path: '/' }, [], policy);
-    f.partner = policy.partners[0];
-    f.subscriber = { msisdn: '+447700900123', ageVerified: true };
-    return f;
-  };
+  const flowFor = () =>
+    makeFlow({ policy, url: 'http://a.example/', clientAddress: '10.0.0.1', partner: 'shortlived', subscriber: { msisdn: '+447700900123', ageVerified: true } });
   try {
     const before = flowFor();
     stage.onRequest(before);
     assert.equal(before.disclosures.length, 1, 'active before until:');
-    const deadline = Date.now() + 30_000;
-    while (!lines.some((l) => l.includes('partner grants expired')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const line = lines.find((l) => l.includes('partner grants expired'));
-    assert.ok(line, 'warned at expiry');
+    const line = await waitFor('the warning at expiry', () => lines.find((l) => l.includes('partner grants expired')));
     assert.equal((JSON.parse(line) as { partner: string }).partner, 'shortlived');
     const after = flowFor();
     stage.onRequest(after);

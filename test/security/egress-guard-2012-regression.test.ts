@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, viaProxy, type EchoBody } from '../helpers/gateway.js';
-import type { Pipeline } from '../../src/pipeline/index.js';
+import { beforeGuard } from '../helpers/pipeline.js';
 import type { Stage } from '../../src/pipeline/stage.js';
 import { CONTINUE } from '../../src/pipeline/stage.js';
 import { HEADER_CATALOGUE, findSubscriberIdentifiers, findIdentifierLike, catalogueEntry } from '../../src/detect/index.js';
@@ -53,14 +53,6 @@ export function leakEverything(): Stage {
       LEAKED_VALUES.forEach((v, i) => flow.headers.push(`X-Made-Up-${i}`, v));
       return CONTINUE;
     },
-  };
-}
-
-export function beforeGuard(stage: Stage) {
-  return (p: Pipeline): Pipeline => {
-    const at = p.stages.findIndex((s) => s.name === 'egress-guard');
-    assert.ok(at > 0, 'the pipeline has an egress guard');
-    return { ...p, stages: [...p.stages.slice(0, at), stage, ...p.stages.slice(at)] };
   };
 }
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import examples from 'libphonenumber-js/mobile/examples';
-import { toE164, normalizeSubscriber, NumberError, type NumberFormat, type NumberRefusal } from '../../src/subscriber/normalize.js';
+import { toE164, toNationalDigits, isImei, normalizeSubscriber, NumberError, type NumberFormat, type NumberRefusal } from '../../src/subscriber/normalize.js';
 import { HedgeError } from '../../src/shared/errors.js';
 
 const refusal = (input: string, country: string, format?: NumberFormat): NumberRefusal | undefined => {
@@ -126,4 +126,15 @@ test('numbers that are only "possible" (the right length) are refused: isValid, 
 
 test('an unknown operator country is a clear error', () => {
   assert.throws(() => toE164('+4915123456789', 'XX'), /operator.country "XX"/);
+});
+
+test('numbers in common formats normalise to E.164', () => {
+  for (const n of ['+447700900123', '447700900123', '07700 900123', '07700-900-123', '00447700900123', '(07700) 900123']) assert.equal(toE164(n, 'GB'), '+447700900123', n);
+  assert.equal(toNationalDigits('+447700900123'), '07700900123');
+  assert.throws(
+    () => toE164('12', 'GB'),
+    (e: unknown) => (e as { code?: string }).code === 'HEDGE_ERR_NUMBER_INVALID',
+  );
+  assert.ok(isImei('490154203237518'));
+  assert.ok(!isImei('490154203237519'));
 });

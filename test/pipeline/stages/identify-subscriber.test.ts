@@ -3,12 +3,12 @@
 // and the failure reaches the hook that counts and alerts it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identifySubscriber } from '../../src/pipeline/stages/identify-subscriber.js';
-import type { BindingStore } from '../../src/identity/store.js';
-import { Flow } from '../../src/pipeline/flow.js';
-import { ErrorCodes, HedgeError } from '../../src/shared/errors.js';
+import { identifySubscriber } from '../../../src/pipeline/stages/identify-subscriber.js';
+import type { BindingStore } from '../../../src/identity/store.js';
+import { ErrorCodes, HedgeError } from '../../../src/shared/errors.js';
+import { makeFlow } from '../../helpers/pipeline.js';
 
-const flow = () => new Flow('t-1', '127.0.0.1', 'GET', { scheme: 'http', host: 'my.operator.example', port: 80, path: '/' }, [], {} as never);
+const flow = () => makeFlow();
 
 function store(lookup: BindingStore['lookup']): BindingStore {
   return { kind: 'test', lookup, find: () => undefined, get: () => undefined, set: () => {}, remove: () => false, list: () => [], size: () => 0, close: () => {} };
