@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { identifySubscriber } from '../../../src/pipeline/stages/identify-subscriber.js';
 import type { BindingStore } from '../../../src/identity/store.js';
 import { ErrorCodes, HedgeError } from '../../../src/shared/errors.js';
-import { makeFlow } from '../../helpers/pipeline.js';
+import { MemoryBindingStore } from '../../../src/identity/memory-store.js';
+import { makeFlow, SUBSCRIBER } from '../../helpers/pipeline.js';
 
 const flow = () => makeFlow();
 
@@ -50,4 +51,32 @@ test('a synchronous answer stays synchronous (no promise on the hot path)', () =
   assert.ok(!(v instanceof Promise));
   assert.equal(f.subscriber?.msisdn, '+447700900123');
   assert.equal(f.enrichmentDisabled, false);
+});
+
+test('the memory store: the bound address gets its subscriber, any other address none (and stays enrichable)', () => {
+  const bindings = new MemoryBindingStore();
+  bindings.set({ ip: '10.1.2.3', subscriber: SUBSCRIBER });
+  const stage = identifySubscriber(bindings);
+  const bound = makeFlow({ clientAddress: '10.1.2.3' });
+  assert.deepEqual(stage.onRequest(bound), { kind: 'continue' });
+  assert.equal(bound.subscriber?.msisdn, SUBSCRIBER.msisdn);
+  const stranger = makeFlow({ clientAddress: '10.1.2.4' });
+  stage.onRequest(stranger);
+  assert.equal(stranger.subscriber, undefined);
+  assert.equal(stranger.enrichmentDisabled, false, 'no binding is not a failure');
+});
+
+test('a failing store also takes back anything already disclosed on the flow', () => {
+  const stage = identifySubscriber(
+    store(() => {
+      throw new HedgeError(ErrorCodes.BINDING_STORE_UNAVAILABLE, 'down');
+    }),
+  );
+  const f = makeFlow({ subscriber: SUBSCRIBER });
+  f.disclose({ partnerId: 'selfcare', attribute: 'msisdn', form: 'raw', header: 'X-MSISDN', value: SUBSCRIBER.msisdn });
+  stage.onRequest(f);
+  assert.equal(f.subscriber, undefined);
+  assert.deepEqual(f.disclosures, []);
+  assert.equal(f.header('X-MSISDN'), undefined);
+  assert.equal(stage.onError, 'no-enrichment', 'a throw the stage did not catch still only costs the enrichment');
 });

@@ -1,0 +1,85 @@
+// egress-guard contract (the second lock): what the client sent passes, and
+// so does a disclosure the policy — looked up again from the host the client
+// asked for — grants there; any other header carrying an identifier is
+// removed and reported (header, attribute, reason; never the value); a URL the
+// gateway changed to carry one is refused. Every flow that passes is sealed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { egressGuard } from '../../../src/pipeline/stages/egress-guard.js';
+import { passedGuard } from '../../../src/pipeline/guard-seal.js';
+import type { GuardHit } from '../../../src/pipeline/egress-hits.js';
+import { CONTINUE } from '../../../src/pipeline/stage.js';
+import { ErrorCodes } from '../../../src/shared/errors.js';
+import type { Flow } from '../../../src/pipeline/flow.js';
+import { makeFlow, SUBSCRIBER, type FlowOptions } from '../../helpers/pipeline.js';
+
+function guarded(opts: FlowOptions, gatewayDoes: (f: Flow) => void = () => {}) {
+  const hits: GuardHit[] = [];
+  const f = makeFlow({ subscriber: SUBSCRIBER, partner: true, ...opts });
+  gatewayDoes(f);
+  const verdict = egressGuard({ onHits: (h) => hits.push(...h) }).onRequest(f);
+  return { f, verdict, hits };
+}
+
+const selfcareNumber = { partnerId: 'selfcare', attribute: 'msisdn', form: 'raw', header: 'X-MSISDN', value: SUBSCRIBER.msisdn } as const;
+
+test('a clean flow and a granted disclosure pass, sealed, with no hit', () => {
+  const plain = guarded({ url: 'http://news.example/' }, (f) => f.headers.push('Via', '1.1 hedge'));
+  assert.deepEqual(plain.verdict, CONTINUE);
+  assert.deepEqual(plain.hits, []);
+  assert.ok(passedGuard(plain.f));
+  const granted = guarded({}, (f) => f.disclose(selfcareNumber));
+  assert.deepEqual(granted.verdict, CONTINUE);
+  assert.deepEqual(granted.hits, []);
+  assert.equal(granted.f.header('X-MSISDN'), SUBSCRIBER.msisdn);
+  assert.ok(passedGuard(granted.f));
+});
+
+test("the client's own headers pass, even when they carry its number", () => {
+  const { f, hits } = guarded({ url: 'http://news.example/', headers: ['Host', 'news.example', 'X-My-Phone', SUBSCRIBER.msisdn] });
+  assert.deepEqual(hits, []);
+  assert.equal(f.header('X-My-Phone'), SUBSCRIBER.msisdn);
+});
+
+test('a header the gateway added with an identifier is removed and reported by name, attribute and reason', () => {
+  const { f, verdict, hits } = guarded({ url: 'http://news.example/' }, (f) => f.headers.push('X-Debug', 'line=447700900123', 'X-UP-Calling-Line-ID', 'anything'));
+  assert.deepEqual(verdict, CONTINUE, 'stripped, the request goes on');
+  assert.equal(f.header('X-Debug'), undefined);
+  assert.equal(f.header('X-UP-Calling-Line-ID'), undefined);
+  assert.deepEqual(
+    hits.map((h) => [h.header, h.attribute, h.reason, h.action]),
+    [
+      ['x-debug', 'msisdn', 'identifier', 'stripped'],
+      ['x-up-calling-line-id', 'msisdn', 'identity-header', 'stripped'],
+    ],
+  );
+  assert.ok(!JSON.stringify(hits).includes('7700900123'), 'hits carry no value');
+  assert.ok(passedGuard(f));
+});
+
+test('a disclosure the policy does not grant at the host the client asked for is removed', () => {
+  const { f, hits } = guarded({ url: 'http://news.example/' }, (f) => f.disclose(selfcareNumber));
+  assert.equal(f.header('X-MSISDN'), undefined);
+  assert.deepEqual(f.disclosures, []);
+  assert.equal(hits.length, 1);
+  assert.equal(hits[0]!.action, 'stripped');
+  // A claim header carrying the number instead of yes/no is not what the grant allows.
+  const claim = guarded({ url: 'http://www.agegate.example/' }, (f) =>
+    f.disclose({ partnerId: 'agegate', attribute: 'age-verified', form: 'claim', header: 'X-Age-Verified', value: '447700900123' }),
+  );
+  assert.equal(claim.f.header('X-Age-Verified'), undefined);
+});
+
+test('a URL the gateway changed to carry the number is refused', () => {
+  const { verdict, hits, f } = guarded({ url: 'http://news.example/story' }, (f) => (f.target.path += '?cli=447700900123'));
+  assert.deepEqual(verdict, { kind: 'stop', status: 500, code: ErrorCodes.EGRESS_REFUSED, message: 'the gateway refused to send a request it had changed to carry an identifier' });
+  assert.deepEqual(
+    hits.map((h) => [h.header, h.action]),
+    [[':url', 'refused']],
+  );
+  assert.ok(!passedGuard(f), 'a refused flow is not sealed');
+});
+
+test('a check that cannot run refuses the request', () => {
+  assert.equal(egressGuard({ onHits: () => {} }).onError, 'refuse');
+});
