@@ -7,11 +7,14 @@ import { startGateway } from '../../src/node/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { viaProxy } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('stop() lets an in-flight request complete, then refuses new connections', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  let arrived = false;
   const origin = http.createServer(async (_req, res) => {
+    arrived = true;
     await gate;
     res.end('done');
   });
@@ -22,18 +25,22 @@ test('stop() lets an in-flight request complete, then refuses new connections', 
     { log: silentLogger },
   );
   const inflight = viaProxy(gw.proxyAddress, 'http://slow.example/');
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor('the request to be in flight at the origin', () => arrived);
   const stopping = gw.stop(5000);
-  await new Promise((r) => setTimeout(r, 100));
-  const refused = await new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port: gw.proxyAddress.port });
-    s.on('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.on('error', () => resolve(true));
-  });
-  assert.ok(refused, 'no new connections while draining');
+  // No new connections while draining (the in-flight request is held until release()).
+  await waitFor(
+    'new connections to be refused while draining',
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect({ host: '127.0.0.1', port: gw.proxyAddress.port });
+        s.on('connect', () => {
+          s.destroy();
+          resolve(false);
+        });
+        s.on('error', () => resolve(true));
+      }),
+    { timeout: 4000 },
+  );
   release();
   const r = await inflight;
   assert.equal(r.status, 200);

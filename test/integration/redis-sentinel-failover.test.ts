@@ -12,6 +12,7 @@ import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { NAS_SECRET, withRadius } from '../helpers/radius.js';
 import { startRedisSentinel, type SentinelTopology } from '../helpers/redis-topologies.js';
 import { sendAccounting } from '../../src/identity/radius/sender.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MAX_STALE_MS = 1000;
 let topo: SentinelTopology | string;
@@ -84,7 +85,7 @@ test('kill the Redis primary under Sentinel while traffic flows: fail closed, re
     }
   })();
 
-  await new Promise((res) => setTimeout(res, 300));
+  await waitFor('enriched traffic and Starts acknowledged during it, before the kill', () => enriched >= 10 && acknowledged.size >= 23, { timeout: 20_000 });
   const killedAt = Date.now();
   await topo.killPrimary();
   const newPrimary = await topo.waitForFailover(topo.primaryPort, 30_000);

@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** An origin that holds every request until released. */
 async function holdingOrigin() {
@@ -73,8 +74,8 @@ describe('connection caps', () => {
     assert.match(metrics, /hedge_connections_refused_total\{reason="total"\} 1/);
     assert.match(metrics, /hedge_client_connections 6/);
     for (const c of [...mine, ...others]) c.socket.destroy();
-    // Once they are gone the address is served again.
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the gateway has seen them go, the address is served again.
+    await waitFor('the closed connections to be released', async () => (await lab.gw.metrics.value('hedge_client_connections')) === 0);
     assert.equal((await viaProxy(lab.gw.proxyAddress, 'http://news.example/', { localAddress: '127.0.0.7' })).status, 200);
   });
 });
