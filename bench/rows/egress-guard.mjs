@@ -5,10 +5,13 @@
 //   export async function rows(ctx)   — called by bench/run.mjs with its context
 //                                       (startHedge, start, stop, measure, want, freePort, waitPort, work, root, originPort)
 //
-// The guard-off gateway cannot be started from the CLI or the config (there is
-// deliberately no switch for that): it is started here through the library
-// with GatewayOptions.egressGuard = false, which keeps the stage in place but
-// makes it seal without inspecting.
+// The guard-off gateway cannot be started from the CLI, the config or any
+// gateway option (there is deliberately no switch for that): it is built here,
+// through the library's transformPipeline hook, by replacing the stage named
+// 'egress-guard' with one that only seals the flow — the upstream sends sealed
+// flows only (src/pipeline/guard-seal.ts) — so the two rows differ by exactly
+// the guard's inspection. This bench is the one place outside the guard that
+// calls sealGuarded (eslint.config.js cannot see it: it loads dist/).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +44,14 @@ async function startGuardOff(ctx) {
   const src = `
     const { startGateway } = await import(${dist('node/gateway.js')});
     const { loadConfigFile } = await import(${dist('config/load.js')});
-    const gw = await startGateway(loadConfigFile(${JSON.stringify(cfg)}), { egressGuard: false });
+    const { sealGuarded } = await import(${dist('pipeline/guard-seal.js')});
+    const { CONTINUE } = await import(${dist('pipeline/stage.js')});
+    const sealOnly = { name: 'egress-guard', onError: 'refuse', onRequest: (flow) => (sealGuarded(flow), CONTINUE) };
+    const transformPipeline = (p) => {
+      if (!p.stages.some((s) => s.name === 'egress-guard')) throw new Error('bench: no stage named egress-guard to replace');
+      return { ...p, stages: p.stages.map((s) => (s.name === 'egress-guard' ? sealOnly : s)) };
+    };
+    const gw = await startGateway(loadConfigFile(${JSON.stringify(cfg)}), { transformPipeline });
     process.on('SIGTERM', () => gw.stop(0).then(() => process.exit(0)));
     process.on('SIGINT', () => gw.stop(0).then(() => process.exit(0)));`;
   const proc = ctx.start(process.execPath, ['--input-type=module', '-e', src], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });

@@ -60,14 +60,9 @@ export interface GatewayOptions {
   connectPorts?: number[];
   /** TLS options for https origins (lab CA). */
   upstreamTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
-  /**
-   * Benchmarks only: false builds the pipeline with an egress guard that seals
-   * without inspecting, to measure the guard's cost. Not a config key.
-   */
-  egressGuard?: boolean;
   /** Called when POST /policy/reload reached this node (cluster workers tell the primary to reload the others). */
   onAdminReload?: () => void;
-  /** Extra stages for tests that must prove a later lock catches a broken earlier one. */
+  /** Change the built pipeline: tests that prove a later lock catches a broken earlier one, and the benchmark's guard-off row. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
   /** Override radius.listen; false: no RADIUS listener in this process (cluster workers: the primary owns it). */
@@ -170,7 +165,6 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       bindings,
       onBindingStoreError: (err) => health.lookupFailed(err),
       guardHits: guardHits.sink,
-      egressGuard: opts.egressGuard,
       enrichment,
       canarySource,
       audit: audit?.log,

@@ -4,7 +4,9 @@
 // (a later stage failing closed and revoking its disclosures) is always safe,
 // adding or changing one is not. So no code path — a stage placed after the
 // guard, a caller that skips the pipeline — can send what the guard did not
-// check. Only the guard stage may import sealGuarded (eslint.config.js).
+// check. Only the guard stage may import sealGuarded (eslint.config.js); the
+// one other caller is the benchmark's guard-off row (bench/rows/egress-guard.mjs),
+// which swaps the guard for a stage that only seals, to measure the guard's cost.
 import type { Flow } from './flow.js';
 
 const SEAL = Symbol('hedge.egress-guard.seal');

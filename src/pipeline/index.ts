@@ -9,7 +9,7 @@ import { matchPartner } from './stages/match-partner.js';
 import { enrich } from './stages/enrich.js';
 import { partnerTls } from './stages/partner-tls.js';
 import { signEnrichment } from './stages/sign.js';
-import { egressGuard, egressGuardDisabledForBenchmark } from './stages/egress-guard.js';
+import { egressGuard } from './stages/egress-guard.js';
 import type { GuardHitSink } from './egress-hits.js';
 import { enrichmentSwitch, type EnrichmentGate } from './stages/enrichment-switch.js';
 import { record, type DisclosureRecorder } from './stages/record.js';
@@ -22,8 +22,6 @@ export interface PipelineDeps {
   onBindingStoreError?: (err: unknown) => void;
   /** Where the egress guard reports what it removed (metrics, log, alert). */
   guardHits: GuardHitSink;
-  /** Benchmarks only: build the pipeline with a guard that seals without inspecting. */
-  egressGuard?: boolean;
   /** The switch the canary turns off on failure (canary.onFailure: disable-enrichment), and the canary's own address it exempts. */
   enrichment?: EnrichmentGate;
   canarySource?: string | undefined;
@@ -48,7 +46,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     ...(deps.consent ? [consent(deps.consent)] : []), // 3d the subscriber withdrew consent from (or objected to) this partner
     enrich(), //                                      4 grants → headers
     signEnrichment(deps.policy.material?.signing, deps.policy.signatureHeader), // 4b RFC 9421 (or hedge-v1) signature over what was enriched
-    deps.egressGuard === false ? egressGuardDisabledForBenchmark() : egressGuard({ onHits: deps.guardHits }), // 5 the second lock
+    egressGuard({ onHits: deps.guardHits }), //       5 the second lock
     record(deps.audit, deps.canarySource), //        6 disclosures → audit, committed before the request leaves
   ];
   return { policy: deps.policy, stages };

@@ -48,22 +48,6 @@ export function egressGuard(opts: EgressGuardOptions): Stage {
   };
 }
 
-/**
- * For benchmarks only (GatewayOptions.egressGuard: false): seals without
- * inspecting, so the cost of the guard can be measured against the same
- * pipeline. Not reachable from configuration.
- */
-export function egressGuardDisabledForBenchmark(): Stage {
-  return {
-    name: 'egress-guard',
-    onError: 'refuse',
-    onRequest(flow: Flow) {
-      sealGuarded(flow);
-      return CONTINUE;
-    },
-  };
-}
-
 /** Returns the hits (headers already removed), or undefined when the request is clean. */
 function inspect(flow: Flow): GuardHit[] | undefined {
   let hits: GuardHit[] | undefined;
