@@ -153,6 +153,8 @@ class Parser {
 
 export function serializeString(s: string): string {
   if (!/^[\x20-\x7e]*$/.test(s)) throw new StructuredFieldError('a structured-field string is printable ASCII only');
+  // Nonces and key ids never need escaping: skip the replace (the gateway serialises two per signed request).
+  if (s.indexOf('"') === -1 && s.indexOf('\\') === -1) return `"${s}"`;
   return `"${s.replace(/[\\"]/g, (c) => '\\' + c)}"`;
 }
 

@@ -55,9 +55,13 @@ export function rfc9421Signature(s: SignatureInput): { base: string; partner: st
     alg: s.key.alg,
   });
   const base = signatureBase(lines, params);
-  const bytes = Buffer.from(base, 'utf8');
-  const sig = s.key.alg === 'ed25519' ? sign(null, bytes, s.key.privateKey) : createHmac('sha256', s.key.secret).update(bytes).digest();
-  return { base, partner: s.partnerId, signatureInput: `${SIGNATURE_LABEL}=${params}`, signature: `${SIGNATURE_LABEL}=:${sig.toString('base64')}:` };
+  return { base, partner: s.partnerId, signatureInput: `${SIGNATURE_LABEL}=${params}`, signature: `${SIGNATURE_LABEL}=:${signBase64(base, s.key)}:` };
+}
+
+/** The signature over the base (its UTF-8 bytes), base64. HMAC takes the string and encodes the digest itself: no intermediate Buffers. */
+function signBase64(base: string, key: Rfc9421Key): string {
+  if (key.alg === 'hmac-sha256') return createHmac('sha256', key.secret).update(base, 'utf8').digest('base64');
+  return sign(null, Buffer.from(base, 'utf8'), key.privateKey).toString('base64');
 }
 
 export function signRfc9421(flow: Flow, partnerId: string, key: Rfc9421Key, created: number): void {
