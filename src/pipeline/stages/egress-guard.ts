@@ -54,7 +54,6 @@ function inspect(flow: Flow): GuardHit[] | undefined {
   const sub = flow.subscriber;
   const matcher = sub ? subscriberMatcher(sub) : undefined;
   const allowed = flow.disclosures.length ? checkDisclosures(flow, matcher) : undefined;
-  if (allowed?.hits) hits = allowed.hits;
 
   const h = flow.headers;
   const c = flow.clientHeaders;
@@ -69,11 +68,12 @@ function inspect(flow: Flow): GuardHit[] | undefined {
     while (k < c.length && (c[k] !== name || c[k + 1] !== value)) k += 2;
     let hit: GuardHit | undefined;
     if (k < c.length) j = k + 2;
-    else if (allowed?.pairs.has(pairKey(name, value))) {
+    else if (allowed !== undefined && lastWith(allowed.granted, name, value) !== undefined) {
       // granted by the policy, checked above
     } else {
       hit = inspectAdded(name, value, matcher, flow.clientAddress);
-      if (hit === undefined && allowed?.revoked.has(pairKey(name, value))) hit = revokedHit(name, allowed.revoked.get(pairKey(name, value))!);
+      const revoked = hit === undefined && allowed !== undefined ? lastWith(allowed.revoked, name, value) : undefined;
+      if (revoked !== undefined) hit = revokedHit(name, revoked);
     }
     if (hit) {
       (hits ??= []).push(hit);
@@ -91,35 +91,39 @@ function inspect(flow: Flow): GuardHit[] | undefined {
   return hits;
 }
 
-function pairKey(name: string, value: string): string {
-  return name + '\n' + value;
+/**
+ * The last disclosure in the list sent as this header and value. The lists
+ * hold a flow's few disclosures: a scan compares the strings directly, where
+ * a Set keyed by "header\nvalue" would build and hash a long key per header.
+ */
+function lastWith(list: readonly Disclosure[], header: string, value: string): Disclosure | undefined {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const d = list[i]!;
+    if (d.header === header && d.value === value) return d;
+  }
+  return undefined;
 }
 
 interface Allowed {
-  /** header\nvalue of disclosures the policy grants here. */
-  pairs: Set<string>;
-  /** Disclosures the policy does not grant, by header\nvalue. */
-  revoked: Map<string, Disclosure>;
-  hits: GuardHit[] | undefined;
+  /** Disclosures the policy grants here: their header and value pass. */
+  granted: Disclosure[];
+  /** Disclosures the policy does not grant (removed, reported as ungranted). */
+  revoked: Disclosure[];
 }
 
 /** Re-derives what the policy grants this destination and keeps only matching disclosures. */
 function checkDisclosures(flow: Flow, matcher: SubscriberMatcher | undefined): Allowed {
   const partner = flow.destinationVerified ? flow.policy.hosts.lookup(flow.requestedHost, flow.requestedPort) : undefined;
   const active = partner !== undefined && partnerActive(partner);
-  const pairs = new Set<string>();
-  const revoked = new Map<string, Disclosure>();
-  const kept: Disclosure[] = [];
+  const granted: Disclosure[] = [];
+  const revoked: Disclosure[] = [];
   for (const d of flow.disclosures) {
-    const granted =
+    const ok =
       active && partner.id === d.partnerId && partner.grants.some((g) => g.attribute === d.attribute && g.form === d.form && g.header === d.header) && valueFitsForm(d, matcher);
-    if (granted) {
-      pairs.add(pairKey(d.header, d.value));
-      kept.push(d);
-    } else revoked.set(pairKey(d.header, d.value), d);
+    (ok ? granted : revoked).push(d);
   }
-  if (revoked.size) flow.disclosures = kept;
-  return { pairs, revoked, hits: undefined };
+  if (revoked.length) flow.disclosures = granted;
+  return { granted, revoked };
 }
 
 /** A raw grant may carry its own attribute only; every other form must carry no identifier at all. */
