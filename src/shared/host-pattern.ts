@@ -21,7 +21,9 @@ export function normalizeHostName(name: string): string | undefined {
   let h = name.toLowerCase();
   if (h.endsWith('.')) h = h.slice(0, -1);
   if (h.length === 0 || h.length > 253) return undefined;
-  if (isIP(h) === 4) return h;
+  // Dotted-decimal IPv4 starts with a digit: a name (every request's target host) skips the address parser.
+  const first = h.charCodeAt(0);
+  if (first >= 48 && first <= 57 && isIP(h) === 4) return h;
   const labels = h.split('.');
   for (const l of labels) if (!LABEL.test(l) && !/^[a-z0-9_-]{1,63}$/.test(l)) return undefined;
   return h;
