@@ -150,7 +150,9 @@ const SIGNATURE_SHAPES = new Map<string, RegExp>([
     'signature-input',
     /^hedge=\("@method" "@authority" "@path"(?: "@query")? "hedge-partner"(?: "[a-z0-9!#$%&'*+.^_`|~-]+")*\);created=\d{1,12};expires=\d{1,12};nonce="[A-Za-z0-9_-]{22}";keyid="[A-Za-z0-9_-]{1,64}";alg="(?:ed25519|hmac-sha256)";tag="hedge"$/,
   ],
-  ['signature', /^hedge=:(?:[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=):$/],
+  // 43 then 43 more characters and "==" (Ed25519, 64 bytes), or 43 and "=" (HMAC-SHA256, 32 bytes): the shared
+  // first 43 are matched once, not once per alternative.
+  ['signature', /^hedge=:[A-Za-z0-9+/]{43}(?:[A-Za-z0-9+/]{43}==|=):$/],
 ]);
 
 function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | undefined, clientAddress: string): GuardHit | undefined {
