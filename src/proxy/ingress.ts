@@ -154,15 +154,18 @@ export class Ingress {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const overload = this.deps.overload;
-    if (overload) {
-      // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
-      if (!overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
-        this.deps.metrics.request('shed');
-        res.setHeader('retry-after', '1');
-        return this.reply(res, 503, ErrorCodes.OVERLOADED, 'the gateway is at capacity; retry shortly', false);
-      }
-      res.once('close', () => overload.leave());
+    // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
+    if (overload && !overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
+      this.deps.metrics.request('shed');
+      res.setHeader('retry-after', '1');
+      return this.reply(res, 503, ErrorCodes.OVERLOADED, 'the gateway is at capacity; retry shortly', false);
     }
+    // One listener per request for both: the in-flight count, and the pipelined-order state the connection no longer needs.
+    const socket = req.socket;
+    res.once('close', () => {
+      overload?.leave();
+      this.order.left(socket, res);
+    });
     this.handleRequest(req, res);
   }
 

@@ -72,6 +72,19 @@ export class OverloadGuard {
   attach(server: net.Server): void {
     if (this.limits.maxConnections > 0) server.maxConnections = this.limits.maxConnections;
     server.on('drop', () => this.refused.labels('total').inc());
+    // One 'close' handler shared by every connection (not a closure per
+    // connection: an idle keep-alive connection should cost as little as
+    // possible). It reads the address again from the socket: net.Socket keeps
+    // the peer address it looked up on first read, here at accept, after close.
+    const release = (address: string) => {
+      this.open--;
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+    };
+    const closed = function (this: net.Socket) {
+      release(this.remoteAddress ?? '');
+    };
     server.on('connection', (socket: net.Socket) => {
       const address = socket.remoteAddress ?? '';
       const n = (this.perAddress.get(address) ?? 0) + 1;
@@ -82,12 +95,8 @@ export class OverloadGuard {
       }
       this.perAddress.set(address, n);
       this.open++;
-      socket.once('close', () => {
-        this.open--;
-        const left = (this.perAddress.get(address) ?? 1) - 1;
-        if (left <= 0) this.perAddress.delete(address);
-        else this.perAddress.set(address, left);
-      });
+      // 'close' is emitted once: `on` spares the wrapper `once` allocates per connection.
+      socket.on('close', closed);
     });
   }
 

@@ -7,6 +7,10 @@
 //    executed (and may retry it);
 //  - after a refusal that closes the connection, requests already parsed from
 //    the same bytes must not be executed: their answers would never be sent.
+// State exists only while a connection has a response under way or is
+// closing: an idle keep-alive connection holds nothing here (holding its last
+// response would keep the request and response objects, ~2 KB, alive for as
+// long as the connection stays open).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -29,12 +33,24 @@ export class PipelinedOrder {
     return c;
   }
 
-  /** Every request passes here first; false: the connection is closing, do not execute it. */
+  /** Every request passes here first; false: the connection is closing, do not execute it. Call `left` when its response closes. */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     const c = this.conn(req.socket);
     if (c.closing) return false;
     c.newest = res;
     return true;
+  }
+
+  /**
+   * The response has closed (sent, or its connection gone): when it was the
+   * newest, the connection has nothing under way and is forgotten (a finished
+   * newest response and no newest response are answered alike).
+   */
+  left(socket: Duplex, res: ServerResponse): void {
+    const c = this.conns.get(socket);
+    if (c?.newest !== res) return;
+    if (c.closing) c.newest = undefined;
+    else this.conns.delete(socket);
   }
 
   /** A refusal that closes the connection was answered on one of its responses (no socket: the connection is gone already). */
