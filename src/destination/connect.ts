@@ -3,7 +3,8 @@
 // upstream requests. Both resolve once through the Dialer and connect to
 // exactly the address it returned.
 import net from 'node:net';
-import { buildConnector, errors } from 'undici';
+import type { buildConnector } from 'undici';
+import { undiciConnector, undiciErrors } from '../shared/undici.js';
 import type { Dialer } from './policy.js';
 
 /**
@@ -28,7 +29,7 @@ export function connectTcp(
     if (err) socket?.destroy();
     cb(err, s);
   };
-  const timer = setTimeout(() => finish(new errors.ConnectTimeoutError()), timeoutMs);
+  const timer = setTimeout(() => finish(new undiciErrors.ConnectTimeoutError()), timeoutMs);
   dialer.resolve(host, port).then(
     (to) => {
       if (done) return;
@@ -53,12 +54,12 @@ export function connectTcp(
  * the one address the policy checked.
  */
 export function policyConnector(dialer: Dialer, opts: buildConnector.BuildOptions & { timeout: number }): buildConnector.connector {
-  const base = buildConnector(opts);
+  const base = undiciConnector(opts);
   return (o, cb) => {
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
-      cb(new errors.ConnectTimeoutError(), null);
+      cb(new undiciErrors.ConnectTimeoutError(), null);
     }, opts.timeout);
     const port = Number(o.port) || (o.protocol === 'https:' ? 443 : 80);
     dialer.resolve(o.hostname, port).then(

@@ -2,8 +2,8 @@
 // keep-alive Agent with a dispatch handler that writes straight into the
 // client's response: no intermediate streams, bodies never buffered whole,
 // backpressure passed both ways.
-import { Agent } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { UndiciAgent } from '../shared/undici.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Flow } from '../pipeline/flow.js';
 import type { LimitsConfig } from '../config/schema.js';
@@ -66,7 +66,7 @@ export class Upstream {
     };
     this.queueTimeoutMs = opts.limits.upstreamQueueTimeoutMs;
     const timeout = opts.limits.upstreamConnectTimeoutMs;
-    this.makeAgent = (tls) => new Agent({ ...this.agentOptions, connect: policyConnector(opts.destinations, { ...tls, timeout }) });
+    this.makeAgent = (tls) => new UndiciAgent({ ...this.agentOptions, connect: policyConnector(opts.destinations, { ...tls, timeout }) });
     this.agent = this.makeAgent(opts.tls);
   }
 
