@@ -1,44 +1,9 @@
 #!/usr/bin/env node
-// The hedge command. One file per subcommand; this one only wires them up.
-import { Command } from 'commander';
-import { registerStart } from './start.js';
-import { VERSION } from '../shared/version.js';
+// The hedge command's entry point. It loads nothing else before it has told V8
+// to hold the young generation small while `hedge start` loads and starts
+// (young-generation.ts): V8 parses a module graph's every file before running
+// any of them, so the hold must come before the graph of program.ts is loaded.
+import { holdYoungGeneration } from './young-generation.js';
 
-const program = new Command();
-program.name('hedge').description('Header-enrichment gateway for mobile operators').version(VERSION).showHelpAfterError();
-registerStart(program);
-// `hedge start` runs for months: it loads only itself, not the other
-// subcommands' dependencies (the audit stores, RADIUS, the checker), which
-// would stay resident for nothing (docs/operations.md, memory).
-if (process.argv[2] !== 'start') {
-  const [p, pd, pe, k, d, c, ch, sc, bl, bs, r, a] = await Promise.all([
-    import('./policy.js'),
-    import('./policy-diff.js'),
-    import('./policy-explain.js'),
-    import('./keys.js'),
-    import('./demo.js'),
-    import('./config.js'),
-    import('./check.js'),
-    import('./scan.js'),
-    import('./bindings-list.js'),
-    import('./bindings-show.js'),
-    import('./radius-send.js'),
-    import('./audit.js'),
-  ]);
-  const policy = p.registerPolicy(program);
-  pd.registerPolicyDiff(policy);
-  pe.registerPolicyExplain(policy);
-  k.registerKeys(program);
-  d.registerDemo(program);
-  c.registerConfig(program);
-  ch.registerCheck(program);
-  sc.registerScan(program);
-  bs.registerBindingsShow(bl.registerBindings(program));
-  r.registerRadius(program);
-  a.registerAudit(program);
-}
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(2);
-});
+if (process.argv[2] === 'start') holdYoungGeneration();
+await import('./program.js');

@@ -9,6 +9,7 @@ import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { checkPidFile, writePidFile } from './pid-file.js';
+import { capYoungGeneration } from './young-generation.js';
 
 interface StartOptions {
   config: string;
@@ -43,6 +44,7 @@ export function registerStart(program: Command): void {
         // The cluster primary (and its RADIUS listener) is loaded only with --workers.
         const { startPrimary } = await import('../node/cluster-primary.js');
         const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
+        capYoungGeneration();
         if (o.pidFile) writePidFile(o.pidFile);
         onSignals((signal) => {
           log.info('signal received; stopping workers', { signal });
@@ -63,6 +65,7 @@ export function registerStart(program: Command): void {
       const gw = cluster.isWorker ? await (await import('../node/cluster-worker.js')).startWorkerGateway(loaded, opts) : await startGateway(loaded, opts);
       stopOnSignals(gw);
       reloadOnSighup(gw);
+      capYoungGeneration();
       if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);
       process.on('SIGUSR2', () => toggleDebugLogging(gw.log));
     });
