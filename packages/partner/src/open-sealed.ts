@@ -1,7 +1,8 @@
 // openSealed: decrypts a value the operator sealed for you (JWE compact,
 // dir/A256GCM) and checks what the operator bound into it: your partner id,
-// your host, and that it has not expired.
-import { compactDecrypt } from 'jose';
+// your host, and that it has not expired. jose is loaded on the first call,
+// not with the kit: hedge's gateway imports the kit's signature helpers and
+// never opens a sealed value, and would otherwise keep jose resident (~1 MB).
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
 export const SEALED_TYP = 'hedge-sealed+v1';
@@ -27,6 +28,7 @@ export async function openSealed(token: string, key: string | Uint8Array | KeyOb
   const refuse = (reason: SealedRefusal, message: string): OpenResult => ({ ok: false, reason, message });
   if (typeof token !== 'string' || token.split('.').length !== 5 || token.length > 8192) return refuse('malformed', 'not a JWE compact serialisation');
   const k = typeof key === 'string' ? createSecretKey(Buffer.from(key, 'base64url')) : key instanceof Uint8Array ? createSecretKey(key) : key;
+  const { compactDecrypt } = await import('jose');
   let plaintext: Uint8Array;
   let header: Record<string, unknown>;
   try {
