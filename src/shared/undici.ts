@@ -3,7 +3,7 @@
 // the caches, the mock agents, the interceptors — about 9 MB of resident
 // memory that a gateway never uses (docs/operations.md, "Resident memory").
 // undici has no "exports" map, so these files are part of what the package
-// publishes; test/unit/undici-parts.test.ts checks that they are the very
+// publishes; test/shared/undici-parts.test.ts checks that they are the very
 // objects the package exports, so an upgrade that moves them fails there.
 // Types come from the package itself (`import type` loads nothing).
 import { createRequire } from 'node:module';
