@@ -15,7 +15,7 @@ import { readJson, sendError, sendJson, viaCarries } from '../shared/http.js';
 import { maskIdentifier } from '../shared/mask.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { listenOn } from '../shared/listen.js';
-import type { AccessLog } from '../access-log.js';
+import type { AccessLog } from '../shared/access-log.js';
 
 export interface AdminDeps {
   token: string | undefined;

@@ -212,7 +212,7 @@ const limits = z.strictObject({
   maxInFlightRequests: z.number().int().min(0).max(1_000_000).default(4096),
 });
 
-// The access log of one listener (src/access-log.ts): off unless enabled; never an identifier.
+// The access log of one listener (src/shared/access-log.ts): off unless enabled; never an identifier.
 const accessLog = z.strictObject({
   enabled: z.boolean().default(false),
   clientAddress: z.boolean().default(false),

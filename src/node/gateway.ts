@@ -24,7 +24,7 @@ import { Upstream } from '../proxy/upstream.js';
 import { Resolver } from '../proxy/resolve.js';
 import { DestinationPolicy } from '../destination/policy.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import { AccessLog } from '../access-log.js';
+import { AccessLog } from '../shared/access-log.js';
 import { logLevelRoutes } from '../admin/log-routes.js';
 import { Readiness, probeRoutes } from '../admin/readiness.js';
 import { Alerts } from '../alerts/alerts.js';

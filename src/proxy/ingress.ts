@@ -29,7 +29,7 @@ import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../shared/listen.js';
 import { viaCarries } from '../shared/http.js';
 import type { OverloadGuard } from './overload.js';
-import type { AccessLog } from '../access-log.js';
+import type { AccessLog } from '../shared/access-log.js';
 import type { Outcome } from '../shared/metrics.js';
 
 export interface IngressDeps {

@@ -5,7 +5,7 @@
 // never who: no identifier, no header value, and the client address only when
 // the operator asked for it (an address is itself an identifier).
 import type http from 'node:http';
-import type { Logger } from './shared/log.js';
+import type { Logger } from './log.js';
 
 export interface AccessLogOptions {
   enabled: boolean;
