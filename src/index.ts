@@ -2,7 +2,7 @@
 // gateway node in your own process, the way `hedge start` does. What is not
 // exported here is internal and may change in any release (see CHANGELOG.md).
 // The partner kit (verify a signed enrichment, open a sealed value) is the
-// separate "hedge/partner" export.
+// separate package hedge-partner (packages/partner), bundled with this one.
 export { startGateway, type GatewayOptions, type RunningGateway } from './node/gateway.js';
 export { loadConfigFile, parseConfig, type LoadedConfig, type ParseOptions } from './config/load.js';
 export { type Config, type PartnerConfig } from './config/schema.js';
