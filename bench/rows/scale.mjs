@@ -97,7 +97,7 @@ function openLoop(port, rate, seconds, target) {
   });
 }
 
-async function startHedgeScale(ctx, extraLimits) {
+async function startHedgeScale(ctx, extraLimits, workers = 0) {
   const port = await ctx.freePort();
   const admin = await ctx.freePort();
   const cfg = join(ctx.work, `hedge-scale-${port}.yaml`);
@@ -109,11 +109,12 @@ async function startHedgeScale(ctx, extraLimits) {
       .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`)
       .replace('  mode: forward\n', `  mode: forward\n  limits:\n    idleTimeoutMs: 600000\n${extraLimits}`),
   );
-  const argv = [join(ctx.root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg];
+  const argv = [join(ctx.root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg, ...(workers ? ['--workers', String(workers)] : [])];
   // Pinned to CPU 0 (taskset), so the generators on CPU 1 can offer it more than it can take.
-  const proc = TASKSET
-    ? ctx.start(TASKSET, ['-c', '0', process.execPath, ...argv], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } })
-    : ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
+  const proc =
+    TASKSET && !workers
+      ? ctx.start(TASKSET, ['-c', '0', process.execPath, ...argv], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } })
+      : ctx.start(process.execPath, argv, { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
   await ctx.waitPort(port);
   await ctx.waitPort(admin);
   return { port, admin, proc };
@@ -209,6 +210,44 @@ export async function rows(ctx) {
     ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'],
     cells,
   );
+  if (Number(NOFILE) < 20_000 + 1024 && IDLE < 20_000) await twentyThousand(ctx);
+}
+
+/**
+ * 20,000 idle keep-alive connections when one process may not open that many
+ * files (this machine: 20,000 hard, not raisable without CAP_SYS_RESOURCE):
+ * `--workers 2` holds them 10,000 per worker, two holders open them, and the
+ * non-partner load runs beside them. Reports the p99 without and with them held.
+ */
+async function twentyThousand(ctx) {
+  const total = 20_000;
+  const per = total / 2;
+  const h = await startHedgeScale(ctx, `    maxConnections: ${per + 1000}\n    maxInFlightRequests: ${INFLIGHT}\n`, 2);
+  try {
+    await settle(2000);
+    const target = 'http://news.example/';
+    const base = ctx.load(h.port, target, 'news.example', DURATION);
+    const before = rssMb(ctx.treePids(h.proc.pid));
+    const holders = await Promise.all([holdIdle(ctx, h.port, per, target), holdIdle(ctx, h.port, per, target)]);
+    try {
+      await settle(1500);
+      const held = holders.reduce((n, x) => n + x.ready, 0);
+      const failed = holders.reduce((n, x) => n + x.failed, 0);
+      const withIdle = ctx.load(h.port, target, 'news.example', DURATION);
+      const after = rssMb(ctx.treePids(h.proc.pid));
+      const cells = [
+        ['idle keep-alive connections held', String(held), 'connections', `${failed} failed${holders.map((x) => x.why).join('')}; two holders of ${per}`],
+        ['non-partner p99 without / with them held', `${fmt(base.p99Ms)} / ${fmt(withIdle.p99Ms)}`, 'ms', `req/s ${Math.round(base.rps)} / ${Math.round(withIdle.rps)}`],
+        ['RSS of primary + 2 workers, before / with them held', `${fmt(before)} / ${fmt(after)}`, 'MB', `${fmt(((after - before) * 1024) / Math.max(1, held))} KB per connection`],
+      ];
+      process.stderr.write(`  scale: ${held} idle connections over 2 workers, non-partner p99 ${fmt(base.p99Ms)} → ${fmt(withIdle.p99Ms)} ms\n`);
+      ctx.section(`${total} idle connections — hedge --workers 2 (one process may open ${NOFILE} files)`, ['measure', 'hedge', 'unit', 'note'], cells);
+    } finally {
+      for (const x of holders) await release(x);
+    }
+  } finally {
+    await ctx.stop(h.proc);
+  }
 }
 
 function fmt(v) {
