@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import http from 'node:http';
 import net from 'node:net';
 
 const USAGE = `usage: npm run bench:ab -- --before REF [--after REF] [--rounds N] [--duration S] [--connections N]
@@ -154,10 +153,19 @@ const ROWS = [
   ['partner (X-MSISDN, signed)', 'http://my.operator.example/', 'my.operator.example'],
 ];
 
-const body = Buffer.alloc(1024, 'x');
-const origin = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length }).end(body));
-await new Promise((r) => origin.listen(0, '127.0.0.1', r));
-const originPort = origin.address().port;
+// The origin runs in a process of its own: wrk runs synchronously here and would block an origin in this one.
+const originPort = await freePort();
+const origin = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const body = Buffer.alloc(1024, 'x');
+     require('node:http').createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length }).end(body)).listen(${originPort}, '127.0.0.1');`,
+  ],
+  { stdio: 'inherit' },
+);
+children.add(origin);
+await waitPort(originPort);
 
 const builds = [prepare(opts.before), prepare(opts.after)];
 const results = builds.map(() => ROWS.map(() => []));
@@ -180,7 +188,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
-origin.close();
+origin.kill();
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
