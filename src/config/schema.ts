@@ -273,7 +273,7 @@ const radiusClient = z
 export const radiusSchema = z.strictObject({
   listen: listenAddress.default('127.0.0.1:1813'),
   clients: z.array(radiusClient).min(1, { message: 'list at least one NAS client (address or cidr, secret)' }),
-  /** Which reading of a Calling-Station-Id without "+" wins when both are valid numbers (src/identity/normalize.ts). */
+  /** Which reading of a Calling-Station-Id without "+" wins when both are valid numbers (src/subscriber/normalize.ts). */
   numberFormat: z.enum(NUMBER_FORMATS).default('international'),
   interimMultiplier: z.number().min(1).max(100).default(3),
   interimIntervalSeconds: z.number().int().min(1).max(86400).default(600),
