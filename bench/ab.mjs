@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import net from 'node:net';
+import { freePort, waitPort } from './tools/ports.mjs';
 
 const USAGE = `usage: npm run bench:ab -- --before REF [--after REF] [--rounds N] [--duration S] [--connections N]
   --before REF      the build to compare against (a commit, tag or branch)
@@ -82,28 +82,6 @@ function prepare(ref) {
   return { label: `${ref} (${sha})`, dir };
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((r) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port ${port} did not open in 20 s`);
-}
-
 /** Starts one build's gateway on the demo config, pointed at the shared origin. */
 async function startGateway(build, originPort) {
   const [port, admin] = [await freePort(), await freePort()];
@@ -120,7 +98,7 @@ async function startGateway(build, originPort) {
     env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' },
   });
   children.add(proc);
-  await waitPort(port);
+  await waitPort(port, 20000);
   return {
     port,
     stop: () =>

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import http from 'node:http';
-import net from 'node:net';
+import { freePort, waitPort } from './tools/ports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -40,28 +40,7 @@ process.on('exit', () => {
 });
 process.on('SIGINT', () => process.exit(130));
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitPort(port, ms = 20000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise((r) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`port ${port} did not open`);
-}
 
 // The origin: the partner's own count of the identities it received.
 let partnerReceived = 0;
@@ -118,7 +97,7 @@ gw.once('exit', (code) => {
   }
 });
 let stopping = false;
-await waitPort(proxyPort).catch((e) => {
+await waitPort(proxyPort, 20000).catch((e) => {
   console.error(`${e.message}\n${gwErr}`);
   process.exit(1);
 });

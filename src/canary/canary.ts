@@ -34,7 +34,7 @@ import { SubscriberMatcher } from '../detect/subscriber-match.js';
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
 import { startCanaryOrigin, type CanaryOrigin, type Received } from './origin.js';
 import { probesFor, type Probe } from './probes.js';
-import { checkReceived, type Finding } from './check.js';
+import { checkReceived, requestFailed, type Finding } from './check.js';
 import type { EnrichmentSwitch } from './enrichment-switch.js';
 
 export type CanaryTrigger = 'start' | 'interval' | 'reload' | 'manual';
@@ -239,29 +239,10 @@ export class Canary {
         const url = `http://${probe.host}${probe.port === 80 ? '' : `:${probe.port}`}/__hedge_canary`;
         try {
           const r = await this.request(addr.port, loop, url, sent);
-          if (r.status !== 200 || !r.received)
-            findings.push({
-              host: probe.host,
-              partner: probe.partner?.id,
-              kind: 'request-failed',
-              header: undefined,
-              attribute: undefined,
-              encoding: undefined,
-              severity: 'failure',
-              detail: r.error ?? `status ${r.status}`,
-            });
+          if (r.status !== 200 || !r.received) findings.push(requestFailed(probe, r.error ?? `status ${r.status}`));
           else findings.push(...checkReceived(probe, r.received, ctx));
         } catch (err) {
-          findings.push({
-            host: probe.host,
-            partner: probe.partner?.id,
-            kind: 'request-failed',
-            header: undefined,
-            attribute: undefined,
-            encoding: undefined,
-            severity: 'failure',
-            detail: (err as Error).message,
-          });
+          findings.push(requestFailed(probe, (err as Error).message));
         }
       }
     } finally {

@@ -35,6 +35,20 @@ export interface CheckContext {
   signatureHeaders: ReadonlySet<string>;
 }
 
+/** The probe's request did not come back as sent (an error or another status): the canary cannot vouch for this host. */
+export function requestFailed(probe: Probe, detail: string): Finding {
+  return {
+    host: probe.host,
+    partner: probe.partner?.id,
+    kind: 'request-failed',
+    header: undefined,
+    attribute: undefined,
+    encoding: undefined,
+    severity: 'failure',
+    detail,
+  };
+}
+
 /** Headers the transport itself adds on the way to the origin. */
 const TRANSPORT = new Set(['host', 'via', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
