@@ -6,7 +6,13 @@
 //                                (target ≥ 1,000 on one process)
 //   "front door: POST /verify"   wrk over HTTPS at 50 connections, each request
 //                                with a fresh single-use token minted before the
-//                                run (target ≥ 5,000 req/s, p99 ≤ 10 ms)
+//                                run: the throughput ceiling (target ≥ 5,000 req/s)
+//   "… at 5,000 req/s"           the same requests due at a fixed 5,000 per second
+//                                over 50 connections (bench/tools/fixed-rate.mjs),
+//                                latency from when each was due: the p99 at the
+//                                target rate (target ≤ 10 ms). wrk's own p99 is the
+//                                queue its 50 connections build at saturation
+//                                (Little's law: 50 / rate), not a latency at 5,000/s.
 // Both rows: CPU µs per request (or per flow) of the hedge process; every answer
 // is recorded (and committed) in the audit before it is sent.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -167,10 +173,24 @@ audit:
     else
       verifyRow(ctx, wrk, dir, tokenFile, issuer, server, {
         name: 'front door: POST /verify (fresh token each)',
-        note: `HTTPS keep-alive, ${ctx.connections} connections, audit on (SQLite, synchronous=FULL), each answer committed before it is sent; this disk's fsync p50 ${fsyncMs.p50} ms, p99 ${fsyncMs.p99} ms (target ≥ 5,000 req/s, p99 ≤ 10 ms)`,
+        note: `HTTPS keep-alive, ${ctx.connections} connections, closed loop at saturation (its p99 is the queue the connections build), audit on (SQLite, synchronous=FULL), each answer committed before it is sent; this disk's fsync p50 ${fsyncMs.p50} ms, p99 ${fsyncMs.p99} ms (target ≥ 5,000 req/s)`,
       });
   } finally {
     await stopServer(server);
+  }
+  // The latency at the target rate, on a fresh server (its own tokens and audit database).
+  {
+    writeFileSync(cfg, yamlFor(join(dir, 'audit-fixed-rate.db')));
+    const fixedTokens = join(dir, 'tokens-fixed-rate.txt');
+    const s = await startServer(ctx, cfg, FIXED_RATE * seconds, fixedTokens);
+    try {
+      await fixedRateRow(ctx, `https://127.0.0.1:${s.port}`, fixedTokens, s, {
+        name: `front door: POST /verify at ${FIXED_RATE.toLocaleString('en')} req/s`,
+        note: `fixed rate over ${ctx.connections} HTTPS keep-alive connections (bench/tools/fixed-rate.mjs), latency from when each request was due, audit on (SQLite, synchronous=FULL, fsync p50 ${fsyncMs.p50} ms) (target p99 ≤ 10 ms)`,
+      });
+    } finally {
+      await stopServer(s);
+    }
   }
   // The same row with the audit database in memory-backed storage (tmpfs): what the gateway does without the disk's wait.
   if (wrk && existsSync('/dev/shm')) {
@@ -191,6 +211,53 @@ audit:
       rmSync(shm, { recursive: true, force: true });
     }
   }
+}
+
+/** The rate at which the front door's latency target (p99 ≤ 10 ms) is measured. */
+const FIXED_RATE = 5000;
+
+/** The fixed-rate generator over HTTPS: request i spends token i; the hedge process's CPU per request alongside. */
+async function fixedRateRow(ctx, issuer, tokenFile, server, { name, note }) {
+  const seconds = ctx.duration;
+  const cpu0 = ctx.cpuOf(server.proc.pid);
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ctx.root, 'bench', 'tools', 'fixed-rate.mjs'),
+      '--url',
+      `${issuer}/number-verification/v2/verify`,
+      '--rate',
+      String(FIXED_RATE),
+      '--seconds',
+      String(seconds),
+      '--connections',
+      String(ctx.connections),
+      '--method',
+      'POST',
+      '--header',
+      'content-type: application/json',
+      '--body',
+      '{"phoneNumber":"+447700900123"}',
+      '--token-file',
+      tokenFile,
+    ],
+    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
+  );
+  const cpu = ctx.cpuOf(server.proc.pid) - cpu0;
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`fixed-rate generator: no result (${r.stderr.trim().slice(-400)})`);
+  const f = JSON.parse(line);
+  ctx.addRow({
+    name,
+    rps: f.achievedRps,
+    p50Ms: f.p50Ms,
+    p99Ms: f.p99Ms,
+    cpuUsPerRequest: f.ok ? round((cpu / f.ok) * 1e6, 1) : null,
+    rssMb: null,
+    errors: f.non2xx + f.errors,
+    note: `${note}; ${f.waitedForConnection} of ${f.due} requests waited for a free connection, max ${f.maxMs} ms`,
+  });
+  process.stderr.write(`  ${name}: ${f.achievedRps} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${f.non2xx + f.errors} errors\n`);
 }
 
 /** wrk over HTTPS: each request spends one of the tokens minted before the run. */
