@@ -2,7 +2,8 @@
 // npm run soak -- --minutes 10 — one hedge process under a mixed load for a
 // given time, sampled as it goes (issue 18):
 //   - load: partner requests (X-MSISDN added, audited) and non-partner requests
-//     at fixed rates (bench/tools/open-loop.mjs), from 127.0.0.1 (a static binding);
+//     at fixed rates over a fixed set of keep-alive connections each
+//     (bench/tools/fixed-rate.mjs), from 127.0.0.1 (a static binding);
 //   - RADIUS session churn: Start/Stop accounting for other addresses, every second;
 //   - a policy reload every minute (SIGHUP);
 //   - Redis binding store (REDIS_URL or 127.0.0.1:6379, a key prefix of its own);
@@ -13,7 +14,8 @@
 // Prints a table and the growth after warm-up (the first fifth of the run), and
 // writes a PNG plot (an SVG chart rendered in Chromium through playwright-core)
 // to --png (default bench/soak.png). Options: --minutes M (default 10),
-// --rate R partner req/s (default 200; non-partner the same), --sample S.
+// --rate R partner req/s (default 200; non-partner the same), --connections N
+// per generator (default 16), --sample S.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ const opt = (k, d) => {
 const MINUTES = Number(opt('minutes', 10));
 const RATE = Number(opt('rate', 200));
 const SAMPLE_S = Number(opt('sample', 10));
+const CONNECTIONS = Number(opt('connections', 16));
 const PNG = opt('png', join(root, 'bench', 'soak.png'));
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const work = mkdtempSync(join(tmpdir(), 'hedge-soak-'));
@@ -105,10 +108,26 @@ await waitPort(proxyPort, 20000).catch((e) => {
 const { sendAccounting } = await import(pathToFileURL(join(root, 'dist', 'identity', 'radius', 'sender.js')).href);
 const Database = (await import('better-sqlite3')).default;
 
-// Load: two open-loop generators for the whole run.
+// Load: two fixed-rate generators for the whole run, each on a fixed set of
+// connections (a generator that opened more when answers were slow would add
+// client descriptors the gateway must hold, and the fds column would measure it).
 const seconds = Math.round(MINUTES * 60);
 const gens = ['http://my.operator.example/', 'http://news.example/'].map((target) => {
-  const c = spawn(process.execPath, [join(root, 'bench', 'tools', 'open-loop.mjs'), String(proxyPort), String(RATE), String(seconds), target, '500', '127.0.0.1'], {
+  const argv = [
+    '--url',
+    target,
+    '--via',
+    `127.0.0.1:${proxyPort}`,
+    '--local-address',
+    '127.0.0.1',
+    '--rate',
+    String(RATE),
+    '--seconds',
+    String(seconds),
+    '--connections',
+    String(CONNECTIONS),
+  ];
+  const c = spawn(process.execPath, [join(root, 'bench', 'tools', 'fixed-rate.mjs'), ...argv], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(c);
@@ -118,13 +137,17 @@ const gens = ['http://my.operator.example/', 'http://news.example/'].map((target
 });
 
 // RADIUS churn: a session starts and one stops every second (addresses 127.0.2.x).
+// Numbers from Ofcom's drama range (+44 7700 900000–900999), which hedge accepts
+// as test numbers (src/subscriber/fictional-numbers.ts); numbers outside it that
+// libphonenumber does not know as valid are refused, with a warning each.
+const churnNumber = (i) => `+447700900${300 + (i % 200)}`;
 let radiusSent = 0;
 let radiusFailed = 0;
 let churn = 0;
 const churnTimer = setInterval(() => {
   const i = churn++;
   const ip = `127.0.2.${1 + (i % 200)}`;
-  const msisdn = `+4477009${String(10000 + (i % 200)).slice(-5)}`;
+  const msisdn = churnNumber(i);
   const m = { status: 'start', framedIp: ip, msisdn, sessionId: `soak-${i}` };
   sendAccounting('127.0.0.1', radiusPort, secret, m, { timeoutMs: 1000, retries: 1 })
     .then(() => radiusSent++)
@@ -135,7 +158,7 @@ const churnTimer = setInterval(() => {
       '127.0.0.1',
       radiusPort,
       secret,
-      { status: 'stop', framedIp: `127.0.2.${1 + (j % 200)}`, msisdn: `+4477009${String(10000 + (j % 200)).slice(-5)}`, sessionId: `soak-${j}` },
+      { status: 'stop', framedIp: `127.0.2.${1 + (j % 200)}`, msisdn: churnNumber(j), sessionId: `soak-${j}` },
       { timeoutMs: 1000, retries: 1 },
     )
       .then(() => radiusSent++)
@@ -177,7 +200,7 @@ async function sample() {
     rssMb: +rss.toFixed(1),
     heapMb: +(metric(text, 'nodejs_heap_size_used_bytes') / 1048576).toFixed(1),
     fds,
-    // Client connections are fds too: the open-loop generators open more when answers are slow and keep them.
+    // Client connections are fds too (a fixed number: each generator keeps its own set open).
     conns: metric(text, 'hedge_client_connections'),
     eldP99Ms: +(metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1),
     audited,

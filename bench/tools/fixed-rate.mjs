@@ -12,8 +12,13 @@
 // for the next free connection. Request i uses line i of TOKEN_FILE as its
 // bearer token (single-use tokens: one per request), if a file is given.
 //
+// With --via HOST:PORT the connections go to that forward proxy and the request
+// line carries the absolute URL (proxy form); --local-address binds every
+// connection to one source address (e.g. a subscriber's bound address).
+//
 // Usage: node fixed-rate.mjs --url URL --rate R --seconds S --connections C
 //          [--method POST] [--body STRING] [--header "name: value"]... [--token-file F]
+//          [--via HOST:PORT] [--local-address ADDR]
 //   → prints one JSON line: {rate, seconds, connections, due, sent, ok, non2xx, errors,
 //      achievedRps, p50Ms, p90Ms, p99Ms, maxMs, waitedForConnection}
 import net from 'node:net';
@@ -31,6 +36,8 @@ const { values: o } = parseArgs({
     body: { type: 'string', default: '' },
     header: { type: 'string', multiple: true, default: [] },
     'token-file': { type: 'string' },
+    via: { type: 'string' },
+    'local-address': { type: 'string' },
   },
   strict: true,
 });
@@ -43,11 +50,18 @@ const rate = Number(o.rate);
 const seconds = Number(o.seconds);
 const connections = Number(o.connections);
 const secure = url.protocol === 'https:';
-const port = Number(url.port || (secure ? 443 : 80));
+const via = o.via ? new URL(`http://${o.via}`) : undefined;
+if (via && secure) {
+  process.stderr.write('fixed-rate: --via takes an http:// URL (a CONNECT tunnel is not built here)\n');
+  process.exit(2);
+}
+const connectHost = via ? via.hostname.replace(/^\[|\]$/g, '') : url.hostname;
+const port = via ? Number(via.port || 80) : Number(url.port || (secure ? 443 : 80));
+const localAddress = o['local-address'];
 const tokens = o['token-file'] ? readFileSync(o['token-file'], 'utf8').split('\n').filter(Boolean) : undefined;
 const body = Buffer.from(o.body);
 const fixedHead =
-  `${o.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n` +
+  `${o.method} ${via ? url.href : `${url.pathname}${url.search}`} HTTP/1.1\r\nhost: ${url.host}\r\n` +
   o.header.map((h) => `${h}\r\n`).join('') +
   (body.length || o.method === 'POST' ? `content-length: ${body.length}\r\n` : '');
 
@@ -70,8 +84,8 @@ let lastAnswer = 0;
 function open() {
   return new Promise((resolve, reject) => {
     const s = secure
-      ? tls.connect({ host: url.hostname, port, servername: net.isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false })
-      : net.connect({ host: url.hostname, port });
+      ? tls.connect({ host: connectHost, port, localAddress, servername: net.isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false })
+      : net.connect({ host: connectHost, port, localAddress });
     s.setNoDelay(true);
     let buf = Buffer.alloc(0);
     s.due = undefined;
