@@ -26,6 +26,8 @@ const args = Object.fromEntries(
 const TASKSET = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const IDLE = Number(args.idle ?? 18000);
 const INFLIGHT = Number(args['overload-inflight'] ?? 256);
+const GENERATORS = Math.max(1, Number(args['overload-generators'] ?? 2));
+const WARM = Number(args['overload-warm'] ?? 4000);
 const DURATION = Number(args.duration ?? 10);
 const NOFILE = /Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
 const tools = (f) => join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'tools', f);
@@ -79,12 +81,13 @@ async function release(holder) {
   });
 }
 
-function openLoop(port, rate, seconds, target) {
+function openLoopOne(port, rate, seconds, target, maxConnections) {
   return new Promise((resolve, reject) => {
-    const argv = [tools('open-loop.mjs'), String(port), String(Math.round(rate)), String(seconds), target, '4000'];
+    const argv = [tools('open-loop.mjs'), String(port), String(Math.round(rate)), String(seconds), target, String(maxConnections)];
+    const env = { ...process.env, OPEN_LOOP_RAW: '1', OPEN_LOOP_WARM: String(Math.round(WARM / GENERATORS)) };
     const c = TASKSET
-      ? spawn(TASKSET, ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+      ? spawn(TASKSET, ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.once('exit', () => {
@@ -95,6 +98,29 @@ function openLoop(port, rate, seconds, target) {
       }
     });
   });
+}
+
+/** `GENERATORS` open-loop processes, each offering its share of `rate`; their counts added, admitted percentiles over all. */
+async function openLoop(port, rate, seconds, target) {
+  const parts = await Promise.all(Array.from({ length: GENERATORS }, () => openLoopOne(port, rate / GENERATORS, seconds, target, Math.round(4000 / GENERATORS))));
+  const sum = (k) => parts.reduce((n, p) => n + (p[k] ?? 0), 0);
+  const lat = parts.flatMap((p) => p.latOk ?? []).sort((a, b) => a - b);
+  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
+  const max = (k) => Math.max(...parts.map((p) => p[k] ?? NaN));
+  return {
+    offered: sum('offered'),
+    sent: sum('sent'),
+    ok: sum('ok'),
+    shed: sum('shed'),
+    errors: sum('errors'),
+    notSent: sum('notSent'),
+    opened: sum('opened'),
+    okP50Ms: pct(50),
+    okP90Ms: pct(90),
+    okP99Ms: pct(99),
+    shedP99Ms: max('shedP99Ms'),
+    sendLagP99Ms: max('sendLagP99Ms'),
+  };
 }
 
 async function startHedgeScale(ctx, extraLimits, workers = 0) {
@@ -121,7 +147,10 @@ async function startHedgeScale(ctx, extraLimits, workers = 0) {
 }
 
 export async function rows(ctx) {
-  if (!ctx.want('scale')) return;
+  if (!ctx.want('scale')) {
+    if (ctx.want('overload')) await overloadOnly(ctx);
+    return;
+  }
   const cells = [];
   const target = 'http://news.example/';
   const h = await startHedgeScale(ctx, `    maxConnections: ${IDLE + 500}\n    maxInFlightRequests: ${INFLIGHT}\n`);
@@ -171,7 +200,29 @@ export async function rows(ctx) {
   ]);
 
   // Overload: twice the capacity wrk just measured, open loop.
-  const rate = 2 * base.rps;
+  const ol = await overload(ctx, h, hPids, base.rps, target);
+  cells.push(...ol.cells);
+  process.stderr.write(
+    `  scale: idle ${fmt(idleH)} MB (nginx ${fmt(idleN)}), ${fmt(kbH)} KB/conn (nginx ${fmt(kbN)}), overload admitted ${Math.round(ol.result.ok / DURATION)}/s, shed ${ol.result.shed}\n`,
+  );
+  if (baseN) cells.push(['nginx non-partner req/s (same run)', '-', String(Math.round(baseN.rps)), '-', 'req/s', '']);
+  await ctx.stop(h.proc);
+  if (n) await ctx.stop(n.proc);
+  ctx.section(
+    `memory / connections / overload — ${heldH.ready} idle connections (open-file limit ${NOFILE}), one process each`,
+    ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'],
+    cells,
+  );
+  if (Number(NOFILE) < 20_000 + 1024 && IDLE < 20_000) await twentyThousand(ctx);
+}
+
+/**
+ * Offers twice `capacity` (req/s, measured by wrk just before) open loop for
+ * the row's duration, polling the admin probe every 200 ms; returns the rows.
+ */
+async function overload(ctx, h, hPids, capacity, target) {
+  const cells = [];
+  const rate = 2 * capacity;
   const probes = { asked: 0, ok: 0 };
   let peak = 0;
   let polling = true;
@@ -189,28 +240,97 @@ export async function rows(ctx) {
       await settle(200);
     }
   })();
+  const m0 = await scrape(h.admin);
   const ol = await openLoop(h.port, rate, DURATION, target);
   polling = false;
   await poller;
+  const m1 = await scrape(h.admin);
+  ol.server = serverSide(m0, m1);
   const answered = ol.ok + ol.shed;
   cells.push(['overload: offered (2× capacity)', `${Math.round(rate)}/s`, '-', '-', 'req/s', `sent ${ol.sent}, not sent ${ol.notSent} (generator saturated)`]);
-  cells.push(['overload: admitted throughput', `${Math.round(ol.ok / DURATION)}/s`, '-', '-', 'req/s', `capacity ${Math.round(base.rps)}/s (wrk)`]);
+  cells.push(['overload: admitted throughput', `${Math.round(ol.ok / DURATION)}/s`, '-', '-', 'req/s', `capacity ${Math.round(capacity)}/s (wrk)`]);
   cells.push(['overload: shed (503 + Retry-After)', answered ? `${((100 * ol.shed) / answered).toFixed(1)} %` : '-', '-', '-', '', `${ol.shed} shed, ${ol.errors} errors`]);
-  cells.push(['overload: admitted p99', fmt(ol.okP99Ms), '-', '-', 'ms', `from the scheduled time; maxInFlightRequests ${INFLIGHT}`]);
+  cells.push([
+    'overload: admitted p99',
+    fmt(ol.okP99Ms),
+    '-',
+    '-',
+    'ms',
+    `from the scheduled time (p50 ${fmt(ol.okP50Ms)}, p90 ${fmt(ol.okP90Ms)}); maxInFlightRequests ${INFLIGHT}`,
+  ]);
+  cells.push([
+    'overload: admitted p99 inside the gateway',
+    Number.isFinite(ol.server.p99Ms) ? `≤ ${fmt(ol.server.p99Ms)}` : '-',
+    '-',
+    '-',
+    'ms',
+    `hedge_request_duration_seconds bucket; ${ol.server.acceptShed} of the shed answered at accept`,
+  ]);
   cells.push(['overload: peak RSS', fmt(peak), '-', '-', 'MB', '']);
   cells.push(['overload: admin /livez answered', `${probes.ok}/${probes.asked}`, '-', '-', '', 'every 200 ms during the overload']);
-  process.stderr.write(
-    `  scale: idle ${fmt(idleH)} MB (nginx ${fmt(idleN)}), ${fmt(kbH)} KB/conn (nginx ${fmt(kbN)}), overload admitted ${Math.round(ol.ok / DURATION)}/s, shed ${ol.shed}\n`,
-  );
-  if (baseN) cells.push(['nginx non-partner req/s (same run)', '-', String(Math.round(baseN.rps)), '-', 'req/s', '']);
-  await ctx.stop(h.proc);
-  if (n) await ctx.stop(n.proc);
-  ctx.section(
-    `memory / connections / overload — ${heldH.ready} idle connections (open-file limit ${NOFILE}), one process each`,
-    ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'],
-    cells,
-  );
-  if (Number(NOFILE) < 20_000 + 1024 && IDLE < 20_000) await twentyThousand(ctx);
+  return { cells, result: ol };
+}
+
+/** The admin listener's metrics text ('' when it did not answer). */
+async function scrape(adminPort) {
+  try {
+    const r = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: globalThis.AbortSignal.timeout(5000) });
+    return await r.text();
+  } catch {
+    return '';
+  }
+}
+
+/** Between two scrapes: the p99 of the gateway's own request-duration histogram (a bucket bound), requests shed, connections refused. */
+function serverSide(before, after) {
+  const series = (text, re) => {
+    const out = new Map();
+    for (const line of text.split('\n')) {
+      const m = re.exec(line);
+      if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+    }
+    return out;
+  };
+  const bucketRe = /^hedge_request_duration_seconds_bucket\{.*le="([^"]+)".*\} (\S+)/;
+  const b0 = series(before, bucketRe);
+  const b1 = series(after, bucketRe);
+  const les = [...b1.keys()];
+  const total = (b1.get('+Inf') ?? 0) - (b0.get('+Inf') ?? 0);
+  let p99 = NaN;
+  for (const le of les) {
+    if ((b1.get(le) ?? 0) - (b0.get(le) ?? 0) >= 0.99 * total) {
+      p99 = le === '+Inf' ? Infinity : Number(le) * 1000;
+      break;
+    }
+  }
+  const sum = (text, name) => [...series(text, new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)`)).values()].reduce((a, b) => a + b, 0);
+  const delta = (name) => sum(after, name) - sum(before, name);
+  const atAccept = (text) => [...series(text, /^hedge_requests_shed_total\{(.*at="accept".*)\} (\S+)/).values()].reduce((a, b) => a + b, 0);
+  const acceptShed = atAccept(after) - atAccept(before);
+  return { admitted: total, p99Ms: p99, shed: delta('hedge_requests_shed_total'), acceptShed, refused: delta('hedge_connections_refused_total') };
+}
+
+/** `--only overload`: the overload rows alone (capacity by wrk, then twice it open loop), without the idle-connection ones. */
+async function overloadOnly(ctx) {
+  const target = 'http://news.example/';
+  const h = await startHedgeScale(ctx, `    maxInFlightRequests: ${INFLIGHT}\n`);
+  try {
+    await settle(2000);
+    const hPids = ctx.treePids(h.proc.pid);
+    const base = ctx.load(h.port, target, 'news.example', DURATION);
+    const ol = await overload(ctx, h, hPids, base.rps, target);
+    const r = ol.result;
+    process.stderr.write(
+      `  overload: capacity ${Math.round(base.rps)}/s (p99 ${fmt(base.p99Ms)} ms), admitted ${Math.round(r.ok / DURATION)}/s p99 ${fmt(r.okP99Ms)} ms, shed ${r.shed}, errors ${r.errors}\n`,
+    );
+    ctx.section(
+      `overload — 2× capacity, one process`,
+      ['measure', 'hedge', 'nginx', 'x nginx', 'unit', 'note'],
+      [['capacity (wrk, closed loop)', `${Math.round(base.rps)}/s`, '-', '-', 'req/s', `p99 ${fmt(base.p99Ms)} ms unloaded`], ...ol.cells],
+    );
+  } finally {
+    await ctx.stop(h.proc);
+  }
 }
 
 /**

@@ -155,6 +155,8 @@ export class Ingress {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const overload = this.deps.overload;
     // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
+    // The connection stays open: answering on it costs less than the new
+    // connection its client would otherwise make (overload.ts).
     if (overload && !overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
       this.deps.metrics.request('shed');
       res.setHeader('retry-after', '1');

@@ -2,13 +2,19 @@
 // counted; past the in-flight bound requests are shed with 503 + Retry-After
 // before the pipeline — a shed request to a partner carries no identity and
 // never reaches the partner — and the admin API keeps answering meanwhile.
+// While shedding, a new connection is answered at accept with a prebuilt 503
+// (no parser, nothing of its request read as HTTP); a request on a connection
+// already open is answered 503 on it and the connection kept. A loop turn busy
+// past maxLoopTurnMs, after a turn as long, sheds what it reaches later.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
+import { OverloadGuard } from '../../src/proxy/overload.js';
 
 /** An origin that holds every request until released. */
 async function holdingOrigin() {
@@ -116,7 +122,8 @@ describe('load shedding', () => {
     const health = await fetch(`${lab.gw.adminUrl}/metrics`);
     assert.equal(health.status, 200, 'the admin API answers under overload');
     const metrics = await health.text();
-    assert.match(metrics, /hedge_requests_shed_total\{reason="in_flight"\} 1/);
+    // A new connection (viaProxy opens one per request): answered at accept, before its request is parsed.
+    assert.match(metrics, /hedge_requests_shed_total\{reason="in_flight",at="accept"\} 1/);
     assert.match(metrics, /hedge_requests_in_flight 2/);
 
     origin.release();
@@ -157,5 +164,110 @@ describe('load shedding', () => {
       (await Promise.all(admitted)).map((r) => r.status),
       [200, 200],
     );
+  });
+
+  test('a request on a connection opened before the bound is answered 503 on it, without identity, and the connection stays usable', async () => {
+    const before = origin.seen.length;
+    const conn = await openIdle(lab.gw.proxyAddress.port, '127.0.0.1');
+    const replies = responses(conn.socket);
+    const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/k1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/k2')];
+    await waitFor('two requests in flight at the partner', () => origin.seen.length === before + 2);
+    conn.socket.write('GET http://my.operator.example/k3 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    const shed = await replies.next();
+    assert.match(shed, /^HTTP\/1\.1 503 /);
+    assert.match(shed, /\r\nretry-after: 1\r\n/i);
+    assert.match(shed, /\r\nx-hedge-error: HEDGE_ERR_OVERLOADED\r\n/i);
+    assert.doesNotMatch(shed, /\r\nconnection: close\r\n/i, 'the connection is kept');
+    assert.doesNotMatch(shed, /447700900123|x-msisdn/i, 'a shed request carries no identity');
+    const metrics = await (await fetch(`${lab.gw.adminUrl}/metrics`)).text();
+    assert.match(metrics, /hedge_requests_shed_total\{reason="in_flight",at="request"\} 1/);
+    origin.release();
+    assert.deepEqual(
+      (await Promise.all(admitted)).map((r) => r.status),
+      [200, 200],
+    );
+    // Capacity is back: the same connection carries the next request through.
+    conn.socket.write('GET http://my.operator.example/k4 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    await waitFor('the request to reach the partner', () => origin.seen.length === before + 3);
+    origin.release();
+    assert.match(await replies.next(), /^HTTP\/1\.1 200 /);
+    assert.equal(origin.seen.length, before + 3, 'the shed request never reached the partner');
+    conn.socket.destroy();
+  });
+});
+
+/** Complete responses (head and content-length body) read from a raw socket, one per next(). */
+function responses(socket: net.Socket): { next(): Promise<string> } {
+  let buf = '';
+  const waiting: ((r: string) => void)[] = [];
+  const ready: string[] = [];
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    buf += chunk;
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number(/content-length:\s*(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      const r = buf.slice(0, end + 4 + len);
+      buf = buf.slice(end + 4 + len);
+      const w = waiting.shift();
+      if (w) w(r);
+      else ready.push(r);
+    }
+  });
+  return {
+    next: () => {
+      const r = ready.shift();
+      return r !== undefined ? Promise.resolve(r) : new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+describe('shedding when the event loop is behind', () => {
+  // The guard itself on a real server: each admitted request holds the loop
+  // for longer than maxLoopTurnMs, so every turn that admits one is a long turn.
+  let server: http.Server;
+  let registry: Registry;
+  let port: number;
+  before(async () => {
+    registry = new Registry();
+    const guard = new OverloadGuard({ maxConnections: 0, maxConnectionsPerAddress: 0, maxInFlightRequests: 0, maxLoopTurnMs: 5 }, registry, undefined);
+    server = http.createServer((req, res) => {
+      if (!guard.enter(req.socket.remoteAddress ?? '')) {
+        res.writeHead(503, { 'retry-after': '1', 'content-length': '5' }).end('shed\n');
+        return;
+      }
+      const until = performance.now() + 10;
+      while (performance.now() < until); // the work of one admitted request: 10 ms of the loop, twice the budget
+      guard.leave();
+      res.end('ok\n');
+    });
+    guard.attach(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  test('a long turn alone sheds nothing; in the turn after it, what comes past the budget is shed', async () => {
+    const conn = await openIdle(port, '127.0.0.1');
+    const replies = responses(conn.socket);
+    // Pipelined in one write, so one read and one turn of the loop parse them all.
+    const batch = (n: number) => conn.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(n));
+    const statuses = async (n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push(Number((await replies.next()).slice(9, 12)));
+      return out;
+    };
+    batch(3);
+    assert.deepEqual(await statuses(3), [200, 200, 200], 'the first long turn: a burst, nothing shed');
+    batch(3);
+    assert.deepEqual(await statuses(3), [200, 503, 503], 'after a long turn: the first is admitted, the rest came past the budget');
+    const metrics = await registry.metrics();
+    assert.match(metrics, /hedge_requests_shed_total\{reason="event_loop",at="request"\} 2/);
+    conn.socket.destroy();
   });
 });
