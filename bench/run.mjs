@@ -19,13 +19,15 @@ import { parseArgs as parseCliArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only NAME[,NAME]] [--json FILE] [--idle N] [--overload-inflight N]
+const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only NAME[,NAME]] [--json FILE] [--idle N] [--overload-inflight N] [--overload-generators N] [--overload-warm N] [--overload-loop-turn-ms N]
   --duration S      seconds per row (default 10)
   --connections N   concurrent connections of the load tool (default 50)
   --only NAMES      only the rows whose name contains one of these (comma-separated), e.g. "front door,signatures"
   --json FILE       also write the rows as JSON
   --idle N          scale rows: idle keep-alive connections held (default 18000)
-  --overload-inflight N  scale rows: the open-loop generator's connections at 2x capacity (default 256)`;
+  --overload-inflight N  scale rows: the gateway's maxInFlightRequests during the 2x-capacity overload (default 256)
+  --overload-generators N, --overload-warm N, --overload-loop-turn-ms N  see bench/rows/scale.mjs
+  (--only overload: the overload rows alone)`;
 const args = parseArgs(process.argv.slice(2));
 const DURATION = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 50);
@@ -46,6 +48,9 @@ function parseArgs(argv) {
         json: { type: 'string' },
         idle: { type: 'string' },
         'overload-inflight': { type: 'string' },
+        'overload-generators': { type: 'string' },
+        'overload-warm': { type: 'string' },
+        'overload-loop-turn-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -53,8 +58,10 @@ function parseArgs(argv) {
       console.log(USAGE);
       process.exit(0);
     }
-    for (const k of ['duration', 'connections', 'idle', 'overload-inflight'])
+    for (const k of ['duration', 'connections', 'idle', 'overload-inflight', 'overload-generators'])
       if (values[k] !== undefined && !(Number(values[k]) > 0)) throw new Error(`--${k} must be a positive number, not "${values[k]}"`);
+    for (const k of ['overload-warm', 'overload-loop-turn-ms'])
+      if (values[k] !== undefined && !(Number(values[k]) >= 0)) throw new Error(`--${k} must be a number ≥ 0, not "${values[k]}"`);
     return values;
   } catch (err) {
     console.error(`${err.message}\n${USAGE}`);

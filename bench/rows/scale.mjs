@@ -12,7 +12,13 @@
 // Options (bench/run.mjs --key value): --idle N (default 18000: this machine's
 // open-file limit is 20,000 soft and hard, so one process cannot hold 20,000
 // client connections and its own files; set by the bench, since `auto` would
-// allow limit − 1024), --overload-inflight N (default 256).
+// allow limit − 1024), --overload-inflight N (default 256),
+// --overload-generators N (open-loop processes sharing the offered rate,
+// default 2: one Node process cannot offer twice this gateway's capacity on a
+// shared core), --overload-warm N (connections opened, each carrying one
+// request, before the clock starts; default 4000, the generators' cap),
+// --overload-loop-turn-ms N (proxy.limits.maxLoopTurnMs; default: the
+// gateway's). `--only overload` runs the overload rows alone.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +34,8 @@ const IDLE = Number(args.idle ?? 18000);
 const INFLIGHT = Number(args['overload-inflight'] ?? 256);
 const GENERATORS = Math.max(1, Number(args['overload-generators'] ?? 2));
 const WARM = Number(args['overload-warm'] ?? 4000);
+/** proxy.limits.maxLoopTurnMs for the overload rows; unset: the gateway's default. */
+const LOOP_TURN = args['overload-loop-turn-ms'];
 const DURATION = Number(args.duration ?? 10);
 const NOFILE = /Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
 const tools = (f) => join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'tools', f);
@@ -313,7 +321,7 @@ function serverSide(before, after) {
 /** `--only overload`: the overload rows alone (capacity by wrk, then twice it open loop), without the idle-connection ones. */
 async function overloadOnly(ctx) {
   const target = 'http://news.example/';
-  const h = await startHedgeScale(ctx, `    maxInFlightRequests: ${INFLIGHT}\n`);
+  const h = await startHedgeScale(ctx, `    maxInFlightRequests: ${INFLIGHT}\n${LOOP_TURN !== undefined ? `    maxLoopTurnMs: ${LOOP_TURN}\n` : ''}`);
   try {
     await settle(2000);
     const hPids = ctx.treePids(h.proc.pid);
