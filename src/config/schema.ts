@@ -210,8 +210,11 @@ const limits = z.strictObject({
   maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(1024),
   /** Requests processed at once; beyond it requests are answered 503 before the pipeline (0: no cap). */
   maxInFlightRequests: z.number().int().min(0).max(1_000_000).default(4096),
-  /** How long one event-loop turn may be busy before the requests and connections it reaches later are shed, when the turn before was as long (0: off). */
-  maxLoopTurnMs: z.number().int().min(0).max(60_000).default(50),
+  /**
+   * How long one event-loop turn may be busy before the requests and connections it reaches later are shed, when the turn before was as long (0: off).
+   * 250 ms by default: only a sustained overload sheds (two quarter-second turns in a row), never a collection or a reload; 50 ms bounds the wait tighter.
+   */
+  maxLoopTurnMs: z.number().int().min(0).max(60_000).default(250),
 });
 
 // The access log of one listener (src/shared/access-log.ts): off unless enabled; never an identifier.
