@@ -120,13 +120,16 @@ export function findSubscriberIdentifiers(text: string, ids: SubscriberIdentifie
 
 function buildNeedles(ids: SubscriberIdentifiers): Needle[] {
   const needles: Needle[] = [];
-  const lit = (attribute: IdentifierAttribute, encoding: Encoding, s: string, flags = '') => needles.push({ attribute, encoding, re: new RegExp(escapeRegExp(s), flags) });
+  // Hex is either case. Spelled out as [aA] classes, not the 'i' flag: the needles are also joined
+  // into one expression (SubscriberMatcher.any), which has no per-alternative flags.
+  const lit = (attribute: IdentifierAttribute, encoding: Encoding, s: string, caseless = false) =>
+    needles.push({ attribute, encoding, re: new RegExp(caseless ? eitherCase(escapeRegExp(s)) : escapeRegExp(s)) });
   const digitForms = (attribute: IdentifierAttribute, core: string, full: string[], msisdn?: { cc: string; trunk: string }) => {
     needles.push({ attribute, encoding: 'plain', re: new RegExp(separatedDigits(core)), msisdn });
-    lit(attribute, 'hex', hexAscii(core), 'i');
+    lit(attribute, 'hex', hexAscii(core), true);
     const nums = new Set(full.map(hexNumber));
-    for (const h of nums) if (h.length >= 8) lit(attribute, 'hex-number', h, 'i');
-    for (const f of full) if (f.length >= 8) lit(attribute, 'tbcd', tbcd(f), 'i');
+    for (const h of nums) if (h.length >= 8) lit(attribute, 'hex-number', h, true);
+    for (const f of full) if (f.length >= 8) lit(attribute, 'tbcd', tbcd(f), true);
     for (const b of base64Patterns(core)) needles.push({ attribute, encoding: 'base64', re: new RegExp(b) });
   };
 
@@ -152,10 +155,15 @@ function buildNeedles(ids: SubscriberIdentifiers): Needle[] {
     needles.push({
       attribute: 'client-ip',
       encoding: 'plain',
-      re: isIP(ids.clientAddress) === 4 ? new RegExp(`(?<![0-9.])${a}(?![0-9])`) : new RegExp(`(?<![0-9a-f:])${a}(?![0-9a-f:])`, 'i'),
+      re: isIP(ids.clientAddress) === 4 ? new RegExp(`(?<![0-9.])${a}(?![0-9])`) : new RegExp(`(?<![0-9a-fA-F:])${eitherCase(a)}(?![0-9a-fA-F:])`),
     });
   }
   return needles;
+}
+
+/** An escaped literal (hex digits, an address) matching either case: each letter becomes [xX]. */
+function eitherCase(escaped: string): string {
+  return escaped.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 }
 
 /** A plain match with separators is "separated"; a base64 match using "-" or "_" is "base64url". */
