@@ -1,16 +1,19 @@
 // RFC 9421 HTTP Message Signatures over an enriched request, in the profile
-// the partner kit verifies (the kit's rfc9421.ts builds the signature base for
-// both sides). Per request: one nonce from the random pool, one Ed25519 sign
-// or one HMAC-SHA256, string building; keys are KeyObjects made at load.
-import { createHmac, sign, type KeyObject } from 'node:crypto';
+// the partner kit verifies (the kit's rfc9421.ts defines the signature base
+// for both sides; the vectors in docs/signature-vectors.json hold this file to
+// it byte for byte). Per request: one nonce from the random pool, one Ed25519
+// sign or one HMAC-SHA256, and one string for the base. What is the same for
+// every request of a partner (the covered components, the keyid, alg and tag,
+// the hedge-partner line) is built once per partner and key: a Signer.
+import { createHmac, hash, sign, type KeyObject } from 'node:crypto';
 import type { Flow } from '../flow.js';
-import { randomSlice } from '../../policy/random-pool.js';
-import { authorityOf, coveredComponents, PARTNER_HEADER, SIGNATURE_LABEL, signableValue, signatureBase, signatureParamsValue, splitTarget } from 'hedge-partner';
+import { randomNonce128 } from '../../policy/random-pool.js';
+import { authorityOf, coveredComponents, PARTNER_HEADER, SIGNATURE_LABEL, signableValue, signatureParamsValue } from 'hedge-partner';
 
 /** Seconds a signature stays valid (`expires` − `created`): the request reaches the partner within milliseconds; the rest is clock skew. */
 export const SIGNATURE_LIFETIME = 60;
 
-export type Rfc9421Key = { alg: 'ed25519'; keyid: string; privateKey: KeyObject } | { alg: 'hmac-sha256'; keyid: string; secret: KeyObject };
+export type Rfc9421Key = { alg: 'ed25519'; keyid: string; privateKey: KeyObject } | { alg: 'hmac-sha256'; keyid: string; secret: KeyObject; secretBytes?: Buffer };
 
 /** The header names the gateway adds when it signs with RFC 9421 (a client's copies are removed first). */
 export const RFC9421_HEADERS = ['Hedge-Partner', 'Signature-Input', 'Signature'] as const;
@@ -30,57 +33,140 @@ export interface SignatureInput {
   key: Rfc9421Key;
 }
 
-/** The signature base and the three header values; pure (the docs' test vectors are checked against it). */
-export function rfc9421Signature(s: SignatureInput): { base: string; partner: string; signatureInput: string; signature: string } {
-  const { path, query } = splitTarget(s.target);
-  const names: string[] = [];
-  const lines: [string, string][] = [
-    ['@method', s.method],
-    ['@authority', authorityOf(s.host, s.port, s.scheme)],
-    ['@path', path],
-  ];
-  if (query !== undefined) lines.push(['@query', query]);
-  lines.push([PARTNER_HEADER, s.partnerId]);
-  for (const [header, value] of s.headers) {
-    if (!signableValue(value)) throw new Error('an enriched value is not signable (non-ASCII)');
-    const name = header.toLowerCase();
-    names.push(name);
-    lines.push([name, value]);
-  }
-  const params = signatureParamsValue(coveredComponents(query !== undefined, names), {
-    created: s.created,
-    expires: s.created + SIGNATURE_LIFETIME,
-    nonce: s.nonce,
-    keyid: s.key.keyid,
-    alg: s.key.alg,
-  });
-  const base = signatureBase(lines, params);
-  return { base, partner: s.partnerId, signatureInput: `${SIGNATURE_LABEL}=${params}`, signature: `${SIGNATURE_LABEL}=:${signBase64(base, s.key)}:` };
+/** An enriched header as the signer reads it (a Disclosure has these fields). */
+interface Covered {
+  readonly header: string;
+  readonly value: string;
 }
 
-/** The signature over the base (its UTF-8 bytes), base64. HMAC takes the string and encodes the digest itself: no intermediate Buffers. */
-function signBase64(base: string, key: Rfc9421Key): string {
-  if (key.alg === 'hmac-sha256') return createHmac('sha256', key.secret).update(base, 'utf8').digest('base64');
+/**
+ * What stays the same across one partner's signed requests under one key.
+ * The parts of `@signature-params` around created/expires/nonce come from the
+ * kit's own signatureParamsValue, so the serialisation cannot drift from it.
+ */
+export class Rfc9421Signer {
+  /** `"hedge-partner": <id>` and its LF: the fixed line of the base. */
+  private readonly partnerLine: string;
+  /** `;keyid="…";alg="…";tag="hedge"`: everything after the nonce. */
+  private readonly paramsTail: string;
+  /** The enriched header names (as configured) the component lists below were built for. */
+  private names: readonly string[] = [];
+  /** Those names in lower case, as covered. */
+  private lower: readonly string[] = [];
+  /** hmac-sha256 with the secret's bytes: the precomputed pads. */
+  private readonly pads: HmacPads | undefined;
+  /** `("@method" … <headers>)` without and with "@query". */
+  private components = '';
+  private componentsWithQuery = '';
+
+  constructor(
+    readonly partnerId: string,
+    readonly key: Rfc9421Key,
+  ) {
+    this.partnerLine = `"${PARTNER_HEADER}": ${partnerId}\n`;
+    const sample = signatureParamsValue([], { created: 0, expires: 0, nonce: '', keyid: key.keyid, alg: key.alg });
+    this.paramsTail = sample.slice(sample.indexOf(';keyid='));
+    this.pads = key.alg === 'hmac-sha256' && key.secretBytes !== undefined ? new HmacPads(key.secretBytes, key.secret) : undefined;
+    this.prepare([]);
+  }
+
+  /** The base and the three header values for one request. */
+  sign(method: string, scheme: 'http' | 'https', host: string, port: number, target: string, headers: readonly Covered[], created: number, nonce: string) {
+    if (!this.sameNames(headers)) this.prepare(headers.map((h) => h.header));
+    const q = target.indexOf('?');
+    const path = q === -1 ? target : target.slice(0, q);
+    let base = `"@method": ${method}\n"@authority": ${authorityOf(host, port, scheme)}\n"@path": ${path === '' ? '/' : path}\n`;
+    if (q !== -1) base += `"@query": ${target.slice(q)}\n`;
+    base += this.partnerLine;
+    const lower = this.lower;
+    for (let i = 0; i < headers.length; i++) {
+      const value = headers[i]!.value;
+      if (!signableValue(value)) throw new Error('an enriched value is not signable (non-ASCII)');
+      base += `"${lower[i]}": ${value}\n`;
+    }
+    // The nonce as the kit serialises a string: quoted, with " and \ escaped (a pool nonce is base64url and has neither).
+    const params = `${q === -1 ? this.components : this.componentsWithQuery};created=${created};expires=${created + SIGNATURE_LIFETIME};nonce=${quoted(nonce)}${this.paramsTail}`;
+    base += `"@signature-params": ${params}`;
+    return { base, partner: this.partnerId, signatureInput: `${SIGNATURE_LABEL}=${params}`, signature: `${SIGNATURE_LABEL}=:${signBase64(base, this.key, this.pads)}:` };
+  }
+
+  private sameNames(headers: readonly Covered[]): boolean {
+    const n = this.names;
+    if (n.length !== headers.length) return false;
+    for (let i = 0; i < n.length; i++) if (n[i] !== headers[i]!.header) return false;
+    return true;
+  }
+
+  private prepare(names: readonly string[]): void {
+    const lower = names.map((n) => n.toLowerCase());
+    const list = (query: boolean) => {
+      const v = signatureParamsValue(coveredComponents(query, lower), { created: 0, expires: 0, nonce: '', keyid: this.key.keyid, alg: this.key.alg });
+      return v.slice(0, v.indexOf(';created='));
+    };
+    this.names = names;
+    this.lower = lower;
+    this.components = list(false);
+    this.componentsWithQuery = list(true);
+  }
+}
+
+/** A structured-field string (RFC 8941 §4.1.6), as the kit writes it; printable ASCII only. */
+function quoted(s: string): string {
+  if (!/^[\x20-\x7e]*$/.test(s)) throw new Error('a structured-field string is printable ASCII only');
+  return s.indexOf('"') === -1 && s.indexOf('\\') === -1 ? `"${s}"` : `"${s.replace(/[\\"]/g, (c) => '\\' + c)}"`;
+}
+
+/** The signature base and the three header values; pure (the docs' test vectors are checked against it). */
+export function rfc9421Signature(s: SignatureInput): { base: string; partner: string; signatureInput: string; signature: string } {
+  const headers = s.headers.map(([header, value]) => ({ header, value }));
+  return new Rfc9421Signer(s.partnerId, s.key).sign(s.method, s.scheme, s.host, s.port, s.target, headers, s.created, s.nonce);
+}
+
+/** The signature over the base (its UTF-8 bytes), base64. */
+function signBase64(base: string, key: Rfc9421Key, pads: HmacPads | undefined): string {
+  if (key.alg === 'hmac-sha256') return pads !== undefined ? pads.mac(base) : createHmac('sha256', key.secret).update(base, 'utf8').digest('base64');
   return sign(null, Buffer.from(base, 'utf8'), key.privateKey).toString('base64');
 }
 
-export function signRfc9421(flow: Flow, partnerId: string, key: Rfc9421Key, created: number): void {
+/**
+ * HMAC-SHA256 (RFC 2104) with the key's inner and outer pads XORed once, at
+ * load: per request two one-shot SHA-256 calls, H(opad ‖ H(ipad ‖ base)),
+ * instead of an Hmac object whose setup (digest fetch, key schedule) costs
+ * more than hashing the base. The same bytes as createHmac (test/pipeline/
+ * signing checks it); a base too long for the scratch buffer goes to createHmac.
+ */
+export class HmacPads {
+  /** ipad, then room for the base's UTF-8 bytes. */
+  private readonly inner = Buffer.alloc(64 + 4096);
+  /** opad, then the inner digest. */
+  private readonly outer = Buffer.alloc(64 + 32);
+
+  constructor(
+    secret: Buffer,
+    private readonly fallback: KeyObject,
+  ) {
+    const k = Buffer.alloc(64);
+    (secret.length > 64 ? hash('sha256', secret, 'buffer') : secret).copy(k);
+    for (let i = 0; i < 64; i++) {
+      this.inner[i] = k[i]! ^ 0x36;
+      this.outer[i] = k[i]! ^ 0x5c;
+    }
+    k.fill(0);
+  }
+
+  /** HMAC-SHA256 of the string's UTF-8 bytes, base64. */
+  mac(s: string): string {
+    if (s.length * 3 > this.inner.length - 64) return createHmac('sha256', this.fallback).update(s, 'utf8').digest('base64');
+    const n = this.inner.write(s, 64, 'utf8');
+    hash('sha256', this.inner.subarray(0, 64 + n), 'buffer').copy(this.outer, 64);
+    return hash('sha256', this.outer, 'base64');
+  }
+}
+
+export function signRfc9421(flow: Flow, signer: Rfc9421Signer, created: number): void {
   removeClientSignatures(flow);
   const t = flow.target;
-  const headers: [string, string][] = [];
-  for (const d of flow.disclosures) headers.push([d.header, d.value]);
-  const r = rfc9421Signature({
-    method: flow.method,
-    scheme: t.scheme,
-    host: t.host,
-    port: t.port,
-    target: t.path,
-    partnerId,
-    headers,
-    created,
-    nonce: randomSlice(16).toString('base64url'),
-    key,
-  });
+  const r = signer.sign(flow.method, t.scheme, t.host, t.port, t.path, flow.disclosures, created, randomNonce128());
   flow.headers.push(RFC9421_HEADERS[0], r.partner, RFC9421_HEADERS[1], r.signatureInput, RFC9421_HEADERS[2], r.signature);
   flow.signatureHeaders = RFC9421_HEADERS;
 }
