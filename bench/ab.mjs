@@ -17,9 +17,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
 
-const USAGE = `usage: npm run bench:ab -- --before REF [--after REF] [--rounds N] [--duration S] [--connections N]
+const USAGE = `usage: npm run bench:ab -- --before REF [--after REF] [--only ROWS] [--rounds N] [--duration S] [--connections N]
   --before REF      the build to compare against (a commit, tag or branch)
+  --only ROWS       which rows: "partner" (default: non-partner and the signed self-care partner) or
+                    "signatures" (non-partner, unsigned, hmac-sha256, ed25519, hedge-v1: bench/rows/signatures.mjs's partners)
   --after REF       default: this checkout as it is
   --rounds N        alternating rounds (default 3); the median is reported
   --duration S      seconds per measurement (default 5)
@@ -31,6 +34,7 @@ try {
     options: {
       before: { type: 'string' },
       after: { type: 'string' },
+      only: { type: 'string', default: 'partner' },
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '5' },
       connections: { type: 'string', default: '50' },
@@ -43,6 +47,7 @@ try {
   }
   if (!opts.before) throw new Error('--before REF is required');
   for (const k of ['rounds', 'duration', 'connections']) if (!(Number(opts[k]) > 0)) throw new Error(`--${k} must be a positive number`);
+  if (opts.only !== 'partner' && opts.only !== 'signatures') throw new Error(`--only must be "partner" or "signatures", not "${opts.only}"`);
 } catch (err) {
   console.error(`${err.message}\n${USAGE}`);
   process.exit(2);
@@ -91,7 +96,7 @@ async function startGateway(build, originPort) {
     readFileSync(join(build.dir, 'examples', 'demo.yaml'), 'utf8')
       .replace('127.0.0.1:8081', `127.0.0.1:${originPort}`)
       .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
-      .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`),
+      .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`) + (opts.only === 'signatures' ? SIGNATURE_PARTNERS : ''),
   );
   const proc = spawn(process.execPath, [join(build.dir, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -126,10 +131,19 @@ function wrk(port, url, host, seconds) {
   };
 }
 
-const ROWS = [
-  ['non-partner', 'http://news.example/', 'news.example'],
-  ['partner (X-MSISDN, signed)', 'http://my.operator.example/', 'my.operator.example'],
-];
+const ROWS =
+  opts.only === 'signatures'
+    ? [
+        ['non-partner', 'http://news.example/', 'news.example'],
+        ['partner, signature: off', 'http://off.bench.example/', 'off.bench.example'],
+        ['partner, RFC 9421 hmac-sha256', 'http://hmac.bench.example/', 'hmac.bench.example'],
+        ['partner, RFC 9421 ed25519', 'http://my.operator.example/', 'my.operator.example'],
+        ['partner, hedge-v1', 'http://v1.bench.example/', 'v1.bench.example'],
+      ]
+    : [
+        ['non-partner', 'http://news.example/', 'news.example'],
+        ['partner (X-MSISDN, signed)', 'http://my.operator.example/', 'my.operator.example'],
+      ];
 
 // The origin runs in a process of its own: wrk runs synchronously here and would block an origin in this one.
 const originPort = await freePort();

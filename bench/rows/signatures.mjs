@@ -8,8 +8,9 @@
 // The unsigned row (signature: off) separates the enrichment's own cost.
 // Config: examples/demo.yaml (selfcare: ed25519, the default) plus three
 // partners under *.bench.example (served by the demo's "*.example" resolve
-// entry) with the same grant as selfcare.
-const EXTRA = `
+// entry) with the same grant as selfcare. bench/ab.mjs --only signatures uses
+// the same partners.
+export const SIGNATURE_PARTNERS = `
   - id: hmac-bench
     name: RFC 9421 hmac-sha256 benchmark partner
     purpose: benchmark
@@ -36,7 +37,7 @@ const EXTRA = `
 
 export async function rows(ctx) {
   if (!ctx.want('signatures')) return;
-  const h = await ctx.startHedge(ctx.originPort, EXTRA);
+  const h = await ctx.startHedge(ctx.originPort, SIGNATURE_PARTNERS);
   try {
     const np = await ctx.measure('hedge non-partner (signature rows)', h, 'http://news.example/', 'news.example', 'baseline for the signature rows, same process');
     const off = await ctx.measure(
