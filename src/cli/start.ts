@@ -10,6 +10,7 @@ import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { checkPidFile, writePidFile } from './pid-file.js';
 import { capYoungGeneration } from './young-generation.js';
+import { releaseOptimizingCompiler } from './optimizing-compiler.js';
 
 interface StartOptions {
   config: string;
@@ -45,6 +46,7 @@ export function registerStart(program: Command): void {
         const { startPrimary } = await import('../node/cluster-primary.js');
         const primary = await startPrimary(loaded, { workers, radiusListen: o.radius, log });
         capYoungGeneration();
+        releaseOptimizingCompiler();
         if (o.pidFile) writePidFile(o.pidFile);
         onSignals((signal) => {
           log.info('signal received; stopping workers', { signal });
@@ -66,6 +68,7 @@ export function registerStart(program: Command): void {
       stopOnSignals(gw);
       reloadOnSighup(gw);
       capYoungGeneration();
+      releaseOptimizingCompiler();
       if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);
       process.on('SIGUSR2', () => toggleDebugLogging(gw.log));
     });
