@@ -21,6 +21,7 @@ export type DestinationChannel = 'http' | 'connect' | 'upgrade';
 class HotCounter<L extends string> {
   readonly counter: Counter<L>;
   private readonly pending = new Map<string, { labels: LabelValues<L>; n: number }>();
+  private readonly nested = new Map<string, Map<string, Map<string, { labels: LabelValues<L>; n: number }>>>();
 
   constructor(config: Omit<CounterConfiguration<L>, 'collect'>) {
     const flush = () => this.flush();
@@ -32,6 +33,26 @@ class HotCounter<L extends string> {
     const p = this.pending.get(key);
     if (p) p.n++;
     else this.pending.set(key, { labels: labels(), n: 1 });
+  }
+
+  /**
+   * The same for a series named by two or three label values (partner,
+   * attribute, form): the values lead through nested maps to the series'
+   * entry, so a call neither builds nor hashes a joined key.
+   */
+  inc3(a: string, b: string, c: string, labels: () => LabelValues<L>): void {
+    let byB = this.nested.get(a);
+    if (byB === undefined) this.nested.set(a, (byB = new Map()));
+    let byC = byB.get(b);
+    if (byC === undefined) byB.set(b, (byC = new Map()));
+    const p = byC.get(c);
+    if (p !== undefined) p.n++;
+    else {
+      // Registered under the joined key too, so flush() sees it; labels() runs once per series.
+      const entry = { labels: labels(), n: 1 };
+      this.pending.set(`${a}\n${b}\n${c}`, entry);
+      byC.set(c, entry);
+    }
   }
 
   private flush(): void {
@@ -155,10 +176,10 @@ export class Metrics {
     this.requests.inc(outcome, () => ({ outcome }));
   }
   enrichment(partner: string, attribute: string, form: string): void {
-    this.enrichments.inc(`${partner}\n${attribute}\n${form}`, () => ({ partner, attribute, form }));
+    this.enrichments.inc3(partner, attribute, form, () => ({ partner, attribute, form }));
   }
   cleartextDisclosure(partner: string, attribute: string): void {
-    this.cleartext.inc(`${partner}\n${attribute}`, () => ({ partner, attribute }));
+    this.cleartext.inc3(partner, attribute, '', () => ({ partner, attribute }));
   }
   tokenResolution(outcome: 'resolved' | 'expired' | 'invalid'): void {
     this.child('tr:' + outcome, () => this.tokenResolutions.labels(outcome)).inc();

@@ -22,9 +22,9 @@ import type { Flow, Disclosure } from '../flow.js';
 import { sealGuarded } from '../guard-seal.js';
 import type { GuardHit, GuardHitSink } from '../egress-hits.js';
 import { subscriberMatcher, type SubscriberMatcher } from '../../detect/subscriber-match.js';
-import { findIdentifierLike } from '../../detect/identifier-like.js';
+import { findIdentifierLike, type IdentifierLike } from '../../detect/identifier-like.js';
 import { catalogueEntry, canonicalHeaderName } from '../../detect/header-catalogue.js';
-import { partnerActive } from '../../policy/compile.js';
+import { partnerActive, type CompiledPartner } from '../../policy/compile.js';
 import { ErrorCodes } from '../../shared/errors.js';
 
 export interface EgressGuardOptions {
@@ -71,7 +71,7 @@ function inspect(flow: Flow): GuardHit[] | undefined {
     else if (allowed !== undefined && lastWith(allowed.granted, name, value) !== undefined) {
       // granted by the policy, checked above
     } else {
-      hit = inspectAdded(name, value, matcher, flow.clientAddress);
+      hit = inspectAdded(name, value, matcher, flow.clientAddress, allowed?.partner);
       const revoked = hit === undefined && allowed !== undefined ? lastWith(allowed.revoked, name, value) : undefined;
       if (revoked !== undefined) hit = revokedHit(name, revoked);
     }
@@ -105,6 +105,8 @@ function lastWith(list: readonly Disclosure[], header: string, value: string): D
 }
 
 interface Allowed {
+  /** The partner the policy names for the requested host (undefined: none, or the destination is unverified). */
+  partner: CompiledPartner | undefined;
   /** Disclosures the policy grants here: their header and value pass. */
   granted: Disclosure[];
   /** Disclosures the policy does not grant (removed, reported as ungranted). */
@@ -123,7 +125,7 @@ function checkDisclosures(flow: Flow, matcher: SubscriberMatcher | undefined): A
     (ok ? granted : revoked).push(d);
   }
   if (revoked.length) flow.disclosures = granted;
-  return { granted, revoked };
+  return { partner, granted, revoked };
 }
 
 /** A raw grant may carry its own attribute only; every other form must carry no identifier at all. */
@@ -155,7 +157,7 @@ const SIGNATURE_SHAPES = new Map<string, RegExp>([
   ['signature', /^hedge=:[A-Za-z0-9+/]{43}(?:[A-Za-z0-9+/]{43}==|=):$/],
 ]);
 
-function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | undefined, clientAddress: string): GuardHit | undefined {
+function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | undefined, clientAddress: string, partner?: CompiledPartner): GuardHit | undefined {
   const canonical = canonicalHeaderName(name);
   const entry = catalogueEntry(canonical);
   if (entry) return { header: canonical, attribute: entry.carries, encoding: undefined, reason: 'identity-header', action: 'stripped', partner: undefined };
@@ -165,7 +167,7 @@ function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | 
     const m = matcher.find(value)[0];
     return { header: canonical, attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier', action: 'stripped', partner: undefined };
   }
-  const v = inspectValue(value, matcher, clientAddress);
+  const v = inspectValue(value, matcher, clientAddress, partner);
   return v ? { header: canonical, attribute: v.attribute, encoding: v.encoding, reason: v.reason, action: 'stripped', partner: undefined } : undefined;
 }
 
@@ -173,15 +175,29 @@ function inspectValue(
   value: string,
   matcher: SubscriberMatcher | undefined,
   clientAddress: string,
+  partner?: CompiledPartner,
 ): { attribute: string; encoding: string | undefined; reason: 'identifier' | 'identifier-like' } | undefined {
   if (matcher && matcher.test(value)) {
     const m = matcher.find(value)[0];
     return { attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier' };
   }
   if (clientAddress && value.includes(clientAddress) && addressBounded(value, clientAddress)) return { attribute: 'client-ip', encoding: 'plain', reason: 'identifier' };
-  const like = findIdentifierLike(value)[0];
+  // The Hedge-Partner value is the partner's id: the same text every request, so its heuristic answer is kept.
+  const like = partner !== undefined && value === partner.id ? partnerIdLike(partner) : findIdentifierLike(value)[0];
   if (like) return { attribute: like.kind, encoding: like.encoding, reason: 'identifier-like' };
   return undefined;
+}
+
+const idLike = new WeakMap<CompiledPartner, IdentifierLike | null>();
+
+/** findIdentifierLike over a partner's id, computed once per compiled partner (a pure function of the id). */
+function partnerIdLike(partner: CompiledPartner): IdentifierLike | undefined {
+  let r = idLike.get(partner);
+  if (r === undefined) {
+    r = findIdentifierLike(partner.id)[0] ?? null;
+    idLike.set(partner, r);
+  }
+  return r ?? undefined;
 }
 
 /** The address appears as a whole address, not as part of a longer one. */
