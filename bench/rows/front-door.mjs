@@ -182,7 +182,7 @@ audit:
   {
     writeFileSync(cfg, yamlFor(join(dir, 'audit-fixed-rate.db')));
     const fixedTokens = join(dir, 'tokens-fixed-rate.txt');
-    const s = await startServer(ctx, cfg, FIXED_RATE * seconds, fixedTokens);
+    const s = await startServer(ctx, cfg, FIXED_RATE * (seconds + FIXED_RATE_WARMUP_S), fixedTokens);
     try {
       await fixedRateRow(ctx, `https://127.0.0.1:${s.port}`, fixedTokens, s, {
         name: `front door: POST /verify at ${FIXED_RATE.toLocaleString('en')} req/s`,
@@ -215,6 +215,8 @@ audit:
 
 /** The rate at which the front door's latency target (p99 ≤ 10 ms) is measured. */
 const FIXED_RATE = 5000;
+/** Seconds at that rate before the measured ones (a fresh server: its code is not optimised yet, its first second runs behind). */
+const FIXED_RATE_WARMUP_S = 2;
 
 /** The fixed-rate generator over HTTPS: request i spends token i; the hedge process's CPU per request alongside. */
 async function fixedRateRow(ctx, issuer, tokenFile, server, { name, note }) {
@@ -240,6 +242,8 @@ async function fixedRateRow(ctx, issuer, tokenFile, server, { name, note }) {
       '{"phoneNumber":"+447700900123"}',
       '--token-file',
       tokenFile,
+      '--warmup',
+      String(FIXED_RATE_WARMUP_S),
     ],
     { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
   );
@@ -254,8 +258,8 @@ async function fixedRateRow(ctx, issuer, tokenFile, server, { name, note }) {
     p99Ms: f.p99Ms,
     cpuUsPerRequest: f.ok ? round((cpu / f.ok) * 1e6, 1) : null,
     rssMb: null,
-    errors: f.non2xx + f.errors,
-    note: `${note}; ${f.waitedForConnection} of ${f.due} requests waited for a free connection, max ${f.maxMs} ms`,
+    errors: f.non2xx + f.errors + f.warmupFailed,
+    note: `${note}; after ${f.warmupSeconds} s at the same rate unrecorded; ${f.waitedForConnection} of ${f.due} requests waited for a free connection, max ${f.maxMs} ms`,
   });
   process.stderr.write(`  ${name}: ${f.achievedRps} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${f.non2xx + f.errors} errors\n`);
 }

@@ -18,8 +18,11 @@
 //
 // Usage: node fixed-rate.mjs --url URL --rate R --seconds S --connections C
 //          [--method POST] [--body STRING] [--header "name: value"]... [--token-file F]
-//          [--via HOST:PORT] [--local-address ADDR]
-//   → prints one JSON line: {rate, seconds, connections, due, sent, ok, non2xx, errors,
+//          [--via HOST:PORT] [--local-address ADDR] [--warmup S]
+//   --warmup S: first send at the same rate for S seconds, unrecorded (the
+//   server's and this process's code is compiled and optimised, connections
+//   and TLS sessions made), then the S seconds that count.
+//   → prints one JSON line: {rate, seconds, connections, warmupSeconds, warmupFailed, due, sent, ok, non2xx, errors,
 //      achievedRps, p50Ms, p90Ms, p99Ms, maxMs, waitedForConnection}
 import net from 'node:net';
 import tls from 'node:tls';
@@ -38,6 +41,7 @@ const { values: o } = parseArgs({
     'token-file': { type: 'string' },
     via: { type: 'string' },
     'local-address': { type: 'string' },
+    warmup: { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -48,6 +52,7 @@ if (!o.url || !o.rate || !o.seconds) {
 const url = new URL(o.url);
 const rate = Number(o.rate);
 const seconds = Number(o.seconds);
+const warmup = Number(o.warmup);
 const connections = Number(o.connections);
 const secure = url.protocol === 'https:';
 const via = o.via ? new URL(`http://${o.via}`) : undefined;
@@ -80,6 +85,8 @@ let errors = 0;
 let waitedForConnection = 0;
 let next = 0; // index of the next request (its token)
 let lastAnswer = 0;
+let warmupFailed = 0;
+let measuredFrom = Infinity; // due time from which requests count (after the warm-up)
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -100,11 +107,14 @@ function open() {
         buf = buf.subarray(end + 4 + len);
         const status = Number(head.slice(9, 12));
         const now = performance.now();
-        if (s.due !== undefined) latencies.push(now - s.due);
+        const counted = s.due !== undefined && s.due >= measuredFrom;
+        if (counted) latencies.push(now - s.due);
         s.due = undefined;
         lastAnswer = now;
-        if (status >= 200 && status < 300) ok++;
-        else non2xx++;
+        if (counted) {
+          if (status >= 200 && status < 300) ok++;
+          else non2xx++;
+        } else if (status < 200 || status >= 300) warmupFailed++;
         if (/\r\nconnection:\s*close/i.test(head)) return s.destroy();
         release(s);
       }
@@ -112,7 +122,7 @@ function open() {
     s.once(secure ? 'secureConnect' : 'connect', () => resolve(s));
     s.on('error', (err) => reject(err));
     s.on('close', () => {
-      if (s.due !== undefined) errors++;
+      if (s.due !== undefined && s.due >= measuredFrom) errors++;
       s.due = undefined;
       const i = free.indexOf(s);
       if (i >= 0) free.splice(i, 1);
@@ -122,7 +132,7 @@ function open() {
 
 function send(s, due) {
   s.due = due;
-  sent++;
+  if (due >= measuredFrom) sent++;
   s.write(requestBytes(next++));
 }
 
@@ -134,7 +144,9 @@ function release(s) {
 const socks = await Promise.all(Array.from({ length: connections }, open));
 free.push(...socks);
 const start = performance.now();
-const total = Math.round(rate * seconds);
+const warmupCount = Math.round(rate * warmup);
+const total = warmupCount + Math.round(rate * seconds);
+measuredFrom = start + (warmupCount / rate) * 1000;
 let issued = 0;
 const tick = () => {
   const now = performance.now();
@@ -144,7 +156,7 @@ const tick = () => {
     const s = free.pop();
     if (s) send(s, at);
     else {
-      waitedForConnection++;
+      if (at >= measuredFrom) waitedForConnection++;
       waiting.push(at);
     }
   }
@@ -168,17 +180,20 @@ function pct(a, p) {
 
 function finish() {
   latencies.sort((x, y) => x - y);
-  const span = (lastAnswer - start) / 1000;
+  const span = (lastAnswer - measuredFrom) / 1000;
+  const due = total - warmupCount;
   process.stdout.write(
     JSON.stringify({
       rate,
       seconds,
       connections,
-      due: total,
+      warmupSeconds: warmup,
+      warmupFailed,
+      due,
       sent,
       ok,
       non2xx,
-      errors: errors + (total - sent) + (sent - latencies.length - errors),
+      errors: errors + (due - sent) + (sent - latencies.length - errors),
       achievedRps: Math.round(latencies.length / Math.max(span, seconds)),
       p50Ms: pct(latencies, 50),
       p90Ms: pct(latencies, 90),

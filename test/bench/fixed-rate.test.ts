@@ -41,21 +41,38 @@ async function run(port: number, args: string[]): Promise<Record<string, number>
   return JSON.parse(out.trim()) as Record<string, number>;
 }
 
-test('fixed-rate generator: each due request is sent once with its own token', async () => {
+test('fixed-rate generator: each due request, warm-up included, is sent once with its own token', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hedge-fixed-rate-'));
   try {
     const tokens = Array.from({ length: 100 }, (_, i) => `t${i}`);
     writeFileSync(join(dir, 'tokens.txt'), tokens.join('\n') + '\n');
     await withServer(0, async (port, seen) => {
-      const r = await run(port, ['--rate', '100', '--seconds', '0.5', '--connections', '4', '--method', 'POST', '--body', '{}', '--token-file', join(dir, 'tokens.txt')]);
+      const r = await run(port, [
+        '--rate',
+        '100',
+        '--seconds',
+        '0.5',
+        '--warmup',
+        '0.2',
+        '--connections',
+        '4',
+        '--method',
+        'POST',
+        '--body',
+        '{}',
+        '--token-file',
+        join(dir, 'tokens.txt'),
+      ]);
+      // 20 warm-up requests (sent, not counted), then the 50 that count.
       assert.equal(r.due, 50);
       assert.equal(r.sent, 50);
       assert.equal(r.ok, 50);
       assert.equal(r.errors, 0);
+      assert.equal(r.warmupFailed, 0);
       assert.deepEqual(
         [...seen].sort(),
         tokens
-          .slice(0, 50)
+          .slice(0, 70)
           .map((t) => `Bearer ${t}`)
           .sort(),
       );
