@@ -28,6 +28,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readResponses, closesConnection } from './responses.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -94,30 +95,22 @@ function open() {
       ? tls.connect({ host: connectHost, port, localAddress, servername: net.isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false })
       : net.connect({ host: connectHost, port, localAddress });
     s.setNoDelay(true);
-    let buf = Buffer.alloc(0);
     s.due = undefined;
-    s.on('data', (c) => {
-      buf = buf.length ? Buffer.concat([buf, c]) : c;
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = buf.subarray(0, end).toString('latin1');
-        const len = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buf.length < end + 4 + len) return;
-        buf = buf.subarray(end + 4 + len);
-        const status = Number(head.slice(9, 12));
-        const now = performance.now();
-        const counted = s.due !== undefined && s.due >= measuredFrom;
-        if (counted) latencies.push(now - s.due);
-        s.due = undefined;
-        lastAnswer = now;
-        if (counted) {
-          if (status >= 200 && status < 300) ok++;
-          else non2xx++;
-        } else if (status < 200 || status >= 300) warmupFailed++;
-        if (/\r\nconnection:\s*close/i.test(head)) return s.destroy();
-        release(s);
+    readResponses(s, (status, head) => {
+      const now = performance.now();
+      const counted = s.due !== undefined && s.due >= measuredFrom;
+      if (counted) latencies.push(now - s.due);
+      s.due = undefined;
+      lastAnswer = now;
+      if (counted) {
+        if (status >= 200 && status < 300) ok++;
+        else non2xx++;
+      } else if (status < 200 || status >= 300) warmupFailed++;
+      if (closesConnection(head)) {
+        s.destroy();
+        return false;
       }
+      release(s);
     });
     s.once(secure ? 'secureConnect' : 'connect', () => resolve(s));
     s.on('error', (err) => reject(err));

@@ -12,6 +12,7 @@
 //   → prints one JSON line: {offered, sent, ok, shed, errors, notSent, p50Ms, p99Ms, okP99Ms, okP50Ms, okP90Ms, shedP99Ms, sendLagP99Ms, opened}
 //   (and latOk, every admitted latency, when OPEN_LOOP_RAW is set: several generators' results are merged from it)
 import net from 'node:net';
+import { readResponses, closesConnection } from './responses.mjs';
 
 const [port, rate, seconds, target, maxConns] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5], Number(process.argv[6] ?? 2000)];
 const source = process.argv[7];
@@ -35,37 +36,29 @@ function connection() {
   open++;
   opened++;
   s.setNoDelay(true);
-  let buf = Buffer.alloc(0);
   s.dueAt = undefined;
-  s.on('data', (c) => {
-    buf = buf.length ? Buffer.concat([buf, c]) : c;
-    for (;;) {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buf.subarray(0, end).toString('latin1');
-      const len = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buf.length < end + 4 + len) return;
-      buf = buf.subarray(end + 4 + len);
-      const status = Number(head.slice(9, 12));
-      const t = s.dueAt;
-      s.dueAt = undefined;
-      const warmed = s.warmed;
-      s.warmed = undefined;
-      warmed?.();
-      if (t !== undefined) {
-        const ms = performance.now() - t;
-        latAll.push(ms);
-        if (status === 200) {
-          ok++;
-          latOk.push(ms);
-        } else if (status === 503) {
-          shed++;
-          latShed.push(ms);
-        } else errors++;
-      }
-      if (/connection:\s*close/i.test(head)) return s.destroy();
-      idle.push(s);
+  readResponses(s, (status, head) => {
+    const t = s.dueAt;
+    s.dueAt = undefined;
+    const warmed = s.warmed;
+    s.warmed = undefined;
+    warmed?.();
+    if (t !== undefined) {
+      const ms = performance.now() - t;
+      latAll.push(ms);
+      if (status === 200) {
+        ok++;
+        latOk.push(ms);
+      } else if (status === 503) {
+        shed++;
+        latShed.push(ms);
+      } else errors++;
     }
+    if (closesConnection(head)) {
+      s.destroy();
+      return false;
+    }
+    idle.push(s);
   });
   const gone = () => {
     if (s.dueAt !== undefined) errors++;
