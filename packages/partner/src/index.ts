@@ -16,6 +16,8 @@ export {
   coveredComponents,
   signatureParamsValue,
   signatureBase,
+  baseLine,
+  signatureParamsLine,
   signableValue,
   SIGNATURE_LABEL,
   SIGNATURE_TAG,
@@ -24,4 +26,5 @@ export {
   type Rfc9421Algorithm,
   type HedgeSignatureParams,
 } from './rfc9421.js';
+export { serializeString } from './structured-fields.js';
 export type { PartnerRequest, NodeLikeRequest, FetchLikeRequest } from './request-view.js';

@@ -63,11 +63,21 @@ export function signatureParamsValue(components: readonly string[], p: HedgeSign
   return `${s});created=${p.created};expires=${p.expires};nonce=${serializeString(p.nonce)};keyid=${serializeString(p.keyid)};alg="${p.alg}";tag="${SIGNATURE_TAG}"`;
 }
 
+/** One line of the signature base (§2.5): `"component": value` and its LF. */
+export function baseLine(component: string, value: string): string {
+  return `"${component}": ${value}\n`;
+}
+
+/** The signature base's last line, `"@signature-params": …`, without a trailing LF. */
+export function signatureParamsLine(paramsValue: string): string {
+  return `"@signature-params": ${paramsValue}`;
+}
+
 /** The signature base (§2.5): one `"component": value` line per covered component, then `"@signature-params": …`; LF-separated, no trailing LF. */
 export function signatureBase(lines: readonly (readonly [string, string])[], paramsValue: string): string {
   let s = '';
-  for (const [c, v] of lines) s += `"${c}": ${v}\n`;
-  return s + `"@signature-params": ${paramsValue}`;
+  for (const [c, v] of lines) s += baseLine(c, v);
+  return s + signatureParamsLine(paramsValue);
 }
 
 /** Field values are covered as sent, without leading or trailing whitespace (§2.1); a value that is not visible ASCII plus SP/HTAB is not signable as is. */

@@ -8,7 +8,18 @@
 import { createHmac, hash, sign, type KeyObject } from 'node:crypto';
 import type { Flow } from '../flow.js';
 import { randomNonce128 } from '../../policy/random-pool.js';
-import { authorityOf, coveredComponents, PARTNER_HEADER, SIGNATURE_LABEL, signableValue, signatureParamsValue } from 'hedge-partner';
+import {
+  authorityOf,
+  baseLine,
+  coveredComponents,
+  PARTNER_HEADER,
+  serializeString,
+  SIGNATURE_LABEL,
+  signableValue,
+  signatureParamsLine,
+  signatureParamsValue,
+  splitTarget,
+} from 'hedge-partner';
 
 /** Seconds a signature stays valid (`expires` − `created`): the request reaches the partner within milliseconds; the rest is clock skew. */
 export const SIGNATURE_LIFETIME = 60;
@@ -63,7 +74,7 @@ export class Rfc9421Signer {
     readonly partnerId: string,
     readonly key: Rfc9421Key,
   ) {
-    this.partnerLine = `"${PARTNER_HEADER}": ${partnerId}\n`;
+    this.partnerLine = baseLine(PARTNER_HEADER, partnerId);
     const sample = signatureParamsValue([], { created: 0, expires: 0, nonce: '', keyid: key.keyid, alg: key.alg });
     this.paramsTail = sample.slice(sample.indexOf(';keyid='));
     this.pads = key.alg === 'hmac-sha256' && key.secretBytes !== undefined ? new HmacPads(key.secretBytes, key.secret) : undefined;
@@ -73,20 +84,18 @@ export class Rfc9421Signer {
   /** The base and the three header values for one request. */
   sign(method: string, scheme: 'http' | 'https', host: string, port: number, target: string, headers: readonly Covered[], created: number, nonce: string) {
     if (!this.sameNames(headers)) this.prepare(headers.map((h) => h.header));
-    const q = target.indexOf('?');
-    const path = q === -1 ? target : target.slice(0, q);
-    let base = `"@method": ${method}\n"@authority": ${authorityOf(host, port, scheme)}\n"@path": ${path === '' ? '/' : path}\n`;
-    if (q !== -1) base += `"@query": ${target.slice(q)}\n`;
+    const { path, query } = splitTarget(target);
+    let base = baseLine('@method', method) + baseLine('@authority', authorityOf(host, port, scheme)) + baseLine('@path', path);
+    if (query !== undefined) base += baseLine('@query', query);
     base += this.partnerLine;
     const lower = this.lower;
     for (let i = 0; i < headers.length; i++) {
       const value = headers[i]!.value;
       if (!signableValue(value)) throw new Error('an enriched value is not signable (non-ASCII)');
-      base += `"${lower[i]}": ${value}\n`;
+      base += baseLine(lower[i]!, value);
     }
-    // The nonce as the kit serialises a string: quoted, with " and \ escaped (a pool nonce is base64url and has neither).
-    const params = `${q === -1 ? this.components : this.componentsWithQuery};created=${created};expires=${created + SIGNATURE_LIFETIME};nonce=${quoted(nonce)}${this.paramsTail}`;
-    base += `"@signature-params": ${params}`;
+    const params = `${query === undefined ? this.components : this.componentsWithQuery};created=${created};expires=${created + SIGNATURE_LIFETIME};nonce=${serializeString(nonce)}${this.paramsTail}`;
+    base += signatureParamsLine(params);
     return { base, partner: this.partnerId, signatureInput: `${SIGNATURE_LABEL}=${params}`, signature: `${SIGNATURE_LABEL}=:${signBase64(base, this.key, this.pads)}:` };
   }
 
@@ -108,12 +117,6 @@ export class Rfc9421Signer {
     this.components = list(false);
     this.componentsWithQuery = list(true);
   }
-}
-
-/** A structured-field string (RFC 8941 §4.1.6), as the kit writes it; printable ASCII only. */
-function quoted(s: string): string {
-  if (!/^[\x20-\x7e]*$/.test(s)) throw new Error('a structured-field string is printable ASCII only');
-  return s.indexOf('"') === -1 && s.indexOf('\\') === -1 ? `"${s}"` : `"${s.replace(/[\\"]/g, (c) => '\\' + c)}"`;
 }
 
 /** The signature base and the three header values; pure (the docs' test vectors are checked against it). */
