@@ -28,7 +28,7 @@ import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../shared/listen.js';
 import { viaCarries } from '../shared/http.js';
-import type { OverloadGuard } from './overload.js';
+import { SHED_MESSAGE, type OverloadGuard } from './overload.js';
 import type { AccessLog } from '../shared/access-log.js';
 import type { Outcome } from '../shared/metrics.js';
 
@@ -160,7 +160,7 @@ export class Ingress {
     if (overload && !overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
       this.deps.metrics.request('shed');
       res.setHeader('retry-after', '1');
-      return this.reply(res, 503, ErrorCodes.OVERLOADED, 'the gateway is at capacity; retry shortly', false);
+      return this.reply(res, 503, ErrorCodes.OVERLOADED, SHED_MESSAGE, false);
     }
     // One listener per request for both: the in-flight count, and the pipelined-order state the connection no longer needs.
     const socket = req.socket;

@@ -24,7 +24,9 @@ import { ErrorCodes } from '../shared/errors.js';
 import { lingerThenClose } from './relay.js';
 import { unmapIPv4 } from '../shared/address.js';
 
-const SHED_BODY = 'the gateway is at capacity; retry shortly\n';
+/** What a shed request or connection is told, at accept or on its connection (Ingress). */
+export const SHED_MESSAGE = 'the gateway is at capacity; retry shortly';
+const SHED_BODY = `${SHED_MESSAGE}\n`;
 /** The answer to a connection accepted at the bound: the same 503 a parsed request gets, built once. */
 const SHED_AT_ACCEPT = Buffer.from(
   'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n' +
