@@ -38,17 +38,36 @@ interface Needle {
   msisdn?: { cc: string; trunk: string };
 }
 
+/** How many recurring texts a matcher remembers: one per attribute a raw grant can send, with room to spare. */
+const RECURRING_TEXTS = 8;
+
 export class SubscriberMatcher {
   private readonly any: RegExp | undefined;
   private readonly needles: Needle[];
   /** One combined expression per attribute: which attributes, without which encoding, in a few scans. */
   private readonly perAttribute: [IdentifierAttribute, RegExp][];
+  private readonly recurring = new Map<string, readonly IdentifierAttribute[]>();
 
   constructor(ids: SubscriberIdentifiers) {
     this.needles = buildNeedles(ids);
     this.any = this.needles.length ? combine(this.needles) : undefined;
     const attrs = [...new Set(this.needles.map((n) => n.attribute))];
     this.perAttribute = attrs.map((a) => [a, combine(this.needles.filter((n) => n.attribute === a))]);
+  }
+
+  /**
+   * attributes() of a text that recurs for this subscriber: its own identifiers,
+   * which a raw grant sends to a partner on every request. Remembered for the
+   * first few such texts (the matcher lives as long as the subscriber record);
+   * any other text is computed each time. Values stay in memory, never in logs.
+   */
+  recurringAttributes(text: string): readonly IdentifierAttribute[] {
+    let r = this.recurring.get(text);
+    if (r === undefined) {
+      r = this.attributes(text);
+      if (this.recurring.size < RECURRING_TEXTS) this.recurring.set(text, r);
+    }
+    return r;
   }
 
   /** The attributes present in the text (any encoding), cheaper than find() when the encoding does not matter. */

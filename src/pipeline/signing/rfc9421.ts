@@ -161,7 +161,9 @@ export class HmacPads {
   mac(s: string): string {
     if (s.length * 3 > this.inner.length - 64) return createHmac('sha256', this.fallback).update(s, 'utf8').digest('base64');
     const n = this.inner.write(s, 64, 'utf8');
-    hash('sha256', this.inner.subarray(0, 64 + n), 'buffer').copy(this.outer, 64);
+    // The inner digest as a 'binary' (latin1) string, one character per byte, written into place: a
+    // 'buffer' result would allocate a new backing store per call, which costs more than the hash.
+    this.outer.write(hash('sha256', this.inner.subarray(0, 64 + n), 'binary'), 64, 'latin1');
     return hash('sha256', this.outer, 'base64');
   }
 }

@@ -57,30 +57,39 @@ function inspect(flow: Flow): GuardHit[] | undefined {
 
   const h = flow.headers;
   const c = flow.clientHeaders;
+  // Which headers the gateway added or changed: the client's own pass as
+  // sent, and the granted disclosures were checked above. Stages only remove
+  // and append, so the client's headers appear in order: a greedy walk finds them.
+  let added: number[] | undefined;
   let j = 0;
-  let out: string[] | undefined;
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i]!;
     const value = h[i + 1]!;
-    // Sent by the client, unchanged? Stages only remove and append, so the
-    // client's headers appear in order: a greedy walk finds them.
     let k = j;
     while (k < c.length && (c[k] !== name || c[k + 1] !== value)) k += 2;
-    let hit: GuardHit | undefined;
     if (k < c.length) j = k + 2;
-    else if (allowed !== undefined && lastWith(allowed.granted, name, value) !== undefined) {
-      // granted by the policy, checked above
-    } else {
-      hit = inspectAdded(name, value, matcher, flow.clientAddress, allowed?.partner);
+    else if (allowed === undefined || lastWith(allowed.granted, name, value) === undefined) (added ??= []).push(i);
+  }
+  if (added !== undefined) {
+    // The subscriber's identifiers are looked for in all added values at once, joined by LF: no
+    // needle matches an LF, so no match spans two values, and the address needles' boundaries
+    // read an LF as they read the end of a text. Only when that scan finds something is each
+    // value scanned on its own (to say which header carries what).
+    const scan = matcher !== undefined && matcher.test(joinValues(h, added)) ? matcher : undefined;
+    let removed: Set<number> | undefined;
+    for (const i of added) {
+      const name = h[i]!;
+      const value = h[i + 1]!;
+      let hit = inspectAdded(name, value, scan, flow.clientAddress, allowed?.partner);
       const revoked = hit === undefined && allowed !== undefined ? lastWith(allowed.revoked, name, value) : undefined;
       if (revoked !== undefined) hit = revokedHit(name, revoked);
+      if (hit) {
+        (hits ??= []).push(hit);
+        (removed ??= new Set()).add(i);
+      }
     }
-    if (hit) {
-      (hits ??= []).push(hit);
-      if (!out) out = h.slice(0, i);
-    } else if (out) out.push(name, value);
+    if (removed) flow.headers = h.filter((_, i) => !removed.has(i - (i & 1)));
   }
-  if (out) flow.headers = out;
 
   const t = flow.target;
   if (t.path !== flow.requestedPath || t.host !== flow.requestedHost) {
@@ -89,6 +98,13 @@ function inspect(flow: Flow): GuardHit[] | undefined {
     if (u) (hits ??= []).push({ header: ':url', attribute: u.attribute, encoding: u.encoding, reason: u.reason, action: 'refused', partner: undefined });
   }
   return hits;
+}
+
+/** The values at the given name positions of a flat header list, joined by LF. */
+function joinValues(h: readonly string[], at: readonly number[]): string {
+  let s = h[at[0]! + 1]!;
+  for (let a = 1; a < at.length; a++) s += '\n' + h[at[a]! + 1]!;
+  return s;
 }
 
 /**
@@ -131,7 +147,8 @@ function checkDisclosures(flow: Flow, matcher: SubscriberMatcher | undefined): A
 /** A raw grant may carry its own attribute only; every other form must carry no identifier at all. */
 function valueFitsForm(d: Disclosure, matcher: SubscriberMatcher | undefined): boolean {
   if (!matcher) return d.form !== 'raw';
-  const found = matcher.attributes(d.value);
+  // A raw value is the subscriber's own identifier, the same text on every request: its answer is remembered.
+  const found = d.form === 'raw' ? matcher.recurringAttributes(d.value) : matcher.attributes(d.value);
   if (d.form === 'raw') return found.every((a) => a === d.attribute);
   return found.length === 0;
 }

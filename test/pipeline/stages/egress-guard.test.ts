@@ -83,3 +83,28 @@ test('a URL the gateway changed to carry the number is refused', () => {
 test('a check that cannot run refuses the request', () => {
   assert.equal(egressGuard({ onHits: () => {} }).onError, 'refuse');
 });
+
+// The guard looks for the subscriber's identifiers in all the added values at once (joined by LF), then
+// in each value only when that scan found something: the same answer as one scan per value.
+test('several added headers: only the one carrying an identifier is removed, the others pass in order', () => {
+  const { f, hits } = guarded({ url: 'http://news.example/' }, (f) =>
+    f.headers.push('X-Trace', 'abc', 'X-Debug', `imsi=${Buffer.from(SUBSCRIBER.imsi).toString('hex').toUpperCase()}`, 'X-Build', 'release-7'),
+  );
+  assert.deepEqual(
+    hits.map((h) => [h.header, h.attribute, h.reason]),
+    [['x-debug', 'imsi', 'identifier']],
+  );
+  assert.equal(f.header('X-Debug'), undefined);
+  assert.deepEqual(f.headers.slice(-4), ['X-Trace', 'abc', 'X-Build', 'release-7']);
+});
+
+test('an identifier is never assembled across two added values', () => {
+  // "+44770090" and "0123": the number only if the two values were read as one text. What the joined
+  // scan finds only decides whether each value is scanned on its own; a hit is always one value's.
+  const { f, hits } = guarded({ url: 'http://news.example/' }, (f) => f.headers.push('X-Part-A', 'v=+44770090', 'X-Part-B', '0123;q'));
+  assert.deepEqual(
+    hits.filter((h) => h.reason === 'identifier'),
+    [],
+  );
+  assert.equal(f.header('X-Part-B'), '0123;q');
+});
