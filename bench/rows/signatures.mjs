@@ -35,36 +35,68 @@ export const SIGNATURE_PARTNERS = `
       - { attribute: msisdn, form: raw, header: X-MSISDN, cleartext: allowed }
 `;
 
+/** Measurement rounds: every row is measured once per round, in turn, and reported by its median. */
+const ROUNDS = 3;
+
 export async function rows(ctx) {
   if (!ctx.want('signatures')) return;
   const h = await ctx.startHedge(ctx.originPort, SIGNATURE_PARTNERS);
+  // The rows take turns (np, off, hmac, ed25519, v1, np, off, …) instead of one after the other:
+  // this machine's speed drifts by tens of percent within minutes, and the ratios below are only
+  // meaningful between measurements that saw the same machine. Each ratio is the median of the
+  // per-round ratios; each row's figures are the medians of its rounds.
+  const series = [
+    ['hedge non-partner (signature rows)', 'news.example', 'baseline for the signature rows, same process'],
+    ['hedge partner, signature: off (signature rows)', 'off.bench.example', 'X-MSISDN, unsigned: the enrichment cost without any signature'],
+    ['hedge partner, RFC 9421 hmac-sha256', 'hmac.bench.example', 'X-MSISDN + Signature-Input/Signature (hmac-sha256)'],
+    ['hedge partner, RFC 9421 ed25519', 'my.operator.example', 'X-MSISDN + Signature-Input/Signature (ed25519)'],
+    ['hedge partner, hedge-v1', 'v1.bench.example', 'X-MSISDN + X-Hedge-Signature (Ed25519)'],
+  ].map(([name, host, note]) => ({ name, host, note, rounds: [] }));
+  const seconds = Math.max(2, Math.round(ctx.duration / ROUNDS));
   try {
-    const np = await ctx.measure('hedge non-partner (signature rows)', h, 'http://news.example/', 'news.example', 'baseline for the signature rows, same process');
-    const off = await ctx.measure(
-      'hedge partner, signature: off (signature rows)',
-      h,
-      'http://off.bench.example/',
-      'off.bench.example',
-      'X-MSISDN, unsigned: the enrichment cost without any signature',
-    );
-    const hmac = await ctx.measure(
-      'hedge partner, RFC 9421 hmac-sha256',
-      h,
-      'http://hmac.bench.example/',
-      'hmac.bench.example',
-      'X-MSISDN + Signature-Input/Signature (hmac-sha256)',
-    );
-    const ed = await ctx.measure('hedge partner, RFC 9421 ed25519', h, 'http://my.operator.example/', 'my.operator.example', 'X-MSISDN + Signature-Input/Signature (ed25519)');
-    const v1 = await ctx.measure('hedge partner, hedge-v1', h, 'http://v1.bench.example/', 'v1.bench.example', 'X-MSISDN + X-Hedge-Signature (Ed25519)');
-    const r = (a, b) => (b.rps > 0 ? a.rps / b.rps : NaN);
-    off.note = `unsigned/non-partner ${r(off, np).toFixed(3)}`;
-    hmac.note = `hmac-sha256/non-partner ${r(hmac, np).toFixed(3)} (target ≥ 0.85); hmac-sha256/unsigned ${r(hmac, off).toFixed(3)}`;
-    ed.note = `ed25519/hedge-v1 ${r(ed, v1).toFixed(3)} (target ≥ 1.00 within noise)`;
-    process.stderr.write(`  unsigned vs non-partner: ${r(off, np).toFixed(3)}; hmac-sha256 vs unsigned: ${r(hmac, off).toFixed(3)}\n`);
+    for (const x of series) ctx.load(h.port, `http://${x.host}/`, x.host, Math.min(2, ctx.duration)); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const x of series) {
+        const cpu0 = ctx.cpuOf(h.proc.pid);
+        const r = ctx.load(h.port, `http://${x.host}/`, x.host, seconds);
+        x.rounds.push({ ...r, cpuUs: r.requests ? ((ctx.cpuOf(h.proc.pid) - cpu0) / r.requests) * 1e6 : NaN });
+      }
+    }
+    const [np, off, hmac, ed, v1] = series;
+    const ratio = (a, b) => median(a.rounds.map((r, i) => (b.rounds[i].rps > 0 ? r.rps / b.rounds[i].rps : NaN)));
+    off.note += `; unsigned/non-partner ${ratio(off, np).toFixed(3)}`;
+    hmac.note += `; hmac-sha256/non-partner ${ratio(hmac, np).toFixed(3)} (target ≥ 0.85); hmac-sha256/unsigned ${ratio(hmac, off).toFixed(3)}`;
+    ed.note += `; ed25519/hedge-v1 ${ratio(ed, v1).toFixed(3)} (target ≥ 1.00 within noise)`;
+    for (const x of series) {
+      const m = (k) => median(x.rounds.map((r) => r[k]));
+      ctx.addRow({
+        name: x.name,
+        rps: Math.round(m('rps')),
+        p50Ms: round(m('p50Ms'), 3),
+        p99Ms: round(m('p99Ms'), 3),
+        cpuUsPerRequest: round(m('cpuUs'), 1),
+        rssMb: null,
+        errors: x.rounds.reduce((a, r) => a + r.errors, 0),
+        note: `${x.note}; median of ${ROUNDS} interleaved rounds of ${seconds} s (${x.rounds.map((r) => Math.round(r.rps)).join(', ')} req/s)`,
+      });
+      process.stderr.write(`  ${x.name}: ${Math.round(m('rps'))} req/s (rounds ${x.rounds.map((r) => Math.round(r.rps)).join(', ')})\n`);
+    }
+    process.stderr.write(`  unsigned vs non-partner: ${ratio(off, np).toFixed(3)}; hmac-sha256 vs unsigned: ${ratio(hmac, off).toFixed(3)}\n`);
     process.stderr.write(
-      `  hmac-sha256 vs non-partner: ${r(hmac, np).toFixed(3)}; ed25519 vs hedge-v1: ${r(ed, v1).toFixed(3)}; ed25519 vs non-partner: ${r(ed, np).toFixed(3)}\n`,
+      `  hmac-sha256 vs non-partner: ${ratio(hmac, np).toFixed(3)}; ed25519 vs hedge-v1: ${ratio(ed, v1).toFixed(3)}; ed25519 vs non-partner: ${ratio(ed, np).toFixed(3)}\n`,
     );
   } finally {
     await ctx.stop(h.proc);
   }
+}
+
+function median(xs) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function round(n, d) {
+  return Number.isFinite(n) ? Number(n.toFixed(d)) : null;
 }
