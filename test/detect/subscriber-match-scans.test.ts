@@ -4,7 +4,10 @@
 //  - the combined expressions (needles grouped by their first atom) match
 //    exactly when one of their needles matches;
 //  - a text without "%" is scanned once: its decoded form differs only by "+"
-//    read as " ", and whatever that form contains, the text contains too.
+//    read as " ", and whatever that form contains, the text contains too;
+//  - texts joined by LF (the egress guard's one scan of all added headers)
+//    match exactly when one of the texts does: no needle matches an LF or
+//    spans one, and the address needles' boundaries read it as a text's end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SubscriberMatcher, type SubscriberIdentifiers } from '../../src/detect/subscriber-match.js';
@@ -86,5 +89,22 @@ test('for a text without "%", the "+"→" " form holds nothing the text does not
       checked++;
     }
     assert.ok(checked > 5_000);
+  }
+});
+
+test('texts joined by LF match exactly when one of them does', () => {
+  for (const ids of SUBSCRIBERS) {
+    const m = new SubscriberMatcher(ids);
+    // Percent-encoded pieces too: the joined text is decoded as a whole when any part has a "%".
+    const parts = [...pieces(ids), '%2B', '%20', encodeURIComponent(ids.msisdn!), `x%3D${ids.imsi}`];
+    const all = [...texts(parts, 12_000)];
+    let hits = 0;
+    for (let i = 0; i + 3 <= all.length; i += 3) {
+      const group = all.slice(i, i + 3);
+      const want = group.some((t) => m.test(t));
+      assert.equal(m.test(group.join('\n')), want, JSON.stringify(group));
+      hits += want ? 1 : 0;
+    }
+    assert.ok(hits > 100 && hits < 3_900, `both answers are exercised (${hits})`);
   }
 });
