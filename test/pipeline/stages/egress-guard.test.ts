@@ -88,7 +88,7 @@ test('a check that cannot run refuses the request', () => {
 // in each value only when that scan found something: the same answer as one scan per value.
 test('several added headers: only the one carrying an identifier is removed, the others pass in order', () => {
   const { f, hits } = guarded({ url: 'http://news.example/' }, (f) =>
-    f.headers.push('X-Trace', 'abc', 'X-Debug', `imsi=${Buffer.from(SUBSCRIBER.imsi).toString('hex').toUpperCase()}`, 'X-Build', 'release-7'),
+    f.headers.push('X-Trace', 'abc', 'X-Debug', `imsi=${Buffer.from(SUBSCRIBER.imsi!).toString('hex').toUpperCase()}`, 'X-Build', 'release-7'),
   );
   assert.deepEqual(
     hits.map((h) => [h.header, h.attribute, h.reason]),
