@@ -2,7 +2,7 @@
 // of the previous record of its node's chain; the hash covers every stored
 // field, so changing, removing, inserting or reordering a record breaks the
 // chain at that record. Checkpoints sign a chain head with the gateway key.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Record types written by hedge. Other capabilities add theirs through AuditLog.recordEvent. */
 export type AuditEventType = 'disclosure' | 'guard-hit' | 'policy-load' | 'policy-reload' | 'canary' | 'unrecorded' | (string & {});
@@ -47,12 +47,13 @@ export interface Checkpoint {
 
 export const GENESIS = '0'.repeat(64);
 
+/** SHA-256 (hex) of the previous hash, LF, and the JSON array of the record's fields (UTF-8), in one call: every answer's record is hashed on the event loop. */
 export function recordHash(r: Omit<AuditRecord, 'hash'>): string {
-  return createHash('sha256')
-    .update(r.prevHash)
-    .update('\n')
-    .update(JSON.stringify([r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail]))
-    .digest('hex');
+  return hash(
+    'sha256',
+    `${r.prevHash}\n${JSON.stringify([r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail])}`,
+    'hex',
+  );
 }
 
 /** The exact bytes a checkpoint signature covers. */
