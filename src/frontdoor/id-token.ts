@@ -5,7 +5,7 @@
 //
 // Signed with node:crypto's sign() and a callback, not jose's SignJWT: jose
 // signs through WebCrypto, which on Node 20 computes Ed25519 on the main
-// thread (about 70 µs per token on the bench machine, in front of every other
+// thread (35–70 µs per token on the bench machine, in front of every other
 // request), while sign() with a callback computes it on the libuv thread pool.
 // The token is the JWS compact serialisation (RFC 7515 §7.1) of the claims
 // jose would set; the tests verify it with jose and with openid-client.
