@@ -17,6 +17,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { median } from './tools/stats.mjs';
 import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
 
 const USAGE = `usage: npm run bench:ab -- --before REF [--after REF] [--only ROWS] [--rounds N] [--duration S] [--connections N]
@@ -182,10 +183,6 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 origin.kill();
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 console.log(`\nbefore: ${builds[0].label}\nafter:  ${builds[1].label}\n`);
 console.log('| row | before req/s | after req/s | after / before | before p99 ms | after p99 ms | spread of the rounds |');
 console.log('|---|---:|---:|---:|---:|---:|---|');

@@ -24,6 +24,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import http from 'node:http';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { median } from './tools/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -239,10 +240,6 @@ d.close();
 const underLoad = samples.slice(0, -1);
 const afterWarmUp = underLoad.filter((s) => s.t >= seconds / 5);
 const halves = [afterWarmUp.slice(0, Math.floor(afterWarmUp.length / 2)), afterWarmUp.slice(Math.floor(afterWarmUp.length / 2))];
-const median = (xs) => {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length ? v[Math.floor(v.length / 2)] : NaN;
-};
 const otherFds = (x) => x.fds - (Number.isFinite(x.conns) ? x.conns : 0);
 const trend = (label, f) => {
   const [a, b] = halves.map((h) => median(h.map(f)));

@@ -10,6 +10,8 @@
 // partners under *.bench.example (served by the demo's "*.example" resolve
 // entry) with the same grant as selfcare. bench/ab.mjs --only signatures uses
 // the same partners.
+import { median } from '../tools/stats.mjs';
+
 export const SIGNATURE_PARTNERS = `
   - id: hmac-bench
     name: RFC 9421 hmac-sha256 benchmark partner
@@ -41,7 +43,7 @@ const ROUNDS = 3;
 export async function rows(ctx) {
   if (!ctx.want('signatures')) return;
   const h = await ctx.startHedge(ctx.originPort, SIGNATURE_PARTNERS);
-  // The rows take turns (np, off, hmac, ed25519, v1, np, off, …) instead of one after the other:
+  // The rows take turns, one measurement each per round, instead of one row after the other:
   // this machine's speed drifts by tens of percent within minutes, and the ratios below are only
   // meaningful between measurements that saw the same machine. Each ratio is the median of the
   // per-round ratios; each row's figures are the medians of its rounds.
@@ -90,13 +92,6 @@ export async function rows(ctx) {
   } finally {
     await ctx.stop(h.proc);
   }
-}
-
-function median(xs) {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function round(n, d) {
