@@ -12,7 +12,7 @@
 // are skipped, saying so. Everything listens on 127.0.0.1 and stops by itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
@@ -144,11 +144,18 @@ function luaScript(path, host) {
   return f;
 }
 
-/** Runs the load tool against port with the given request target; returns {rps, p50Ms, p99Ms, requests, errors}. */
-function load(port, path, host, seconds, address = '127.0.0.1') {
+/**
+ * Runs the load tool against port with the given request target; returns {rps, p50Ms, p99Ms, requests, errors}.
+ * `cpus` (a taskset CPU list, from pinApart) keeps the load tool on those CPUs.
+ */
+function load(port, path, host, seconds, address = '127.0.0.1', cpus = undefined) {
   const base = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   if (WRK) {
-    const r = spawnSync(WRK, ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaScript(path, host), base], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const argv = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaScript(path, host), base];
+    const r =
+      cpus && TASKSET
+        ? spawnSync(TASKSET, ['-c', cpus, WRK, ...argv], { encoding: 'utf8', timeout: (seconds + 30) * 1000 })
+        : spawnSync(WRK, argv, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
     const out = r.stdout;
     const num = (re) => {
       const m = re.exec(out);
@@ -175,6 +182,27 @@ function load(port, path, host, seconds, address = '127.0.0.1') {
     return { rps: j.requests.average, p50Ms: j.latency.p50, p99Ms: j.latency.p99, requests: j.requests.total, errors: j.errors + j.non2xx };
   }
   throw new Error('no load tool: install wrk (apt-get install wrk) or autocannon (npm i -D autocannon)');
+}
+
+// ---------------------------------------------------------------- CPU pinning
+const TASKSET = which('taskset');
+
+/**
+ * Pins a gateway's process tree (every thread) to CPU 0 and the origin's to the
+ * other CPUs, for rows that compare one gateway against itself: the load tool
+ * and the origin then no longer take turns with the gateway on its core, which
+ * on this shared 2-core machine moved single rows by ±20 %. Returns the CPU list
+ * to give `load` and a `restore` that gives the origin every CPU again, or
+ * undefined when taskset is missing or the machine has one CPU.
+ */
+function pinApart(gatewayPid) {
+  const n = availableParallelism();
+  if (!TASKSET || n < 2) return undefined;
+  const others = n === 2 ? '1' : `1-${n - 1}`;
+  const set = (pid, cpus) => spawnSync(TASKSET, ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  for (const pid of treePids(gatewayPid)) set(pid, '0');
+  for (const pid of treePids(originRef.proc.pid)) set(pid, others);
+  return { loadCpus: others, restore: () => treePids(originRef.proc.pid).forEach((pid) => set(pid, `0-${n - 1}`)) };
 }
 
 // ---------------------------------------------------------------- origin
@@ -376,6 +404,7 @@ async function main() {
           startNginxProxy: NGINX ? startNginxProxy : undefined,
           load,
           treePids,
+          pinApart,
           section: (title, cols, cells) => sections.push({ title, cols, cells }),
           skip: (name, why) => skipped.push(`${name}: ${why}`),
           // For rows that drive their own load (HTTPS, POST, multi-step flows): add a finished row, read a process's CPU seconds.

@@ -9,7 +9,9 @@
 // Config: examples/demo.yaml (selfcare: ed25519, the default) plus three
 // partners under *.bench.example (served by the demo's "*.example" resolve
 // entry) with the same grant as selfcare. bench/ab.mjs --only signatures uses
-// the same partners.
+// the same partners. Where taskset is available the gateway runs alone on
+// CPU 0, wrk and the origin on the others (ctx.pinApart), so the ratios compare
+// the gateway's own work rather than who won the shared core.
 import { median } from '../tools/stats.mjs';
 
 export const SIGNATURE_PARTNERS = `
@@ -38,11 +40,12 @@ export const SIGNATURE_PARTNERS = `
 `;
 
 /** Measurement rounds: every row is measured once per round, in turn, and reported by its median. */
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function rows(ctx) {
   if (!ctx.want('signatures')) return;
   const h = await ctx.startHedge(ctx.originPort, SIGNATURE_PARTNERS);
+  const pinned = ctx.pinApart(h.proc.pid);
   // The rows take turns, one measurement each per round, instead of one row after the other:
   // this machine's speed drifts by tens of percent within minutes, and the ratios below are only
   // meaningful between measurements that saw the same machine. Each ratio is the median of the
@@ -56,13 +59,13 @@ export async function rows(ctx) {
   ].map(([name, host, note]) => ({ name, host, note, rounds: [] }));
   const seconds = Math.max(2, Math.round(ctx.duration / ROUNDS));
   try {
-    for (const x of series) ctx.load(h.port, `http://${x.host}/`, x.host, Math.min(2, ctx.duration)); // warm-up
+    for (const x of series) ctx.load(h.port, `http://${x.host}/`, x.host, Math.min(2, ctx.duration), undefined, pinned?.loadCpus); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       // Each round starts one row later, so no row always follows the same one (the row before leaves its garbage behind).
       for (let k = 0; k < series.length; k++) {
         const x = series[(k + round) % series.length];
         const cpu0 = ctx.cpuOf(h.proc.pid);
-        const r = ctx.load(h.port, `http://${x.host}/`, x.host, seconds);
+        const r = ctx.load(h.port, `http://${x.host}/`, x.host, seconds, undefined, pinned?.loadCpus);
         x.rounds.push({ ...r, cpuUs: r.requests ? ((ctx.cpuOf(h.proc.pid) - cpu0) / r.requests) * 1e6 : NaN });
       }
     }
@@ -81,7 +84,7 @@ export async function rows(ctx) {
         cpuUsPerRequest: round(m('cpuUs'), 1),
         rssMb: null,
         errors: x.rounds.reduce((a, r) => a + r.errors, 0),
-        note: `${x.note}; median of ${ROUNDS} interleaved rounds of ${seconds} s (${x.rounds.map((r) => Math.round(r.rps)).join(', ')} req/s)`,
+        note: `${x.note}; median of ${ROUNDS} interleaved rounds of ${seconds} s (${x.rounds.map((r) => Math.round(r.rps)).join(', ')} req/s)${pinned ? `; gateway on CPU 0, wrk and origin on ${pinned.loadCpus}` : ''}`,
       });
       process.stderr.write(`  ${x.name}: ${Math.round(m('rps'))} req/s, ${round(m('cpuUs'), 1)} µs CPU/request (rounds ${x.rounds.map((r) => Math.round(r.rps)).join(', ')})\n`);
     }
@@ -90,6 +93,7 @@ export async function rows(ctx) {
       `  hmac-sha256 vs non-partner: ${ratio(hmac, np).toFixed(3)}; ed25519 vs hedge-v1: ${ratio(ed, v1).toFixed(3)}; ed25519 vs non-partner: ${ratio(ed, np).toFixed(3)}\n`,
     );
   } finally {
+    pinned?.restore();
     await ctx.stop(h.proc);
   }
 }
