@@ -39,7 +39,8 @@ export class AuditMetrics {
       labelNames: ['type'],
       registers,
     });
-    this.up = new Gauge({ name: 'hedge_audit_store_up', help: `1 while the audit store (${store}) commits, 0 while disclosures are withheld`, registers });
+    // --workers: 0 when any worker's store is down (a sum would hide one worker down behind another up).
+    this.up = new Gauge({ name: 'hedge_audit_store_up', help: `1 while the audit store (${store}) commits, 0 while disclosures are withheld`, registers, aggregator: 'min' });
     const source = () => this.pendingSource();
     this.pendingGauge = new Gauge({
       name: 'hedge_audit_pending_records',

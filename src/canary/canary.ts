@@ -97,14 +97,17 @@ export class Canary {
     this.matcher = new SubscriberMatcher({ ...this.subscriber, clientAddress: c.source });
     const r = deps.registry;
     this.runs = new Counter({ name: 'hedge_canary_runs_total', help: 'Canary runs by result (pass, fail) and trigger', labelNames: ['result', 'trigger'], registers: [r] });
-    this.lastRun = new Gauge({ name: 'hedge_canary_last_run_timestamp_seconds', help: 'When the last canary run finished', registers: [r] });
-    this.lastOk = new Gauge({ name: 'hedge_canary_last_run_ok', help: '1 when the last canary run passed, 0 when it failed', registers: [r] });
-    this.lastFailures = new Gauge({ name: 'hedge_canary_last_run_failures', help: 'Failing findings of the last canary run', registers: [r] });
+    // --workers: every worker runs its own canary; the cluster reports its stalest run, its worst result
+    // and whether any worker has enrichment off (a sum would read as a date twice today, or "ok: 2").
+    this.lastRun = new Gauge({ name: 'hedge_canary_last_run_timestamp_seconds', help: 'When the last canary run finished', registers: [r], aggregator: 'min' });
+    this.lastOk = new Gauge({ name: 'hedge_canary_last_run_ok', help: '1 when the last canary run passed, 0 when it failed', registers: [r], aggregator: 'min' });
+    this.lastFailures = new Gauge({ name: 'hedge_canary_last_run_failures', help: 'Failing findings of the last canary run', registers: [r], aggregator: 'max' });
     const sw = deps.enrichment;
     new Gauge({
       name: 'hedge_enrichment_enabled',
       help: '1 while enrichment is on, 0 while the canary has disabled it (canary.onFailure: disable-enrichment)',
       registers: [r],
+      aggregator: 'min',
       collect() {
         this.set(sw.enabled ? 1 : 0);
       },

@@ -142,7 +142,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     alerts.raise(ALERT_BINDING_STORE, 'binding store not reachable at start: serving without enrichment until it is', { store: bindings.kind });
   statics = staticBindingsOf(config, { store: bindings, alerts, log });
   await statics.begin();
-  metrics.gauge('hedge_static_bindings_missing', 'Static bindings found missing from the binding store at the last check (written back at once)', () => statics.missing);
+  metrics.gauge('hedge_static_bindings_missing', 'Static bindings found missing from the binding store at the last check (written back at once)', () => statics.missing, 'max');
   metrics.gauge('hedge_static_bindings_restored_total', 'Static bindings written back after the store lost them', () => statics.restored);
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
@@ -175,8 +175,10 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   let pipeline = makePipeline(policy);
   metrics.setPolicyVersion(policy.version);
   // A store that cannot answer must not break the whole scrape: the gauge reads NaN meanwhile.
-  metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => Promise.resolve(bindings.size()).catch(() => NaN));
-  if (isRedisBindingStore(bindings)) metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0));
+  // --workers: each worker sees the whole set (replicated from the primary, or the shared Redis): not a sum.
+  metrics.gauge('hedge_bindings', 'Subscriber bindings in the store', () => Promise.resolve(bindings.size()).catch(() => NaN), 'max');
+  if (isRedisBindingStore(bindings))
+    metrics.gauge('hedge_binding_store_up', 'Whether the shared binding store is connected (1) or not (0)', () => (bindings.available() ? 1 : 0), 'min');
 
   const resolver = new Resolver(config.proxy.resolve);
   // Where proxied connections may go; the gateway's own listeners are added once they are bound.

@@ -2,7 +2,7 @@
 // names — never identifier values. Hot-path children are resolved once and
 // cached so a request does no label hashing; the counters every request
 // touches count in plain numbers, handed to prom-client when read (HotCounter).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Aggregator, type CounterConfiguration, type LabelValues } from 'prom-client';
 
 export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed' | 'internal';
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination' | 'busy' | 'slow_body';
@@ -128,7 +128,9 @@ export class Metrics {
       labelNames: ['reason'],
       registers: [r],
     });
-    this.policyInfo = new Gauge({ name: 'hedge_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers: [r] });
+    // Gauges say how they combine under --workers (the primary's AggregatorRegistry sums by default):
+    // a state or a timestamp summed over N workers reads as N, or as a date N times now, and the alerts on it never fire.
+    this.policyInfo = new Gauge({ name: 'hedge_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers: [r], aggregator: 'max' });
     this.bindingErrors = new Counter({
       name: 'hedge_binding_store_errors_total',
       help: 'Binding lookups that failed (request continued without enrichment)',
@@ -219,11 +221,12 @@ export class Metrics {
     this.policyInfo.labels(version).set(1);
   }
   /** Registers a gauge computed at scrape time. */
-  gauge(name: string, help: string, collect: () => number | Promise<number>): void {
+  gauge(name: string, help: string, collect: () => number | Promise<number>, aggregator: Aggregator = 'sum'): void {
     new Gauge({
       name,
       help,
       registers: [this.registry],
+      aggregator,
       async collect() {
         this.set(await collect());
       },

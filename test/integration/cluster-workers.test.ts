@@ -86,6 +86,19 @@ test('--workers 2: /metrics answers with the whole cluster (both workers and the
   assert.ok(!/447700900/.test(text));
 });
 
+test('--workers 2: state gauges are combined across workers, not summed (the alerts on them must still fire)', async () => {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  // A sum would read 2 for "ok" and a date twice today for the timestamp: HedgeCanaryFailing / HedgeCanaryNotRunning could never fire.
+  assert.equal(value('hedge_canary_last_run_ok'), 1);
+  const lastRun = value('hedge_canary_last_run_timestamp_seconds');
+  assert.ok(Math.abs(lastRun - Date.now() / 1000) < 3600, `the stalest worker's canary run, a date near now (${lastRun})`);
+  assert.equal(value('hedge_enrichment_enabled'), 1);
+  assert.equal(value('hedge_policy_info'), 1);
+  assert.equal(value('hedge_bindings'), 2, 'each worker holds the same two static bindings');
+  assert.match(text, /hedge_cluster_workers 2/);
+});
+
 test('--workers 2 without keys.file: every worker signs with the same per-run key and publishes the same JWKS', async () => {
   const kids = new Set<string>();
   for (let i = 0; i < ROUNDS; i++) {
