@@ -17,7 +17,7 @@ export function jwksRoute(policy: () => CompiledPolicy): AdminRoute {
   return (req, res, url) => {
     if (!JWKS_PATHS.has(url.pathname)) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(res, 405, ErrorCodes.METHOD, 'use GET');
+      sendError(res, 405, ErrorCodes.METHOD, 'use GET', { allow: 'GET, HEAD' });
       return true;
     }
     const m = policy().material;
@@ -30,7 +30,7 @@ export function tokenResolveRoute(policy: () => CompiledPolicy, metrics: Metrics
   return async (req, res, url) => {
     if (url.pathname !== '/tokens/resolve') return false;
     if (req.method !== 'POST') {
-      sendError(res, 405, ErrorCodes.METHOD, 'use POST with {"token": "..."}');
+      sendError(res, 405, ErrorCodes.METHOD, 'use POST with {"token": "..."}', { allow: 'POST' });
       return true;
     }
     let body: { token?: unknown; partner?: unknown };

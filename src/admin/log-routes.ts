@@ -38,7 +38,7 @@ export function logLevelRoutes(log: Logger): AdminRoute {
       sendJson(res, 200, { level: want, previous });
       return true;
     }
-    sendError(res, 405, ErrorCodes.METHOD, 'use GET or PUT');
+    sendError(res, 405, ErrorCodes.METHOD, 'use GET or PUT', { allow: 'GET, PUT' });
     return true;
   };
 }

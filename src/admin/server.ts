@@ -170,7 +170,7 @@ export class AdminServer {
         res.writeHead(204).end();
         return;
       }
-      return sendError(res, 405, ErrorCodes.METHOD, 'use GET, PUT or DELETE');
+      return sendError(res, 405, ErrorCodes.METHOD, 'use GET, PUT or DELETE', { allow: 'GET, PUT, DELETE' });
     }
     for (const route of this.routes) if (await route(req, res, url)) return;
     sendError(res, 404, ErrorCodes.NOT_FOUND, 'no such endpoint');

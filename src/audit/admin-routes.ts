@@ -31,7 +31,7 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
   return async (req, res, url) => {
     if (!url.pathname.startsWith('/audit/')) return false;
     if (req.method !== 'GET') {
-      sendError(res, 405, ErrorCodes.METHOD, 'the audit endpoints are read-only (GET)');
+      sendError(res, 405, ErrorCodes.METHOD, 'the audit endpoints are read-only (GET)', { allow: 'GET' });
       return true;
     }
     if (url.pathname === '/audit/status') {

@@ -156,6 +156,8 @@ export class FrontDoor {
     const r = byMethod.get(req.method ?? '');
     if (!r) {
       req.resume();
+      // RFC 9110 §15.5.6: a 405 names the methods the resource does take.
+      res.setHeader('allow', [...byMethod.keys()].join(', '));
       return sendError(res, CamaraErrors.methodNotAllowed(), undefined);
     }
     let p: void | Promise<void>;

@@ -156,7 +156,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const html = await fetch(`${lab.gw.adminUrl}/audit/report?format=html&outsidePolicy=current`);
         assert.match(html.headers.get('content-type')!, /text\/html/);
         assert.match(await html.text(), /id="total-disclosures" data-total="disclosures">3</);
-        assert.equal((await fetch(`${lab.gw.adminUrl}/audit/report`, { method: 'DELETE' })).status, 405);
+        const del = await fetch(`${lab.gw.adminUrl}/audit/report`, { method: 'DELETE' });
+        assert.equal(del.status, 405);
+        assert.equal(del.headers.get('allow'), 'GET', 'a 405 names the methods the endpoint takes (RFC 9110)');
         assert.equal((await fetch(`${lab.gw.adminUrl}/audit/report?from=nonsense`)).status, 400);
       } finally {
         await lab.close();

@@ -104,7 +104,9 @@ describe('the front door against a hostile client', () => {
     const tooBig = await api(lab, 'POST', '/number-verification/v2/verify', { token: login.accessToken, rawBody: big });
     assert.equal(tooBig.status, 413);
     assert.equal((await api(lab, 'GET', '/admin/bindings')).status, 404);
-    assert.equal((await api(lab, 'DELETE', '/token')).status, 405);
+    const wrongMethod = await api(lab, 'DELETE', '/token');
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'POST', 'a 405 names the methods the endpoint takes (RFC 9110)');
     await stillServes();
   });
 });
