@@ -410,6 +410,7 @@ async function main() {
           // For rows that drive their own load (HTTPS, POST, multi-step flows): add a finished row, read a process's CPU seconds.
           addRow: (row) => rows.push(row),
           cpuOf: (pid) => cpuTicks(treePids(pid)) / CLK_TCK,
+          peakRssMb: (pid) => peakRssMb(treePids(pid)),
           duration: DURATION,
           connections: CONNECTIONS,
         });
