@@ -23,7 +23,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median } from '../tools/stats.mjs';
+import { addRoundRows, measureInTurns, roundRatio } from '../tools/rounds.mjs';
 
 const ROUNDS = 5;
 
@@ -36,49 +36,23 @@ export async function rows(ctx) {
   });
   const pinned = ctx.pinApart(on.proc.pid);
   ctx.pinApart(off.proc.pid);
+  const url = 'http://news.example/';
   const series = [
-    { name: 'hedge non-partner, egress guard on', gw: on, note: 'same run as the guard-off row', rounds: [] },
-    { name: 'hedge non-partner, egress guard off', gw: off, note: 'benchmark-only build of the pipeline', rounds: [] },
+    { name: 'hedge non-partner, egress guard on', note: 'same run as the guard-off row', port: on.port, pid: on.proc.pid, url, host: 'news.example' },
+    { name: 'hedge non-partner, egress guard off', note: 'benchmark-only build of the pipeline', port: off.port, pid: off.proc.pid, url, host: 'news.example' },
   ];
   const seconds = Math.max(2, Math.round(ctx.duration / ROUNDS));
-  const target = ['http://news.example/', 'news.example'];
   try {
-    for (const x of series) ctx.load(x.gw.port, ...target, Math.min(2, ctx.duration), undefined, pinned?.loadCpus); // warm-up
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < series.length; k++) {
-        const x = series[(k + round) % series.length]; // each round starts with the other row
-        const cpu0 = ctx.cpuOf(x.gw.proc.pid);
-        const r = ctx.load(x.gw.port, ...target, seconds, undefined, pinned?.loadCpus);
-        x.rounds.push({ ...r, cpuUs: r.requests ? ((ctx.cpuOf(x.gw.proc.pid) - cpu0) / r.requests) * 1e6 : NaN });
-      }
-    }
-    const [onS, offS] = series;
-    const loss = (1 - median(onS.rounds.map((r, i) => (offS.rounds[i].rps > 0 ? r.rps / offS.rounds[i].rps : NaN)))) * 100;
-    onS.note = `guard cost: ${loss.toFixed(1)}% throughput vs guard off (target ≤ 10%)`;
-    for (const x of series) {
-      const m = (k) => median(x.rounds.map((r) => r[k]));
-      ctx.addRow({
-        name: x.name,
-        rps: Math.round(m('rps')),
-        p50Ms: round(m('p50Ms'), 3),
-        p99Ms: round(m('p99Ms'), 3),
-        cpuUsPerRequest: round(m('cpuUs'), 1),
-        rssMb: round(ctx.peakRssMb(x.gw.proc.pid), 1),
-        errors: x.rounds.reduce((a, r) => a + r.errors, 0),
-        note: `${x.note}; median of ${ROUNDS} interleaved rounds of ${seconds} s (${x.rounds.map((r) => Math.round(r.rps)).join(', ')} req/s)${pinned ? `; gateway on CPU 0, wrk and origin on ${pinned.loadCpus}` : ''}`,
-      });
-      process.stderr.write(`  ${x.name}: ${Math.round(m('rps'))} req/s, ${round(m('cpuUs'), 1)} µs CPU/request (rounds ${x.rounds.map((r) => Math.round(r.rps)).join(', ')})\n`);
-    }
+    measureInTurns(ctx, series, { rounds: ROUNDS, seconds, cpus: pinned?.loadCpus });
+    const loss = (1 - roundRatio(series[0], series[1])) * 100;
+    series[0].note = `guard cost: ${loss.toFixed(1)}% throughput vs guard off (target ≤ 10%)`;
+    addRoundRows(ctx, series, { seconds, pinned, rssMb: (x) => Math.round(ctx.peakRssMb(x.pid) * 10) / 10 });
     process.stderr.write(`  egress guard cost on non-partner traffic: ${loss.toFixed(1)}% throughput\n`);
   } finally {
     pinned?.restore();
     await ctx.stop(on.proc);
     await ctx.stop(off.proc);
   }
-}
-
-function round(n, d) {
-  return Number.isFinite(n) ? Number(n.toFixed(d)) : null;
 }
 
 async function startGuardOff(ctx) {
