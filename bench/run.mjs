@@ -12,7 +12,7 @@
 // are skipped, saying so. Everything listens on 127.0.0.1 and stops by itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
@@ -187,22 +187,34 @@ function load(port, path, host, seconds, address = '127.0.0.1', cpus = undefined
 // ---------------------------------------------------------------- CPU pinning
 const TASKSET = which('taskset');
 
+/** The CPUs this process may run on (Cpus_allowed_list: "0-1", "2,4-5", …), in order; [] when unknown. */
+function allowedCpus() {
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  const out = [];
+  for (const part of list.split(',').filter(Boolean)) {
+    const [lo, hi = lo] = part.split('-').map(Number);
+    for (let c = lo; c <= hi; c++) out.push(c);
+  }
+  return out.filter(Number.isInteger);
+}
+
 /**
- * Pins a gateway's process tree (every thread) to CPU 0 and the origin's to the
- * other CPUs, for rows that compare one gateway against itself: the load tool
- * and the origin then no longer take turns with the gateway on its core, which
- * on this shared 2-core machine moved single rows by ±20 %. Returns the CPU list
- * to give `load` and a `restore` that gives the origin every CPU again, or
- * undefined when taskset is missing or the machine has one CPU.
+ * Pins a gateway's process tree (every thread) to the first CPU this bench may
+ * use and the origin's to the others, for rows that compare one gateway
+ * against itself: the load tool and the origin then no longer take turns with
+ * the gateway on its core, which on this shared 2-core machine moved single
+ * rows by ±20 %. Returns the CPU list to give `load` (cpus) and a `restore`
+ * that gives the origin every CPU again, or undefined when taskset is missing
+ * or fewer than two CPUs are allowed (the rows then run unpinned).
  */
 function pinApart(gatewayPid) {
-  const n = availableParallelism();
-  if (!TASKSET || n < 2) return undefined;
-  const others = n === 2 ? '1' : `1-${n - 1}`;
-  const set = (pid, cpus) => spawnSync(TASKSET, ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
-  for (const pid of treePids(gatewayPid)) set(pid, '0');
-  for (const pid of treePids(originRef.proc.pid)) set(pid, others);
-  return { loadCpus: others, restore: () => treePids(originRef.proc.pid).forEach((pid) => set(pid, `0-${n - 1}`)) };
+  const cpus = allowedCpus();
+  if (!TASKSET || cpus.length < 2) return undefined;
+  const [first, ...others] = cpus;
+  const set = (pid, list) => spawnSync(TASKSET, ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' }).status === 0;
+  if (!treePids(gatewayPid).every((pid) => set(pid, String(first)))) return undefined;
+  for (const pid of treePids(originRef.proc.pid)) set(pid, others.join(','));
+  return { gatewayCpu: first, loadCpus: others.join(','), restore: () => treePids(originRef.proc.pid).forEach((pid) => set(pid, cpus.join(','))) };
 }
 
 // ---------------------------------------------------------------- origin

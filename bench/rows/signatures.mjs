@@ -9,9 +9,9 @@
 // Config: examples/demo.yaml (selfcare: ed25519, the default) plus three
 // partners under *.bench.example (served by the demo's "*.example" resolve
 // entry) with the same grant as selfcare. bench/ab.mjs --only signatures uses
-// the same partners. Where taskset is available the gateway runs alone on
-// CPU 0, wrk and the origin on the others (ctx.pinApart), so the ratios compare
-// the gateway's own work rather than who won the shared core.
+// the same partners. Where taskset is available the gateway runs alone on the
+// first allowed CPU, wrk and the origin on the others (ctx.pinApart), so the
+// ratios compare the gateway's own work rather than who won the shared core.
 import { addRoundRows, measureInTurns, roundRatio as ratio } from '../tools/rounds.mjs';
 
 export const SIGNATURE_PARTNERS = `

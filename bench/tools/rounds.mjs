@@ -45,7 +45,7 @@ export function addRoundRows(ctx, series, { seconds, pinned, rssMb = () => null 
       cpuUsPerRequest: round(m('cpuUs'), 1),
       rssMb: rssMb(x),
       errors: x.rounds.reduce((a, r) => a + r.errors, 0),
-      note: `${x.note}; median of ${x.rounds.length} interleaved rounds of ${seconds} s (${each} req/s)${pinned ? `; gateway on CPU 0, wrk and origin on ${pinned.loadCpus}` : ''}`,
+      note: `${x.note}; median of ${x.rounds.length} interleaved rounds of ${seconds} s (${each} req/s)${pinned ? `; gateway on CPU ${pinned.gatewayCpu}, wrk and origin on ${pinned.loadCpus}` : ''}`,
     });
     process.stderr.write(`  ${x.name}: ${Math.round(m('rps'))} req/s, ${round(m('cpuUs'), 1)} µs CPU/request (rounds ${each})\n`);
   }
