@@ -57,7 +57,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'admin.accessLog.clientAddress': 'Also log the client address.',
 
   subscribers: 'Who is behind a source address: the binding store and static bindings.',
-  'subscribers.store': '"memory" or a redis:// / rediss:// URL shared by every node. A secret when it holds a password: inline, { file } or { env }.',
+  'subscribers.store':
+    '"memory", or a Redis shared by every node: redis://host:port/db, redis-cluster://host:port,…, redis-sentinel://host:port,…/master (rediss… over TLS). A secret when it holds a password: inline, { file } or { env }.',
   'subscribers.static': 'Bindings loaded at start.',
   'subscribers.static[]': 'One static binding: a source address and its subscriber.',
   'subscribers.static[].ip': "The subscriber's source address as the gateway sees it.",
@@ -73,6 +74,12 @@ export const DESCRIPTIONS: Record<string, string> = {
   'subscribers.redis': 'Options of the Redis binding store.',
   'subscribers.redis.keyPrefix': 'Prefix of every key hedge writes; give each deployment sharing a Redis its own.',
   'subscribers.redis.timeoutMs': 'A Redis command not answered within this many milliseconds fails; the lookup fails closed.',
+  'subscribers.redis.tls':
+    "TLS for a store named rediss://, rediss-cluster:// or rediss-sentinel://: every connection (nodes, sentinels, the primary they name) is encrypted and the servers' certificates checked.",
+  'subscribers.redis.tls.ca': "The CA (PEM file, relative to the config file) that signed the Redis servers' certificates; default: Node's trust store.",
+  'subscribers.redis.tls.cert': 'A client certificate (PEM file) for servers that require one (tls-auth-clients); with key.',
+  'subscribers.redis.tls.key': "The client certificate's private key (PEM file).",
+  'subscribers.redis.tls.serverName': "The name checked on the servers' certificates, when they are reached by an address their certificate does not name.",
   'subscribers.redis.waitReplicas': 'Replicas that must hold a write before it is acknowledged (WAIT): 1 with a Sentinel pair loses no acknowledged binding on failover.',
 
   radius: 'The RADIUS accounting listener that binds addresses to subscribers.',

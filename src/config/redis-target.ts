@@ -15,9 +15,11 @@ export interface RedisTarget {
   username?: string | undefined;
   password?: string | undefined;
   url?: string | undefined;
+  /** rediss://, rediss-cluster://, rediss-sentinel://: every connection (nodes, sentinels, the primary) over TLS. */
+  tls: boolean;
 }
 
-const MULTI = /^(redis-cluster|redis-sentinel):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)(?:\/(.*))?$/;
+const MULTI = /^(rediss?-cluster|rediss?-sentinel):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)(?:\/(.*))?$/;
 
 /** Parses a store spec; a string says what is wrong (never echoing a password). */
 export function parseRedisTarget(spec: string): RedisTarget | string {
@@ -31,11 +33,11 @@ export function parseRedisTarget(spec: string): RedisTarget | string {
     if (!u.hostname) return 'the Redis URL needs a host';
     const db = u.pathname.replace(/^\//, '');
     if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the Redis database (URL path) must be a number such as /0';
-    return { topology: 'single', nodes: [], url: spec };
+    return { topology: 'single', nodes: [], url: spec, tls: spec.startsWith('rediss://') };
   }
   const m = MULTI.exec(spec);
-  if (!m) return 'expected redis://host:port/db, redis-cluster://host:port,host:port or redis-sentinel://host:port,…/master-name';
-  const topology: Topology = m[1] === 'redis-cluster' ? 'cluster' : 'sentinel';
+  if (!m) return 'expected redis://host:port/db, redis-cluster://host:port,host:port or redis-sentinel://host:port,…/master-name (rediss… for TLS)';
+  const topology: Topology = m[1]!.endsWith('-cluster') ? 'cluster' : 'sentinel';
   const nodes: { host: string; port: number }[] = [];
   for (const n of m[4]!.split(',')) {
     const p = parseListen(n.trim());
@@ -43,7 +45,13 @@ export function parseRedisTarget(spec: string): RedisTarget | string {
     nodes.push(p);
   }
   const path = (m[5] ?? '').split('/').filter((s) => s !== '');
-  const t: RedisTarget = { topology, nodes, username: m[2] ? decodeURIComponent(m[2]) : undefined, password: m[3] !== undefined ? decodeURIComponent(m[3]) : undefined };
+  const t: RedisTarget = {
+    topology,
+    nodes,
+    tls: m[1]!.startsWith('rediss'),
+    username: m[2] ? decodeURIComponent(m[2]) : undefined,
+    password: m[3] !== undefined ? decodeURIComponent(m[3]) : undefined,
+  };
   if (topology === 'cluster') {
     if (path.length > 0) return 'Redis Cluster has only database 0: no path after the nodes';
   } else {
@@ -58,5 +66,5 @@ export function parseRedisTarget(spec: string): RedisTarget | string {
 }
 
 export function isRedisSpec(spec: string): boolean {
-  return /^(redis|rediss|redis-cluster|redis-sentinel):\/\//.test(spec);
+  return /^(rediss?|rediss?-cluster|rediss?-sentinel):\/\//.test(spec);
 }

@@ -297,6 +297,15 @@ const redisOptions = z.strictObject({
   timeoutMs: z.number().int().min(10).max(10000).default(250),
   /** Replicas that must have a write (WAIT) before it is acknowledged; 1 with Sentinel: a failover loses no acknowledged binding. */
   waitReplicas: z.number().int().min(0).max(10).default(0),
+  /** TLS for rediss://, rediss-cluster:// and rediss-sentinel:// stores (PEM files, relative to the config file). */
+  tls: z
+    .strictObject({
+      ca: z.string().min(1).optional(),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+      serverName: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 const subscribers = z.strictObject({

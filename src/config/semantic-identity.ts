@@ -1,9 +1,12 @@
 // Cross-key checks for the identity feeds: the RADIUS listener and the Redis
 // binding store. Kept apart from semantic.ts so each capability owns its checks.
-import type { RadiusConfig } from './schema.js';
+import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Config, RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './key-path.js';
 import { parseRedisTarget } from './redis-target.js';
+import { configPath } from './semantic-audit.js';
 
 export interface PathIssue {
   path: KeyPath;
@@ -15,6 +18,63 @@ export interface PathIssue {
 export function redisUrlProblem(spec: string): string | undefined {
   const t = parseRedisTarget(spec);
   return typeof t === 'string' ? t : undefined;
+}
+
+/**
+ * subscribers.redis.tls: only with a store reached over TLS, a client certificate with its key,
+ * files that can be read. And a warning when bindings (address → number) would cross a network
+ * to Redis in cleartext: a store that is not on this host and not reached over TLS.
+ */
+export function redisTlsIssues(config: Config, file: string): PathIssue[] {
+  const out: PathIssue[] = [];
+  const t = config.subscribers.store === 'memory' ? undefined : parseRedisTarget(config.subscribers.store);
+  if (typeof t === 'string') return out; // reported on subscribers.store
+  const tls = config.subscribers.redis.tls;
+  if (tls) {
+    if (!t?.tls)
+      out.push({
+        path: ['subscribers', 'redis', 'tls'],
+        message: 'applies only to a store reached over TLS: name it rediss://, rediss-cluster:// or rediss-sentinel:// in subscribers.store',
+        severity: 'error',
+      });
+    if ((tls.cert === undefined) !== (tls.key === undefined))
+      out.push({ path: ['subscribers', 'redis', 'tls', tls.cert === undefined ? 'cert' : 'key'], message: 'a client certificate needs both cert and key', severity: 'error' });
+    for (const k of ['ca', 'cert', 'key'] as const) {
+      const v = tls[k];
+      if (v === undefined) continue;
+      const p = configPath(file, v);
+      try {
+        accessSync(p, constants.R_OK);
+      } catch {
+        out.push({ path: ['subscribers', 'redis', 'tls', k], message: `cannot read ${p}`, severity: 'error' });
+      }
+    }
+  }
+  if (t && !t.tls) {
+    const hosts = t.topology === 'single' ? [hostOf(t.url)] : t.nodes.map((n) => n.host);
+    if (hosts.some((h) => !isLoopback(h)))
+      out.push({
+        path: ['subscribers', 'store'],
+        message:
+          "the binding store is not on this host and not reached over TLS: every binding (an address and its subscriber's number) crosses the network in cleartext — fix: rediss://, rediss-cluster:// or rediss-sentinel:// with subscribers.redis.tls",
+        severity: 'warning',
+      });
+  }
+  return out;
+}
+
+function hostOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '').hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
 }
 
 export function radiusIssues(r: RadiusConfig): PathIssue[] {

@@ -6,14 +6,14 @@ import { dotted, type KeyPath } from './key-path.js';
 import type { ConfigIssue } from '../shared/errors.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';
 import { HedgeError } from '../shared/errors.js';
-import { radiusIssues, redisUrlProblem } from './semantic-identity.js';
+import { radiusIssues, redisTlsIssues, redisUrlProblem } from './semantic-identity.js';
 import { bindingKey } from '../shared/binding-key.js';
 import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from './semantic-audit.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
 import { adminExposureProblem } from './admin-exposure.js';
 
-export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://', 'redis-cluster://', 'redis-sentinel://'];
+export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://', 'redis-cluster://', 'rediss-cluster://', 'redis-sentinel://', 'rediss-sentinel://'];
 
 export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath) => number): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -39,12 +39,13 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
   if (!SUPPORTED_STORES.some((s) => store === s || store.startsWith(s.endsWith('/') ? s : s + ':')))
     add(
       ['subscribers', 'store'],
-      `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, rediss://…, redis-cluster://host:port,host:port, redis-sentinel://host:port,…/master-name`,
+      `unsupported binding store "${store.split('://')[0]}"; supported: memory, redis://host:port/db, redis-cluster://host:port,host:port, redis-sentinel://host:port,…/master-name (rediss://, rediss-cluster://, rediss-sentinel:// over TLS)`,
     ); // never echo a URL: it may hold a password
   else if (store.startsWith('redis')) {
     const problem = redisUrlProblem(store);
     if (problem) add(['subscribers', 'store'], problem);
   }
+  for (const i of redisTlsIssues(config, file)) add(i.path, i.message, i.severity);
   if (config.radius) for (const i of radiusIssues(config.radius)) add(['radius', ...i.path], i.message, i.severity);
 
   const ids = new Map<string, number>();

@@ -4,9 +4,10 @@
 import type { BindingStore } from './store.js';
 import { MemoryBindingStore } from './memory-store.js';
 import { isRedisSpec } from '../config/redis-target.js';
+import type { RedisTls } from './redis-tls.js';
 
 export interface StoreOptions {
-  redis?: { keyPrefix: string; timeoutMs: number; waitReplicas?: number };
+  redis?: { keyPrefix: string; timeoutMs: number; waitReplicas?: number; tls?: RedisTls | undefined };
   maxStaleMs?: number;
   onState?: (state: 'up' | 'down', reason?: string) => void;
 }
@@ -19,6 +20,7 @@ export async function createBindingStore(spec: string, opts: StoreOptions = {}):
       keyPrefix: opts.redis?.keyPrefix ?? 'hedge:',
       timeoutMs: opts.redis?.timeoutMs ?? 250,
       waitReplicas: opts.redis?.waitReplicas ?? 0,
+      tls: opts.redis?.tls,
       maxStaleMs: opts.maxStaleMs ?? 1000,
       onState: opts.onState,
     });

@@ -1,17 +1,25 @@
 // The Redis topologies a binding store can use, from `subscribers.store`:
-//   redis://[user:password@]host:port[/db]   (rediss:// for TLS)    one server, or a proxy in front of several
+//   redis://[user:password@]host:port[/db]                          one server, or a proxy in front of several
 //   redis-cluster://[user:password@]host:port,host:port,…           Redis Cluster: any reachable seed nodes
 //   redis-sentinel://[user:password@]host:port,…/<master-name>[/db] a Sentinel-managed primary (failover followed)
+// and the same over TLS as rediss://, rediss-cluster:// and rediss-sentinel://
+// (every connection: the nodes the cluster redirects to, the sentinels and the
+// primary they name), with subscribers.redis.tls for a private CA or a client
+// certificate.
 // All three use ioredis's own support for them, with the same fail-closed
 // options: no offline queue (a command to an unreachable server fails at once
 // instead of waiting), no retries of a command, a per-command timeout.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
+import type { RedisTls } from './redis-tls.js';
 
 export { parseRedisTarget, type RedisTarget, type Topology } from '../config/redis-target.js';
 import type { RedisTarget } from '../config/redis-target.js';
 
 export interface ConnectOptions {
   timeoutMs: number;
+  /** For a TLS target: CA, client certificate, server name (default: Node's trust store, no client certificate). */
+  tls?: RedisTls | undefined;
 }
 
 /** An ioredis client for the target, with hedge's fail-closed options. */
@@ -23,6 +31,8 @@ export function connectRedis(t: RedisTarget, o: ConnectOptions): Redis | Cluster
     username: t.username,
     password: t.password,
   };
+  const tls: ConnectionOptions | undefined = t.tls ? { minVersion: 'TLSv1.2', ...o.tls } : undefined;
+  if (tls) common.tls = tls;
   // Reconnect quickly: every second without the store is a second without enrichment.
   const retry = (times: number) => Math.min(100 * times, 1000);
   if (t.topology === 'single') return new Redis(t.url!, { ...common, enableOfflineQueue: false, retryStrategy: retry, enableAutoPipelining: true });
@@ -36,6 +46,8 @@ export function connectRedis(t: RedisTarget, o: ConnectOptions): Redis | Cluster
       enableOfflineQueue: false,
       retryStrategy: retry,
       sentinelRetryStrategy: retry,
+      // Over TLS, the sentinels too: they name the primary, and a forged answer would send bindings elsewhere.
+      ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
       // Subscribe to the sentinels' +switch-master: reconnect to the new primary as soon as it is promoted.
       failoverDetector: true,
       enableAutoPipelining: true,

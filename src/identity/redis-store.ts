@@ -27,6 +27,7 @@ import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
+import type { RedisTls } from './redis-tls.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 
 export interface RedisStoreOptions {
@@ -40,6 +41,8 @@ export interface RedisStoreOptions {
   /** Connection state changes, for logs and alerts (no values). */
   onState?: (state: 'up' | 'down', reason?: string) => void;
   maxCacheEntries?: number;
+  /** CA, client certificate, server name for a store reached over TLS (rediss…). */
+  tls?: RedisTls | undefined;
 }
 
 interface Stored {
@@ -101,7 +104,7 @@ export class RedisBindingStore implements BindingStore {
     this.lensKey = opts.keyPrefix + 'v6len';
     this.maxCache = opts.maxCacheEntries ?? 200_000;
     this.waitReplicas = opts.waitReplicas ?? 0;
-    this.redis = connectRedis(target, { timeoutMs: opts.timeoutMs }) as Client;
+    this.redis = connectRedis(target, { timeoutMs: opts.timeoutMs, tls: opts.tls }) as Client;
     this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 1, lua: REFRESH });
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });
     this.redis.defineCommand('hedgeRemoveIfNas', { numberOfKeys: 1, lua: REMOVE_IF_NAS });

@@ -8,6 +8,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import type { LoadedConfig } from '../config/load.js';
 import { createBindingStore, isRedisBindingStore } from '../identity/create-store.js';
+import { redisTlsMaterial } from '../identity/redis-tls.js';
 import { staticBindingsOf, type StaticBindings } from '../identity/static-bindings.js';
 import { Alerts } from '../alerts/alerts.js';
 import type { BindingStore } from '../identity/store.js';
@@ -35,7 +36,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   if (config.subscribers.store === 'memory') store = hub = new BindingHub(log, Math.max(1000, config.subscribers.maxStaleMs));
   else {
     store = await createBindingStore(config.subscribers.store, {
-      redis: config.subscribers.redis,
+      redis: { ...config.subscribers.redis, tls: redisTlsMaterial(config.subscribers.redis.tls, loaded.file) },
       maxStaleMs: config.subscribers.maxStaleMs,
       onState: (state, reason) => {
         if (state === 'down') log.error('binding store connection lost (primary)', { reason });

@@ -12,6 +12,7 @@ import { formatIssue } from '../shared/errors.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { buildPipeline, type Pipeline } from '../pipeline/index.js';
 import { createBindingStore, isRedisBindingStore } from '../identity/create-store.js';
+import { redisTlsMaterial } from '../identity/redis-tls.js';
 import { StaticBindings, staticBindingsOf } from '../identity/static-bindings.js';
 import type { BindingStore } from '../identity/store.js';
 import { Metrics } from '../shared/metrics.js';
@@ -130,7 +131,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const bindings =
     opts.bindings ??
     (await createBindingStore(config.subscribers.store, {
-      redis: config.subscribers.redis,
+      redis: { ...config.subscribers.redis, tls: redisTlsMaterial(config.subscribers.redis.tls, loaded.file) },
       maxStaleMs: config.subscribers.maxStaleMs,
       onState: (state, reason) => {
         health.connection(state, reason);

@@ -58,3 +58,29 @@ test('an unusable Redis URL is refused without echoing a password', () => {
   assert.match(unsupported.message, /unsupported binding store/);
   assert.ok(!unsupported.message.includes('hunter2'));
 });
+
+test('subscribers.redis.tls: only with a TLS store, a client certificate with its key, files that exist; each named at its line', () => {
+  const withStore = (store: string, tls: string) => DEMO_YAML.replace('store: memory', `store: ${store}\n  redis:\n    tls: ${tls}`);
+  const plain = withStore('redis-cluster://10.0.0.1:6379,10.0.0.2:6379', '{ serverName: redis.internal }');
+  const notTls = issuesOf(plain).find((i) => i.key === 'subscribers.redis.tls');
+  assert.equal(notTls!.line, lineOf(plain, 'tls: {'));
+  assert.match(notTls!.message, /rediss:\/\/, rediss-cluster:\/\/ or rediss-sentinel:\/\//);
+  const halfCert = issuesOf(withStore('rediss-sentinel://127.0.0.1:26379/main', '{ cert: /nonexistent/client.pem }'));
+  assert.ok(halfCert.some((i) => i.key === 'subscribers.redis.tls.key' && /needs both cert and key/.test(i.message)));
+  assert.ok(halfCert.some((i) => i.key === 'subscribers.redis.tls.cert' && /cannot read \/nonexistent\/client\.pem/.test(i.message)));
+  const { config, warnings } = parseConfig(withStore('rediss-cluster://127.0.0.1:7000,127.0.0.1:7001', '{ serverName: redis.internal }'), 'ok.yaml');
+  assert.equal(config.subscribers.redis.tls?.serverName, 'redis.internal');
+  assert.deepEqual(warnings, []);
+});
+
+test('a binding store on another host in cleartext is a warning: every binding would cross the network unencrypted', () => {
+  for (const store of ['redis://redis.internal:6379/0', 'redis-cluster://10.0.0.1:6379,10.0.0.2:6379', 'redis-sentinel://[2001:db8::1]:26379/main']) {
+    const text = DEMO_YAML.replace('store: memory', `store: ${store}`);
+    const { warnings } = parseConfig(text, 'w.yaml');
+    assert.equal(warnings.length, 1, store);
+    assert.equal(warnings[0]!.key, 'subscribers.store');
+    assert.match(warnings[0]!.message, /cleartext.*rediss/);
+  }
+  for (const store of ['redis://127.0.0.1:6379/0', 'redis://[::1]:6379', 'redis-cluster://localhost:7000', 'rediss://redis.internal:6380'])
+    assert.deepEqual(parseConfig(DEMO_YAML.replace('store: memory', `store: ${store}`), 'ok.yaml').warnings, [], store);
+});

@@ -2,6 +2,9 @@
 // loopback ports chosen free, in temp dirs, killed (and the dirs removed) by
 // stop(): a 3-master Redis Cluster, and a Sentinel-managed primary/replica
 // pair with one sentinel (small failover timeouts so a failover takes seconds).
+// With a lab PKI (test/helpers/pki.ts) every server, the cluster bus, the
+// replication link and the sentinel speak TLS only (port 0, tls-port), and the
+// spec is the rediss… one.
 // When a binary is missing: a skip message, a failure under CI=true.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -10,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { unavailable } from './services.js';
+import type { LabPki } from './pki.js';
 
 export interface Topology {
   /** The `subscribers.store` spec for hedge. */
@@ -65,8 +69,17 @@ async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | und
   }
 }
 
-async function ask(port: number, ...cmd: string[]): Promise<unknown> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+/** One command to a server of the topology (over TLS when it speaks TLS), then disconnect. */
+async function ask(tls: LabPki | undefined, port: number, ...cmd: string[]): Promise<unknown> {
+  const c = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    ...(tls ? { tls: { ca: tls.ca } } : {}),
+  });
   c.on('error', () => {});
   try {
     await c.connect();
@@ -97,10 +110,35 @@ class Procs {
   }
 }
 
-const serverArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+const serverArgs = (port: number, tls?: LabPki) => [
+  ...(tls ? ['--port', '0', '--tls-port', String(port), ...tlsFiles(tls), '--tls-replication', 'yes', '--tls-cluster', 'yes'] : ['--port', String(port)]),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+];
+const tlsFiles = (t: LabPki) => ['--tls-cert-file', join(t.dir, 'leaf.pem'), '--tls-key-file', join(t.dir, 'leaf.key'), '--tls-ca-cert-file', t.caFile, '--tls-auth-clients', 'no'];
+const scheme = (base: string, tls?: LabPki) => (tls ? base.replace(/^redis/, 'rediss') : base);
+
+/** One Redis server speaking TLS only, on a free port (the PKI's certificate must name 127.0.0.1). */
+export async function startRedisTls(tls: LabPki): Promise<Topology | string> {
+  if (!which('redis-server')) return unavailable('Redis over TLS', 'no redis-server binary');
+  const procs = new Procs(mkdtempSync(join(tmpdir(), 'hedge-rtls-')));
+  try {
+    const port = await freeClusterPort(new Set());
+    procs.start('redis-server', [...serverArgs(port, tls), '--dir', procs.dir]);
+    await waitFor('TLS server', 5000, async () => ((await ask(tls, port, 'PING')) === 'PONG' ? true : undefined));
+    return { spec: `rediss://127.0.0.1:${port}`, stop: () => procs.stop() };
+  } catch (err) {
+    await procs.stop();
+    throw err;
+  }
+}
 
 /** A 3-master Redis Cluster (no replicas). */
-export async function startRedisCluster(): Promise<Topology | string> {
+export async function startRedisCluster(tls?: LabPki): Promise<Topology | string> {
   if (!which('redis-server') || !which('redis-cli')) return unavailable('Redis Cluster', 'no redis-server/redis-cli binaries');
   const procs = new Procs(mkdtempSync(join(tmpdir(), 'hedge-rcluster-')));
   try {
@@ -108,15 +146,27 @@ export async function startRedisCluster(): Promise<Topology | string> {
     const ports: number[] = [];
     for (let i = 0; i < 3; i++) ports.push(await freeClusterPort(taken));
     for (const p of ports)
-      procs.start('redis-server', [...serverArgs(p), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, '--cluster-node-timeout', '2000', '--dir', procs.dir]);
-    for (const p of ports) await waitFor(`cluster node ${p}`, 5000, async () => ((await ask(p, 'PING')) === 'PONG' ? true : undefined));
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      procs.start('redis-server', [
+        ...serverArgs(p, tls),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${p}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        procs.dir,
+      ]);
+    for (const p of ports) await waitFor(`cluster node ${p}`, 5000, async () => ((await ask(tls, p, 'PING')) === 'PONG' ? true : undefined));
+    const cliTls = tls ? ['--tls', '--cacert', tls.caFile] : [];
+    const create = spawnSync('redis-cli', [...cliTls, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
       encoding: 'utf8',
       timeout: 20_000,
     });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout.slice(-300)} ${create.stderr.slice(-300)}`);
-    for (const p of ports) await waitFor(`cluster state on ${p}`, 10_000, async () => (String(await ask(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined));
-    return { spec: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop: () => procs.stop() };
+    for (const p of ports)
+      await waitFor(`cluster state on ${p}`, 10_000, async () => (String(await ask(tls, p, 'CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined));
+    return { spec: scheme(`redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, tls), stop: () => procs.stop() };
   } catch (err) {
     await procs.stop();
     throw err;
@@ -124,22 +174,29 @@ export async function startRedisCluster(): Promise<Topology | string> {
 }
 
 /** A primary, one replica and one sentinel (quorum 1, down-after 1000 ms). */
-export async function startRedisSentinel(): Promise<SentinelTopology | string> {
+export async function startRedisSentinel(tls?: LabPki): Promise<SentinelTopology | string> {
   if (!which('redis-server') || !which('redis-sentinel')) return unavailable('Redis Sentinel', 'no redis-server/redis-sentinel binaries');
   const procs = new Procs(mkdtempSync(join(tmpdir(), 'hedge-rsentinel-')));
   const masterName = 'hedgeprimary';
   try {
     const taken = new Set<number>();
     const [primaryPort, replicaPort, sentinelPort] = [await freeClusterPort(taken), await freeClusterPort(taken), await freeClusterPort(taken)];
-    const primary = procs.start('redis-server', [...serverArgs(primaryPort), '--dir', procs.dir]);
-    await waitFor('primary', 5000, async () => ((await ask(primaryPort, 'PING')) === 'PONG' ? true : undefined));
-    procs.start('redis-server', [...serverArgs(replicaPort), '--dir', procs.dir, '--replicaof', '127.0.0.1', String(primaryPort)]);
-    await waitFor('replica in sync', 10_000, async () => (/slave0:.*state=online/.test(String(await ask(primaryPort, 'INFO', 'replication'))) ? true : undefined));
+    const primary = procs.start('redis-server', [...serverArgs(primaryPort, tls), '--dir', procs.dir]);
+    await waitFor('primary', 5000, async () => ((await ask(tls, primaryPort, 'PING')) === 'PONG' ? true : undefined));
+    procs.start('redis-server', [...serverArgs(replicaPort, tls), '--dir', procs.dir, '--replicaof', '127.0.0.1', String(primaryPort)]);
+    await waitFor('replica in sync', 10_000, async () => (/slave0:.*state=online/.test(String(await ask(tls, primaryPort, 'INFO', 'replication'))) ? true : undefined));
     const conf = join(procs.dir, 'sentinel.conf');
     writeFileSync(
       conf,
       [
-        `port ${sentinelPort}`,
+        ...(tls
+          ? [
+              'port 0',
+              `tls-port ${sentinelPort}`,
+              'tls-replication yes',
+              ...tlsFiles(tls).reduce<string[]>((a, x, i, all) => (i % 2 ? a : [...a, `${x.slice(2)} ${all[i + 1]}`]), []),
+            ]
+          : [`port ${sentinelPort}`]),
         'bind 127.0.0.1',
         `dir ${procs.dir}`,
         `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} 1`,
@@ -151,7 +208,7 @@ export async function startRedisSentinel(): Promise<SentinelTopology | string> {
     );
     procs.start('redis-sentinel', [conf]);
     await waitFor('sentinel sees the replica', 15_000, async () => {
-      const replicas = (await ask(sentinelPort, 'SENTINEL', 'REPLICAS', masterName)) as string[][];
+      const replicas = (await ask(tls, sentinelPort, 'SENTINEL', 'REPLICAS', masterName)) as string[][];
       return replicas.some((r) => {
         const flags = r[r.indexOf('flags') + 1] ?? '';
         return flags === 'slave';
@@ -159,9 +216,9 @@ export async function startRedisSentinel(): Promise<SentinelTopology | string> {
         ? true
         : undefined;
     });
-    const primaryOf = async () => Number(((await ask(sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[])[1]);
+    const primaryOf = async () => Number(((await ask(tls, sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[])[1]);
     return {
-      spec: `redis-sentinel://127.0.0.1:${sentinelPort}/${masterName}`,
+      spec: scheme(`redis-sentinel://127.0.0.1:${sentinelPort}/${masterName}`, tls),
       masterName,
       primaryPort,
       replicaPort,

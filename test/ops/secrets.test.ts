@@ -87,12 +87,12 @@ test('inline secrets: a warning per key outside a loopback lab, none in a lab', 
   const partner = PARTNER(`"${KEY}"`);
   const lab = parseConfig(base(partner), 'lab.yaml');
   assert.deepEqual(lab.warnings, []);
-  const prod = parseConfig(base(`subscribers: { store: "redis://:pw-0123@10.0.0.5:6379" }\n${partner}`, '0.0.0.0:8080'), 'prod.yaml');
+  const prod = parseConfig(base(`subscribers: { store: "rediss://:pw-0123@10.0.0.5:6379" }\n${partner}`, '0.0.0.0:8080'), 'prod.yaml');
   const keys = prod.warnings.map((w) => w.key);
   assert.deepEqual(keys, ['subscribers.store', 'partners[0].key']);
   assert.ok(prod.warnings.every((w) => w.severity === 'warning' && /use \{ file: PATH \} or \{ env: NAME \}/.test(w.message)));
   assert.ok(!prod.warnings.some((w) => w.message.includes('pw-0123')));
-  const plain = parseConfig(base(`subscribers: { store: "redis://10.0.0.5:6379" }`, '0.0.0.0:8080'), 'prod.yaml');
+  const plain = parseConfig(base(`subscribers: { store: "rediss://10.0.0.5:6379" }`, '0.0.0.0:8080'), 'prod.yaml');
   assert.deepEqual(plain.warnings, [], 'a store URL without a password is no secret');
 });
 
