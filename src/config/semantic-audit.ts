@@ -16,14 +16,21 @@ export function auditIssues(config: Config, file: string, lineOf: (p: KeyPath) =
   for (const k of ['keyFile', 'signingKeyFile'] as const) {
     const v = a[k];
     if (v === undefined) continue;
-    const p = configPath(file, v);
-    try {
-      accessSync(p, constants.R_OK);
-    } catch {
-      add(['audit', k], `cannot read ${p} (create keys with "hedge audit keygen")`);
-    }
+    const p = unreadablePath(file, v);
+    if (p !== undefined) add(['audit', k], `cannot read ${p} (create keys with "hedge audit keygen")`);
   }
   return issues;
+}
+
+/** The resolved path when the file named in the config cannot be read, else undefined. */
+export function unreadablePath(configFile: string, p: string): string | undefined {
+  const resolved = configPath(configFile, p);
+  try {
+    accessSync(resolved, constants.R_OK);
+    return undefined;
+  } catch {
+    return resolved;
+  }
 }
 
 /** A path from the config, relative to the config file's folder. */

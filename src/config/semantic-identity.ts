@@ -1,12 +1,11 @@
 // Cross-key checks for the identity feeds: the RADIUS listener and the Redis
 // binding store. Kept apart from semantic.ts so each capability owns its checks.
-import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config, RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './key-path.js';
 import { parseRedisTarget } from './redis-target.js';
-import { configPath } from './semantic-audit.js';
+import { unreadablePath } from './semantic-audit.js';
 
 export interface PathIssue {
   path: KeyPath;
@@ -42,12 +41,8 @@ export function redisTlsIssues(config: Config, file: string): PathIssue[] {
     for (const k of ['ca', 'cert', 'key'] as const) {
       const v = tls[k];
       if (v === undefined) continue;
-      const p = configPath(file, v);
-      try {
-        accessSync(p, constants.R_OK);
-      } catch {
-        out.push({ path: ['subscribers', 'redis', 'tls', k], message: `cannot read ${p}`, severity: 'error' });
-      }
+      const p = unreadablePath(file, v);
+      if (p !== undefined) out.push({ path: ['subscribers', 'redis', 'tls', k], message: `cannot read ${p}`, severity: 'error' });
     }
   }
   if (t && !t.tls) {

@@ -110,14 +110,10 @@ class Procs {
   }
 }
 
+const LOOPBACK_NO_PERSISTENCE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
 const serverArgs = (port: number, tls?: LabPki) => [
   ...(tls ? ['--port', '0', '--tls-port', String(port), ...tlsFiles(tls), '--tls-replication', 'yes', '--tls-cluster', 'yes'] : ['--port', String(port)]),
-  '--bind',
-  '127.0.0.1',
-  '--save',
-  '',
-  '--appendonly',
-  'no',
+  ...LOOPBACK_NO_PERSISTENCE,
 ];
 const tlsFiles = (t: LabPki) => ['--tls-cert-file', join(t.dir, 'leaf.pem'), '--tls-key-file', join(t.dir, 'leaf.key'), '--tls-ca-cert-file', t.caFile, '--tls-auth-clients', 'no'];
 const scheme = (base: string, tls?: LabPki) => (tls ? base.replace(/^redis/, 'rediss') : base);
