@@ -1,11 +1,11 @@
 // Cross-key checks for the identity feeds: the RADIUS listener and the Redis
 // binding store. Kept apart from semantic.ts so each capability owns its checks.
-import { isIP } from 'node:net';
 import type { Config, RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './key-path.js';
 import { parseRedisTarget } from './redis-target.js';
 import { unreadablePath } from './semantic-audit.js';
+import { isLoopbackHost } from './admin-exposure.js';
 
 export interface PathIssue {
   path: KeyPath;
@@ -47,7 +47,7 @@ export function redisTlsIssues(config: Config, file: string): PathIssue[] {
   }
   if (t && !t.tls) {
     const hosts = t.topology === 'single' ? [hostOf(t.url)] : t.nodes.map((n) => n.host);
-    if (hosts.some((h) => !isLoopback(h)))
+    if (hosts.some((h) => !isLoopbackHost(h)))
       out.push({
         path: ['subscribers', 'store'],
         message:
@@ -64,12 +64,6 @@ function hostOf(url: string | undefined): string {
   } catch {
     return '';
   }
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
 }
 
 export function radiusIssues(r: RadiusConfig): PathIssue[] {

@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Config } from '../config/schema.js';
-import { dirname, resolve } from 'node:path';
+import { configPath } from '../config/semantic-audit.js';
 
 export type RedisTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername'>;
 
 export function redisTlsMaterial(tls: Config['subscribers']['redis']['tls'], configFile: string): RedisTls | undefined {
   if (!tls) return undefined;
-  const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(resolve(dirname(configFile), p)));
+  const read = (p: string | undefined) => (p === undefined ? undefined : readFileSync(configPath(configFile, p)));
   return { ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key), servername: tls.serverName };
 }

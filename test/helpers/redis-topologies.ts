@@ -115,7 +115,14 @@ const serverArgs = (port: number, tls?: LabPki) => [
   ...(tls ? ['--port', '0', '--tls-port', String(port), ...tlsFiles(tls), '--tls-replication', 'yes', '--tls-cluster', 'yes'] : ['--port', String(port)]),
   ...LOOPBACK_NO_PERSISTENCE,
 ];
-const tlsFiles = (t: LabPki) => ['--tls-cert-file', join(t.dir, 'leaf.pem'), '--tls-key-file', join(t.dir, 'leaf.key'), '--tls-ca-cert-file', t.caFile, '--tls-auth-clients', 'no'];
+/** The TLS settings every server and the sentinel share, as [name, value]: command-line flags for the one, config lines for the other. */
+const tlsSettings = (t: LabPki) => [
+  ['tls-cert-file', join(t.dir, 'leaf.pem')],
+  ['tls-key-file', join(t.dir, 'leaf.key')],
+  ['tls-ca-cert-file', t.caFile],
+  ['tls-auth-clients', 'no'],
+];
+const tlsFiles = (t: LabPki) => tlsSettings(t).flatMap(([k, v]) => [`--${k}`, v!]);
 const scheme = (base: string, tls?: LabPki) => (tls ? base.replace(/^redis/, 'rediss') : base);
 
 /** One Redis server speaking TLS only, on a free port (the PKI's certificate must name 127.0.0.1). */
@@ -185,14 +192,7 @@ export async function startRedisSentinel(tls?: LabPki): Promise<SentinelTopology
     writeFileSync(
       conf,
       [
-        ...(tls
-          ? [
-              'port 0',
-              `tls-port ${sentinelPort}`,
-              'tls-replication yes',
-              ...tlsFiles(tls).reduce<string[]>((a, x, i, all) => (i % 2 ? a : [...a, `${x.slice(2)} ${all[i + 1]}`]), []),
-            ]
-          : [`port ${sentinelPort}`]),
+        ...(tls ? ['port 0', `tls-port ${sentinelPort}`, 'tls-replication yes', ...tlsSettings(tls).map(([k, v]) => `${k} ${v}`)] : [`port ${sentinelPort}`]),
         'bind 127.0.0.1',
         `dir ${procs.dir}`,
         `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} 1`,
