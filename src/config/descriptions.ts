@@ -36,7 +36,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'proxy.limits.upstreamConnections': 'Pooled keep-alive connections per origin.',
   'proxy.limits.drainTimeoutMs': 'On SIGTERM, in-flight requests get this many milliseconds to finish.',
   'proxy.limits.maxConnections': 'Client connections in total; beyond it new connections are closed at accept ("auto": what the open-file limit allows; 0: no cap).',
-  'proxy.limits.maxConnectionsPerAddress': 'Client connections from one client address (0: no cap).',
+  'proxy.limits.maxConnectionsPerAddress': "Client connections from one client: an IPv4 address, or an IPv6 /64, all of one phone's addresses (0: no cap).",
   'proxy.limits.maxInFlightRequests': 'Requests processed at once; beyond it requests are answered 503 before the pipeline (0: no cap).',
   'proxy.limits.maxLoopTurnMs':
     'How long one event-loop turn may be busy before the requests and connections it reaches later are shed (503), when the turn before was as long too: the overload that queues in the kernel, unseen by maxInFlightRequests (0: off).',

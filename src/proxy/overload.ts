@@ -2,7 +2,10 @@
 // request, and each counted:
 //  - client connections in total (server.maxConnections: the kernel's accept
 //    is answered and the socket closed at once, before any parsing) and per
-//    client address (one phone, or one misbehaving host, cannot hold them all);
+//    client (one phone, or one misbehaving host, cannot hold them all). A
+//    client is an IPv4 address or an IPv6 /64: a phone is given a whole /64
+//    (RFC 6459) and may send from any of its 2^64 addresses, so a cap per
+//    IPv6 address would bound nothing;
 //  - requests in flight: past the bound a request is answered 503 with
 //    Retry-After before the pipeline runs, so a shed request never looks up a
 //    subscriber, never carries an identity, and never queues behind the ones
@@ -23,6 +26,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCodes } from '../shared/errors.js';
 import { lingerThenClose } from './relay.js';
 import { unmapIPv4 } from '../shared/address.js';
+import { clientShareKey } from './fair-share.js';
 
 /** What a shed request or connection is told, at accept or on its connection (Ingress). */
 export const SHED_MESSAGE = 'the gateway is at capacity; retry shortly';
@@ -37,7 +41,7 @@ const SHED_AT_ACCEPT = Buffer.from(
 export interface OverloadLimits {
   /** Client connections in total; 0: no cap. */
   maxConnections: number;
-  /** Client connections per client address; 0: no cap. */
+  /** Client connections per client (an IPv4 address, an IPv6 /64); 0: no cap. */
   maxConnectionsPerAddress: number;
   /** Requests being processed at once; past it new requests get 503. 0: no cap. */
   maxInFlightRequests: number;
@@ -50,7 +54,7 @@ type ShedReason = 'in_flight' | 'event_loop';
 export class OverloadGuard {
   private inFlight = 0;
   private open = 0;
-  private readonly perAddress = new Map<string, number>();
+  private readonly perClient = new Map<string, number>();
   private readonly refused: Counter<'reason'>;
   private readonly shed: Counter<'reason' | 'at'>;
   /** When the current turn's first request or connection was seen; whether a check of this turn is scheduled. */
@@ -115,14 +119,14 @@ export class OverloadGuard {
     // connection: an idle keep-alive connection should cost as little as
     // possible). It reads the address again from the socket: net.Socket keeps
     // the peer address it looked up on first read, here at accept, after close.
-    const release = (address: string) => {
+    const release = (key: string) => {
       this.open--;
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, left);
+      const left = (this.perClient.get(key) ?? 1) - 1;
+      if (left <= 0) this.perClient.delete(key);
+      else this.perClient.set(key, left);
     };
     const closed = function (this: net.Socket) {
-      release(this.remoteAddress ?? '');
+      release(clientKey(this.remoteAddress ?? ''));
     };
     server.on('connection', (socket: net.Socket) => {
       const address = socket.remoteAddress ?? '';
@@ -136,13 +140,14 @@ export class OverloadGuard {
         lingerThenClose(socket);
         return;
       }
-      const n = (this.perAddress.get(address) ?? 0) + 1;
-      if (this.limits.maxConnectionsPerAddress > 0 && n > this.limits.maxConnectionsPerAddress && address !== this.exempt) {
+      const key = clientKey(address);
+      const n = (this.perClient.get(key) ?? 0) + 1;
+      if (this.limits.maxConnectionsPerAddress > 0 && n > this.limits.maxConnectionsPerAddress && unmapIPv4(address) !== this.exempt) {
         this.refused.labels('per_address').inc();
         socket.destroy();
         return;
       }
-      this.perAddress.set(address, n);
+      this.perClient.set(key, n);
       this.open++;
       // 'close' is emitted once: `on` spares the wrapper `once` allocates per connection.
       socket.on('close', closed);
@@ -194,6 +199,11 @@ export class OverloadGuard {
   get connections(): number {
     return this.open;
   }
+}
+
+/** Whose connection this is, for the per-client cap: an IPv4 address (also when IPv4-mapped), or an IPv6 /64. */
+function clientKey(remoteAddress: string): string {
+  return clientShareKey(unmapIPv4(remoteAddress));
 }
 
 function destroy(this: net.Socket): void {

@@ -1,0 +1,133 @@
+// Threat: one IPv6 client holds every client connection of the gateway by
+// sending from many addresses of its own /64. A phone is given a whole /64
+// (RFC 6459) and picks its source addresses freely (privacy addresses), so a
+// per-address cap keyed by the full IPv6 address bounded nothing: a hostile
+// host could take all of proxy.limits.maxConnections and starve every other
+// subscriber. The cap now counts an IPv6 client by its /64, as the upload
+// fair share already did.
+//
+// Real addresses: a network namespace of the test's own (ip netns, as root)
+// holds the gateway at 2001:db8:ffff::1, three addresses of one /64
+// (2001:db8:1:2::10, ::20, ::30) and one of the next /64. The gateway is a
+// real `hedge start` inside it; a Node client inside it opens one keep-alive
+// connection from each address in turn and holds them. Nothing leaves the
+// namespace. Without root or ip netns the test is skipped with a message
+// (under CI=true, a failure: test/helpers/services.ts).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unavailable } from '../helpers/services.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const NS = `hedge-cap-${process.pid}-${randomBytes(2).toString('hex')}`;
+const GATEWAY = '2001:db8:ffff::1';
+const SAME_PREFIX = ['2001:db8:1:2::10', '2001:db8:1:2::20', '2001:db8:1:2::30'];
+const NEXT_PREFIX = '2001:db8:1:3::10';
+const procs: ChildProcess[] = [];
+let dir: string | undefined;
+let skip: string | undefined;
+let nsMade = false;
+
+const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+
+// Run inside the namespace: opens one connection from each source address in
+// turn (each after the one before has been answered or closed), sends a
+// request the gateway answers itself (a host it cannot resolve), holds every
+// connection, and prints per address whether the gateway answered on it.
+const CLIENT = `
+const net = require('node:net');
+const [gateway, ...sources] = process.argv.slice(1);
+const held = [];
+const out = {};
+(async () => {
+  for (const src of sources) {
+    out[src] = await new Promise((resolve) => {
+      const s = net.connect({ host: gateway, port: 8080, localAddress: src });
+      held.push(s);
+      let got = '';
+      const t = setTimeout(() => resolve('no answer'), 5000);
+      s.on('error', () => {});
+      s.on('connect', () => s.write('GET http://nowhere.invalid/ HTTP/1.1\\r\\nHost: nowhere.invalid\\r\\n\\r\\n'));
+      s.on('data', (c) => { got += c; if (got.includes('\\r\\n\\r\\n')) { clearTimeout(t); resolve('answered ' + got.slice(9, 12)); } });
+      s.on('close', () => { clearTimeout(t); resolve(got ? 'answered ' + got.slice(9, 12) : 'closed at accept'); });
+    });
+  }
+  process.stdout.write(JSON.stringify(out));
+  for (const s of held) s.destroy();
+})();
+`;
+
+before(async () => {
+  if (process.getuid?.() !== 0) return void (skip = unavailable('a network namespace', 'not root'));
+  if (ip('netns', 'add', NS).status !== 0) return void (skip = unavailable('a network namespace', 'ip netns add failed (no CAP_SYS_ADMIN?)'));
+  nsMade = true;
+  for (const args of [['link', 'set', 'lo', 'up'], ...[GATEWAY, ...SAME_PREFIX, NEXT_PREFIX].map((a) => ['addr', 'add', `${a}/64`, 'dev', 'lo', 'nodad'])]) {
+    const r = ip('-n', NS, ...args);
+    if (r.status !== 0) return void (skip = unavailable('a network namespace', `ip ${args.join(' ')}: ${r.stderr.trim()}`));
+  }
+  dir = mkdtempSync(join(tmpdir(), 'hedge-cap-'));
+  const cfg = join(dir, 'hedge.yaml');
+  writeFileSync(
+    cfg,
+    `operator: { name: Namespace Mobile, country: GB }
+proxy:
+  listen: "[${GATEWAY}]:8080"
+  mode: forward
+  limits:
+    maxConnectionsPerAddress: 2
+admin:
+  listen: "[::1]:9090"
+subscribers:
+  store: memory
+canary:
+  enabled: false
+partners: []
+`,
+  );
+  const gw = spawn('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'start', '--config', cfg], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' },
+  });
+  procs.push(gw);
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    const r = spawnSync('ip', ['netns', 'exec', NS, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', 'http://[::1]:9090/livez'], { encoding: 'utf8' });
+    if (r.stdout === '200') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the gateway in the namespace did not start within 60 s');
+});
+
+after(async () => {
+  for (const c of procs) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    await new Promise<void>((r) => {
+      const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+      c.once('exit', () => (clearTimeout(t), r()));
+      c.kill('SIGTERM');
+    });
+  }
+  if (nsMade) ip('netns', 'del', NS);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the per-client connection cap counts an IPv6 client by its /64, not by each of its addresses', (t) => {
+  if (skip) return t.skip(skip);
+  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '-e', CLIENT, GATEWAY, ...SAME_PREFIX, NEXT_PREFIX], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const seen = JSON.parse(r.stdout) as Record<string, string>;
+  assert.deepEqual(seen, {
+    [SAME_PREFIX[0]!]: 'answered 502',
+    [SAME_PREFIX[1]!]: 'answered 502',
+    // A third address of the same /64 is the same client, over its cap of 2.
+    [SAME_PREFIX[2]!]: 'closed at accept',
+    // The next /64 is another subscriber: still served.
+    [NEXT_PREFIX]: 'answered 502',
+  });
+});
