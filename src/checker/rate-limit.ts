@@ -1,8 +1,10 @@
-// Rate limit per client address: a token bucket per address, refilled
+// Rate limit per client (an IPv4 address, or an IPv6 /64: all of one phone's
+// addresses, see clientKey): a token bucket per client, refilled
 // continuously. The checker stores nothing about visitors, so the bucket is
 // keyed by an HMAC of the address under a key that lives only in this process
 // and the table forgets an address as soon as its bucket is full again.
 import { createHmac, randomBytes } from 'node:crypto';
+import { clientKey } from '../destination/ip.js';
 
 export interface RateLimitOptions {
   /** Requests allowed per window (also the burst size). */
@@ -34,9 +36,9 @@ export class RateLimiter {
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, opts.windowMs)).unref();
   }
 
-  /** Takes one token for `address`; returns 0 when allowed, else the seconds to wait. */
+  /** Takes one token for the client at `address`; returns 0 when allowed, else the seconds to wait. */
   take(address: string): number {
-    const id = createHmac('sha256', this.key).update(address).digest('base64url');
+    const id = createHmac('sha256', this.key).update(clientKey(address)).digest('base64url');
     const t = this.now();
     let b = this.buckets.get(id);
     if (b) {

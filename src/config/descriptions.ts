@@ -188,7 +188,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   transparency: "The subscriber's own page: what was disclosed about them and their consent choices (needs audit).",
   'transparency.listen': 'Where the page listens, "address:port"; make it reachable from the mobile network.',
   'transparency.host': "The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address.",
-  'transparency.rateLimitPerMinute': 'Page requests per client address per minute.',
+  'transparency.rateLimitPerMinute': 'Page requests per client (an IPv4 address, or an IPv6 /64) per minute.',
 
   audit: 'The tamper-evident disclosure audit.',
   'audit.store': 'sqlite:PATH (embedded) or a postgres:// URL (several nodes). A secret when it holds a password: inline, { file } or { env }.',

@@ -407,7 +407,7 @@ const transparency = z.strictObject({
     .string()
     .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, { message: 'a host name such as privacy.operator.example' })
     .optional(),
-  /** Page requests per client address per minute. */
+  /** Page requests per client (an IPv4 address, or an IPv6 /64) per minute. */
   rateLimitPerMinute: z.number().int().min(1).max(10000).default(60),
 });
 

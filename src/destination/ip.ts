@@ -99,3 +99,17 @@ export function sameIp(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Whose traffic this is, for the limits kept per client: an IPv4 address (also
+ * written IPv4-mapped), or the /64 of an IPv6 one. A phone is given a whole /64
+ * (RFC 6459) and sends from any address in it (privacy addresses), so a limit
+ * kept per IPv6 address would bound nothing.
+ */
+export function clientKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const b = parseIp(address);
+  if (!b) return address;
+  if (isMappedV4(b)) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  return Buffer.from(b.subarray(0, 8)).toString('hex') + '::/64';
+}

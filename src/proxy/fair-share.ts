@@ -12,8 +12,7 @@
 //  - a request waits at most upstreamQueueTimeoutMs for a pooled connection
 //    (503; enforced in upstream.ts).
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
-import { parseIp } from '../destination/ip.js';
+import { clientKey } from '../destination/ip.js';
 import type { LimitsConfig } from '../config/schema.js';
 
 export interface Upload {
@@ -23,14 +22,6 @@ export interface Upload {
   activeMs: number;
   /** Cuts the exchange (set once it is dispatched). */
   cut?: () => void;
-}
-
-/** The share key of a client: its IPv4 address, or the /64 of an IPv6 one (one phone's prefix, RFC 6459). */
-export function clientShareKey(address: string): string {
-  if (isIP(address) !== 6) return address;
-  const b = parseIp(address);
-  if (!b) return address;
-  return Buffer.from(b.subarray(0, 8)).toString('hex') + '::/64';
 }
 
 export class FairShare {
@@ -49,7 +40,7 @@ export class FairShare {
 
   /** Takes an upload slot for this client; undefined when it already holds its share. */
   begin(clientAddress: string, req: IncomingMessage): Upload | undefined {
-    const key = clientShareKey(clientAddress);
+    const key = clientKey(clientAddress);
     const n = this.perClient.get(key) ?? 0;
     if (n >= this.limits.maxUploadsPerClient) return undefined;
     this.perClient.set(key, n + 1);

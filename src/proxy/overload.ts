@@ -26,7 +26,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCodes } from '../shared/errors.js';
 import { lingerThenClose } from './relay.js';
 import { unmapIPv4 } from '../shared/address.js';
-import { clientShareKey } from './fair-share.js';
+import { clientKey } from '../destination/ip.js';
 
 /** What a shed request or connection is told, at accept or on its connection (Ingress). */
 export const SHED_MESSAGE = 'the gateway is at capacity; retry shortly';
@@ -199,11 +199,6 @@ export class OverloadGuard {
   get connections(): number {
     return this.open;
   }
-}
-
-/** Whose connection this is, for the per-client cap: an IPv4 address (also when IPv4-mapped), or an IPv6 /64. */
-function clientKey(remoteAddress: string): string {
-  return clientShareKey(unmapIPv4(remoteAddress));
 }
 
 function destroy(this: net.Socket): void {

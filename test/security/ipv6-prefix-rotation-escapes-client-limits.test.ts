@@ -1,17 +1,20 @@
-// Threat: one IPv6 client holds every client connection of the gateway by
-// sending from many addresses of its own /64. A phone is given a whole /64
-// (RFC 6459) and picks its source addresses freely (privacy addresses), so a
-// per-address cap keyed by the full IPv6 address bounded nothing: a hostile
-// host could take all of proxy.limits.maxConnections and starve every other
-// subscriber. The cap now counts an IPv6 client by its /64, as the upload
-// fair share already did.
+// Threat: one IPv6 client escapes the limits kept per client by sending from
+// many addresses of its own /64. A phone is given a whole /64 (RFC 6459) and
+// picks its source addresses freely (privacy addresses), so a limit keyed by
+// the full IPv6 address bounded nothing:
+//  - the per-client connection cap: a hostile host could take all of
+//    proxy.limits.maxConnections and starve every other subscriber;
+//  - the request rate limit of the subscriber's page and of the leak checker
+//    (the same RateLimiter): a hostile host could send without limit.
+// Both now count an IPv6 client by its /64, as the upload fair share already did.
 //
 // Real addresses: a network namespace of the test's own (ip netns, as root)
 // holds the gateway at 2001:db8:ffff::1, three addresses of one /64
 // (2001:db8:1:2::10, ::20, ::30) and one of the next /64. The gateway is a
 // real `hedge start` inside it; a Node client inside it opens one keep-alive
 // connection from each address in turn and holds them. Nothing leaves the
-// namespace. Without root or ip netns the test is skipped with a message
+// namespace. The subscriber's page is the rate limit's listener here; the
+// leak checker uses the same limiter. Without root or ip netns the test is skipped with a message
 // (under CI=true, a failure: test/helpers/services.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +75,17 @@ before(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), 'hedge-cap-'));
   const cfg = join(dir, 'hedge.yaml');
+  // The subscriber's page reads the audit: it needs one, with its keys.
+  const keygen = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'keygen', '--key-file', join(dir, 'audit.key'), '--signing-key-file', join(dir, 'audit-signing.pem')],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  assert.equal(keygen.status, 0, keygen.stderr);
   writeFileSync(
     cfg,
     `operator: { name: Namespace Mobile, country: GB }
@@ -87,6 +101,13 @@ subscribers:
 canary:
   enabled: false
 partners: []
+audit:
+  store: ${JSON.stringify(`sqlite:${join(dir, 'audit.db')}`)}
+  keyFile: ${JSON.stringify(join(dir, 'audit.key'))}
+  signingKeyFile: ${JSON.stringify(join(dir, 'audit-signing.pem'))}
+transparency:
+  listen: "[${GATEWAY}]:8084"
+  rateLimitPerMinute: 2
 `,
   );
   const gw = spawn('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'start', '--config', cfg], {
@@ -115,6 +136,34 @@ after(async () => {
   }
   if (nsMade) ip('netns', 'del', NS);
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Run inside the namespace: one GET of the subscriber's page from each source address in turn; prints each status.
+const PAGE = `
+const http = require('node:http');
+const [gateway, ...sources] = process.argv.slice(1);
+const out = {};
+(async () => {
+  for (const src of sources)
+    out[src] = await new Promise((resolve) => {
+      const req = http.get({ host: gateway, port: 8084, path: '/', localAddress: src, agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+      req.on('error', (e) => resolve(e.code));
+      req.setTimeout(5000, () => req.destroy());
+    });
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+
+test("the subscriber page's rate limit counts an IPv6 client by its /64, not by each of its addresses", (t) => {
+  if (skip) return t.skip(skip);
+  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '-e', PAGE, GATEWAY, ...SAME_PREFIX, NEXT_PREFIX], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const seen = JSON.parse(r.stdout) as Record<string, number | string>;
+  assert.notEqual(seen[SAME_PREFIX[0]!], 429);
+  assert.notEqual(seen[SAME_PREFIX[1]!], 429);
+  assert.equal(seen[SAME_PREFIX[2]!], 429, 'a third request from the same /64 within the minute is over its limit of 2');
+  assert.notEqual(seen[NEXT_PREFIX], 429, 'the next /64 is another subscriber');
+  assert.equal(typeof seen[NEXT_PREFIX], 'number');
 });
 
 test('the per-client connection cap counts an IPv6 client by its /64, not by each of its addresses', (t) => {
