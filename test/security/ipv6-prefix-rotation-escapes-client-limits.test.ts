@@ -13,30 +13,23 @@
 // (2001:db8:1:2::10, ::20, ::30) and one of the next /64. The gateway is a
 // real `hedge start` inside it; a Node client inside it opens one keep-alive
 // connection from each address in turn and holds them. Nothing leaves the
-// namespace. The subscriber's page is the rate limit's listener here; the
-// leak checker uses the same limiter. Without root or ip netns the test is skipped with a message
-// (under CI=true, a failure: test/helpers/services.ts).
+// namespace (test/helpers/netns.ts). The subscriber's page is the rate
+// limit's listener here; the leak checker uses the same limiter.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unavailable } from '../helpers/services.js';
+import { TestNamespace } from '../helpers/netns.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NS = `hedge-cap-${process.pid}-${randomBytes(2).toString('hex')}`;
 const GATEWAY = '2001:db8:ffff::1';
 const SAME_PREFIX = ['2001:db8:1:2::10', '2001:db8:1:2::20', '2001:db8:1:2::30'];
 const NEXT_PREFIX = '2001:db8:1:3::10';
-const procs: ChildProcess[] = [];
+const ns = new TestNamespace('hedge-cap');
 let dir: string | undefined;
-let skip: string | undefined;
-let nsMade = false;
-
-const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
 
 // Run inside the namespace: opens one connection from each source address in
 // turn (each after the one before has been answered or closed), sends a
@@ -66,13 +59,7 @@ const out = {};
 `;
 
 before(async () => {
-  if (process.getuid?.() !== 0) return void (skip = unavailable('a network namespace', 'not root'));
-  if (ip('netns', 'add', NS).status !== 0) return void (skip = unavailable('a network namespace', 'ip netns add failed (no CAP_SYS_ADMIN?)'));
-  nsMade = true;
-  for (const args of [['link', 'set', 'lo', 'up'], ...[GATEWAY, ...SAME_PREFIX, NEXT_PREFIX].map((a) => ['addr', 'add', `${a}/64`, 'dev', 'lo', 'nodad'])]) {
-    const r = ip('-n', NS, ...args);
-    if (r.status !== 0) return void (skip = unavailable('a network namespace', `ip ${args.join(' ')}: ${r.stderr.trim()}`));
-  }
+  if (!ns.create([GATEWAY, ...SAME_PREFIX, NEXT_PREFIX])) return;
   dir = mkdtempSync(join(tmpdir(), 'hedge-cap-'));
   const cfg = join(dir, 'hedge.yaml');
   // The subscriber's page reads the audit: it needs one, with its keys.
@@ -110,31 +97,12 @@ transparency:
   rateLimitPerMinute: 2
 `,
   );
-  const gw = spawn('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'start', '--config', cfg], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' },
-  });
-  procs.push(gw);
-  const end = Date.now() + 60_000;
-  while (Date.now() < end) {
-    const r = spawnSync('ip', ['netns', 'exec', NS, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', 'http://[::1]:9090/livez'], { encoding: 'utf8' });
-    if (r.stdout === '200') return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the gateway in the namespace did not start within 60 s');
+  ns.node(['src/cli/main.ts', 'start', '--config', cfg]);
+  await ns.untilHttp200('the gateway', ['http://[::1]:9090/livez']);
 });
 
 after(async () => {
-  for (const c of procs) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    await new Promise<void>((r) => {
-      const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-      c.once('exit', () => (clearTimeout(t), r()));
-      c.kill('SIGTERM');
-    });
-  }
-  if (nsMade) ip('netns', 'del', NS);
+  await ns.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -155,8 +123,8 @@ const out = {};
 `;
 
 test("the subscriber page's rate limit counts an IPv6 client by its /64, not by each of its addresses", (t) => {
-  if (skip) return t.skip(skip);
-  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '-e', PAGE, GATEWAY, ...SAME_PREFIX, NEXT_PREFIX], { encoding: 'utf8', timeout: 30_000 });
+  if (ns.skip) return t.skip(ns.skip);
+  const r = ns.exec(process.execPath, ['-e', PAGE, GATEWAY, ...SAME_PREFIX, NEXT_PREFIX], 30_000);
   assert.equal(r.status, 0, r.stderr);
   const seen = JSON.parse(r.stdout) as Record<string, number | string>;
   assert.notEqual(seen[SAME_PREFIX[0]!], 429);
@@ -167,8 +135,8 @@ test("the subscriber page's rate limit counts an IPv6 client by its /64, not by 
 });
 
 test('the per-client connection cap counts an IPv6 client by its /64, not by each of its addresses', (t) => {
-  if (skip) return t.skip(skip);
-  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '-e', CLIENT, GATEWAY, ...SAME_PREFIX, NEXT_PREFIX], { encoding: 'utf8', timeout: 30_000 });
+  if (ns.skip) return t.skip(ns.skip);
+  const r = ns.exec(process.execPath, ['-e', CLIENT, GATEWAY, ...SAME_PREFIX, NEXT_PREFIX], 30_000);
   assert.equal(r.status, 0, r.stderr);
   const seen = JSON.parse(r.stdout) as Record<string, string>;
   assert.deepEqual(seen, {
