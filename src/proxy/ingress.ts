@@ -28,7 +28,7 @@ import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../shared/listen.js';
 import { viaCarries } from '../shared/http.js';
-import { SHED_MESSAGE, type OverloadGuard } from './overload.js';
+import { SHED_MESSAGE, SHED_RETRY_AFTER_S, type OverloadGuard } from './overload.js';
 import type { AccessLog } from '../shared/access-log.js';
 import type { Outcome } from '../shared/metrics.js';
 
@@ -159,8 +159,10 @@ export class Ingress {
     // connection its client would otherwise make (overload.ts).
     if (overload && !overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
       this.deps.metrics.request('shed');
-      res.setHeader('retry-after', '1');
-      return this.reply(res, 503, ErrorCodes.OVERLOADED, SHED_MESSAGE, false);
+      res.setHeader('retry-after', String(SHED_RETRY_AFTER_S));
+      this.reply(res, 503, ErrorCodes.OVERLOADED, SHED_MESSAGE, false);
+      overload.rest(req.socket);
+      return;
     }
     // One listener per request for both: the in-flight count, and the pipelined-order state the connection no longer needs.
     const socket = req.socket;

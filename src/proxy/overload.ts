@@ -17,7 +17,17 @@
 // (measured: 125 µs of CPU against 228 µs for the same connection set up and
 // its request parsed and answered). A request on a connection already open is
 // answered 503 on it and the connection kept: 78 µs, less than the new
-// connection its client would otherwise open.
+// connection its client would otherwise open. That connection is then not
+// read for the Retry-After second (rest): under twice the capacity every
+// client connection has a request waiting, and shedding them one after another
+// kept libuv's poll phase going for 1–2.5 s (it polls again at once while
+// epoll returns a full batch). undici writes the next request on an idle
+// pooled upstream connection only after the check phase that follows
+// (GHSA-35p6-xmwp-9g52), so the admitted requests waited that long for their
+// origin and held every in-flight slot (measured: 1–61 % of capacity
+// admitted; with the rest 53–96 %). A resting connection costs no CPU and
+// raises no event; its client was told to wait that long, and what it sends
+// meanwhile waits in the kernel, one request for at most that second.
 // The canary's own source address is exempt from shedding (its verdict must
 // keep describing the real pipeline under load); the admin API and probes are
 // another listener and are not shed.
@@ -30,11 +40,13 @@ import { clientKey } from '../destination/ip.js';
 
 /** What a shed request or connection is told, at accept or on its connection (Ingress). */
 export const SHED_MESSAGE = 'the gateway is at capacity; retry shortly';
+/** Retry-After of a shed answer, seconds: also how long a connection whose request was shed rests unread. */
+export const SHED_RETRY_AFTER_S = 1;
 const SHED_BODY = `${SHED_MESSAGE}\n`;
 /** The answer to a connection accepted at the bound: the same 503 a parsed request gets, built once. */
 const SHED_AT_ACCEPT = Buffer.from(
   'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n' +
-    `content-length: ${Buffer.byteLength(SHED_BODY)}\r\nretry-after: 1\r\nx-hedge-error: ${ErrorCodes.OVERLOADED}\r\nconnection: close\r\n\r\n${SHED_BODY}`,
+    `content-length: ${Buffer.byteLength(SHED_BODY)}\r\nretry-after: ${SHED_RETRY_AFTER_S}\r\nx-hedge-error: ${ErrorCodes.OVERLOADED}\r\nconnection: close\r\n\r\n${SHED_BODY}`,
   'latin1',
 );
 
@@ -61,6 +73,17 @@ export class OverloadGuard {
   private turnStart = 0;
   private turnOpen = false;
   private lastTurnLong = false;
+  /** Connections whose request was shed, not read until `wake` (one timer for all that rest in the same second). */
+  private readonly resting = new Set<net.Socket>();
+  private restTimer: NodeJS.Timeout | undefined;
+  private readonly wake = () => {
+    this.restTimer = undefined;
+    for (const s of this.resting) {
+      s.off('resume', keepResting);
+      if (!s.destroyed) s.resume();
+    }
+    this.resting.clear();
+  };
   private readonly turnEnded = () => {
     this.turnOpen = false;
     this.lastTurnLong = performance.now() - this.turnStart > this.limits.maxLoopTurnMs;
@@ -192,6 +215,18 @@ export class OverloadGuard {
     return true;
   }
 
+  /** Stops reading a connection whose request was just shed, for at most its Retry-After (see the top of this file). */
+  rest(socket: net.Socket): void {
+    if (this.resting.has(socket)) return;
+    this.resting.add(socket);
+    socket.on('resume', keepResting);
+    socket.pause();
+    if (this.restTimer === undefined) {
+      this.restTimer = setTimeout(this.wake, SHED_RETRY_AFTER_S * 1000);
+      this.restTimer.unref();
+    }
+  }
+
   leave(): void {
     this.inFlight--;
   }
@@ -199,6 +234,15 @@ export class OverloadGuard {
   get connections(): number {
     return this.open;
   }
+}
+
+/**
+ * Node's HTTP server resumes the socket itself once the shed answer is written
+ * (it drains the request, which starts reading again): a resting connection
+ * pauses again at once. `wake` takes this listener off before resuming.
+ */
+function keepResting(this: net.Socket): void {
+  this.pause();
 }
 
 function destroy(this: net.Socket): void {

@@ -4,7 +4,8 @@
 // never reaches the partner — and the admin API keeps answering meanwhile.
 // While shedding, a new connection is answered at accept with a prebuilt 503
 // (no parser, nothing of its request read as HTTP); a request on a connection
-// already open is answered 503 on it and the connection kept. A loop turn busy
+// already open is answered 503 on it and the connection kept, unread for its
+// Retry-After (a client that sends again at once waits). A loop turn busy
 // past maxLoopTurnMs, after a turn as long, sheds what it reaches later.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -192,6 +193,27 @@ describe('load shedding', () => {
     origin.release();
     assert.match(await replies.next(), /^HTTP\/1\.1 200 /);
     assert.equal(origin.seen.length, before + 3, 'the shed request never reached the partner');
+    conn.socket.destroy();
+  });
+
+  test('a connection whose request was shed is not read again until its Retry-After has passed; then it is served', async () => {
+    const before = origin.seen.length;
+    const conn = await openIdle(lab.gw.proxyAddress.port, '127.0.0.1');
+    const replies = responses(conn.socket);
+    const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/r1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/r2')];
+    await waitFor('two requests in flight at the partner', () => origin.seen.length === before + 2);
+    conn.socket.write('GET http://my.operator.example/r3 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    assert.match(await replies.next(), /^HTTP\/1\.1 503 [^]*\r\nretry-after: 1\r\n/i);
+    // Capacity is back at once, and the client does not wait as it was told: its next request waits in the kernel.
+    origin.release();
+    await Promise.all(admitted);
+    const sent = performance.now();
+    conn.socket.write('GET http://my.operator.example/r4 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    await waitFor('the request to reach the partner', () => origin.seen.length === before + 3, 5000);
+    const waited = performance.now() - sent;
+    origin.release();
+    assert.match(await replies.next(), /^HTTP\/1\.1 200 /);
+    assert.ok(waited >= 800 && waited < 3000, `read after the rest, not at once nor never (${Math.round(waited)} ms)`);
     conn.socket.destroy();
   });
 });
