@@ -25,7 +25,7 @@
 // pooled upstream connection only after the check phase that follows
 // (GHSA-35p6-xmwp-9g52), so the admitted requests waited that long for their
 // origin and held every in-flight slot (measured: 1–61 % of capacity
-// admitted; with the rest 53–96 %). A resting connection costs no CPU and
+// admitted; with the rest 47–96 %). A resting connection costs no CPU and
 // raises no event; its client was told to wait that long, and what it sends
 // meanwhile waits in the kernel, one request for at most that second.
 // The canary's own source address is exempt from shedding (its verdict must
