@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { readKeyFile, validKeys } from '../keys/keyfile.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { keyedVerifier, loadSigner, loadVerifier, signerFromKey, type SignatureVerifier, type Signer } from './keys.js';
-import { configPath } from '../config/semantic-audit.js';
+import { configPath } from '../config/config-path.js';
 
 export function checkpointSigner(config: Config, configFile: string): Signer {
   const a = config.audit!;

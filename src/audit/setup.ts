@@ -10,7 +10,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { loadAuditKey, type AuditKey, type Signer } from './keys.js';
 import { checkpointSigner, checkpointVerifier } from './gateway-key.js';
 import { createAuditStore } from './create-store.js';
-import { configPath } from '../config/semantic-audit.js';
+import { configPath } from '../config/config-path.js';
 import { AuditLog } from './audit-log.js';
 import { AuditMetrics } from './metrics.js';
 import { purgeBefore, scheduleRetention } from './purge.js';

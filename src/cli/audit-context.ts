@@ -2,7 +2,7 @@
 // config file's `audit:` section (or --store), with clear errors.
 import type { Command } from 'commander';
 import { loadOrExit } from './load-or-exit.js';
-import { configPath } from '../config/semantic-audit.js';
+import { configPath } from '../config/config-path.js';
 import { createAuditStore } from '../audit/create-store.js';
 import { loadAuditKey, type AuditKey, type Signer, type SignatureVerifier } from '../audit/keys.js';
 import { checkpointSigner, checkpointVerifier } from '../audit/gateway-key.js';

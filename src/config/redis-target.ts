@@ -7,7 +7,7 @@ export type Topology = 'single' | 'cluster' | 'sentinel';
 
 export interface RedisTarget {
   topology: Topology;
-  /** Seed nodes (cluster) or sentinels (sentinel); empty for single. */
+  /** The server (single), seed nodes (cluster) or sentinels (sentinel). */
   nodes: { host: string; port: number }[];
   /** Sentinel master name. */
   name?: string | undefined;
@@ -33,7 +33,7 @@ export function parseRedisTarget(spec: string): RedisTarget | string {
     if (!u.hostname) return 'the Redis URL needs a host';
     const db = u.pathname.replace(/^\//, '');
     if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the Redis database (URL path) must be a number such as /0';
-    return { topology: 'single', nodes: [], url: spec, tls: spec.startsWith('rediss://') };
+    return { topology: 'single', nodes: [{ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) }], url: spec, tls: spec.startsWith('rediss://') };
   }
   const m = MULTI.exec(spec);
   if (!m) return 'expected redis://host:port/db, redis-cluster://host:port,host:port or redis-sentinel://host:port,…/master-name (rediss… for TLS)';

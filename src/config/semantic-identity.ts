@@ -4,7 +4,7 @@ import type { Config, RadiusConfig } from './schema.js';
 import { parseCidr } from './schema.js';
 import type { KeyPath } from './key-path.js';
 import { parseRedisTarget } from './redis-target.js';
-import { unreadablePath } from './semantic-audit.js';
+import { unreadablePath } from './config-path.js';
 import { isLoopbackHost } from './admin-exposure.js';
 
 export interface PathIssue {
@@ -46,8 +46,7 @@ export function redisTlsIssues(config: Config, file: string): PathIssue[] {
     }
   }
   if (t && !t.tls) {
-    const hosts = t.topology === 'single' ? [hostOf(t.url)] : t.nodes.map((n) => n.host);
-    if (hosts.some((h) => !isLoopbackHost(h)))
+    if (t.nodes.some((n) => !isLoopbackHost(n.host)))
       out.push({
         path: ['subscribers', 'store'],
         message:
@@ -56,14 +55,6 @@ export function redisTlsIssues(config: Config, file: string): PathIssue[] {
       });
   }
   return out;
-}
-
-function hostOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '').hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return '';
-  }
 }
 
 export function radiusIssues(r: RadiusConfig): PathIssue[] {

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Config } from '../config/schema.js';
-import { configPath } from '../config/semantic-audit.js';
+import { configPath } from '../config/config-path.js';
 
 export type RedisTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername'>;
 

@@ -167,13 +167,20 @@ describe('load shedding', () => {
     );
   });
 
-  test('a request on a connection opened before the bound is answered 503 on it, without identity, and the connection stays usable', async () => {
+  /** A keep-alive connection opened, then the gateway held at its in-flight bound (two requests at the partner); `get` sends a request on that connection. */
+  async function boundWithOpenConnection(tag: string) {
     const before = origin.seen.length;
     const conn = await openIdle(lab.gw.proxyAddress.port, '127.0.0.1');
     const replies = responses(conn.socket);
-    const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/k1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/k2')];
+    const admitted = [viaProxy(lab.gw.proxyAddress, `http://my.operator.example/${tag}1`), viaProxy(lab.gw.proxyAddress, `http://my.operator.example/${tag}2`)];
     await waitFor('two requests in flight at the partner', () => origin.seen.length === before + 2);
-    conn.socket.write('GET http://my.operator.example/k3 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    const get = (path: string) => conn.socket.write(`GET http://my.operator.example/${path} HTTP/1.1\r\nHost: my.operator.example\r\n\r\n`);
+    return { before, conn, replies, admitted, get };
+  }
+
+  test('a request on a connection opened before the bound is answered 503 on it, without identity, and the connection stays usable', async () => {
+    const { before, conn, replies, admitted, get } = await boundWithOpenConnection('k');
+    get('k3');
     const shed = await replies.next();
     assert.match(shed, /^HTTP\/1\.1 503 /);
     assert.match(shed, /\r\nretry-after: 1\r\n/i);
@@ -187,8 +194,8 @@ describe('load shedding', () => {
       (await Promise.all(admitted)).map((r) => r.status),
       [200, 200],
     );
-    // Capacity is back: the same connection carries the next request through.
-    conn.socket.write('GET http://my.operator.example/k4 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    // Capacity is back: the same connection carries the next request through (once its Retry-After second has passed).
+    get('k4');
     await waitFor('the request to reach the partner', () => origin.seen.length === before + 3);
     origin.release();
     assert.match(await replies.next(), /^HTTP\/1\.1 200 /);
@@ -197,18 +204,14 @@ describe('load shedding', () => {
   });
 
   test('a connection whose request was shed is not read again until its Retry-After has passed; then it is served', async () => {
-    const before = origin.seen.length;
-    const conn = await openIdle(lab.gw.proxyAddress.port, '127.0.0.1');
-    const replies = responses(conn.socket);
-    const admitted = [viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/r1'), viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/r2')];
-    await waitFor('two requests in flight at the partner', () => origin.seen.length === before + 2);
-    conn.socket.write('GET http://my.operator.example/r3 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    const { before, conn, replies, admitted, get } = await boundWithOpenConnection('r');
+    get('r3');
     assert.match(await replies.next(), /^HTTP\/1\.1 503 [^]*\r\nretry-after: 1\r\n/i);
     // Capacity is back at once, and the client does not wait as it was told: its next request waits in the kernel.
     origin.release();
     await Promise.all(admitted);
     const sent = performance.now();
-    conn.socket.write('GET http://my.operator.example/r4 HTTP/1.1\r\nHost: my.operator.example\r\n\r\n');
+    get('r4');
     await waitFor('the request to reach the partner', () => origin.seen.length === before + 3, 5000);
     const waited = performance.now() - sent;
     origin.release();
