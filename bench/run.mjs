@@ -27,7 +27,7 @@ const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only 
   --idle N          scale rows: idle keep-alive connections held (default 18000)
   --overload-inflight N  scale rows: the gateway's maxInFlightRequests during the 2x-capacity overload (default 256)
   --overload-generators N, --overload-warm N, --overload-loop-turn-ms N  see bench/rows/scale.mjs
-  (--only overload: the overload rows alone)`;
+  (--only overload: the overload rows alone; --only floor: hedge next to a bare Node proxy and nginx, bench/rows/floor.mjs)`;
 const args = parseArgs(process.argv.slice(2));
 const DURATION = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 50);
