@@ -16,7 +16,7 @@ const { Agent } = require('undici');
 
 const origin = `http://127.0.0.1:${Number(process.argv[2])}`;
 // hedge's upstream options (src/proxy/upstream.ts, defaults of proxy.limits).
-const agent = new Agent({ connections: 256, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 });
+const agent = new Agent({ connections: 256, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 300_000, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 });
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 class Relay {
@@ -24,8 +24,9 @@ class Relay {
     this.res = res;
   }
   onConnect() {}
-  onHeaders(status, raw, _resume, statusText) {
+  onHeaders(status, raw, resume, statusText) {
     if (status < 200) return true;
+    this.resume = resume;
     const headers = [];
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toString('latin1');
@@ -35,7 +36,10 @@ class Relay {
     return true;
   }
   onData(chunk) {
-    return this.res.write(chunk);
+    // Backpressure as hedge's relay: undici pauses on false until resumed once the client drains.
+    const ok = this.res.write(chunk);
+    if (!ok) this.res.once('drain', this.resume);
+    return ok;
   }
   onComplete() {
     this.res.end();
