@@ -1,10 +1,11 @@
 // The audit store for several gateway nodes: one PostgreSQL database, each
 // node appending only to its own chain (primary key (node, seq)), so nodes
-// never wait on each other. A commit is one INSERT of the whole group in one
-// transaction (synchronous_commit: the WAL is flushed before COMMIT returns).
+// never wait on each other. A commit is one INSERT of the whole group, one
+// statement and so one transaction (synchronous_commit: the WAL is flushed
+// before it returns).
 import pg from 'pg';
-import type { AuditRecord, Checkpoint } from './record.js';
-import type { AuditStore, ChainHead, ScanCursor, ScanFilter } from './store.js';
+import { GENESIS, type AuditRecord, type Checkpoint } from './record.js';
+import { ChainDiscontinuityError, type AuditStore, type ChainHead, type ScanCursor, type ScanFilter } from './store.js';
 
 export interface PostgresOptions {
   /** Schema holding the audit tables (created if missing). */
@@ -71,31 +72,47 @@ export class PostgresAuditStore implements AuditStore {
     return a.rows[0] ? { seq: Number(a.rows[0].seq), hash: a.rows[0].hash } : undefined;
   }
 
+  /**
+   * One statement, so one round trip and one transaction (autocommit): the
+   * records, and the checkpoint that signs them, inserted only when the first
+   * record continues the node's chain as stored (the record or purge anchor
+   * before it, by seq and hash; or a new chain). Otherwise nothing is stored
+   * and the append is refused with a ChainDiscontinuityError. Each round trip
+   * of a commit waits for the gateway's event loop to read its answer, and
+   * every request of the batch waits for the commit: BEGIN / INSERT / COMMIT
+   * cost three.
+   */
   async append(records: readonly AuditRecord[], checkpoint?: Checkpoint): Promise<void> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      if (records.length) {
-        const cols: unknown[][] = Array.from({ length: 13 }, () => []);
-        for (const r of records) {
-          const v = [r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail, r.prevHash, r.hash];
-          for (let i = 0; i < 13; i++) cols[i]!.push(v[i]);
-        }
-        await client.query({
-          name: `hedge-audit-append-${this.schema}`,
-          text: `INSERT INTO ${this.t} (${COLS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
-          values: cols,
-        });
-      }
-      if (checkpoint) await this.insertCheckpoint(client, checkpoint);
-      await client.query('COMMIT');
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release(broken);
+    const first = records[0];
+    if (first === undefined) {
+      if (checkpoint) await this.insertCheckpoint(this.pool, checkpoint);
+      return;
+    }
+    const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+    for (const r of records) {
+      const v = [r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail, r.prevHash, r.hash];
+      for (let i = 0; i < 13; i++) cols[i]!.push(v[i]);
+    }
+    // $14 node, $15 the first record's seq, $16 its prev_hash.
+    const continues = `(EXISTS (SELECT 1 FROM ${this.t} WHERE node = $14 AND seq = $15::bigint - 1 AND hash = $16)
+      OR EXISTS (SELECT 1 FROM ${this.c} WHERE node = $14 AND kind = 'purge' AND seq = $15::bigint - 1 AND hash = $16)
+      OR ($15::bigint = 1 AND $16 = '${GENESIS}' AND NOT EXISTS (SELECT 1 FROM ${this.t} WHERE node = $14) AND NOT EXISTS (SELECT 1 FROM ${this.c} WHERE node = $14 AND kind = 'purge')))`;
+    const insert = `INSERT INTO ${this.t} (${COLS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WHERE ${continues} RETURNING 1`;
+    const values: unknown[] = [...cols, first.node, first.seq, first.prevHash];
+    let text = `WITH appended AS (${insert}) SELECT count(*)::int AS n FROM appended`;
+    if (checkpoint) {
+      const cp = checkpoint;
+      values.push(cp.node, cp.seq, cp.time, cp.kind, cp.hash, cp.keyId, cp.signature, cp.detail);
+      text = `WITH appended AS (${insert}), signed AS (
+        INSERT INTO ${this.c} (node, seq, time, kind, hash, key_id, signature, detail)
+        SELECT $17::text, $18::bigint, $19::bigint, $20::text, $21::text, $22::text, $23::text, $24::text WHERE EXISTS (SELECT 1 FROM appended)
+        ON CONFLICT DO NOTHING)
+        SELECT count(*)::int AS n FROM appended`;
+    }
+    const r = await this.pool.query({ name: `hedge-audit-append${checkpoint ? '-cp' : ''}-${this.schema}`, text, values });
+    if (r.rows[0]?.n !== records.length) {
+      const head = await this.head(first.node);
+      throw new ChainDiscontinuityError(first.node, head?.seq ?? 0, first.seq);
     }
   }
 

@@ -4,8 +4,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AuditRecord, Checkpoint } from './record.js';
-import type { AuditStore, ChainHead, ScanCursor, ScanFilter } from './store.js';
+import { GENESIS, type AuditRecord, type Checkpoint } from './record.js';
+import { ChainDiscontinuityError, type AuditStore, type ChainHead, type ScanCursor, type ScanFilter } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_records (
@@ -63,6 +63,8 @@ export class SqliteAuditStore implements AuditStore {
   readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly insertCp: Database.Statement;
+  private readonly headRecord: Database.Statement;
+  private readonly headAnchor: Database.Statement;
   private readonly appendTx: Database.Transaction<(records: readonly AuditRecord[], cp: Checkpoint | undefined) => void>;
 
   constructor(
@@ -80,21 +82,30 @@ export class SqliteAuditStore implements AuditStore {
     this.insertCp = this.db.prepare(
       'INSERT INTO audit_checkpoints (node, seq, time, kind, hash, key_id, signature, detail) VALUES (@node, @seq, @time, @kind, @hash, @keyId, @signature, @detail) ON CONFLICT DO NOTHING',
     );
+    this.headRecord = this.db.prepare('SELECT seq, hash FROM audit_records WHERE node = ? ORDER BY seq DESC LIMIT 1');
+    this.headAnchor = this.db.prepare("SELECT seq, hash FROM audit_checkpoints WHERE node = ? AND kind = 'purge' ORDER BY seq DESC LIMIT 1");
     this.appendTx = this.db.transaction((records: readonly AuditRecord[], cp: Checkpoint | undefined) => {
+      const first = records[0];
+      if (first !== undefined) {
+        const head = this.headOf(first.node) ?? { seq: 0, hash: GENESIS };
+        if (first.seq !== head.seq + 1 || first.prevHash !== head.hash) throw new ChainDiscontinuityError(first.node, head.seq, first.seq);
+      }
       for (const r of records) this.insert.run(r);
       if (cp) this.insertCp.run(cp);
     });
   }
 
+  private headOf(node: string): ChainHead | undefined {
+    return (this.headRecord.get(node) ?? this.headAnchor.get(node)) as ChainHead | undefined;
+  }
+
   async init(): Promise<void> {}
 
   async head(node: string): Promise<ChainHead | undefined> {
-    const r = this.db.prepare('SELECT seq, hash FROM audit_records WHERE node = ? ORDER BY seq DESC LIMIT 1').get(node) as ChainHead | undefined;
-    if (r) return r;
-    const a = this.db.prepare("SELECT seq, hash FROM audit_checkpoints WHERE node = ? AND kind = 'purge' ORDER BY seq DESC LIMIT 1").get(node) as ChainHead | undefined;
-    return a;
+    return this.headOf(node);
   }
 
+  /** Appends in one transaction (one fsync); refused unless the records continue the node's chain as stored. */
   async append(records: readonly AuditRecord[], checkpoint?: Checkpoint): Promise<void> {
     this.appendTx.immediate(records, checkpoint);
   }

@@ -48,3 +48,18 @@ export interface AuditStore {
   get(node: string, seq: number): Promise<AuditRecord | undefined>;
   close(): Promise<void>;
 }
+
+/**
+ * An append that does not continue its node's chain as stored: chained from
+ * records that never committed, or from a head another writer has moved (two
+ * gateways configured with one node name). Storing it would leave a gap or a
+ * fork that verification reports as tampering; refusing it makes the writer
+ * re-read the head (audit-log.ts).
+ */
+export class ChainDiscontinuityError extends Error {
+  readonly code = 'CHAIN_DISCONTINUITY';
+  constructor(node: string, headSeq: number, firstSeq: number) {
+    super(`audit append for node "${node}" starts at seq ${firstSeq} but the stored chain ends at seq ${headSeq}`);
+    this.name = 'ChainDiscontinuityError';
+  }
+}
