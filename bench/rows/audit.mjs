@@ -4,13 +4,18 @@
 // Targets: audit on at most 15% below audit off; p99 added ≤ 5 ms at 50 connections.
 //
 //   export async function rows(ctx)
-//     called by bench/run.mjs (ctx: root, work, originPort, startHedge, stop, measure, want, skip).
+//     called by bench/run.mjs (ctx: root, work, originPort, startHedge, stop, load, want, skip, …).
 //     Rows (`--only audit`):
 //       "hedge partner, audit off"                     X-MSISDN added, no audit section
 //       "hedge partner, audit on (SQLite)"             audit.store sqlite:<work>/audit.db (WAL, synchronous=FULL)
 //       "hedge partner, audit on (PostgreSQL)"         DATABASE_URL, else 127.0.0.1:5432/test; skipped without one
-//     Each "on" row's note: throughput change and p99 added vs the off row, and
-//     the store's records/s measured by auditStoreThroughput below.
+//     The gateways run side by side and take turns (bench/tools/rounds.mjs): five
+//     rounds, each row once per round, so the ratios compare measurements that
+//     saw the same machine. Not pinned: the SQLite store commits from its own
+//     thread, which is meant to run beside the event loop, on another core.
+//     Each "on" row's note: the median per-round throughput change and p99
+//     added vs the off row, and the store's records/s measured by
+//     auditStoreThroughput below.
 //
 //   export async function auditStoreThroughput({ root, store, schema, seconds = 3, inFlight = 4096 })
 //     In this process, against dist/: an AuditLog on `store` ("sqlite:PATH" or a
@@ -24,32 +29,49 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { addRoundRows, measureInTurns } from '../tools/rounds.mjs';
+import { median } from '../tools/stats.mjs';
 
-const PARTNER = ['http://my.operator.example/', 'my.operator.example'];
+const PARTNER = { url: 'http://my.operator.example/', host: 'my.operator.example' };
+
+/** Measurement rounds: every row is measured once per round, in turn, and reported by its median. */
+const ROUNDS = 5;
 
 export async function rows(ctx) {
   if (!ctx.want('audit')) return;
   const keys = await auditKeys(ctx.root, ctx.work);
-  const off = await ctx.startHedge(ctx.originPort);
-  const offRow = await ctx.measure('hedge partner, audit off', off, ...PARTNER, 'baseline for the audit rows');
-  await ctx.stop(off.proc);
-
   const stores = [{ name: 'SQLite', store: `sqlite:${join(ctx.work, 'bench-audit.db')}`, schema: 'hedge_audit' }];
   const pg = process.env.DATABASE_URL ?? ((await portOpen(5432)) ? 'postgres://postgres@127.0.0.1:5432/test' : undefined);
   if (pg) stores.push({ name: 'PostgreSQL', store: pg, schema: `hedge_bench_${process.pid}` });
   else ctx.skip('hedge partner, audit on (PostgreSQL)', 'no PostgreSQL (DATABASE_URL or 127.0.0.1:5432)');
 
-  for (const s of stores) {
-    const yaml = `\naudit:\n  store: ${JSON.stringify(s.store)}\n  schema: ${s.schema}\n  keyFile: ${JSON.stringify(keys.keyFile)}\n  signingKeyFile: ${JSON.stringify(keys.signingKeyFile)}\n  node: bench-${s.name.toLowerCase()}\n`;
-    const on = await ctx.startHedge(ctx.originPort, yaml);
-    const row = await ctx.measure(`hedge partner, audit on (${s.name})`, on, ...PARTNER, '');
-    await ctx.stop(on.proc);
-    const tput = await auditStoreThroughput({ root: ctx.root, store: s.store, schema: s.schema });
-    const change = offRow.rps > 0 ? ((row.rps / offRow.rps - 1) * 100).toFixed(1) : 'n/a';
-    const added = row.p99Ms !== null && offRow.p99Ms !== null ? (row.p99Ms - offRow.p99Ms).toFixed(2) : 'n/a';
-    row.note = `${change}% throughput vs audit off (target ≥ -15%); p99 added ${added} ms (target ≤ 5 ms); store alone ${tput.recordsPerSecond} records/s (${tput.recordsPerCommit} per commit)`;
-    process.stderr.write(`  audit ${s.name}: ${row.note}\n`);
-    if (s.store.startsWith('postgres')) await dropSchema(ctx.root, s.store, s.schema);
+  const started = [];
+  try {
+    const off = await ctx.startHedge(ctx.originPort);
+    started.push(off.proc);
+    const series = [{ name: 'hedge partner, audit off', note: 'baseline for the audit rows', ...PARTNER, port: off.port, pid: off.proc.pid }];
+    for (const s of stores) {
+      const yaml = `\naudit:\n  store: ${JSON.stringify(s.store)}\n  schema: ${s.schema}\n  keyFile: ${JSON.stringify(keys.keyFile)}\n  signingKeyFile: ${JSON.stringify(keys.signingKeyFile)}\n  node: bench-${s.name.toLowerCase()}\n`;
+      const on = await ctx.startHedge(ctx.originPort, yaml);
+      started.push(on.proc);
+      series.push({ name: `hedge partner, audit on (${s.name})`, note: '', ...PARTNER, port: on.port, pid: on.proc.pid, store: s });
+    }
+    const seconds = Math.max(2, Math.round(ctx.duration / ROUNDS));
+    measureInTurns(ctx, series, { rounds: ROUNDS, seconds, cpus: undefined });
+    const [offRow] = series;
+    for (const row of series.slice(1)) {
+      const s = row.store;
+      const tput = await auditStoreThroughput({ root: ctx.root, store: s.store, schema: s.schema });
+      const perRound = (f) => median(row.rounds.map((r, i) => f(r, offRow.rounds[i])));
+      const change = (perRound((r, o) => (o.rps > 0 ? r.rps / o.rps : NaN)) - 1) * 100;
+      const added = perRound((r, o) => r.p99Ms - o.p99Ms);
+      row.note = `${change.toFixed(1)}% throughput vs audit off (target ≥ -15%); p99 added ${added.toFixed(2)} ms (target ≤ 5 ms); store alone ${tput.recordsPerSecond} records/s (${tput.recordsPerCommit} per commit)`;
+      process.stderr.write(`  audit ${s.name}: ${row.note}\n`);
+    }
+    addRoundRows(ctx, series, { seconds, pinned: undefined, rssMb: (x) => Math.round(ctx.peakRssMb(x.pid) * 10) / 10 });
+  } finally {
+    for (const p of started) await ctx.stop(p);
+    for (const s of stores) if (s.store.startsWith('postgres')) await dropSchema(ctx.root, s.store, s.schema);
   }
 }
 

@@ -77,7 +77,8 @@ export class SqliteAuditStore implements AuditStore {
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare(
-      `INSERT INTO audit_records (${COLS}) VALUES (@node, @seq, @time, @type, @requestId, @partner, @host, @policyVersion, @subjectRef, @subjectSealed, @detail, @prevHash, @hash)`,
+      // Positional parameters: binding by name looks each one up on the record, ~10 % of an insert's CPU.
+      `INSERT INTO audit_records (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertCp = this.db.prepare(
       'INSERT INTO audit_checkpoints (node, seq, time, kind, hash, key_id, signature, detail) VALUES (@node, @seq, @time, @kind, @hash, @keyId, @signature, @detail) ON CONFLICT DO NOTHING',
@@ -90,7 +91,8 @@ export class SqliteAuditStore implements AuditStore {
         const head = this.headOf(first.node) ?? { seq: 0, hash: GENESIS };
         if (first.seq !== head.seq + 1 || first.prevHash !== head.hash) throw new ChainDiscontinuityError(first.node, head.seq, first.seq);
       }
-      for (const r of records) this.insert.run(r);
+      for (const r of records)
+        this.insert.run(r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail, r.prevHash, r.hash);
       if (cp) this.insertCp.run(cp);
     });
   }
