@@ -58,6 +58,9 @@ export async function rows(ctx) {
     }
     const seconds = Math.max(2, Math.round(ctx.duration / ROUNDS));
     measureInTurns(ctx, series, { rounds: ROUNDS, seconds, cpus: undefined });
+    const rss = new Map(series.map((x) => [x, Math.round(ctx.peakRssMb(x.pid) * 10) / 10]));
+    // The stores alone are measured with the gateways stopped: an idle gateway's canary still writes to the same file.
+    while (started.length) await ctx.stop(started.pop());
     const [offRow] = series;
     for (const row of series.slice(1)) {
       const s = row.store;
@@ -68,7 +71,7 @@ export async function rows(ctx) {
       row.note = `${change.toFixed(1)}% throughput vs audit off (target ≥ -15%); p99 added ${added.toFixed(2)} ms (target ≤ 5 ms); store alone ${tput.recordsPerSecond} records/s (${tput.recordsPerCommit} per commit)`;
       process.stderr.write(`  audit ${s.name}: ${row.note}\n`);
     }
-    addRoundRows(ctx, series, { seconds, pinned: undefined, rssMb: (x) => Math.round(ctx.peakRssMb(x.pid) * 10) / 10 });
+    addRoundRows(ctx, series, { seconds, pinned: undefined, rssMb: (x) => rss.get(x) ?? null });
   } finally {
     for (const p of started) await ctx.stop(p);
     for (const s of stores) if (s.store.startsWith('postgres')) await dropSchema(ctx.root, s.store, s.schema);
