@@ -22,6 +22,9 @@ export class PostgresAuditStore implements AuditStore {
   readonly pool: pg.Pool;
   private readonly t: string;
   private readonly c: string;
+  /** The append statements (see append), without and with a checkpoint: fixed per schema. */
+  private readonly appendSql: string;
+  private readonly appendWithCheckpointSql: string;
 
   constructor(
     url: string,
@@ -31,6 +34,17 @@ export class PostgresAuditStore implements AuditStore {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`audit schema "${schema}": lower-case letters, digits and "_" only`);
     this.t = `${schema}.audit_records`;
     this.c = `${schema}.audit_checkpoints`;
+    // $14 node, $15 the first record's seq, $16 its prev_hash.
+    const continues = `(EXISTS (SELECT 1 FROM ${this.t} WHERE node = $14 AND seq = $15::bigint - 1 AND hash = $16)
+      OR EXISTS (SELECT 1 FROM ${this.c} WHERE node = $14 AND kind = 'purge' AND seq = $15::bigint - 1 AND hash = $16)
+      OR ($15::bigint = 1 AND $16 = '${GENESIS}' AND NOT EXISTS (SELECT 1 FROM ${this.t} WHERE node = $14) AND NOT EXISTS (SELECT 1 FROM ${this.c} WHERE node = $14 AND kind = 'purge')))`;
+    const insert = `INSERT INTO ${this.t} (${COLS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WHERE ${continues} RETURNING 1`;
+    this.appendSql = `WITH appended AS (${insert}) SELECT count(*)::int AS n FROM appended`;
+    this.appendWithCheckpointSql = `WITH appended AS (${insert}), signed AS (
+        INSERT INTO ${this.c} (node, seq, time, kind, hash, key_id, signature, detail)
+        SELECT $17::text, $18::bigint, $19::bigint, $20::text, $21::text, $22::text, $23::text, $24::text WHERE EXISTS (SELECT 1 FROM appended)
+        ON CONFLICT DO NOTHING)
+        SELECT count(*)::int AS n FROM appended`;
     const timeout = opts.statementTimeoutMs ?? 2000;
     this.pool = new pg.Pool({
       connectionString: url,
@@ -93,23 +107,11 @@ export class PostgresAuditStore implements AuditStore {
       const v = [r.node, r.seq, r.time, r.type, r.requestId, r.partner, r.host, r.policyVersion, r.subjectRef, r.subjectSealed, r.detail, r.prevHash, r.hash];
       for (let i = 0; i < 13; i++) cols[i]!.push(v[i]);
     }
-    // $14 node, $15 the first record's seq, $16 its prev_hash.
-    const continues = `(EXISTS (SELECT 1 FROM ${this.t} WHERE node = $14 AND seq = $15::bigint - 1 AND hash = $16)
-      OR EXISTS (SELECT 1 FROM ${this.c} WHERE node = $14 AND kind = 'purge' AND seq = $15::bigint - 1 AND hash = $16)
-      OR ($15::bigint = 1 AND $16 = '${GENESIS}' AND NOT EXISTS (SELECT 1 FROM ${this.t} WHERE node = $14) AND NOT EXISTS (SELECT 1 FROM ${this.c} WHERE node = $14 AND kind = 'purge')))`;
-    const insert = `INSERT INTO ${this.t} (${COLS}) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WHERE ${continues} RETURNING 1`;
     const values: unknown[] = [...cols, first.node, first.seq, first.prevHash];
-    let text = `WITH appended AS (${insert}) SELECT count(*)::int AS n FROM appended`;
-    if (checkpoint) {
-      const cp = checkpoint;
-      values.push(cp.node, cp.seq, cp.time, cp.kind, cp.hash, cp.keyId, cp.signature, cp.detail);
-      text = `WITH appended AS (${insert}), signed AS (
-        INSERT INTO ${this.c} (node, seq, time, kind, hash, key_id, signature, detail)
-        SELECT $17::text, $18::bigint, $19::bigint, $20::text, $21::text, $22::text, $23::text, $24::text WHERE EXISTS (SELECT 1 FROM appended)
-        ON CONFLICT DO NOTHING)
-        SELECT count(*)::int AS n FROM appended`;
-    }
-    const r = await this.pool.query({ name: `hedge-audit-append${checkpoint ? '-cp' : ''}-${this.schema}`, text, values });
+    const cp = checkpoint;
+    if (cp) values.push(cp.node, cp.seq, cp.time, cp.kind, cp.hash, cp.keyId, cp.signature, cp.detail);
+    const text = cp ? this.appendWithCheckpointSql : this.appendSql;
+    const r = await this.pool.query({ name: `hedge-audit-append${cp ? '-cp' : ''}-${this.schema}`, text, values });
     if (r.rows[0]?.n !== records.length) {
       const head = await this.head(first.node);
       throw new ChainDiscontinuityError(first.node, head?.seq ?? 0, first.seq);
