@@ -14,7 +14,13 @@ export interface HostPattern {
   port: number | undefined;
 }
 
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/**
+ * Dot-separated labels of 1–63 letters, digits, hyphens and underscores. Looser
+ * than RFC 1123 on purpose: names with an underscore or an edge hyphen occur in
+ * real traffic and are matched, not refused. One expression over the whole
+ * name, as every request's target host passes here.
+ */
+const HOST_NAME = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
 
 /** Lower-cases a DNS name and checks its syntax; returns undefined when invalid. */
 export function normalizeHostName(name: string): string | undefined {
@@ -24,9 +30,7 @@ export function normalizeHostName(name: string): string | undefined {
   // Dotted-decimal IPv4 starts with a digit: a name (every request's target host) skips the address parser.
   const first = h.charCodeAt(0);
   if (first >= 48 && first <= 57 && isIP(h) === 4) return h;
-  const labels = h.split('.');
-  for (const l of labels) if (!LABEL.test(l) && !/^[a-z0-9_-]{1,63}$/.test(l)) return undefined;
-  return h;
+  return HOST_NAME.test(h) ? h : undefined;
 }
 
 export function parseHostPattern(text: string): HostPattern | string {

@@ -2,7 +2,8 @@
 // names — never identifier values. Hot-path children are resolved once and
 // cached so a request does no label hashing; the counters every request
 // touches count in plain numbers, handed to prom-client when read (HotCounter).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Aggregator, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { HotHistogram, type HotSeries } from './hot-histogram.js';
 
 export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed' | 'internal';
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination' | 'busy' | 'slow_body';
@@ -70,7 +71,7 @@ export class Metrics {
   private readonly enrichments: HotCounter<'partner' | 'attribute' | 'form'>;
   private readonly stripped: HotCounter<'header'>;
   private readonly upstreamErrors: Counter<'kind'>;
-  private readonly latency: Histogram<'enriched'>;
+  private readonly latency: HotHistogram<'enriched'>;
   private readonly stageErrors: Counter<'stage'>;
   private readonly unverified: Counter;
   private readonly tunnels: Counter<'kind' | 'outcome'>;
@@ -82,8 +83,8 @@ export class Metrics {
   private readonly destinationRefusals: Counter<'channel' | 'reason'>;
   private readonly fairShareRefusals: Counter<'reason'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
-  private readonly latencyPlain;
-  private readonly latencyEnriched;
+  private readonly latencyPlain: HotSeries;
+  private readonly latencyEnriched: HotSeries;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -103,7 +104,7 @@ export class Metrics {
       registers: [r],
     });
     this.upstreamErrors = new Counter({ name: 'hedge_upstream_errors_total', help: 'Failures reaching origins, by kind', labelNames: ['kind'], registers: [r] });
-    this.latency = new Histogram({
+    this.latency = new HotHistogram({
       name: 'hedge_request_duration_seconds',
       help: 'Time from request head received to response head sent',
       labelNames: ['enriched'],
@@ -161,8 +162,8 @@ export class Metrics {
       labelNames: ['reason'],
       registers: [r],
     });
-    this.latencyPlain = this.latency.labels('no');
-    this.latencyEnriched = this.latency.labels('yes');
+    this.latencyPlain = this.latency.seriesFor({ enriched: 'no' });
+    this.latencyEnriched = this.latency.seriesFor({ enriched: 'yes' });
   }
 
   private child(key: string, make: () => { inc(n?: number): void }) {
