@@ -1,13 +1,17 @@
-// A prom-client histogram for the request path. prom-client's observe()
+// A Prometheus histogram for the request path. prom-client's observe()
 // validates and hashes the label set, then finds the bucket through an object
-// keyed by the bound's decimal text: about as much CPU per request as the
-// pipeline's own stages. Here each label set is a series resolved once; an
-// observation is a scan of a short array of bounds and three additions. What
-// the registry exports — text, JSON for cluster aggregation — is built in
-// prom-client's own shape from these counts, so scrapes, dashboards, alerts
-// and `--workers` aggregation see the same series (test/shared/hot-histogram
-// checks it against a prom-client Histogram fed the same values).
-import { Histogram, type HistogramConfiguration, type LabelValues, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client';
+// keyed by the bound's decimal text: as much CPU per request as the pipeline's
+// own stages. Here each label set is a series resolved once; an observation is
+// a scan of a short array of bounds and three additions. What the registry
+// exports — text, JSON for cluster aggregation — is built in prom-client's own
+// shape from these counts, so scrapes, dashboards, alerts and `--workers`
+// aggregation see the same series (test/shared/hot-histogram checks it against
+// a prom-client Histogram fed the same values).
+//
+// It is registered with prom-client's Registry as a metric of its own rather
+// than a Histogram subclass: a subclass would inherit observe(), labels() and
+// zero(), which would count where the export does not look.
+import type { Aggregator, LabelValues, Metric, MetricObjectWithValues, MetricValueWithName, Registry } from 'prom-client';
 
 /** One label set's counts. */
 export class HotSeries {
@@ -39,32 +43,53 @@ export class HotSeries {
   }
 }
 
+export interface HotHistogramConfig<L extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly L[];
+  /** Upper bounds, in the order prom-client would be given them (an observation goes to the first it does not exceed). */
+  buckets: readonly number[];
+  registers?: Registry[];
+  /** How `--workers` combines the workers' series (prom-client's default for histograms: sum). */
+  aggregator?: Aggregator;
+}
+
 type Values<L extends string> = MetricObjectWithValues<MetricValueWithName<L>>;
 
-export class HotHistogram<L extends string> extends Histogram<L> {
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export class HotHistogram<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly type = 'histogram';
+  readonly aggregator: Aggregator;
+  private readonly labelNames: ReadonlySet<string>;
   private readonly bounds: readonly number[];
-  /** The export's head as prom-client fills it in (its Metric declares these fields untyped). */
-  private readonly head: { name: string; help: string; type: 'histogram'; aggregator: string };
   /** Series in the order of their first observation (prom-client exports in that order too). */
   private readonly observed: HotSeries[] = [];
   private readonly series = new Map<string, HotSeries>();
 
-  constructor(config: HistogramConfiguration<L> & { buckets: number[] }) {
-    super(config);
-    // In the order given, as prom-client keeps them (an observation goes to the first bound it does not exceed).
+  constructor(config: HotHistogramConfig<L>) {
+    if (!METRIC_NAME.test(config.name)) throw new Error(`invalid metric name: ${config.name}`);
+    for (const l of config.labelNames ?? []) if (!LABEL_NAME.test(l) || l === 'le') throw new Error(`invalid label name for a histogram: ${l}`);
+    this.name = config.name;
+    this.help = config.help;
+    this.aggregator = config.aggregator ?? 'sum';
+    this.labelNames = new Set(config.labelNames ?? []);
     this.bounds = [...config.buckets];
-    this.head = { name: config.name, help: config.help, type: 'histogram', aggregator: config.aggregator ?? 'sum' };
     // prom-client lists an unlabelled histogram's one series from the start, at zero.
-    if ((config.labelNames ?? []).length === 0) {
-      const s = this.seriesFor({} as LabelValues<L>);
-      s.listed = true;
-      this.observed.push(s);
-    }
+    if (this.labelNames.size === 0) this.list(this.seriesFor({} as LabelValues<L>));
+    for (const r of config.registers ?? []) r.registerMetric(this as unknown as Metric);
   }
 
   /** The series of one label set, to observe on directly; resolve it once, outside the request path. */
   seriesFor(labels: LabelValues<L>): HotSeries {
-    const values = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(labels)) {
+      if (!this.labelNames.has(k)) throw new Error(`${this.name} has no label "${k}"`);
+      if (v !== undefined) values[k] = String(v);
+    }
     const key = JSON.stringify(
       Object.keys(values)
         .sort()
@@ -72,18 +97,14 @@ export class HotHistogram<L extends string> extends Histogram<L> {
     );
     let s = this.series.get(key);
     if (s === undefined) {
-      s = new HotSeries(this.bounds, values, (first) => {
-        first.listed = true;
-        this.observed.push(first);
-      });
+      s = new HotSeries(this.bounds, values, (first) => this.list(first));
       this.series.set(key, s);
     }
     return s;
   }
 
-  override reset(): void {
-    // prom-client's constructor calls reset() before this class's fields exist: nothing to clear yet.
-    if ((this.observed as HotSeries[] | undefined) === undefined) return;
+  /** Every series back to zero and out of the export until observed again (prom-client's reset). */
+  reset(): void {
     for (const s of this.observed) {
       s.counts.fill(0);
       s.sum = 0;
@@ -94,16 +115,22 @@ export class HotHistogram<L extends string> extends Histogram<L> {
   }
 
   /** The registry's text exposition reads this (labels and shared labels apart, as prom-client's). */
-  async getForPromString(): Promise<Values<L>> {
-    return this.export(false);
+  getForPromString(): Promise<Values<L>> {
+    return Promise.resolve(this.export(false));
   }
 
-  override async get(): Promise<Values<L>> {
-    return this.export(true);
+  /** The registry's JSON (and so the `--workers` aggregation) reads this. */
+  get(): Promise<Values<L>> {
+    return Promise.resolve(this.export(true));
+  }
+
+  private list(s: HotSeries): void {
+    s.listed = true;
+    this.observed.push(s);
   }
 
   private export(splay: boolean): Values<L> {
-    const { name } = this.head;
+    const { name } = this;
     const bucket = `${name}_bucket`;
     const values: object[] = [];
     const value = (labels: Record<string, string | number>, shared: Readonly<Record<string, string>>, v: number, metricName: string, exemplar: null | undefined) =>
@@ -118,6 +145,6 @@ export class HotHistogram<L extends string> extends Histogram<L> {
       values.push(value({}, s.labels, s.sum, `${name}_sum`, undefined));
       values.push(value({}, s.labels, s.count, `${name}_count`, undefined));
     }
-    return { ...this.head, values } as unknown as Values<L>;
+    return { name, help: this.help, type: this.type, values, aggregator: this.aggregator } as unknown as Values<L>;
   }
 }

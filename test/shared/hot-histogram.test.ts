@@ -73,6 +73,12 @@ test('the --workers aggregate of two workers is the same', async () => {
   assert.equal(await hot.metrics(), await reference.metrics());
 });
 
+test('a label the histogram does not have is refused when its series is resolved, not on observe', () => {
+  const { hot } = pair(['enriched']);
+  assert.throws(() => hot.seriesFor({ partner: 'x' } as never), /has no label "partner"/);
+  assert.throws(() => new HotHistogram({ name: 'x', help: 'x', labelNames: ['le'], buckets: BUCKETS }), /invalid label name/);
+});
+
 test('a value that is not a finite number is not counted (prom-client would throw in the request path)', async () => {
   const { b, hot } = pair(['enriched']);
   const s = hot.seriesFor({ enriched: 'no' });
