@@ -1,7 +1,8 @@
 // Prometheus metrics. Labels name outcomes, partners, attributes and header
 // names — never identifier values. Hot-path children are resolved once and
 // cached so a request does no label hashing; the counters every request
-// touches count in plain numbers, handed to prom-client when read (HotCounter).
+// touches count in plain numbers, handed to prom-client when read (HotCounter),
+// and so does the latency histogram (hot-histogram.ts).
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator, type CounterConfiguration, type LabelValues } from 'prom-client';
 import { HotHistogram, type HotSeries } from './hot-histogram.js';
 
