@@ -72,7 +72,6 @@ export class Metrics {
   private readonly enrichments: HotCounter<'partner' | 'attribute' | 'form'>;
   private readonly stripped: HotCounter<'header'>;
   private readonly upstreamErrors: Counter<'kind'>;
-  private readonly latency: HotHistogram<'enriched'>;
   private readonly stageErrors: Counter<'stage'>;
   private readonly unverified: Counter;
   private readonly tunnels: Counter<'kind' | 'outcome'>;
@@ -105,7 +104,8 @@ export class Metrics {
       registers: [r],
     });
     this.upstreamErrors = new Counter({ name: 'hedge_upstream_errors_total', help: 'Failures reaching origins, by kind', labelNames: ['kind'], registers: [r] });
-    this.latency = new HotHistogram({
+    // Registered in the registry; the request path holds only its two series.
+    const latency = new HotHistogram({
       name: 'hedge_request_duration_seconds',
       help: 'Time from request head received to response head sent',
       labelNames: ['enriched'],
@@ -163,8 +163,8 @@ export class Metrics {
       labelNames: ['reason'],
       registers: [r],
     });
-    this.latencyPlain = this.latency.seriesFor({ enriched: 'no' });
-    this.latencyEnriched = this.latency.seriesFor({ enriched: 'yes' });
+    this.latencyPlain = latency.seriesFor({ enriched: 'no' });
+    this.latencyEnriched = latency.seriesFor({ enriched: 'yes' });
   }
 
   private child(key: string, make: () => { inc(n?: number): void }) {
