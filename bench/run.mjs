@@ -19,7 +19,7 @@ import { parseArgs as parseCliArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only NAME[,NAME]] [--json FILE] [--idle N] [--overload-inflight N] [--overload-generators N] [--overload-warm N] [--overload-loop-turn-ms N]
+const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only NAME[,NAME]] [--json FILE] [--idle N] [--overload-inflight N] [--overload-generators N] [--overload-warm N] [--overload-loop-turn-ms N] [--floor-idle N]
   --duration S      seconds per row (default 10)
   --connections N   concurrent connections of the load tool (default 50)
   --only NAMES      only the rows whose name contains one of these (comma-separated), e.g. "front door,signatures"
@@ -27,7 +27,8 @@ const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only 
   --idle N          scale rows: idle keep-alive connections held (default 18000)
   --overload-inflight N  scale rows: the gateway's maxInFlightRequests during the 2x-capacity overload (default 256)
   --overload-generators N, --overload-warm N, --overload-loop-turn-ms N  see bench/rows/scale.mjs
-  (--only overload: the overload rows alone; --only floor: hedge next to a bare Node proxy and nginx, bench/rows/floor.mjs)`;
+  --floor-idle N    floor rows: idle keep-alive connections held to each of hedge, two bare proxies and nginx (default 10000, 0: none)
+  (--only overload: the overload rows alone; --only floor: hedge next to bare Node proxies and nginx, bench/rows/floor.mjs)`;
 const args = parseArgs(process.argv.slice(2));
 const DURATION = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 50);
@@ -51,6 +52,7 @@ function parseArgs(argv) {
         'overload-generators': { type: 'string' },
         'overload-warm': { type: 'string' },
         'overload-loop-turn-ms': { type: 'string' },
+        'floor-idle': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -60,7 +62,7 @@ function parseArgs(argv) {
     }
     for (const k of ['duration', 'connections', 'idle', 'overload-inflight', 'overload-generators'])
       if (values[k] !== undefined && !(Number(values[k]) > 0)) throw new Error(`--${k} must be a positive number, not "${values[k]}"`);
-    for (const k of ['overload-warm', 'overload-loop-turn-ms'])
+    for (const k of ['overload-warm', 'overload-loop-turn-ms', 'floor-idle'])
       if (values[k] !== undefined && !(Number(values[k]) >= 0)) throw new Error(`--${k} must be a number ≥ 0, not "${values[k]}"`);
     return values;
   } catch (err) {

@@ -22,6 +22,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { holdIdle, kbPerIdleConnection, release, rssMb, settle } from '../tools/idle-holder.mjs';
 
 const args = Object.fromEntries(
   process.argv
@@ -39,55 +40,6 @@ const LOOP_TURN = args['overload-loop-turn-ms'] ?? '50';
 const DURATION = Number(args.duration ?? 10);
 const NOFILE = /Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
 const tools = (f) => join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'tools', f);
-
-function rssMb(pids) {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      kb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      /* exited */
-    }
-  }
-  return kb / 1024;
-}
-
-const settle = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts the idle-connection holder; resolves once it has opened them all. */
-function holdIdle(ctx, port, count, target) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [tools('idle-connections.mjs'), String(port), String(count), target], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const t = setTimeout(() => (c.kill('SIGKILL'), reject(new Error('idle connections: not ready after 180 s'))), 180_000);
-    c.stdout.on('data', (d) => {
-      out += d;
-      const m = /ready (\d+) failed (\d+)/.exec(out);
-      if (!m) return;
-      clearTimeout(t);
-      resolve({
-        proc: c,
-        ready: Number(m[1]),
-        failed: Number(m[2]),
-        why: Number(m[2])
-          ? ` ${out
-              .split('failed')[1]
-              .replace(/^ \d+ /, '')
-              .trim()}`
-          : '',
-      });
-    });
-    c.once('exit', () => (clearTimeout(t), reject(new Error(`idle connections exited early: ${out.trim()}`))));
-  });
-}
-
-async function release(holder) {
-  holder.proc.removeAllListeners('exit');
-  await new Promise((r) => {
-    holder.proc.once('exit', r);
-    holder.proc.kill('SIGTERM');
-  });
-}
 
 function openLoopOne(port, rate, seconds, target, maxConnections) {
   return new Promise((resolve, reject) => {
@@ -180,7 +132,7 @@ export async function rows(ctx) {
 
   // Idle keep-alive connections: same count to both.
   const before = rssMb(hPids);
-  const heldH = await holdIdle(ctx, h.port, IDLE, target);
+  const heldH = await holdIdle(h.port, IDLE, target);
   await settle(1500);
   const kbH = ((rssMb(hPids) - before) * 1024) / Math.max(1, heldH.ready);
   const withIdle = ctx.load(h.port, target, 'news.example', DURATION);
@@ -189,12 +141,9 @@ export async function rows(ctx) {
   let kbN = NaN;
   let heldNready = 0;
   if (n) {
-    const beforeN = rssMb(nPids);
-    const heldN = await holdIdle(ctx, n.port, IDLE, target);
-    heldNready = heldN.ready;
-    await settle(1500);
-    kbN = ((rssMb(nPids) - beforeN) * 1024) / Math.max(1, heldN.ready);
-    await release(heldN);
+    const r = await kbPerIdleConnection(nPids, n.port, IDLE, target);
+    kbN = r.kb;
+    heldNready = r.held.ready;
   }
   row(`KB per idle keep-alive connection`, kbH, kbN, 'KB', `hedge held ${heldH.ready} (${heldH.failed} failed${heldH.why}), nginx ${heldNready}`);
   row(`RSS with ${heldH.ready} idle connections held`, afterIdleH, NaN, 'MB', 'after the load below');
@@ -356,7 +305,7 @@ async function twentyThousand(ctx) {
     const target = 'http://news.example/';
     const base = ctx.load(h.port, target, 'news.example', DURATION);
     const before = rssMb(ctx.treePids(h.proc.pid));
-    const holders = await Promise.all([holdIdle(ctx, h.port, per, target), holdIdle(ctx, h.port, per, target)]);
+    const holders = await Promise.all([holdIdle(h.port, per, target), holdIdle(h.port, per, target)]);
     try {
       await settle(1500);
       const held = holders.reduce((n, x) => n + x.ready, 0);
