@@ -3,7 +3,8 @@
 // split its lines, write the next one — to measure what Node's http server and
 // undici cost above the runtime itself. They read only what the floor row
 // sends (GET without a body) and what its origin answers (a Content-Length
-// body), refuse anything else, and validate nothing else: a measuring
+// body), refuse anything else, and validate nothing else — no timeouts, no
+// backpressure toward the origin (the bench's answers are 1 KiB): a measuring
 // instrument, not a parser to put in front of a network (src/proxy is that).
 import net from 'node:net';
 
