@@ -60,11 +60,12 @@ export async function rows(ctx) {
     const [hedge, httpUndici, httpNet, netUndici, netNet] = series;
     const nginx = n ? series.at(-1) : undefined;
     const cpu = (x) => median(x.rounds.map((r) => r.cpuUs));
-    const above = (a, b) => `${(cpu(a) - cpu(b)).toFixed(1)} µs of CPU per request above ${b === netNet ? 'net + net' : 'the http + undici proxy'}`;
-    hedge.note += `; hedge/bare ${ratio(hedge, httpUndici).toFixed(3)} (${above(hedge, httpUndici)})`;
-    httpNet.note += `; undici: ${above(httpUndici, httpNet).replace(/ above .*/, '')} above a net client`;
-    netUndici.note += `; http server: ${above(httpUndici, netUndici).replace(/ above .*/, '')} above a net server`;
-    httpUndici.note += `; ${above(httpUndici, netNet)}`;
+    /** µs of CPU per request a costs above b (medians). */
+    const above = (a, b) => `${(cpu(a) - cpu(b)).toFixed(1)} µs of CPU per request`;
+    hedge.note += `; hedge/bare ${ratio(hedge, httpUndici).toFixed(3)} (${above(hedge, httpUndici)} above the http + undici proxy)`;
+    httpNet.note += `; undici: ${above(httpUndici, httpNet)} above a net client`;
+    netUndici.note += `; http server: ${above(httpUndici, netUndici)} above a net server`;
+    httpUndici.note += `; ${above(httpUndici, netNet)} above net + net`;
     if (nginx) {
       hedge.note += `; hedge/nginx ${ratio(hedge, nginx).toFixed(3)} (target ≥ 0.50)`;
       for (const b of bare) b.note += `; x nginx ${ratio(b, nginx).toFixed(3)}`;

@@ -46,6 +46,7 @@ export function netServer(forward) {
     const refuse = (status) => {
       socket.end(`HTTP/1.1 ${status} ${http1Reason(status)}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       pending = undefined;
+      busy = true; // nothing read after a refusal is served
     };
     function next() {
       if (pending === undefined) return;
@@ -79,12 +80,7 @@ export function netServer(forward) {
         if (hostHeader === undefined) headers.push('host', url.host);
       }
       busy = true;
-      forward(
-        method,
-        path,
-        headers,
-        socketSink(socket, () => done()),
-      );
+      forward(method, path, headers, socketSink(socket, done));
     }
     function done() {
       busy = false;
