@@ -17,6 +17,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { pointDemoAt } from './tools/demo-config.mjs';
 import { median } from './tools/stats.mjs';
 import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
 
@@ -94,10 +95,7 @@ async function startGateway(build, originPort) {
   const cfg = join(work, `demo-${port}.yaml`);
   writeFileSync(
     cfg,
-    readFileSync(join(build.dir, 'examples', 'demo.yaml'), 'utf8')
-      .replace('127.0.0.1:8081', `127.0.0.1:${originPort}`)
-      .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
-      .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`) + (opts.only === 'signatures' ? SIGNATURE_PARTNERS : ''),
+    pointDemoAt(readFileSync(join(build.dir, 'examples', 'demo.yaml'), 'utf8'), { originPort, port, admin }) + (opts.only === 'signatures' ? SIGNATURE_PARTNERS : ''),
   );
   const proc = spawn(process.execPath, [join(build.dir, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], {
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -17,6 +17,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { startOrigin as startSharedOrigin, which } from './tools/origin.mjs';
+import { pointDemoAt } from './tools/demo-config.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: npm run bench -- [--duration S] [--connections N] [--only NAME[,NAME]] [--json FILE] [--idle N] [--overload-inflight N] [--overload-generators N] [--overload-warm N] [--overload-loop-turn-ms N] [--floor-idle N]
@@ -69,11 +71,6 @@ function parseArgs(argv) {
     console.error(`${err.message}\n${USAGE}`);
     process.exit(2);
   }
-}
-
-function which(bin) {
-  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
-  return r.stdout.trim() || undefined;
 }
 
 function start(cmd, argv, opts = {}) {
@@ -220,42 +217,16 @@ function pinApart(gatewayPid) {
 }
 
 // ---------------------------------------------------------------- origin
-const BODY = 'x'.repeat(1024);
 const NGINX = which('nginx');
 const SQUID = which('squid');
-
-async function startOrigin() {
-  const port = await freePort();
-  if (NGINX) {
-    // nginx serving the 1 KiB body is the cheapest origin; every row shares it.
-    const dir = join(work, 'origin');
-    spawnSync('mkdir', ['-p', dir]);
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 100000;
-  server { listen 127.0.0.1:${port} reuseport; location / { default_type text/plain; return 200 "${BODY}"; } } }\n`,
-    );
-    const c = start(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
-    await waitPort(port);
-    return { port, proc: c, kind: 'nginx static' };
-  }
-  const src = `const http=require('http');const b=Buffer.from(${JSON.stringify(BODY)});http.createServer((q,s)=>{s.writeHead(200,{'content-type':'text/plain','content-length':b.length});s.end(b)}).listen(${port},'127.0.0.1')`;
-  const c = start(process.execPath, ['-e', src]);
-  await waitPort(port);
-  return { port, proc: c, kind: 'node http' };
-}
+const startOrigin = () => startSharedOrigin(work, start);
 
 // ---------------------------------------------------------------- proxies
 async function startHedge(originPort, extraYaml = '') {
   const port = await freePort();
   const admin = await freePort();
   const cfg = join(work, `hedge-${port}.yaml`);
-  const demo = readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8')
-    .replace('127.0.0.1:8081', `127.0.0.1:${originPort}`)
-    .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${port}`)
-    .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${admin}`);
+  const demo = pointDemoAt(readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8'), { originPort, port, admin });
   writeFileSync(cfg, demo + extraYaml);
   const c = start(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], { env: { ...process.env, HEDGE_LOG_LEVEL: 'warn' } });
   await waitPort(port).catch((e) => {

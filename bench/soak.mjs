@@ -24,6 +24,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import http from 'node:http';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { pointDemoAt } from './tools/demo-config.mjs';
 import { median } from './tools/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,11 +66,10 @@ spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'audit', 'key
 const cfg = join(work, 'hedge.yaml');
 writeFileSync(
   cfg,
-  readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8')
-    .replace('127.0.0.1:8081', `127.0.0.1:${originPort}`)
-    .replace('listen: 127.0.0.1:8080', `listen: 127.0.0.1:${proxyPort}`)
-    .replace('listen: 127.0.0.1:9090', `listen: 127.0.0.1:${adminPort}`)
-    .replace('  store: memory\n', `  store: ${REDIS}\n  redis: { keyPrefix: "hedge-soak-${process.pid}:" }\n`) +
+  pointDemoAt(readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8'), { originPort, port: proxyPort, admin: adminPort }).replace(
+    '  store: memory\n',
+    `  store: ${REDIS}\n  redis: { keyPrefix: "hedge-soak-${process.pid}:" }\n`,
+  ) +
     `radius:\n  listen: 127.0.0.1:${radiusPort}\n  clients:\n    - { name: soak, address: 127.0.0.1, secret: "${secret}" }\n` +
     `audit:\n  store: sqlite:${join(work, 'audit.db')}\n  keyFile: ${join(work, 'audit.key')}\n  signingKeyFile: ${join(work, 'audit-sign.pem')}\n`,
 );
