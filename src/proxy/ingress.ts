@@ -165,8 +165,9 @@ export class Ingress {
       return;
     }
     // One listener per request for both: the in-flight count, and the pipelined-order state the connection no longer needs.
+    // `on`, not `once`: a response emits 'close' once (Node guards it), and `once` would wrap and later unhook the listener.
     const socket = req.socket;
-    res.once('close', () => {
+    res.on('close', () => {
       overload?.leave();
       this.order.left(socket, res);
     });

@@ -147,7 +147,7 @@ class ResponseRelay implements Exchange {
     private readonly done: (r: UpstreamResult) => void,
     queueTimeoutMs: number,
   ) {
-    res.once('close', this.onClientClose);
+    res.on('close', this.onClientClose); // emitted once: `once` would only add a wrapper to build and unhook
     // No request waits for a connection longer than this: a slow client elsewhere cannot make everyone wait (fair-share.ts).
     if (queueTimeoutMs > 0) this.queueTimer = setTimeout(() => this.cancel(codedError(ErrorCodes.UPSTREAM_BUSY, 'no pooled connection became free in time')), queueTimeoutMs);
   }
