@@ -11,8 +11,8 @@ export class ClusterWorkerMetrics extends Metrics {
   private nextId = 1;
   private readonly waiting = new Map<number, (text: string | undefined) => void>();
 
-  constructor() {
-    super({ defaultMetrics: true });
+  constructor(opts: { gcMetrics: boolean }) {
+    super({ defaultMetrics: true, gcMetrics: opts.gcMetrics });
     // Answer the primary's aggregation requests with this registry.
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([this.registry]);

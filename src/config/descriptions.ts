@@ -55,6 +55,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'admin.accessLog': 'One log line per admin request (off by default).',
   'admin.accessLog.enabled': 'Write the access log for this listener.',
   'admin.accessLog.clientAddress': 'Also log the client address.',
+  'admin.gcMetrics':
+    'Also export nodejs_gc_duration_seconds, the duration of every garbage collection (off by default: tracking each collection cost 2–4 µs of CPU per proxied request on the bench, 4–7 %). Applied at start.',
 
   subscribers: 'Who is behind a source address: the binding store and static bindings.',
   'subscribers.store':

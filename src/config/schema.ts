@@ -449,8 +449,10 @@ export const configSchema = z.strictObject({
       listen: listenAddress.default('127.0.0.1:9090'),
       token: secret(z.string().min(16, { message: 'an admin token needs at least 16 characters' })).optional(),
       accessLog: accessLog.default(accessLogOff),
+      /** Export nodejs_gc_duration_seconds: Node then tracks every garbage collection, at a cost per request (process-metrics.ts). */
+      gcMetrics: z.boolean().default(false),
     })
-    .default(() => ({ listen: '127.0.0.1:9090', accessLog: accessLogOff() })),
+    .default(() => ({ listen: '127.0.0.1:9090', accessLog: accessLogOff(), gcMetrics: false })),
   subscribers: subscribers.default(() => subscribers.parse({})),
   radius: radiusSchema.optional(),
   keys: z

@@ -20,7 +20,7 @@ export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOpti
     radiusListen: false,
     // One worker runs the front door (src/cluster/primary.ts says which): its codes and tokens are per process.
     ...(process.env.HEDGE_FRONT_DOOR === '1' ? {} : { frontDoorListen: false as const }),
-    metrics: new ClusterWorkerMetrics(),
+    metrics: new ClusterWorkerMetrics({ gcMetrics: loaded.config.admin.gcMetrics }),
     // The admin port is shared: the worker that took POST /policy/reload asks the primary to reload the others.
     onAdminReload: () => process.send?.({ t: 'hedge:reload-others' } satisfies WorkerToPrimary),
   });

@@ -118,7 +118,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const log = opts.log ?? createLogger({ base: { node: nodeId } });
   for (const w of loaded.warnings) log.warn('config warning', { issue: formatIssue(w) });
 
-  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
+  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true, gcMetrics: config.admin.gcMetrics });
   const wh = config.alerts.webhook;
   const alerts = new Alerts({
     log,

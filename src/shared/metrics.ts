@@ -3,7 +3,8 @@
 // cached so a request does no label hashing; the counters every request
 // touches count in plain numbers, handed to prom-client when read (HotCounter),
 // and so does the latency histogram (hot-histogram.ts).
-import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Registry, type Aggregator, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
 import { HotHistogram, type HotSeries } from './hot-histogram.js';
 
 export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed' | 'internal';
@@ -86,10 +87,11 @@ export class Metrics {
   private readonly latencyPlain: HotSeries;
   private readonly latencyEnriched: HotSeries;
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  /** `defaultMetrics`: the Node.js process metrics; `gcMetrics`: with nodejs_gc_duration_seconds among them (admin.gcMetrics). */
+  constructor(opts: { defaultMetrics?: boolean; gcMetrics?: boolean } = {}) {
     const r = this.registry;
     // Node.js process metrics under their stock names (process_*, nodejs_*) so stock Node.js dashboards work.
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: r });
+    if (opts.defaultMetrics) registerProcessMetrics(r, { gcDurations: opts.gcMetrics === true });
     this.requests = new HotCounter({ name: 'hedge_requests_total', help: 'Proxied HTTP requests by outcome', labelNames: ['outcome'], registers: [r] });
     this.enrichments = new HotCounter({
       name: 'hedge_enrichments_total',
