@@ -45,13 +45,31 @@ export function holdYoungGeneration(): void {
   if (!chosenByOperator) setGrowthFactor(1);
 }
 
-/** Once started: the young generation may grow, up to the cap, from the next GC on. */
+/** How often a young generation at its cap is looked at again (V8 shrinks it when the gateway idles). */
+const LOOK_AGAIN_MS = 1000;
+
+/**
+ * Once started: the young generation may grow, up to the cap, from the next GC on.
+ * It is steered after every GC only while it is below the cap: a 'gc' observer
+ * costs every collection a callback (~90 a second under the bench's load, 2–4 µs
+ * of CPU per proxied request; docs/operations.md, "Metrics"). At the cap the
+ * factor is 1 and the observer is let go; a look once a second sees when V8 has
+ * shrunk the young generation (an idle gateway) and steers it back.
+ */
 export function capYoungGeneration(cap = YOUNG_GENERATION_CAP_BYTES): void {
   if (chosenByOperator) return;
+  let observer: PerformanceObserver | undefined;
   const steer = () => {
     const now = youngGenerationBytes();
     setGrowthFactor(Math.max(1, Math.floor(cap / now)));
+    if (now >= cap) {
+      observer?.disconnect();
+      observer = undefined;
+    } else if (observer === undefined) {
+      observer = new PerformanceObserver(steer);
+      observer.observe({ entryTypes: ['gc'] });
+    }
   };
   steer();
-  new PerformanceObserver(steer).observe({ entryTypes: ['gc'] });
+  setInterval(() => observer === undefined && steer(), LOOK_AGAIN_MS).unref();
 }
