@@ -46,6 +46,8 @@ export function endToEndHeaders(raw: string[], keep?: ReadonlySet<string>): stri
   return out;
 }
 
+const ONLY_KEEP_ALIVE = /^[ \t]*keep-alive[ \t]*$/i;
+
 /** The same filter for a response's raw headers (Buffers from undici), returned as strings. */
 export function endToEndResponseHeaders(raw: Buffer[] | string[]): string[] {
   const out: string[] = [];
@@ -54,8 +56,11 @@ export function endToEndResponseHeaders(raw: Buffer[] | string[]): string[] {
     const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();
     if (lower === 'connection') {
+      const value = raw[i + 1]!.toString('latin1');
+      // Nearly every origin says just "keep-alive", which names only a header dropped anyway: no list to build.
+      if (ONLY_KEEP_ALIVE.test(value)) continue;
       listed ??= new Set();
-      for (const t of raw[i + 1]!.toString('latin1').split(',')) listed.add(t.trim().toLowerCase());
+      for (const t of value.split(',')) listed.add(t.trim().toLowerCase());
       continue;
     }
     if (ALWAYS.has(lower)) continue;

@@ -89,6 +89,9 @@ test('response headers: views into one chunk (as undici hands them over), separa
   assert.deepEqual(endToEndResponseHeaders(RESPONSE.flat().map((s) => Buffer.from(s, 'latin1'))), EXPECTED);
   assert.deepEqual(endToEndResponseHeaders(RESPONSE.flat()), EXPECTED);
   assert.deepEqual(endToEndResponseHeaders([]), []);
+  // A Connection that says only keep-alive (most origins) lists nothing more; with more, the names it lists go.
+  assert.deepEqual(endToEndResponseHeaders(['Connection', ' Keep-Alive ', 'Keep-Alive', 'timeout=5', 'X-A', '1']), ['X-A', '1']);
+  assert.deepEqual(endToEndResponseHeaders(['Connection', 'keep-alive,x-a', 'X-A', '1', 'X-B', '2']), ['X-B', '2']);
 });
 
 test('response headers from a real origin through undici: filtered, byte for byte as sent', async () => {
