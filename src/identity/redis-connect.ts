@@ -12,6 +12,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import type { RedisTls } from './redis-tls.js';
+import { guardedConnectors } from './redis-connectors.js';
 
 export { parseRedisTarget, type RedisTarget, type Topology } from '../config/redis-target.js';
 import type { RedisTarget } from '../config/redis-target.js';
@@ -30,6 +31,8 @@ export function connectRedis(t: RedisTarget, o: ConnectOptions): Redis | Cluster
     connectTimeout: Math.max(1000, o.timeoutMs * 4),
     username: t.username,
     password: t.password,
+    // Every socket keeps an 'error' listener: a second error from a failed TLS socket would otherwise end the process (redis-connectors.ts).
+    Connector: guardedConnectors.standalone,
   };
   const tls: ConnectionOptions | undefined = t.tls ? { minVersion: 'TLSv1.2', ...o.tls } : undefined;
   if (tls) common.tls = tls;
@@ -39,6 +42,7 @@ export function connectRedis(t: RedisTarget, o: ConnectOptions): Redis | Cluster
   if (t.topology === 'sentinel')
     return new Redis({
       ...common,
+      Connector: guardedConnectors.sentinel,
       sentinels: t.nodes,
       name: t.name!,
       db: t.db ?? 0,
