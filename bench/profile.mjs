@@ -22,6 +22,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { allowedCpus } from './tools/cpus.mjs';
 import { startOrigin, which } from './tools/origin.mjs';
 import { pointDemoAt } from './tools/demo-config.mjs';
 import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
@@ -109,17 +110,6 @@ function stop(c) {
     c.once('exit', () => (clearTimeout(t), r()));
     c.kill('SIGTERM');
   });
-}
-
-/** CPUs this process may use, in order. */
-function allowedCpus() {
-  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
-  const cpus = [];
-  for (const part of list.split(',').filter(Boolean)) {
-    const [lo, hi = lo] = part.split('-').map(Number);
-    for (let c = lo; c <= hi; c++) cpus.push(c);
-  }
-  return cpus;
 }
 
 /** Every thread of a process tree on these CPUs (taskset -a); false when it could not be done. */

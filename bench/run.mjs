@@ -17,6 +17,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
+import { allowedCpus } from './tools/cpus.mjs';
 import { startOrigin as startSharedOrigin, which } from './tools/origin.mjs';
 import { pointDemoAt } from './tools/demo-config.mjs';
 
@@ -185,17 +186,6 @@ function load(port, path, host, seconds, address = '127.0.0.1', cpus = undefined
 
 // ---------------------------------------------------------------- CPU pinning
 const TASKSET = which('taskset');
-
-/** The CPUs this process may run on (Cpus_allowed_list: "0-1", "2,4-5", …), in order; [] when unknown. */
-function allowedCpus() {
-  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
-  const out = [];
-  for (const part of list.split(',').filter(Boolean)) {
-    const [lo, hi = lo] = part.split('-').map(Number);
-    for (let c = lo; c <= hi; c++) out.push(c);
-  }
-  return out.filter(Number.isInteger);
-}
 
 /**
  * Pins a gateway's process tree (every thread) to the first CPU this bench may
