@@ -6,19 +6,20 @@
 // report two: when ioredis ends it (a store closing, a sentinel client it is
 // done with) while its handshake is failing, it emits the certificate error
 // and then the server's alert — seen: SELF_SIGNED_CERT_IN_CHAIN, then
-// ERR_SSL_TLSV1_ALERT_DECODE_ERROR, in about one of thirty closes of a store
-// whose CA is not the server's. The second error finds no listener: an
-// uncaught exception, which ends a gateway (test/security/redis-tls-error-
-// twice.test.ts). These connectors give each socket a lasting 'error'
+// ERR_SSL_TLSV1_ALERT_DECODE_ERROR, in 8 of 270 closes of a store whose CA is
+// not the server's. The second error finds no listener: an uncaught
+// exception, which ends a gateway (test/security/redis-tls-error-twice.test.ts). These connectors give each socket a lasting 'error'
 // listener as soon as it exists. The first error still reaches ioredis as
-// before (its store reports it, fails closed and reconnects); what a socket
-// reports after it has failed once is ignored, as it already has been read.
+// before (the store reports it, fails closed and reconnects); a later error
+// on a socket that has already failed, and that ioredis has let go, is
+// dropped.
 //
 // The standalone connector serves single servers and every cluster node; the
 // sentinel one serves a Sentinel-managed primary and, through its clients
-// for the sentinels themselves, the sentinels. Each loaded from its file, like
-// undici's parts (src/shared/undici.ts); test/identity/redis-connectors.test.ts
-// checks that they are ioredis's own and that the hook below still exists.
+// for the sentinels themselves, the sentinels. The standalone one is loaded
+// from its file (the package's index does not export it), like undici's parts
+// (src/shared/undici.ts); test/identity/redis-connectors.test.ts checks that it
+// is the one ioredis uses and that the sentinel hook below still exists.
 import { createRequire } from 'node:module';
 import { SentinelConnector, type RedisOptions } from 'ioredis';
 import type { StandaloneConnector as StandaloneConnectorType } from 'ioredis/built/connectors/index.js';
