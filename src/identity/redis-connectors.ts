@@ -78,6 +78,3 @@ export const guardedConnectors = {
   standalone: GuardedStandaloneConnector as unknown as NonNullable<RedisOptions['Connector']>,
   sentinel: GuardedSentinelConnector as unknown as NonNullable<RedisOptions['Connector']>,
 };
-
-/** True when ioredis still makes its sentinel clients where the guard above hooks in (an upgrade may move it). */
-export const sentinelHookInPlace = typeof connectToSentinel === 'function';

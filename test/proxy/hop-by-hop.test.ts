@@ -84,7 +84,6 @@ test('request headers: hop-by-hop names in any case and the names Connection lis
 
 test('response headers: views into one chunk (as undici hands them over), separate Buffers and strings give the same result', () => {
   const views = viewsIntoOneChunk(RESPONSE);
-  assert.ok(views.every((b) => b.buffer === views[0]!.buffer));
   assert.deepEqual(endToEndResponseHeaders(views), EXPECTED);
   assert.deepEqual(endToEndResponseHeaders(RESPONSE.flat().map((s) => Buffer.from(s, 'latin1'))), EXPECTED);
   assert.deepEqual(endToEndResponseHeaders(RESPONSE.flat()), EXPECTED);
