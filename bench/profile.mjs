@@ -14,7 +14,11 @@
 //
 // The profiler costs time of its own (more at a finer --interval), so its
 // figures are for comparing parts and builds, not for throughput: that is
-// `npm run bench`.
+// `npm run bench`. V8's profile counts a function TurboFan inlined as the time
+// of the function it was inlined into (a hedge function inlined into Node's
+// code shows as Node's); `--no-inlining` runs the profiled processes with
+// --no-turbo-inlining, so every function's time is its own, at the price of
+// the calls inlining saves.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,13 +33,15 @@ import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
 import { loadProfile, perRequest, difference, flameGraphSvg } from './tools/cpu-profile-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `usage: npm run profile -- [--host HOST] [--seconds S] [--warm S] [--connections N] [--against bare] [--interval US] [--top N] [--out DIR]
+const USAGE = `usage: npm run profile -- [--host HOST] [--seconds S] [--warm S] [--connections N] [--against bare] [--no-inlining] [--interval US] [--top N] [--out DIR]
   --host HOST       the site requested through the gateway (default news.example: no partner). Partners:
                     my.operator.example (RFC 9421 ed25519), hmac.bench.example (hmac-sha256),
                     off.bench.example (unsigned), v1.bench.example (hedge-v1)
   --seconds S       the profiled window (default 10)       --warm S   load before it (default 3)
   --connections N   wrk connections (default 50)
   --against bare    also profile the bare Node proxy (http server + undici) and print hedge − bare
+  --no-inlining     run the profiled processes with --no-turbo-inlining: an inlined function's time is
+                    otherwise counted as its caller's; every figure grows by the calls inlining saves
   --interval US     sampling interval, µs (default 100)
   --top N           functions listed (default 25)
   --out DIR         where the profiles and flame graphs go (default: a new directory under the system's temp)`;
@@ -49,6 +55,7 @@ try {
       warm: { type: 'string', default: '3' },
       connections: { type: 'string', default: '50' },
       against: { type: 'string' },
+      'no-inlining': { type: 'boolean', default: false },
       interval: { type: 'string', default: '100' },
       top: { type: 'string', default: '25' },
       out: { type: 'string' },
@@ -145,7 +152,8 @@ function wrk(port, seconds, cpus) {
 /** Starts one process under the hook, loads it, profiles the window; returns its figures. */
 async function profileOne(label, argv, port, originProc) {
   const file = join(out, `${label}.cpuprofile`);
-  const c = start(process.execPath, ['--import', join(root, 'bench', 'tools', 'cpu-profile-hook.mjs'), ...argv], {
+  const v8 = opts['no-inlining'] ? ['--no-turbo-inlining'] : [];
+  const c = start(process.execPath, [...v8, '--import', join(root, 'bench', 'tools', 'cpu-profile-hook.mjs'), ...argv], {
     HEDGE_PROFILE_OUT: file,
     HEDGE_PROFILE_INTERVAL_US: opts.interval,
     HEDGE_LOG_LEVEL: 'warn',
@@ -204,7 +212,9 @@ const origin = await startOrigin(work, (cmd, argv) => start(cmd, argv));
 const [port, admin] = [await freePort(), await freePort()];
 const cfg = join(work, 'hedge.yaml');
 writeFileSync(cfg, pointDemoAt(readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8'), { originPort: origin.port, port, admin }) + SIGNATURE_PARTNERS);
-process.stderr.write(`hedge profile: origin ${origin.kind}, ${opts.connections} connections, sampling every ${opts.interval} µs, output in ${out}\n`);
+process.stderr.write(
+  `hedge profile: origin ${origin.kind}, ${opts.connections} connections, sampling every ${opts.interval} µs${opts['no-inlining'] ? ', without inlining' : ''}, output in ${out}\n`,
+);
 const hedge = await profileOne('hedge', [join(root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], port, origin.proc);
 printOne(hedge);
 if (opts.against === 'bare') {
