@@ -4,7 +4,7 @@
 // config (with the signature bench's partners), pinned alone to the first CPU
 // where taskset allows, wrk and the origin on the others; wrk warms it up, then
 // V8's sampling profiler records a window of steady load only
-// (tools/cpu-profile-hook.mjs) and the requests wrk completed in that window
+// (tools/profile-hook.mjs) and the requests wrk completed in that window
 // divide it. Prints µs per request by part (hedge's folders, Node's modules,
 // npm packages, native code, GC) and by function, writes the .cpuprofile (open
 // it in Chrome DevTools' Performance panel or speedscope) and a flame graph
@@ -19,6 +19,12 @@
 // code shows as Node's); `--no-inlining` runs the profiled processes with
 // --no-turbo-inlining, so every function's time is its own, at the price of
 // the calls inlining saves.
+//
+// `--allocations` records V8's sampling heap profiler instead, over the same
+// kind of window: bytes allocated per request by part and by allocating
+// function (tools/allocation-report.mjs), and with `--against bare` hedge −
+// bare. Garbage collection is the largest single item hedge adds above the
+// bare proxy in the CPU profile; this shows which code allocates what it sweeps.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +37,10 @@ import { startOrigin, which } from './tools/origin.mjs';
 import { pointDemoAt } from './tools/demo-config.mjs';
 import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
 import { loadProfile, perRequest, difference, flameGraphSvg } from './tools/cpu-profile-report.mjs';
+import { allocationsPerRequest } from './tools/allocation-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `usage: npm run profile -- [--host HOST] [--seconds S] [--warm S] [--connections N] [--against bare] [--no-inlining] [--interval US] [--top N] [--out DIR]
+const USAGE = `usage: npm run profile -- [--host HOST] [--seconds S] [--warm S] [--connections N] [--against bare] [--no-inlining] [--allocations] [--interval N] [--top N] [--out DIR]
   --host HOST       the site requested through the gateway (default news.example: no partner). Partners:
                     my.operator.example (RFC 9421 ed25519), hmac.bench.example (hmac-sha256),
                     off.bench.example (unsigned), v1.bench.example (hedge-v1)
@@ -42,7 +49,8 @@ const USAGE = `usage: npm run profile -- [--host HOST] [--seconds S] [--warm S] 
   --against bare    also profile the bare Node proxy (http server + undici) and print hedge − bare
   --no-inlining     run the profiled processes with --no-turbo-inlining: an inlined function's time is
                     otherwise counted as its caller's; every figure grows by the calls inlining saves
-  --interval US     sampling interval, µs (default 100)
+  --allocations     bytes allocated per request (V8's sampling heap profiler) instead of CPU time
+  --interval N      sampling interval: µs of CPU (default 100), or with --allocations bytes allocated (default 512)
   --top N           functions listed (default 25)
   --out DIR         where the profiles and flame graphs go (default: a new directory under the system's temp)`;
 
@@ -56,7 +64,8 @@ try {
       connections: { type: 'string', default: '50' },
       against: { type: 'string' },
       'no-inlining': { type: 'boolean', default: false },
-      interval: { type: 'string', default: '100' },
+      allocations: { type: 'boolean', default: false },
+      interval: { type: 'string' },
       top: { type: 'string', default: '25' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -66,6 +75,7 @@ try {
     console.log(USAGE);
     process.exit(0);
   }
+  opts.interval ??= opts.allocations ? '512' : '100';
   for (const k of ['seconds', 'warm', 'connections', 'interval', 'top']) if (!(Number(opts[k]) > 0)) throw new Error(`--${k} must be a positive number, not "${opts[k]}"`);
   if (opts.against !== undefined && opts.against !== 'bare') throw new Error(`--against takes "bare", not "${opts.against}"`);
   if (!/^[a-z0-9.-]+$/i.test(opts.host)) throw new Error(`--host must be a host name, not "${opts.host}"`);
@@ -151,11 +161,12 @@ function wrk(port, seconds, cpus) {
 
 /** Starts one process under the hook, loads it, profiles the window; returns its figures. */
 async function profileOne(label, argv, port, originProc) {
-  const file = join(out, `${label}.cpuprofile`);
+  const file = join(out, `${label}.${opts.allocations ? 'heapprofile' : 'cpuprofile'}`);
   const v8 = opts['no-inlining'] ? ['--no-turbo-inlining'] : [];
-  const c = start(process.execPath, [...v8, '--import', join(root, 'bench', 'tools', 'cpu-profile-hook.mjs'), ...argv], {
+  const c = start(process.execPath, [...v8, '--import', join(root, 'bench', 'tools', 'profile-hook.mjs'), ...argv], {
     HEDGE_PROFILE_OUT: file,
-    HEDGE_PROFILE_INTERVAL_US: opts.interval,
+    HEDGE_PROFILE_KIND: opts.allocations ? 'allocations' : 'cpu',
+    HEDGE_PROFILE_INTERVAL: opts.interval,
     HEDGE_LOG_LEVEL: 'warn',
   });
   await waitPort(port).catch((e) => fail(`${label} did not start: ${e.message}\n${c.lastErr()}`));
@@ -175,6 +186,7 @@ async function profileOne(label, argv, port, originProc) {
   await stop(c);
   if (r.requests === 0) fail(`${label}: wrk completed no request`);
   const profile = loadProfile(file);
+  if (opts.allocations) return { label, file, rps: r.rps, errors: r.errors, processCpuUs: cpu / r.requests, figures: allocationsPerRequest(profile, r.requests) };
   const figures = perRequest(profile, r.requests);
   const svg = join(out, `${label}-flame.svg`);
   writeFileSync(
@@ -187,6 +199,7 @@ async function profileOne(label, argv, port, originProc) {
 const f2 = (n) => n.toFixed(2).padStart(7);
 
 function printOne(p) {
+  if (opts.allocations) return printAllocations(p);
   const { figures: x } = p;
   console.log(`\n${p.label}: ${opts.host}, ${p.rps.toFixed(0)} req/s under the profiler, ${p.errors} non-2xx`);
   console.log(`  process CPU (all threads) ${p.processCpuUs.toFixed(1)} µs per request; main thread busy ${x.busyUs.toFixed(1)} µs (profiled, ${x.totalUs.toFixed(1)} with idle)`);
@@ -197,7 +210,21 @@ function printOne(p) {
   for (const fn of x.functions.slice(0, Number(opts.top))) console.log(`  ${f2(fn.us)}  ${fn.name}`);
 }
 
+const b6 = (n) => n.toFixed(0).padStart(7);
+
+function printAllocations(p) {
+  const { figures: x } = p;
+  console.log(`\n${p.label}: ${opts.host}, ${p.rps.toFixed(0)} req/s under the profiler, ${p.errors} non-2xx`);
+  console.log(`  ${x.totalBytes.toFixed(0)} bytes allocated per request (V8's estimate from a sample every ${opts.interval} bytes)`);
+  console.log(`  profile ${p.file} (Chrome DevTools, Memory panel)`);
+  console.log('\n  B/req  part');
+  for (const part of x.parts) if (part.bytes >= 1) console.log(`  ${b6(part.bytes)}  ${part.name}`);
+  console.log('\n  B/req  function (what it allocated itself)');
+  for (const fn of x.functions.slice(0, Number(opts.top))) console.log(`  ${b6(fn.bytes)}  ${fn.name}`);
+}
+
 function printDifference(a, b) {
+  if (opts.allocations) return printAllocationDifference(a, b);
   const d = difference(a.figures, b.figures);
   console.log(
     `\n${a.label} − ${b.label}: ${(a.figures.busyUs - b.figures.busyUs).toFixed(1)} µs of main-thread time per request (process CPU ${(a.processCpuUs - b.processCpuUs).toFixed(1)})`,
@@ -208,12 +235,21 @@ function printDifference(a, b) {
   for (const r of d.functions.slice(0, Number(opts.top))) console.log(`  ${f2(r.a)} ${f2(r.b)} ${f2(r.diff)}  ${r.name}`);
 }
 
+function printAllocationDifference(a, b) {
+  const d = difference(a.figures, b.figures, 'bytes');
+  console.log(`\n${a.label} − ${b.label}: ${(a.figures.totalBytes - b.figures.totalBytes).toFixed(0)} bytes allocated per request`);
+  console.log(`\n  ${a.label.padStart(7)} ${b.label.padStart(7)}  a − b   part`);
+  for (const r of d.parts) if (Math.abs(r.diff) >= 1) console.log(`  ${b6(r.a)} ${b6(r.b)} ${b6(r.diff)}  ${r.name}`);
+  console.log(`\n  ${a.label.padStart(7)} ${b.label.padStart(7)}  a − b   function (what it allocated itself), largest difference first`);
+  for (const r of d.functions.slice(0, Number(opts.top))) console.log(`  ${b6(r.a)} ${b6(r.b)} ${b6(r.diff)}  ${r.name}`);
+}
+
 const origin = await startOrigin(work, (cmd, argv) => start(cmd, argv));
 const [port, admin] = [await freePort(), await freePort()];
 const cfg = join(work, 'hedge.yaml');
 writeFileSync(cfg, pointDemoAt(readFileSync(join(root, 'examples', 'demo.yaml'), 'utf8'), { originPort: origin.port, port, admin }) + SIGNATURE_PARTNERS);
 process.stderr.write(
-  `hedge profile: origin ${origin.kind}, ${opts.connections} connections, sampling every ${opts.interval} µs${opts['no-inlining'] ? ', without inlining' : ''}, output in ${out}\n`,
+  `hedge profile: origin ${origin.kind}, ${opts.connections} connections, ${opts.allocations ? `allocations sampled every ${opts.interval} bytes` : `sampling every ${opts.interval} µs`}${opts['no-inlining'] ? ', without inlining' : ''}, output in ${out}\n`,
 );
 const hedge = await profileOne('hedge', [join(root, 'dist', 'cli', 'main.js'), 'start', '--config', cfg], port, origin.proc);
 printOne(hedge);

@@ -1,4 +1,4 @@
-// Reading a V8 CPU profile (.cpuprofile, from cpu-profile-hook.mjs or
+// Reading a V8 CPU profile (.cpuprofile, from profile-hook.mjs or
 // `node --cpu-prof`) as a proxy's cost per request: where the main thread's
 // time went, by part (hedge's folders, Node's modules, npm packages, native
 // code, garbage collection) and by function, divided by the requests served
@@ -19,6 +19,12 @@ function where(cf) {
   if (nm >= 0) url = url.slice(nm + '/node_modules/'.length);
   else url = url.replace(/^file:\/\/.*?\/(dist|packages|bench|src)\//, '$1/');
   return url ? `${url}:${cf.lineNumber + 1}` : '';
+}
+
+/** How a function is named in the reports: its name and short location. */
+export function frameLabel(cf) {
+  const at = where(cf);
+  return `${cf.functionName || '(anonymous)'}${at ? ` ${at}` : ''}`;
 }
 
 /** Which part of the process a frame belongs to. */
@@ -77,7 +83,7 @@ export function perRequest(profile, requests) {
     if (cf.functionName === '(idle)') idle += us;
     const part = partOf(cf);
     parts.set(part, (parts.get(part) ?? 0) + us);
-    const key = `${cf.functionName || '(anonymous)'}${where(cf) ? ` ${where(cf)}` : ''}`;
+    const key = frameLabel(cf);
     const f = functions.get(key) ?? { us: 0, part };
     f.us += us;
     functions.set(key, f);
@@ -92,14 +98,18 @@ export function perRequest(profile, requests) {
   };
 }
 
-/** Function by function (and part by part): a's µs per request, b's, and a − b, largest difference first. */
-export function difference(a, b) {
+/**
+ * Function by function (and part by part): a's figure per request, b's, and
+ * a − b, largest difference first. `field`: 'us' for CPU profiles, 'bytes'
+ * for allocation profiles (allocation-report.mjs).
+ */
+export function difference(a, b, field = 'us') {
   const pair = (xs, ys) => {
     const m = new Map();
-    for (const x of xs) m.set(x.name, { name: x.name, a: x.us, b: 0 });
+    for (const x of xs) m.set(x.name, { name: x.name, a: x[field], b: 0 });
     for (const y of ys) {
       const e = m.get(y.name) ?? { name: y.name, a: 0, b: 0 };
-      e.b = y.us;
+      e.b = y[field];
       m.set(y.name, e);
     }
     return [...m.values()].map((e) => ({ ...e, diff: e.a - e.b })).sort((p, q) => q.diff - p.diff);
@@ -174,7 +184,7 @@ export function flameGraphSvg(profile, { title, requests, width = 1400 }) {
   ];
   for (const { n, x: bx, w, d } of boxes) {
     const cf = n.callFrame;
-    const name = `${cf.functionName || '(anonymous)'}${where(cf) ? ` ${where(cf)}` : ''}`;
+    const name = frameLabel(cf);
     const t = total.get(n.id);
     const y = top + d * rowH;
     out.push(

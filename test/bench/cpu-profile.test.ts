@@ -11,7 +11,7 @@ import { join } from 'node:path';
 // @ts-expect-error -- a plain .mjs bench tool, without types
 import { loadProfile, perRequest, difference, flameGraphSvg, partOf } from '../../bench/tools/cpu-profile-report.mjs';
 
-const hook = join(import.meta.dirname, '..', '..', 'bench', 'tools', 'cpu-profile-hook.mjs');
+const hook = join(import.meta.dirname, '..', '..', 'bench', 'tools', 'profile-hook.mjs');
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' });
 
