@@ -16,17 +16,28 @@ const ALWAYS = new Set([
   'expect',
 ]);
 
-/** Lower-case names listed in Connection headers (e.g. "close, x-foo"). */
-function connectionListed(raw: string[], out: Set<string>): void {
+/** A Connection value that names only keep-alive: a header dropped anyway, so there is no list to build. */
+const ONLY_KEEP_ALIVE = /^[ \t]*keep-alive[ \t]*$/i;
+
+/**
+ * Lower-case names listed in Connection headers (e.g. "close, x-foo"), or
+ * undefined when none lists more than keep-alive (what browsers send on
+ * every request: the common case builds no Set and splits no string).
+ */
+function connectionListed(raw: string[]): Set<string> | undefined {
+  let out: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!;
     if (n.length === 10 && n.toLowerCase() === 'connection') {
-      for (const t of raw[i + 1]!.split(',')) {
+      const value = raw[i + 1]!;
+      if (ONLY_KEEP_ALIVE.test(value)) continue;
+      for (const t of value.split(',')) {
         const tok = t.trim().toLowerCase();
-        if (tok) out.add(tok);
+        if (tok) (out ??= new Set()).add(tok);
       }
     }
   }
+  return out;
 }
 
 /**
@@ -34,19 +45,16 @@ function connectionListed(raw: string[], out: Set<string>): void {
  * to keep although hop-by-hop (the Upgrade handshake needs Connection/Upgrade).
  */
 export function endToEndHeaders(raw: string[], keep?: ReadonlySet<string>): string[] {
-  const listed = new Set<string>();
-  connectionListed(raw, listed);
+  const listed = connectionListed(raw);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if ((ALWAYS.has(lower) || listed.has(lower)) && !(keep && keep.has(lower))) continue;
+    if ((ALWAYS.has(lower) || (listed !== undefined && listed.has(lower))) && !(keep && keep.has(lower))) continue;
     out.push(name, raw[i + 1]!);
   }
   return out;
 }
-
-const ONLY_KEEP_ALIVE = /^[ \t]*keep-alive[ \t]*$/i;
 
 /** The same filter for a response's raw headers (Buffers from undici), returned as strings. */
 export function endToEndResponseHeaders(raw: Buffer[] | string[]): string[] {

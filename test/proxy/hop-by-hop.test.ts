@@ -80,6 +80,10 @@ test('request headers: hop-by-hop names in any case and the names Connection lis
     '*/*',
   ]);
   assert.deepEqual(endToEndHeaders(['Server', 's', 'Date', 'd', 'Keep-Alive', 'timeout=5', 'Trailer', 'x']), ['Server', 's', 'Date', 'd']);
+  // A browser's "Connection: keep-alive" lists nothing more; a second Connection header is still read.
+  assert.deepEqual(endToEndHeaders(['Connection', ' Keep-Alive', 'X-A', '1', 'connection', 'x-a', 'X-B', '2']), ['X-B', '2']);
+  assert.deepEqual(endToEndHeaders(['Connection', 'keep-alive', 'X-A', '1']), ['X-A', '1']);
+  assert.deepEqual(endToEndHeaders(['Connection', 'keep-alive, X-A', 'X-A', '1', 'X-B', '2']), ['X-B', '2']);
 });
 
 test('response headers: views into one chunk (as undici hands them over), separate Buffers and strings give the same result', () => {
