@@ -3,7 +3,6 @@
 // what each function allocated by the requests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,7 @@ import { join } from 'node:path';
 import { allocationsPerRequest } from '../../bench/tools/allocation-report.mjs';
 // @ts-expect-error -- a plain .mjs bench tool, without types
 import { loadProfile, difference } from '../../bench/tools/cpu-profile-report.mjs';
-
-const hook = join(import.meta.dirname, '..', '..', 'bench', 'tools', 'profile-hook.mjs');
+import { profiledChild } from '../helpers/profiled-child.js';
 
 const node = (id: number, functionName: string, url: string, selfSize: number, children: unknown[] = []) => ({
   id,
@@ -50,32 +48,17 @@ test('the hook samples allocations in the window between two SIGWINCH, scaled to
   // fill allocates 50 arrays of 126 numbers a call (a 1,024-byte backing store and a 32-byte array
   // each: 52,800 bytes) and says how many calls it has made when each SIGWINCH arrives. Without
   // inlining: V8 counts what an inlined function allocates as its caller's (the timer loop's).
-  const child = spawn(
-    process.execPath,
-    [
-      '--no-turbo-inlining',
-      '--import',
-      hook,
-      '-e',
-      'let n=0,keep;function fill(){for(let i=0;i<50;i++)keep=new Array(126).fill(i);n++}fill();process.on("SIGWINCH",()=>process.stderr.write(`calls ${n}\\n`));process.stderr.write("filling\\n");setInterval(fill,1)',
-    ],
-    { env: { ...process.env, HEDGE_PROFILE_OUT: out, HEDGE_PROFILE_KIND: 'allocations' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  const child = profiledChild(
+    'let n=0,keep;function fill(){for(let i=0;i<50;i++)keep=new Array(126).fill(i);n++}fill();process.on("SIGWINCH",()=>process.stderr.write(`calls ${n}\\n`));process.stderr.write("filling\\n");setInterval(fill,1)',
+    { HEDGE_PROFILE_OUT: out, HEDGE_PROFILE_KIND: 'allocations' },
+    ['--no-turbo-inlining'],
   );
   try {
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const said = async (text: string) => {
-      for (let i = 0; i < 400 && !err.includes(text); i++) await new Promise((r) => setTimeout(r, 25));
-      assert.ok(err.includes(text), `no "${text}": ${err}`);
-    };
-    await said('filling');
-    child.kill('SIGWINCH');
-    await said('profile started');
-    await new Promise((r) => setTimeout(r, 500));
-    child.kill('SIGWINCH');
-    await said('profile written');
+    await child.said('filling');
+    await child.profileFor(500);
     // The script's listener runs after the hook's: its second count may come a moment after "profile written".
-    for (let i = 0; i < 400 && [...err.matchAll(/calls \d+/g)].length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    await child.said(/calls \d+/, 2);
+    const err = child.stderr();
     const [first, last] = [...err.matchAll(/calls (\d+)/g)].map((m) => Number(m[1]));
     assert.ok(first !== undefined && last !== undefined && last - first >= 20, `calls in the window: ${err}`);
     const r = allocationsPerRequest(loadProfile(out), last - first);
@@ -83,7 +66,7 @@ test('the hook samples allocations in the window between two SIGWINCH, scaled to
     assert.ok(fill, `fill is among the allocating functions: ${r.functions.map((f: { name: string }) => f.name).join(', ')}`);
     assert.ok(fill.bytes > 52_800 * 0.75 && fill.bytes < 52_800 * 1.33, `fill allocated ${fill.bytes.toFixed(0)} bytes a call, 52,800 expected`);
   } finally {
-    child.kill('SIGKILL');
+    child.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

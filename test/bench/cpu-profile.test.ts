@@ -4,14 +4,12 @@
 // profile from another, and draws the call tree as an SVG flame graph.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error -- a plain .mjs bench tool, without types
 import { loadProfile, perRequest, difference, flameGraphSvg, partOf } from '../../bench/tools/cpu-profile-report.mjs';
-
-const hook = join(import.meta.dirname, '..', '..', 'bench', 'tools', 'profile-hook.mjs');
+import { profiledChild } from '../helpers/profiled-child.js';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' });
 
@@ -92,25 +90,12 @@ test('the hook profiles the window between two SIGWINCH, and only when asked', a
   // machine the profiler's sampling thread finds it busy.
   const busy =
     'function spin(){const end=Date.now()+5;let x=0;do{for(let i=0;i<1e4;i++)x+=i%7}while(Date.now()<end);return x}spin();process.stderr.write("spinning\\n");setInterval(spin,1)';
-  const child = spawn(process.execPath, ['--import', hook, '-e', busy], {
-    env: { ...process.env, HEDGE_PROFILE_OUT: out },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = profiledChild(busy, { HEDGE_PROFILE_OUT: out });
   try {
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const said = async (text: string) => {
-      for (let i = 0; i < 400 && !err.includes(text); i++) await new Promise((r) => setTimeout(r, 25));
-      assert.ok(err.includes(text), `no "${text}": ${err}`);
-    };
-    await said('spinning');
+    await child.said('spinning');
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(!existsSync(out), 'nothing is written before the first signal');
-    child.kill('SIGWINCH');
-    await said('profile started');
-    await new Promise((r) => setTimeout(r, 400));
-    child.kill('SIGWINCH');
-    await said('profile written');
+    await child.profileFor(400);
     const profile = loadProfile(out);
     const window = (profile.endTime - profile.startTime) / 1000;
     assert.ok(window >= 300 && window < 10_000, `a window of ${window} ms`);
@@ -122,7 +107,7 @@ test('the hook profiles the window between two SIGWINCH, and only when asked', a
     const names = r.functions.map((f: { name: string }) => f.name);
     assert.ok(r.busyUs > 0.5 * r.totalUs, `busy ${r.busyUs.toFixed(0)} of ${r.totalUs.toFixed(0)} µs (${profile.samples.length} samples): ${names.slice(0, 5).join(', ')}`);
   } finally {
-    child.kill('SIGKILL');
+    child.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
