@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
 import { allowedCpus } from './tools/cpus.mjs';
+import { CLK_TCK, treePids, cpuTicks } from './tools/proc.mjs';
 import { startOrigin, which } from './tools/origin.mjs';
 import { pointDemoAt } from './tools/demo-config.mjs';
 import { SIGNATURE_PARTNERS } from './rows/signatures.mjs';
@@ -131,22 +132,12 @@ function stop(c) {
 
 /** Every thread of a process tree on these CPUs (taskset -a); false when it could not be done. */
 function pin(pid, cpus) {
-  const pids = [
-    pid,
-    ...spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .map(Number)
-      .filter(Boolean),
-  ];
-  return pids.every((p) => spawnSync(TASKSET, ['-a', '-p', '-c', cpus, String(p)], { stdio: 'ignore' }).status === 0);
+  return treePids(pid).every((p) => spawnSync(TASKSET, ['-a', '-p', '-c', cpus, String(p)], { stdio: 'ignore' }).status === 0);
 }
 
 /** CPU time of a process (all its threads), µs. */
 function cpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const tck = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-  return ((Number(f[11]) + Number(f[12])) / tck) * 1e6;
+  return (cpuTicks([pid]) / CLK_TCK) * 1e6;
 }
 
 function wrk(port, seconds, cpus) {

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { freePort, waitPort } from './tools/ports.mjs';
 import { allowedCpus } from './tools/cpus.mjs';
+import { CLK_TCK, treePids, cpuTicks } from './tools/proc.mjs';
 import { startOrigin as startSharedOrigin, which } from './tools/origin.mjs';
 import { pointDemoAt } from './tools/demo-config.mjs';
 
@@ -38,7 +39,6 @@ const CONNECTIONS = Number(args.connections ?? 50);
 const ONLY = args.only ? String(args.only).split(',') : undefined;
 const work = mkdtempSync(join(tmpdir(), 'hedge-bench-'));
 const children = new Set();
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 /** Strict options: a mistyped option stops the run with the usage instead of starting a 10-minute benchmark. */
 function parseArgs(argv) {
@@ -98,28 +98,6 @@ function cleanup() {
 }
 process.on('exit', cleanup);
 process.on('SIGINT', () => (cleanup(), process.exit(130)));
-
-/** All pids of a process tree (nginx/squid fork workers). */
-function treePids(pid) {
-  const out = [pid];
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  for (const line of r.stdout.split('\n')) if (line.trim()) out.push(...treePids(Number(line.trim())));
-  return out;
-}
-
-function cpuTicks(pids) {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      t += Number(f[11]) + Number(f[12]); // utime + stime
-    } catch {
-      /* exited */
-    }
-  }
-  return t;
-}
 
 function peakRssMb(pids) {
   let kb = 0;

@@ -8,8 +8,9 @@
 // and then the server's alert — seen: SELF_SIGNED_CERT_IN_CHAIN, then
 // ERR_SSL_TLSV1_ALERT_DECODE_ERROR, in 8 of 270 closes of a store whose CA is
 // not the server's. The second error finds no listener: an uncaught
-// exception, which ends a gateway (test/security/redis-tls-error-twice.test.ts). These connectors give each socket a lasting 'error'
-// listener as soon as it exists. The first error still reaches ioredis as
+// exception, which ends a gateway (test/security/redis-tls-error-twice.test.ts).
+// These connectors give each socket a lasting 'error' listener as soon as it
+// exists. The first error still reaches ioredis as
 // before (the store reports it, fails closed and reconnects); a later error
 // on a socket that has already failed, and that ioredis has let go, is
 // dropped.
