@@ -6,7 +6,8 @@ import { verify, type KeyObject } from 'node:crypto';
 import { canonicalForm, parseSignatureHeader, DEFAULT_SIGNATURE_HEADER } from './canonical.js';
 import { IDENTITY_HEADER_NAMES } from './identity-headers.js';
 import { MemoryNonceStore, type NonceStore } from './nonce-store.js';
-import { viewOf, type PartnerRequest } from './request-view.js';
+import type { PartnerRequest } from './request-view.js';
+import { requestTarget } from './request-target.js';
 import { publicKeyFor, type Jwk } from './public-key.js';
 
 export type { Jwk } from './public-key.js';
@@ -62,7 +63,8 @@ const defaultNonces = new MemoryNonceStore();
 
 export async function verifyEnrichment(request: PartnerRequest, opts: VerifyOptions): Promise<VerifyResult> {
   const refuse = (reason: RefusalReason, message: string): VerifyResult => ({ ok: false, reason, message });
-  const req = viewOf(request);
+  // Read as the RFC 9421 verifier reads it: the host without port or IPv6 brackets, the target exactly as received.
+  const req = requestTarget(request);
   const sigName = (opts.signatureHeader ?? DEFAULT_SIGNATURE_HEADER).toLowerCase();
   const sigValues = req.values(sigName);
   if (sigValues.length === 0) return refuse('missing-header', `no ${sigName} header`);
@@ -87,7 +89,7 @@ export async function verifyEnrichment(request: PartnerRequest, opts: VerifyOpti
     if (v.length > 1) return refuse('unsigned-header', `signed header ${name} arrived more than once`);
     signed.push([name, v[0]!]);
   }
-  const canonical = canonicalForm({ kid: sig.kid, method: req.method, host: sig.host, path: req.path, t: sig.t, nonce: sig.nonce, partner: sig.partner, headers: signed });
+  const canonical = canonicalForm({ kid: sig.kid, method: req.method, host: sig.host, path: req.target, t: sig.t, nonce: sig.nonce, partner: sig.partner, headers: signed });
   let good: boolean;
   try {
     good = verify(null, Buffer.from(canonical, 'utf8'), key, Buffer.from(sig.signature, 'base64url'));
