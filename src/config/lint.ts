@@ -7,6 +7,8 @@ import { parse as parseDomain } from 'tldts';
 import { IDENTITY_ATTRIBUTES, type Config } from '../config/schema.js';
 import { parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
 import { SCOPE_DISCLOSURES } from './front-door-scopes.js';
+import { dotted } from './key-path.js';
+import type { ConfigIssue } from '../shared/errors.js';
 
 /** Attributes that identify a subscriber, in any form but a claim. */
 export const IDENTITY_GRANT_ATTRIBUTES = new Set<string>(['msisdn', 'imsi', 'imei', 'client-ip']);
@@ -21,6 +23,11 @@ export interface Lint {
   message: string;
   fix: string;
   severity: 'error' | 'warning';
+}
+
+/** A lint as a config issue: where it is in the file, and the message with its fix. */
+export function lintIssue(l: Lint, file: string, lineOf: (path: LintPath) => number): ConfigIssue {
+  return { file, line: lineOf(l.path), column: 1, key: dotted(l.path), message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`, severity: l.severity, partner: l.partner };
 }
 
 export function lintPolicy(config: Config, now = Date.now()): Lint[] {

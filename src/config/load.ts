@@ -6,7 +6,7 @@ import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type
 import { configSchema, type Config } from './schema.js';
 import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
 import { semanticIssues } from './semantic.js';
-import { lintPolicy } from './lint.js';
+import { lintIssue, lintPolicy } from './lint.js';
 import { configDir, resolveSecrets, type SecretUse } from './secret.js';
 import { inlineSecretIssues } from './semantic-secrets.js';
 
@@ -76,15 +76,7 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
   }
   const lineOf = (p: KeyPath) => locate(p).line;
   const semantic = [...semanticIssues(parsed.data, file, lineOf), ...inlineSecretIssues(parsed.data, secrets.uses, file, lineOf)];
-  const lints: ConfigIssue[] = lintPolicy(parsed.data, opts.now).map((l) => ({
-    file,
-    line: lineOf(l.path),
-    column: 1,
-    key: dotted(l.path),
-    message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`,
-    severity: l.severity,
-    partner: l.partner,
-  }));
+  const lints: ConfigIssue[] = lintPolicy(parsed.data, opts.now).map((l) => lintIssue(l, file, lineOf));
   const fatal = [...semantic, ...(opts.lints === 'report' ? [] : lints)];
   if (fatal.some((i) => i.severity === 'error')) throw new ConfigError([...semantic, ...lints].sort((a, b) => a.line - b.line));
   return {

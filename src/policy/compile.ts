@@ -9,6 +9,7 @@ import { loadMaterial, MaterialError, type HmacSigningKey, type PolicyMaterial }
 import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogue.js';
 import { HostIndex } from './host-index.js';
 import { lintKeyReuse } from './lint-keys.js';
+import { lintIssue } from '../config/lint.js';
 import { parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
 import { compileFrontDoorClient, type CompiledFrontDoorClient } from './front-door-clients.js';
 import { valueFunction, DEFAULT_SEALED_LIFETIME, DEFAULT_TOKEN_LIFETIME, type Attribute, type Form, type MsisdnFormat, type ValueFn } from './forms.js';
@@ -95,18 +96,7 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
   }
   if (material) {
     const reuse = lintKeyReuse(config, material);
-    if (reuse.length > 0)
-      throw new ConfigError(
-        reuse.map((l) => ({
-          file,
-          line: lineOf(l.path),
-          column: 1,
-          key: dotted(l.path),
-          message: `partner "${l.partner}": ${l.message} — fix: ${l.fix}`,
-          severity: l.severity,
-          partner: l.partner,
-        })),
-      );
+    if (reuse.length > 0) throw new ConfigError(reuse.map((l) => lintIssue(l, file, lineOf)));
   }
 
   config.partners.forEach((p, pi) => {

@@ -49,6 +49,15 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
   const pattern = matchingPattern(partner, t.host, t.port);
   const rule = (line: number) => `${policy.file}:${line}`;
   const active = partnerActive(partner, now);
+  const summary = {
+    id: partner.id,
+    name: partner.name,
+    purpose: partner.purpose,
+    pattern: pattern?.text ?? '?',
+    rule: rule(partner.line),
+    active,
+    ...(partner.until !== undefined ? { until: new Date(partner.until).toISOString() } : {}),
+  };
   if (t.scheme === 'https') {
     // A phone reaches an https:// site through a CONNECT tunnel: the proxy relays
     // encrypted bytes and sees only host and port. No grant can be honoured there.
@@ -60,15 +69,7 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
     );
     return {
       ...base,
-      partner: {
-        id: partner.id,
-        name: partner.name,
-        purpose: partner.purpose,
-        pattern: pattern?.text ?? '?',
-        rule: rule(partner.line),
-        active,
-        ...(partner.until !== undefined ? { until: new Date(partner.until).toISOString() } : {}),
-      },
+      partner: summary,
       transport: 'https: a CONNECT tunnel the proxy only relays — never enriched',
       headers: [],
       notes,
@@ -99,15 +100,7 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
   }
   return {
     ...base,
-    partner: {
-      id: partner.id,
-      name: partner.name,
-      purpose: partner.purpose,
-      pattern: pattern?.text ?? '?',
-      rule: rule(partner.line),
-      active,
-      ...(partner.until !== undefined ? { until: new Date(partner.until).toISOString() } : {}),
-    },
+    partner: summary,
     transport,
     headers,
     ...(headers.length > 0
