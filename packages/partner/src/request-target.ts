@@ -19,11 +19,34 @@ export interface ReceivedRequest {
   names(): string[];
 }
 
-export function requestTarget(req: PartnerRequest): ReceivedRequest {
+/**
+ * The request as both verifiers read it, or why it cannot be read: a URL the
+ * WHATWG parser refuses (Node hands a server `GET http://[::1/x` as it came;
+ * a Fetch-like object may carry a relative url). Whoever can reach the
+ * partner's server can send one, so it is a refusal, never a throw.
+ */
+export function requestTarget(req: PartnerRequest): ReceivedRequest | { malformed: string } {
+  try {
+    return readRequest(req);
+  } catch (err) {
+    if (err instanceof UnreadableUrl) return { malformed: err.message };
+    throw err;
+  }
+}
+
+class UnreadableUrl extends Error {}
+
+function parseUrl(url: string): URL {
+  // URL.canParse is Node >= 19.9: the kit's engines floor (20.19) has it.
+  if (!URL.canParse(url)) throw new UnreadableUrl('the request URL cannot be parsed');
+  return new URL(url);
+}
+
+function readRequest(req: PartnerRequest): ReceivedRequest {
   const h = req.headers as FetchLikeRequest['headers'] | NodeLikeRequest['headers'];
   if (typeof (h as FetchLikeRequest['headers']).get === 'function') {
     const fh = h as FetchLikeRequest['headers'];
-    const u = new URL(req.url ?? '/');
+    const u = parseUrl(req.url ?? '/');
     const scheme = u.protocol === 'https:' ? 'https' : 'http';
     // URL keeps the path and query percent-encoded as given; its host is already lower case without the default port.
     return {
@@ -51,7 +74,7 @@ export function requestTarget(req: PartnerRequest): ReceivedRequest {
   let authority: string;
   let target: string;
   if (/^https?:\/\//i.test(url)) {
-    const u = new URL(url);
+    const u = parseUrl(url);
     scheme = u.protocol === 'https:' ? 'https' : 'http';
     authority = u.host;
     const slash = url.indexOf('/', url.indexOf('://') + 3);

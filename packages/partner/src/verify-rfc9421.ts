@@ -61,6 +61,7 @@ const REQUIRED_PARAMS = ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'] a
 export async function verifyRequest(request: PartnerRequest, opts: RequestVerifyOptions): Promise<RequestVerifyResult> {
   const refuse = (reason: Rfc9421Refusal, message: string): RequestVerifyResult => ({ ok: false, reason, message });
   const req = requestTarget(request);
+  if ('malformed' in req) return refuse('malformed', req.malformed);
   const inputs = req.values('signature-input');
   const sigs = req.values('signature');
   if (inputs.length === 0 || sigs.length === 0) return refuse('missing-header', 'no Signature-Input or Signature header');
@@ -160,6 +161,7 @@ export async function verifyRequest(request: PartnerRequest, opts: RequestVerify
  */
 export function signatureBaseOf(request: PartnerRequest, label: string): string {
   const req = requestTarget(request);
+  if ('malformed' in req) throw new Error(req.malformed);
   const m = parseDictionary(req.values('signature-input').join(', ')).get(label);
   if (!m || !isInnerList(m)) throw new Error(`no Signature-Input member "${label}"`);
   const components = m.items.map((it) => {

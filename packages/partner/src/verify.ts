@@ -65,6 +65,7 @@ export async function verifyEnrichment(request: PartnerRequest, opts: VerifyOpti
   const refuse = (reason: RefusalReason, message: string): VerifyResult => ({ ok: false, reason, message });
   // Read as the RFC 9421 verifier reads it: the host without port or IPv6 brackets, the target exactly as received.
   const req = requestTarget(request);
+  if ('malformed' in req) return refuse('malformed', req.malformed);
   const sigName = (opts.signatureHeader ?? DEFAULT_SIGNATURE_HEADER).toLowerCase();
   const sigValues = req.values(sigName);
   if (sigValues.length === 0) return refuse('missing-header', `no ${sigName} header`);
