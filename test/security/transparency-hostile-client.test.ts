@@ -57,7 +57,13 @@ describe('the transparency listener against a hostile client', () => {
 
   test('malformed requests get 400 and the connection closed', async (t) => {
     if (typeof be === 'string') return t.skip(be);
-    for (const bad of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n']) {
+    for (const bad of [
+      'GARBAGE\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
+      'GET / HTTP/1.1\r\nBad Header\r\n\r\n',
+      // Passes Node's parser, not the URL parser: was answered 500 (an internal error) on a kept-alive connection.
+      'GET http://[::1/x HTTP/1.1\r\nHost: a\r\n\r\n',
+    ]) {
       const reply = await new Promise<string>((resolve) => {
         const s = net.connect({ host: '127.0.0.1', port }, () => s.write(bad));
         let text = '';
