@@ -100,13 +100,15 @@ export class TransparencyServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, address: string): Promise<void> {
-    // Node's parser passes an absolute-form target the URL parser refuses (`GET http://[::1/x`): a bad request, not an internal error.
-    if (!URL.canParse(req.url ?? '/', 'http://transparency.invalid')) {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://transparency.invalid');
+    } catch {
+      // Node's parser passes an absolute-form target the URL parser refuses (`GET http://[::1/x`): a bad request, not an internal error.
       this.metrics.request('malformed');
       res.shouldKeepAlive = false;
       return this.plain(res, 400, 'bad request target');
     }
-    const url = new URL(req.url ?? '/', 'http://transparency.invalid');
     const wait = this.limiter.take(address);
     if (wait > 0) {
       this.metrics.request('rate_limited');

@@ -37,9 +37,11 @@ export function requestTarget(req: PartnerRequest): ReceivedRequest | { malforme
 class UnreadableUrl extends Error {}
 
 function parseUrl(url: string): URL {
-  // URL.canParse is Node >= 19.9: the kit's engines floor (20.19) has it.
-  if (!URL.canParse(url)) throw new UnreadableUrl('the request URL cannot be parsed');
-  return new URL(url);
+  try {
+    return new URL(url);
+  } catch {
+    throw new UnreadableUrl('the request URL cannot be parsed');
+  }
 }
 
 function readRequest(req: PartnerRequest): ReceivedRequest {
