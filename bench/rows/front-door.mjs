@@ -15,12 +15,12 @@
 //                                (Little's law: 50 / rate), not a latency at 5,000/s.
 // Both rows: CPU µs per request (or per flow) of the hedge process; every answer
 // is recorded (and committed) in the audit before it is sent.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, mkdtempSync, rmSync, existsSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign as signRaw } from 'node:crypto';
 import { auditKeys } from './audit.mjs';
-import { URLSearchParams } from 'node:url';
+import { URLSearchParams, pathToFileURL } from 'node:url';
 
 /**
  * Tokens minted per second of a wrk row: above the fastest rate seen (29,000 req/s
@@ -31,30 +31,15 @@ const TOKEN_SUPPLY_PER_S = 45_000;
 export async function rows(ctx) {
   if (!ctx.want('front door')) return;
   const wrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
-  const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).stdout.trim();
-  if (!openssl) return ctx.skip('front door rows', 'openssl not installed (for the lab certificate)');
   const dir = join(ctx.work, 'front-door');
   mkdirSync(dir, { recursive: true });
-  const run = (...a) => execFileSync('openssl', a, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'cert.key',
-    '-out',
-    'cert.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  );
+  const { makeLabPkiFiles, labPkiFailure } = await import(pathToFileURL(join(ctx.root, 'dist', 'shared', 'lab-pki.js')).href);
+  let pki;
+  try {
+    pki = makeLabPkiFiles(dir, { names: ['127.0.0.1'], caName: 'hedge bench lab CA', days: 2 });
+  } catch (err) {
+    return ctx.skip('front door rows', `no lab certificate: ${labPkiFailure(err)}`);
+  }
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'ES256' };
   const keys = await auditKeys(ctx.root, dir);
@@ -81,8 +66,8 @@ partners:
       purpose: dpv:FraudPreventionAndDetection
 frontDoor:
   listen: 127.0.0.1:${port}
-  cert: ${join(dir, 'cert.pem')}
-  key: ${join(dir, 'cert.key')}
+  cert: ${pki.certFile}
+  key: ${pki.keyFile}
   limits: { maxPending: ${TOKEN_SUPPLY_PER_S * (ctx.duration + 2) + 100_000} }
 audit:
   store: ${JSON.stringify(`sqlite:${auditDb}`)}

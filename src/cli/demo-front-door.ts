@@ -4,72 +4,25 @@
 // three scopes (its public key: examples/demo-bank.jwks.json; its private key
 // is the clearly named lab-only file next to it, so the demo can play the
 // partner). The demo subscriber gets a birth date for the age checks.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isSeq, isMap } from 'yaml';
 import { FRONT_DOOR_SCOPES } from '../config/front-door-scopes.js';
+import { labPkiFailure, makeLabPkiFiles, type LabPkiFiles } from '../shared/lab-pki.js';
 
 export const DEMO_BANK_JWKS = fileURLToPath(new URL('../../examples/demo-bank.jwks.json', import.meta.url));
 export const DEMO_BANK_PRIVATE_KEY = fileURLToPath(new URL('../../examples/demo-bank.LAB-ONLY-private-key.jwk.json', import.meta.url));
 export const DEMO_PARTNER_SCRIPT = fileURLToPath(new URL('../../examples/front-door-partner.mjs', import.meta.url));
 export const DEMO_BIRTH_DATE = '1990-04-01';
 
-export interface DemoPki {
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
+export type DemoPki = LabPkiFiles;
 
-/** A lab CA and a server certificate for the front door, in `dir`; undefined (with the reason) when openssl is missing. */
+/** A lab CA and a server certificate for the front door, in `dir`; the reason instead when openssl is missing or fails. */
 export function makeDemoPki(dir: string): DemoPki | string {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
   try {
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'lab-ca.key',
-      '-out',
-      'lab-ca.pem',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=hedge demo lab CA (not for production)',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    );
-    run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'front-door.key', '-out', 'front-door.csr', '-subj', '/CN=127.0.0.1');
-    writeFileSync(join(dir, 'front-door.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-    run(
-      'x509',
-      '-req',
-      '-in',
-      'front-door.csr',
-      '-CA',
-      'lab-ca.pem',
-      '-CAkey',
-      'lab-ca.key',
-      '-CAcreateserial',
-      '-out',
-      'front-door.pem',
-      '-days',
-      '30',
-      '-extfile',
-      'front-door.ext',
-    );
+    return makeLabPkiFiles(dir, { names: ['127.0.0.1', 'localhost'], caName: 'hedge demo lab CA (not for production)', days: 30 });
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'openssl is not installed' : `openssl failed: ${(err as Error).message.split('\n')[0]}`;
+    return labPkiFailure(err);
   }
-  return { caFile: join(dir, 'lab-ca.pem'), certFile: join(dir, 'front-door.pem'), keyFile: join(dir, 'front-door.key') };
 }
 
 /** The demo config text with the front door, demo-bank and the subscriber's birth date added. */

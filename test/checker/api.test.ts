@@ -5,12 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CheckerServer, type RunningChecker } from '../../src/checker/server.js';
 import { silentLogger } from '../../src/shared/log.js';
+import { makeLabPki, type LabPki } from '../helpers/pki.js';
 
 interface Report {
   verdict: string;
@@ -54,47 +51,21 @@ const check = async (base: string, headers: Record<string, string> = {}, opts = 
   return JSON.parse(r.body) as Report;
 };
 
-let dir: string;
-let cert: Buffer;
-let key: Buffer;
+let pki: LabPki;
 let checker: RunningChecker;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hedge-checker-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=check.example',
-      '-addext',
-      'subjectAltName=DNS:check.example',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'));
-  key = readFileSync(join(dir, 'key.pem'));
+  pki = makeLabPki(['check.example']);
   checker = await new CheckerServer({
     http: { host: '127.0.0.1', port: 0 },
-    https: { host: '127.0.0.1', port: 0, cert, key },
+    https: { host: '127.0.0.1', port: 0, cert: pki.cert, key: pki.key },
     rateLimit: { limit: 1000, windowMs: 60_000 },
     log: silentLogger,
   }).listen();
 });
 after(async () => {
   await checker.close();
+  pki.cleanup();
 });
 
 test('/api/check: identity leaked for X-Up-Calling-Line-ID, masked unless the caller asks', async () => {
@@ -137,10 +108,10 @@ test('/api/check: the worst finding wins, and identifiers are found by value in 
 });
 
 test('the same checker over HTTPS says so; the page and the JSON agree', async () => {
-  const r = await check(checker.httpsUrl!, { 'X-MSISDN': '447700900123' }, { ca: cert });
+  const r = await check(checker.httpsUrl!, { 'X-MSISDN': '447700900123' }, { ca: pki.ca });
   assert.equal(r.secure, true);
   assert.equal(r.verdict, 'identity');
-  const page = await get(`${checker.httpsUrl}/`, { 'X-MSISDN': '447700900123' }, { ca: cert });
+  const page = await get(`${checker.httpsUrl}/`, { 'X-MSISDN': '447700900123' }, { ca: pki.ca });
   assert.equal(page.status, 200);
   assert.match(page.body, /data-verdict="identity"/);
   assert.match(page.body, /over HTTPS/);
