@@ -31,6 +31,12 @@ export function connectRedis(t: RedisTarget, o: ConnectOptions): Redis | Cluster
     connectTimeout: Math.max(1000, o.timeoutMs * 4),
     username: t.username,
     password: t.password,
+    // RESP2, as ioredis 5 spoke it: no HELLO on connect, which a proxy in front of several servers may
+    // refuse in a way ioredis 6 does not fall back from, and the scripts' replies keep their RESP2 meaning
+    // (a Lua false is a nil, not RESP3's boolean). ioredis 6's reply decoder is used either way: a reply
+    // nested beyond the stack's depth is a connection error, not an exception that ends the process
+    // (test/security/redis-nested-reply-crash.test.ts).
+    protocol: 2,
     // Every socket keeps an 'error' listener: a second error from a failed TLS socket would otherwise end the process (redis-connectors.ts).
     Connector: guardedConnectors.standalone,
   };
