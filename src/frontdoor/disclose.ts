@@ -1,16 +1,22 @@
 // Every front-door answer that tells a partner something about a subscriber
-// is a disclosure: it is put on a Flow and passed through the pipeline's own
-// record stage, so it is committed to the audit before the answer is sent.
-// When the record cannot be committed, the record stage revokes it and the
-// caller answers with an error instead (no disclosure without a record).
+// is a disclosure, and passes the pipeline's own stages at the moment it is
+// made, not only when the grant behind it was given: the grant must still be
+// in force (in-force.ts: the partner's `until:`, the subscriber's `optOut:`),
+// the subscriber must not have withdrawn consent from the partner since (the
+// consent stage), and the record stage commits it to the audit before the
+// answer is sent. When the consent store cannot answer or the record cannot
+// be committed, the caller answers with an error instead (no disclosure
+// without a check and a record).
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { Flow, type Target } from '../pipeline/flow.js';
 import { record } from '../pipeline/stages/record.js';
+import { consent, type ConsentLookup } from '../pipeline/stages/consent.js';
 import { runPipeline, type RunHooks } from '../pipeline/run.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { ScopeDisclosure } from '../config/front-door-scopes.js';
+import { grantInForce } from './in-force.js';
 
 export interface FrontDoorDisclosure {
   requestId: string;
@@ -24,24 +30,42 @@ export interface FrontDoorDisclosure {
   policy: CompiledPolicy;
 }
 
+/**
+ * recorded: send the answer. refused: the grant is no longer in force or the
+ * subscriber withdrew consent; nothing goes to the partner. unavailable: the
+ * consent store or the audit could not answer; fail closed, try again later.
+ */
+export type Committed = 'recorded' | 'refused' | 'unavailable';
+
 export class Discloser {
-  private readonly stages: readonly Stage[];
+  private readonly checks: readonly Stage[];
+  private readonly record: readonly Stage[];
 
   constructor(
     audit: AuditLog | undefined,
+    consents: ConsentLookup | undefined,
     private readonly hooks: RunHooks,
   ) {
-    this.stages = [record(audit)];
+    this.checks = consents ? [grantInForce(), consent(consents)] : [grantInForce()];
+    this.record = [record(audit)];
   }
 
-  /** True once the disclosure is recorded (or no audit is configured); false: withheld, answer with an error. */
-  async commit(d: FrontDoorDisclosure): Promise<boolean> {
+  async commit(d: FrontDoorDisclosure): Promise<Committed> {
     const flow = new Flow(d.requestId, d.clientAddress, 'POST', d.target, [], d.policy);
     flow.subscriber = d.subscriber;
     flow.partner = d.partner;
+    let failed = false;
+    await runPipeline(this.checks, flow, {
+      stageFailed: (stage, err) => {
+        failed = true;
+        this.hooks.stageFailed(stage, err);
+      },
+    });
+    if (failed) return 'unavailable';
+    if (flow.enrichmentDisabled) return 'refused';
     // The value itself is never stored (the audit keeps attribute, form and scope); the flow needs one.
     flow.disclose({ partnerId: d.partner.id, attribute: d.what.attribute, form: d.what.form, header: d.scope, value: '-' });
-    await runPipeline(this.stages, flow, this.hooks);
-    return flow.disclosures.length > 0 && !flow.enrichmentDisabled;
+    await runPipeline(this.record, flow, this.hooks);
+    return flow.disclosures.length > 0 && !flow.enrichmentDisabled ? 'recorded' : 'unavailable';
   }
 }

@@ -36,7 +36,7 @@ export interface FrontDoorOptions {
   tls: { cert: Buffer; key: Buffer };
   policy(): CompiledPolicy;
   bindings: BindingStore;
-  /** Subscribers' consent withdrawals and objections (the transparency page's), checked at authorisation. */
+  /** Subscribers' consent withdrawals and objections (the transparency page's), checked at authorisation and again before every answer. */
   consents?: ConsentLookup | undefined;
   /** A binding lookup failed: counted and alerted like the proxy's. */
   onBindingStoreError(err: unknown): void;
@@ -65,7 +65,7 @@ export class FrontDoor {
       policy: o.policy,
       endpoints: undefined as unknown as Endpoints, // set by listen(): the issuer may depend on the port picked
       identifier: new Identifier(o.bindings, o.consents, o.onBindingStoreError, hooks),
-      discloser: new Discloser(o.audit, hooks),
+      discloser: new Discloser(o.audit, o.consents, hooks),
       codes: new SingleUseStore<CodeGrant>(max),
       usedCodes: new SingleUseStore<string>(max),
       tokens: new SingleUseStore<AccessGrant>(max),

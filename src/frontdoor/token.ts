@@ -44,7 +44,6 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   const verifier = form.get('code_verifier') ?? '';
   if (!VERIFIER.test(verifier) || !sameText(createHash('sha256').update(verifier).digest('base64url'), g.codeChallenge))
     return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'PKCE verification failed');
-  if (g.subscriber.optOut?.includes(partner.id)) return tokenError(ctx, res, partner.id, 400, 'access_denied', 'the subscriber does not share data with this client');
   if (!client.sub || !policy.material) return tokenError(ctx, res, partner.id, 500, 'server_error', 'the client has no pairwise subject key (keys.file has no pseudonym key)');
   const sub = client.sub({ subscriber: g.subscriber, clientAddress: g.clientAddress, host: '', iat: 0 });
   if (sub === undefined) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no subject');
@@ -89,7 +88,17 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
     what: ID_TOKEN_DISCLOSURE,
     policy,
   });
-  if (!recorded) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'the answer cannot be recorded right now');
+  // The grant is checked again here (disclose.ts): consent withdrawn, optOut or the agreement ended since the code was issued.
+  if (recorded === 'refused')
+    return tokenError(
+      ctx,
+      res,
+      partner.id,
+      400,
+      'invalid_grant',
+      "the grant is no longer in force: the subscriber no longer shares data with this client, or the client's agreement has ended",
+    );
+  if (recorded !== 'recorded') return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'the answer cannot be checked or recorded right now');
   if (!ctx.tokens.add(accessToken, access, now + ctx.tokenLifetimeMs)) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding tokens');
   ctx.usedCodes.add(code, accessToken, now + ctx.codeLifetimeMs);
   ctx.metrics.step('token', partner.id, 'ok');

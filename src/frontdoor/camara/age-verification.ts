@@ -13,7 +13,7 @@ import { sendJson } from '../http.js';
 import { checkCall, readJsonBody } from './api-call.js';
 import { CamaraErrors } from './errors.js';
 import { VerifyAgeRequestBody } from './schemas.js';
-import { record, refuse } from './number-verification.js';
+import { notRecorded, record, refuse } from './number-verification.js';
 
 export const AGE_VERIFICATION_BASE = '/kyc-age-verification/v0.2';
 /** The age an operator's "age verified" flag attests (the adult check of header enrichment). */
@@ -59,7 +59,8 @@ export async function handleAgeVerify(ctx: FrontDoorContext, req: http.IncomingM
   const answer: { ageCheck: AgeCheck; contentLock?: 'not_available'; parentalControl?: 'not_available' } = { ageCheck: ageCheck(c.grant.subscriber, b.ageThreshold) };
   if (b.includeContentLock === true) answer.contentLock = 'not_available';
   if (b.includeParentalControl === true) answer.parentalControl = 'not_available';
-  if (!(await record(ctx, c.grant, scope, '/verify'))) return refuse(ctx, res, c.grant.partnerId, 'age-verification', CamaraErrors.unavailable(), c.correlator);
+  const committed = await record(ctx, c.grant, scope, '/verify');
+  if (committed !== 'recorded') return refuse(ctx, res, c.grant.partnerId, 'age-verification', notRecorded(committed), c.correlator);
   ctx.metrics.step('api', c.grant.partnerId, 'ok');
   ctx.metrics.answer(c.grant.partnerId, 'kyc-age-verification/verify', answer.ageCheck);
   sendJson(res, 200, answer, c.correlator !== undefined ? { 'x-correlator': c.correlator } : {});

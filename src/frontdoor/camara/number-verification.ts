@@ -9,7 +9,8 @@ import type { FrontDoorContext } from '../context.js';
 import { SCOPE_DISCLOSURES, type FrontDoorScope } from '../../config/front-door-scopes.js';
 import { sendJson } from '../http.js';
 import { checkCall, readJsonBody } from './api-call.js';
-import { CamaraErrors, sendError } from './errors.js';
+import { CamaraErrors, sendError, type ErrorInfo } from './errors.js';
+import type { Committed } from '../disclose.js';
 import { NumberVerificationRequestBody } from './schemas.js';
 import type { AccessGrant } from '../grants.js';
 
@@ -36,7 +37,8 @@ export async function handleVerify(ctx: FrontDoorContext, req: http.IncomingMess
     parsed.data.phoneNumber !== undefined
       ? parsed.data.phoneNumber === number
       : sameHex(createHash('sha256').update(number).digest('hex'), parsed.data.hashedPhoneNumber!.toLowerCase());
-  if (!(await record(ctx, c.grant, scope, '/verify'))) return refuse(ctx, res, c.grant.partnerId, 'verify', CamaraErrors.unavailable(), c.correlator);
+  const committed = await record(ctx, c.grant, scope, '/verify');
+  if (committed !== 'recorded') return refuse(ctx, res, c.grant.partnerId, 'verify', notRecorded(committed), c.correlator);
   ctx.metrics.step('api', c.grant.partnerId, 'ok');
   ctx.metrics.answer(c.grant.partnerId, 'number-verification/verify', verified ? 'verified' : 'not_verified');
   sendJson(res, 200, { devicePhoneNumberVerified: verified }, c.correlator !== undefined ? { 'x-correlator': c.correlator } : {});
@@ -47,16 +49,18 @@ export async function handleDevicePhoneNumber(ctx: FrontDoorContext, req: http.I
   const c = await checkCall(ctx, req, scope, true);
   if (!c.ok) return refuse(ctx, res, c.partner, 'device-phone-number', c.error, c.correlator);
   req.resume();
-  if (!(await record(ctx, c.grant, scope, '/device-phone-number'))) return refuse(ctx, res, c.grant.partnerId, 'device-phone-number', CamaraErrors.unavailable(), c.correlator);
+  const committed = await record(ctx, c.grant, scope, '/device-phone-number');
+  if (committed !== 'recorded') return refuse(ctx, res, c.grant.partnerId, 'device-phone-number', notRecorded(committed), c.correlator);
   ctx.metrics.step('api', c.grant.partnerId, 'ok');
   ctx.metrics.answer(c.grant.partnerId, 'number-verification/device-phone-number', 'shared');
   sendJson(res, 200, { devicePhoneNumber: c.grant.subscriber.msisdn }, c.correlator !== undefined ? { 'x-correlator': c.correlator } : {});
 }
 
-export function record(ctx: FrontDoorContext, g: AccessGrant, scope: FrontDoorScope, path: string): Promise<boolean> {
+/** Checks the token's grant is still in force and records the answer (disclose.ts); the answer is sent only when 'recorded'. */
+export function record(ctx: FrontDoorContext, g: AccessGrant, scope: FrontDoorScope, path: string): Promise<Committed> {
   const policy = ctx.policy();
   const partner = policy.clients.get(g.clientId);
-  if (!partner || partner.id !== g.partnerId) return Promise.resolve(false); // the partner was removed by a reload: nothing more goes to it
+  if (!partner || partner.id !== g.partnerId) return Promise.resolve('refused'); // the partner was removed by a reload: nothing more goes to it
   return ctx.discloser.commit({
     requestId: ctx.nextId(),
     partner,
@@ -67,6 +71,13 @@ export function record(ctx: FrontDoorContext, g: AccessGrant, scope: FrontDoorSc
     what: SCOPE_DISCLOSURES[scope],
     policy,
   });
+}
+
+/** The CAMARA error for an answer that was not recorded. */
+export function notRecorded(c: Exclude<Committed, 'recorded'>): ErrorInfo {
+  return c === 'refused'
+    ? CamaraErrors.permissionDenied("The subscriber no longer shares this with the client, or the client's agreement has ended. Nothing was disclosed.")
+    : CamaraErrors.unavailable();
 }
 
 export function refuse(
