@@ -9,7 +9,7 @@ import { hostPatternMatches, type HostPattern } from '../shared/host-pattern.js'
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { maskIdentifier } from '../shared/mask.js';
 import { parseAbsoluteForm } from '../shared/request-target.js';
-import { canonicalHeaderName } from '../detect/header-catalogue.js';
+import { HeaderSpellings } from '../detect/header-spellings.js';
 import { TLS_SENSITIVE_ATTRIBUTES } from '../config/lint.js';
 
 export interface ExplainedHeader {
@@ -39,7 +39,8 @@ export function explainRequest(policy: CompiledPolicy, url: string, opts: { subs
   const now = opts.now ?? Date.now();
   const notes: string[] = [];
   const stripNames = [...policy.stripNames].sort();
-  const stripped = opts.clientHeaders ? opts.clientHeaders.filter((h) => policy.stripNames.has(canonicalHeaderName(h))) : stripNames;
+  const spellings = new HeaderSpellings(policy.stripNames);
+  const stripped = opts.clientHeaders ? opts.clientHeaders.filter((h) => spellings.match(h) !== undefined) : stripNames;
   const base = { url, target: { scheme: t.scheme, host: t.host, port: t.port, path: t.path }, stripped };
   const partner = policy.hosts.lookup(t.host, t.port);
   if (!partner) {

@@ -1,13 +1,16 @@
 // Stage 1: never trust a client's identity headers. Every header of the
 // catalogue, every header name any grant uses and the configured extras are
-// removed, whatever their case, with "_" read as "-" and every duplicate.
-// Refuses on error: forwarding a request whose spoofed headers may still be
-// there is worse than failing it.
-import { canonicalHeaderName } from '../../detect/header-catalogue.js';
+// removed in every spelling a backend may fold into them — any case, any
+// punctuation between the letters ("X_MSISDN", "x.msisdn", "X--MSISDN",
+// "XMSISDN"; detect/header-spellings.ts) — and every duplicate. Refuses on
+// error: forwarding a request whose spoofed headers may still be there is
+// worse than failing it.
+import { HeaderSpellings } from '../../detect/header-spellings.js';
 import { CONTINUE, type Stage } from '../stage.js';
 import type { Flow } from '../flow.js';
 
 export function stripInboundIdentity(stripNames: ReadonlySet<string>): Stage {
+  const spellings = new HeaderSpellings(stripNames);
   return {
     name: 'strip-inbound-identity',
     onError: 'refuse',
@@ -15,10 +18,10 @@ export function stripInboundIdentity(stripNames: ReadonlySet<string>): Stage {
       const h = flow.headers;
       let out: string[] | undefined;
       for (let i = 0; i < h.length; i += 2) {
-        const canonical = canonicalHeaderName(h[i]!);
-        if (stripNames.has(canonical)) {
+        const listed = spellings.match(h[i]!);
+        if (listed !== undefined) {
           if (!out) out = h.slice(0, i);
-          flow.stripped.push(canonical);
+          flow.stripped.push(listed); // the listed name, never the client's spelling: a bounded label set
         } else if (out) out.push(h[i]!, h[i + 1]!);
       }
       if (out) flow.headers = out;

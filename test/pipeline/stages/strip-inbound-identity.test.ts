@@ -45,13 +45,10 @@ test('an ordinary request is left as it is (same list, nothing recorded)', () =>
 });
 
 test('fails closed by refusing: forwarding possibly spoofed identity is worse than failing', () => {
-  const broken = stripInboundIdentity({
-    has() {
-      throw new Error('strip list unreadable');
-    },
-  } as unknown as ReadonlySet<string>);
+  const broken = stripInboundIdentity(new Set(['x-msisdn']));
   assert.equal(broken.onError, 'refuse');
-  const f = makeFlow({ headers: ['Host', 'news.example', 'X-MSISDN', '+447700900999'] });
+  // A header list the stage cannot read (a name that is not a string) makes it throw.
+  const f = makeFlow({ headers: ['Host', 'news.example', undefined as unknown as string, '+447700900999'] });
   const failed: string[] = [];
   const v = runPipeline([broken], f, { stageFailed: (name) => failed.push(name) });
   assert.deepEqual(v, { kind: 'stop', status: 500, code: ErrorCodes.STAGE_FAILED, message: 'the gateway could not process this request safely (strip-inbound-identity)' });
