@@ -391,7 +391,9 @@ export class Ingress {
       res.shouldKeepAlive = false;
       this.order.closing(res.req.socket);
     }
-    res.writeHead(status, {
+    // The reason is given, not left to Node: a writeHead that threw (an origin's header Node refused) has left
+    // its statusMessage behind, and Node would reuse it.
+    res.writeHead(status, http.STATUS_CODES[status] ?? 'Error', {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       'x-hedge-error': code,

@@ -133,6 +133,9 @@ export class Upstream {
   }
 }
 
+/** What Node's ServerResponse accepts as a reason phrase (its checkInvalidHeaderChar, inverted). */
+const WRITABLE_REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** undici's (legacy, zero-copy) handler interface, writing into a ServerResponse. */
 class ResponseRelay implements Exchange {
   private abort: ((err?: Error) => void) | undefined;
@@ -181,7 +184,9 @@ class ResponseRelay implements Exchange {
       return false;
     }
     this.resume = resume;
-    this.res.writeHead(status, statusText || undefined, endToEndResponseHeaders(raw));
+    // Node refuses to write a reason phrase with a control byte or a character above U+00FF (undici reads a
+    // Latin-1 byte such as "N\xe3o Encontrado" as U+FFFD) and would throw: the status code's own reason then.
+    this.res.writeHead(status, statusText !== '' && WRITABLE_REASON.test(statusText) ? statusText : undefined, endToEndResponseHeaders(raw));
     return true;
   }
 
