@@ -40,6 +40,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'proxy.limits.maxInFlightRequests': 'Requests processed at once; beyond it requests are answered 503 before the pipeline (0: no cap).',
   'proxy.limits.maxLoopTurnMs':
     'How long one event-loop turn may be busy before the requests and connections it reaches later are shed (503), when the turn before was as long too: the overload that queues in the kernel, unseen by maxInFlightRequests (0: off).',
+  'proxy.limits.maxInFlightPerClient':
+    "Requests one client address (an IPv6 client's /64) may have in flight, on all its connections and pipelined; more are answered 429 and the connection is closed. 0: no cap.",
   'proxy.limits.maxUploadsPerClient': "Requests with bodies one client address (an IPv6 client's /64) may have in flight; more are answered 429.",
   'proxy.limits.minRequestBodyBytesPerSecond': 'Average request-body rate required once requestBodyGraceMs of reading have passed (0: off); slower is answered 408.',
   'proxy.limits.requestBodyGraceMs': 'Milliseconds of body reading before the minimum body rate applies.',

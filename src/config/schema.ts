@@ -210,6 +210,8 @@ const limits = z.strictObject({
   maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(1024),
   /** Requests processed at once; beyond it requests are answered 503 before the pipeline (0: no cap). */
   maxInFlightRequests: z.number().int().min(0).max(1_000_000).default(4096),
+  /** Requests one client address (an IPv6 client's /64) may have in flight; more → 429 and the connection closed (0: no cap). */
+  maxInFlightPerClient: z.number().int().min(0).max(1_000_000).default(256),
   /**
    * How long one event-loop turn may be busy before the requests and connections it reaches later are shed, when the turn before was as long (0: off).
    * 250 ms by default: only a sustained overload sheds (two quarter-second turns in a row), never a collection or a reload; 50 ms bounds the wait tighter.

@@ -153,6 +153,8 @@ export class Ingress {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // Parsed from the same bytes as a request refused with close: never executed, never answered, never counted.
+    if (this.order.isClosing(req.socket)) return;
     const overload = this.deps.overload;
     // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
     // The connection stays open: answering on it costs less than the new
@@ -164,11 +166,22 @@ export class Ingress {
       overload.rest(req.socket);
       return;
     }
-    // One listener per request for both: the in-flight count, and the pipelined-order state the connection no longer needs.
-    // `on`, not `once`: a response emits 'close' once (Node guards it), and `once` would wrap and later unhook the listener.
     const socket = req.socket;
+    // The client's share: past it, 429 and close, so what else it pipelined on this connection is never executed.
+    const share = overload ? overload.enterShare(unmapIPv4(socket.remoteAddress ?? '')) : '';
+    if (share === undefined) {
+      overload!.leave();
+      this.deps.metrics.fairShareRefused('requests_per_client');
+      res.setHeader('retry-after', String(SHED_RETRY_AFTER_S));
+      return this.reply(res, 429, ErrorCodes.TOO_MANY_IN_FLIGHT, 'too many requests in progress from this address; try again when some have finished', true);
+    }
+    // One listener per request for all: the in-flight counts, and the pipelined-order state the connection no longer needs.
+    // `on`, not `once`: a response emits 'close' once (Node guards it), and `once` would wrap and later unhook the listener.
     res.on('close', () => {
-      overload?.leave();
+      if (overload) {
+        overload.leave();
+        overload.leaveShare(share);
+      }
       this.order.left(socket, res);
     });
     this.handleRequest(req, res);
@@ -305,6 +318,7 @@ export class Ingress {
 
   private onConnect(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     adoptHandedOver(socket, this.deps.proxy.limits.idleTimeoutMs, this.track);
+    if (this.order.underWay(socket)) return this.refuseTunnelBehind(socket, 'connect');
     const problem = framingRefusal(req);
     if (problem) {
       this.deps.metrics.malformedRequest(problem.reason);
@@ -326,6 +340,7 @@ export class Ingress {
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     adoptHandedOver(socket, this.deps.proxy.limits.idleTimeoutMs, this.track);
+    if (this.order.underWay(socket)) return this.refuseTunnelBehind(socket, 'upgrade');
     const m = this.deps.metrics;
     const vetted = this.vet(req);
     if (!('target' in vetted)) {
@@ -362,6 +377,22 @@ export class Ingress {
     const v = runPipeline(pipeline.stages, flow, this.hooks);
     if (v instanceof Promise) v.then(go, () => rawReply(socket, 500, ErrorCodes.STAGE_FAILED, 'internal error'));
     else go(v);
+  }
+
+  /**
+   * A CONNECT or upgrade pipelined behind a request still being answered. Node hands the socket over at
+   * once, and the earlier response would be written after the tunnel's "200" or the origin's "101" — into
+   * the tunnel, or read as this request's answer. Refused once every earlier answer has left (pipelined-order.ts).
+   */
+  private refuseTunnelBehind(socket: Duplex, kind: 'connect' | 'upgrade'): void {
+    const message = 'a CONNECT or upgrade must wait until the requests before it on the connection are answered';
+    this.deps.metrics.tunnel(kind, 'refused');
+    const counted = this.order.parserRefused(
+      socket,
+      () => rawReply(socket, 400, ErrorCodes.MALFORMED_REQUEST, message),
+      (res) => this.reply(res, 400, ErrorCodes.MALFORMED_REQUEST, message, true),
+    );
+    if (counted) this.deps.metrics.malformedRequest('tunnel_behind_pipelined_request');
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {

@@ -9,7 +9,12 @@
 //  - requests in flight: past the bound a request is answered 503 with
 //    Retry-After before the pipeline runs, so a shed request never looks up a
 //    subscriber, never carries an identity, and never queues behind the ones
-//    already admitted.
+//    already admitted. And per client: without a share, one client could hold
+//    every slot — on many connections, or on one, by pipelining thousands of
+//    requests to a slow site (Node's server executes every pipelined request it
+//    has parsed at once) — and every other subscriber would be shed. A client
+//    past its share is answered 429 and its connection closed, so the rest of
+//    what it pipelined is never executed.
 // Shedding must also cost little, or at twice capacity the shedding alone
 // fills the one event loop and the admitted requests wait behind it. A
 // connection accepted while the gateway is shedding gets a prebuilt 503 and is
@@ -57,6 +62,8 @@ export interface OverloadLimits {
   maxConnectionsPerAddress: number;
   /** Requests being processed at once; past it new requests get 503. 0: no cap. */
   maxInFlightRequests: number;
+  /** Requests one client (an IPv4 address, an IPv6 /64) may have in flight; past it its new requests get 429. 0: no cap. */
+  maxInFlightPerClient: number;
   /** Busy time of one event-loop turn past which what it reaches next is shed, when the turn before was as long. 0: off. */
   maxLoopTurnMs: number;
 }
@@ -67,6 +74,7 @@ export class OverloadGuard {
   private inFlight = 0;
   private open = 0;
   private readonly perClient = new Map<string, number>();
+  private readonly inFlightPerClient = new Map<string, number>();
   private readonly refused: Counter<'reason'>;
   private readonly shed: Counter<'reason' | 'at'>;
   /** When the current turn's first request or connection was seen; whether a check of this turn is scheduled. */
@@ -213,6 +221,27 @@ export class OverloadGuard {
     }
     this.inFlight++;
     return true;
+  }
+
+  /**
+   * Takes one of the client's in-flight slots: the key to give back (`leaveShare`),
+   * or undefined when the client already holds maxInFlightPerClient. No cap: ''.
+   */
+  enterShare(clientAddress: string): string | undefined {
+    const max = this.limits.maxInFlightPerClient;
+    if (max <= 0) return '';
+    const key = clientKey(clientAddress);
+    const n = this.inFlightPerClient.get(key) ?? 0;
+    if (n >= max && clientAddress !== this.exempt) return undefined;
+    this.inFlightPerClient.set(key, n + 1);
+    return key;
+  }
+
+  leaveShare(key: string): void {
+    if (key === '') return;
+    const n = (this.inFlightPerClient.get(key) ?? 1) - 1;
+    if (n <= 0) this.inFlightPerClient.delete(key);
+    else this.inFlightPerClient.set(key, n);
   }
 
   /** Stops reading a connection whose request was just shed, for at most its Retry-After (see the top of this file). */

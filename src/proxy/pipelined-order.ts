@@ -53,6 +53,17 @@ export class PipelinedOrder {
     else this.conns.delete(socket);
   }
 
+  /** A refusal that closes the connection was given on it: what else was parsed from it is not executed. */
+  isClosing(socket: Duplex): boolean {
+    return this.conns.get(socket)?.closing === true;
+  }
+
+  /** A request on the connection is still being answered (its response has not finished). */
+  underWay(socket: Duplex): boolean {
+    const newest = this.conns.get(socket)?.newest;
+    return newest !== undefined && !newest.writableFinished;
+  }
+
   /** A refusal that closes the connection was answered on one of its responses (no socket: the connection is gone already). */
   closing(socket: Duplex | null | undefined): void {
     if (socket) this.conn(socket).closing = true;

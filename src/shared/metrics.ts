@@ -10,7 +10,7 @@ import { HotHistogram, type HotSeries } from './hot-histogram.js';
 export type Outcome = 'forwarded' | 'enriched' | 'refused' | 'bad_request' | 'upstream_error' | 'shed' | 'internal';
 export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other' | 'unguarded' | 'destination' | 'busy' | 'slow_body';
 /** Why a request was refused to keep the upstream pools fairly shared (proxy/fair-share.ts). */
-export type FairShareReason = 'uploads_per_client' | 'body_too_slow' | 'queue_timeout';
+export type FairShareReason = 'uploads_per_client' | 'requests_per_client' | 'body_too_slow' | 'queue_timeout';
 /** The channels that open connections on a client's behalf. */
 export type DestinationChannel = 'http' | 'connect' | 'upgrade';
 

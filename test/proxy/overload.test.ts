@@ -257,7 +257,7 @@ describe('shedding when the event loop is behind', () => {
   let port: number;
   before(async () => {
     registry = new Registry();
-    const guard = new OverloadGuard({ maxConnections: 0, maxConnectionsPerAddress: 0, maxInFlightRequests: 0, maxLoopTurnMs: 5 }, registry, undefined);
+    const guard = new OverloadGuard({ maxConnections: 0, maxConnectionsPerAddress: 0, maxInFlightRequests: 0, maxInFlightPerClient: 0, maxLoopTurnMs: 5 }, registry, undefined);
     server = http.createServer((req, res) => {
       if (!guard.enter(req.socket.remoteAddress ?? '')) {
         res.writeHead(503, { 'retry-after': '1', 'content-length': '5' }).end('shed\n');

@@ -120,3 +120,27 @@ test('a client that half-closes after its requests still gets every answer', asy
   assert.deepEqual(statuses(text), [200, 200], text.slice(0, 200));
   assert.deepEqual(echoSeen, ['/1', '/2']);
 });
+
+// Node hands the socket over for a CONNECT or an upgrade at once, while an earlier pipelined answer is still
+// due: that answer was written after the tunnel's "200" (into the tunnel) or the "101", or read as the
+// upgrade's own answer. Now refused, after the earlier answer, and the connection closed; the upgrade never
+// reaches the origin.
+for (const [kind, second] of [
+  ['an upgrade', `GET http://held.example.net/ws HTTP/1.1\r\nHost: held.example.net\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`],
+  ['a CONNECT', `CONNECT held.example.net:443 HTTP/1.1\r\nHost: held.example.net:443\r\n\r\n`],
+] as const) {
+  test(`valid (still in flight at the origin) then ${kind}: the first answer, then a 400, then close`, async () => {
+    heldSeen.length = 0;
+    const arrived = new Promise<void>((r) => (onHold = r));
+    const done = rawExchange(lab.gw.proxyAddress.port, `GET http://held.example.net/hold HTTP/1.1\r\nHost: held.example.net\r\n\r\n${second}`, 8000);
+    await arrived;
+    await new Promise((r) => setTimeout(r, 100)); // the second request has been handed over by now
+    releases.shift()!();
+    const r = await done;
+    assert.deepEqual(statuses(r.text), [200, 400], r.text.slice(0, 300));
+    assert.match(r.text, /held \/hold\n/);
+    assert.match(r.text, /x-hedge-error: HEDGE_ERR_MALFORMED_REQUEST/i);
+    assert.ok(r.closed);
+    assert.deepEqual(heldSeen, ['/hold'], 'the upgrade never reached the origin');
+  });
+}
