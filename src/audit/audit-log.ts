@@ -7,6 +7,16 @@
 // the store is left alone for retryAfterMs, and then probed again with the next
 // record. The chain head is re-read from the store before the first commit
 // after any failure, so a failed or half-known commit never forks the chain.
+//
+// What it re-reads must be this writer's own head, or the end of a batch of
+// its own whose commit failed in a way that may still have stored it. Anything
+// else means someone else changed the chain since this writer last wrote it —
+// records after its last checkpoint altered, deleted or added by hand, or a
+// second gateway writing under this node name — and this writer cannot vouch
+// for what it would chain on to and then sign at its next checkpoint. It stops
+// there: every disclosure is withheld, the audit-chain-altered alert is raised,
+// and only a restart (after `hedge audit verify` and a look at the store)
+// starts it again.
 import type { Flow } from '../pipeline/flow.js';
 import type { DisclosureRecorder } from '../pipeline/stages/record.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
@@ -33,6 +43,8 @@ export interface AuditLogOptions {
   checkpointIntervalMs?: number;
   /** Called once when an outage starts (the gateway raises the audit-store-unavailable alert). */
   onUnavailable?: ((code: string) => void) | undefined;
+  /** Called once when the stored chain is not where this writer left it (the gateway raises the audit-chain-altered alert). */
+  onChainAltered?: ((at: { knownSeq: number; storedSeq: number }) => void) | undefined;
 }
 
 /** An event other capabilities record (guard hits, policy reloads, canary results, …). */
@@ -55,7 +67,7 @@ interface Pending {
   reject?: ((err: Error) => void) | undefined;
 }
 
-type State = 'up' | 'down' | 'stalled';
+type State = 'up' | 'down' | 'stalled' | 'altered';
 
 export class AuditUnavailableError extends Error {
   readonly code = ErrorCodes.AUDIT_UNAVAILABLE;
@@ -64,6 +76,18 @@ export class AuditUnavailableError extends Error {
     this.name = 'AuditUnavailableError';
   }
 }
+
+/** The stored chain is not where this writer left it: it writes no more (see the top of this file). */
+export class AuditChainAlteredError extends Error {
+  readonly code = ErrorCodes.AUDIT_TAMPERED;
+  constructor(knownSeq: number, storedSeq: number) {
+    super(`the audit chain was changed since this writer last wrote it (its head: seq ${knownSeq}; stored: seq ${storedSeq})`);
+    this.name = 'AuditChainAlteredError';
+  }
+}
+
+/** How many batches of unknown outcome are remembered (a store that fails commit after commit keeps only the latest). */
+const MAX_UNCERTAIN = 16;
 
 export class AuditLog implements DisclosureRecorder {
   readonly node: string;
@@ -79,11 +103,14 @@ export class AuditLog implements DisclosureRecorder {
   private readonly maxPending: number;
   private readonly checkpointEvery: number;
   private readonly checkpointIntervalMs: number;
+  private readonly onChainAltered: AuditLogOptions['onChainAltered'];
   private readonly onUnavailable: ((code: string) => void) | undefined;
 
   private queue: Pending[] = [];
   private head: ChainHead | undefined;
   private headKnown = false;
+  /** Ends of batches whose append failed but may have been stored (a connection lost after the commit was sent). */
+  private readonly uncertain: ChainHead[] = [];
   private initialised = false;
   private state: State = 'up';
   private retryAt = 0;
@@ -111,6 +138,7 @@ export class AuditLog implements DisclosureRecorder {
     this.checkpointEvery = o.checkpointEveryRecords ?? 10_000;
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 60_000;
     this.onUnavailable = o.onUnavailable;
+    this.onChainAltered = o.onChainAltered;
     if (this.metrics) this.metrics.pendingSource = () => this.queue.length;
     if (this.checkpointIntervalMs > 0) {
       this.cpTimer = setInterval(() => void this.checkpointIfDue(), Math.min(this.checkpointIntervalMs, 60_000));
@@ -133,8 +161,12 @@ export class AuditLog implements DisclosureRecorder {
       this.initialised = true;
     }
     if (!this.headKnown) {
-      this.head = await this.store.head(this.node);
+      const stored = await this.store.head(this.node);
+      // At open this writer has no head of its own yet: it takes the chain as stored (signed at clean shutdown).
+      if (this.head !== undefined && !this.isOwn(stored)) throw this.altered(stored);
+      this.head = stored;
       this.headKnown = true;
+      this.uncertain.length = 0;
     }
   }
 
@@ -214,7 +246,7 @@ export class AuditLog implements DisclosureRecorder {
 
   private accepting(): boolean {
     if (this.closed) return false;
-    if (this.state === 'stalled') return false;
+    if (this.state === 'stalled' || this.state === 'altered') return false;
     if (this.state === 'down') {
       if (Date.now() < this.retryAt) return false;
       this.state = 'up'; // probe: the next commit tries the store again
@@ -276,9 +308,10 @@ export class AuditLog implements DisclosureRecorder {
       this.metrics?.storeUp(false);
       this.failAll(batch, new AuditUnavailableError('the audit store did not commit in time'));
     }, this.commitTimeoutMs);
+    let records: AuditRecord[] | undefined;
     try {
       await this.prepare();
-      const records = this.chain(batch);
+      records = this.chain(batch);
       const cp = this.dueCheckpoint(records.length) ? this.checkpointFor(records[records.length - 1]!, 'periodic') : undefined;
       const started = performance.now();
       await this.store.append(records, cp);
@@ -298,6 +331,8 @@ export class AuditLog implements DisclosureRecorder {
         for (const p of batch) p.resolve?.();
       }
     } catch (err) {
+      // Refused as not continuing the stored chain: certainly not stored. Any other failure may have come after the commit.
+      if (records !== undefined && !(err instanceof Error && (err as { code?: string }).code === 'CHAIN_DISCONTINUITY')) this.mayHaveLanded(records);
       this.markDown(err);
       if (!settled) {
         settled = true;
@@ -336,7 +371,38 @@ export class AuditLog implements DisclosureRecorder {
     return out;
   }
 
+  private mayHaveLanded(records: readonly AuditRecord[]): void {
+    const last = records[records.length - 1]!;
+    this.uncertain.push({ seq: last.seq, hash: last.hash });
+    if (this.uncertain.length > MAX_UNCERTAIN) this.uncertain.shift();
+  }
+
+  /** The stored head is this writer's: its own last head, or the end of a batch of its own that may have landed. */
+  private isOwn(stored: ChainHead | undefined): boolean {
+    const same = (h: ChainHead | undefined) => h !== undefined && stored !== undefined && h.seq === stored.seq && h.hash === stored.hash;
+    return same(this.head) || this.uncertain.some(same);
+  }
+
+  private altered(stored: ChainHead | undefined): AuditChainAlteredError {
+    const err = new AuditChainAlteredError(this.head?.seq ?? 0, stored?.seq ?? 0);
+    if (this.state !== 'altered') {
+      this.state = 'altered';
+      const at = { knownSeq: this.head?.seq ?? 0, storedSeq: stored?.seq ?? 0 };
+      if (this.onChainAltered) this.onChainAltered(at);
+      else this.log.error('audit chain changed since this gateway last wrote it; disclosures withheld until a restart', { store: this.store.kind, ...at });
+    }
+    return err;
+  }
+
   private markDown(err: unknown): void {
+    if (this.state === 'altered') {
+      // Stays so: no retry would make the chain this writer's again.
+      this.metrics?.storeUp(false);
+      const queued = this.queue;
+      this.queue = [];
+      this.failAll(queued, new AuditUnavailableError('the audit chain was changed by someone else; nothing more is recorded'));
+      return;
+    }
     const code = (err as { code?: string })?.code ?? (err as Error)?.name ?? 'error';
     if (this.lastErrorCode === undefined) this.unavailable(code);
     this.lastErrorCode = code;

@@ -19,6 +19,7 @@ import { policyExposure } from './policy-events.js';
 import type { AuditStore } from './store.js';
 
 export const ALERT_AUDIT_STORE = 'audit-store-unavailable';
+export const ALERT_AUDIT_CHAIN_ALTERED = 'audit-chain-altered';
 
 export interface AuditRuntime {
   log: AuditLog;
@@ -65,6 +66,12 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
       deps.alerts
         ? deps.alerts.raise(ALERT_AUDIT_STORE, 'audit store cannot commit: partner requests go out without identity until it can', { store: store.kind, code })
         : log.error('audit store cannot commit; disclosures withheld until it can', { store: store.kind, code }),
+    onChainAltered: (at) => {
+      const message =
+        "the audit chain was changed since this gateway last wrote it (by hand, or by a second gateway with this node name): partner requests go out without identity until a restart; run 'hedge audit verify' first";
+      if (deps.alerts) deps.alerts.raise(ALERT_AUDIT_CHAIN_ALTERED, message, { store: store.kind, knownSeq: at.knownSeq, storedSeq: at.storedSeq });
+      else log.error(message, { store: store.kind, ...at });
+    },
   });
   await audit.open();
   const policy = deps.policy;
