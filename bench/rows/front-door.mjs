@@ -68,7 +68,7 @@ frontDoor:
   listen: 127.0.0.1:${port}
   cert: ${pki.certFile}
   key: ${pki.keyFile}
-  limits: { maxPending: ${TOKEN_SUPPLY_PER_S * (ctx.duration + 2) + 100_000} }
+  limits: { maxPending: ${TOKEN_SUPPLY_PER_S * (ctx.duration + 2) + 100_000}, maxPendingPerClient: ${TOKEN_SUPPLY_PER_S * (ctx.duration + 2) + 100_000}, maxPendingCodesPerAddress: 10000 }
 audit:
   store: ${JSON.stringify(`sqlite:${auditDb}`)}
   keyFile: ${JSON.stringify(keys.keyFile)}

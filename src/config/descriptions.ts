@@ -188,6 +188,10 @@ export const DESCRIPTIONS: Record<string, string> = {
   'frontDoor.limits.maxHeaderBytes': 'Larger request heads are refused.',
   'frontDoor.limits.maxConnections': 'Open connections beyond this are refused.',
   'frontDoor.limits.maxPending': 'Outstanding codes, tokens and remembered assertions beyond this answer "temporarily unavailable".',
+  'frontDoor.limits.maxPendingPerClient':
+    'Of maxPending, the outstanding codes, tokens and remembered assertions one client (partner) may hold of each kind, so one cannot fill the front door for the others; default a tenth of maxPending.',
+  'frontDoor.limits.maxPendingCodesPerAddress':
+    'Authorisation codes issued and not yet exchanged per phone (an IPv4 address, an IPv6 /64), across all clients; beyond it /authorize answers temporarily_unavailable.',
 
   transparency: "The subscriber's own page: what was disclosed about them and their consent choices (needs audit).",
   'transparency.listen': 'Where the page listens, "address:port"; make it reachable from the mobile network.',

@@ -350,16 +350,29 @@ const addressOrPrefix = z.string().refine((s) => isIP(s) !== 0 || parseCidr(s) !
 
 // The front door: the operator's HTTPS authorisation server (OIDC with
 // network-based authentication) and the CAMARA APIs (src/frontdoor/).
-const frontDoorLimits = z.strictObject({
-  handshakeTimeoutMs: z.number().int().min(100).max(60000).default(10000),
-  headersTimeoutMs: z.number().int().min(100).max(60000).default(10000),
-  idleTimeoutMs: z.number().int().min(100).default(30000),
-  maxBodyBytes: z.number().int().min(256).max(1048576).default(16384),
-  maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
-  maxConnections: z.number().int().min(1).default(10000),
-  /** Outstanding codes / access tokens / remembered client assertions: beyond it the front door answers "temporarily unavailable". */
-  maxPending: z.number().int().min(100).default(200000),
-});
+const frontDoorLimits = z
+  .strictObject({
+    handshakeTimeoutMs: z.number().int().min(100).max(60000).default(10000),
+    headersTimeoutMs: z.number().int().min(100).max(60000).default(10000),
+    idleTimeoutMs: z.number().int().min(100).default(30000),
+    maxBodyBytes: z.number().int().min(256).max(1048576).default(16384),
+    maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
+    maxConnections: z.number().int().min(1).default(10000),
+    /** Outstanding codes / access tokens / remembered client assertions: beyond it the front door answers "temporarily unavailable". */
+    maxPending: z.number().int().min(100).default(200000),
+    /** Of those, what one client (partner) may hold of each kind; default a tenth of maxPending. */
+    maxPendingPerClient: z.number().int().min(1).optional(),
+    /** Codes issued and not yet exchanged per phone (an IPv4 address, an IPv6 /64), across all clients. */
+    maxPendingCodesPerAddress: z.number().int().min(1).max(10000).default(32),
+  })
+  .superRefine((l, ctx) => {
+    if (l.maxPendingPerClient !== undefined && l.maxPendingPerClient > l.maxPending)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxPendingPerClient'],
+        message: `${l.maxPendingPerClient} is larger than frontDoor.limits.maxPending (${l.maxPending}): one client's share must fit in the whole`,
+      });
+  });
 const frontDoor = z.strictObject({
   listen: listenAddress.default('127.0.0.1:8443'),
   /** The issuer URL partners and phones use (https, no query or fragment); default https://<listen>. */

@@ -80,7 +80,18 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
     authTime: Math.floor(now / 1000),
     amr: [NETWORK_AMR],
   };
-  if (!ctx.codes.add(code, grant, now + ctx.codeLifetimeMs)) return fail('temporarily_unavailable', 'too many pending authorisations');
+  // Pending codes are counted per client and per phone (an IPv6 phone by its /64, server.ts): a
+  // phone, or a page it loads, that opens /authorize in a loop fills only its own share.
+  const put = ctx.codes.put(code, grant, now + ctx.codeLifetimeMs, now);
+  if (!put.ok)
+    return fail(
+      'temporarily_unavailable',
+      put.why === 'quota' && put.quota === 'address'
+        ? 'too many pending authorisations from this connection; use or let expire the codes already issued'
+        : put.why === 'quota'
+          ? 'too many pending authorisations for this client'
+          : 'too many pending authorisations',
+    );
   ctx.metrics.step('authorize', partner.id, 'ok');
   redirect(res, redirectUri, { code, state, iss: ctx.endpoints.issuer });
 }

@@ -3,6 +3,12 @@
 // with its private key; we check it against the public keys in the policy,
 // check iss = sub = client id, aud = our token endpoint (or issuer), exp,
 // and that its jti was never seen before (replays are refused).
+//
+// A jti is remembered only once the request it came with has been judged good
+// (the token endpoint calls remember() after the code and PKCE checks, in the
+// same synchronous step as admit()): assertions sent with a bogus code or any
+// other failing request are not kept, so a partner cannot fill the memory
+// with them. What is kept is counted per client (its own share of maxPending).
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { CompiledPolicy, CompiledPartner } from '../policy/compile.js';
 import type { CompiledFrontDoorClient } from '../policy/front-door-clients.js';
@@ -14,17 +20,22 @@ export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA
 const MAX_ASSERTION_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 30;
 
-export type ClientAuthResult = { ok: true; partner: CompiledPartner; client: CompiledFrontDoorClient } | { ok: false; reason: string };
+export type ClientAuthResult =
+  | { ok: true; partner: CompiledPartner; client: CompiledFrontDoorClient; /** Remembered under this key … */ jtiKey: string; /** … until then (ms). */ rememberUntil: number }
+  | { ok: false; reason: string };
+type Authenticated = Extract<ClientAuthResult, { ok: true }>;
 
 export class ClientAuthenticator {
   private readonly keySets = new WeakMap<CompiledFrontDoorClient, JWTVerifyGetKey>();
-  private readonly seen: SingleUseStore<true>;
+  /** Assertions already used (client id + jti) → the client id, counted per client. */
+  private readonly seen: SingleUseStore<string>;
 
   constructor(
     private readonly audiences: string[],
     maxRemembered: number,
+    maxPerClient: number,
   ) {
-    this.seen = new SingleUseStore<true>(maxRemembered);
+    this.seen = new SingleUseStore<string>(maxRemembered, [{ name: 'client', max: maxPerClient, keyOf: (clientId) => clientId }]);
   }
 
   async authenticate(policy: CompiledPolicy, form: URLSearchParams): Promise<ClientAuthResult> {
@@ -61,10 +72,26 @@ export class ClientAuthenticator {
     const exp = claims.exp!;
     if (exp - now > MAX_ASSERTION_LIFETIME_S) return { ok: false, reason: `client assertion lives longer than ${MAX_ASSERTION_LIFETIME_S} s` };
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) return { ok: false, reason: 'client assertion jti missing' };
-    // Single use: remembered until it would have expired anyway.
-    if (!this.seen.add(`${client.clientId}\u0000${claims.jti}`, true, (exp + CLOCK_TOLERANCE_S) * 1000))
-      return { ok: false, reason: 'client assertion replayed (jti seen before)' };
-    return { ok: true, partner, client };
+    const jtiKey = `${client.clientId}\u0000${claims.jti}`;
+    if (this.seen.peek(jtiKey) !== undefined) return { ok: false, reason: 'client assertion replayed (jti seen before)' };
+    // Single use: remembered (by remember()) until it would have expired anyway.
+    return { ok: true, partner, client, jtiKey, rememberUntil: (exp + CLOCK_TOLERANCE_S) * 1000 };
+  }
+
+  /**
+   * Checked again just before the request is judged (another request with the
+   * same assertion may have finished meanwhile): 'replayed', or 'full' when
+   * the assertion could not be remembered (the client's share or the store
+   * is full). Call remember() in the same synchronous step once it is good.
+   */
+  admit(a: Authenticated): 'ok' | 'replayed' | 'full' {
+    if (this.seen.peek(a.jtiKey) !== undefined) return 'replayed';
+    return this.seen.room(a.client.clientId).ok ? 'ok' : 'full';
+  }
+
+  /** Records the assertion as used; false only when admit() was not called in the same step. */
+  remember(a: Authenticated): boolean {
+    return this.seen.put(a.jtiKey, a.client.clientId, a.rememberUntil).ok;
   }
 
   private keySet(client: CompiledFrontDoorClient): JWTVerifyGetKey {

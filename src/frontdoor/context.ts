@@ -6,7 +6,7 @@ import type { Endpoints } from './discovery.js';
 import type { Identifier } from './identify.js';
 import type { Discloser } from './disclose.js';
 import type { SingleUseStore } from './single-use-store.js';
-import type { AccessGrant, CodeGrant } from './grants.js';
+import type { AccessGrant, CodeGrant, UsedCode } from './grants.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import type { FrontDoorMetrics } from './metrics.js';
 import type { DpopVerifier } from './dpop.js';
@@ -17,8 +17,8 @@ export interface FrontDoorContext {
   identifier: Identifier;
   discloser: Discloser;
   codes: SingleUseStore<CodeGrant>;
-  /** Codes already exchanged (until they would have expired) → the access token issued for them, revoked on a replay. */
-  usedCodes: SingleUseStore<string>;
+  /** Codes already exchanged or being exchanged (until they would have expired) → the access token issued for them, revoked on a replay. */
+  usedCodes: SingleUseStore<UsedCode>;
   tokens: SingleUseStore<AccessGrant>;
   clientAuth: ClientAuthenticator;
   dpop: DpopVerifier;

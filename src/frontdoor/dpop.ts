@@ -35,7 +35,8 @@ export class DpopVerifier {
     if (accessToken !== undefined && payload.ath !== createHash('sha256').update(accessToken).digest('base64url'))
       return { ok: false, reason: 'DPoP proof is for another access token' };
     const jkt = await calculateJwkThumbprint(header.jwk as JWK);
-    if (!this.seen.add(`${jkt}\u0000${payload.jti}`, true, Date.now() + (MAX_AGE_S + 10) * 1000)) return { ok: false, reason: 'DPoP proof replayed' };
+    const put = this.seen.put(`${jkt}\u0000${payload.jti}`, true, Date.now() + (MAX_AGE_S + 10) * 1000);
+    if (!put.ok) return { ok: false, reason: put.why === 'duplicate' ? 'DPoP proof replayed' : 'too many DPoP proofs to remember right now' };
     return { ok: true, jkt };
   }
 

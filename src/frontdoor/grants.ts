@@ -38,3 +38,17 @@ export interface AccessGrant {
 export function opaqueSecret(): string {
   return randomBytes(32).toString('base64url');
 }
+
+/**
+ * A code already exchanged (kept until it would have expired): from the moment
+ * the exchange takes it, before the ID token is signed and recorded, so a
+ * second use while the first is still in flight is seen too. A second use
+ * sets `replayed`: the token of the first is revoked, or never issued if the
+ * first exchange has not finished.
+ */
+export interface UsedCode {
+  clientId: string;
+  /** The access token issued for it, once issued. */
+  token: string | undefined;
+  replayed: boolean;
+}

@@ -23,7 +23,8 @@ import { ClientAuthenticator } from './client-auth.js';
 import { DpopVerifier } from './dpop.js';
 import { endpoints, providerMetadata, type Endpoints } from './discovery.js';
 import type { FrontDoorContext } from './context.js';
-import { opaqueSecret, type AccessGrant, type CodeGrant } from './grants.js';
+import { opaqueSecret, type AccessGrant, type CodeGrant, type UsedCode } from './grants.js';
+import { clientKey } from '../destination/ip.js';
 import { handleAuthorize } from './authorize.js';
 import { handleToken } from './token.js';
 import { sendJson } from './http.js';
@@ -46,6 +47,11 @@ export interface FrontDoorOptions {
   nodeId: string;
 }
 
+/** A client's share of each store: frontDoor.limits.maxPendingPerClient, by default a tenth of maxPending. */
+export function maxPendingPerClient(limits: FrontDoorConfig['limits']): number {
+  return limits.maxPendingPerClient ?? Math.max(1, Math.floor(limits.maxPending / 10));
+}
+
 type Route = (ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL, clientAddress: string) => void | Promise<void>;
 
 export class FrontDoor {
@@ -59,16 +65,21 @@ export class FrontDoor {
   constructor(private readonly o: FrontDoorOptions) {
     const metrics = new FrontDoorMetrics(o.registry);
     const hooks = { stageFailed: (stage: string) => o.log.error('front-door stage failed', { stage }) };
-    const max = o.config.limits.maxPending;
+    const { maxPending: max, maxPendingCodesPerAddress } = o.config.limits;
+    const perClient = maxPendingPerClient(o.config.limits);
+    // Each client has its own share of every store (one partner, or phones opening one
+    // partner's links, cannot fill the front door for the others); codes are also
+    // counted per phone (an IPv4 address, an IPv6 /64, as the proxy's limits count them).
+    const byClient = { name: 'client', max: perClient, keyOf: (g: { clientId: string }) => g.clientId };
     const prefix = `${o.nodeId}-fd-${randomBytes(2).toString('hex')}-`;
     this.ctx = {
       policy: o.policy,
       endpoints: undefined as unknown as Endpoints, // set by listen(): the issuer may depend on the port picked
       identifier: new Identifier(o.bindings, o.consents, o.onBindingStoreError, hooks),
       discloser: new Discloser(o.audit, o.consents, hooks),
-      codes: new SingleUseStore<CodeGrant>(max),
-      usedCodes: new SingleUseStore<string>(max),
-      tokens: new SingleUseStore<AccessGrant>(max),
+      codes: new SingleUseStore<CodeGrant>(max, [byClient, { name: 'address', max: maxPendingCodesPerAddress, keyOf: (g) => clientKey(g.clientAddress) }]),
+      usedCodes: new SingleUseStore<UsedCode>(max, [byClient]),
+      tokens: new SingleUseStore<AccessGrant>(max, [byClient]),
       clientAuth: undefined as unknown as ClientAuthenticator, // set by listen(): audiences are the issuer's endpoints
       dpop: new DpopVerifier(max),
       metrics,
@@ -115,7 +126,7 @@ export class FrontDoor {
     const issuer = this.o.config.issuer ?? `https://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     this.ep = endpoints(issuer);
     this.ctx.endpoints = this.ep;
-    this.ctx.clientAuth = new ClientAuthenticator([this.ep.token, this.ep.issuer], this.o.config.limits.maxPending);
+    this.ctx.clientAuth = new ClientAuthenticator([this.ep.token, this.ep.issuer], this.o.config.limits.maxPending, maxPendingPerClient(this.o.config.limits));
     const u = new URL(issuer);
     this.issuerHost = { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 443 };
     return a;
@@ -133,7 +144,7 @@ export class FrontDoor {
    */
   mintAccessToken(grant: AccessGrant, expiresAt = Date.now() + this.ctx.tokenLifetimeMs): string {
     const token = opaqueSecret();
-    if (!this.ctx.tokens.add(token, grant, expiresAt)) throw new Error('token store full');
+    if (!this.ctx.tokens.put(token, grant, expiresAt).ok) throw new Error('token store full');
     return token;
   }
 

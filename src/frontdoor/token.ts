@@ -1,13 +1,14 @@
 // POST /token: exchanges a code for an ID token and a single-use access token.
 // The client authenticates with private_key_jwt; the code must be its own,
 // unexpired, unused, for the same redirect URI, and match the PKCE verifier.
-// A replayed code also revokes the token issued for it (RFC 6749 4.1.2).
+// A replayed code also revokes the token issued for it (RFC 6749 4.1.2), even
+// when the replay arrives while the first exchange is still being answered.
 // The ID token's pairwise `sub` is a disclosure: recorded before the answer.
 import type http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FrontDoorContext } from './context.js';
 import { BodyError, mediaType, readBody, sendJson } from './http.js';
-import { opaqueSecret, type AccessGrant } from './grants.js';
+import { opaqueSecret, type AccessGrant, type UsedCode } from './grants.js';
 import { signIdToken } from './id-token.js';
 import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB } from '../config/front-door-scopes.js';
 
@@ -30,11 +31,21 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
 
   const grantType = form.get('grant_type');
   if (grantType !== 'authorization_code') return tokenError(ctx, res, partner.id, 400, 'unsupported_grant_type', 'only authorization_code is supported (no refresh tokens)');
+  // From here to remember() and the used-code mark, nothing is awaited: the
+  // assertion, the code and its PKCE check are judged and recorded in one step.
+  const admitted = ctx.clientAuth.admit(auth);
+  if (admitted === 'replayed') return tokenError(ctx, res, 'unknown', 401, 'invalid_client', 'client assertion replayed (jti seen before)');
+  if (admitted === 'full' || !ctx.usedCodes.room({ clientId: client.clientId, token: undefined, replayed: false }).ok)
+    return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding token requests for this client');
   const code = form.get('code') ?? '';
   const taken = ctx.codes.take(code);
   if (!taken) {
-    const issued = ctx.usedCodes.take(code);
-    if (issued && 'value' in issued) ctx.tokens.delete(issued.value); // a code used twice: revoke what the first use got
+    const used = ctx.usedCodes.peek(code);
+    if (used && !used.replayed) {
+      // A code used twice: revoke what the first use got (or, still in flight, keep it from being issued).
+      used.replayed = true;
+      if (used.token !== undefined) ctx.tokens.delete(used.token);
+    }
     return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code is unknown, already used or expired');
   }
   if (!('value' in taken)) return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code has expired');
@@ -44,6 +55,10 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   const verifier = form.get('code_verifier') ?? '';
   if (!VERIFIER.test(verifier) || !sameText(createHash('sha256').update(verifier).digest('base64url'), g.codeChallenge))
     return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'PKCE verification failed');
+  // The grant is good: the assertion is spent, and the code is marked used before anything is awaited.
+  ctx.clientAuth.remember(auth);
+  const used: UsedCode = { clientId: client.clientId, token: undefined, replayed: false };
+  ctx.usedCodes.put(code, used, Date.now() + ctx.codeLifetimeMs);
   if (!client.sub || !policy.material) return tokenError(ctx, res, partner.id, 500, 'server_error', 'the client has no pairwise subject key (keys.file has no pseudonym key)');
   const sub = client.sub({ subscriber: g.subscriber, clientAddress: g.clientAddress, host: '', iat: 0 });
   if (sub === undefined) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no subject');
@@ -99,8 +114,10 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
       "the grant is no longer in force: the subscriber no longer shares data with this client, or the client's agreement has ended",
     );
   if (recorded !== 'recorded') return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'the answer cannot be checked or recorded right now');
-  if (!ctx.tokens.add(accessToken, access, now + ctx.tokenLifetimeMs)) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding tokens');
-  ctx.usedCodes.add(code, accessToken, now + ctx.codeLifetimeMs);
+  // The same code was presented again while this exchange was signing and recording: no token for either.
+  if (used.replayed) return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code was used more than once');
+  if (!ctx.tokens.put(accessToken, access, now + ctx.tokenLifetimeMs).ok) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding tokens');
+  used.token = accessToken;
   ctx.metrics.step('token', partner.id, 'ok');
   sendJson(res, 200, { access_token: accessToken, token_type: jkt ? 'DPoP' : 'Bearer', expires_in: lifetimeS, id_token: idToken, scope: ['openid', ...g.scopes].join(' ') });
 }
