@@ -173,7 +173,8 @@ export const DESCRIPTIONS: Record<string, string> = {
 
   frontDoor: "The front door: the operator's HTTPS authorisation server (OIDC network-based authentication) and the CAMARA APIs.",
   'frontDoor.listen': 'Where the front door listens (HTTPS), "address:port".',
-  'frontDoor.issuer': 'The issuer URL partners and phones use (https, no query or fragment); default https://<listen>.',
+  'frontDoor.issuer':
+    'The issuer URL partners and phones use: https://host or https://host:port, no path, query or fragment (the endpoints are at the root); default https://<listen>.',
   'frontDoor.cert': "The operator's certificate chain (PEM file, relative to the config file).",
   'frontDoor.key': 'The private key of that certificate (PEM file, relative to the config file).',
   'frontDoor.trustedProxies': "Load balancers allowed to prepend a PROXY protocol v2 header with the phone's address.",

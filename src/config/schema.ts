@@ -375,10 +375,21 @@ const frontDoorLimits = z
   });
 const frontDoor = z.strictObject({
   listen: listenAddress.default('127.0.0.1:8443'),
-  /** The issuer URL partners and phones use (https, no query or fragment); default https://<listen>. */
+  /** The issuer URL partners and phones use (https://host[:port]: no path — the endpoints are at the root —, query or fragment); default https://<listen>. */
   issuer: z
     .string()
-    .refine((s) => URL.canParse(s) && new URL(s).protocol === 'https:' && !s.includes('?') && !s.includes('#'), { message: 'an https:// URL without query or fragment' })
+    .superRefine((s, ctx) => {
+      if (!URL.canParse(s) || new URL(s).protocol !== 'https:' || s.includes('?') || s.includes('#'))
+        return ctx.addIssue({ code: 'custom', message: 'an https:// URL without query or fragment, such as https://auth.operator.example' });
+      const u = new URL(s);
+      const path = s.replace(/^https:\/\/[^/]*/i, ''); // as written: URL() would resolve /%2e%2e away
+      if (path !== '' && path !== '/')
+        ctx.addIssue({
+          code: 'custom',
+          message: `the issuer has a path (${path}): the front door serves its endpoints (/authorize, /token, /.well-known/…) at the root of its host, so the issuer must be https://host or https://host:port with no path, e.g. ${u.origin}`,
+        });
+      else if (u.username !== '' || u.password !== '') ctx.addIssue({ code: 'custom', message: 'the issuer must not carry a user name or password' });
+    })
     .optional(),
   /** The operator's certificate chain and private key (PEM files, relative to the config file). */
   cert: z.string().min(1),
