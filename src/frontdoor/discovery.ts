@@ -3,6 +3,7 @@
 // CAMARA scopes, no refresh tokens, `iss` in the authorisation response (RFC 9207).
 import { FRONT_DOOR_SCOPES } from '../config/front-door-scopes.js';
 import { CLIENT_ASSERTION_ALGS } from './client-auth.js';
+import { DPOP_ALGS } from './dpop.js';
 
 export interface Endpoints {
   issuer: string;
@@ -34,7 +35,7 @@ export function providerMetadata(e: Endpoints): Record<string, unknown> {
     prompt_values_supported: ['none'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp'],
     authorization_response_iss_parameter_supported: true,
-    dpop_signing_alg_values_supported: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
+    dpop_signing_alg_values_supported: DPOP_ALGS,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
   };

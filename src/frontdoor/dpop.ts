@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { SingleUseStore } from './single-use-store.js';
 
-const ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA', 'Ed25519'];
+/** The proof algorithms advertised (metadata, DPoP challenges); 'Ed25519' is accepted too, as jose's other name for EdDSA. */
+export const DPOP_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'] as const;
+const ALGS = [...DPOP_ALGS, 'Ed25519'];
 const MAX_AGE_S = 60;
 
 export type ProofResult = { ok: true; jkt: string } | { ok: false; reason: string };

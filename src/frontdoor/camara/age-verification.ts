@@ -39,7 +39,7 @@ export function ageOn(birthDate: string, today: Date): number {
 export async function handleAgeVerify(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const scope = 'kyc-age-verification:verify';
   const c = await checkCall(ctx, req, scope, false);
-  if (!c.ok) return refuse(ctx, res, c.partner, 'age-verification', c.error, c.correlator);
+  if (!c.ok) return refuse(ctx, res, c.partner, 'age-verification', c.error, c.correlator, c.challenge);
   const body = await readJsonBody(req, ctx.maxBodyBytes);
   if (!body.ok) return refuse(ctx, res, c.grant.partnerId, 'age-verification', body.error, c.correlator);
   const parsed = VerifyAgeRequestBody.safeParse(body.value);

@@ -6,11 +6,13 @@ import type { FrontDoorContext } from '../context.js';
 import type { AccessGrant } from '../grants.js';
 import { NETWORK_AMR } from '../grants.js';
 import type { FrontDoorScope } from '../../config/front-door-scopes.js';
-import { CamaraErrors, type ErrorInfo } from './errors.js';
+import { CamaraErrors, type Challenge, type ErrorInfo } from './errors.js';
 import { XCorrelator } from './schemas.js';
 import { BodyError, mediaType, readBody } from '../http.js';
 
-export type CallCheck = { ok: true; grant: AccessGrant; correlator: string | undefined } | { ok: false; error: ErrorInfo; correlator: string | undefined; partner: string };
+export type CallCheck =
+  | { ok: true; grant: AccessGrant; correlator: string | undefined }
+  | { ok: false; error: ErrorInfo; correlator: string | undefined; partner: string; /** For a 401: the WWW-Authenticate challenge. */ challenge?: Challenge };
 
 export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scope: FrontDoorScope, networkOnly: boolean): CallCheck | Promise<CallCheck> {
   const raw = req.headers['x-correlator'];
@@ -22,14 +24,28 @@ export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scop
   }
   const auth = req.headers.authorization;
   const m = auth !== undefined ? /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth) : null;
-  if (!m) return { ok: false, error: CamaraErrors.unauthenticated(), correlator, partner: 'unknown' };
+  // No credentials (or none we can read): a challenge without an error code (RFC 6750 §3.1).
+  if (!m) return { ok: false, error: CamaraErrors.unauthenticated(), correlator, partner: 'unknown', challenge: 'none' };
   const dpopScheme = m[1]!.toLowerCase() === 'dpop';
   const token = m[2]!;
   const taken = ctx.tokens.take(token);
+  const scheme: Challenge = dpopScheme ? 'dpop' : 'bearer';
   if (!taken)
-    return { ok: false, error: CamaraErrors.unauthenticated('The access token is unknown or was already used. A new authentication is required.'), correlator, partner: 'unknown' };
+    return {
+      ok: false,
+      error: CamaraErrors.unauthenticated('The access token is unknown or was already used. A new authentication is required.'),
+      correlator,
+      partner: 'unknown',
+      challenge: scheme,
+    };
   if (!('value' in taken))
-    return { ok: false, error: CamaraErrors.unauthenticated('The access token has expired. A new authentication is required.'), correlator, partner: taken.expired.partnerId };
+    return {
+      ok: false,
+      error: CamaraErrors.unauthenticated('The access token has expired. A new authentication is required.'),
+      correlator,
+      partner: taken.expired.partnerId,
+      challenge: taken.expired.jkt !== undefined ? 'dpop' : scheme,
+    };
   const grant = taken.value;
   // The scope must be in the token and still granted by the policy in force (a reload may have withdrawn it).
   if (!grant.scopes.has(scope) || ctx.policy().clients.get(grant.clientId)?.frontDoor?.scopes.has(scope) !== true)
@@ -37,20 +53,30 @@ export function checkCall(ctx: FrontDoorContext, req: http.IncomingMessage, scop
   if (networkOnly && !grant.amr.includes(NETWORK_AMR)) return { ok: false, error: CamaraErrors.notByMobileNetwork(), correlator, partner: grant.partnerId };
   if (grant.jkt === undefined)
     return dpopScheme
-      ? { ok: false, error: CamaraErrors.unauthenticated('A bearer token was sent as DPoP.'), correlator, partner: grant.partnerId }
+      ? { ok: false, error: CamaraErrors.unauthenticated('A bearer token was sent as DPoP.'), correlator, partner: grant.partnerId, challenge: 'bearer' }
       : { ok: true, grant, correlator };
   // A DPoP-bound token: only with a fresh proof from the key it is bound to (RFC 9449).
   const proof = req.headers.dpop;
   if (!dpopScheme || typeof proof !== 'string')
-    return { ok: false, error: CamaraErrors.unauthenticated('This access token is bound to a DPoP key: send it as "DPoP" with a proof.'), correlator, partner: grant.partnerId };
+    // RFC 9449 §7.1: a DPoP-bound token is challenged with the DPoP scheme, whatever scheme it came with.
+    return {
+      ok: false,
+      error: CamaraErrors.unauthenticated('This access token is bound to a DPoP key: send it as "DPoP" with a proof.'),
+      correlator,
+      partner: grant.partnerId,
+      challenge: dpopScheme ? 'dpop-proof' : 'dpop',
+    };
   const url = `${ctx.endpoints.issuer.replace(/\/+$/, '')}${new URL(req.url ?? '/', 'https://x.invalid').pathname}`;
-  return ctx.dpop
-    .verify(proof, req.method ?? '', url, token)
-    .then((p) =>
-      p.ok && p.jkt === grant.jkt
-        ? { ok: true as const, grant, correlator }
-        : { ok: false as const, error: CamaraErrors.unauthenticated('The DPoP proof does not match the key this token is bound to.'), correlator, partner: grant.partnerId },
-    );
+  return ctx.dpop.verify(proof, req.method ?? '', url, token).then((p): CallCheck => {
+    if (p.ok && p.jkt === grant.jkt) return { ok: true, grant, correlator };
+    return {
+      ok: false,
+      error: CamaraErrors.unauthenticated(p.ok ? 'The DPoP proof does not match the key this token is bound to.' : 'The DPoP proof is not valid for this request.'),
+      correlator,
+      partner: grant.partnerId,
+      challenge: p.ok ? 'dpop' : 'dpop-proof',
+    };
+  });
 }
 
 /** Reads a JSON object body; an error names what is wrong, never echoes the body. */

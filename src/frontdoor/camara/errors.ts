@@ -2,6 +2,7 @@
 // echoed. Messages are fixed texts: they never carry a value from the request.
 import type http from 'node:http';
 import { sendJson } from '../http.js';
+import { DPOP_ALGS } from '../dpop.js';
 
 export interface ErrorInfo {
   status: number;
@@ -35,8 +36,32 @@ export const CamaraErrors = {
   unavailable: (): ErrorInfo => ({ status: 503, code: 'UNAVAILABLE', message: 'Service Unavailable.' }),
 } as const;
 
-export function sendError(res: http.ServerResponse, e: ErrorInfo, correlator: string | undefined): void {
+/**
+ * The WWW-Authenticate challenge of a 401 from an API:
+ *  - `none`: no credentials at all — both schemes offered, with no error code (RFC 6750 §3.1);
+ *  - `bearer`: a bearer token that is unknown, used or expired (error="invalid_token");
+ *  - `dpop`: a DPoP-bound token, or a token sent with the DPoP scheme, that is not accepted
+ *    (RFC 9449 §7.1: the DPoP scheme with `algs`); `dpop-proof`: the proof itself is bad.
+ */
+export type Challenge = 'none' | 'bearer' | 'dpop' | 'dpop-proof';
+
+export function challengeHeader(c: Challenge): string {
+  const algs = `algs="${DPOP_ALGS.join(' ')}"`;
+  switch (c) {
+    case 'none':
+      return `Bearer, DPoP ${algs}`;
+    case 'bearer':
+      return 'Bearer error="invalid_token"';
+    case 'dpop':
+      return `DPoP error="invalid_token", ${algs}`;
+    case 'dpop-proof':
+      return `DPoP error="invalid_dpop_proof", ${algs}`;
+  }
+}
+
+/** Sends an ErrorInfo; a 401 carries the WWW-Authenticate challenge given (default: the bearer one). */
+export function sendError(res: http.ServerResponse, e: ErrorInfo, correlator: string | undefined, challenge: Challenge = 'bearer'): void {
   const extra: Record<string, string> = correlator !== undefined ? { 'x-correlator': correlator } : {};
-  if (e.status === 401) extra['www-authenticate'] = 'Bearer error="invalid_token"';
+  if (e.status === 401) extra['www-authenticate'] = challengeHeader(challenge);
   sendJson(res, e.status, e, extra);
 }

@@ -9,7 +9,7 @@ import type { FrontDoorContext } from '../context.js';
 import { SCOPE_DISCLOSURES, type FrontDoorScope } from '../../config/front-door-scopes.js';
 import { sendJson } from '../http.js';
 import { checkCall, readJsonBody } from './api-call.js';
-import { CamaraErrors, sendError, type ErrorInfo } from './errors.js';
+import { CamaraErrors, sendError, type Challenge, type ErrorInfo } from './errors.js';
 import type { Committed } from '../disclose.js';
 import { NumberVerificationRequestBody } from './schemas.js';
 import type { AccessGrant } from '../grants.js';
@@ -19,7 +19,7 @@ export const NUMBER_VERIFICATION_BASE = '/number-verification/v2';
 export async function handleVerify(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const scope = 'number-verification:verify';
   const c = await checkCall(ctx, req, scope, true);
-  if (!c.ok) return refuse(ctx, res, c.partner, 'verify', c.error, c.correlator);
+  if (!c.ok) return refuse(ctx, res, c.partner, 'verify', c.error, c.correlator, c.challenge);
   const body = await readJsonBody(req, ctx.maxBodyBytes);
   if (!body.ok) return refuse(ctx, res, c.grant.partnerId, 'verify', body.error, c.correlator);
   const parsed = NumberVerificationRequestBody.safeParse(body.value);
@@ -47,7 +47,7 @@ export async function handleVerify(ctx: FrontDoorContext, req: http.IncomingMess
 export async function handleDevicePhoneNumber(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const scope = 'number-verification:device-phone-number:read';
   const c = await checkCall(ctx, req, scope, true);
-  if (!c.ok) return refuse(ctx, res, c.partner, 'device-phone-number', c.error, c.correlator);
+  if (!c.ok) return refuse(ctx, res, c.partner, 'device-phone-number', c.error, c.correlator, c.challenge);
   req.resume();
   const committed = await record(ctx, c.grant, scope, '/device-phone-number');
   if (committed !== 'recorded') return refuse(ctx, res, c.grant.partnerId, 'device-phone-number', notRecorded(committed), c.correlator);
@@ -87,10 +87,11 @@ export function refuse(
   api: string,
   e: { status: number; code: string; message: string },
   correlator: string | undefined,
+  challenge?: Challenge,
 ): void {
   ctx.metrics.step('api', partner, e.code);
   void api;
-  sendError(res, e, correlator);
+  sendError(res, e, correlator, challenge);
 }
 
 function sameHex(a: string, b: string): boolean {
