@@ -1,6 +1,10 @@
 // What an accounting request does to the bindings (RFC 2866 statuses):
 //   Start            bind every address of the session → subscriber, replacing any holder at once
 //   Interim-Update   refresh (or re-create) them, unless another session now holds one
+//   a Start or Interim that cannot bind (no Acct-Session-Id, no or an unusable
+//   Calling-Station-Id) still unbinds its addresses: whoever held them is not
+//   who is behind them now, or may not be (a Stop lost on the way), and a
+//   wrong identity is worse than none
 //   Stop             remove every address of the session, each only if it still belongs to this Acct-Session-Id
 //   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) it made before now
 // A session's addresses (dual stack): Framed-IP-Address, Framed-IPv6-Prefix,
@@ -24,7 +28,7 @@ export type AccountingOutcome =
   | 'removed' // Stop applied
   | 'not_bound' // Stop for an address with no binding
   | 'cleared' // Accounting-On/Off applied
-  | 'invalid' // a required attribute is missing or unusable: acknowledged, nothing bound
+  | 'invalid' // a required attribute is missing or unusable: acknowledged, nothing bound, the addresses' bindings removed
   | 'ignored'; // a status hedge does not act on (e.g. Failed, tunnel statuses)
 
 export interface AccountingContext {
@@ -44,6 +48,12 @@ export interface Applied {
   /** Why the Calling-Station-Id was refused, when it was. */
   refusal?: NumberRefusal;
   cleared?: number;
+}
+
+/** A Start or Interim that cannot bind: its addresses are bound to no one (see the top of this file). */
+async function unusable(store: BindingStore, keys: readonly string[], applied: Applied): Promise<Applied> {
+  const removed = await Promise.all(keys.map((k) => store.remove(k)));
+  return { ...applied, cleared: removed.filter(Boolean).length };
 }
 
 /** The binding keys of a session's addresses, IPv4 first, without repeats. */
@@ -83,10 +93,10 @@ export async function applyAccounting(
     case 'interim': {
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
-      if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
-      if (!req.msisdn) return { outcome: 'invalid', missing: 'Calling-Station-Id' };
+      if (!req.sessionId) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Acct-Session-Id' });
+      if (!req.msisdn) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id' });
       const subscriber = subscriberFrom(req, ctx.country, format);
-      if (typeof subscriber === 'string') return { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber };
+      if (typeof subscriber === 'string') return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber });
       const now = ctx.now();
       const interval = req.interimInterval ?? ctx.interimIntervalSeconds;
       const records = keys.map((ip) => ({

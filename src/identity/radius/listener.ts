@@ -125,15 +125,22 @@ export class RadiusListener {
           m.applied(req.status, applied.outcome);
           if (applied.refusal) {
             m.numberRefused(applied.refusal);
-            this.refusals.refused('radius: accounting acknowledged, nothing bound: the Calling-Station-Id is not a usable number', `number_${applied.refusal}`, client.name, {
-              status: req.status,
-              numberFormat: client.numberFormat,
-              country: this.deps.country,
-            });
+            this.refusals.refused(
+              'radius: accounting acknowledged, nothing bound, the addresses unbound: the Calling-Station-Id is not a usable number',
+              `number_${applied.refusal}`,
+              client.name,
+              {
+                status: req.status,
+                numberFormat: client.numberFormat,
+                country: this.deps.country,
+                unbound: applied.cleared ?? 0,
+              },
+            );
           } else if (applied.outcome === 'invalid')
-            this.refusals.refused('radius: accounting acknowledged, nothing bound: a required attribute is missing', 'missing_attribute', client.name, {
+            this.refusals.refused('radius: accounting acknowledged, nothing bound, the addresses unbound: a required attribute is missing', 'missing_attribute', client.name, {
               status: req.status,
               attribute: applied.missing,
+              unbound: applied.cleared ?? 0,
             });
           const response = encodeAccountingResponse(req, packet, client.secretBytes);
           this.seen.finish(key, response);
