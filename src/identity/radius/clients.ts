@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { parseCidr, type RadiusConfig } from '../../config/schema.js';
 import type { NumberFormat } from '../../subscriber/normalize.js';
-import { unmapIPv4 } from '../../shared/address.js';
+import { canonicalAddress } from '../../shared/address.js';
 
 export interface NasClient {
   /** Name for logs and metrics: the configured name, else the address or prefix. */
@@ -51,9 +51,12 @@ export function compileClients(clients: RadiusConfig['clients'], defaultFormat: 
   };
 }
 
-/** IPv4-mapped IPv6 ("::ffff:10.0.0.1") as plain IPv4; everything else as given, lower-case. */
+/**
+ * The address as node:dgram reports a source: IPv4-mapped IPv6 as plain IPv4, IPv6 compressed in lower case.
+ * A NAS configured as "2001:db8:0:0::1" is the source "2001:db8::1" (it matched no packet before).
+ */
 export function canonical(address: string): string {
-  return unmapIPv4(address.toLowerCase());
+  return canonicalAddress(address);
 }
 
 export function ipv4ToInt(ip: string): number {
