@@ -1,6 +1,6 @@
 // The breach report as a terminal table and as CSV (one row per subscriber ×
 // site, the rows a regulator's spreadsheet wants).
-import { subjectLabel, type BreachReport } from './report.js';
+import { purgeNotice, subjectLabel, type BreachReport } from './report.js';
 import type { Incident } from './incident.js';
 
 export function reportTable(r: BreachReport): string {
@@ -11,6 +11,8 @@ export function reportTable(r: BreachReport): string {
   if (r.filters.host) out.push(`host        ${r.filters.host}`);
   if (r.filters.outsidePolicy) out.push(`outside     ${r.filters.outsidePolicy}`);
   out.push(`disclosures ${r.totals.disclosures}   subscribers ${r.totals.subscribers}   sites ${r.totals.sites}   partners ${r.totals.partners}`);
+  const notice = purgeNotice(r);
+  if (notice) out.push(`purged      ${notice}`);
   if (r.redacted) out.push('redacted    no numbers: subscribers are named by their keyed reference');
   if (r.firstAt) out.push(`first       ${r.firstAt}\nlast        ${r.lastAt}`);
   if (r.incident) out.push('', ...incidentLines(r.incident));
@@ -87,8 +89,11 @@ export function reportCsv(r: BreachReport): string {
         i.chain.ok ? 'verified' : `NOT verified: ${i.chain.problem}`,
       ]
     : [];
-  const rows = [i ? [...head, ...incidentHead] : head];
-  for (const e of r.exposures) rows.push([e.msisdn ?? '', e.reference, e.partner, e.host, e.attributes.join(' '), String(e.disclosures), e.firstAt, e.lastAt, ...incident]);
+  // A window retention cut short says so on every row too (the column is there only then).
+  const notice = purgeNotice(r);
+  const rows = [[...head, ...(i ? incidentHead : []), ...(notice ? ['incomplete'] : [])]];
+  for (const e of r.exposures)
+    rows.push([e.msisdn ?? '', e.reference, e.partner, e.host, e.attributes.join(' '), String(e.disclosures), e.firstAt, e.lastAt, ...incident, ...(notice ? [notice] : [])]);
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 

@@ -80,6 +80,12 @@ export interface BreachReport {
   timeline: { bucketSeconds: number; buckets: { start: string; disclosures: number }[] };
   /** When asked for: start, cause, detection, stop, deadlines, and whether the chain verified. */
   incident: Incident | null;
+  /**
+   * Chains whose records before a time after the window's start were removed by
+   * retention (their purge anchor's `before`): for those, the report covers
+   * only from that time on, and the counts above are partial. Empty: complete.
+   */
+  purged: { node: string; removedBefore: string }[];
 }
 
 interface Agg {
@@ -152,6 +158,7 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
   }
 
   if (total === 0) await refuseUnknownFilters(store, options, hostPattern);
+  const purged = await purgedWithin(store, o.from);
   const iso = (t: number) => new Date(t).toISOString();
   const now = o.now ?? Date.now();
   const incident = o.incident
@@ -195,7 +202,30 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
       .sort((a, b) => (a.msisdn ?? a.reference).localeCompare(b.msisdn ?? b.reference) || a.host.localeCompare(b.host)),
     timeline: timeline(times, first, lastT),
     incident,
+    purged,
   };
+}
+
+/** Chains that retention purged past `from`: the window reaches back before what they still hold. */
+async function purgedWithin(store: AuditStore, from: number): Promise<{ node: string; removedBefore: string }[]> {
+  const out: { node: string; removedBefore: string }[] = [];
+  for (const node of await store.nodes()) {
+    let before = 0;
+    for (const cp of await store.checkpoints(node)) {
+      if (cp.kind !== 'purge') continue;
+      const t = Date.parse((JSON.parse(cp.detail) as { before?: string }).before ?? '');
+      if (Number.isFinite(t) && t > before) before = t;
+    }
+    if (before > from) out.push({ node, removedBefore: new Date(before).toISOString() });
+  }
+  return out.sort((a, b) => a.node.localeCompare(b.node));
+}
+
+/** One sentence on what retention removed from the window, or undefined when nothing was. */
+export function purgeNotice(r: Pick<BreachReport, 'purged'>): string | undefined {
+  if (r.purged.length === 0) return undefined;
+  const latest = r.purged.reduce((a, p) => (p.removedBefore > a ? p.removedBefore : a), '');
+  return `INCOMPLETE: retention removed records before ${latest} (${r.purged.map((p) => `${p.node} before ${p.removedBefore}`).join(', ')}); disclosures earlier than that are not counted`;
 }
 
 /** How a row names its subscriber: the number, or in a redacted report the keyed reference. */
