@@ -4,7 +4,7 @@
 // keyed by an HMAC of the address under a key that lives only in this process
 // and the table forgets an address as soon as its bucket is full again.
 import { createHmac, randomBytes } from 'node:crypto';
-import { clientKey } from '../destination/ip.js';
+import { clientKey } from '../shared/address.js';
 
 export interface RateLimitOptions {
   /** Requests allowed per window (also the burst size). */

@@ -24,7 +24,7 @@ import { DpopVerifier } from './dpop.js';
 import { endpoints, providerMetadata, type Endpoints } from './discovery.js';
 import type { FrontDoorContext } from './context.js';
 import { opaqueSecret, type AccessGrant, type CodeGrant, type UsedCode } from './grants.js';
-import { clientKey } from '../destination/ip.js';
+import { clientKey } from '../shared/address.js';
 import { handleAuthorize } from './authorize.js';
 import { handleToken } from './token.js';
 import { sendJson } from './http.js';

@@ -12,7 +12,7 @@
 //  - a request waits at most upstreamQueueTimeoutMs for a pooled connection
 //    (503; enforced in upstream.ts).
 import type { IncomingMessage } from 'node:http';
-import { clientKey } from '../destination/ip.js';
+import { clientKey } from '../shared/address.js';
 import type { LimitsConfig } from '../config/schema.js';
 
 export interface Upload {

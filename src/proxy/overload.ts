@@ -5,7 +5,8 @@
 //    client (one phone, or one misbehaving host, cannot hold them all). A
 //    client is an IPv4 address or an IPv6 /64: a phone is given a whole /64
 //    (RFC 6459) and may send from any of its 2^64 addresses, so a cap per
-//    IPv6 address would bound nothing;
+//    IPv6 address would bound nothing (ConnectionCaps, shared/listener-limits.ts:
+//    the subscriber's page and the leak checker keep the same caps);
 //  - requests in flight: past the bound a request is answered 503 with
 //    Retry-After before the pipeline runs, so a shed request never looks up a
 //    subscriber, never carries an identity, and never queues behind the ones
@@ -41,7 +42,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCodes } from '../shared/errors.js';
 import { lingerThenClose } from './relay.js';
 import { unmapIPv4 } from '../shared/address.js';
-import { clientKey } from '../destination/ip.js';
+import { clientKey } from '../shared/address.js';
+import { ConnectionCaps } from '../shared/listener-limits.js';
 
 /** What a shed request or connection is told, at accept or on its connection (Ingress). */
 export const SHED_MESSAGE = 'the gateway is at capacity; retry shortly';
@@ -72,8 +74,8 @@ type ShedReason = 'in_flight' | 'event_loop';
 
 export class OverloadGuard {
   private inFlight = 0;
-  private open = 0;
-  private readonly perClient = new Map<string, number>();
+  /** The connection caps, shared with the other public listeners (shared/listener-limits.ts); shedding at accept screens first. */
+  private readonly caps: ConnectionCaps;
   private readonly inFlightPerClient = new Map<string, number>();
   private readonly refused: Counter<'reason'>;
   private readonly shed: Counter<'reason' | 'at'>;
@@ -115,8 +117,15 @@ export class OverloadGuard {
       labelNames: ['reason', 'at'],
       registers: [registry],
     });
+    this.caps = new ConnectionCaps({
+      maxConnections: limits.maxConnections,
+      maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+      refused: (reason) => this.refused.labels(reason).inc(),
+      exempt: (address) => unmapIPv4(address) === exempt,
+      screen: (socket) => this.shedAtAccept(socket),
+    });
     // Read at scrape time: nothing is updated per request.
-    const openNow = () => this.open;
+    const openNow = () => this.caps.connections;
     const inFlightNow = () => this.inFlight;
     new Gauge({
       name: 'hedge_client_connections',
@@ -142,48 +151,19 @@ export class OverloadGuard {
    * it takes them over, so a connection turned away never reaches them.
    */
   attach(server: net.Server): void {
-    const inner = server.listeners('connection') as ((socket: net.Socket) => void)[];
-    server.removeAllListeners('connection');
-    if (this.limits.maxConnections > 0) server.maxConnections = this.limits.maxConnections;
-    server.on('drop', () => this.refused.labels('total').inc());
-    // One 'close' handler shared by every connection (not a closure per
-    // connection: an idle keep-alive connection should cost as little as
-    // possible). It reads the address again from the socket: net.Socket keeps
-    // the peer address it looked up on first read, here at accept, after close.
-    const release = (key: string) => {
-      this.open--;
-      const left = (this.perClient.get(key) ?? 1) - 1;
-      if (left <= 0) this.perClient.delete(key);
-      else this.perClient.set(key, left);
-    };
-    const closed = function (this: net.Socket) {
-      release(clientKey(this.remoteAddress ?? ''));
-    };
-    server.on('connection', (socket: net.Socket) => {
-      const address = socket.remoteAddress ?? '';
-      const why = this.overloaded();
-      if (why && unmapIPv4(address) !== this.exempt) {
-        // No parser, no request object, no count: the prebuilt answer and a close.
-        this.shed.labels(why, 'accept').inc();
-        socket.on('error', destroy);
-        socket.resume(); // whatever the client sent is read and dropped, so the close is not a reset that could lose the 503
-        socket.write(SHED_AT_ACCEPT);
-        lingerThenClose(socket);
-        return;
-      }
-      const key = clientKey(address);
-      const n = (this.perClient.get(key) ?? 0) + 1;
-      if (this.limits.maxConnectionsPerAddress > 0 && n > this.limits.maxConnectionsPerAddress && unmapIPv4(address) !== this.exempt) {
-        this.refused.labels('per_address').inc();
-        socket.destroy();
-        return;
-      }
-      this.perClient.set(key, n);
-      this.open++;
-      // 'close' is emitted once: `on` spares the wrapper `once` allocates per connection.
-      socket.on('close', closed);
-      for (const listener of inner) listener.call(server, socket);
-    });
+    this.caps.attach(server);
+  }
+
+  /** A connection accepted while shedding: no parser, no request object, no count — the prebuilt answer and a close. */
+  private shedAtAccept(socket: net.Socket): boolean {
+    const why = this.overloaded();
+    if (!why || unmapIPv4(socket.remoteAddress ?? '') === this.exempt) return false;
+    this.shed.labels(why, 'accept').inc();
+    socket.on('error', destroy);
+    socket.resume(); // whatever the client sent is read and dropped, so the close is not a reset that could lose the 503
+    socket.write(SHED_AT_ACCEPT);
+    lingerThenClose(socket);
+    return true;
   }
 
   /**
@@ -261,7 +241,7 @@ export class OverloadGuard {
   }
 
   get connections(): number {
-    return this.open;
+    return this.caps.connections;
   }
 }
 

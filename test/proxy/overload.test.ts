@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
+import { openIdle } from '../helpers/idle-socket.js';
 import { OverloadGuard } from '../../src/proxy/overload.js';
 
 /** An origin that holds every request until released. */
@@ -39,23 +40,6 @@ async function holdingOrigin() {
         server.close(() => r());
       }),
   };
-}
-
-function openIdle(port: number, localAddress: string): Promise<{ socket: net.Socket; closedEarly: Promise<boolean> }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port, localAddress }, () => {
-      const closedEarly = new Promise<boolean>((r) => {
-        const t = setTimeout(() => r(false), 500);
-        socket.once('close', () => {
-          clearTimeout(t);
-          r(true);
-        });
-      });
-      resolve({ socket, closedEarly });
-    });
-    socket.on('error', () => {});
-    socket.once('error', reject);
-  });
 }
 
 describe('connection caps', () => {

@@ -2,7 +2,7 @@
 // (connection cap, upload fair share, page and checker rate limits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientKey } from '../../src/destination/ip.js';
+import { clientKey } from '../../src/shared/address.js';
 
 test('an IPv6 client is its /64, whatever address of it sends and however it is written', () => {
   const k = clientKey('2001:db8:1:2::10');
