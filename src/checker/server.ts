@@ -1,7 +1,9 @@
 // The leak-check site: answers every visitor with what their connection told
 // it. Plain HTTP (phones on mobile data, where operators add headers) and
 // HTTPS, each optional. Behind a reverse proxy it believes X-Forwarded-For
-// only from configured trusted proxies. Rate limited per client address.
+// only from configured trusted proxies. Rate limited per client address;
+// connections bounded in time and number, in total and per client
+// (shared/listener-limits.ts).
 // Stores nothing about visitors; logs paths, status and verdicts, never a
 // header value or an address.
 import http from 'node:http';
@@ -18,6 +20,8 @@ import { buildReport, type CheckReport } from './report.js';
 import { renderPage } from './page.js';
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
 import { listenOn } from '../shared/listen.js';
+import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
+import { Counter, Registry } from 'prom-client';
 
 export interface CheckerOptions {
   /** Plain-HTTP listener ("host:port" parsed by the caller). */
@@ -32,8 +36,20 @@ export interface CheckerOptions {
   plainUrl?: string;
   /** ISO country whose national-format numbers count as phone numbers (the operator's own). */
   country?: string;
+  /** Timeouts and connection caps of each listener; each field defaults to DEFAULT_CHECKER_LIMITS'. */
+  limits?: Partial<ListenerLimits>;
+  /** Where the checker's counters go (connections refused at accept); default a registry of its own. */
+  registry?: Registry;
   log: Logger;
 }
+
+/**
+ * A public site: a connection that sends nothing is closed after 15 s, and one
+ * client (an IPv4 address, an IPv6 /64) holds at most 32 connections — a
+ * carrier-grade NAT puts many phones behind one IPv4 address, and a browser
+ * opens up to six per site. A trusted reverse proxy is bound by the total only.
+ */
+export const DEFAULT_CHECKER_LIMITS: ListenerLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 15_000, maxConnections: 1024, maxConnectionsPerAddress: 32 };
 
 export interface RunningChecker {
   httpAddress?: AddressInfo;
@@ -50,10 +66,22 @@ export class CheckerServer {
   private readonly trusted: TrustedProxies;
   private readonly limiter: RateLimiter;
   private readonly servers: http.Server[] = [];
+  private readonly limits: ListenerLimits;
+  private readonly refused: Counter<'reason'>;
+  readonly registry: Registry;
 
   constructor(private readonly opts: CheckerOptions) {
     this.trusted = new TrustedProxies(opts.trustedProxies ?? []);
     this.limiter = new RateLimiter(opts.rateLimit ?? { limit: 60, windowMs: 60_000 });
+    this.limits = { ...DEFAULT_CHECKER_LIMITS };
+    for (const [k, v] of Object.entries(opts.limits ?? {}) as [keyof ListenerLimits, number | undefined][]) if (v !== undefined) this.limits[k] = v;
+    this.registry = opts.registry ?? new Registry();
+    this.refused = new Counter({
+      name: 'hedge_checker_connections_refused_total',
+      help: 'Connections to the leak checker closed at accept: over the total (reason="total") or per-client (reason="per_address") cap',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
   }
 
   /** The request handler (exported for embedding behind another server). */
@@ -71,12 +99,12 @@ export class CheckerServer {
     const out: RunningChecker = { close: () => this.close() };
     try {
       if (this.opts.http) {
-        const s = http.createServer({ maxHeaderSize: 32 * 1024 }, this.handle);
+        const s = http.createServer({ maxHeaderSize: 32 * 1024, ...timeoutOptions(this.limits) }, this.handle);
         out.httpAddress = await this.start(s, this.opts.http.host, this.opts.http.port);
         out.httpUrl = url('http', out.httpAddress);
       }
       if (this.opts.https) {
-        const s = https.createServer({ cert: this.opts.https.cert, key: this.opts.https.key, maxHeaderSize: 32 * 1024 }, this.handle);
+        const s = https.createServer({ cert: this.opts.https.cert, key: this.opts.https.key, maxHeaderSize: 32 * 1024, ...timeoutOptions(this.limits) }, this.handle);
         out.httpsAddress = await this.start(s, this.opts.https.host, this.opts.https.port);
         out.httpsUrl = url('https', out.httpsAddress);
       }
@@ -103,9 +131,13 @@ export class CheckerServer {
   }
 
   private start(s: http.Server, host: string, port: number): Promise<AddressInfo> {
-    s.headersTimeout = 20_000;
-    s.requestTimeout = 30_000;
-    s.keepAliveTimeout = 5_000;
+    // Each listener its own caps; a trusted reverse proxy carries many visitors on its connections.
+    boundListener(
+      s,
+      this.limits,
+      (reason) => this.refused.inc({ reason }),
+      (address) => this.trusted.has(address),
+    );
     this.servers.push(s);
     return listenOn(s, host, port, (err) => this.opts.log.error('checker listener error; still serving', { code: err.code }));
   }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../config/schema.js';
 import { createLogger } from '../shared/log.js';
-import { CheckerServer } from '../checker/server.js';
+import { CheckerServer, DEFAULT_CHECKER_LIMITS } from '../checker/server.js';
 import { parseRate } from '../checker/rate-limit.js';
 
 interface CheckFlags {
@@ -17,6 +17,8 @@ interface CheckFlags {
   plainUrl?: string;
   country?: string;
   http: boolean;
+  maxConnections?: string;
+  maxConnectionsPerAddress?: string;
 }
 
 export function registerCheck(program: Command): void {
@@ -32,6 +34,12 @@ export function registerCheck(program: Command): void {
     .option('--rate-limit <n/unit>', 'requests per client address, e.g. 60/min, 5/s', '60/min')
     .option('--plain-url <url>', 'the plain-HTTP address of this checker, offered to HTTPS visitors')
     .option('--country <CC>', 'ISO country whose national-format numbers count as phone numbers (e.g. GB)')
+    .option('--max-connections <n>', 'connections per listener in total; beyond it new ones are closed at accept', String(DEFAULT_CHECKER_LIMITS.maxConnections))
+    .option(
+      '--max-connections-per-address <n>',
+      'connections per listener from one client (an IPv4 address or an IPv6 /64; trusted proxies exempt)',
+      String(DEFAULT_CHECKER_LIMITS.maxConnectionsPerAddress),
+    )
     .action(async (o: CheckFlags) => {
       const server = new CheckerServer(checkerOptions(o));
       const running = await server.listen();
@@ -73,6 +81,11 @@ export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof Chec
   if (o.country !== undefined && !/^[A-Z]{2}$/.test(o.country)) throw new Error(`--country: expected an ISO 3166-1 alpha-2 code such as GB`);
   if (!o.http && !o.httpsListen) throw new Error('--no-http needs --https-listen');
   if ((o.cert || o.key) && !o.httpsListen) throw new Error('--cert/--key need --https-listen');
+  const count = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^[1-9]\d{0,6}$/.test(v.trim())) throw new Error(`${flag}: expected a whole number from 1, got "${v}"`);
+    return Number(v);
+  };
   return {
     http: o.http ? listen('--listen', o.listen) : undefined,
     https: o.httpsListen ? { ...listen('--https-listen', o.httpsListen), cert: read('--cert', o.cert), key: read('--key', o.key) } : undefined,
@@ -80,6 +93,10 @@ export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof Chec
     rateLimit: parseRate(o.rateLimit),
     plainUrl: o.plainUrl,
     country: o.country,
+    limits: {
+      maxConnections: count('--max-connections', o.maxConnections),
+      maxConnectionsPerAddress: count('--max-connections-per-address', o.maxConnectionsPerAddress),
+    },
     log: createLogger({ base: { component: 'checker' } }),
   };
 }

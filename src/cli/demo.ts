@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { startGateway } from '../node/gateway.js';
 import { startEchoOrigin } from '../demo/echo-origin.js';
-import { parseListen } from '../config/schema.js';
+import { parseListen, transparencySchema } from '../config/schema.js';
 import { loadOrExit } from './load-or-exit.js';
 import { withDemoAudit } from './demo-audit.js';
 import { checkAdminOverride, stopOnSignals } from './start.js';
@@ -56,7 +56,7 @@ export function registerDemo(program: Command): void {
       const pinned = `${echo.address.address}:${echo.address.port}`;
       const checkerPinned = `${checker.httpAddress!.address}:${checker.httpAddress!.port}`;
       for (const k of Object.keys(loaded.config.proxy.resolve)) loaded.config.proxy.resolve[k] = k === CHECKER_HOST ? checkerPinned : pinned;
-      loaded.config.transparency ??= { listen: o.transparency, host: 'privacy.example', rateLimitPerMinute: 60 };
+      loaded.config.transparency ??= transparencySchema.parse({ listen: o.transparency, host: 'privacy.example' });
       const gw = await startGateway(loaded, { proxyListen: o.proxy, adminListen: o.admin, transparencyListen: o.transparency, frontDoorListen: o.frontDoor });
       const proxy = `${gw.proxyAddress.address}:${gw.proxyAddress.port}`;
       // How to run this same hedge again (under tsx too), for the printed commands.

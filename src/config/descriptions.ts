@@ -198,6 +198,11 @@ export const DESCRIPTIONS: Record<string, string> = {
   'transparency.listen': 'Where the page listens, "address:port"; make it reachable from the mobile network.',
   'transparency.host': "The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address.",
   'transparency.rateLimitPerMinute': 'Page requests per client (an IPv4 address, or an IPv6 /64) per minute.',
+  'transparency.limits': "Timeouts and connection caps of the page's listener (it runs in the gateway's process and takes descriptors from the proxy's reserve).",
+  'transparency.limits.headersTimeoutMs': 'A client must send its request head within this many milliseconds (and the whole request within twice that).',
+  'transparency.limits.idleTimeoutMs': 'A connection that sends nothing, or stays idle between requests, is closed after this many milliseconds.',
+  'transparency.limits.maxConnections': 'Connections to the page in total; beyond it new ones are closed at accept.',
+  'transparency.limits.maxConnectionsPerAddress': "Connections from one client: an IPv4 address, or an IPv6 /64 (all of one phone's addresses); beyond it closed at accept.",
 
   audit: 'The tamper-evident disclosure audit.',
   'audit.store': 'sqlite:PATH (embedded) or a postgres:// URL (several nodes). A secret when it holds a password: inline, { file } or { env }.',

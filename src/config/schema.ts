@@ -425,8 +425,14 @@ const audit = z.strictObject({
   retentionDays: z.number().int().min(1).optional(),
 });
 
+const transparencyLimits = z.strictObject({
+  headersTimeoutMs: z.number().int().min(100).max(60000).default(10000),
+  idleTimeoutMs: z.number().int().min(100).max(600000).default(15000),
+  maxConnections: z.number().int().min(1).max(100000).default(256),
+  maxConnectionsPerAddress: z.number().int().min(1).max(100000).default(16),
+});
 /** The subscriber's own page (src/transparency/): what was disclosed about them, and their consent choices. */
-const transparency = z.strictObject({
+export const transparencySchema = z.strictObject({
   listen: listenAddress.default('127.0.0.1:8084'),
   /** The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address. */
   host: z
@@ -435,6 +441,8 @@ const transparency = z.strictObject({
     .optional(),
   /** Page requests per client (an IPv4 address, or an IPv6 /64) per minute. */
   rateLimitPerMinute: z.number().int().min(1).max(10000).default(60),
+  /** The listener's bounds (shared/listener-limits.ts): it runs in the gateway's process, so its connections use the proxy's descriptors. */
+  limits: transparencyLimits.default(() => transparencyLimits.parse({})),
 });
 
 export const configSchema = z.strictObject({
@@ -494,7 +502,7 @@ export const configSchema = z.strictObject({
   canary: canary.default(() => canary.parse({})),
   reload: reload.default(() => reload.parse({})),
   audit: audit.optional(),
-  transparency: transparency.optional(),
+  transparency: transparencySchema.optional(),
   frontDoor: frontDoor.optional(),
 });
 

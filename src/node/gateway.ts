@@ -290,6 +290,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       log: log.child({ component: 'transparency' }),
       registry: metrics.registry,
       rateLimit: { limit: config.transparency.rateLimitPerMinute, windowMs: 60_000 },
+      limits: config.transparency.limits,
     });
     const t = parseListen(opts.transparencyListen ?? config.transparency.listen)!;
     try {

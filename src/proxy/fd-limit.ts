@@ -13,7 +13,7 @@ export interface FdCheck {
   problem?: string;
 }
 
-/** Descriptors kept free for everything that is not a client connection: origin pools, listeners, stores, logs. */
+/** Descriptors kept free for everything that is not a client connection: origin pools, listeners, stores, logs, the subscriber's page (transparency.limits.maxConnections). */
 const RESERVE = 1024;
 
 export function openFileLimit(): number | undefined {

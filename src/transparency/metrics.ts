@@ -1,10 +1,13 @@
 // Counters of the subscriber's page: outcomes and consent choices, by partner
-// at most — never an address or a number.
+// at most — never an address or a number — and connections refused at accept,
+// by which cap.
 import { Counter, type Registry } from 'prom-client';
+import type { ConnectionRefusal } from '../shared/listener-limits.js';
 
 export class TransparencyMetrics {
   private readonly requests: Counter<'outcome'>;
   private readonly consents: Counter<'outcome'>;
+  private readonly refused: Counter<'reason'>;
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -19,6 +22,16 @@ export class TransparencyMetrics {
       labelNames: ['outcome'],
       registers: [registry],
     });
+    this.refused = new Counter({
+      name: 'hedge_transparency_connections_refused_total',
+      help: 'Connections to the transparency page closed at accept: over the total (reason="total") or per-client (reason="per_address") cap',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+  }
+
+  connectionRefused(reason: ConnectionRefusal): void {
+    this.refused.inc({ reason });
   }
 
   request(outcome: string): void {

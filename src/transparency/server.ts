@@ -19,6 +19,7 @@ import { maskIdentifier } from '../shared/mask.js';
 import { unmapIPv4 } from '../shared/address.js';
 import { RateLimiter } from '../checker/rate-limit.js';
 import { listenOn } from '../shared/listen.js';
+import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { pickMessages, type Messages } from './messages.js';
 import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
 import { subscriberHistory } from './subscriber-records.js';
@@ -42,6 +43,8 @@ export interface TransparencyDeps {
   log: Logger;
   registry: Registry;
   rateLimit?: { limit: number; windowMs: number };
+  /** Timeouts and connection caps of the listener (transparency.limits). */
+  limits: ListenerLimits;
 }
 
 const MAX_FORM_BYTES = 4096;
@@ -54,21 +57,20 @@ export class TransparencyServer {
   constructor(private readonly d: TransparencyDeps) {
     this.limiter = new RateLimiter(d.rateLimit ?? { limit: 60, windowMs: 60_000 });
     this.metrics = new TransparencyMetrics(d.registry);
-    this.server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
+    this.server = http.createServer({ maxHeaderSize: 16 * 1024, ...timeoutOptions(d.limits) }, (req, res) => {
       if (this.cameThroughProxy(req)) {
         this.metrics.request('refused');
         return this.plain(res, 403, 'this page identifies you by your connection: open it directly, not through a proxy');
       }
       this.serve(req, res, unmapIPv4(req.socket.remoteAddress ?? ''));
     });
-    this.server.headersTimeout = 20_000;
-    this.server.requestTimeout = 30_000;
-    this.server.keepAliveTimeout = 5_000;
     this.server.on('clientError', (_err, socket) => {
       this.metrics.request('malformed');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
+    // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
+    boundListener(this.server, d.limits, (reason) => this.metrics.connectionRefused(reason));
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {

@@ -21,14 +21,17 @@ export interface PageLab {
 export async function startPageLab(
   be: AuditBackend,
   loc: { spec: string; schema: string },
-  o: { node: string; edit?: (yaml: string) => string; origin?: EchoOrigin } = { node: 'gw' },
+  o: { node: string; edit?: (yaml: string) => string; origin?: EchoOrigin; /** More lines of the transparency block, indented two spaces. */ page?: string } = { node: 'gw' },
 ): Promise<PageLab> {
   const origin = o.origin ?? (await startEchoOrigin('127.0.0.1', 0));
   const demo = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
     .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
     .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
   const yaml =
-    (o.edit ? o.edit(demo) : demo) + be.yaml(loc, { node: o.node }) + '\ntransparency:\n  listen: 127.0.0.1:0\n  host: privacy.operator.example\n  rateLimitPerMinute: 1000\n';
+    (o.edit ? o.edit(demo) : demo) +
+    be.yaml(loc, { node: o.node }) +
+    '\ntransparency:\n  listen: 127.0.0.1:0\n  host: privacy.operator.example\n  rateLimitPerMinute: 1000\n' +
+    (o.page ?? '');
   const cfg = join(be.dir, `${o.node}.yaml`);
   writeFileSync(cfg, yaml);
   const gw = await startGateway(loadConfigFile(cfg), { log: silentLogger });
