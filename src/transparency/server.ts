@@ -144,9 +144,10 @@ export class TransparencyServer {
   private async page(req: http.IncomingMessage, res: http.ServerResponse, address: string, url: URL): Promise<void> {
     const m = pickMessages(req.headers['accept-language'], url.searchParams.get('lang'));
     const sub = await this.who(address);
-    const flash = this.flash(m, url);
     if (!sub) {
       this.metrics.request('unknown');
+      // Nobody's choice to confirm: only the failure notice, which claims nothing.
+      const flash = url.searchParams.get('done') === 'failed' ? { ok: false, text: m.failed } : undefined;
       return this.html(res, req, renderPage({ m, operator: this.d.operator, masked: null, partners: [], truncated: false, flash }));
     }
     const ref = this.d.audit.key.reference(sub.msisdn);
@@ -183,6 +184,7 @@ export class TransparencyServer {
           current: false,
         });
     this.metrics.request('recognised');
+    const flash = this.flash(m, url, partners);
     this.html(
       res,
       req,
@@ -194,13 +196,20 @@ export class TransparencyServer {
     return this.d.consents.withdrawn(sub.msisdn);
   }
 
-  private flash(m: Messages, url: URL): { ok: boolean; text: string } | undefined {
+  /**
+   * The notice after a consent choice (the 303 from /consent carries ?done=).
+   * A bare link can carry it too, from any site, so "saved" is shown only when
+   * the visitor's stored choice for that partner is the one it names: a link
+   * can then repeat what is true, never announce a change that did not happen.
+   */
+  private flash(m: Messages, url: URL, partners: readonly PartnerView[]): { ok: boolean; text: string } | undefined {
     const done = url.searchParams.get('done');
     if (done === 'failed') return { ok: false, text: m.failed };
     const pm = done ? /^(given|withdrawn):([a-z0-9][a-z0-9_-]{0,62})$/.exec(done) : null;
     if (!pm) return undefined;
-    const partner = this.d.policy().partners.find((p) => p.id === pm[2]);
-    return partner ? { ok: true, text: m.done(pm[1] === 'given', partner.name) } : undefined;
+    const given = pm[1] === 'given';
+    const partner = partners.find((p) => p.id === pm[2] && p.current);
+    return partner && partner.withdrawn === !given ? { ok: true, text: m.done(given, partner.name) } : undefined;
   }
 
   private async consent(req: http.IncomingMessage, res: http.ServerResponse, address: string): Promise<void> {
