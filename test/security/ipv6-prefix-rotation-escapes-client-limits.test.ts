@@ -99,6 +99,8 @@ transparency:
   );
   ns.node(['src/cli/main.ts', 'start', '--config', cfg]);
   await ns.untilHttp200('the gateway', ['http://[::1]:9090/livez']);
+  // The page listens after the admin API (it is loaded on demand): wait for it too, or a loaded machine refuses the first request.
+  await ns.untilHttp200("the subscriber's page", [`http://[${GATEWAY}]:8084/`]);
 });
 
 after(async () => {
