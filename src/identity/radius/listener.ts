@@ -1,6 +1,7 @@
 // The RADIUS accounting listener (RFC 2866, UDP). Every datagram is vetted in
 // this order, and anything that fails is dropped, counted and never answered:
 //   known NAS source → well-formed framing → request authenticator verifies
+//   → Message-Authenticator, when present, verifies (RFC 3579 §3.2)
 // Then a retransmission is answered again from the cache without being
 // applied twice; a new request is applied to the binding store and answered
 // only once the store has it (a NAS retransmits what it sees unanswered).
@@ -13,7 +14,7 @@ import type { BindingStore } from '../store.js';
 import type { Logger } from '../../shared/log.js';
 import { compileAddressMap, compileClients, canonical, type ClientTable } from './clients.js';
 import { RetransmissionCache } from './dedupe.js';
-import { checkFrame, decodeAccounting, encodeAccountingResponse, requestAuthenticatorValid, type AccountingRequest } from './packet.js';
+import { checkFrame, decodeAccounting, encodeAccountingResponse, messageAuthenticatorValid, requestAuthenticatorValid, type AccountingRequest } from './packet.js';
 import { applyAccounting, type AccountingContext } from './accounting.js';
 import type { RadiusMetrics } from './metrics.js';
 import { RefusalLog } from './refusal-log.js';
@@ -99,6 +100,8 @@ export class RadiusListener {
       const packet = msg.subarray(0, frame);
       if (!requestAuthenticatorValid(packet, client.secretBytes))
         return this.refuse('bad_authenticator', 'radius: datagram refused: the request authenticator does not verify (wrong shared secret?)', client.name);
+      if (!messageAuthenticatorValid(packet, client.secretBytes))
+        return this.refuse('bad_authenticator', 'radius: datagram refused: its Message-Authenticator does not verify', client.name);
 
       const key = RetransmissionCache.key(source, rinfo.port, packet);
       const prior = this.seen.get(key);
@@ -142,7 +145,7 @@ export class RadiusListener {
               attribute: applied.missing,
               unbound: applied.cleared ?? 0,
             });
-          const response = encodeAccountingResponse(req, packet, client.secretBytes);
+          const response = encodeAccountingResponse(packet, client.secretBytes);
           this.seen.finish(key, response);
           this.reply(response, rinfo);
         },

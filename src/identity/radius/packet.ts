@@ -1,7 +1,7 @@
 // RADIUS accounting packets (RFC 2866): strict framing checks, the request
-// authenticator check, and the decoded fields hedge binds on. Decoding itself
+// authenticator and Message-Authenticator checks, and the decoded fields hedge binds on. Decoding itself
 // is done by the npm `radius` package with the 3GPP dictionary.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
 import { groupsFromOctets } from '../../shared/binding-key.js';
@@ -11,6 +11,7 @@ const HEADER = 20;
 const MAX_PACKET = 4096; // RFC 2865 §3
 const ATTR_VENDOR_SPECIFIC = 26;
 const ZERO_AUTH = Buffer.alloc(16);
+const ATTR_MESSAGE_AUTHENTICATOR = 80;
 
 export type AcctStatus = 'start' | 'stop' | 'interim' | 'on' | 'off' | 'other';
 
@@ -39,8 +40,6 @@ export interface AccountingRequest {
   sessionId?: string | undefined;
   /** Acct-Interim-Interval in seconds, when the NAS sent it. */
   interimInterval?: number | undefined;
-  /** The package's decoded packet, kept to build the response. */
-  decoded: unknown;
 }
 
 export type FrameProblem = 'truncated' | 'bad_length' | 'bad_attribute' | 'unsupported_code';
@@ -93,6 +92,31 @@ export function requestAuthenticatorValid(packet: Buffer, secret: Buffer): boole
   return timingSafeEqual(h.digest(), packet.subarray(4, HEADER));
 }
 
+/**
+ * RFC 3579 §3.2, RFC 5080 §2.2.2: a request carrying a Message-Authenticator
+ * (80) whose value does not verify is silently discarded. Its value is
+ * HMAC-MD5(secret, packet) with its own 16 octets zeroed; in an
+ * Accounting-Request the Request Authenticator field is zeroed too, as the
+ * sender computes the Message-Authenticator before the Request Authenticator
+ * (which covers it) — FreeRADIUS and radclient do so. Compared in constant
+ * time. True when there is none; false when it is malformed, repeated or
+ * wrong. `packet` is framed (checkFrame) and its request authenticator
+ * verified.
+ */
+export function messageAuthenticatorValid(packet: Buffer, secret: Buffer): boolean {
+  let found = -1;
+  for (let at = HEADER, end = packet.length; at < end; at += packet[at + 1]!) {
+    if (packet[at] !== ATTR_MESSAGE_AUTHENTICATOR) continue;
+    if (found >= 0 || packet[at + 1] !== 18) return false;
+    found = at + 2;
+  }
+  if (found < 0) return true;
+  const copy = Buffer.from(packet);
+  copy.fill(0, 4, HEADER);
+  copy.fill(0, found, found + 16);
+  return timingSafeEqual(createHmac('md5', secret).update(copy).digest(), packet.subarray(found, found + 16));
+}
+
 const STATUS: Record<string, AcctStatus> = { Start: 'start', Stop: 'stop', 'Interim-Update': 'interim', 'Accounting-On': 'on', 'Accounting-Off': 'off' };
 
 interface Decoded {
@@ -124,7 +148,6 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
     ratType: Buffer.isBuffer(rat) && rat.length === 1 ? rat[0] : undefined,
     sessionId: text(a['Acct-Session-Id']),
     interimInterval: typeof interim === 'number' && interim > 0 ? interim : undefined,
-    decoded: d,
   };
 }
 
@@ -162,31 +185,39 @@ export function ipv6Attributes(packet: Buffer): { found: V6Attribute[]; dropped:
 }
 
 const ATTR_PROXY_STATE = 33;
-const ATTR_MESSAGE_AUTHENTICATOR = 80;
 
 /**
  * Accounting-Response (code 5) for a verified request (RFC 2866 §3):
  * MD5(Code ‖ Identifier ‖ Length ‖ Request Authenticator ‖ Attributes ‖ Secret),
  * echoing Proxy-State attributes in order (RFC 2865 §5.33). Built directly (it
  * is 20 octets plus Proxy-State) because this is the listener's per-packet
- * cost; a request carrying a Message-Authenticator is answered through the
- * `radius` package, which adds one to the response.
+ * cost. A request that carried a Message-Authenticator is answered with one
+ * (RFC 3579 §3.2), computed as FreeRADIUS and radclient verify it for an
+ * Accounting-Response: HMAC-MD5 over the response with the authenticator
+ * field and its own value zeroed, before the Response Authenticator (which
+ * covers it). (The `radius` package puts the Request Authenticator in that
+ * field instead, which radclient refuses.)
  */
-export function encodeAccountingResponse(req: AccountingRequest, packet: Buffer, secret: Buffer): Buffer {
-  const proxyState: Buffer[] = [];
+export function encodeAccountingResponse(packet: Buffer, secret: Buffer): Buffer {
+  const attrs: Buffer[] = [];
   let hasMessageAuthenticator = false;
   for (let at = HEADER, end = packet.readUInt16BE(2); at < end; at += packet[at + 1]!) {
-    if (packet[at] === ATTR_PROXY_STATE) proxyState.push(packet.subarray(at, at + packet[at + 1]!));
+    if (packet[at] === ATTR_PROXY_STATE) attrs.push(packet.subarray(at, at + packet[at + 1]!));
     else if (packet[at] === ATTR_MESSAGE_AUTHENTICATOR) hasMessageAuthenticator = true;
   }
-  if (hasMessageAuthenticator) return radiusWith3gpp().encode_response({ packet: req.decoded as never, code: 'Accounting-Response', secret: secret.toString('utf8') });
-  const attrs = proxyState.length === 0 ? undefined : Buffer.concat(proxyState);
-  const res = Buffer.allocUnsafe(HEADER + (attrs?.length ?? 0));
+  if (hasMessageAuthenticator) attrs.push(Buffer.from([ATTR_MESSAGE_AUTHENTICATOR, 18]), Buffer.alloc(16));
+  const body = attrs.length === 0 ? undefined : Buffer.concat(attrs);
+  const res = Buffer.alloc(HEADER + (body?.length ?? 0));
   res[0] = 5;
   res[1] = packet[1]!;
   res.writeUInt16BE(res.length, 2);
+  if (body) body.copy(res, HEADER);
+  if (hasMessageAuthenticator)
+    createHmac('md5', secret)
+      .update(res)
+      .digest()
+      .copy(res, res.length - 16);
   packet.copy(res, 4, 4, HEADER);
-  if (attrs) attrs.copy(res, HEADER);
   createHash('md5').update(res).update(secret).digest().copy(res, 4);
   return res;
 }
