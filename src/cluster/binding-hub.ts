@@ -90,8 +90,8 @@ export class BindingHub implements BindingStore {
     if (ok) await this.publish([{ set: r }]);
     return ok;
   }
-  async removeIfSession(ip: string, sessionId: string): Promise<boolean> {
-    const ok = this.store.removeIfSession(ip, sessionId);
+  async removeIfSession(ip: string, sessionId: string, nas: string): Promise<boolean> {
+    const ok = this.store.removeIfSession(ip, sessionId, nas);
     if (ok) await this.publish([{ del: ip }]);
     return ok;
   }

@@ -57,8 +57,8 @@ export class ClusterReplicaStore implements BindingStore {
   refresh(r: BindingRecord): Promise<boolean> {
     return this.request('refresh', [r]) as Promise<boolean>;
   }
-  removeIfSession(ip: string, sessionId: string): Promise<boolean> {
-    return this.request('removeIfSession', [ip, sessionId]) as Promise<boolean>;
+  removeIfSession(ip: string, sessionId: string, nas: string): Promise<boolean> {
+    return this.request('removeIfSession', [ip, sessionId, nas]) as Promise<boolean>;
   }
   removeByNas(nas: string, notAfter: number): Promise<number> {
     return this.request('removeByNas', [nas, notAfter]) as Promise<number>;

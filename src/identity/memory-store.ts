@@ -6,6 +6,7 @@ import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
+import { heldByAnother, sameSession } from './session-ops.js';
 
 export class MemoryBindingStore implements BindingStore {
   readonly kind = 'memory';
@@ -59,14 +60,14 @@ export class MemoryBindingStore implements BindingStore {
 
   refresh(record: BindingRecord): boolean {
     const cur = this.get(record.ip);
-    if (cur && cur.sessionId !== undefined && cur.sessionId !== record.sessionId) return false;
+    if (cur && heldByAnother(cur, record.sessionId, record.nas)) return false;
     this.set(record);
     return true;
   }
 
-  removeIfSession(key: string, sessionId: string): boolean {
+  removeIfSession(key: string, sessionId: string, nas: string): boolean {
     const cur = this.get(key);
-    if (!cur || cur.sessionId !== sessionId) return false;
+    if (!cur || !sameSession(cur, sessionId, nas)) return false;
     return this.remove(key);
   }
 

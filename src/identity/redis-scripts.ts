@@ -5,23 +5,25 @@
 // one hash slot: unchanged on a single server, a Sentinel primary or Redis
 // Cluster. Indexes in other slots are updated by the caller (redis-store.ts).
 
-/** Interim-Update: write unless another session holds the key. KEYS: binding. ARGV: json, ttlMs|'0', sid. → 1 written, 0 held by another session. */
+// A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5), so both are compared.
+
+/** Interim-Update: write unless another session holds the key. KEYS: binding. ARGV: json, ttlMs|'0', sid, nas|''. → 1 written, 0 held by another session. */
 export const REFRESH = `
 local old = redis.call('GET', KEYS[1])
 if old then
   local ok, o = pcall(cjson.decode, old)
-  if ok and type(o) == 'table' and o.sid ~= nil and o.sid ~= ARGV[3] then return 0 end
+  if ok and type(o) == 'table' and o.sid ~= nil and (o.sid ~= ARGV[3] or (o.nas or '') ~= ARGV[4]) then return 0 end
 end
 if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1
 `;
 
-/** Stop: remove only while the session still holds the key. KEYS: binding. ARGV: sid. → the removed value, or nil. */
+/** Stop: remove only while the session still holds the key. KEYS: binding. ARGV: sid, nas. → the removed value, or nil. */
 export const REMOVE_IF_SESSION = `
 local old = redis.call('GET', KEYS[1])
 if not old then return false end
 local ok, o = pcall(cjson.decode, old)
-if not ok or type(o) ~= 'table' or o.sid ~= ARGV[1] then return false end
+if not ok or type(o) ~= 'table' or o.sid ~= ARGV[1] or (o.nas or '') ~= ARGV[2] then return false end
 redis.call('DEL', KEYS[1])
 return old
 `;

@@ -64,8 +64,8 @@ interface CacheEntry {
 }
 
 interface Scripts {
-  hedgeRefresh(bind: string, json: string, ttl: string, sid: string): Promise<number>;
-  hedgeRemoveIfSession(bind: string, sid: string): Promise<string | null>;
+  hedgeRefresh(bind: string, json: string, ttl: string, sid: string, nas: string): Promise<number>;
+  hedgeRemoveIfSession(bind: string, sid: string, nas: string): Promise<string | null>;
   hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
 }
 type Client = (Redis | Cluster) & Scripts;
@@ -287,14 +287,14 @@ export class RedisBindingStore implements BindingStore {
     this.forget(r.ip);
     const ttl = ttlOf(r);
     if (ttl === 'expired') return false;
-    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeRefresh(k, encode(r), ttl, r.sessionId ?? ''))]);
+    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeRefresh(k, encode(r), ttl, r.sessionId ?? '', r.nas ?? ''))]);
     this.forget(r.ip);
     return n === 1;
   }
 
-  async removeIfSession(key: string, sessionId: string): Promise<boolean> {
+  async removeIfSession(key: string, sessionId: string, nas: string): Promise<boolean> {
     this.forget(key);
-    const old = await this.acked(key, (c, k) => c.hedgeRemoveIfSession(k, sessionId));
+    const old = await this.acked(key, (c, k) => c.hedgeRemoveIfSession(k, sessionId, nas));
     this.forget(key);
     if (typeof old !== 'string') return false;
     const o = decode(old);

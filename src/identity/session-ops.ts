@@ -1,19 +1,30 @@
 // Session operations over any BindingStore: the store's own (atomic) method
 // when it has one, else a get-then-write fallback for simple in-process stores.
+// A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5).
 import type { BindingRecord, BindingStore } from './store.js';
+
+/** Whether a binding belongs to the session `sessionId` of `nas`. */
+export function sameSession(b: BindingRecord, sessionId: string | undefined, nas: string | undefined): boolean {
+  return b.sessionId === sessionId && b.nas === nas;
+}
+
+/** Whether a binding is held by a session other than this one (one without a session — static, admin — is nobody's). */
+export function heldByAnother(b: BindingRecord, sessionId: string | undefined, nas: string | undefined): boolean {
+  return b.sessionId !== undefined && !sameSession(b, sessionId, nas);
+}
 
 export async function refreshBinding(store: BindingStore, record: BindingRecord): Promise<boolean> {
   if (store.refresh) return store.refresh(record);
   const cur = await store.get(record.ip);
-  if (cur && cur.sessionId !== undefined && cur.sessionId !== record.sessionId) return false;
+  if (cur && heldByAnother(cur, record.sessionId, record.nas)) return false;
   await store.set(record);
   return true;
 }
 
-export async function removeIfSession(store: BindingStore, ip: string, sessionId: string): Promise<boolean> {
-  if (store.removeIfSession) return store.removeIfSession(ip, sessionId);
+export async function removeIfSession(store: BindingStore, ip: string, sessionId: string, nas: string): Promise<boolean> {
+  if (store.removeIfSession) return store.removeIfSession(ip, sessionId, nas);
   const cur = await store.get(ip);
-  if (!cur || cur.sessionId !== sessionId) return false;
+  if (!cur || !sameSession(cur, sessionId, nas)) return false;
   return store.remove(ip);
 }
 
@@ -29,12 +40,12 @@ export async function removeByNas(store: BindingStore, nas: string, notAfter: nu
  * but only those this session still holds (the late-Stop guard, per key).
  * Returns how many were removed.
  */
-export async function removeSession(store: BindingStore, keys: readonly string[], sessionId: string): Promise<number> {
+export async function removeSession(store: BindingStore, keys: readonly string[], sessionId: string, nas: string): Promise<number> {
   const all = new Set(keys);
   for (const k of keys) {
     const cur = await store.get(k);
-    if (cur?.sessionId === sessionId) for (const p of cur.peers ?? []) all.add(p);
+    if (cur && sameSession(cur, sessionId, nas)) for (const p of cur.peers ?? []) all.add(p);
   }
-  const removed = await Promise.all([...all].map((k) => removeIfSession(store, k, sessionId)));
+  const removed = await Promise.all([...all].map((k) => removeIfSession(store, k, sessionId, nas)));
   return removed.filter(Boolean).length;
 }

@@ -37,10 +37,11 @@ export interface BindingStore {
   // Session operations the RADIUS listener needs. Stores implement them
   // atomically; src/identity/session-ops.ts falls back to get/set/remove for
   // a store that does not (acceptable only for single-process stores).
-  /** Interim-Update: write unless the address is now held by another session; false when it is. */
+  // A session is (NAS, Acct-Session-Id): RFC 2866 §5.5 makes the id unique per NAS only.
+  /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS); false when it is. */
   refresh?(record: BindingRecord): boolean | Promise<boolean>;
-  /** Stop: remove only if the binding still belongs to this session; false otherwise. */
-  removeIfSession?(ip: string, sessionId: string): boolean | Promise<boolean>;
+  /** Stop: remove only if the binding still belongs to this session (this id from this NAS); false otherwise. */
+  removeIfSession?(ip: string, sessionId: string, nas: string): boolean | Promise<boolean>;
   /** Accounting-On/Off: remove every binding from this NAS written at or before `notAfter`; the count removed. */
   removeByNas?(nas: string, notAfter: number): number | Promise<number>;
 }

@@ -1,6 +1,7 @@
 // RADIUS test helpers: Debian's radclient (freeradius-utils) as the real
 // client, and a lab config section for the listener. Loopback only.
 import { execFile, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import { unavailable } from './services.js';
 
 export const NAS_SECRET = 'lab-nas-shared-secret-0123456789';
@@ -69,4 +70,44 @@ export function acct(fields: Record<string, string | number>): string {
       )
       .join('\n') + '\n'
   );
+}
+
+/** A radius: section with two NAS clients, 127.0.0.1 (pgw1) and 127.0.0.2 (pgw2), each with its own secret; the 10/8 lab pool mapped onto 127/8. */
+export const TWO_NAS_SECRETS = { pgw1: 'lab-pgw1-secret-0123456789abcdef', pgw2: 'lab-pgw2-secret-0123456789abcdef' };
+export function withTwoNas(yaml: string): string {
+  return yaml.replace(
+    /^partners:/m,
+    `radius:
+  listen: 127.0.0.1:0
+  clients:
+    - { name: pgw1, address: 127.0.0.1, secret: "${TWO_NAS_SECRETS.pgw1}" }
+    - { name: pgw2, address: 127.0.0.2, secret: "${TWO_NAS_SECRETS.pgw2}" }
+  framedAddressMap:
+    - { from: 10.0.0.0/8, to: 127.0.0.0/8 }
+partners:`,
+  );
+}
+
+/**
+ * Sends one datagram (an encoded Accounting-Request) from a given loopback
+ * source address, as a NAS there would; resolves with the reply, or undefined
+ * when none came within `timeoutMs`.
+ */
+export function sendFrom(port: number, from: string, packet: Buffer, timeoutMs = 1000): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, from, () => {
+      const t = setTimeout(() => {
+        s.close();
+        resolve(undefined);
+      }, timeoutMs);
+      s.on('message', (m) => {
+        clearTimeout(t);
+        s.close();
+        resolve(m);
+      });
+      s.send(packet, port, '127.0.0.1');
+    });
+  });
 }

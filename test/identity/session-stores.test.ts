@@ -78,13 +78,23 @@ test('Stop removes only the session that holds the address; Interim never takes 
   for (const [kind, s] of await stores()) {
     await s.set(rec('10.1.0.1', '+447700900101', 'old'));
     await s.set(rec('10.1.0.1', '+447700900102', 'new')); // a Start replaces at once
-    assert.equal(await s.removeIfSession!('10.1.0.1', 'old'), false, `${kind}: late Stop ignored`);
+    assert.equal(await s.removeIfSession!('10.1.0.1', 'old', 'nas-a'), false, `${kind}: late Stop ignored`);
     assert.equal(await s.refresh!(rec('10.1.0.1', '+447700900101', 'old')), false, `${kind}: late Interim ignored`);
     assert.equal((await s.get('10.1.0.1'))?.subscriber.msisdn, '+447700900102', kind);
     assert.equal(await s.refresh!(rec('10.1.0.1', '+447700900102', 'new')), true, `${kind}: own Interim refreshes`);
-    assert.equal(await s.removeIfSession!('10.1.0.1', 'new'), true, kind);
+    assert.equal(await s.removeIfSession!('10.1.0.1', 'new', 'nas-a'), true, kind);
     assert.equal(await s.get('10.1.0.1'), undefined, kind);
     assert.equal(await s.refresh!(rec('10.1.0.2', '+447700900103', 'lost')), true, `${kind}: an Interim re-creates a binding the store lost`);
+  }
+});
+
+test('a session is (NAS, Acct-Session-Id): the same id from another NAS neither refreshes nor removes a binding', async () => {
+  for (const [kind, s] of await stores()) {
+    await s.set(rec('10.1.1.1', '+447700900104', '00000001', 'nas-a'));
+    assert.equal(await s.refresh!(rec('10.1.1.1', '+447700900105', '00000001', 'nas-b')), false, `${kind}: another NAS's Interim ignored`);
+    assert.equal(await s.removeIfSession!('10.1.1.1', '00000001', 'nas-b'), false, `${kind}: another NAS's Stop ignored`);
+    assert.equal((await s.get('10.1.1.1'))?.subscriber.msisdn, '+447700900104', kind);
+    assert.equal(await s.removeIfSession!('10.1.1.1', '00000001', 'nas-a'), true, `${kind}: its own NAS's Stop removes it`);
   }
 });
 
@@ -129,7 +139,7 @@ test('an IPv6 prefix binding holds every address inside it and none outside', as
       (await s.list()).some((b) => b.ip === '2001:db8:1:2::/64'),
       `${kind}: listed by prefix`,
     );
-    assert.equal(await s.removeIfSession!('2001:db8:1:2::/64', 'v6'), true, kind);
+    assert.equal(await s.removeIfSession!('2001:db8:1:2::/64', 'v6', 'nas-a'), true, kind);
     assert.equal(await s.lookup('2001:db8:1:2::2'), undefined, `${kind}: gone for every address`);
   }
 });

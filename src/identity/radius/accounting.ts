@@ -5,8 +5,10 @@
 //   Calling-Station-Id) still unbinds its addresses: whoever held them is not
 //   who is behind them now, or may not be (a Stop lost on the way), and a
 //   wrong identity is worse than none
-//   Stop             remove every address of the session, each only if it still belongs to this Acct-Session-Id
+//   Stop             remove every address of the session, each only if it still belongs to this session
 //   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) it made before now
+// A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5),
+// so another NAS's late Interim or Stop with a colliding id never touches a binding.
 // A session's addresses (dual stack): Framed-IP-Address, Framed-IPv6-Prefix,
 // Delegated-IPv6-Prefix (bound at the length they carry) and
 // Framed-IPv6-Address (bound at the NAS's ipv6PrefixLength, /64 by default:
@@ -85,7 +87,7 @@ export async function applyAccounting(
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
       if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
-      if ((await removeSession(ctx.store, keys, req.sessionId)) > 0) return { outcome: 'removed' };
+      if ((await removeSession(ctx.store, keys, req.sessionId, nas)) > 0) return { outcome: 'removed' };
       for (const k of keys) if (await ctx.store.get(k)) return { outcome: 'not_current' };
       return { outcome: 'not_bound' };
     }
