@@ -85,6 +85,19 @@ export class BindingHub implements BindingStore {
     if (ok) await this.publish([{ del: ip }]);
     return ok;
   }
+  async bind(r: BindingRecord): Promise<boolean> {
+    const ok = this.store.bind(r);
+    if (ok) await this.publish([{ set: r }]);
+    return ok;
+  }
+  /** Stopped sessions are remembered here, where RADIUS is applied (the workers never apply it). */
+  endSession(nas: string, sessionId: string): Promise<void> {
+    this.store.endSession(nas, sessionId);
+    return Promise.resolve();
+  }
+  sessionEnded(nas: string, sessionId: string): boolean {
+    return this.store.sessionEnded(nas, sessionId);
+  }
   async refresh(r: BindingRecord): Promise<boolean> {
     const ok = this.store.refresh(r);
     if (ok) await this.publish([{ set: r }]);

@@ -54,6 +54,12 @@ export class ClusterReplicaStore implements BindingStore {
   remove(ip: string): Promise<boolean> {
     return this.request('remove', [ip]) as Promise<boolean>;
   }
+  bind(r: BindingRecord): Promise<boolean> {
+    return this.request('bind', [r]) as Promise<boolean>;
+  }
+  endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
+    return this.request('endSession', [nas, sessionId, keys]) as Promise<void>;
+  }
   refresh(r: BindingRecord): Promise<boolean> {
     return this.request('refresh', [r]) as Promise<boolean>;
   }

@@ -7,14 +7,17 @@ import type { Subscriber } from '../subscriber/subscriber.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
 import { heldByAnother, sameSession } from './session-ops.js';
+import { StoppedSessions } from './stopped-sessions.js';
 
 export class MemoryBindingStore implements BindingStore {
   readonly kind = 'memory';
   private readonly map = new Map<string, BindingRecord>();
   private readonly lengths = new PrefixLengths();
+  private readonly stopped: StoppedSessions;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
+    this.stopped = new StoppedSessions(now);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
   }
@@ -58,7 +61,14 @@ export class MemoryBindingStore implements BindingStore {
     return true;
   }
 
+  bind(record: BindingRecord): boolean {
+    if (this.hasStopped(record)) return false;
+    this.set(record);
+    return true;
+  }
+
   refresh(record: BindingRecord): boolean {
+    if (this.hasStopped(record)) return false;
     const cur = this.get(record.ip);
     if (cur && heldByAnother(cur, record.sessionId, record.nas)) return false;
     this.set(record);
@@ -69,6 +79,18 @@ export class MemoryBindingStore implements BindingStore {
     const cur = this.get(key);
     if (!cur || !sameSession(cur, sessionId, nas)) return false;
     return this.remove(key);
+  }
+
+  endSession(nas: string, sessionId: string): void {
+    this.stopped.add(nas, sessionId);
+  }
+
+  sessionEnded(nas: string, sessionId: string): boolean {
+    return this.stopped.has(nas, sessionId);
+  }
+
+  private hasStopped(r: BindingRecord): boolean {
+    return r.nas !== undefined && r.sessionId !== undefined && this.stopped.has(r.nas, r.sessionId);
   }
 
   removeByNas(nas: string, notAfter: number): number {

@@ -1,14 +1,24 @@
 // Lua scripts for the Redis binding store: each read-compare-write runs
 // atomically inside Redis, so two gateway nodes (or a late packet racing a new
 // one) can never interleave. Binding value: JSON {s, sid?, nas?, exp?, at?, peers?}.
-// Every script touches exactly one key — the binding's own — so it runs in
-// one hash slot: unchanged on a single server, a Sentinel primary or Redis
-// Cluster. Indexes in other slots are updated by the caller (redis-store.ts).
+// Every script touches only keys with the binding's own hash tag — the binding
+// `<prefix>b:{<key>}` and, for Start and Interim, the stopped-session record
+// `<prefix>stop:{<key>}|<nas>|<sid>` — so it runs in one hash slot: unchanged
+// on a single server, a Sentinel primary or Redis Cluster. Indexes in other
+// slots are updated by the caller (redis-store.ts).
 
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5), so both are compared.
 
-/** Interim-Update: write unless another session holds the key. KEYS: binding. ARGV: json, ttlMs|'0', sid, nas|''. → 1 written, 0 held by another session. */
+/** Start: write (replacing any holder) unless the session stopped a moment ago. KEYS: binding, stopped record. ARGV: json, ttlMs|'0'. → 1 written, 2 stopped. */
+export const BIND = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1
+`;
+
+/** Interim-Update: write unless another session holds the key or this one stopped a moment ago. KEYS: binding, stopped record. ARGV: json, ttlMs|'0', sid, nas|''. → 1 written, 0 held by another session, 2 stopped. */
 export const REFRESH = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 local old = redis.call('GET', KEYS[1])
 if old then
   local ok, o = pcall(cjson.decode, old)

@@ -6,9 +6,14 @@
 // itself (and follows a Sentinel failover), so the node recovers without a
 // restart.
 //
-// Key layout (redis-scripts.ts): every key a script touches is one binding's
-// own key, `<prefix>b:{<binding key>}`, so each script runs in one hash slot
-// and unchanged on Redis Cluster. The per-NAS index `<prefix>nas:{<nas>}` and
+// Key layout (redis-scripts.ts): every key a script touches carries one
+// binding's hash tag — the binding `<prefix>b:{<binding key>}` and the record
+// that a session stopped there, `<prefix>stop:{<binding key>}|<nas>|<sid>`
+// (expires after STOPPED_SESSION_MS) — so each script runs in one hash slot
+// and unchanged on Redis Cluster. A Stop writes the record before it removes
+// the binding, and Start and Interim check it in the same script as their
+// write: a late Start racing a Stop on another node either writes first (and
+// the Stop then removes it) or sees the record, never the gap between. The per-NAS index `<prefix>nas:{<nas>}` and
 // the set of IPv6 prefix lengths in use `<prefix>v6len` are kept beside it by
 // plain commands; both are advisory (re-checked against the binding itself).
 //
@@ -25,7 +30,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { BindingRecord, BindingStore } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { BIND, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { STOPPED_SESSION_MS } from './stopped-sessions.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
 import type { RedisTls } from './redis-tls.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
@@ -64,7 +70,8 @@ interface CacheEntry {
 }
 
 interface Scripts {
-  hedgeRefresh(bind: string, json: string, ttl: string, sid: string, nas: string): Promise<number>;
+  hedgeBind(bind: string, stopped: string, json: string, ttl: string): Promise<number>;
+  hedgeRefresh(bind: string, stopped: string, json: string, ttl: string, sid: string, nas: string): Promise<number>;
   hedgeRemoveIfSession(bind: string, sid: string, nas: string): Promise<string | null>;
   hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
 }
@@ -78,6 +85,7 @@ export class RedisBindingStore implements BindingStore {
   private readonly redis: Client;
   private readonly bindPrefix: string;
   private readonly nasPrefix: string;
+  private readonly stopPrefix: string;
   private readonly lensKey: string;
   /** IPv4 lookups, by address. */
   private readonly cache = new Map<string, CacheEntry>();
@@ -101,11 +109,13 @@ export class RedisBindingStore implements BindingStore {
     this.topology = target.topology;
     this.bindPrefix = opts.keyPrefix + 'b:';
     this.nasPrefix = opts.keyPrefix + 'nas:';
+    this.stopPrefix = opts.keyPrefix + 'stop:';
     this.lensKey = opts.keyPrefix + 'v6len';
     this.maxCache = opts.maxCacheEntries ?? 200_000;
     this.waitReplicas = opts.waitReplicas ?? 0;
     this.redis = connectRedis(target, { timeoutMs: opts.timeoutMs, tls: opts.tls }) as Client;
-    this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 1, lua: REFRESH });
+    this.redis.defineCommand('hedgeBind', { numberOfKeys: 2, lua: BIND });
+    this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 2, lua: REFRESH });
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });
     this.redis.defineCommand('hedgeRemoveIfNas', { numberOfKeys: 1, lua: REMOVE_IF_NAS });
     this.redis.on('ready', () => this.setState(true));
@@ -152,6 +162,11 @@ export class RedisBindingStore implements BindingStore {
 
   private nasKey(nas: string): string {
     return `${this.nasPrefix}{${nas}}`;
+  }
+
+  /** That session (nas, sid) stopped, seen from binding key k: same hash slot as k's binding. */
+  private stopKey(k: string, nas: string | undefined, sid: string | undefined): string {
+    return `${this.stopPrefix}{${k}}|${nas ?? ''}|${sid ?? ''}`;
   }
 
   lookup(address: string): Subscriber | undefined | Promise<Subscriber | undefined> {
@@ -283,13 +298,35 @@ export class RedisBindingStore implements BindingStore {
     this.forget(r.ip);
   }
 
+  async bind(r: BindingRecord): Promise<boolean> {
+    this.forget(r.ip);
+    const ttl = ttlOf(r);
+    if (ttl === 'expired') {
+      await this.remove(r.ip);
+      return true;
+    }
+    const stopped = this.stopKey(r.ip, r.nas, r.sessionId);
+    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeBind(k, stopped, encode(r), ttl))]);
+    this.forget(r.ip);
+    return n === 1;
+  }
+
   async refresh(r: BindingRecord): Promise<boolean> {
     this.forget(r.ip);
     const ttl = ttlOf(r);
     if (ttl === 'expired') return false;
-    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeRefresh(k, encode(r), ttl, r.sessionId ?? '', r.nas ?? ''))]);
+    const stopped = this.stopKey(r.ip, r.nas, r.sessionId);
+    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeRefresh(k, stopped, encode(r), ttl, r.sessionId ?? '', r.nas ?? ''))]);
     this.forget(r.ip);
     return n === 1;
+  }
+
+  async endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.acked(key, (c) => c.set(this.stopKey(key, nas, sessionId), '1', 'PX', STOPPED_SESSION_MS))));
+  }
+
+  async sessionEnded(nas: string, sessionId: string, key: string): Promise<boolean> {
+    return (await this.redis.exists(this.stopKey(key, nas, sessionId)).catch(unavailable)) === 1;
   }
 
   async removeIfSession(key: string, sessionId: string, nas: string): Promise<boolean> {

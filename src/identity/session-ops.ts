@@ -1,7 +1,16 @@
 // Session operations over any BindingStore: the store's own (atomic) method
-// when it has one, else a get-then-write fallback for simple in-process stores.
+// when it has one, else a get-then-write fallback for simple in-process stores
+// (their stopped sessions are remembered here, per store).
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5).
 import type { BindingRecord, BindingStore } from './store.js';
+import { StoppedSessions } from './stopped-sessions.js';
+
+const fallbackStopped = new WeakMap<BindingStore, StoppedSessions>();
+function stoppedOf(store: BindingStore): StoppedSessions {
+  let s = fallbackStopped.get(store);
+  if (!s) fallbackStopped.set(store, (s = new StoppedSessions()));
+  return s;
+}
 
 /** Whether a binding belongs to the session `sessionId` of `nas`. */
 export function sameSession(b: BindingRecord, sessionId: string | undefined, nas: string | undefined): boolean {
@@ -13,8 +22,17 @@ export function heldByAnother(b: BindingRecord, sessionId: string | undefined, n
   return b.sessionId !== undefined && !sameSession(b, sessionId, nas);
 }
 
+/** Start: bind unless the session stopped a moment ago. */
+export async function bindSession(store: BindingStore, record: BindingRecord): Promise<boolean> {
+  if (store.bind) return store.bind(record);
+  if (record.nas !== undefined && record.sessionId !== undefined && stoppedOf(store).has(record.nas, record.sessionId)) return false;
+  await store.set(record);
+  return true;
+}
+
 export async function refreshBinding(store: BindingStore, record: BindingRecord): Promise<boolean> {
   if (store.refresh) return store.refresh(record);
+  if (record.nas !== undefined && record.sessionId !== undefined && stoppedOf(store).has(record.nas, record.sessionId)) return false;
   const cur = await store.get(record.ip);
   if (cur && heldByAnother(cur, record.sessionId, record.nas)) return false;
   await store.set(record);
@@ -35,10 +53,18 @@ export async function removeByNas(store: BindingStore, nas: string, notAfter: nu
   return n;
 }
 
+/** Whether a Start/Interim of this session was refused because it stopped a moment ago. */
+export async function sessionEnded(store: BindingStore, nas: string, sessionId: string, key: string): Promise<boolean> {
+  if (store.sessionEnded) return store.sessionEnded(nas, sessionId, key);
+  return !store.endSession && stoppedOf(store).has(nas, sessionId);
+}
+
 /**
- * Stop of a session: removes each of `keys` and each peer its bindings name,
- * but only those this session still holds (the late-Stop guard, per key).
- * Returns how many were removed.
+ * Stop of a session: remembers that it ended (for each of `keys` and each
+ * peer its bindings name), then removes those keys, but only those this
+ * session still holds (the late-Stop guard, per key). The record is written
+ * first, so a late Start racing the Stop either binds before the removal (and
+ * is removed) or finds the record. Returns how many were removed.
  */
 export async function removeSession(store: BindingStore, keys: readonly string[], sessionId: string, nas: string): Promise<number> {
   const all = new Set(keys);
@@ -46,6 +72,8 @@ export async function removeSession(store: BindingStore, keys: readonly string[]
     const cur = await store.get(k);
     if (cur && sameSession(cur, sessionId, nas)) for (const p of cur.peers ?? []) all.add(p);
   }
+  if (store.endSession) await store.endSession(nas, sessionId, [...all]);
+  else stoppedOf(store).add(nas, sessionId);
   const removed = await Promise.all([...all].map((k) => removeIfSession(store, k, sessionId, nas)));
   return removed.filter(Boolean).length;
 }

@@ -38,8 +38,16 @@ export interface BindingStore {
   // atomically; src/identity/session-ops.ts falls back to get/set/remove for
   // a store that does not (acceptable only for single-process stores).
   // A session is (NAS, Acct-Session-Id): RFC 2866 §5.5 makes the id unique per NAS only.
-  /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS); false when it is. */
+  // A session that stopped is remembered for a few minutes (stopped-sessions.ts): a late Start or
+  // Interim of it binds nothing. A binding the store lost is not a stopped session.
+  /** Start: write (replacing any holder) unless this session stopped a moment ago; false when it did. */
+  bind?(record: BindingRecord): boolean | Promise<boolean>;
+  /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS) or this session stopped a moment ago; false then. */
   refresh?(record: BindingRecord): boolean | Promise<boolean>;
+  /** Stop: remember that this session ended, for these binding keys (before its bindings are removed). */
+  endSession?(nas: string, sessionId: string, keys: string[]): void | Promise<void>;
+  /** Whether this session stopped a moment ago (seen from this binding key): for counting a refused Interim. */
+  sessionEnded?(nas: string, sessionId: string, key: string): boolean | Promise<boolean>;
   /** Stop: remove only if the binding still belongs to this session (this id from this NAS); false otherwise. */
   removeIfSession?(ip: string, sessionId: string, nas: string): boolean | Promise<boolean>;
   /** Accounting-On/Off: remove every binding from this NAS written at or before `notAfter`; the count removed. */

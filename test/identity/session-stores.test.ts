@@ -98,6 +98,22 @@ test('a session is (NAS, Acct-Session-Id): the same id from another NAS neither 
   }
 });
 
+test('a stopped session is remembered: its late Start or Interim binds nothing; other sessions and lost bindings are unaffected', async () => {
+  for (const [kind, s] of await stores()) {
+    await s.bind!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a'));
+    await s.endSession!('nas-a', 'gone', ['10.1.2.1']);
+    assert.equal(await s.removeIfSession!('10.1.2.1', 'gone', 'nas-a'), true, kind);
+    assert.equal(await s.bind!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a')), false, `${kind}: late Start refused`);
+    assert.equal(await s.refresh!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a')), false, `${kind}: late Interim refused`);
+    assert.equal(await s.get('10.1.2.1'), undefined, kind);
+    assert.equal(await s.sessionEnded!('nas-a', 'gone', '10.1.2.1'), true, kind);
+    assert.equal(await s.bind!(rec('10.1.2.1', '+447700900107', 'gone', 'nas-b')), true, `${kind}: the same id from another NAS is another session`);
+    assert.equal(await s.bind!(rec('10.1.2.2', '+447700900108', 'next', 'nas-a')), true, `${kind}: a new session binds`);
+    assert.equal(await s.remove('10.1.2.2'), true, kind);
+    assert.equal(await s.refresh!(rec('10.1.2.2', '+447700900108', 'next', 'nas-a')), true, `${kind}: a lost binding is re-created`);
+  }
+});
+
 test('Accounting-On removes that NAS bindings (IPv4 and IPv6) written before it, and only those', async () => {
   for (const [kind, s] of await stores()) {
     const t0 = Date.now();

@@ -5,10 +5,14 @@
 //   Calling-Station-Id) still unbinds its addresses: whoever held them is not
 //   who is behind them now, or may not be (a Stop lost on the way), and a
 //   wrong identity is worse than none
-//   Stop             remove every address of the session, each only if it still belongs to this session
+//   Stop             remember the session ended, then remove every address of it, each only if it still belongs to this session
 //   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) it made before now
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5),
 // so another NAS's late Interim or Stop with a colliding id never touches a binding.
+// A Start or Interim of a session that stopped in the last few minutes (a
+// retransmission, or reordered after its Stop) is acknowledged and binds
+// nothing (stopped-sessions.ts); an Interim whose binding the store lost still
+// re-creates it (a lost binding is not a stopped session).
 // A session's addresses (dual stack): Framed-IP-Address, Framed-IPv6-Prefix,
 // Delegated-IPv6-Prefix (bound at the length they carry) and
 // Framed-IPv6-Address (bound at the NAS's ipv6PrefixLength, /64 by default:
@@ -19,7 +23,7 @@
 import type { BindingStore } from '../store.js';
 import type { Subscriber } from '../../subscriber/subscriber.js';
 import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../../subscriber/normalize.js';
-import { refreshBinding, removeByNas, removeSession } from '../session-ops.js';
+import { bindSession, refreshBinding, removeByNas, removeSession, sessionEnded } from '../session-ops.js';
 import { prefixKey } from '../../shared/binding-key.js';
 import type { AccountingRequest } from './packet.js';
 
@@ -27,6 +31,7 @@ export type AccountingOutcome =
   | 'bound' // Start applied
   | 'refreshed' // Interim applied
   | 'not_current' // Interim/Stop for a session that no longer holds the address: ignored
+  | 'stopped' // Start/Interim for a session that stopped a moment ago (late or retransmitted): ignored
   | 'removed' // Stop applied
   | 'not_bound' // Stop for an address with no binding
   | 'cleared' // Accounting-On/Off applied
@@ -111,11 +116,12 @@ export async function applyAccounting(
         peers: keys.length > 1 ? keys.filter((k) => k !== ip) : undefined,
       }));
       if (req.status === 'start') {
-        await Promise.all(records.map((r) => ctx.store.set(r)));
-        return { outcome: 'bound' };
+        const bound = await Promise.all(records.map((r) => bindSession(ctx.store, r)));
+        return { outcome: bound.some(Boolean) ? 'bound' : 'stopped' };
       }
       const refreshed = await Promise.all(records.map((r) => refreshBinding(ctx.store, r)));
-      return { outcome: refreshed.some(Boolean) ? 'refreshed' : 'not_current' };
+      if (refreshed.some(Boolean)) return { outcome: 'refreshed' };
+      return { outcome: (await sessionEnded(ctx.store, nas, req.sessionId, keys[0]!)) ? 'stopped' : 'not_current' };
     }
     default:
       return { outcome: 'ignored' };
