@@ -8,6 +8,8 @@ import { createLogger, logLevelOf, type Logger } from '../shared/log.js';
 import { loadOrExit } from './load-or-exit.js';
 import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
+import { workersIssues } from '../config/workers.js';
+import { formatIssue } from '../shared/errors.js';
 import { checkPidFile, writePidFile } from './pid-file.js';
 import { capYoungGeneration } from './young-generation.js';
 import { releaseOptimizingCompiler } from './optimizing-compiler.js';
@@ -38,6 +40,13 @@ export function registerStart(program: Command): void {
       const loaded = loadOrExit(o.config, 'not started');
       // The admin server refuses an exposed address itself; checked here too so that --workers fails once, not in every worker.
       checkAdminOverride(o.admin, loaded.config.admin.token);
+      // What the config cannot do with several workers (e.g. the subscriber page's consent choices with the memory store).
+      const clash = workersIssues(loaded.config, loaded.file, loaded.lineOf, workers);
+      if (clash.length > 0) {
+        for (const i of clash) console.error(formatIssue(i));
+        console.error(`${loaded.file}: ${clash.length} error(s) with --workers ${workers}; not started`);
+        process.exit(1);
+      }
       // Fail before binding anything when another gateway owns the pid file.
       if (o.pidFile && cluster.isPrimary) checkPidFile(o.pidFile);
       if (workers > 1 && cluster.isPrimary) {

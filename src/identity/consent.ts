@@ -16,7 +16,7 @@ export interface ConsentStore {
 
 export const NONE: ReadonlySet<string> = new Set();
 
-/** The embedded store: one process (with --workers, choices need the Redis store to reach every worker). */
+/** The embedded store: one process (so `hedge start --workers N` refuses the subscriber page with the memory store: config/workers.ts). */
 export class MemoryConsentStore implements ConsentStore {
   readonly kind = 'memory';
   private readonly map = new Map<string, Set<string>>();
