@@ -19,7 +19,7 @@ export function logLevelRoutes(log: Logger): AdminRoute {
       sendJson(res, 200, { level: level.get(), initial: level.initial });
       return true;
     }
-    if (req.method === 'PUT' || req.method === 'POST') {
+    if (req.method === 'PUT') {
       let body: unknown;
       try {
         body = await readJson(req, 1024);

@@ -1,6 +1,7 @@
 // The admin API: its own listener, loopback by default, bearer token required
 // whenever it listens anywhere else. Serves health, the policy in force,
-// bindings and Prometheus metrics.
+// bindings and Prometheus metrics. Browsers cannot drive it, token or not
+// (Host, Origin, Sec-Fetch-Site and Content-Type checks: browser-guard.ts).
 import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import { maskIdentifier } from '../shared/mask.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { listenOn } from '../shared/listen.js';
 import type { AccessLog } from '../shared/access-log.js';
+import { AdminBrowserGuard } from './browser-guard.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -31,6 +33,8 @@ export interface AdminDeps {
   staticBindings?: () => { configured: number; missing: number };
   /** admin.accessLog (off unless configured). */
   accessLog?: AccessLog | undefined;
+  /** admin.hostnames: names (or addresses) the admin API answers to besides its own addresses, loopback and localhost. */
+  hostnames?: readonly string[];
 }
 
 /** A route handler; returns true when it handled the request. */
@@ -40,8 +44,10 @@ export class AdminServer {
   readonly server: http.Server;
   private readonly routes: AdminRoute[] = [];
   private readonly publicRoutes: AdminRoute[] = [];
+  private readonly guard: AdminBrowserGuard;
 
   constructor(private readonly deps: AdminDeps) {
+    this.guard = new AdminBrowserGuard(deps.hostnames);
     this.server = http.createServer();
     deps.accessLog?.attach(this.server);
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -68,6 +74,7 @@ export class AdminServer {
   listen(host: string, port: number): Promise<AddressInfo> {
     const problem = adminExposureProblem(host, this.deps.token);
     if (problem) return Promise.reject(new HedgeError(ErrorCodes.ADMIN_EXPOSED, `admin listen address ${host.includes(':') ? `[${host}]` : host}:${port}: ${problem}`));
+    this.guard.boundTo(host);
     return listenOn(this.server, host, port, (err) => this.deps.log.error('admin listener error; still serving', { code: err.code }));
   }
 
@@ -100,6 +107,12 @@ export class AdminServer {
     if (this.deps.viaToken !== undefined && viaCarries(req.headers.via, this.deps.viaToken)) {
       this.deps.log.warn('admin request through the proxy refused', { code: ErrorCodes.REACHED_THROUGH_PROXY });
       return sendError(res, 403, ErrorCodes.REACHED_THROUGH_PROXY, 'the admin API is not reachable through the proxy');
+    }
+    // No browser drives the admin API: a rebinding page's Host, a cross-site request, a body not declared JSON.
+    const refusal = this.guard.refusal(req);
+    if (refusal) {
+      this.deps.log.warn('admin request refused', { code: refusal.code });
+      return sendError(res, refusal.status, refusal.code, refusal.message);
     }
     for (const route of this.publicRoutes) if (await route(req, res, url)) return;
     if (!this.authorized(req)) return sendError(res, 401, ErrorCodes.ADMIN_UNAUTHORIZED, 'a valid bearer token is required');
@@ -141,7 +154,7 @@ export class AdminServer {
         if (!b) return sendError(res, 404, ErrorCodes.NOT_FOUND, 'no binding for this address');
         return sendJson(res, 200, { ip: b.ip, ...b.subscriber, expiresAt: isoTime(b.expiresAt) });
       }
-      if (req.method === 'PUT' || req.method === 'POST') {
+      if (req.method === 'PUT') {
         let body: unknown;
         try {
           body = await readJson(req);

@@ -16,3 +16,9 @@ export function adminExposureProblem(host: string, token: string | undefined): s
   if (token !== undefined || isLoopbackHost(host)) return undefined;
   return 'the admin API would listen beyond loopback without a token: set admin.token (a bearer token of 16+ characters) or listen on a loopback address';
 }
+
+/** Whether an admin.hostnames entry is usable: a DNS name ("_" allowed, as container names have it) or an IP literal, without port, scheme or wildcard. */
+export function validAdminHostname(s: string): boolean {
+  if (parseIp(s) !== undefined) return true;
+  return s.length <= 253 && /^(?=.*[a-z_])[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(s);
+}

@@ -54,6 +54,9 @@ export const DESCRIPTIONS: Record<string, string> = {
   'admin.listen': 'Where the admin API and /metrics listen, "address:port" (loopback by default).',
   'admin.token':
     'Bearer token (16+ characters), required on every admin request except /livez, /readyz and the JWKS; required when admin.listen is not loopback. A secret: inline, { file } or { env }.',
+  'admin.hostnames':
+    'Names (or addresses) the admin API answers to besides the addresses it listens on, loopback addresses and localhost, e.g. the name a scraper or the CLI uses. Any other Host header is refused (421): a DNS-rebinding web page cannot reach it. Applied at start.',
+  'admin.hostnames[]': 'A DNS name or an IP address, without scheme, port or wildcard.',
   'admin.accessLog': 'One log line per admin request (off by default).',
   'admin.accessLog.enabled': 'Write the access log for this listener.',
   'admin.accessLog.clientAddress': 'Also log the client address.',

@@ -8,6 +8,7 @@ import { NUMBER_FORMATS } from '../subscriber/normalize.js';
 import { parsePrefix } from '../destination/ip.js';
 import { FRONT_DOOR_SCOPES } from './front-door-scopes.js';
 import { secret } from './secret.js';
+import { validAdminHostname } from './admin-exposure.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -482,11 +483,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       listen: listenAddress.default('127.0.0.1:9090'),
       token: secret(z.string().min(16, { message: 'an admin token needs at least 16 characters' })).optional(),
+      /** Names (or addresses) the admin API answers to besides its own addresses, loopback and localhost (browser-guard.ts). */
+      hostnames: z.array(z.string().refine(validAdminHostname, { message: 'a DNS name or an IP address, without scheme, port or wildcard' })).default([]),
       accessLog: accessLog.default(accessLogOff),
       /** Export nodejs_gc_duration_seconds: Node then tracks every garbage collection, at a cost per request (process-metrics.ts). */
       gcMetrics: z.boolean().default(false),
     })
-    .default(() => ({ listen: '127.0.0.1:9090', accessLog: accessLogOff(), gcMetrics: false })),
+    .default(() => ({ listen: '127.0.0.1:9090', hostnames: [], accessLog: accessLogOff(), gcMetrics: false })),
   subscribers: subscribers.default(() => subscribers.parse({})),
   radius: radiusSchema.optional(),
   keys: z

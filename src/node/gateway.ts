@@ -207,6 +207,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   });
   const admin = new AdminServer({
     token: config.admin.token,
+    hostnames: config.admin.hostnames,
     viaToken: config.proxy.via,
     country: config.operator.country,
     bindings,

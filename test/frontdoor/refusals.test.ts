@@ -300,7 +300,11 @@ describe('front door with the binding store down', { skip: noRedis }, () => {
   });
 
   it('Redis down: temporarily_unavailable (fail closed), counted; nothing disclosed', async () => {
-    const put = await fetch(`${lab.gw.adminUrl}/bindings/${PHONE}`, { method: 'PUT', body: JSON.stringify({ msisdn: PHONE_NUMBER, birthDate: '1990-04-01' }) });
+    const put = await fetch(`${lab.gw.adminUrl}/bindings/${PHONE}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: PHONE_NUMBER, birthDate: '1990-04-01' }),
+    });
     assert.equal(put.status < 300, true, await put.text());
     const bank = await partnerClient(lab, lab.bank);
     const ok = await authorise(lab, bank, ALL_SCOPES);

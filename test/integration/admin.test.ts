@@ -33,7 +33,11 @@ test('policy endpoint shows partners and grants but never secrets; bindings list
     assert.ok(!list.includes('447700900123'), 'numbers masked in the list');
     assert.ok(!list.includes('447700900999'), 'the canary number is masked too');
     assert.match(list, /"count": 2/, 'the demo subscriber and the canary subscriber');
-    const bad = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.9`, { method: 'PUT', body: JSON.stringify({ msisdn: 'not-a-number' }) });
+    const bad = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.9`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: 'not-a-number' }),
+    });
     assert.equal(bad.status, 400);
     const err = (await bad.json()) as { error: { code: string; message: string } };
     assert.equal(err.error.code, 'HEDGE_ERR_BINDING_INVALID');

@@ -66,7 +66,7 @@ test('--workers 2: a RADIUS Start (owned by the primary) is used by every worker
 });
 
 test('--workers 2: a binding set through one worker admin API is used by all; removal too', async () => {
-  const put = await fetch(`${adminUrl}/bindings/127.0.0.52`, { method: 'PUT', body: JSON.stringify({ msisdn: '+447700900252' }) });
+  const put = await fetch(`${adminUrl}/bindings/127.0.0.52`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '+447700900252' }) });
   assert.equal(put.status, 201);
   assert.deepEqual(await numbersAt('127.0.0.52'), Array(ROUNDS).fill('+447700900252'));
   for (let i = 0; i < 4; i++) {

@@ -170,11 +170,19 @@ test('hedge radius send encodes the IPv6 attributes hedge reads back', { skip },
 });
 
 test('admin API: PUT and DELETE a prefix binding; an address with host bits beyond the length is refused', { skip }, async () => {
-  const put = await fetch(`${lab.gw.adminUrl}/bindings/${encodeURIComponent('2001:db8:51::/64')}`, { method: 'PUT', body: JSON.stringify({ msisdn: '+447700900351' }) });
+  const put = await fetch(`${lab.gw.adminUrl}/bindings/${encodeURIComponent('2001:db8:51::/64')}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: '+447700900351' }),
+  });
   assert.equal(put.status, 201);
   assert.equal(((await put.json()) as { ip: string }).ip, '2001:db8:51::/64');
   assert.equal(await lookup('2001:db8:51::7'), '+447700900351');
-  const bad = await fetch(`${lab.gw.adminUrl}/bindings/${encodeURIComponent('2001:db8:51::1/64')}`, { method: 'PUT', body: JSON.stringify({ msisdn: '+447700900351' }) });
+  const bad = await fetch(`${lab.gw.adminUrl}/bindings/${encodeURIComponent('2001:db8:51::1/64')}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: '+447700900351' }),
+  });
   assert.equal(bad.status, 400);
   const del = await fetch(`${lab.gw.adminUrl}/bindings/2001:db8:51::/64`, { method: 'DELETE' });
   assert.equal(del.status, 204);

@@ -84,12 +84,16 @@ test('refused datagrams: one log line per reason and NAS, however many arrive', 
 });
 
 test('DE operator: the admin API refuses "12345" with a clear error and stores "4915123456789" as +4915123456789', { skip }, async () => {
-  const bad = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.35`, { method: 'PUT', body: JSON.stringify({ msisdn: '12345' }) });
+  const bad = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.35`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '12345' }) });
   assert.equal(bad.status, 400);
   const err = (await bad.json()) as { error: { code: string; message: string } };
   assert.equal(err.error.code, 'HEDGE_ERR_BINDING_INVALID');
   assert.match(err.error.message, /msisdn: not a valid phone number for DE/);
-  const good = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.35`, { method: 'PUT', body: JSON.stringify({ msisdn: '4915123456789' }) });
+  const good = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.35`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: '4915123456789' }),
+  });
   assert.equal(good.status, 201);
   assert.equal((await lab.gw.bindings.get('127.0.0.35'))?.subscriber.msisdn, '+4915123456789');
 });

@@ -61,7 +61,11 @@ test('Redis down: no enrichment, traffic flows, counted and alerted; Redis back:
   assert.equal(await lab.gw.metrics.value('hedge_binding_store_up'), 0);
   const health = await fetch(`${lab.gw.adminUrl}/health`);
   assert.equal(health.status, 200, 'the admin API still answers');
-  const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.32`, { method: 'PUT', body: JSON.stringify({ msisdn: '+447700900232' }) });
+  const put = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.32`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: '+447700900232' }),
+  });
   assert.equal(put.status, 503);
   // Accounting is not acknowledged while it cannot be recorded (the NAS retransmits later).
   await assert.rejects(start());

@@ -57,10 +57,10 @@ test('admin API: GET/PUT /log/level behind the token; access logs off by default
     const auth = { authorization: 'Bearer 0123456789abcdef-token' };
     assert.equal((await fetch(`${lab.gw.adminUrl}/log/level`)).status, 401, 'the level needs the token');
     assert.deepEqual(await (await fetch(`${lab.gw.adminUrl}/log/level`, { headers: auth })).json(), { level: 'info', initial: 'info' });
-    const bad = await fetch(`${lab.gw.adminUrl}/log/level`, { method: 'PUT', headers: auth, body: JSON.stringify({ level: 'loud' }) });
+    const bad = await fetch(`${lab.gw.adminUrl}/log/level`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ level: 'loud' }) });
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'HEDGE_ERR_LOG_LEVEL_INVALID');
-    const put = await fetch(`${lab.gw.adminUrl}/log/level`, { method: 'PUT', headers: auth, body: JSON.stringify({ level: 'debug' }) });
+    const put = await fetch(`${lab.gw.adminUrl}/log/level`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ level: 'debug' }) });
     assert.deepEqual(await put.json(), { level: 'debug', previous: 'info' });
     assert.equal(logLevelOf(lab.gw.log)?.get(), 'debug');
     assert.ok(json().some((l) => l.msg === 'log level changed' && l.by === 'admin'));
