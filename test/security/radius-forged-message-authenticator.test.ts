@@ -8,10 +8,9 @@
 // accept what a real NAS (radclient, FreeRADIUS' own encoder) signs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { createHash, createHmac } from 'node:crypto';
 import { startLab, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from '../helpers/radius.js';
+import { NAS_SECRET, acct, radclient, radclientMissing, sendFrom, withRadius } from '../helpers/radius.js';
 import { encodeAccountingRequest } from '../../src/identity/radius/sender.js';
 
 const skip = radclientMissing();
@@ -42,23 +41,8 @@ function withMessageAuthenticator(base: Buffer, opts: { value?: Buffer; tamper?:
   return p;
 }
 
-function send(buf: Buffer, ms = 500): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const t = setTimeout(() => {
-        s.close();
-        resolve(undefined);
-      }, ms);
-      s.on('message', (m) => {
-        clearTimeout(t);
-        s.close();
-        resolve(m);
-      });
-      s.send(buf, port, '127.0.0.1');
-    });
-  });
-}
+/** The packet from the lab NAS's address; its answer, or undefined when none came within 500 ms. */
+const send = (buf: Buffer) => sendFrom(port, '127.0.0.1', buf, 500);
 
 test('a Message-Authenticator that does not verify: dropped, never answered, nothing bound, counted', { skip }, async () => {
   const before = await packets('bad_authenticator');
