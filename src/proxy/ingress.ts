@@ -155,25 +155,30 @@ export class Ingress {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     // Parsed from the same bytes as a request refused with close: never executed, never answered, never counted.
     if (this.order.isClosing(req.socket)) return;
-    const overload = this.deps.overload;
-    // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
-    // The connection stays open: answering on it costs less than the new
-    // connection its client would otherwise make (overload.ts).
-    if (overload && !overload.enter(unmapIPv4(req.socket.remoteAddress ?? ''))) {
-      this.deps.metrics.request('shed');
-      res.setHeader('retry-after', String(SHED_RETRY_AFTER_S));
-      this.reply(res, 503, ErrorCodes.OVERLOADED, SHED_MESSAGE, false);
-      overload.rest(req.socket);
-      return;
-    }
     const socket = req.socket;
-    // The client's share: past it, 429 and close, so what else it pipelined on this connection is never executed.
-    const share = overload ? overload.enterShare(unmapIPv4(socket.remoteAddress ?? '')) : '';
-    if (share === undefined) {
-      overload!.leave();
-      this.deps.metrics.fairShareRefused('requests_per_client');
-      res.setHeader('retry-after', String(SHED_RETRY_AFTER_S));
-      return this.reply(res, 429, ErrorCodes.TOO_MANY_IN_FLIGHT, 'too many requests in progress from this address; try again when some have finished', true);
+    const overload = this.deps.overload;
+    let share = '';
+    if (overload) {
+      const address = unmapIPv4(socket.remoteAddress ?? '');
+      // Shed before anything else runs: no subscriber lookup, no identity, a few microseconds.
+      // The connection stays open: answering on it costs less than the new
+      // connection its client would otherwise make (overload.ts).
+      if (!overload.enter(address)) {
+        this.deps.metrics.request('shed');
+        res.setHeader('retry-after', String(SHED_RETRY_AFTER_S));
+        this.reply(res, 503, ErrorCodes.OVERLOADED, SHED_MESSAGE, false);
+        overload.rest(socket);
+        return;
+      }
+      // The client's share: past it, 429 and close, so what else it pipelined on this connection is never executed.
+      const taken = overload.enterShare(address);
+      if (taken === undefined) {
+        overload.leave();
+        this.deps.metrics.fairShareRefused('requests_per_client');
+        res.setHeader('retry-after', String(SHED_RETRY_AFTER_S));
+        return this.reply(res, 429, ErrorCodes.TOO_MANY_IN_FLIGHT, 'too many requests in progress from this address; try again when some have finished', true);
+      }
+      share = taken;
     }
     // One listener per request for all: the in-flight counts, and the pipelined-order state the connection no longer needs.
     // `on`, not `once`: a response emits 'close' once (Node guards it), and `once` would wrap and later unhook the listener.

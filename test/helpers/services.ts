@@ -9,6 +9,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { IN_CI } from './gateway.js';
 
 export interface Service {
@@ -145,4 +146,16 @@ function findPgBin(name: string): string | undefined {
     if (existsSync(p)) return p;
   }
   return undefined;
+}
+
+/** Deletes what a test wrote under its own key prefix (a shared Redis keeps everything else), then stops the service. */
+export async function dropKeysAndStop(redis: Service, prefix: string): Promise<void> {
+  const r = new Redis(redis.url);
+  try {
+    const keys = await r.keys(prefix + '*');
+    if (keys.length) await r.del(...keys);
+  } finally {
+    await r.quit();
+  }
+  await redis.stop();
 }

@@ -4,10 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
 import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
-import { redisService, type Service } from '../helpers/services.js';
+import { redisService, type Service, dropKeysAndStop } from '../helpers/services.js';
 import { NAS_SECRET, radiusYaml } from '../helpers/radius.js';
 import { portOf, spawnHedge, writeConfig, type HedgeProcess } from '../helpers/hedge-process.js';
 import { sendAccounting } from '../../src/identity/radius/sender.js';
@@ -47,13 +46,7 @@ after(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   for (const c of cleanups) c();
   await origin?.close();
-  if (typeof redis !== 'string') {
-    const r = new Redis(redis.url);
-    const keys = await r.keys(PREFIX + '*');
-    if (keys.length) await r.del(...keys);
-    await r.quit();
-    await redis.stop();
-  }
+  if (typeof redis !== 'string') await dropKeysAndStop(redis, PREFIX);
 });
 
 const numberVia = async (proxyPort: number, source: string) => {

@@ -13,10 +13,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { DEMO_YAML, startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { NAS_SECRET, radiusYaml, sendFrom, withRadius } from '../helpers/radius.js';
-import { redisService, type Service } from '../helpers/services.js';
+import { redisService, type Service, dropKeysAndStop } from '../helpers/services.js';
 import { portOf, spawnHedge, writeConfig, type HedgeProcess } from '../helpers/hedge-process.js';
 import { encodeAccountingRequest, type AccountingMessage } from '../../src/identity/radius/sender.js';
 import { startEchoOrigin } from '../../src/demo/echo-origin.js';
@@ -38,13 +37,7 @@ before(async () => {
 });
 after(async () => {
   for (const l of labs.values()) await l.close();
-  if (typeof redis !== 'string') {
-    const r = new Redis(redis.url);
-    const keys = await r.keys(PREFIX + '*');
-    if (keys.length) await r.del(...keys);
-    await r.quit();
-    await redis.stop();
-  }
+  if (typeof redis !== 'string') await dropKeysAndStop(redis, PREFIX);
 });
 
 const encode = (m: AccountingMessage) => encodeAccountingRequest(m, NAS_SECRET, ++id & 255);

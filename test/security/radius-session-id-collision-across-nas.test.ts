@@ -10,10 +10,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { startLab, type Lab } from '../helpers/gateway.js';
 import { TWO_NAS_SECRETS, sendFrom, withTwoNas } from '../helpers/radius.js';
-import { redisService, type Service } from '../helpers/services.js';
+import { redisService, type Service, dropKeysAndStop } from '../helpers/services.js';
 import { encodeAccountingRequest, type AccountingMessage } from '../../src/identity/radius/sender.js';
 
 const PREFIX = `hedge-nas-sid-${process.pid}-${randomBytes(4).toString('hex')}:`;
@@ -30,13 +29,7 @@ before(async () => {
 });
 after(async () => {
   for (const l of labs.values()) await l.close();
-  if (typeof redis !== 'string') {
-    const r = new Redis(redis.url);
-    const keys = await r.keys(PREFIX + '*');
-    if (keys.length) await r.del(...keys);
-    await r.quit();
-    await redis.stop();
-  }
+  if (typeof redis !== 'string') await dropKeysAndStop(redis, PREFIX);
 });
 
 async function fromNas(lab: Lab, nas: 'pgw1' | 'pgw2', m: AccountingMessage): Promise<void> {
