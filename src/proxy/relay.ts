@@ -33,14 +33,16 @@ export function adoptHandedOver(socket: Duplex, idleTimeoutMs: number, track: (s
   track(socket);
 }
 
-export type RelayFailure = { outcome: 'refused'; reason: RefusalReason } | { outcome: 'failed' };
+export type RelayFailure = { outcome: 'refused'; reason: RefusalReason } | { outcome: 'failed' } | { outcome: 'abandoned' };
 
 /**
  * Connects to host:port through the destination policy for a handed-over
  * client socket. On success calls `connected(upstream)`, which must give the
  * socket its own 'error' listener at once. On failure answers the client (403
  * for a refused destination, 502/504 with the cause's code otherwise) and
- * calls `failed()`.
+ * calls `failed()`. A client already gone (it left while its request was in
+ * an asynchronous pipeline) gets no connection at all: its 'close' has been
+ * emitted, so nothing would ever close the origin's side (`abandoned`).
  */
 export function connectUpstream(
   client: Duplex,
@@ -49,6 +51,7 @@ export function connectUpstream(
   connected: (upstream: net.Socket) => void,
   failed: (f: RelayFailure) => void,
 ): void {
+  if (client.destroyed) return failed({ outcome: 'abandoned' });
   const cancel = connectTcp(opts.destinations, to.host, to.port, opts.connectTimeoutMs, opts.track, (err, upstream) => {
     if (err || !upstream) {
       if (err instanceof DestinationRefused) {

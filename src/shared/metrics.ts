@@ -208,7 +208,7 @@ export class Metrics {
   unverifiedDestination(): void {
     this.unverified.inc();
   }
-  tunnel(kind: 'connect' | 'upgrade', outcome: 'opened' | 'failed' | 'refused' | 'declined' | 'internal'): void {
+  tunnel(kind: 'connect' | 'upgrade', outcome: 'opened' | 'failed' | 'refused' | 'declined' | 'internal' | 'abandoned'): void {
     this.child(`t:${kind}:${outcome}`, () => this.tunnels.labels(kind, outcome)).inc();
   }
   malformedRequest(reason: string): void {
