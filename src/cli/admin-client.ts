@@ -39,23 +39,34 @@ export function adminTarget(o: { admin?: string; config?: string; token?: string
 }
 
 /** GET a JSON document; says which admin API it reads; on an error answer prints the code and exits 1. */
-export async function adminGet<T>(t: AdminTarget, path: string): Promise<T> {
+export function adminGet<T>(t: AdminTarget, path: string): Promise<T> {
+  return adminRequest<T>(t, 'GET', path);
+}
+
+/** POST a JSON body (identifiers belong here, never in the path: paths end up in access logs); same answers as adminGet. */
+export function adminPost<T>(t: AdminTarget, path: string, body: unknown): Promise<T> {
+  return adminRequest<T>(t, 'POST', path, body);
+}
+
+async function adminRequest<T>(t: AdminTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   console.error(`admin API: ${t.url} (${t.from})`);
+  const headers: Record<string, string> = t.token ? { authorization: `Bearer ${t.token}` } : {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(t.url + path, { headers: t.token ? { authorization: `Bearer ${t.token}` } : {}, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(t.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
   } catch (err) {
     console.error(`cannot reach the admin API at ${t.url}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
     process.exit(1);
   }
-  const body = (await res.json().catch(() => undefined)) as (T & { error?: { code: string; message: string } }) | undefined;
-  if (body === undefined) {
+  const answer = (await res.json().catch(() => undefined)) as (T & { error?: { code: string; message: string } }) | undefined;
+  if (answer === undefined) {
     console.error(`${t.url} answered ${res.status} without JSON: not a hedge admin API?`);
     process.exit(1);
   }
   if (!res.ok) {
-    console.error(body.error ? `${body.error.code}: ${body.error.message}` : `admin API answered ${res.status}`);
+    console.error(answer.error ? `${answer.error.code}: ${answer.error.message}` : `admin API answered ${res.status}`);
     process.exit(1);
   }
-  return body;
+  return answer;
 }

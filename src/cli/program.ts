@@ -10,7 +10,7 @@ registerStart(program);
 // subcommands' dependencies (the audit stores, RADIUS, the checker), which
 // would stay resident for nothing (docs/operations.md, memory).
 if (process.argv[2] !== 'start') {
-  const [p, pd, pe, k, d, c, ch, sc, bl, bs, r, a] = await Promise.all([
+  const [p, pd, pe, k, d, c, ch, sc, bl, bs, r, a, sr] = await Promise.all([
     import('./policy.js'),
     import('./policy-diff.js'),
     import('./policy-explain.js'),
@@ -23,6 +23,7 @@ if (process.argv[2] !== 'start') {
     import('./bindings-show.js'),
     import('./radius-send.js'),
     import('./audit.js'),
+    import('./subscriber-reassigned.js'),
   ]);
   const policy = p.registerPolicy(program);
   pd.registerPolicyDiff(policy);
@@ -35,6 +36,7 @@ if (process.argv[2] !== 'start') {
   bs.registerBindingsShow(bl.registerBindings(program));
   r.registerRadius(program);
   a.registerAudit(program);
+  sr.registerSubscriber(program);
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

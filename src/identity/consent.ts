@@ -5,35 +5,73 @@
 // bindings (memory, or the same Redis), read on the request path only when a
 // partner matched, and bounded in staleness like bindings: a choice made on
 // one node applies on every node within subscribers.maxStaleMs.
+//
+// A number outlives its holder: operators give a number to someone else after
+// a quarantine. The operator records when a number changed hands
+// (`reassigned`); a choice made before that time was the previous holder's and
+// stops applying (the new holder starts from the defaults), and the subscriber
+// page shows only records from that time on (`holderSince`).
 export interface ConsentStore {
   readonly kind: string;
   /** Partner ids this subscriber has withdrawn from (sync when known locally). */
   withdrawn(msisdn: string): ReadonlySet<string> | Promise<ReadonlySet<string>>;
-  /** Records a choice durably before resolving: given = true gives consent (again), false withdraws it. */
+  /** Records a choice durably before resolving: given = true gives consent (again), false withdraws it. The choice is stamped with the time it was made. */
   set(msisdn: string, partnerId: string, given: boolean): Promise<void>;
+  /**
+   * The number changed hands at `at` (ms since the epoch, not in the future):
+   * every choice made before it is dropped, and `holderSince` answers the
+   * latest such time recorded. Durable before resolving.
+   */
+  reassigned(msisdn: string, at: number): Promise<void>;
+  /** When the current holder got this number (the latest reassignment recorded), or undefined when none was. */
+  holderSince(msisdn: string): Promise<number | undefined>;
   close(): void | Promise<void>;
 }
 
 export const NONE: ReadonlySet<string> = new Set();
 
+/** One subscriber's withdrawals: partner id → when it was made (ms). */
+type Choices = Map<string, number>;
+
 /** The embedded store: one process (so `hedge start --workers N` refuses the subscriber page with the memory store: config/workers.ts). */
 export class MemoryConsentStore implements ConsentStore {
   readonly kind = 'memory';
-  private readonly map = new Map<string, Set<string>>();
+  private readonly choices = new Map<string, Choices>();
+  /** A view per subscriber, rebuilt on every change: the request path reads it without allocating. */
+  private readonly views = new Map<string, ReadonlySet<string>>();
+  private readonly since = new Map<string, number>();
 
   withdrawn(msisdn: string): ReadonlySet<string> {
-    return this.map.get(msisdn) ?? NONE;
+    return this.views.get(msisdn) ?? NONE;
   }
 
   async set(msisdn: string, partnerId: string, given: boolean): Promise<void> {
-    let s = this.map.get(msisdn);
-    if (given) {
-      s?.delete(partnerId);
-      if (s?.size === 0) this.map.delete(msisdn);
-      return;
+    let c = this.choices.get(msisdn);
+    if (given) c?.delete(partnerId);
+    else {
+      if (!c) this.choices.set(msisdn, (c = new Map()));
+      c.set(partnerId, Date.now());
     }
-    if (!s) this.map.set(msisdn, (s = new Set()));
-    s.add(partnerId);
+    this.refresh(msisdn);
+  }
+
+  async reassigned(msisdn: string, at: number): Promise<void> {
+    this.since.set(msisdn, Math.max(at, this.since.get(msisdn) ?? at));
+    const c = this.choices.get(msisdn);
+    if (c) for (const [partner, when] of c) if (when < at) c.delete(partner);
+    this.refresh(msisdn);
+  }
+
+  async holderSince(msisdn: string): Promise<number | undefined> {
+    return this.since.get(msisdn);
+  }
+
+  private refresh(msisdn: string): void {
+    const c = this.choices.get(msisdn);
+    if (!c || c.size === 0) {
+      this.choices.delete(msisdn);
+      this.views.delete(msisdn);
+    } else this.views.set(msisdn, new Set(c.keys()));
   }
 
   close(): void {}

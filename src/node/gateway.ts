@@ -224,6 +224,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   admin.addPublicRoute(probeRoutes(readiness));
   admin.addRoute(alertRoutes(alerts));
   if (audit) admin.addRoute(audit.adminRoute(() => pipeline.policy));
+  // A number that changed hands: recorded in the audit, then beside the consent choices (only with an audit to record it in).
+  if (audit) {
+    const { reassignRoute } = await import('../transparency/reassign-route.js');
+    admin.addRoute(reassignRoute({ consents, recordEvent: (e) => audit.log.recordEvent(e), country: config.operator.country, log }));
+  }
 
   let cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);
   registerExpiryMetrics(metrics.registry, () => pipeline.policy);

@@ -64,6 +64,7 @@ export const de: Messages = {
   history: 'Was wir ihm bisher mitgeteilt haben',
   never: 'Noch nichts.',
   times: (n, first, last) => (n === 1 ? `Einmal, am ${first}.` : `${n}-mal, vom ${first} bis ${last}.`),
+  recordsSince: (date) => `Diese Nummer ist Ihnen seit ${date} zugeteilt; die Einträge beginnen zu diesem Zeitpunkt.`,
   moreRecords: 'Es gibt mehr Einträge, als diese Seite zählt; fragen Sie uns nach dem vollständigen Auszug.',
   withdrawnNotice: (basis) =>
     basis === 'consent' ? 'Sie haben Ihre Einwilligung widerrufen: Dieser Partner erhält nichts über Sie.' : 'Sie haben widersprochen: Dieser Partner erhält nichts über Sie.',

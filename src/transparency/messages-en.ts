@@ -31,6 +31,7 @@ export const en: Messages = {
   history: 'What we have told it so far',
   never: 'Nothing yet.',
   times: (n, first, last) => (n === 1 ? `Once, on ${first}.` : `${n} times, from ${first} to ${last}.`),
+  recordsSince: (date) => `This number has been yours since ${date}: the records start then.`,
   moreRecords: 'You have more records than this page counts; ask us for the full record.',
   withdrawnNotice: (basis) =>
     basis === 'consent' ? 'You have withdrawn your consent: this partner receives nothing about you.' : 'You have objected: this partner receives nothing about you.',

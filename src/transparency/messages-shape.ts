@@ -27,6 +27,8 @@ export interface Messages {
   never: string;
   times(n: number, first: string, last: string): string;
   moreRecords: string;
+  /** The number changed hands: the records shown start when it became this subscriber's. */
+  recordsSince(date: string): string;
   withdrawnNotice(basis: LegalBasis): string;
   withdraw(basis: LegalBasis, partner: string): string;
   give(basis: LegalBasis, partner: string): string;

@@ -28,6 +28,8 @@ export interface PageModel {
   masked: string | null;
   partners: PartnerView[];
   truncated: boolean;
+  /** When the number became this subscriber's (ISO), if the operator recorded a reassignment: records start there. */
+  since?: string | undefined;
   /** CSRF token for the consent forms (recognised subscribers only). */
   token?: string | undefined;
   flash?: { ok: boolean; text: string } | undefined;
@@ -125,6 +127,7 @@ ${everyoneElse(m)}
 <section aria-labelledby="partners-h" id="partners">
 <h2 id="partners-h">${esc(m.partnersTitle)}</h2>
 <p>${esc(m.partnersIntro)}</p>
+${p.since ? `<p class="note" id="since">${esc(m.recordsSince(m.date(p.since)))}</p>` : ''}
 ${p.partners.length === 0 ? `<p>${esc(m.noPartners)}</p>` : cards}
 ${p.truncated ? `<p class="note">${esc(m.moreRecords)}</p>` : ''}
 <p class="note">${esc(m.recordedNote)}</p>

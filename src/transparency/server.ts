@@ -150,8 +150,11 @@ export class TransparencyServer {
       const flash = url.searchParams.get('done') === 'failed' ? { ok: false, text: m.failed } : undefined;
       return this.html(res, req, renderPage({ m, operator: this.d.operator, masked: null, partners: [], truncated: false, flash }));
     }
+    // A recycled number: only the current holder's records (from the reassignment the operator recorded on).
+    const since = await this.holderSince(sub);
+    if (since === false) return this.html(res, req, renderPage({ m, operator: this.d.operator, masked: null, partners: [], truncated: false }));
     const ref = this.d.audit.key.reference(sub.msisdn);
-    const [history, withdrawn] = await Promise.all([subscriberHistory(this.d.audit.store, ref), this.withdrawn(sub)]);
+    const [history, withdrawn] = await Promise.all([subscriberHistory(this.d.audit.store, ref, { since }), this.withdrawn(sub)]);
     const policy = this.d.policy();
     const partners: PartnerView[] = policy.partners.map((p) => {
       const h = history.partners.get(p.id);
@@ -188,8 +191,27 @@ export class TransparencyServer {
     this.html(
       res,
       req,
-      renderPage({ m, operator: this.d.operator, masked: maskIdentifier(sub.msisdn), partners, truncated: history.truncated, token: issueToken(this.d.audit.key, ref), flash }),
+      renderPage({
+        m,
+        operator: this.d.operator,
+        masked: maskIdentifier(sub.msisdn),
+        partners,
+        truncated: history.truncated,
+        since: since === undefined ? undefined : new Date(since).toISOString(),
+        token: issueToken(this.d.audit.key, ref),
+        flash,
+      }),
     );
+  }
+
+  /** When this holder got the number; false when the store cannot say (fail closed: no records rather than someone else's). */
+  private async holderSince(sub: Subscriber): Promise<number | undefined | false> {
+    try {
+      return await this.d.consents.holderSince(sub.msisdn);
+    } catch {
+      this.metrics.request('store_unavailable');
+      return false;
+    }
   }
 
   private async withdrawn(sub: Subscriber): Promise<ReadonlySet<string>> {

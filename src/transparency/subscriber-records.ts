@@ -2,7 +2,8 @@
 // the store's subject index answers it, no other subscriber's record is read
 // and nothing is decrypted. Counted per partner and (attribute, form), with
 // first and last times; bounded so a very long history cannot make a page
-// visit expensive.
+// visit expensive. Only records from `since` on: a number that changed hands
+// shows its holder only their own records (the earlier ones stay in the audit).
 import type { AuditStore, ScanCursor } from '../audit/store.js';
 
 export interface PartnerHistory {
@@ -23,13 +24,14 @@ export interface SubscriberHistory {
 /** Records of these types are disclosures to a partner (header enrichment and front-door answers). */
 const TYPES = ['disclosure'];
 
-export async function subscriberHistory(store: AuditStore, subjectRef: string, maxRecords = 20_000): Promise<SubscriberHistory> {
+export async function subscriberHistory(store: AuditStore, subjectRef: string, o: { since?: number | undefined; maxRecords?: number } = {}): Promise<SubscriberHistory> {
+  const maxRecords = o.maxRecords ?? 20_000;
   const partners = new Map<string, PartnerHistory>();
   let seen = 0;
   for (const type of TYPES) {
     let cursor: ScanCursor | undefined;
     while (seen < maxRecords) {
-      const page = await store.scan({ from: 0, to: Number.MAX_SAFE_INTEGER, type, subjectRef }, cursor, Math.min(1000, maxRecords - seen));
+      const page = await store.scan({ from: o.since ?? 0, to: Number.MAX_SAFE_INTEGER, type, subjectRef }, cursor, Math.min(1000, maxRecords - seen));
       if (page.length === 0) break;
       for (const r of page) {
         seen++;

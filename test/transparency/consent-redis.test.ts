@@ -1,7 +1,9 @@
 // Issue 16, consent: withdrawing consent for a partner on the subscriber's page
 // stops that partner's enrichment on two gateway processes sharing Redis within
 // maxStaleMs; giving it again restores it; both choices are consent events in
-// the audit chain, and `hedge audit verify` passes.
+// the audit chain, and `hedge audit verify` passes. A reassignment recorded on
+// one node drops the withdrawals made before it on every node (one script in
+// Redis), keeps those made after it, and every node's page starts at it.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -98,6 +100,47 @@ describe('consent shared through Redis', () => {
     } finally {
       await store.close();
     }
+    const v = await hedgeCli(['audit', 'verify', '-c', a.cfg]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  test('a reassignment recorded on one node drops the earlier withdrawals on both, keeps later ones, and both pages start at it', async (t) => {
+    if (typeof redis === 'string') return t.skip(redis);
+    if (typeof be === 'string') return t.skip(be);
+    // The previous holder withdraws (node A); the number changes hands; the new holder objects to billing (node B).
+    let page = await pageRequest(`${a.gw.transparencyUrl}/`);
+    assert.equal((await postForm(a.gw.transparencyUrl!, consentForm(page.body, 'agegate'))).status, 303);
+    await until(b, undefined);
+    await new Promise((r) => setTimeout(r, 5));
+    const handedOver = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    page = await pageRequest(`${b.gw.transparencyUrl}/`);
+    assert.equal((await postForm(b.gw.transparencyUrl!, consentForm(page.body, 'billing'))).status, 303);
+
+    const r = await fetch(`${b.gw.adminUrl}/subscribers/reassigned`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: '07700 900123', at: handedOver }),
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { msisdn: '+447•••••••23', reassignedAt: handedOver, holderSince: handedOver });
+    assert.equal(await ageHeader(b), 'yes', 'the node that took it applies it at once');
+    const tookA = await until(a, 'yes');
+    assert.ok(tookA <= MAX_STALE_MS + 250, `node A applied it within maxStaleMs (+ request time): ${tookA} ms`);
+    for (const lab of [a, b]) {
+      const shown = await pageRequest(`${lab.gw.transparencyUrl}/`);
+      assert.match(shown.body, /id="since">This number has been yours since /);
+      assert.match(shown.body, /data-partner="selfcare" data-disclosures="0"/, 'the disclosures before the reassignment are not shown');
+      assert.match(shown.body, /You have objected: this partner receives nothing about you\./, 'the objection made after it stays');
+      assert.doesNotMatch(shown.body, /You have withdrawn your consent/);
+    }
+    // An earlier reassignment recorded later does not move the holder's start back.
+    const older = await fetch(`${a.gw.adminUrl}/subscribers/reassigned`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: '+447700900123', at: '2025-01-01T00:00Z' }),
+    });
+    assert.deepEqual(((await older.json()) as { holderSince: string }).holderSince, handedOver);
     const v = await hedgeCli(['audit', 'verify', '-c', a.cfg]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });

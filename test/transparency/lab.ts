@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
 import { startGateway, type RunningGateway } from '../../src/node/gateway.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { silentLogger } from '../../src/shared/log.js';
+import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
 import type { AuditBackend } from '../helpers/audit.js';
 
@@ -21,7 +21,13 @@ export interface PageLab {
 export async function startPageLab(
   be: AuditBackend,
   loc: { spec: string; schema: string },
-  o: { node: string; edit?: (yaml: string) => string; origin?: EchoOrigin; /** More lines of the transparency block, indented two spaces. */ page?: string } = { node: 'gw' },
+  o: {
+    node: string;
+    edit?: (yaml: string) => string;
+    origin?: EchoOrigin;
+    /** More lines of the transparency block, indented two spaces. */ page?: string;
+    /** The gateway's logger (silent unless a test reads the log). */ log?: Logger;
+  } = { node: 'gw' },
 ): Promise<PageLab> {
   const origin = o.origin ?? (await startEchoOrigin('127.0.0.1', 0));
   const demo = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
@@ -34,7 +40,7 @@ export async function startPageLab(
     (o.page ?? '');
   const cfg = join(be.dir, `${o.node}.yaml`);
   writeFileSync(cfg, yaml);
-  const gw = await startGateway(loadConfigFile(cfg), { log: silentLogger });
+  const gw = await startGateway(loadConfigFile(cfg), { log: o.log ?? silentLogger });
   return {
     origin,
     gw,
