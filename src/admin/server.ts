@@ -16,8 +16,9 @@ import { readJson, sendError, sendJson, viaCarries } from '../shared/http.js';
 import { maskIdentifier } from '../shared/mask.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { listenOn } from '../shared/listen.js';
-import type { AccessLog } from '../shared/access-log.js';
+import { splitTarget, type AccessLog } from '../shared/access-log.js';
 import { AdminBrowserGuard } from './browser-guard.js';
+import { adminAccessPath } from './access-path.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -51,6 +52,8 @@ export class AdminServer {
     this.server = http.createServer();
     deps.accessLog?.attach(this.server);
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      // Paths name subscribers (/bindings/<address>): the access log gets the route's name, never the value.
+      if (deps.accessLog?.enabled) deps.accessLog.note(res, { path: adminAccessPath(splitTarget(req).path) });
       this.handle(req, res).catch((err) => {
         deps.log.error('admin request failed', { error: (err as Error).name, code: (err as { code?: string }).code });
         if (res.headersSent) res.destroy();

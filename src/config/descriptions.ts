@@ -59,7 +59,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'admin.hostnames[]': 'A DNS name or an IP address, without scheme, port or wildcard.',
   'admin.accessLog': 'One log line per admin request (off by default).',
   'admin.accessLog.enabled': 'Write the access log for this listener.',
-  'admin.accessLog.clientAddress': 'Also log the client address.',
+  'admin.accessLog.clientAddress': "Also log the client's (the admin tool's) address. Paths never carry a subscriber's address or number: /bindings/:address.",
   'admin.gcMetrics':
     'Also export nodejs_gc_duration_seconds, the duration of every garbage collection (off by default: tracking each collection cost 2–4 µs of CPU per proxied request on the bench, 4–7 %). Applied at start.',
 
