@@ -149,6 +149,9 @@ before(async () => {
       '127.0.0.1:0',
       '--checker',
       '127.0.0.1:0',
+      // Every listener on a port of its own: another demo (a concurrent test file) holds the defaults.
+      '--transparency',
+      '127.0.0.1:0',
     ],
     {
       cwd: ROOT,

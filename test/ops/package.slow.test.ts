@@ -75,10 +75,28 @@ test('installed into an empty prefix: hedge --version and import("hedge")', asyn
 });
 
 test('installed hedge demo runs on loopback and enriches through its proxy', { timeout: 120_000 }, async () => {
-  const demo = spawn(hedgeBin, ['demo', '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--origin', '127.0.0.1:0', '--checker', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: dir,
-  });
+  const demo = spawn(
+    hedgeBin,
+    [
+      'demo',
+      '--proxy',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--origin',
+      '127.0.0.1:0',
+      '--checker',
+      '127.0.0.1:0',
+      '--transparency',
+      '127.0.0.1:0',
+      '--front-door',
+      '127.0.0.1:0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    },
+  );
   let out = '';
   let err = '';
   demo.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
