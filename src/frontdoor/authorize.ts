@@ -1,5 +1,5 @@
-// GET /authorize: the OIDC authorisation endpoint with network-based
-// authentication. No login page: the subscriber is recognised by the
+// GET and POST /authorize: the OIDC authorisation endpoint with network-based
+// authentication (the parameters in the query or a form body: authorize-params.ts). No login page: the subscriber is recognised by the
 // connection's source address through the binding store (prompt=none is
 // implied). Errors about the client or the redirect URI are answered here
 // (never redirected: that would be an open redirector); every other error goes
@@ -10,12 +10,15 @@ import { isFrontDoorScope, type FrontDoorScope } from '../config/front-door-scop
 import type { FrontDoorContext } from './context.js';
 import { redirect, sendJson } from './http.js';
 import { NETWORK_AMR, opaqueSecret, type CodeGrant } from './grants.js';
+import { authorizeParams } from './authorize-params.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PARAM = 2048;
 
 export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL, clientAddress: string): Promise<void> {
-  const q = url.searchParams;
+  const read = await authorizeParams(req, url, ctx.maxBodyBytes);
+  if (!read.ok) return local(ctx, res, 'unknown', 'invalid_request', read.description, read.status);
+  const q = read.params;
   const policy = ctx.policy();
   // Duplicated parameters are ambiguous (RFC 6749 3.1): refuse them.
   for (const k of new Set(q.keys()))
@@ -97,7 +100,7 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
 }
 
 /** An error that must not be redirected (unknown client, unregistered redirect URI): a JSON answer, not a page. */
-function local(ctx: FrontDoorContext, res: http.ServerResponse, partner: string, error: string, description: string): void {
+function local(ctx: FrontDoorContext, res: http.ServerResponse, partner: string, error: string, description: string, status = 400): void {
   ctx.metrics.step('authorize', partner, error);
-  sendJson(res, 400, { error, error_description: description });
+  sendJson(res, status, { error, error_description: description });
 }

@@ -93,6 +93,7 @@ export class FrontDoor {
     this.route('GET', '/.well-known/openid-configuration', (c, _q, res) => sendJson(res, 200, providerMetadata(c.endpoints), { 'cache-control': 'max-age=300' }));
     this.route('GET', '/.well-known/jwks.json', (c, _q, res) => sendJson(res, 200, c.policy().material?.jwks ?? { keys: [] }, { 'cache-control': 'max-age=300' }));
     this.route('GET', '/authorize', (c, req, res, url, addr) => handleAuthorize(c, req, res, url, addr));
+    this.route('POST', '/authorize', (c, req, res, url, addr) => handleAuthorize(c, req, res, url, addr));
     this.route('POST', '/token', (c, req, res) => handleToken(c, req, res));
     this.route('POST', `${NUMBER_VERIFICATION_BASE}/verify`, (c, req, res) => handleVerify(c, req, res));
     this.route('GET', `${NUMBER_VERIFICATION_BASE}/device-phone-number`, (c, req, res) => handleDevicePhoneNumber(c, req, res));

@@ -157,8 +157,30 @@ export interface PhoneReply {
 
 /** The phone opens a URL on the front door over HTTPS from `localAddress` (its mobile data address). */
 export function phoneGet(lab: FrontDoorLab, url: string | URL, localAddress = PHONE): Promise<PhoneReply> {
+  return phoneRequest(lab, 'GET', url, undefined, localAddress);
+}
+
+/** The phone submits a form (an HTML form with method="post") to the front door; `contentType` defaults to a form's. */
+export function phonePost(
+  lab: FrontDoorLab,
+  url: string | URL,
+  body: string | URLSearchParams,
+  localAddress = PHONE,
+  contentType = 'application/x-www-form-urlencoded',
+): Promise<PhoneReply> {
+  return phoneRequest(lab, 'POST', url, { body: String(body), contentType }, localAddress);
+}
+
+function phoneRequest(
+  lab: FrontDoorLab,
+  method: 'GET' | 'POST',
+  url: string | URL,
+  send: { body: string; contentType: string } | undefined,
+  localAddress: string,
+): Promise<PhoneReply> {
   return new Promise((resolve, reject) => {
-    const req = https.request(new URL(url), { ca: lab.pki.ca, localAddress, agent: false, method: 'GET' });
+    const headers = send ? { 'content-type': send.contentType, 'content-length': Buffer.byteLength(send.body) } : undefined;
+    const req = https.request(new URL(url), { ca: lab.pki.ca, localAddress, agent: false, method, headers });
     req.setTimeout(10_000, () => req.destroy(new Error('phone request timed out')));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -167,7 +189,7 @@ export function phoneGet(lab: FrontDoorLab, url: string | URL, localAddress = PH
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(send?.body);
   });
 }
 
