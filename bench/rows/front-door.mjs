@@ -91,7 +91,7 @@ audit:
       const verifier = randomBytes(32).toString('base64url');
       const challenge = createHash('sha256').update(verifier).digest('base64url');
       const auth = await request(
-        `${issuer}/authorize?response_type=code&client_id=bench-bank&redirect_uri=${encodeURIComponent('https://bank.example/callback')}&scope=openid%20number-verification%3Averify&code_challenge=${challenge}&code_challenge_method=S256&state=s`,
+        `${issuer}/authorize?response_type=code&client_id=bench-bank&redirect_uri=${encodeURIComponent('https://bank.example/callback')}&scope=openid%20number-verification%3Averify%20dpv%3AFraudPreventionAndDetection&code_challenge=${challenge}&code_challenge_method=S256&state=s`,
         { dispatcher: agent },
       );
       await auth.body.dump();

@@ -45,13 +45,15 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
 
   const requested = (q.get('scope') ?? '').split(' ').filter(Boolean);
   if (!requested.includes('openid')) return fail('invalid_scope', 'scope must include openid');
+  // The CAMARA profile ("Purpose as a scope"): exactly one purpose, `dpv:…`, whenever
+  // personal data is accessed — and every front-door scope discloses some (the ID
+  // token's pairwise sub at least), so every request names its purpose, the client's own.
+  const purposes = requested.filter((s) => s.startsWith('dpv:'));
+  if (purposes.length !== 1) return fail('invalid_scope', `scope must contain exactly one purpose (dpv:…), the one registered for this client; it has ${purposes.length}`);
+  if (purposes[0] !== client.purpose) return fail('invalid_scope', 'the purpose does not match the purpose registered for this client');
   const scopes: FrontDoorScope[] = [];
   for (const s of requested) {
-    if (s === 'openid') continue;
-    if (s.startsWith('dpv:')) {
-      if (s !== client.purpose) return fail('invalid_scope', 'the purpose does not match the purpose registered for this client');
-      continue;
-    }
+    if (s === 'openid' || s === client.purpose) continue;
     if (!isFrontDoorScope(s) || !client.scopes.has(s)) return fail('invalid_scope', 'a requested scope is not granted to this client');
     if (!scopes.includes(s)) scopes.push(s);
   }

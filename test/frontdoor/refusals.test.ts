@@ -18,6 +18,7 @@ import {
   UNBOUND,
   OPTED_OUT,
   ALL_SCOPES,
+  PURPOSE,
   type FrontDoorLab,
   type PartnerKit,
 } from '../helpers/front-door.js';
@@ -137,6 +138,25 @@ describe('front door refusals: right error, nothing disclosed', () => {
       assert.equal(errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { prompt: 'login' })).callback).error, 'interaction_required');
       assert.equal(errorOf((await authorise(lab, bank, ['number-verification:verify'], PHONE, { response_type: 'token' })).callback).error, 'unsupported_response_type');
     });
+  });
+
+  it('the purpose: exactly one dpv: scope, the client\'s own (CAMARA "Purpose as a scope"); none or two is invalid_scope', async () => {
+    await nothingDisclosed(lab, async () => {
+      for (const [scope, why] of [
+        ['openid number-verification:verify', /exactly one purpose .* it has 0/],
+        [`openid number-verification:verify ${PURPOSE} dpv:Marketing`, /exactly one purpose .* it has 2/],
+        [`openid number-verification:verify ${PURPOSE} ${PURPOSE}`, /exactly one purpose .* it has 2/],
+        [`openid ${PURPOSE}`, /at least one API scope/],
+      ] as const) {
+        const a = await authorise(lab, bank, ['number-verification:verify'], PHONE, { scope });
+        assert.equal(errorOf(a.callback).error, 'invalid_scope', scope);
+        assert.equal(errorOf(a.callback).state, a.state);
+        assert.match(a.callback.searchParams.get('error_description') ?? '', why);
+      }
+    });
+    // The purpose may stand anywhere in the scope.
+    const first = await authorise(lab, bank, ['number-verification:verify'], PHONE, { scope: `${PURPOSE} openid number-verification:verify` });
+    assert.ok(errorOf(first.callback).code !== null);
   });
 
   it('replayed code: invalid_grant, and the token the first exchange got is revoked', async () => {

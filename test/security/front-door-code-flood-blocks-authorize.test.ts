@@ -12,7 +12,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { ADULT_ONLY, PHONE, authorise, partnerClient, phoneGet, startFrontDoorLab, type FrontDoorLab } from '../helpers/front-door.js';
+import { ADULT_ONLY, PHONE, PURPOSE, authorise, partnerClient, phoneGet, startFrontDoorLab, type FrontDoorLab } from '../helpers/front-door.js';
 
 async function shopAuthorizeUrl(lab: FrontDoorLab): Promise<string> {
   const challenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
@@ -20,7 +20,7 @@ async function shopAuthorizeUrl(lab: FrontDoorLab): Promise<string> {
     client_id: 'shop',
     redirect_uri: lab.shop.redirectUri,
     response_type: 'code',
-    scope: 'openid number-verification:verify',
+    scope: `openid number-verification:verify ${PURPOSE}`,
     code_challenge: challenge,
     code_challenge_method: 'S256',
   })}`;
