@@ -1,5 +1,7 @@
 // GET and POST /authorize: the OIDC authorisation endpoint with network-based
-// authentication (the parameters in the query or a form body: authorize-params.ts). No login page: the subscriber is recognised by the
+// authentication. The parameters come in the query or a form body
+// (authorize-params.ts), or in a request object the partner signed
+// (request-object.ts). No login page: the subscriber is recognised by the
 // connection's source address through the binding store (prompt=none is
 // implied). Errors about the client or the redirect URI are answered here
 // (never redirected: that would be an open redirector); every other error goes
@@ -11,22 +13,46 @@ import type { FrontDoorContext } from './context.js';
 import { redirect, sendJson } from './http.js';
 import { NETWORK_AMR, opaqueSecret, type CodeGrant } from './grants.js';
 import { authorizeParams } from './authorize-params.js';
+import { claimedRedirectUri, type RequestObject } from './request-object.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PARAM = 2048;
+/** A request object carries every parameter and a signature (an RSA-4096 one is 683 characters). */
+const MAX_REQUEST_OBJECT = 8192;
 
 export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL, clientAddress: string): Promise<void> {
   const read = await authorizeParams(req, url, ctx.maxBodyBytes);
   if (!read.ok) return local(ctx, res, 'unknown', 'invalid_request', read.description, read.status);
-  const q = read.params;
+  const outer = read.params;
   const policy = ctx.policy();
   // Duplicated parameters are ambiguous (RFC 6749 3.1): refuse them.
-  for (const k of new Set(q.keys()))
-    if (q.getAll(k).length > 1 || (q.get(k) ?? '').length > MAX_PARAM) return local(ctx, res, 'unknown', 'invalid_request', `parameter ${k} is repeated or too long`);
-  const clientId = q.get('client_id');
+  for (const k of new Set(outer.keys()))
+    if (outer.getAll(k).length > 1 || (outer.get(k) ?? '').length > (k === 'request' ? MAX_REQUEST_OBJECT : MAX_PARAM))
+      return local(ctx, res, 'unknown', 'invalid_request', `parameter ${k} is repeated or too long`);
+  // client_id is always a plain parameter, signed request or not (RFC 9101 §5).
+  const clientId = outer.get('client_id');
   const partner = clientId !== null ? policy.clients.get(clientId) : undefined;
   const client = partner?.frontDoor;
   if (!partner || !client) return local(ctx, res, 'unknown', 'invalid_client', 'unknown client_id');
+
+  // A signed request: its parameters, and only they, are the request (request-object.ts).
+  // An error about it goes to a registered redirect URI it or the query names, else is answered here.
+  let q = outer;
+  let signed: RequestObject | undefined;
+  const jwt = outer.get('request');
+  if (outer.has('request_uri') || jwt !== null) {
+    const refuse = (error: string, description: string): void => {
+      const to = outer.get('redirect_uri') ?? (jwt !== null ? claimedRedirectUri(jwt) : undefined);
+      ctx.metrics.step('authorize', partner.id, error);
+      if (to !== undefined && client.redirectUris.has(to)) redirect(res, to, { error, error_description: description, iss: ctx.endpoints.issuer });
+      else sendJson(res, 400, { error, error_description: description });
+    };
+    if (outer.has('request_uri')) return refuse('request_uri_not_supported', 'request_uri is not supported: send the request object by value (request)');
+    const r = await ctx.requestObjects.verify(jwt!, client, outer);
+    if (!r.ok) return refuse('invalid_request_object', r.description);
+    signed = r;
+    q = r.params;
+  }
   const redirectUri = q.get('redirect_uri');
   if (redirectUri === null || !client.redirectUris.has(redirectUri))
     return local(ctx, res, partner.id, 'invalid_request', 'redirect_uri is not registered for this client (exact match)');
@@ -36,7 +62,6 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
     ctx.metrics.step('authorize', partner.id, error);
     redirect(res, redirectUri, { error, error_description: description, state, iss: ctx.endpoints.issuer });
   };
-  if (q.has('request') || q.has('request_uri')) return fail('request_not_supported', 'request objects are not supported');
   if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'only response_type=code is supported');
   const mode = q.get('response_mode');
   if (mode !== null && mode !== 'query') return fail('invalid_request', 'only response_mode=query is supported');
@@ -85,10 +110,18 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
     authTime: Math.floor(now / 1000),
     amr: [NETWORK_AMR],
   };
+  // A signed request is spent with the code it grants, in the same synchronous step:
+  // of two concurrent uses of one, only the first gets a code.
+  if (signed) {
+    const spent = ctx.requestObjects.remember(signed);
+    if (spent === 'replayed') return fail('invalid_request_object', 'the request object was used before (jti seen before)');
+    if (spent === 'full') return fail('temporarily_unavailable', 'too many signed authorisation requests outstanding for this client');
+  }
   // Pending codes are counted per client and per phone (an IPv6 phone by its /64, server.ts): a
   // phone, or a page it loads, that opens /authorize in a loop fills only its own share.
   const put = ctx.codes.put(code, grant, now + ctx.codeLifetimeMs, now);
-  if (!put.ok)
+  if (!put.ok) {
+    if (signed) ctx.requestObjects.forget(signed);
     return fail(
       'temporarily_unavailable',
       put.why === 'quota' && put.quota === 'address'
@@ -97,6 +130,7 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
           ? 'too many pending authorisations for this client'
           : 'too many pending authorisations',
     );
+  }
   ctx.metrics.step('authorize', partner.id, 'ok');
   redirect(res, redirectUri, { code, state, iss: ctx.endpoints.issuer });
 }

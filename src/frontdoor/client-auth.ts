@@ -94,7 +94,8 @@ export class ClientAuthenticator {
     return this.seen.put(a.jtiKey, a.client.clientId, a.rememberUntil).ok;
   }
 
-  private keySet(client: CompiledFrontDoorClient): JWTVerifyGetKey {
+  /** The client's registered public keys, also the keys its signed authorisation requests are checked with (request-object.ts). */
+  keySet(client: CompiledFrontDoorClient): JWTVerifyGetKey {
     let ks = this.keySets.get(client);
     if (!ks) this.keySets.set(client, (ks = createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0])));
     return ks;

@@ -10,6 +10,7 @@ import type { AccessGrant, CodeGrant, UsedCode } from './grants.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import type { FrontDoorMetrics } from './metrics.js';
 import type { DpopVerifier } from './dpop.js';
+import type { RequestObjectVerifier } from './request-object.js';
 
 export interface FrontDoorContext {
   policy(): CompiledPolicy;
@@ -21,6 +22,8 @@ export interface FrontDoorContext {
   usedCodes: SingleUseStore<UsedCode>;
   tokens: SingleUseStore<AccessGrant>;
   clientAuth: ClientAuthenticator;
+  /** Signed authorisation requests (RFC 9101) and the jti of those already used. */
+  requestObjects: RequestObjectVerifier;
   dpop: DpopVerifier;
   metrics: FrontDoorMetrics;
   log: Logger;

@@ -1,9 +1,11 @@
 // OpenID Provider metadata (OpenID Connect Discovery 1.0) for the front door:
 // code flow only, PKCE S256 only, private_key_jwt only, EdDSA ID tokens, the
-// CAMARA scopes, no refresh tokens, `iss` in the authorisation response (RFC 9207).
+// CAMARA scopes, no refresh tokens, `iss` in the authorisation response (RFC 9207),
+// signed authorisation requests by value (RFC 9101 `request`, not `request_uri`).
 import { FRONT_DOOR_SCOPES } from '../config/front-door-scopes.js';
 import { CLIENT_ASSERTION_ALGS } from './client-auth.js';
 import { DPOP_ALGS } from './dpop.js';
+import { REQUEST_OBJECT_ALGS } from './request-object.js';
 
 export interface Endpoints {
   issuer: string;
@@ -36,7 +38,8 @@ export function providerMetadata(e: Endpoints): Record<string, unknown> {
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp'],
     authorization_response_iss_parameter_supported: true,
     dpop_signing_alg_values_supported: DPOP_ALGS,
-    request_parameter_supported: false,
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_ALGS,
     request_uri_parameter_supported: false,
   };
 }

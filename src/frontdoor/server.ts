@@ -21,6 +21,7 @@ import { Discloser } from './disclose.js';
 import { SingleUseStore } from './single-use-store.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { DpopVerifier } from './dpop.js';
+import { RequestObjectVerifier } from './request-object.js';
 import { endpoints, providerMetadata, type Endpoints } from './discovery.js';
 import type { FrontDoorContext } from './context.js';
 import { opaqueSecret, type AccessGrant, type CodeGrant, type UsedCode } from './grants.js';
@@ -81,6 +82,7 @@ export class FrontDoor {
       usedCodes: new SingleUseStore<UsedCode>(max, [byClient]),
       tokens: new SingleUseStore<AccessGrant>(max, [byClient]),
       clientAuth: undefined as unknown as ClientAuthenticator, // set by listen(): audiences are the issuer's endpoints
+      requestObjects: undefined as unknown as RequestObjectVerifier, // set by listen(), likewise
       dpop: new DpopVerifier(max),
       metrics,
       log: o.log,
@@ -128,6 +130,14 @@ export class FrontDoor {
     this.ep = endpoints(issuer);
     this.ctx.endpoints = this.ep;
     this.ctx.clientAuth = new ClientAuthenticator([this.ep.token, this.ep.issuer], this.o.config.limits.maxPending, maxPendingPerClient(this.o.config.limits));
+    const clientAuth = this.ctx.clientAuth;
+    // The CAMARA profile recommends the authorisation endpoint as a request object's aud, and allows the issuer.
+    this.ctx.requestObjects = new RequestObjectVerifier(
+      [this.ep.authorization, this.ep.issuer],
+      (client) => clientAuth.keySet(client),
+      this.o.config.limits.maxPending,
+      maxPendingPerClient(this.o.config.limits),
+    );
     const u = new URL(issuer);
     this.issuerHost = { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 443 };
     return a;
@@ -194,5 +204,6 @@ export class FrontDoor {
     this.ctx.tokens.close();
     this.ctx.dpop.close();
     (this.ctx.clientAuth as ClientAuthenticator | undefined)?.close();
+    (this.ctx.requestObjects as RequestObjectVerifier | undefined)?.close();
   }
 }

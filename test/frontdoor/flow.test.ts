@@ -27,6 +27,11 @@ describe('front door: the whole flow through openid-client', () => {
     assert.deepEqual(m.token_endpoint_auth_methods_supported, ['private_key_jwt']);
     assert.deepEqual(m.id_token_signing_alg_values_supported, ['EdDSA']);
     assert.ok(!(m.grant_types_supported ?? []).includes('refresh_token'));
+    // Signed authorisation requests (RFC 9101), as the CAMARA profile requires, by value only.
+    assert.equal(m.request_parameter_supported, true);
+    assert.ok(m.request_object_signing_alg_values_supported?.includes('ES256'));
+    assert.ok(!m.request_object_signing_alg_values_supported?.includes('none'));
+    assert.equal(m.request_uri_parameter_supported, false);
   });
 
   it('authorise → code → token → verify, device-phone-number and age: each answer right, each audited', async () => {
