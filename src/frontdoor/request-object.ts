@@ -73,7 +73,8 @@ export class RequestObjectVerifier {
       return fail('the request object is not a JWT');
     }
     if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') return fail('the request object is not signed (alg none): sign it with a registered key');
-    if (header.typ !== undefined && !TYPES.has(header.typ.toLowerCase())) return fail(`a JWT of type ${header.typ} is not a request object`);
+    const typ: unknown = header.typ;
+    if (typ !== undefined && (typeof typ !== 'string' || !TYPES.has(typ.toLowerCase()))) return fail(`a JWT of type ${String(typ)} is not a request object`);
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(jwt, this.keysOf(client), {

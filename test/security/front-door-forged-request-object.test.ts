@@ -159,6 +159,7 @@ describe('forged, unsigned, expired, foreign or replayed request objects', () =>
     // The bank's, claiming to be for the shop's client id in the object only.
     await refused(at(await handMade(lab.bank, { client_id: 'shop' })), /client_id in the request object/);
     await refused(at(await handMade(lab.bank, {}, { typ: 'dpop+jwt' })), /not a request object/);
+    await refused(at(await handMade(lab.bank, {}, { typ: 7 })), /not a request object/);
   });
 
   it('expired, issued in the future, living over 300 s, without jti or iat, for another server or endpoint, with sub: refused', async () => {
