@@ -17,12 +17,21 @@
 // there: every disclosure is withheld, the audit-chain-altered alert is raised,
 // and only a restart (after `hedge audit verify` and a look at the store)
 // starts it again.
+//
+// At start it has no head of its own and takes the chain as stored. When the
+// last stop was not clean (no shutdown checkpoint on the stored head: a crash),
+// the records after the last checkpoint were covered by no signature while it
+// was down. Before appending anything it then writes a `resume` record, signed
+// in the same transaction by a checkpoint of kind `resume`, so that verify and
+// the report name that range as taken as found instead of signed (restart.ts).
 import type { Flow } from '../pipeline/flow.js';
 import type { DisclosureRecorder } from '../pipeline/stages/record.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCodes } from '../shared/errors.js';
-import type { AuditKey, Signer } from './keys.js';
+import { createPublicKey } from 'node:crypto';
+import { keyedVerifier, type AuditKey, type SignatureVerifier, type Signer } from './keys.js';
+import { RESUME_TYPE, type ResumeDetail } from './restart.js';
 import { checkpointMessage, GENESIS, recordHash, type AuditRecord, type Checkpoint, type DisclosureDetail, type UnchainedRecord } from './record.js';
 import type { AuditStore, ChainHead } from './store.js';
 import type { AuditMetrics } from './metrics.js';
@@ -32,6 +41,8 @@ export interface AuditLogOptions {
   node: string;
   key: AuditKey;
   signer: Signer;
+  /** Checks the stored head's shutdown checkpoint at start (default: the signer's public key; the gateway passes every key of its key file, so a rotation is no unclean stop). */
+  verifier?: SignatureVerifier | undefined;
   log: Logger;
   metrics?: AuditMetrics | undefined;
   batchDelayMs?: number;
@@ -94,6 +105,7 @@ export class AuditLog implements DisclosureRecorder {
   readonly store: AuditStore;
   private readonly key: AuditKey;
   private readonly signer: Signer;
+  private readonly verifier: SignatureVerifier;
   private readonly log: Logger;
   private readonly metrics: AuditMetrics | undefined;
   private readonly batchDelayMs: number;
@@ -112,6 +124,8 @@ export class AuditLog implements DisclosureRecorder {
   /** Ends of batches whose append failed but may have been stored (a connection lost after the commit was sent). */
   private readonly uncertain: ChainHead[] = [];
   private initialised = false;
+  /** Whether the stored chain's last stop was looked at (and a resume record written when it was unclean). */
+  private resumeChecked = false;
   private state: State = 'up';
   private retryAt = 0;
   private inFlight: Promise<void> | undefined;
@@ -128,6 +142,7 @@ export class AuditLog implements DisclosureRecorder {
     this.node = o.node;
     this.key = o.key;
     this.signer = o.signer;
+    this.verifier = o.verifier ?? keyedVerifier(new Map([[o.signer.keyId, createPublicKey(o.signer.publicKeyPem)]]));
     this.log = o.log;
     this.metrics = o.metrics;
     this.batchDelayMs = o.batchDelayMs ?? 0;
@@ -162,11 +177,74 @@ export class AuditLog implements DisclosureRecorder {
     }
     if (!this.headKnown) {
       const stored = await this.store.head(this.node);
-      // At open this writer has no head of its own yet: it takes the chain as stored (signed at clean shutdown).
+      // At open this writer has no head of its own yet: it takes the chain as stored (signed at clean shutdown; else see resume).
       if (this.head !== undefined && !this.isOwn(stored)) throw this.altered(stored);
+      // A resume record whose append failed but landed is this writer's own: not a second unclean stop.
+      if (this.head !== undefined && this.uncertain.some((h) => stored !== undefined && h.seq === stored.seq && h.hash === stored.hash)) this.resumeChecked = true;
       this.head = stored;
-      this.headKnown = true;
       this.uncertain.length = 0;
+      if (!this.resumeChecked) {
+        await this.resumeIfUnclean();
+        this.resumeChecked = true;
+      }
+      this.headKnown = true;
+    }
+  }
+
+  /**
+   * After an unclean stop: appends the `resume` record (what was found: the
+   * head, the last checkpoint, the unsigned range between) and its signed
+   * `resume` checkpoint in one transaction, before anything else. A clean stop
+   * left a shutdown checkpoint with a valid signature on the stored head (or
+   * retention's purge anchor is the head).
+   */
+  private async resumeIfUnclean(): Promise<void> {
+    const head = this.head;
+    if (head === undefined) return; // a new chain: nothing to vouch for
+    const top = (await this.store.lastCheckpoints(this.node)).filter((c) => this.signatureValid(c));
+    if (top.some((c) => c.seq === head.seq && c.hash === head.hash && (c.kind === 'shutdown' || c.kind === 'purge'))) return;
+    const lastCheckpointSeq = top[0]?.seq ?? null;
+    const detail: ResumeDetail = { found: { seq: head.seq, hash: head.hash }, lastCheckpointSeq, unsigned: { from: (lastCheckpointSeq ?? 0) + 1, through: head.seq } };
+    const [rec] = this.chain([
+      {
+        rec: {
+          time: Date.now(),
+          type: RESUME_TYPE,
+          requestId: null,
+          partner: null,
+          host: null,
+          policyVersion: null,
+          subjectRef: null,
+          subjectSealed: null,
+          detail: JSON.stringify(detail),
+        },
+      },
+    ]);
+    const cp = this.checkpointFor(rec!, 'resume', JSON.stringify(detail));
+    try {
+      await this.store.append([rec!], cp);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'CHAIN_DISCONTINUITY') this.mayHaveLanded([rec!]);
+      throw err;
+    }
+    this.head = { seq: rec!.seq, hash: rec!.hash };
+    this.checkpointWritten();
+    const unsigned = Math.max(0, detail.unsigned.through - detail.unsigned.from + 1);
+    // Sequence numbers only: no identifier.
+    this.log.warn('audit chain resumed after an unclean stop: records no checkpoint covered were taken as found', {
+      store: this.store.kind,
+      unsigned,
+      fromSeq: detail.unsigned.from,
+      throughSeq: detail.unsigned.through,
+      resumeSeq: rec!.seq,
+    });
+  }
+
+  private signatureValid(c: Checkpoint): boolean {
+    try {
+      return this.verifier.verify(c.keyId, checkpointMessage(c), c.signature);
+    } catch {
+      return false;
     }
   }
 
@@ -442,10 +520,14 @@ export class AuditLog implements DisclosureRecorder {
     return { ...base, keyId: this.signer.keyId, signature: this.signer.sign(checkpointMessage(base)) };
   }
 
-  /** Signs the current head now (idle periods, shutdown). No-op when nothing new since the last checkpoint. */
+  /**
+   * Signs the current head now (idle periods, shutdown). A periodic one is a
+   * no-op when nothing is new since the last checkpoint; a shutdown one is
+   * always written, as it is what tells the next start that this stop was clean.
+   */
   async checkpoint(kind: 'periodic' | 'shutdown' = 'periodic'): Promise<void> {
     if (this.inFlight) await this.inFlight;
-    if (!this.headKnown || !this.head || this.sinceCheckpoint === 0) return;
+    if (!this.headKnown || !this.head || (this.sinceCheckpoint === 0 && kind !== 'shutdown')) return;
     const cp = this.checkpointFor(this.head, kind);
     try {
       await this.store.addCheckpoint(cp);

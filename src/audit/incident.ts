@@ -58,6 +58,8 @@ export interface ChainStatement {
   problem: string | null;
   /** Whether that problem lies inside the report's window (a record time in the window). */
   problemInWindow: boolean | null;
+  /** Records a restart took as found after an unclean stop, anywhere in the store: verified as a chain, never signed by their writer. */
+  unsignedBeforeRestart: number;
 }
 
 export interface IncidentOptions {
@@ -161,6 +163,7 @@ async function chainStatement(store: AuditStore, v: VerifyResult, window: { from
     signaturesChecked: v.signaturesChecked,
     problem: v.problem ? `${v.problem.kind} at ${v.problem.node}#${v.problem.seq}: ${v.problem.message}` : null,
     problemInWindow,
+    unsignedBeforeRestart: v.chains.reduce((n, c) => n + c.unsignedBeforeRestart.reduce((m, u) => m + u.records, 0), 0),
   };
 }
 

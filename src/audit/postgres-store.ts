@@ -158,7 +158,12 @@ export class PostgresAuditStore implements AuditStore {
 
   async checkpoints(node: string): Promise<Checkpoint[]> {
     const r = await this.pool.query(`SELECT * FROM ${this.c} WHERE node = $1 ORDER BY seq, kind`, [node]);
-    return r.rows.map((x) => ({ node: x.node, seq: Number(x.seq), time: Number(x.time), kind: x.kind, hash: x.hash, keyId: x.key_id, signature: x.signature, detail: x.detail }));
+    return r.rows.map(fromCpRow);
+  }
+
+  async lastCheckpoints(node: string): Promise<Checkpoint[]> {
+    const r = await this.pool.query(`SELECT * FROM ${this.c} WHERE node = $1 AND seq = (SELECT max(seq) FROM ${this.c} WHERE node = $1) ORDER BY kind`, [node]);
+    return r.rows.map(fromCpRow);
   }
 
   async scan(f: ScanFilter, after: ScanCursor | undefined, limit: number): Promise<AuditRecord[]> {
@@ -207,6 +212,19 @@ export class PostgresAuditStore implements AuditStore {
   async close(): Promise<void> {
     await this.pool.end().catch(() => {});
   }
+}
+
+function fromCpRow(x: Record<string, string>): Checkpoint {
+  return {
+    node: x.node!,
+    seq: Number(x.seq),
+    time: Number(x.time),
+    kind: x.kind as Checkpoint['kind'],
+    hash: x.hash!,
+    keyId: x.key_id!,
+    signature: x.signature!,
+    detail: x.detail!,
+  };
 }
 
 function fromRow(r: Record<string, string | null>): AuditRecord {

@@ -37,11 +37,17 @@ export interface Checkpoint {
   seq: number;
   hash: string;
   time: number;
-  /** periodic | shutdown: a signed head; purge: records up to seq were removed, the chain continues from hash. */
-  kind: 'periodic' | 'shutdown' | 'purge';
+  /**
+   * periodic | shutdown: a signed head; purge: records up to seq were removed,
+   * the chain continues from hash; resume: the `resume` record a gateway
+   * appended at start after an unclean stop — it seals the chain as found from
+   * then on, and attests nothing about the records no checkpoint covered before
+   * that stop (restart.ts).
+   */
+  kind: 'periodic' | 'shutdown' | 'purge' | 'resume';
   keyId: string;
   signature: string;
-  /** JSON text (purge: {before, removed}). */
+  /** JSON text (purge: {before}; resume: what was found, see restart.ts). */
   detail: string;
 }
 

@@ -1,7 +1,7 @@
 // The breach report as one self-contained HTML page (no scripts, no external
 // resources): summary, a timeline chart as inline SVG, and the tables. Every
 // number carries a data-* attribute so tools can read it back.
-import { purgeNotice, subjectLabel, type BreachReport } from './report.js';
+import { purgeNotice, subjectLabel, unsignedReportNotice, type BreachReport } from './report.js';
 import { chainText } from './report-text.js';
 import type { Incident } from './incident.js';
 
@@ -43,6 +43,7 @@ ${r.filters.outsidePolicy ? `<dt>Outside policy</dt><dd>${esc(r.filters.outsideP
 <dt>Last disclosure</dt><dd>${esc(r.lastAt ?? '—')}</dd>
 <dt>Generated</dt><dd>${esc(r.generatedAt)} by hedge from the tamper-evident audit store</dd>
 ${purgeNotice(r) ? `<dt>Incomplete</dt><dd id="purged">${esc(purgeNotice(r)!)}</dd>` : ''}
+${unsignedReportNotice(r) ? `<dt>Unsigned</dt><dd id="unsigned">${esc(unsignedReportNotice(r)!)}</dd>` : ''}
 ${r.redacted ? '<dt>Redacted</dt><dd id="redacted">No numbers: subscribers are named by their keyed reference only.</dd>' : ''}
 </dl>
 ${r.incident ? incidentHtml(r.incident) : ''}

@@ -1,6 +1,6 @@
 // The breach report as a terminal table and as CSV (one row per subscriber ×
 // site, the rows a regulator's spreadsheet wants).
-import { purgeNotice, subjectLabel, type BreachReport } from './report.js';
+import { purgeNotice, subjectLabel, unsignedReportNotice, type BreachReport } from './report.js';
 import type { Incident } from './incident.js';
 
 export function reportTable(r: BreachReport): string {
@@ -13,6 +13,8 @@ export function reportTable(r: BreachReport): string {
   out.push(`disclosures ${r.totals.disclosures}   subscribers ${r.totals.subscribers}   sites ${r.totals.sites}   partners ${r.totals.partners}`);
   const notice = purgeNotice(r);
   if (notice) out.push(`purged      ${notice}`);
+  const unsigned = unsignedReportNotice(r);
+  if (unsigned) out.push(`unsigned    ${unsigned}`);
   if (r.redacted) out.push('redacted    no numbers: subscribers are named by their keyed reference');
   if (r.firstAt) out.push(`first       ${r.firstAt}\nlast        ${r.lastAt}`);
   if (r.incident) out.push('', ...incidentLines(r.incident));
@@ -57,7 +59,8 @@ export function incidentLines(i: Incident): string[] {
 export function chainText(i: Incident): string {
   const c = i.chain;
   const sig = c.signaturesChecked ? 'signed checkpoints checked' : 'checkpoint signatures not checked';
-  if (c.ok) return `verified: ${c.records} records in ${c.chains} chain(s), ${sig}`;
+  const asFound = c.unsignedBeforeRestart ? `, of which ${c.unsignedBeforeRestart} taken as found after an unclean stop (unsigned)` : '';
+  if (c.ok) return `verified: ${c.records} records in ${c.chains} chain(s), ${sig}${asFound}`;
   return `NOT verified: ${c.problem}${c.problemInWindow === null ? '' : c.problemInWindow ? ' (inside the window)' : ' (outside the window)'}`;
 }
 
@@ -90,10 +93,24 @@ export function reportCsv(r: BreachReport): string {
       ]
     : [];
   // A window retention cut short says so on every row too (the column is there only then).
+  // So does a window holding records a restart took as found after an unclean stop.
   const notice = purgeNotice(r);
-  const rows = [[...head, ...(i ? incidentHead : []), ...(notice ? ['incomplete'] : [])]];
+  const unsigned = unsignedReportNotice(r);
+  const rows = [[...head, ...(i ? incidentHead : []), ...(notice ? ['incomplete'] : []), ...(unsigned ? ['unsigned'] : [])]];
   for (const e of r.exposures)
-    rows.push([e.msisdn ?? '', e.reference, e.partner, e.host, e.attributes.join(' '), String(e.disclosures), e.firstAt, e.lastAt, ...incident, ...(notice ? [notice] : [])]);
+    rows.push([
+      e.msisdn ?? '',
+      e.reference,
+      e.partner,
+      e.host,
+      e.attributes.join(' '),
+      String(e.disclosures),
+      e.firstAt,
+      e.lastAt,
+      ...incident,
+      ...(notice ? [notice] : []),
+      ...(unsigned ? [unsigned] : []),
+    ]);
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 

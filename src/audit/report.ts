@@ -8,9 +8,10 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { hostPatternMatches, parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { AuditKey } from './keys.js';
-import type { AuditRecord, DisclosureDetail } from './record.js';
+import type { AuditRecord, Checkpoint, DisclosureDetail } from './record.js';
 import type { AuditStore, ScanCursor } from './store.js';
 import { buildIncident, type Incident, type IncidentOptions } from './incident.js';
+import { lastCheckpointBefore, RESUME_TYPE, unsignedBeforeRestart, unsignedNotice, type UnsignedBeforeRestart } from './restart.js';
 
 export interface ReportOptions {
   /** Window start; undefined: the first disclosure in the store (the report shows that real start). */
@@ -86,6 +87,12 @@ export interface BreachReport {
    * only from that time on, and the counts above are partial. Empty: complete.
    */
   purged: { node: string; removedBefore: string }[];
+  /**
+   * Records that may fall in the window and that no signature covered when
+   * their gateway stopped uncleanly: its restart took them as found (restart.ts).
+   * Disclosures among them may have been altered or removed in between. Empty: none.
+   */
+  unsignedBeforeRestart: UnsignedBeforeRestart[];
 }
 
 interface Agg {
@@ -159,6 +166,7 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
 
   if (total === 0) await refuseUnknownFilters(store, options, hostPattern);
   const purged = await purgedWithin(store, o.from);
+  const unsigned = await unsignedWithin(store, o.from, o.to);
   const iso = (t: number) => new Date(t).toISOString();
   const now = o.now ?? Date.now();
   const incident = o.incident
@@ -203,7 +211,36 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
     timeline: timeline(times, first, lastT),
     incident,
     purged,
+    unsignedBeforeRestart: unsigned,
   };
+}
+
+/** The unsigned ranges restarts took as found that may hold records of [from, to): written after their last signed record, before their restart. */
+async function unsignedWithin(store: AuditStore, from: number, to: number): Promise<UnsignedBeforeRestart[]> {
+  const out: UnsignedBeforeRestart[] = [];
+  const checkpoints = new Map<string, Checkpoint[]>();
+  let cursor: ScanCursor | undefined;
+  while (true) {
+    // A restart before the window cannot concern it: what it took as found was older still.
+    const page = await store.scan({ from, to: 8.64e15, type: RESUME_TYPE }, cursor, 100);
+    if (page.length === 0) break;
+    for (const r of page) {
+      let cps = checkpoints.get(r.node);
+      if (!cps) checkpoints.set(r.node, (cps = await store.checkpoints(r.node)));
+      const before = lastCheckpointBefore(cps, r.seq);
+      const signedRecord = before && (await store.get(r.node, before.seq));
+      const u = unsignedBeforeRestart(r, before && { seq: before.seq, time: signedRecord?.time ?? null });
+      if (u && (u.since === null || Date.parse(u.since) < to)) out.push(u);
+    }
+    const last = page[page.length - 1]!;
+    cursor = { time: last.time, node: last.node, seq: last.seq };
+  }
+  return out.sort((a, b) => a.node.localeCompare(b.node) || a.firstSeq - b.firstSeq);
+}
+
+/** The notice on records taken as found after an unclean stop, or undefined when none may fall in the window. */
+export function unsignedReportNotice(r: Pick<BreachReport, 'unsignedBeforeRestart'>): string | undefined {
+  return unsignedNotice(r.unsignedBeforeRestart);
 }
 
 /** Chains that retention purged past `from`: the window reaches back before what they still hold. */

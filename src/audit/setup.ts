@@ -45,6 +45,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
   if (!a) return undefined;
   const key = loadAuditKey(configPath(loaded.file, a.keyFile));
   const signer = checkpointSigner(loaded.config, loaded.file);
+  const verifier = checkpointVerifier(loaded.config, loaded.file);
   const spec = a.store.startsWith('sqlite:') && a.store !== 'sqlite::memory:' ? `sqlite:${configPath(loaded.file, a.store.slice(7))}` : a.store;
   const store = createAuditStore({ store: spec, schema: a.schema, busyTimeoutMs: a.busyTimeoutMs, commitTimeoutMs: a.commitTimeoutMs, thread: true });
   const log = deps.log.child({ component: 'audit' });
@@ -53,6 +54,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     node: chainName(a.node, deps.nodeId),
     key,
     signer,
+    verifier,
     log,
     metrics: new AuditMetrics(deps.metrics.registry, store.kind),
     batchDelayMs: a.batchDelayMs,
@@ -95,8 +97,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     key,
     signer,
     store,
-    adminRoute: (current) =>
-      auditRoutes({ store, key, signer, verifier: checkpointVerifier(loaded.config, loaded.file), audit, policy: current, operator: loaded.config.operator.name }),
+    adminRoute: (current) => auditRoutes({ store, key, signer, verifier, audit, policy: current, operator: loaded.config.operator.name }),
     async stop() {
       stopRetention?.();
       await audit.close();

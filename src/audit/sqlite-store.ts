@@ -143,6 +143,13 @@ export class SqliteAuditStore implements AuditStore {
     return rows.map(fromCpRow);
   }
 
+  async lastCheckpoints(node: string): Promise<Checkpoint[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM audit_checkpoints WHERE node = ? AND seq = (SELECT max(seq) FROM audit_checkpoints WHERE node = ?) ORDER BY kind')
+      .all(node, node) as CpRow[];
+    return rows.map(fromCpRow);
+  }
+
   async scan(f: ScanFilter, after: ScanCursor | undefined, limit: number): Promise<AuditRecord[]> {
     const c = after ?? { time: f.from - 1, node: '\uffff', seq: Number.MAX_SAFE_INTEGER };
     const rows = this.db

@@ -86,6 +86,9 @@ export class SqliteThreadStore implements AuditStore {
   checkpoints(node: string): Promise<Checkpoint[]> {
     return this.call('checkpoints', node);
   }
+  lastCheckpoints(node: string): Promise<Checkpoint[]> {
+    return this.call('lastCheckpoints', node);
+  }
   scan(filter: ScanFilter, after: ScanCursor | undefined, limit: number): Promise<AuditRecord[]> {
     return this.call('scan', filter, after, limit);
   }

@@ -38,6 +38,8 @@ export interface AuditStore {
   /** Records of one node with seq > afterSeq, in seq order. */
   page(node: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
   checkpoints(node: string): Promise<Checkpoint[]>;
+  /** The node's checkpoints at the highest seq any of them has (several kinds may share it); empty when none. */
+  lastCheckpoints(node: string): Promise<Checkpoint[]>;
   /** Records in [from, to) ordered by (time, node, seq), after the cursor. */
   scan(filter: ScanFilter, after: ScanCursor | undefined, limit: number): Promise<AuditRecord[]>;
   /** Highest seq of the node's records with time < before (undefined when none). */

@@ -6,6 +6,7 @@
 import { checkpointMessage, GENESIS, recordHash, type AuditRecord, type Checkpoint } from './record.js';
 import type { AuditStore } from './store.js';
 import type { SignatureVerifier } from './keys.js';
+import { lastCheckpointBefore, RESUME_TYPE, unsignedBeforeRestart, type UnsignedBeforeRestart } from './restart.js';
 
 export type ProblemKind = 'changed' | 'removed' | 'inserted' | 'reordered' | 'checkpoint';
 
@@ -27,6 +28,12 @@ export interface ChainSummary {
   lastSignedSeq: number | null;
   /** Records after the last signed checkpoint: intact so far, signed at the next checkpoint. */
   unsealed: number;
+  /**
+   * Records no checkpoint covered when the gateway stopped uncleanly, which its
+   * restart took as found (its `resume` record): later checkpoints seal them
+   * against changes since, but nothing attests they are what was written.
+   */
+  unsignedBeforeRestart: UnsignedBeforeRestart[];
 }
 
 export interface VerifyResult {
@@ -55,7 +62,17 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
 
   for (const node of await store.nodes()) {
     const cps = await store.checkpoints(node);
-    const sum: ChainSummary = { node, records: 0, firstSeq: null, lastSeq: null, purgedThrough: null, checkpoints: cps.length, lastSignedSeq: null, unsealed: 0 };
+    const sum: ChainSummary = {
+      node,
+      records: 0,
+      firstSeq: null,
+      lastSeq: null,
+      purgedThrough: null,
+      checkpoints: cps.length,
+      lastSignedSeq: null,
+      unsealed: 0,
+      unsignedBeforeRestart: [],
+    };
     chains.push(sum);
     const bad = opts.verifier ? cps.find((c) => !signatureValid(c, opts.verifier!)) : undefined;
     if (bad)
@@ -73,6 +90,7 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
 
     let prev = { seq: anchor?.seq ?? 0, hash: anchor?.hash ?? GENESIS, prevHash: '' };
     const recent = new Map<string, number>(); // hash → seq of recent records, to recognise a record moved backwards
+    const signedTimes = new Map<number, number>(); // seq → time of the records checkpoints cover, for the resume records after them
     let after = prev.seq;
     while (true) {
       const page = await store.page(node, after, pageSize);
@@ -88,6 +106,13 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
             seq: r.seq,
             message: `record ${node}#${r.seq} is not the record the checkpoint signed (the chain was rewritten from here or earlier)`,
           });
+        if (cp) signedTimes.set(r.seq, r.time);
+        if (r.type === RESUME_TYPE) {
+          // Any checkpoint before it counts as the end of the signed part (a resume checkpoint signed only its own record).
+          const before = lastCheckpointBefore(cps, r.seq);
+          const u = unsignedBeforeRestart(r, before && { seq: before.seq, time: signedTimes.get(before.seq) ?? null });
+          if (u) sum.unsignedBeforeRestart.push(u);
+        }
         if (sum.firstSeq === null) sum.firstSeq = r.seq;
         sum.lastSeq = r.seq;
         sum.records++;

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
-import { buildReport, purgeNotice } from '../audit/report.js';
+import { buildReport, purgeNotice, unsignedReportNotice } from '../audit/report.js';
 import { reportCsv, reportTable } from '../audit/report-text.js';
 import { reportHtml } from '../audit/report-html.js';
 import { sealReport, type ReportFormat } from '../audit/report-seal.js';
@@ -83,6 +83,8 @@ export function registerAuditReport(audit: Command): void {
           // Every format carries it too; said here as well, where the operator running the report sees it.
           const incomplete = purgeNotice(report);
           if (incomplete) console.error(`hedge audit report: ${incomplete}`);
+          const unsigned = unsignedReportNotice(report);
+          if (unsigned) console.error(`hedge audit report: ${unsigned}`);
           if (o.out) {
             writeFileSync(o.out, text, { mode: 0o600 });
             console.error(

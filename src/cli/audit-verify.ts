@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
 import { verifyStore } from '../audit/verify.js';
+import { unsignedLine } from '../audit/restart.js';
 
 export function registerAuditVerify(audit: Command): void {
   auditOptions(audit.command('verify'))
@@ -31,10 +32,16 @@ export function registerAuditVerify(audit: Command): void {
               const purged = c.purgedThrough !== null ? `, purged through #${c.purgedThrough}` : '';
               const signed = c.lastSignedSeq !== null ? `last signed #${c.lastSignedSeq}` : 'no signed checkpoint yet';
               console.log(`chain ${c.node}: ${c.records} records ${range}${purged}; ${c.checkpoints} checkpoint(s), ${signed}; ${c.unsealed} record(s) after it`);
+              // Signed since the restart, but not by the gateway that wrote them: never counted as signed.
+              for (const u of c.unsignedBeforeRestart) console.log(`  UNSIGNED: ${unsignedLine(u)}`);
             }
             const secs = ((Date.now() - started) / 1000).toFixed(1);
+            const taken = res.chains.reduce((n, c) => n + c.unsignedBeforeRestart.reduce((m, u) => m + u.records, 0), 0);
+            const asFound = taken ? `; ${taken} of them taken as found after an unclean stop, not signed by the gateway that wrote them (UNSIGNED above)` : '';
             if (res.ok)
-              console.log(`OK: ${res.records} records in ${res.chains.length} chain(s) verified in ${secs}s; checkpoint signatures checked with key(s) ${verifier.describe}`);
+              console.log(
+                `OK: ${res.records} records in ${res.chains.length} chain(s) verified in ${secs}s; checkpoint signatures checked with key(s) ${verifier.describe}${asFound}`,
+              );
             else console.log(`FAIL (${res.problem!.kind}): ${res.problem!.message}`);
           }
           return res.ok ? 0 : 1;

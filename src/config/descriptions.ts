@@ -219,7 +219,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'audit.retryAfterMs': 'After a failed commit the store is left alone this long, then probed again.',
   'audit.busyTimeoutMs': "SQLite: how long a commit waits for another process's write lock.",
   'audit.maxPendingRecords': 'Records queued beyond this are refused (their requests go out without identity).',
-  'audit.checkpointEveryRecords': 'Sign the chain head after this many records.',
-  'audit.checkpointIntervalMs': 'Or this often when there are new records (0: by count and at shutdown only).',
+  'audit.checkpointEveryRecords': 'Sign the chain head after this many records (1: with every commit, so a crash leaves no record unsigned).',
+  'audit.checkpointIntervalMs': 'Or this often when there are new records (0: by count and at shutdown only); whichever comes first bounds what a crash leaves unsigned.',
   'audit.retentionDays': 'Purge records older than this daily (a signed anchor keeps the rest verifiable).',
 };
