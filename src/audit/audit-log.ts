@@ -221,12 +221,14 @@ export class AuditLog implements DisclosureRecorder {
       },
     ]);
     const cp = this.checkpointFor(rec!, 'resume', JSON.stringify(detail));
+    const started = performance.now();
     try {
       await this.store.append([rec!], cp);
     } catch (err) {
       if ((err as { code?: string }).code !== 'CHAIN_DISCONTINUITY') this.mayHaveLanded([rec!]);
       throw err;
     }
+    this.metrics?.committed([rec!], (performance.now() - started) / 1000);
     this.head = { seq: rec!.seq, hash: rec!.hash };
     this.checkpointWritten();
     const unsigned = Math.max(0, detail.unsigned.through - detail.unsigned.from + 1);

@@ -158,3 +158,32 @@ test('the resume checkpoint deleted: the range is still reported (the record is 
   assert.equal(gone.v.ok, false, 'a later checkpoint signed the chain through the resume record');
   assert.equal(gone.v.problem?.kind, 'removed');
 });
+
+test('a resume record stored although its append failed is taken up: one resume record, not two', async () => {
+  let log = await writer();
+  await write(log, 2);
+  const store = new SqliteAuditStore(file);
+  const append = store.append.bind(store);
+  let failNext = true;
+  store.append = async (...args: Parameters<typeof append>) => {
+    await append(...args);
+    if (failNext) {
+      failNext = false;
+      throw Object.assign(new Error('connection lost after the commit'), { code: 'ECONNRESET' });
+    }
+  };
+  log = new AuditLog({ store, node: 'gw', key, signer: signerFromKey('k1', k1.privateKey), verifier, log: silentLogger, checkpointIntervalMs: 0, retryAfterMs: 10 });
+  opened.push({ log, store });
+  await log.open();
+  assert.equal(log.status().state, 'down', 'the outcome of the resume append was unknown');
+  await new Promise((r) => setTimeout(r, 30));
+  await write(log, 1);
+  await log.close();
+  const { v, types, chain } = await inspect();
+  assert.equal(v.ok, true, v.problem?.message);
+  assert.deepEqual(types, ['test-event', 'test-event', 'resume', 'test-event']);
+  assert.deepEqual(
+    chain.unsignedBeforeRestart.map((u) => [u.firstSeq, u.lastSeq]),
+    [[1, 2]],
+  );
+});
