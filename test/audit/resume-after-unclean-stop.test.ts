@@ -16,6 +16,8 @@ import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { auditKeyFromBytes, keyedVerifier, signerFromKey, type Signer } from '../../src/audit/keys.js';
 import { verifyStore } from '../../src/audit/verify.js';
+import { buildReport } from '../../src/audit/report.js';
+import { reportTable } from '../../src/audit/report-text.js';
 import { silentLogger } from '../../src/shared/log.js';
 
 const k1 = generateKeyPairSync('ed25519');
@@ -186,4 +188,39 @@ test('a resume record stored although its append failed is taken up: one resume 
     chain.unsignedBeforeRestart.map((u) => [u.firstSeq, u.lastSeq]),
     [[1, 2]],
   );
+});
+
+test('the report names the range only for windows it may touch: after the last signed record, before the restart', async () => {
+  const disclose = (log: AuditLog) => log.recordEvent({ type: 'disclosure', partner: 'p', host: 'www.leak.example', detail: { port: 80, items: [], binding: 'static' } });
+  const pause = () => new Promise((r) => setTimeout(r, 20));
+  let log = await writer();
+  const beforeSigned = Date.now();
+  assert.ok(await disclose(log));
+  await log.checkpoint('periodic');
+  await pause();
+  const signedEnd = Date.now();
+  await pause();
+  assert.ok(await disclose(log)); // #2: unsigned when the writer is abandoned
+  await pause();
+  log = await writer();
+  await pause();
+  const restarted = Date.now();
+  await pause();
+  assert.ok(await disclose(log));
+  await log.close();
+  const store = new SqliteAuditStore(file);
+  try {
+    const report = (from: number, to: number) => buildReport(store, { from, to, redacted: true });
+    const all = await report(0, Date.now() + 1);
+    assert.deepEqual(
+      all.unsignedBeforeRestart.map((u) => [u.node, u.firstSeq, u.lastSeq]),
+      [['gw', 2, 2]],
+    );
+    assert.match(reportTable(all), /^unsigned +UNSIGNED: record gw#2 was not covered by a signature before an unclean stop and was taken as found at the restart at /m);
+    assert.deepEqual((await report(restarted, Date.now() + 1)).unsignedBeforeRestart, [], 'a window after the restart');
+    assert.deepEqual((await report(0, beforeSigned)).unsignedBeforeRestart, [], 'a window before the last signed record');
+    assert.equal((await report(signedEnd, restarted)).unsignedBeforeRestart.length, 1);
+  } finally {
+    await store.close();
+  }
 });
