@@ -1,8 +1,22 @@
 // private_key_jwt client authentication (OIDC Core 9, RFC 7523), the one
 // method the CAMARA profile allows: the partner signs a short-lived assertion
 // with its private key; we check it against the public keys in the policy,
-// check iss = sub = client id, aud = our token endpoint (or issuer), exp,
+// check iss = sub = client id, aud = our issuer identifier alone, exp,
 // and that its jti was never seen before (replays are refused).
+//
+// The audience is our issuer identifier and nothing else (the 2025 "audience
+// injection" findings, draft-ietf-oauth-rfc7523bis): a client that talks to
+// several authorisation servers with one key signs, for a hostile one, an
+// assertion whose `aud` is whatever that server names as its token endpoint —
+// which may be ours — or, as SDKs that send [issuer, token endpoint] do, an
+// array holding it beside the hostile server's own issuer. Accepting any
+// member of an array, or our token endpoint URL, lets the hostile server
+// replay that assertion here as the client. Only the issuer identifier is
+// safe: a client checks it against the discovery document it fetched, so a
+// hostile server cannot claim ours. Accepted: the issuer as a string (the
+// draft's form), or an array whose only member is the issuer (tolerated: it
+// names no one else). Refused: the token endpoint URL, an array with any
+// other member.
 //
 // A jti is remembered only once the request it came with has been judged good
 // (the token endpoint calls remember() after the code and PKCE checks, in the
@@ -31,7 +45,8 @@ export class ClientAuthenticator {
   private readonly seen: SingleUseStore<string>;
 
   constructor(
-    private readonly audiences: string[],
+    /** Our issuer identifier: the one audience an assertion may name. */
+    private readonly issuer: string,
     maxRemembered: number,
     maxPerClient: number,
   ) {
@@ -60,7 +75,7 @@ export class ClientAuthenticator {
       ({ payload: claims } = await jwtVerify(assertion, this.keySet(client), {
         issuer: client.clientId,
         subject: client.clientId,
-        audience: this.audiences,
+        audience: this.issuer,
         algorithms: CLIENT_ASSERTION_ALGS,
         requiredClaims: ['exp', 'jti'],
         clockTolerance: CLOCK_TOLERANCE_S,
@@ -68,6 +83,10 @@ export class ClientAuthenticator {
     } catch (err) {
       return { ok: false, reason: `client assertion not valid (${(err as { code?: string }).code ?? 'invalid'})` };
     }
+    // jose accepts an array holding the issuer among others: only the issuer alone is good.
+    const aud = claims.aud;
+    if ((Array.isArray(aud) ? (aud.length === 1 ? aud[0] : undefined) : aud) !== this.issuer)
+      return { ok: false, reason: 'client assertion aud must be the issuer identifier alone (no other audience, not the token endpoint)' };
     const now = Math.floor(Date.now() / 1000);
     const exp = claims.exp!;
     if (exp - now > MAX_ASSERTION_LIFETIME_S) return { ok: false, reason: `client assertion lives longer than ${MAX_ASSERTION_LIFETIME_S} s` };

@@ -81,8 +81,8 @@ export class FrontDoor {
       codes: new SingleUseStore<CodeGrant>(max, [byClient, { name: 'address', max: maxPendingCodesPerAddress, keyOf: (g) => clientKey(g.clientAddress) }]),
       usedCodes: new SingleUseStore<UsedCode>(max, [byClient]),
       tokens: new SingleUseStore<AccessGrant>(max, [byClient]),
-      clientAuth: undefined as unknown as ClientAuthenticator, // set by listen(): audiences are the issuer's endpoints
-      requestObjects: undefined as unknown as RequestObjectVerifier, // set by listen(), likewise
+      clientAuth: undefined as unknown as ClientAuthenticator, // set by listen(): the audience is the issuer identifier
+      requestObjects: undefined as unknown as RequestObjectVerifier, // set by listen(): audiences are the issuer's endpoints
       dpop: new DpopVerifier(max),
       metrics,
       log: o.log,
@@ -129,7 +129,7 @@ export class FrontDoor {
     const issuer = this.o.config.issuer ?? `https://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     this.ep = endpoints(issuer);
     this.ctx.endpoints = this.ep;
-    this.ctx.clientAuth = new ClientAuthenticator([this.ep.token, this.ep.issuer], this.o.config.limits.maxPending, maxPendingPerClient(this.o.config.limits));
+    this.ctx.clientAuth = new ClientAuthenticator(this.ep.issuer, this.o.config.limits.maxPending, maxPendingPerClient(this.o.config.limits));
     const clientAuth = this.ctx.clientAuth;
     // The CAMARA profile recommends the authorisation endpoint as a request object's aud, and allows the issuer.
     this.ctx.requestObjects = new RequestObjectVerifier(

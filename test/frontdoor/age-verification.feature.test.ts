@@ -193,7 +193,7 @@ async function clientCredentials(lab: FrontDoorLab) {
     .setProtectedHeader({ alg: 'ES256', kid: 'bank-1' })
     .setIssuer('bank')
     .setSubject('bank')
-    .setAudience(`${lab.issuer}/token`)
+    .setAudience(lab.issuer)
     .setIssuedAt(now)
     .setExpirationTime(now + 60)
     .sign(lab.bank.privateKey);

@@ -44,7 +44,7 @@ function errorOf(cb: URL): { error: string | null; state: string | null; code: s
   return { error: cb.searchParams.get('error'), state: cb.searchParams.get('state'), code: cb.searchParams.get('code'), iss: cb.searchParams.get('iss') };
 }
 
-async function assertion(lab: FrontDoorLab, p: PartnerKit, jti = randomUUID(), aud = `${lab.issuer}/token`, expIn = 60): Promise<string> {
+async function assertion(lab: FrontDoorLab, p: PartnerKit, jti = randomUUID(), aud = lab.issuer, expIn = 60): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ jti })
     .setProtectedHeader({ alg: 'ES256', kid: `${p.clientId}-1` })
@@ -227,7 +227,7 @@ describe('front door refusals: right error, nothing disclosed', () => {
         .setProtectedHeader({ alg: 'ES256', kid: 'bank-1' })
         .setIssuer('bank')
         .setSubject('bank')
-        .setAudience(`${lab.issuer}/token`)
+        .setAudience(lab.issuer)
         .setIssuedAt()
         .setExpirationTime('1m')
         .sign(lab.shop.privateKey);

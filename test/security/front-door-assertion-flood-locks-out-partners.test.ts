@@ -25,7 +25,7 @@ async function assertion(lab: FrontDoorLab, p: PartnerKit, expIn: number): Promi
     .setProtectedHeader({ alg: 'ES256', kid: `${p.clientId}-1` })
     .setIssuer(p.clientId)
     .setSubject(p.clientId)
-    .setAudience(`${lab.issuer}/token`)
+    .setAudience(lab.issuer)
     .setIssuedAt(now)
     .setExpirationTime(now + expIn)
     .sign(p.privateKey);

@@ -30,7 +30,7 @@ describe('a code replayed while its first exchange is in flight', () => {
       .setProtectedHeader({ alg: 'ES256', kid: 'bank-1' })
       .setIssuer('bank')
       .setSubject('bank')
-      .setAudience(`${lab.issuer}/token`)
+      .setAudience(lab.issuer)
       .setIssuedAt(now)
       .setExpirationTime(now + 60)
       .sign(lab.bank.privateKey);
