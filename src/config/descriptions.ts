@@ -191,6 +191,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'frontDoor.limits.maxBodyBytes': 'Larger request bodies are refused.',
   'frontDoor.limits.maxHeaderBytes': 'Larger request heads are refused.',
   'frontDoor.limits.maxConnections': 'Open connections beyond this are refused.',
+  'frontDoor.limits.maxConnectionsPerAddress':
+    "Open connections from one client (an IPv4 address, an IPv6 /64; behind a trusted load balancer, the PROXY header's address); beyond it closed at accept, so one client cannot take every connection (0: no cap).",
   'frontDoor.limits.maxPending': 'Outstanding codes, tokens and remembered assertions beyond this answer "temporarily unavailable".',
   'frontDoor.limits.maxPendingPerClient':
     'Of maxPending, the outstanding codes, tokens and remembered assertions one client (partner) may hold of each kind, so one cannot fill the front door for the others; default a tenth of maxPending.',

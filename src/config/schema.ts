@@ -359,6 +359,8 @@ const frontDoorLimits = z
     maxBodyBytes: z.number().int().min(256).max(1048576).default(16384),
     maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
     maxConnections: z.number().int().min(1).default(10000),
+    /** Connections from one client (an IPv4 address, an IPv6 /64; behind a trusted load balancer, the PROXY header's address); 0: no cap. */
+    maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(256),
     /** Outstanding codes / access tokens / remembered client assertions: beyond it the front door answers "temporarily unavailable". */
     maxPending: z.number().int().min(100).default(200000),
     /** Of those, what one client (partner) may hold of each kind; default a tenth of maxPending. */

@@ -7,12 +7,21 @@
 //  - the internal hop from hedge's own forward proxy: the tunnel is handed over
 //    in-process with the phone's address (no network hop anyone could forge).
 // Every wait is bounded; every socket error ends that socket only.
+//
+// Connections are capped in total and per client (frontDoor.limits:
+// maxConnections, maxConnectionsPerAddress; an IPv4 address, an IPv6 /64),
+// so that one client holding idle connections cannot take every slot from
+// the phones and partners (shared/listener-limits.ts). A direct client is
+// counted at accept, by its socket's address; a trusted load balancer is
+// exempt there, and each of its connections is counted under the address its
+// PROXY header gives; a tunnel from hedge's proxy, under the phone's address.
 import net from 'node:net';
 import tls from 'node:tls';
 import http from 'node:http';
 import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { parseProxyV2, PROXY_V2_MAX_BYTES } from '../shared/proxy-protocol-v2.js';
+import { ConnectionCaps } from '../shared/listener-limits.js';
 import { TrustedPeers, unmapV4 } from './address-trust.js';
 import type { FrontDoorMetrics } from './metrics.js';
 import type { FrontDoorConfig } from '../config/schema.js';
@@ -32,6 +41,7 @@ export class FrontDoorListener {
   private readonly http: http.Server;
   private readonly context: tls.SecureContext;
   private readonly trusted: TrustedPeers;
+  private readonly caps: ConnectionCaps;
   private readonly addressOf = new WeakMap<Duplex, string>();
   private readonly open = new Set<Duplex>();
   private closing = false;
@@ -62,9 +72,16 @@ export class FrontDoorListener {
       else socket.destroy();
     });
     this.tcp = net.createServer({ noDelay: true, pauseOnConnect: false });
-    this.tcp.maxConnections = o.limits.maxConnections;
     this.tcp.on('connection', (s) => this.onTcp(s));
     this.tcp.on('error', () => {});
+    this.caps = new ConnectionCaps({
+      maxConnections: o.limits.maxConnections,
+      maxConnectionsPerAddress: o.limits.maxConnectionsPerAddress,
+      refused: (reason) => o.metrics.connectionRefused(reason),
+      // A trusted load balancer carries many clients: they are counted by the address in its PROXY header.
+      exempt: (address) => this.trusted.has(unmapV4(address)),
+    });
+    this.caps.attach(this.tcp); // after onTcp: it takes over the 'connection' listeners
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -80,6 +97,7 @@ export class FrontDoorListener {
   /** The internal hop: hedge's forward proxy hands over a CONNECT tunnel to the front door with the phone's address. */
   acceptInternal(socket: Duplex, clientAddress: string, head: Buffer): void {
     if (this.closing) return void socket.destroy();
+    if (!this.caps.admitClient(clientAddress, socket)) return void socket.destroy();
     this.o.metrics.connection('internal', 'accepted');
     this.startTls(carrying(socket, head), clientAddress, 'internal');
   }
@@ -112,6 +130,7 @@ export class FrontDoorListener {
       }
       const rest = buf.subarray(r.length);
       const address = r.kind === 'proxy' ? unmapV4(r.source.address) : peer; // LOCAL: the balancer's own connection (health check)
+      if (r.kind === 'proxy' && !this.caps.admitClient(address, s)) return void s.destroy();
       this.o.metrics.connection('proxy-protocol', r.kind === 'proxy' ? 'accepted' : 'local');
       this.startTls(carrying(s, rest), address, 'proxy-protocol');
     };

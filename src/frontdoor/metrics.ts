@@ -2,6 +2,7 @@
 // reason, malformed connections. Labels name partners, steps and outcomes —
 // never a number, address or token.
 import { Counter, type Registry } from 'prom-client';
+import type { ConnectionRefusal } from '../shared/listener-limits.js';
 
 export type FlowStep = 'authorize' | 'token' | 'api';
 
@@ -9,6 +10,7 @@ export class FrontDoorMetrics {
   private readonly flows: Counter<'step' | 'partner' | 'outcome'>;
   private readonly answers: Counter<'partner' | 'api' | 'outcome'>;
   private readonly connections: Counter<'via' | 'outcome'>;
+  private readonly refused: Counter<'reason'>;
   private readonly cache = new Map<string, { inc(): void }>();
 
   constructor(registry: Registry) {
@@ -30,6 +32,16 @@ export class FrontDoorMetrics {
       labelNames: ['via', 'outcome'],
       registers: [registry],
     });
+    this.refused = new Counter({
+      name: 'hedge_frontdoor_connections_refused_total',
+      help: 'Front-door connections closed at accept: over the total or the per-client (address, IPv6 /64) cap',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+  }
+
+  connectionRefused(reason: ConnectionRefusal): void {
+    this.refused.inc({ reason });
   }
 
   step(step: FlowStep, partner: string, outcome: string): void {

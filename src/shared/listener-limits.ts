@@ -82,9 +82,7 @@ export class ConnectionCaps {
     // the peer address it looked up on first read, here at accept, after close.
     const release = (key: string) => {
       this.open--;
-      const left = (this.perClient.get(key) ?? 1) - 1;
-      if (left <= 0) this.perClient.delete(key);
-      else this.perClient.set(key, left);
+      this.releaseClient(key);
     };
     const closed = function (this: net.Socket) {
       release(clientKey(this.remoteAddress ?? ''));
@@ -106,6 +104,33 @@ export class ConnectionCaps {
       socket.on('close', closed);
       for (const listener of inner) listener.call(server, socket);
     });
+  }
+
+  /**
+   * Counts a connection whose client is known only after accept — the address
+   * in a trusted load balancer's PROXY header, a tunnel handed over in-process
+   * with the phone's address — against that client's share (not the total:
+   * the accepted socket, if any, is counted already). False when the client is
+   * over its cap: the caller closes the stream (the refusal is reported here).
+   * Released when the stream closes.
+   */
+  admitClient(address: string, stream: { once(event: 'close', listener: () => void): unknown }): boolean {
+    const key = clientKey(address);
+    const n = (this.perClient.get(key) ?? 0) + 1;
+    const max = this.o.maxConnectionsPerAddress;
+    if (max > 0 && n > max && !this.o.exempt?.(address)) {
+      this.o.refused('per_address');
+      return false;
+    }
+    this.perClient.set(key, n);
+    stream.once('close', () => this.releaseClient(key));
+    return true;
+  }
+
+  private releaseClient(key: string): void {
+    const left = (this.perClient.get(key) ?? 1) - 1;
+    if (left <= 0) this.perClient.delete(key);
+    else this.perClient.set(key, left);
   }
 
   /** Connections open now (those turned away are not counted). */
