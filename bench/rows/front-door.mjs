@@ -107,7 +107,7 @@ audit:
           redirect_uri: 'https://bank.example/callback',
           code_verifier: verifier,
           client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-          client_assertion: assertion(privateKey, `${issuer}/token`),
+          client_assertion: assertion(privateKey, issuer), // aud: the issuer alone (the token endpoint URL is refused)
         }).toString(),
       });
       const t = await tok.body.json();
