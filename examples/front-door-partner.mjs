@@ -40,7 +40,9 @@ const privateKey = await webcrypto.subtle.importKey('jwk', jwk, { name: 'ECDSA',
 const step = (n, what, detail) => console.log(`\n[${n}] ${what}${detail === undefined ? '' : `\n${typeof detail === 'string' ? detail : JSON.stringify(detail, null, 2)}`}`);
 
 // 1. discovery
-const config = await client.discovery(new URL(a.issuer), a['client-id'], { id_token_signed_response_alg: 'EdDSA' }, client.PrivateKeyJwt({ key: privateKey, kid: jwk.kid }), {
+// RS256 ID tokens: OpenID Connect's default, what demo-bank is configured for (a client
+// configured `idTokenSignedResponseAlg: EdDSA` would register 'EdDSA' here).
+const config = await client.discovery(new URL(a.issuer), a['client-id'], { id_token_signed_response_alg: 'RS256' }, client.PrivateKeyJwt({ key: privateKey, kid: jwk.kid }), {
   [client.customFetch]: (url, options) => fetch(url, { ...options, dispatcher }),
 });
 client.enableNonRepudiationChecks(config); // check the ID token's signature against the front door's JWKS
@@ -96,6 +98,7 @@ async function login(n, scope) {
     expires_in: t.expires_in,
     scope: t.scope,
     access_token: `${t.access_token.slice(0, 8)}… (opaque, single-use)`,
+    id_token_alg: JSON.parse(Buffer.from(t.id_token.split('.')[0], 'base64url').toString()).alg,
     id_token_claims: { iss: c.iss, sub: c.sub, aud: c.aud, amr: c.amr, auth_time: c.auth_time, nonce: c.nonce },
     refresh_token: t.refresh_token ?? '(none: the front door issues no refresh tokens)',
   });

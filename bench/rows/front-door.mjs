@@ -64,6 +64,8 @@ partners:
       redirectUris: ["https://bank.example/callback"]
       scopes: [number-verification:verify]
       purpose: dpv:FraudPreventionAndDetection
+      # EdDSA, as in the rows published in docs/front-door.md (RS256, the default, costs more per flow: see there)
+      idTokenSignedResponseAlg: EdDSA
 frontDoor:
   listen: 127.0.0.1:${port}
   cert: ${pki.certFile}

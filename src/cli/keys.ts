@@ -13,13 +13,13 @@ export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('signing keys, token keys and partner keys');
   keys
     .command('generate')
-    .description('write a new key file (Ed25519 signing key, AES-256 token key, pseudonym root), mode 0600')
+    .description('write a new key file (Ed25519 signing key, RSA-2048 ID-token key, AES-256 token key, pseudonym root), mode 0600')
     .argument('<file>', 'key file to create')
     .action((file: string) => {
       const kf = generateKeyFile();
       writeKeyFile(file, kf);
       console.log(
-        `${file}: signing key ${kf.signing[0]!.kid}, token key ${kf.token[0]!.kid}. Set \`keys: { file: ${file} }\` in the config; publish \`hedge keys export ${file}\` to partners.`,
+        `${file}: signing key ${kf.signing[0]!.kid}, RSA ID-token key ${kf.idTokenRsa![0]!.kid}, token key ${kf.token[0]!.kid}. Set \`keys: { file: ${file} }\` in the config; publish \`hedge keys export ${file}\` to partners.`,
       );
     });
   keys
@@ -32,7 +32,7 @@ export function registerKeys(program: Command): void {
       const next = rotateKeyFile(readKeyFile(file), overlapMs);
       writeKeyFile(file, next, true);
       console.log(
-        `${file}: now signing with ${next.signing[0]!.kid}; previous keys valid until ${new Date(Date.now() + overlapMs).toISOString()}. Reload or restart the gateways to use it.`,
+        `${file}: now signing with ${next.signing[0]!.kid} (ID tokens RS256: ${next.idTokenRsa![0]!.kid}); previous keys valid until ${new Date(Date.now() + overlapMs).toISOString()}. Reload or restart the gateways to use it.`,
       );
     });
   keys

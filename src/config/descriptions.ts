@@ -140,6 +140,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'partners[].frontDoor.scopes': 'The CAMARA scopes this partner may request.',
   'partners[].frontDoor.scopes[]': 'A scope.',
   'partners[].frontDoor.purpose': 'The declared purpose, a W3C DPV purpose as CAMARA uses it (e.g. dpv:FraudPreventionAndDetection).',
+  'partners[].frontDoor.idTokenSignedResponseAlg':
+    "How this client's ID tokens are signed (OIDC id_token_signed_response_alg): RS256 (OpenID Connect's default; the key file's RSA key) or EdDSA (the Ed25519 signing key). Default RS256.",
   'partners[].send': 'The grants: what this partner receives.',
   'partners[].send[]': 'One grant: an attribute, its form and the header carrying it.',
   'partners[].send[].attribute': 'What is disclosed: msisdn, imsi, imei, client-ip, or the claims age-verified and subscriber.',

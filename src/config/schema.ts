@@ -83,6 +83,13 @@ const frontDoorClient = z
     scopes: z.array(z.enum(FRONT_DOOR_SCOPES, { message: `unknown scope; expected one of ${FRONT_DOOR_SCOPES.join(', ')}` })).min(1, { message: 'grant at least one scope' }),
     /** The declared purpose, a W3C DPV purpose as CAMARA uses it (e.g. dpv:FraudPreventionAndDetection). */
     purpose: z.string().regex(/^dpv:[A-Za-z][A-Za-z0-9]*$/, { message: 'a DPV purpose such as dpv:FraudPreventionAndDetection' }),
+    /**
+     * How this client's ID tokens are signed (OIDC Dynamic Client Registration's
+     * id_token_signed_response_alg): RS256, OpenID Connect's default, which every
+     * OIDC library accepts; or EdDSA (Ed25519), smaller and faster, for clients
+     * whose library supports it.
+     */
+    idTokenSignedResponseAlg: z.enum(['RS256', 'EdDSA'], { message: 'RS256 or EdDSA' }).default('RS256'),
   })
   .superRefine((c, ctx) => {
     if ((c.jwks === undefined) === (c.jwksFile === undefined)) ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'give exactly one of "jwks" (inline) or "jwksFile"' });

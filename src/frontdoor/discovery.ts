@@ -1,5 +1,5 @@
 // OpenID Provider metadata (OpenID Connect Discovery 1.0) for the front door:
-// code flow only, PKCE S256 only, private_key_jwt only, EdDSA ID tokens, the
+// code flow only, PKCE S256 only, private_key_jwt only, RS256 or EdDSA ID tokens (per client), the
 // CAMARA scopes, no refresh tokens, `iss` in the authorisation response (RFC 9207),
 // signed authorisation requests by value (RFC 9101 `request`, not `request_uri`).
 import { FRONT_DOOR_SCOPES } from '../config/front-door-scopes.js';
@@ -30,7 +30,8 @@ export function providerMetadata(e: Endpoints): Record<string, unknown> {
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code'],
     subject_types_supported: ['pairwise'],
-    id_token_signing_alg_values_supported: ['EdDSA'],
+    // RS256 first: OIDC's default and mandatory one (Core §15.1); each client gets the one it is configured for.
+    id_token_signing_alg_values_supported: ['RS256', 'EdDSA'],
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256'],

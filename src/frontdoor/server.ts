@@ -93,7 +93,7 @@ export class FrontDoor {
       target: (path: string): Target => ({ scheme: 'https', host: this.issuerHost.host, port: this.issuerHost.port, path }),
     };
     this.route('GET', '/.well-known/openid-configuration', (c, _q, res) => sendJson(res, 200, providerMetadata(c.endpoints), { 'cache-control': 'max-age=300' }));
-    this.route('GET', '/.well-known/jwks.json', (c, _q, res) => sendJson(res, 200, c.policy().material?.jwks ?? { keys: [] }, { 'cache-control': 'max-age=300' }));
+    this.route('GET', '/.well-known/jwks.json', (c, _q, res) => sendJson(res, 200, c.policy().material?.idTokenJwks ?? { keys: [] }, { 'cache-control': 'max-age=300' }));
     this.route('GET', '/authorize', (c, req, res, url, addr) => handleAuthorize(c, req, res, url, addr));
     this.route('POST', '/authorize', (c, req, res, url, addr) => handleAuthorize(c, req, res, url, addr));
     this.route('POST', '/token', (c, req, res) => handleToken(c, req, res));

@@ -84,7 +84,11 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
     jkt,
   };
   const lifetimeS = Math.floor(ctx.tokenLifetimeMs / 1000);
-  const idToken = await signIdToken(policy.material.signing, {
+  // The algorithm the client chose, never the other: a client configured for RS256 may reject anything else.
+  const key =
+    client.idTokenAlg === 'RS256' ? policy.material.idTokenRsa && { ...policy.material.idTokenRsa, alg: 'RS256' as const } : { ...policy.material.signing, alg: 'EdDSA' as const };
+  if (!key) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no RSA key to sign the ID token with (keys.file has no RSA ID-token key)');
+  const idToken = await signIdToken(key, {
     issuer: ctx.endpoints.issuer,
     clientId: client.clientId,
     sub,

@@ -1,12 +1,12 @@
 // Key material a compiled policy needs, read once per load: the signing key,
-// the token keys, each partner's CA file and sealing key as KeyObjects, and
+// the RSA key for RS256 ID tokens (at least 2048 bits), the token keys, each partner's CA file and sealing key as KeyObjects, and
 // each partner's pseudonym key derived from the operator's pseudonym root. No key
 // is imported per request. Paths are relative to the config file.
 import { createHash, createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { generateKeyFile, publicJwks, readKeyFile, validKeys, type Jwks, type KeyFile } from './keyfile.js';
+import { generateKeyFile, idTokenJwks, MIN_RSA_BITS, newIdTokenRsaKey, publicJwks, readKeyFile, validKeys, type IdTokenJwks, type Jwks, type KeyFile } from './keyfile.js';
 import { derivePseudonymKey } from './pseudonym-key.js';
 
 export interface SigningKey {
@@ -24,6 +24,10 @@ export interface PolicyMaterial {
   signing: SigningKey;
   /** Public keys partners accept now (all valid ones: rotation overlap). */
   jwks: Jwks;
+  /** The RSA key that signs RS256 ID tokens now (the newest valid one); undefined when no front-door client gets RS256 and the key file has none. */
+  idTokenRsa: SigningKey | undefined;
+  /** The front door's JWKS (`jwks_uri`): every valid Ed25519 and RSA key an ID token may be signed with. */
+  idTokenJwks: IdTokenJwks;
   /** [0] issues tokens; every one resolves them. */
   tokenKeys: TokenKey[];
   /** True when no keys.file is configured: a per-process key, lost at restart. */
@@ -81,6 +85,7 @@ export function resolveConfigPath(configFile: string, p: string): string {
 export function loadMaterial(config: Config, configFile: string, now = Date.now()): PolicyMaterial {
   let kf: KeyFile;
   let ephemeral = false;
+  const rs256Client = config.partners.find((p) => p.frontDoor?.idTokenSignedResponseAlg === 'RS256');
   if (config.keys) {
     try {
       kf = readKeyFile(resolveConfigPath(configFile, config.keys.file));
@@ -89,10 +94,18 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
     }
   } else {
     const shared = process.env[EPHEMERAL_KEYS_ENV];
-    ephemeralFile ??= shared ? readKeyFile(shared) : generateKeyFile(now);
+    // The RSA key only when a client needs it: generating one costs up to a second at start.
+    ephemeralFile ??= shared ? readKeyFile(shared) : generateKeyFile(now, { idTokenRsa: false });
+    if (rs256Client && validKeys(ephemeralFile.idTokenRsa ?? [], now).length === 0) ephemeralFile = { ...ephemeralFile, idTokenRsa: [newIdTokenRsaKey(now)] };
     kf = ephemeralFile;
     ephemeral = true;
   }
+  const idTokenRsa = loadIdTokenRsaKeys(kf, config.keys?.file ?? 'the per-run key file', now);
+  if (rs256Client && !idTokenRsa)
+    throw new MaterialError(
+      ['keys', 'file'],
+      `partner "${rs256Client.id}" gets RS256 ID tokens (frontDoor.idTokenSignedResponseAlg, RS256 unless set) but the key file ${config.keys?.file ?? ''} has no RSA ID-token key (it predates them, or every one has expired); run \`hedge keys rotate\` on it to add one, or set idTokenSignedResponseAlg: EdDSA for that client`,
+    );
   const signingEntries = validKeys(kf.signing, now);
   const active = signingEntries[0];
   if (!active) throw new MaterialError(['keys', 'file'], 'every signing key in the key file has expired; run `hedge keys rotate`');
@@ -131,7 +144,46 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
     const jwksFile = p.frontDoor?.jwksFile;
     if (jwksFile !== undefined) clientJwks.set(p.id, readClientJwks(resolveConfigPath(configFile, jwksFile), ['partners', i, 'frontDoor', 'jwksFile'], p.id));
   });
-  return { signing, jwks: publicJwks(kf, now), tokenKeys, ephemeral, partnerCa, sealKeys, pseudonymRoot, pseudonymKeys, clientJwks, signatureSecrets };
+  return {
+    signing,
+    jwks: publicJwks(kf, now),
+    idTokenRsa,
+    idTokenJwks: idTokenJwks(kf, now),
+    tokenKeys,
+    ephemeral,
+    partnerCa,
+    sealKeys,
+    pseudonymRoot,
+    pseudonymKeys,
+    clientJwks,
+    signatureSecrets,
+  };
+}
+
+/**
+ * The key file's valid RSA ID-token keys, each checked (a usable RSA private
+ * key of at least MIN_RSA_BITS): the newest, which signs, or undefined when
+ * there is none. A smaller key is refused even while it is only published: a
+ * partner would accept tokens signed with it.
+ */
+function loadIdTokenRsaKeys(kf: KeyFile, file: string, now: number): SigningKey | undefined {
+  let newest: SigningKey | undefined;
+  for (const k of validKeys(kf.idTokenRsa ?? [], now)) {
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey({ key: k.jwk, format: 'jwk' });
+    } catch {
+      throw new MaterialError(['keys', 'file'], `the RSA ID-token key ${k.kid} in ${file} is not a usable RSA private key`);
+    }
+    const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (privateKey.asymmetricKeyType !== 'rsa' || bits < MIN_RSA_BITS)
+      throw new MaterialError(
+        ['keys', 'file'],
+        `the RSA ID-token key ${k.kid} in ${file} has ${bits} bits; RS256 needs at least ${MIN_RSA_BITS} (RFC 7518 §3.3): remove it from "idTokenRsa" and run \`hedge keys rotate\` for a new ${MIN_RSA_BITS}-bit key`,
+      );
+    newest ??= { kid: k.kid, privateKey };
+  }
+  return newest;
 }
 
 /** A partner's public JWKS file: public keys only (a private key here means the partner's secret was shared). */

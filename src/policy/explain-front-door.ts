@@ -12,6 +12,8 @@ export interface ClientExplanation {
   partner: { id: string; name: string; purpose: string; rule: string; active: boolean };
   declaredPurpose: string;
   redirectUris: string[];
+  /** How its ID tokens are signed (frontDoor.idTokenSignedResponseAlg). */
+  idTokenAlg: 'RS256' | 'EdDSA';
   disclosures: { scope: string; attribute: string; form: string; answer: string; value: string }[];
   notes: string[];
 }
@@ -39,6 +41,7 @@ export function explainFrontDoorClient(policy: CompiledPolicy, clientId: string,
     partner: { id: partner.id, name: partner.name, purpose: partner.purpose, rule: `${policy.file}:${c.line}`, active },
     declaredPurpose: c.purpose,
     redirectUris: [...c.redirectUris],
+    idTokenAlg: c.idTokenAlg,
     disclosures,
     notes,
   };
@@ -56,6 +59,7 @@ export function formatClientExplanation(e: ClientExplanation): string[] {
     `  partner    ${e.partner.id} (${e.partner.name}; purpose ${e.partner.purpose}; declares ${e.declaredPurpose}) at ${e.partner.rule}${e.partner.active ? '' : ' — INACTIVE'}`,
     `  redirects  ${e.redirectUris.join(', ')} (exact match)`,
     `  transport  https (the front door), tokens single-use, ≤ 300 s`,
+    `  id token   signed ${e.idTokenAlg} (idTokenSignedResponseAlg)`,
   ];
   for (const d of e.disclosures) out.push(`  + ${d.answer}: ${d.value}    [${d.attribute}, ${d.form}] scope ${d.scope}`);
   for (const n of e.notes) out.push(`  note       ${n}`);

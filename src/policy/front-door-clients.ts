@@ -19,6 +19,8 @@ export interface CompiledFrontDoorClient {
   redirectUris: ReadonlySet<string>;
   scopes: ReadonlySet<FrontDoorScope>;
   purpose: string;
+  /** How its ID tokens are signed (frontDoor.idTokenSignedResponseAlg): never with the other algorithm. */
+  idTokenAlg: 'RS256' | 'EdDSA';
   /** The partner's pairwise subject for a subscriber; undefined when compiled without key material (analysis only). */
   sub: ValueFn | undefined;
   line: number;
@@ -39,6 +41,7 @@ export function compileFrontDoorClient(
     redirectUris: new Set(c.redirectUris),
     scopes: new Set(c.scopes),
     purpose: c.purpose,
+    idTokenAlg: c.idTokenSignedResponseAlg,
     sub: pseudonymKey ? valueFunction('msisdn', 'pseudonym', undefined, { partnerId: p.id, pseudonymKey, lifetime: 0 }) : undefined,
     line,
   };

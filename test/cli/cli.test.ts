@@ -117,6 +117,7 @@ test('hedge demo starts the demo network and its printed curl lines show the doc
       '"devicePhoneNumber": "+447700900123"',
       '"ageCheck": "true"',
       '"nba"',
+      '"id_token_alg": "RS256"',
     ])
       assert.ok(flow.includes(stepName), `the partner flow shows ${stepName}`);
     assert.match(run(printed.find((l) => l.includes('/audit/report?format=table'))!), /demo-bank/, 'the front-door answers are in the breach report');

@@ -19,13 +19,13 @@ describe('front door: the whole flow through openid-client', () => {
   });
   after(async () => lab?.close());
 
-  it('discovery advertises code flow, PKCE S256, private_key_jwt and EdDSA', async () => {
+  it('discovery advertises code flow, PKCE S256, private_key_jwt and RS256 and EdDSA ID tokens', async () => {
     const config = await partnerClient(lab, lab.bank);
     const m = config.serverMetadata();
     assert.equal(m.issuer, lab.issuer);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(m.token_endpoint_auth_methods_supported, ['private_key_jwt']);
-    assert.deepEqual(m.id_token_signing_alg_values_supported, ['EdDSA']);
+    assert.deepEqual(m.id_token_signing_alg_values_supported, ['RS256', 'EdDSA']);
     assert.ok(!(m.grant_types_supported ?? []).includes('refresh_token'));
     // Signed authorisation requests (RFC 9101), as the CAMARA profile requires, by value only.
     assert.equal(m.request_parameter_supported, true);

@@ -101,6 +101,7 @@ describe('front door in the policy: config, lints, diff, explain', () => {
       ],
     );
     assert.equal(e.partner.rule, `p.yaml:${lineOf(text, 'clientId: bank')}`);
+    assert.equal(e.idTokenAlg, 'RS256', "OIDC's default when the client sets none");
     assert.ok(!JSON.stringify(e).includes('447700900123'));
     const dir = mkdtempSync(join(tmpdir(), 'hedge-fd-explain-'));
     try {
@@ -110,6 +111,7 @@ describe('front door in the policy: config, lints, diff, explain', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /POST \/number-verification\/v2\/verify: .*\[msisdn, match\] scope number-verification:verify/);
       assert.match(r.stdout, /id_token sub: .*\[msisdn, pseudonym\]/);
+      assert.match(r.stdout, /id token +signed RS256 \(idTokenSignedResponseAlg\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

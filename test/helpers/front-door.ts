@@ -56,6 +56,8 @@ export interface FrontDoorLab {
 export interface LabOptions extends GatewayOptions {
   /** Scopes of the "shop" partner (default: verify only). */
   shopScopes?: readonly string[];
+  /** The "shop" partner's frontDoor.idTokenSignedResponseAlg (default: not set, so RS256). */
+  shopIdTokenAlg?: 'RS256' | 'EdDSA';
   /** Extra YAML appended under `frontDoor:` (indented two spaces). */
   frontDoorExtra?: string;
   /** Replaces the subscribers section. */
@@ -105,7 +107,7 @@ partners:
       jwksFile: ${join(pki.dir, 'shop.jwks.json')}
       redirectUris: ["${shop.redirectUri}"]
       scopes: ${JSON.stringify(o.shopScopes ?? ['number-verification:verify'])}
-      purpose: ${PURPOSE}
+      purpose: ${PURPOSE}${o.shopIdTokenAlg ? `\n      idTokenSignedResponseAlg: ${o.shopIdTokenAlg}` : ''}
 frontDoor:
   listen: 127.0.0.1:0
   cert: ${join(pki.dir, 'leaf.pem')}
@@ -138,10 +140,15 @@ ${o.noAudit ? 'canary: { enabled: false }' : be.yaml(auditLoc)}
   };
 }
 
-/** The partner's openid-client configuration: discovery, private_key_jwt, EdDSA ID tokens checked against the JWKS. */
-export async function partnerClient(lab: FrontDoorLab, p: PartnerKit): Promise<oidc.Configuration> {
+/**
+ * The partner's openid-client configuration: discovery, private_key_jwt, ID
+ * tokens checked against the JWKS. Without `idTokenAlg` the client registers
+ * none, so openid-client expects RS256 (OIDC's default), as most SDKs do.
+ */
+export async function partnerClient(lab: FrontDoorLab, p: PartnerKit, idTokenAlg?: 'RS256' | 'EdDSA'): Promise<oidc.Configuration> {
   const fetchWithCa: oidc.CustomFetch = (url, options) => undiciFetch(url, { ...(options as object), dispatcher: lab.dispatcher }) as unknown as Promise<Response>;
-  const config = await oidc.discovery(new URL(lab.issuer), p.clientId, { id_token_signed_response_alg: 'EdDSA' }, oidc.PrivateKeyJwt(p.privateKey), {
+  const metadata = idTokenAlg ? { id_token_signed_response_alg: idTokenAlg } : {};
+  const config = await oidc.discovery(new URL(lab.issuer), p.clientId, metadata, oidc.PrivateKeyJwt(p.privateKey), {
     [oidc.customFetch]: fetchWithCa,
   });
   oidc.enableNonRepudiationChecks(config);
