@@ -10,6 +10,7 @@
 // and counted in hedge_frontdoor_connections_refused_total{reason}.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -40,6 +41,22 @@ async function behindBalancer(lab: FrontDoorLab, source: string): Promise<{ sock
   const closed = new Promise<true>((r) => socket.once('close', () => r(true)));
   socket.write(encodeProxyV2({ address: source, port: 40000 }, { address: '2001:db8::443', port: lab.port }));
   return { socket, closedEarly: (await within(closed, 500)) === true };
+}
+
+/** A CONNECT tunnel to the front door through hedge's proxy (the in-process hop) from `localAddress`; whether the front door closed it at once. */
+function tunnel(lab: FrontDoorLab, localAddress: string): Promise<{ socket: net.Socket; closedEarly: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: lab.gw.proxyAddress.port, method: 'CONNECT', path: `127.0.0.1:${lab.port}`, localAddress, agent: false });
+    req.setTimeout(10_000, () => req.destroy(new Error('CONNECT timed out')));
+    req.on('connect', (res, socket) => {
+      socket.on('error', () => {});
+      if (res.statusCode !== 200) return reject(new Error(`CONNECT answered ${res.statusCode}`));
+      const closed = new Promise<true>((r) => socket.once('close', () => r(true)));
+      void within(closed, 500).then((c) => resolve({ socket, closedEarly: c === true }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function discoveryOver(socket: net.Socket, lab: FrontDoorLab): Promise<number> {
@@ -98,6 +115,18 @@ describe('the front door against one client holding idle connections', () => {
       other.socket.destroy();
     } finally {
       for (const c of rotating) c.socket.destroy();
+    }
+  });
+
+  it("through hedge's proxy a phone's tunnels count under its own address, capped like a direct client", async () => {
+    const tunnels = await Promise.all(Array.from({ length: PER_CLIENT + 3 }, () => tunnel(lab, '127.0.0.77')));
+    try {
+      assert.equal(tunnels.filter((t) => !t.closedEarly).length, PER_CLIENT);
+      const other = await tunnel(lab, '127.0.0.78');
+      assert.equal(other.closedEarly, false, 'another phone still gets in');
+      other.socket.destroy();
+    } finally {
+      for (const t of tunnels) t.socket.destroy();
     }
   });
 });

@@ -64,6 +64,25 @@ test('a connection the screen turns away is neither counted nor handed to the se
   assert.deepEqual(c.refused, []);
 });
 
+test('admitClient: a client known after accept (PROXY header, in-process hop) shares the same count, gives it back on close, not the total', () => {
+  const c = capped({ perAddress: 2, exempt: (a) => a === '10.0.0.1' });
+  // The balancer's own connections: exempt at accept, counted in the total.
+  for (let i = 0; i < 3; i++) c.connect('10.0.0.1');
+  assert.equal(c.caps.connections, 3);
+  const first = new FakeSocket('10.0.0.1');
+  assert.equal(c.caps.admitClient('2001:db8:1:2::1', first), true);
+  assert.equal(c.caps.admitClient('2001:db8:1:2::2', new FakeSocket('10.0.0.1')), true);
+  assert.equal(c.caps.admitClient('2001:db8:1:2::3', new FakeSocket('10.0.0.1')), false, 'a third from the same /64');
+  assert.deepEqual(c.refused, ['per_address']);
+  // The same client arriving directly is counted with its hops.
+  assert.equal(c.connect('::ffff:192.0.2.7').destroyed, false);
+  assert.equal(c.caps.admitClient('192.0.2.7', new FakeSocket('10.0.0.1')), true);
+  assert.equal(c.caps.admitClient('192.0.2.7', new FakeSocket('10.0.0.1')), false);
+  first.destroy();
+  assert.equal(c.caps.admitClient('2001:db8:1:2::4', new FakeSocket('10.0.0.1')), true, 'a closed one gives its share back');
+  assert.equal(c.caps.connections, 4, 'admitted clients are not added to the total a second time');
+});
+
 test('slow senders are checked at a fraction of the headers timeout, never the default 30 s', () => {
   assert.equal(timeoutOptions({ headersTimeoutMs: 10_000, idleTimeoutMs: 15_000 }).connectionsCheckingInterval, 1000);
   assert.equal(timeoutOptions({ headersTimeoutMs: 400, idleTimeoutMs: 600 }).connectionsCheckingInterval, 200);
