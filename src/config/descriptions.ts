@@ -98,7 +98,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'radius.clients[].cidr': 'An IPv4 prefix of NAS addresses (the most specific wins).',
   'radius.clients[].secret': 'The RADIUS shared secret (16+ characters advised). A secret: inline, { file } or { env }.',
   'radius.clients[].numberFormat': 'How this NAS writes Calling-Station-Id without "+"; radius.numberFormat when absent.',
-  'radius.clients[].ipv6PrefixLength': 'Length of the IPv6 prefix this NAS assigns per session (Framed-IPv6-Prefix); bindings cover it.',
+  'radius.clients[].ipv6PrefixLength':
+    'The prefix a Framed-IPv6-Address (one address) from this NAS is bound at: 48 to 128, default 64 (the phone picks its addresses inside its /64).',
   'radius.interimMultiplier': "A binding expires when no Interim-Update arrives within this many times the session's interim interval.",
   'radius.interimIntervalSeconds': 'The interim interval assumed when accounting carries none.',
   'radius.numberFormat': 'How NAS write Calling-Station-Id without "+": international (country code first), national, or e164 (bare digits never read as national).',

@@ -266,6 +266,9 @@ const destinations = z.strictObject({
   deny: z.array(anyPrefix).default([]),
 });
 
+/** The widest prefix a Framed-IPv6-Address may be bound at (radius.clients[].ipv6PrefixLength). */
+export const MIN_IPV6_PREFIX_LENGTH = 48;
+
 // A NAS (packet gateway) allowed to send RADIUS accounting: by exact address or prefix, with its shared secret.
 const radiusClient = z
   .strictObject({
@@ -278,8 +281,18 @@ const radiusClient = z
     secret: secret(z.string().min(1, { message: 'a shared secret is required' })),
     /** How this NAS writes Calling-Station-Id when it has no "+"; radius.numberFormat when absent. */
     numberFormat: z.enum(NUMBER_FORMATS).optional(),
-    /** The prefix length a Framed-IPv6-Address (one address) from this NAS is bound at: the phone picks addresses inside it. */
-    ipv6PrefixLength: z.number().int().min(1).max(128).default(64),
+    /**
+     * The prefix length a Framed-IPv6-Address (one address) from this NAS is bound at: the phone picks addresses inside it.
+     * At most a site's /48 (RFC 6177): a wider one would identify many subscribers' addresses as this one.
+     */
+    ipv6PrefixLength: z
+      .number()
+      .int()
+      .min(MIN_IPV6_PREFIX_LENGTH, {
+        message: `at least ${MIN_IPV6_PREFIX_LENGTH}: one address's subnet is a phone's /64 or at most a site's /48; a wider prefix would identify every address in it as this subscriber`,
+      })
+      .max(128, { message: 'at most 128 (one address)' })
+      .default(64),
   })
   .superRefine((c, ctx) => {
     if ((c.address === undefined) === (c.cidr === undefined)) ctx.addIssue({ code: 'custom', path: ['address'], message: 'give exactly one of "address" or "cidr"' });
