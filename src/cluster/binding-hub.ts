@@ -7,7 +7,8 @@
 // snapshot), so one stuck process cannot keep stale bindings.
 import type { Worker } from 'node:cluster';
 import { MemoryBindingStore } from '../identity/memory-store.js';
-import type { BindingRecord, BindingStore } from '../identity/store.js';
+import type { BindingRecord, BindingStore, SessionWrite } from '../identity/store.js';
+import { eventOf } from '../identity/session-ops.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { Logger } from '../shared/log.js';
 import { STORE_OPS, type Effect, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
@@ -85,10 +86,10 @@ export class BindingHub implements BindingStore {
     if (ok) await this.publish([{ del: ip }]);
     return ok;
   }
-  async bind(r: BindingRecord): Promise<boolean> {
-    const ok = this.store.bind(r);
-    if (ok) await this.publish([{ set: r }]);
-    return ok;
+  async bind(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
+    const w = this.store.bind(r, supersedes);
+    if (w === 'written') await this.publish([{ set: r }]);
+    return w;
   }
   /** Stopped sessions are remembered here, where RADIUS is applied (the workers never apply it). */
   endSession(nas: string, sessionId: string): Promise<void> {
@@ -98,10 +99,10 @@ export class BindingHub implements BindingStore {
   sessionEnded(nas: string, sessionId: string): boolean {
     return this.store.sessionEnded(nas, sessionId);
   }
-  async refresh(r: BindingRecord): Promise<boolean> {
-    const ok = this.store.refresh(r);
-    if (ok) await this.publish([{ set: r }]);
-    return ok;
+  async refresh(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
+    const w = this.store.refresh(r, supersedes);
+    if (w === 'written') await this.publish([{ set: r }]);
+    return w;
   }
   async removeIfSession(ip: string, sessionId: string, nas: string): Promise<boolean> {
     const ok = this.store.removeIfSession(ip, sessionId, nas);
@@ -109,7 +110,7 @@ export class BindingHub implements BindingStore {
     return ok;
   }
   async removeByNas(nas: string, notAfter: number): Promise<number> {
-    const victims = this.store.list().filter((b) => b.nas === nas && (b.updatedAt ?? 0) <= notAfter);
+    const victims = this.store.list().filter((b) => b.nas === nas && eventOf(b) <= notAfter);
     for (const v of victims) this.store.remove(v.ip);
     await this.publish(victims.map((v) => ({ del: v.ip })));
     return victims.length;

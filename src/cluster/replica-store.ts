@@ -4,7 +4,7 @@
 // everywhere before answering, so a change made through one worker is visible
 // in every worker by the time the caller hears it succeeded.
 import { MemoryBindingStore } from '../identity/memory-store.js';
-import type { BindingRecord, BindingStore } from '../identity/store.js';
+import type { BindingRecord, BindingStore, SessionWrite } from '../identity/store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { isHedgeMessage, type PrimaryToWorker, type StoreOp, type WorkerToPrimary } from './protocol.js';
@@ -54,14 +54,14 @@ export class ClusterReplicaStore implements BindingStore {
   remove(ip: string): Promise<boolean> {
     return this.request('remove', [ip]) as Promise<boolean>;
   }
-  bind(r: BindingRecord): Promise<boolean> {
-    return this.request('bind', [r]) as Promise<boolean>;
+  bind(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
+    return this.request('bind', [r, supersedes]) as Promise<SessionWrite>;
   }
   endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
     return this.request('endSession', [nas, sessionId, keys]) as Promise<void>;
   }
-  refresh(r: BindingRecord): Promise<boolean> {
-    return this.request('refresh', [r]) as Promise<boolean>;
+  refresh(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
+    return this.request('refresh', [r, supersedes]) as Promise<SessionWrite>;
   }
   removeIfSession(ip: string, sessionId: string, nas: string): Promise<boolean> {
     return this.request('removeIfSession', [ip, sessionId, nas]) as Promise<boolean>;

@@ -103,6 +103,12 @@ export const DESCRIPTIONS: Record<string, string> = {
   'radius.interimMultiplier': "A binding expires when no Interim-Update arrives within this many times the session's interim interval.",
   'radius.interimIntervalSeconds': 'The interim interval assumed when accounting carries none.',
   'radius.numberFormat': 'How NAS write Calling-Station-Id without "+": international (country code first), national, or e164 (bare digits never read as national).',
+  'radius.maxEventAgeSeconds':
+    'A Start or Interim-Update whose event (Event-Timestamp, else receipt time minus Acct-Delay-Time) is older than this is acknowledged and not applied: a replayed or long-buffered packet binds nothing. Stops apply whatever their age.',
+  'radius.clockSkewSeconds':
+    "How far ahead a NAS's clock may be (an Event-Timestamp further in the future is refused), and how much later than a Start's own time a binding may be and still be replaced by it.",
+  'radius.requireEventTimestamp':
+    'Acknowledge and not apply a Start or Interim-Update without Event-Timestamp (a replay of one cannot be told from a fresh packet). Off by default: such packets are ordered by their receipt time.',
   'radius.framedAddressMap': 'Translate Framed-IP-Address prefixes into the source addresses the gateway sees (keeps host bits).',
   'radius.framedAddressMap[]': 'One prefix translation.',
   'radius.framedAddressMap[].from': 'The prefix as the NAS reports it.',

@@ -306,6 +306,12 @@ export const radiusSchema = z.strictObject({
   interimMultiplier: z.number().min(1).max(100).default(3),
   interimIntervalSeconds: z.number().int().min(1).max(86400).default(600),
   framedAddressMap: z.array(z.strictObject({ from: cidr, to: cidr })).default([]),
+  /** A Start or Interim whose event (Event-Timestamp, else receipt − Acct-Delay-Time) is older is acknowledged and not applied (radius/freshness.ts). */
+  maxEventAgeSeconds: z.number().int().min(30).max(86400).default(300),
+  /** How far a NAS's clock may be ahead (Event-Timestamp in the future), and how close two events must be to count as simultaneous. */
+  clockSkewSeconds: z.number().int().min(0).max(120).default(10),
+  /** Refuse (acknowledge, not apply) a Start or Interim without Event-Timestamp: without one a captured packet replayed later cannot be told from a fresh one. */
+  requireEventTimestamp: z.boolean().default(false),
 });
 export type RadiusConfig = z.output<typeof radiusSchema>;
 

@@ -2,11 +2,11 @@
 // (IPv4 address or canonical IPv6 prefix, see binding-key.ts). Expiry is
 // checked on read so a lapsed binding is never used, and swept periodically
 // to bound memory.
-import type { BindingRecord, BindingStore } from './store.js';
+import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
-import { heldByAnother, sameSession } from './session-ops.js';
+import { eventOf, heldByAnother, newerThan, sameSession } from './session-ops.js';
 import { StoppedSessions } from './stopped-sessions.js';
 
 export class MemoryBindingStore implements BindingStore {
@@ -61,18 +61,21 @@ export class MemoryBindingStore implements BindingStore {
     return true;
   }
 
-  bind(record: BindingRecord): boolean {
-    if (this.hasStopped(record)) return false;
+  bind(record: BindingRecord, supersedes?: number): SessionWrite {
+    if (this.hasStopped(record)) return 'stopped';
+    const cur = this.get(record.ip);
+    if (cur && newerThan(cur, supersedes)) return 'newer';
     this.set(record);
-    return true;
+    return 'written';
   }
 
-  refresh(record: BindingRecord): boolean {
-    if (this.hasStopped(record)) return false;
+  refresh(record: BindingRecord, supersedes?: number): SessionWrite {
+    if (this.hasStopped(record)) return 'stopped';
     const cur = this.get(record.ip);
-    if (cur && heldByAnother(cur, record.sessionId, record.nas)) return false;
+    if (cur && heldByAnother(cur, record.sessionId, record.nas)) return 'held';
+    if (cur && newerThan(cur, supersedes)) return 'newer';
     this.set(record);
-    return true;
+    return 'written';
   }
 
   removeIfSession(key: string, sessionId: string, nas: string): boolean {
@@ -96,7 +99,7 @@ export class MemoryBindingStore implements BindingStore {
   removeByNas(nas: string, notAfter: number): number {
     let n = 0;
     for (const [key, r] of this.map)
-      if (r.nas === nas && (r.updatedAt ?? 0) <= notAfter) {
+      if (r.nas === nas && eventOf(r) <= notAfter) {
         this.remove(key);
         n++;
       }

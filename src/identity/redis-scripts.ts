@@ -1,6 +1,6 @@
 // Lua scripts for the Redis binding store: each read-compare-write runs
 // atomically inside Redis, so two gateway nodes (or a late packet racing a new
-// one) can never interleave. Binding value: JSON {s, sid?, nas?, exp?, at?, peers?}.
+// one) can never interleave. Binding value: JSON {s, sid?, nas?, exp?, at?, ev?, peers?}.
 // Every script touches only keys with the binding's own hash tag — the binding
 // `<prefix>b:{<key>}` and, for Start and Interim, the stopped-session record
 // `<prefix>stop:{<key>}|<nas>|<sid>` — so it runs in one hash slot: unchanged
@@ -9,21 +9,34 @@
 
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5), so both are compared.
 
-/** Start: write (replacing any holder) unless the session stopped a moment ago. KEYS: binding, stopped record. ARGV: json, ttlMs|'0'. → 1 written, 2 stopped. */
-export const BIND = `
+// `supersedes` (ARGV, '' for none): a binding whose event time `ev` is later is kept (a replayed or
+// long-delayed Start or Interim must not take the address back from a newer event): compared here,
+// in the same script as the write, so no other node's write can fall between.
+const NEWER = `
+local function newer(v, supersedes)
+  if supersedes == '' or not v then return false end
+  local ok, o = pcall(cjson.decode, v)
+  return ok and type(o) == 'table' and tonumber(o.ev) ~= nil and tonumber(o.ev) > tonumber(supersedes)
+end
+`;
+
+/** Start: write (replacing any holder) unless the session stopped a moment ago or the binding is newer. KEYS: binding, stopped record. ARGV: json, ttlMs|'0', supersedes|''. → 1 written, 2 stopped, 3 newer. */
+export const BIND = `${NEWER}
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+if newer(redis.call('GET', KEYS[1]), ARGV[3]) then return 3 end
 if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1
 `;
 
-/** Interim-Update: write unless another session holds the key or this one stopped a moment ago. KEYS: binding, stopped record. ARGV: json, ttlMs|'0', sid, nas|''. → 1 written, 0 held by another session, 2 stopped. */
-export const REFRESH = `
+/** Interim-Update: write unless another session holds the key, this one stopped a moment ago or the binding is newer. KEYS: binding, stopped record. ARGV: json, ttlMs|'0', sid, nas|'', supersedes|''. → 1 written, 0 held by another session, 2 stopped, 3 newer. */
+export const REFRESH = `${NEWER}
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 local old = redis.call('GET', KEYS[1])
 if old then
   local ok, o = pcall(cjson.decode, old)
   if ok and type(o) == 'table' and o.sid ~= nil and (o.sid ~= ARGV[3] or (o.nas or '') ~= ARGV[4]) then return 0 end
 end
+if newer(old, ARGV[5]) then return 3 end
 if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1
 `;
@@ -38,13 +51,13 @@ redis.call('DEL', KEYS[1])
 return old
 `;
 
-/** Accounting-On/Off, per binding of the NAS's index. KEYS: binding. ARGV: nas, notAfter. → 1 removed, 0 newer (kept), -1 gone or another NAS's. */
+/** Accounting-On/Off, per binding of the NAS's index: removed when its event (ev, else at) is not after notAfter. KEYS: binding. ARGV: nas, notAfter. → 1 removed, 0 newer (kept), -1 gone or another NAS's. */
 export const REMOVE_IF_NAS = `
 local v = redis.call('GET', KEYS[1])
 if not v then return -1 end
 local ok, o = pcall(cjson.decode, v)
 if not ok or type(o) ~= 'table' or o.nas ~= ARGV[1] then return -1 end
-if (tonumber(o.at) or 0) > tonumber(ARGV[2]) then return 0 end
+if (tonumber(o.ev) or tonumber(o.at) or 0) > tonumber(ARGV[2]) then return 0 end
 redis.call('DEL', KEYS[1])
 return 1
 `;

@@ -28,7 +28,7 @@
 // once that many replicas have it, so a failover cannot lose it.
 import type { Cluster, Redis } from 'ioredis';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
-import type { BindingRecord, BindingStore } from './store.js';
+import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import { BIND, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { STOPPED_SESSION_MS } from './stopped-sessions.js';
@@ -57,6 +57,8 @@ interface Stored {
   nas?: string;
   exp?: number;
   at?: number;
+  /** Event time of the accounting that wrote it (BindingRecord.eventAt). */
+  ev?: number;
   /** Other keys of the same session (dual stack). */
   peers?: string[];
 }
@@ -70,8 +72,8 @@ interface CacheEntry {
 }
 
 interface Scripts {
-  hedgeBind(bind: string, stopped: string, json: string, ttl: string): Promise<number>;
-  hedgeRefresh(bind: string, stopped: string, json: string, ttl: string, sid: string, nas: string): Promise<number>;
+  hedgeBind(bind: string, stopped: string, json: string, ttl: string, supersedes: string): Promise<number>;
+  hedgeRefresh(bind: string, stopped: string, json: string, ttl: string, sid: string, nas: string, supersedes: string): Promise<number>;
   hedgeRemoveIfSession(bind: string, sid: string, nas: string): Promise<string | null>;
   hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
 }
@@ -298,27 +300,30 @@ export class RedisBindingStore implements BindingStore {
     this.forget(r.ip);
   }
 
-  async bind(r: BindingRecord): Promise<boolean> {
+  async bind(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
     this.forget(r.ip);
     const ttl = ttlOf(r);
     if (ttl === 'expired') {
       await this.remove(r.ip);
-      return true;
+      return 'written';
     }
     const stopped = this.stopKey(r.ip, r.nas, r.sessionId);
-    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeBind(k, stopped, encode(r), ttl))]);
+    const [, n] = await Promise.all([this.index(r), this.acked<number>(r.ip, (c, k) => c.hedgeBind(k, stopped, encode(r), ttl, supersedesArg(supersedes)))]);
     this.forget(r.ip);
-    return n === 1;
+    return writeOf(n);
   }
 
-  async refresh(r: BindingRecord): Promise<boolean> {
+  async refresh(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
     this.forget(r.ip);
     const ttl = ttlOf(r);
-    if (ttl === 'expired') return false;
+    if (ttl === 'expired') return 'held';
     const stopped = this.stopKey(r.ip, r.nas, r.sessionId);
-    const [, n] = await Promise.all([this.index(r), this.acked(r.ip, (c, k) => c.hedgeRefresh(k, stopped, encode(r), ttl, r.sessionId ?? '', r.nas ?? ''))]);
+    const [, n] = await Promise.all([
+      this.index(r),
+      this.acked<number>(r.ip, (c, k) => c.hedgeRefresh(k, stopped, encode(r), ttl, r.sessionId ?? '', r.nas ?? '', supersedesArg(supersedes))),
+    ]);
     this.forget(r.ip);
-    return n === 1;
+    return writeOf(n);
   }
 
   async endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
@@ -478,6 +483,15 @@ function ttlOf(r: BindingRecord): string | 'expired' {
   return ms <= 0 ? 'expired' : String(ms);
 }
 
+/** The BIND/REFRESH scripts' answers (redis-scripts.ts). */
+function writeOf(n: number): SessionWrite {
+  return n === 1 ? 'written' : n === 2 ? 'stopped' : n === 3 ? 'newer' : 'held';
+}
+
+function supersedesArg(supersedes: number | undefined): string {
+  return supersedes === undefined ? '' : String(Math.floor(supersedes));
+}
+
 function encode(r: BindingRecord): string {
   const v: Stored = { s: r.subscriber };
   if (r.sessionId !== undefined) v.sid = r.sessionId;
@@ -485,6 +499,7 @@ function encode(r: BindingRecord): string {
   if (r.expiresAt !== undefined) v.exp = r.expiresAt;
   if (r.peers !== undefined && r.peers.length > 0) v.peers = r.peers;
   v.at = r.updatedAt ?? Date.now();
+  if (r.eventAt !== undefined) v.ev = r.eventAt;
   return JSON.stringify(v);
 }
 
@@ -499,5 +514,5 @@ function decode(v: string | null | undefined): Stored | undefined {
 }
 
 function toRecord(key: string, s: Stored): BindingRecord {
-  return { ip: key, subscriber: s.s, sessionId: s.sid, nas: s.nas, expiresAt: s.exp, updatedAt: s.at, peers: s.peers };
+  return { ip: key, subscriber: s.s, sessionId: s.sid, nas: s.nas, expiresAt: s.exp, updatedAt: s.at, eventAt: s.ev, peers: s.peers };
 }

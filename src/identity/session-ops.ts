@@ -2,7 +2,7 @@
 // when it has one, else a get-then-write fallback for simple in-process stores
 // (their stopped sessions are remembered here, per store).
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5).
-import type { BindingRecord, BindingStore } from './store.js';
+import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import { StoppedSessions } from './stopped-sessions.js';
 
 const fallbackStopped = new WeakMap<BindingStore, StoppedSessions>();
@@ -22,21 +22,29 @@ export function heldByAnother(b: BindingRecord, sessionId: string | undefined, n
   return b.sessionId !== undefined && !sameSession(b, sessionId, nas);
 }
 
-/** Start: bind unless the session stopped a moment ago. */
-export async function bindSession(store: BindingStore, record: BindingRecord): Promise<boolean> {
-  if (store.bind) return store.bind(record);
-  if (record.nas !== undefined && record.sessionId !== undefined && stoppedOf(store).has(record.nas, record.sessionId)) return false;
-  await store.set(record);
-  return true;
+/** Whether a binding comes from a later event than a write may supersede (see BindingStore.bind). */
+export function newerThan(b: BindingRecord, supersedes: number | undefined): boolean {
+  return supersedes !== undefined && b.eventAt !== undefined && b.eventAt > supersedes;
 }
 
-export async function refreshBinding(store: BindingStore, record: BindingRecord): Promise<boolean> {
-  if (store.refresh) return store.refresh(record);
-  if (record.nas !== undefined && record.sessionId !== undefined && stoppedOf(store).has(record.nas, record.sessionId)) return false;
+/** Start: bind unless the session stopped a moment ago or the binding there is newer. */
+export async function bindSession(store: BindingStore, record: BindingRecord, supersedes?: number): Promise<SessionWrite> {
+  if (store.bind) return store.bind(record, supersedes);
+  if (record.nas !== undefined && record.sessionId !== undefined && stoppedOf(store).has(record.nas, record.sessionId)) return 'stopped';
   const cur = await store.get(record.ip);
-  if (cur && heldByAnother(cur, record.sessionId, record.nas)) return false;
+  if (cur && newerThan(cur, supersedes)) return 'newer';
   await store.set(record);
-  return true;
+  return 'written';
+}
+
+export async function refreshBinding(store: BindingStore, record: BindingRecord, supersedes?: number): Promise<SessionWrite> {
+  if (store.refresh) return store.refresh(record, supersedes);
+  if (record.nas !== undefined && record.sessionId !== undefined && stoppedOf(store).has(record.nas, record.sessionId)) return 'stopped';
+  const cur = await store.get(record.ip);
+  if (cur && heldByAnother(cur, record.sessionId, record.nas)) return 'held';
+  if (cur && newerThan(cur, supersedes)) return 'newer';
+  await store.set(record);
+  return 'written';
 }
 
 export async function removeIfSession(store: BindingStore, ip: string, sessionId: string, nas: string): Promise<boolean> {
@@ -49,8 +57,13 @@ export async function removeIfSession(store: BindingStore, ip: string, sessionId
 export async function removeByNas(store: BindingStore, nas: string, notAfter: number): Promise<number> {
   if (store.removeByNas) return store.removeByNas(nas, notAfter);
   let n = 0;
-  for (const b of await store.list()) if (b.nas === nas && (b.updatedAt ?? 0) <= notAfter && (await store.remove(b.ip))) n++;
+  for (const b of await store.list()) if (b.nas === nas && eventOf(b) <= notAfter && (await store.remove(b.ip))) n++;
   return n;
+}
+
+/** When the event that wrote a binding happened, for Accounting-On/Off: eventAt, else when it was written. */
+export function eventOf(b: BindingRecord): number {
+  return b.eventAt ?? b.updatedAt ?? 0;
 }
 
 /** Whether a Start/Interim of this session was refused because it stopped a moment ago. */

@@ -14,11 +14,24 @@ export interface BindingRecord {
   expiresAt?: number | undefined;
   sessionId?: string | undefined;
   nas?: string | undefined;
-  /** Epoch ms when the binding was written (Accounting-On/Off removes only older ones). */
+  /** Epoch ms when the binding was written. */
   updatedAt?: number | undefined;
+  /**
+   * Epoch ms of the accounting event that wrote it (Event-Timestamp, else receipt time minus
+   * Acct-Delay-Time: radius/freshness.ts): a Start or Interim of a clearly older event does not
+   * replace it, and Accounting-On/Off removes only bindings of events before its own.
+   */
+  eventAt?: number | undefined;
   /** The other keys of the same session (a dual-stack session binds its IPv4 address and IPv6 prefixes together). */
   peers?: string[] | undefined;
 }
+
+/**
+ * What a Start or Interim did to one binding key: written; refused because its session stopped a
+ * moment ago, because another session holds the key (Interim only), or because the binding there
+ * comes from a newer event than the write may supersede (a replayed or long-delayed packet).
+ */
+export type SessionWrite = 'written' | 'stopped' | 'held' | 'newer';
 
 export interface BindingStore {
   readonly kind: string;
@@ -40,16 +53,18 @@ export interface BindingStore {
   // A session is (NAS, Acct-Session-Id): RFC 2866 §5.5 makes the id unique per NAS only.
   // A session that stopped is remembered for a few minutes (stopped-sessions.ts): a late Start or
   // Interim of it binds nothing. A binding the store lost is not a stopped session.
-  /** Start: write (replacing any holder) unless this session stopped a moment ago; false when it did. */
-  bind?(record: BindingRecord): boolean | Promise<boolean>;
-  /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS) or this session stopped a moment ago; false then. */
-  refresh?(record: BindingRecord): boolean | Promise<boolean>;
+  // `supersedes`: the latest event time (eventAt) of a current binding the write may replace; a
+  // binding of a later event is kept ('newer'). Undefined: no such check.
+  /** Start: write (replacing any holder) unless this session stopped a moment ago, or the binding there is newer. */
+  bind?(record: BindingRecord, supersedes?: number): SessionWrite | Promise<SessionWrite>;
+  /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS), this session stopped a moment ago, or the binding there is newer. */
+  refresh?(record: BindingRecord, supersedes?: number): SessionWrite | Promise<SessionWrite>;
   /** Stop: remember that this session ended, for these binding keys (before its bindings are removed). */
   endSession?(nas: string, sessionId: string, keys: string[]): void | Promise<void>;
   /** Whether this session stopped a moment ago (seen from this binding key): for counting a refused Interim. */
   sessionEnded?(nas: string, sessionId: string, key: string): boolean | Promise<boolean>;
   /** Stop: remove only if the binding still belongs to this session (this id from this NAS); false otherwise. */
   removeIfSession?(ip: string, sessionId: string, nas: string): boolean | Promise<boolean>;
-  /** Accounting-On/Off: remove every binding from this NAS written at or before `notAfter`; the count removed. */
+  /** Accounting-On/Off: remove every binding from this NAS whose event (eventAt, else updatedAt) is at or before `notAfter`; the count removed. */
   removeByNas?(nas: string, notAfter: number): number | Promise<number>;
 }

@@ -111,3 +111,41 @@ export function sendFrom(port: number, from: string, packet: Buffer, timeoutMs =
     });
   });
 }
+
+export interface CaptureRelay {
+  /** The port a NAS (radclient) sends to. */
+  port: number;
+  /** Every request datagram that went through, as sent (what an on-path attacker records). */
+  captured: Buffer[];
+  close(): Promise<void>;
+}
+
+/**
+ * A UDP relay on loopback between a NAS and the listener at `targetPort`,
+ * recording each request's bytes: the real packets a real client sent, to
+ * replay later. Answers are relayed back to the sender.
+ */
+export async function captureRelay(targetPort: number): Promise<CaptureRelay> {
+  const front = dgram.createSocket('udp4');
+  const back = dgram.createSocket('udp4');
+  const captured: Buffer[] = [];
+  let client: dgram.RemoteInfo | undefined;
+  front.on('message', (m, rinfo) => {
+    client = rinfo;
+    captured.push(Buffer.from(m));
+    back.send(m, targetPort, '127.0.0.1');
+  });
+  back.on('message', (m) => {
+    if (client) front.send(m, client.port, client.address);
+  });
+  await new Promise<void>((r) => front.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => back.bind(0, '127.0.0.1', () => r()));
+  return {
+    port: front.address().port,
+    captured,
+    close: async () => {
+      await new Promise<void>((r) => front.close(() => r()));
+      await new Promise<void>((r) => back.close(() => r()));
+    },
+  };
+}

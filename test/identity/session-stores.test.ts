@@ -79,19 +79,19 @@ test('Stop removes only the session that holds the address; Interim never takes 
     await s.set(rec('10.1.0.1', '+447700900101', 'old'));
     await s.set(rec('10.1.0.1', '+447700900102', 'new')); // a Start replaces at once
     assert.equal(await s.removeIfSession!('10.1.0.1', 'old', 'nas-a'), false, `${kind}: late Stop ignored`);
-    assert.equal(await s.refresh!(rec('10.1.0.1', '+447700900101', 'old')), false, `${kind}: late Interim ignored`);
+    assert.equal(await s.refresh!(rec('10.1.0.1', '+447700900101', 'old')), 'held', `${kind}: late Interim ignored`);
     assert.equal((await s.get('10.1.0.1'))?.subscriber.msisdn, '+447700900102', kind);
-    assert.equal(await s.refresh!(rec('10.1.0.1', '+447700900102', 'new')), true, `${kind}: own Interim refreshes`);
+    assert.equal(await s.refresh!(rec('10.1.0.1', '+447700900102', 'new')), 'written', `${kind}: own Interim refreshes`);
     assert.equal(await s.removeIfSession!('10.1.0.1', 'new', 'nas-a'), true, kind);
     assert.equal(await s.get('10.1.0.1'), undefined, kind);
-    assert.equal(await s.refresh!(rec('10.1.0.2', '+447700900103', 'lost')), true, `${kind}: an Interim re-creates a binding the store lost`);
+    assert.equal(await s.refresh!(rec('10.1.0.2', '+447700900103', 'lost')), 'written', `${kind}: an Interim re-creates a binding the store lost`);
   }
 });
 
 test('a session is (NAS, Acct-Session-Id): the same id from another NAS neither refreshes nor removes a binding', async () => {
   for (const [kind, s] of await stores()) {
     await s.set(rec('10.1.1.1', '+447700900104', '00000001', 'nas-a'));
-    assert.equal(await s.refresh!(rec('10.1.1.1', '+447700900105', '00000001', 'nas-b')), false, `${kind}: another NAS's Interim ignored`);
+    assert.equal(await s.refresh!(rec('10.1.1.1', '+447700900105', '00000001', 'nas-b')), 'held', `${kind}: another NAS's Interim ignored`);
     assert.equal(await s.removeIfSession!('10.1.1.1', '00000001', 'nas-b'), false, `${kind}: another NAS's Stop ignored`);
     assert.equal((await s.get('10.1.1.1'))?.subscriber.msisdn, '+447700900104', kind);
     assert.equal(await s.removeIfSession!('10.1.1.1', '00000001', 'nas-a'), true, `${kind}: its own NAS's Stop removes it`);
@@ -103,14 +103,29 @@ test('a stopped session is remembered: its late Start or Interim binds nothing; 
     await s.bind!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a'));
     await s.endSession!('nas-a', 'gone', ['10.1.2.1']);
     assert.equal(await s.removeIfSession!('10.1.2.1', 'gone', 'nas-a'), true, kind);
-    assert.equal(await s.bind!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a')), false, `${kind}: late Start refused`);
-    assert.equal(await s.refresh!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a')), false, `${kind}: late Interim refused`);
+    assert.equal(await s.bind!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a')), 'stopped', `${kind}: late Start refused`);
+    assert.equal(await s.refresh!(rec('10.1.2.1', '+447700900106', 'gone', 'nas-a')), 'stopped', `${kind}: late Interim refused`);
     assert.equal(await s.get('10.1.2.1'), undefined, kind);
     assert.equal(await s.sessionEnded!('nas-a', 'gone', '10.1.2.1'), true, kind);
-    assert.equal(await s.bind!(rec('10.1.2.1', '+447700900107', 'gone', 'nas-b')), true, `${kind}: the same id from another NAS is another session`);
-    assert.equal(await s.bind!(rec('10.1.2.2', '+447700900108', 'next', 'nas-a')), true, `${kind}: a new session binds`);
+    assert.equal(await s.bind!(rec('10.1.2.1', '+447700900107', 'gone', 'nas-b')), 'written', `${kind}: the same id from another NAS is another session`);
+    assert.equal(await s.bind!(rec('10.1.2.2', '+447700900108', 'next', 'nas-a')), 'written', `${kind}: a new session binds`);
     assert.equal(await s.remove('10.1.2.2'), true, kind);
-    assert.equal(await s.refresh!(rec('10.1.2.2', '+447700900108', 'next', 'nas-a')), true, `${kind}: a lost binding is re-created`);
+    assert.equal(await s.refresh!(rec('10.1.2.2', '+447700900108', 'next', 'nas-a')), 'written', `${kind}: a lost binding is re-created`);
+  }
+});
+
+test('a Start or Interim of an older event does not replace a newer binding; Accounting-On goes by event time', async () => {
+  for (const [kind, s] of await stores()) {
+    const t = Date.now();
+    assert.equal(await s.bind!(rec('10.1.3.1', '+447700900121', 'b', 'nas-a', { eventAt: t }), t), 'written', kind);
+    // A replayed Start of a minute-old session, allowed to supersede events up to 10 s after its own.
+    assert.equal(await s.bind!(rec('10.1.3.1', '+447700900120', 'a', 'nas-a', { eventAt: t - 60_000 }), t - 50_000), 'newer', `${kind}: replayed Start`);
+    assert.equal(await s.refresh!(rec('10.1.3.1', '+447700900121', 'b', 'nas-a', { eventAt: t - 60_000 }), t - 50_000), 'newer', `${kind}: older Interim`);
+    assert.equal((await s.get('10.1.3.1'))?.subscriber.msisdn, '+447700900121', kind);
+    assert.equal((await s.get('10.1.3.1'))?.eventAt, t, `${kind}: the event time is stored`);
+    assert.equal(await s.bind!(rec('10.1.3.1', '+447700900122', 'c', 'nas-a', { eventAt: t - 5000 }), t + 5000), 'written', `${kind}: within the clock skew, a Start takes over`);
+    assert.equal(await s.removeByNas!('nas-a', t - 10_000), 0, `${kind}: a replayed Accounting-On removes nothing newer`);
+    assert.equal(await s.removeByNas!('nas-a', t), 1, kind);
   }
 });
 

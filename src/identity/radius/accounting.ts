@@ -6,7 +6,11 @@
 //   who is behind them now, or may not be (a Stop lost on the way), and a
 //   wrong identity is worse than none
 //   Stop             remember the session ended, then remove every address of it, each only if it still belongs to this session
-//   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) it made before now
+//   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) of its events before this one
+// Every event has a time (freshness.ts): a Start or Interim that is too old,
+// dated in the future or (with requireEventTimestamp) undated is acknowledged
+// and has no effect at all, and one does not replace a binding of a clearly
+// later event — a captured Start replayed later binds nothing.
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5),
 // so another NAS's late Interim or Stop with a colliding id never touches a binding.
 // A Start or Interim of a session that stopped in the last few minutes (a
@@ -26,6 +30,8 @@ import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefu
 import { bindSession, refreshBinding, removeByNas, removeSession, sessionEnded } from '../session-ops.js';
 import { prefixKey } from '../../shared/binding-key.js';
 import type { AccountingRequest } from './packet.js';
+import { eventTimeOf, supersedes, type FreshnessConfig, type StaleReason } from './freshness.js';
+import type { SessionWrite } from '../store.js';
 
 export type AccountingOutcome =
   | 'bound' // Start applied
@@ -35,6 +41,7 @@ export type AccountingOutcome =
   | 'removed' // Stop applied
   | 'not_bound' // Stop for an address with no binding
   | 'cleared' // Accounting-On/Off applied
+  | 'stale' // Start/Interim too old, dated in the future, undated (requireEventTimestamp), or older than the binding there: ignored
   | 'invalid' // a required attribute is missing or unusable: acknowledged, nothing bound, the addresses' bindings removed
   | 'ignored'; // a status hedge does not act on (e.g. Failed, tunnel statuses)
 
@@ -46,6 +53,7 @@ export interface AccountingContext {
   interimIntervalSeconds: number;
   mapAddress(ip: string): string;
   now(): number;
+  freshness: FreshnessConfig;
 }
 
 export interface Applied {
@@ -55,6 +63,8 @@ export interface Applied {
   /** Why the Calling-Station-Id was refused, when it was. */
   refusal?: NumberRefusal;
   cleared?: number;
+  /** Why a Start or Interim was not applied, when outcome is 'stale'. */
+  stale?: StaleReason;
 }
 
 /** A Start or Interim that cannot bind: its addresses are bound to no one (see the top of this file). */
@@ -84,10 +94,12 @@ export async function applyAccounting(
   format: NumberFormat = 'international',
   ipv6PrefixLength = 64,
 ): Promise<Applied> {
+  const time = eventTimeOf(req, ctx.now(), ctx.freshness);
+  if (time.stale) return { outcome: 'stale', stale: time.stale };
   switch (req.status) {
     case 'on':
     case 'off':
-      return { outcome: 'cleared', cleared: await removeByNas(ctx.store, nas, ctx.now()) };
+      return { outcome: 'cleared', cleared: await removeByNas(ctx.store, nas, time.at) };
     case 'stop': {
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
@@ -112,20 +124,32 @@ export async function applyAccounting(
         sessionId: req.sessionId,
         nas,
         updatedAt: now,
+        eventAt: time.at,
         expiresAt: now + Math.round(interval * ctx.interimMultiplier * 1000),
         peers: keys.length > 1 ? keys.filter((k) => k !== ip) : undefined,
       }));
+      const upTo = supersedes(time.at, ctx.freshness);
       if (req.status === 'start') {
-        const bound = await Promise.all(records.map((r) => bindSession(ctx.store, r)));
-        return { outcome: bound.some(Boolean) ? 'bound' : 'stopped' };
+        const bound = await Promise.all(records.map((r) => bindSession(ctx.store, r, upTo)));
+        return appliedOf(bound, 'bound') ?? { outcome: 'stopped' };
       }
-      const refreshed = await Promise.all(records.map((r) => refreshBinding(ctx.store, r)));
-      if (refreshed.some(Boolean)) return { outcome: 'refreshed' };
+      const refreshed = await Promise.all(records.map((r) => refreshBinding(ctx.store, r, upTo)));
+      const done = appliedOf(refreshed, 'refreshed');
+      if (done) return done;
+      if (refreshed.includes('stopped')) return { outcome: 'stopped' };
+      // A store without its own refresh cannot tell a stopped session from another's holding.
       return { outcome: (await sessionEnded(ctx.store, nas, req.sessionId, keys[0]!)) ? 'stopped' : 'not_current' };
     }
     default:
       return { outcome: 'ignored' };
   }
+}
+
+/** Applied when any key was written; 'stale' when none was and one holds a newer event's binding. */
+function appliedOf(writes: SessionWrite[], applied: 'bound' | 'refreshed'): Applied | undefined {
+  if (writes.includes('written')) return { outcome: applied };
+  if (writes.includes('newer')) return { outcome: 'stale', stale: 'older_than_binding' };
+  return undefined;
 }
 
 /** The subscriber from the packet; unusable optional attributes are dropped, an unusable number is fatal. */

@@ -50,6 +50,7 @@ export class RadiusListener {
       interimIntervalSeconds: deps.config.interimIntervalSeconds,
       mapAddress: compileAddressMap(deps.config.framedAddressMap),
       now: deps.now ?? Date.now,
+      freshness: deps.config,
     };
   }
 
@@ -126,6 +127,12 @@ export class RadiusListener {
           }
           m.packet('accepted');
           m.applied(req.status, applied.outcome);
+          if (applied.stale) {
+            m.stale(req.status, applied.stale);
+            this.refusals.refused('radius: accounting acknowledged, not applied: its event time makes it stale (replayed or long delayed)', `stale_${applied.stale}`, client.name, {
+              status: req.status,
+            });
+          }
           if (applied.refusal) {
             m.numberRefused(applied.refusal);
             this.refusals.refused(

@@ -2,6 +2,7 @@
 // outcomes and NAS clients by their configured name, never subscriber data.
 import { Counter, type Registry } from 'prom-client';
 import type { NumberRefusal } from '../../subscriber/normalize.js';
+import { STALE_REASONS, type StaleReason } from './freshness.js';
 
 export type PacketResult = 'accepted' | 'duplicate' | 'unknown_client' | 'bad_authenticator' | 'malformed' | 'unsupported_code' | 'store_error';
 
@@ -10,6 +11,7 @@ export class RadiusMetrics {
   private readonly accounting: Counter<'status' | 'outcome'>;
   private readonly numbers: Counter<'reason'>;
   private readonly dropped: Counter<'attribute'>;
+  private readonly staleCounter: Counter<'status' | 'reason'>;
   private readonly cache = new Map<string, { inc(n?: number): void }>();
 
   constructor(registry: Registry) {
@@ -38,6 +40,13 @@ export class RadiusMetrics {
       labelNames: ['attribute'],
       registers: [registry],
     });
+    this.staleCounter = new Counter({
+      name: 'hedge_radius_stale_total',
+      help: 'Start and Interim-Update requests acknowledged but not applied because of their event time (Event-Timestamp / Acct-Delay-Time), by reason',
+      labelNames: ['status', 'reason'],
+      registers: [registry],
+    });
+    for (const s of ['start', 'interim']) for (const r of STALE_REASONS) this.staleCounter.labels(s, r).inc(0);
     for (const r of ['accepted', 'duplicate', 'unknown_client', 'bad_authenticator', 'malformed', 'unsupported_code', 'store_error'] as const) this.packets.labels(r).inc(0);
   }
 
@@ -49,6 +58,10 @@ export class RadiusMetrics {
 
   numberRefused(reason: NumberRefusal): void {
     this.numbers.labels(reason).inc();
+  }
+
+  stale(status: string, reason: StaleReason): void {
+    this.staleCounter.labels(status, reason).inc();
   }
 
   attributeDropped(attribute: string): void {

@@ -40,6 +40,10 @@ export interface AccountingRequest {
   sessionId?: string | undefined;
   /** Acct-Interim-Interval in seconds, when the NAS sent it. */
   interimInterval?: number | undefined;
+  /** Event-Timestamp (RFC 2869 §5.3): when the event happened, seconds since the epoch. */
+  eventTimestamp?: number | undefined;
+  /** Acct-Delay-Time (RFC 2866 §5.2): how many seconds the NAS has been trying to send it. */
+  delaySeconds?: number | undefined;
 }
 
 export type FrameProblem = 'truncated' | 'bad_length' | 'bad_attribute' | 'unsupported_code';
@@ -135,6 +139,8 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
   const framed = single(a['Framed-IP-Address']);
   const rat = single(vsa['3GPP-RAT-Type']);
   const interim = single(a['Acct-Interim-Interval']);
+  const eventTs = single(a['Event-Timestamp']);
+  const delay = single(a['Acct-Delay-Time']);
   const v6 = ipv6Attributes(packet);
   return {
     identifier: d.identifier,
@@ -148,6 +154,9 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
     ratType: Buffer.isBuffer(rat) && rat.length === 1 ? rat[0] : undefined,
     sessionId: text(a['Acct-Session-Id']),
     interimInterval: typeof interim === 'number' && interim > 0 ? interim : undefined,
+    // The package decodes a date as a Date of its 32-bit seconds.
+    eventTimestamp: eventTs instanceof Date && !Number.isNaN(eventTs.getTime()) ? Math.floor(eventTs.getTime() / 1000) : undefined,
+    delaySeconds: typeof delay === 'number' && delay >= 0 ? delay : undefined,
   };
 }
 

@@ -19,6 +19,10 @@ export interface AccountingMessage {
   sessionId?: string;
   interimInterval?: number;
   nasIp?: string;
+  /** Event-Timestamp (55): when the event happened, seconds since the epoch. */
+  eventTimestamp?: number;
+  /** Acct-Delay-Time (41): seconds the NAS has been trying to send it. */
+  delaySeconds?: number;
   /** Framed-IPv6-Prefix (97), e.g. "2001:db8:1:2::/64". */
   framedIpv6Prefix?: string;
   /** Delegated-IPv6-Prefix (123), e.g. "2001:db8:ff00::/56". */
@@ -54,6 +58,8 @@ export function encodeAccountingRequest(m: AccountingMessage, secret: string, id
   if (m.framedIpv6Address) attrs.push([168, encodeIpv6Address(m.framedIpv6Address)]);
   if (m.msisdn) attrs.push(['Calling-Station-Id', m.msisdn]);
   if (m.interimInterval !== undefined) attrs.push(['Acct-Interim-Interval', m.interimInterval]);
+  if (m.eventTimestamp !== undefined) attrs.push(['Event-Timestamp', new Date(m.eventTimestamp * 1000)]);
+  if (m.delaySeconds !== undefined) attrs.push(['Acct-Delay-Time', m.delaySeconds]);
   const vsa: unknown[][] = [];
   if (m.imsi) vsa.push(['3GPP-IMSI', m.imsi]);
   if (m.imeisv) vsa.push(['3GPP-IMEISV', m.imeisv]);
