@@ -13,6 +13,8 @@
 // later event — a captured Start replayed later binds nothing.
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5),
 // so another NAS's late Interim or Stop with a colliding id never touches a binding.
+// `nas` is the NAS the packet names, under the client that sent it (nas-identity.ts):
+// behind a RADIUS proxy, each NAS's sessions and Accounting-On/Off stay its own.
 // A Start or Interim of a session that stopped in the last few minutes (a
 // retransmission, or reordered after its Stop) is acknowledged and binds
 // nothing (stopped-sessions.ts); an Interim whose binding the store lost still

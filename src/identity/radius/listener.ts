@@ -18,6 +18,7 @@ import { checkFrame, decodeAccounting, encodeAccountingResponse, messageAuthenti
 import { applyAccounting, type AccountingContext } from './accounting.js';
 import type { RadiusMetrics } from './metrics.js';
 import { RefusalLog } from './refusal-log.js';
+import { nasIdentity } from './nas-identity.js';
 
 export interface RadiusListenerDeps {
   config: RadiusConfig;
@@ -119,7 +120,7 @@ export class RadiusListener {
       }
       for (const a of req.dropped) m.attributeDropped(a);
       this.seen.begin(key);
-      applyAccounting(req, source, this.ctx, client.numberFormat, client.ipv6PrefixLength).then(
+      applyAccounting(req, nasIdentity(source, req), this.ctx, client.numberFormat, client.ipv6PrefixLength).then(
         (applied) => {
           if (this.storeDown) {
             this.storeDown = false;

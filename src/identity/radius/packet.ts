@@ -4,7 +4,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
-import { groupsFromOctets } from '../../shared/binding-key.js';
+import { formatV6, groupsFromOctets } from '../../shared/binding-key.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
 const HEADER = 20;
@@ -44,6 +44,10 @@ export interface AccountingRequest {
   eventTimestamp?: number | undefined;
   /** Acct-Delay-Time (RFC 2866 §5.2): how many seconds the NAS has been trying to send it. */
   delaySeconds?: number | undefined;
+  /** The NAS the request is about (nas-identity.ts): NAS-IP-Address, NAS-IPv6-Address (text), NAS-Identifier. */
+  nasIp?: string | undefined;
+  nasIpv6?: string | undefined;
+  nasIdentifier?: string | undefined;
 }
 
 export type FrameProblem = 'truncated' | 'bad_length' | 'bad_attribute' | 'unsupported_code';
@@ -141,6 +145,8 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
   const interim = single(a['Acct-Interim-Interval']);
   const eventTs = single(a['Event-Timestamp']);
   const delay = single(a['Acct-Delay-Time']);
+  const nasIp = single(a['NAS-IP-Address']);
+  const nasIpv6 = single(a['NAS-IPv6-Address']);
   const v6 = ipv6Attributes(packet);
   return {
     identifier: d.identifier,
@@ -157,6 +163,9 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
     // The package decodes a date as a Date of its 32-bit seconds.
     eventTimestamp: eventTs instanceof Date && !Number.isNaN(eventTs.getTime()) ? Math.floor(eventTs.getTime() / 1000) : undefined,
     delaySeconds: typeof delay === 'number' && delay >= 0 ? delay : undefined,
+    nasIp: typeof nasIp === 'string' && isIP(nasIp) === 4 ? nasIp : undefined,
+    nasIpv6: Buffer.isBuffer(nasIpv6) && nasIpv6.length === 16 ? formatV6(groupsFromOctets(nasIpv6)) : undefined,
+    nasIdentifier: text(a['NAS-Identifier']),
   };
 }
 
