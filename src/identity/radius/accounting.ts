@@ -4,7 +4,8 @@
 //   a Start or Interim that cannot bind (no Acct-Session-Id, no or an unusable
 //   Calling-Station-Id) still unbinds its addresses: whoever held them is not
 //   who is behind them now, or may not be (a Stop lost on the way), and a
-//   wrong identity is worse than none
+//   wrong identity is worse than none — unless its session already stopped
+//   (below): then it is late, and the address's holder is someone since
 //   Stop             remember the session ended, then remove every address of it, each only if it still belongs to this session
 //   Accounting-On/Off  the NAS restarted: remove every binding (IPv4 and IPv6) of its events before this one
 // Every event has a time (freshness.ts): a Start or Interim that is too old,
@@ -115,9 +116,15 @@ export async function applyAccounting(
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
       if (!req.sessionId) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Acct-Session-Id' });
-      if (!req.msisdn) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id' });
+      const sid = req.sessionId;
+      // A packet of a session that stopped a moment ago has no effect at all: checked before an
+      // unusable one unbinds, or its late copy would unbind whoever holds the address since (a
+      // usable one is checked by the store, atomically with its write).
+      const unusableOfLive = async (applied: Applied): Promise<Applied> =>
+        (await stoppedAt(ctx.store, nas, sid, keys)) ? { outcome: 'stopped' } : unusable(ctx.store, keys, applied);
+      if (!req.msisdn) return unusableOfLive({ outcome: 'invalid', missing: 'Calling-Station-Id' });
       const subscriber = subscriberFrom(req, ctx.country, format);
-      if (typeof subscriber === 'string') return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber });
+      if (typeof subscriber === 'string') return unusableOfLive({ outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber });
       const now = ctx.now();
       const interval = req.interimInterval ?? ctx.interimIntervalSeconds;
       const records = keys.map((ip) => ({
@@ -145,6 +152,12 @@ export async function applyAccounting(
     default:
       return { outcome: 'ignored' };
   }
+}
+
+/** Whether the session (nas, sessionId) stopped a moment ago, as recorded for any of its keys. */
+async function stoppedAt(store: BindingStore, nas: string, sessionId: string, keys: readonly string[]): Promise<boolean> {
+  for (const k of keys) if (await sessionEnded(store, nas, sessionId, k)) return true;
+  return false;
 }
 
 /** Applied when any key was written; 'stale' when none was and one holds a newer event's binding. */
