@@ -9,7 +9,8 @@
 //   `iss` = the client id, `aud` = the issuer or the authorisation endpoint
 //   (the profile: reject an `aud` not associated with this server);
 // - `iat`, `exp` and `jti` present (the profile), `iat` not later than the time
-//   of receipt and `exp - iat` ≤ 300 s (the profile), `nbf` and `exp` honoured;
+//   of receipt (give or take 5 s of clock skew) and `exp - iat` ≤ 300 s (the
+//   profile), `nbf` and `exp` honoured;
 // - no `sub`: a JWT signed by the client with `iss` = `sub` = client id would
 //   also pass as a client assertion at /token, and this one travels through
 //   the phone's browser (the profile recommends clients never send it);
@@ -31,6 +32,13 @@ import { SingleUseStore } from './single-use-store.js';
 export const REQUEST_OBJECT_ALGS = CLIENT_ASSERTION_ALGS;
 /** The profile: the difference between `exp` and `iat` is at most 300 s. */
 const MAX_LIFETIME_S = 300;
+/**
+ * Clock skew allowed between partner and gateway, as for DPoP proofs. The
+ * profile says to reject an `iat` later than receipt; read with no tolerance,
+ * a partner clock a few milliseconds ahead is refused whenever its second
+ * ticks over first — about one request in a hundred for 10 ms of skew.
+ */
+const CLOCK_SKEW_S = 5;
 /** Parameters the profile wants in the query as well; when they are there, they must match the object's. */
 const MIRRORED = ['response_type', 'scope', 'redirect_uri'] as const;
 /** The authorisation parameters the front door reads; in a request object each is a string claim. */
@@ -82,6 +90,7 @@ export class RequestObjectVerifier {
         audience: this.audiences,
         algorithms: REQUEST_OBJECT_ALGS,
         requiredClaims: ['iat', 'exp', 'jti'],
+        clockTolerance: CLOCK_SKEW_S,
       }));
     } catch (err) {
       return fail(`the request object is not valid for this client (${reason(err)})`);
@@ -89,7 +98,7 @@ export class RequestObjectVerifier {
     const now = Math.floor(Date.now() / 1000);
     const iat = claims.iat!;
     const exp = claims.exp!;
-    if (iat > now) return fail('the request object was issued in the future (iat later than its receipt)');
+    if (iat > now + CLOCK_SKEW_S) return fail('the request object was issued in the future (iat later than its receipt)');
     if (exp - iat > MAX_LIFETIME_S) return fail(`the request object lives longer than ${MAX_LIFETIME_S} s (exp - iat)`);
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) return fail('the request object has no usable jti');
     if ('sub' in claims) return fail('a request object must not carry sub (it could then authenticate the client at /token)');
