@@ -1,14 +1,14 @@
 // Loading a config file: YAML → validated Config, every problem located by
 // file, line and key so an operator can fix it without guessing.
 import { issueText } from './issue-text.js';
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import { configSchema, type Config } from './schema.js';
-import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
+import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { semanticIssues } from './semantic.js';
 import { lintIssue, lintPolicy } from './lint.js';
 import { configDir, resolveSecrets, type SecretUse } from './secret.js';
 import { inlineSecretIssues } from './semantic-secrets.js';
+import { parseYaml, readConfigText } from './yaml-source.js';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -33,25 +33,13 @@ export interface ParseOptions {
 }
 
 export function loadConfigFile(file: string, opts: ParseOptions = {}): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
-  return parseConfig(text, file, opts);
+  return parseConfig(readConfigText(file), file, opts);
 }
 
 export function parseConfig(text: string, file: string, opts: ParseOptions = {}): LoadedConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  // Bounded size, one set per map for duplicate keys, bounded alias expansion (src/config/yaml-source.ts).
+  const { doc, lc, data } = parseYaml(text, file);
   const issues: ConfigIssue[] = [];
-  for (const e of doc.errors) {
-    const pos = lc.linePos(e.pos[0]);
-    issues.push({ file, line: pos.line, column: pos.col, key: '', message: e.message.split('\n')[0] ?? e.message, severity: 'error' });
-  }
-  if (issues.length) throw new ConfigError(issues);
-  const data: unknown = doc.toJS() ?? {};
   const locate = (path: KeyPath, wantKey = false) => position(doc, lc, path, wantKey);
   // {file}/{env} references become values before validation (src/config/secret.ts).
   const secrets = resolveSecrets(configSchema, data, configDir(file));

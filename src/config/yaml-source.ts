@@ -1,0 +1,101 @@
+// Reading and parsing the YAML of a config file with bounds, so that neither
+// `hedge policy validate` nor a reload inside a running gateway can be held for
+// minutes by the file itself:
+// - a file is read up to MAX_CONFIG_BYTES and no further (a config is written by
+//   people; a bigger file is a mistake, a device or an attack);
+// - duplicate keys are found with one set per map (the yaml library's own
+//   `uniqueKeys` check compares every key with every other: 10 000 keys took 7 s);
+// - alias expansion stays within the yaml library's bound.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { LineCounter, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
+import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
+import { dotted } from './key-path.js';
+
+/** The largest config file read (1 MiB); the demo config is 2 KiB, a config with a hundred partners well under 100 KiB. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** How many times aliases may expand, counted as the yaml library does (its default, stated here so it is a choice). */
+export const MAX_ALIAS_EXPANSION = 100;
+
+/** The file's text: at most MAX_CONFIG_BYTES. */
+export function readConfigText(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  try {
+    // Read one byte more than allowed, whatever the file claims to be (it may grow meanwhile; /dev/stdin has no size).
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_CONFIG_BYTES)
+      throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: larger than ${MAX_CONFIG_BYTES} bytes (1 MiB), the most a config file may be`);
+    const bytes = buf.subarray(0, n);
+    return bytes.toString('utf8');
+  } catch (err) {
+    if (err instanceof HedgeError) throw err;
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface ParsedYaml {
+  doc: Document;
+  lc: LineCounter;
+  data: unknown;
+}
+
+/** The document and its plain data; a ConfigError (file, line, column) for anything that is not one well-formed YAML map source. */
+export function parseYaml(text: string, file: string): ParsedYaml {
+  if (text.length > MAX_CONFIG_BYTES)
+    throw new ConfigError([{ file, line: 1, column: 1, key: '', message: `larger than ${MAX_CONFIG_BYTES} bytes (1 MiB), the most a config may be`, severity: 'error' }]);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
+  const at = (offset: number) => {
+    const p = lc.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+  const issues: ConfigIssue[] = doc.errors.map((e) => ({ ...at(e.pos[0]), key: '', message: e.message.split('\n')[0] ?? e.message, severity: 'error' as const }));
+  if (issues.length) throw new ConfigError(issues);
+
+  visit(doc, {
+    Map(_, map, ancestors) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        const offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0] ?? map.range?.[0] ?? 0;
+        if (!isScalar(pair.key)) {
+          issues.push({ ...at(offset), key: dotted(pathOf(ancestors, map)), message: 'a key must be plain text, not a list, a map or an alias', severity: 'error' });
+          continue;
+        }
+        const name = String(pair.key.value);
+        const first = seen.get(name);
+        if (first !== undefined)
+          issues.push({
+            ...at(offset),
+            key: dotted([...pathOf(ancestors, map), name]),
+            message: `duplicate key "${name}" (first on line ${lc.linePos(first).line}): YAML would keep only the last one silently; write it once`,
+            severity: 'error',
+          });
+        else seen.set(name, offset);
+      }
+    },
+  });
+  if (issues.length) throw new ConfigError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
+
+  return { doc, lc, data: (doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) as unknown) ?? {} };
+}
+
+/** The key path of `node` from the visitor's ancestors (Document, Map, Pair, Seq …). */
+function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const path: (string | number)[] = [];
+  const chain = [...ancestors, node];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const a = chain[i];
+    const next = chain[i + 1];
+    if (isPair(a) && isScalar(a.key)) path.push(String(a.key.value));
+    else if (isSeq(a)) path.push(a.items.indexOf(next as never));
+  }
+  return path;
+}
