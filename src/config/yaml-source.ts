@@ -3,10 +3,13 @@
 // minutes by the file itself:
 // - a file is read up to MAX_CONFIG_BYTES and no further (a config is written by
 //   people; a bigger file is a mistake, a device or an attack);
+// - its bytes must be UTF-8 (a Latin-1 byte would otherwise turn silently into
+//   U+FFFD inside a host name or a header);
 // - duplicate keys are found with one set per map (the yaml library's own
 //   `uniqueKeys` check compares every key with every other: 10 000 keys took 7 s);
-// - alias expansion stays within the yaml library's bound.
+// - alias expansion stays within the yaml library's bound, reported with a line.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { LineCounter, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
 import { dotted } from './key-path.js';
@@ -16,7 +19,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** How many times aliases may expand, counted as the yaml library does (its default, stated here so it is a choice). */
 export const MAX_ALIAS_EXPANSION = 100;
 
-/** The file's text: at most MAX_CONFIG_BYTES. */
+/** The file's text: at most MAX_CONFIG_BYTES, UTF-8 (a byte order mark is allowed and dropped by the parser). */
 export function readConfigText(file: string): string {
   let fd: number;
   try {
@@ -32,12 +35,29 @@ export function readConfigText(file: string): string {
     if (n > MAX_CONFIG_BYTES)
       throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: larger than ${MAX_CONFIG_BYTES} bytes (1 MiB), the most a config file may be`);
     const bytes = buf.subarray(0, n);
+    if (!isUtf8(bytes)) {
+      const line = firstNonUtf8Line(bytes);
+      throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}:${line}: cannot read config: line ${line} is not UTF-8 (save the file as UTF-8)`);
+    }
     return bytes.toString('utf8');
   } catch (err) {
     if (err instanceof HedgeError) throw err;
     throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A newline byte never occurs inside a multi-byte UTF-8 sequence, so lines can be checked one by one. */
+function firstNonUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start);
+    if (!isUtf8(bytes.subarray(start, end === -1 ? bytes.length : end))) return line;
+    if (end === -1) return line;
+    start = end + 1;
+    line++;
   }
 }
 
@@ -84,7 +104,28 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   });
   if (issues.length) throw new ConfigError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
 
-  return { doc, lc, data: (doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) as unknown) ?? {} };
+  try {
+    return { doc, lc, data: (doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) as unknown) ?? {} };
+  } catch (err) {
+    // The yaml library throws (a ReferenceError) when aliases expand beyond the bound: a billion-laughs document.
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const why = err instanceof Error ? err.message : String(err);
+    issues.push({
+      ...at(offset),
+      key: '',
+      message: /alias/i.test(why)
+        ? `anchors and aliases expand to too much (more than ${MAX_ALIAS_EXPANSION} times the aliased content): write the values out`
+        : `cannot read the YAML: ${why}`,
+      severity: 'error',
+    });
+    throw new ConfigError(issues);
+  }
 }
 
 /** The key path of `node` from the visitor's ancestors (Document, Map, Pair, Seq …). */
