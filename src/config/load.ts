@@ -63,7 +63,8 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
     throw new ConfigError(issues);
   }
   const lineOf = (p: KeyPath) => locate(p).line;
-  const semantic = [...semanticIssues(parsed.data, file, lineOf), ...inlineSecretIssues(parsed.data, secrets.uses, file, lineOf)];
+  const openSecretFiles = secrets.warnings.map((w) => ({ file, ...locate(w.path), key: dotted(w.path), message: w.message, severity: 'warning' as const }));
+  const semantic = [...semanticIssues(parsed.data, file, lineOf), ...inlineSecretIssues(parsed.data, secrets.uses, file, lineOf), ...openSecretFiles];
   const lints: ConfigIssue[] = lintPolicy(parsed.data, opts.now).map((l) => lintIssue(l, file, lineOf));
   const fatal = [...semantic, ...(opts.lints === 'report' ? [] : lints)];
   if (fatal.some((i) => i.severity === 'error')) throw new ConfigError([...semantic, ...lints].sort((a, b) => a.line - b.line));

@@ -8,6 +8,7 @@
 // A secret's value never appears in an error message: problems name the key,
 // the file path or the variable name.
 import { readFileSync } from 'node:fs';
+import { openToEveryone } from './config-path.js';
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
 import { z } from 'zod';
 
@@ -65,6 +66,8 @@ export interface SecretProblem {
 export interface ResolvedSecrets {
   uses: SecretUse[];
   problems: SecretProblem[];
+  /** Secret files any local user can read or write: loaded, but said (validate, start, reload). */
+  warnings: SecretProblem[];
   /** The resolved values (to check output for leaks: tests, never logged). */
   values: string[];
 }
@@ -75,7 +78,7 @@ export interface ResolvedSecrets {
  * file's folder, for relative paths.
  */
 export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string, env: NodeJS.ProcessEnv = process.env): ResolvedSecrets {
-  const out: ResolvedSecrets = { uses: [], problems: [], values: [] };
+  const out: ResolvedSecrets = { uses: [], problems: [], warnings: [], values: [] };
   const one = (value: unknown, path: (string | number)[]): unknown => {
     if (typeof value === 'string') {
       out.uses.push({ path, source: 'inline' });
@@ -95,6 +98,8 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
         }
         out.uses.push({ path, source: 'file' });
         out.values.push(v);
+        const open = openToEveryone(file);
+        if (open) out.warnings.push({ path, message: `the secret file ${file} ${open}: \`chmod o-rwx ${file}\`` });
         return v;
       } catch (err) {
         out.problems.push({ path, message: `cannot read ${file} (a secret file): ${(err as NodeJS.ErrnoException).code ?? 'error'}` });

@@ -12,6 +12,7 @@ import { canaryIssues } from './semantic-canary.js';
 import { auditIssues } from './semantic-audit.js';
 import { inPrefix, parseIp, parsePrefix } from '../destination/ip.js';
 import { adminExposureProblem } from './admin-exposure.js';
+import { configPath, openToEveryone } from './config-path.js';
 
 export const SUPPORTED_STORES = ['memory', 'redis://', 'rediss://', 'redis-cluster://', 'rediss-cluster://', 'redis-sentinel://', 'rediss-sentinel://'];
 
@@ -77,6 +78,17 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
     }
     for (const [j, id] of (b.optOut ?? []).entries()) if (!ids.has(id)) add(['subscribers', 'static', i, 'optOut', j], `unknown partner id "${id}"`);
   });
+  // Private keys (signing, pseudonym derivation, audit sealing) in files any local user can read: said, not refused.
+  const keyFiles: [KeyPath, string | undefined][] = [
+    [['keys', 'file'], config.keys?.file],
+    [['audit', 'keyFile'], config.audit?.keyFile],
+    [['audit', 'signingKeyFile'], config.audit?.signingKeyFile],
+  ];
+  for (const [path, name] of keyFiles) {
+    const resolved = name === undefined ? undefined : configPath(file, name);
+    const open = resolved && openToEveryone(resolved);
+    if (open) add(path, `the key file ${resolved} ${open}: \`chmod o-rwx ${resolved}\``, 'warning');
+  }
   for (const i of canaryIssues(config)) add(i.path, i.message, i.severity);
   issues.push(...auditIssues(config, file, lineOf));
   if (config.transparency && !config.audit) add(['transparency'], 'the transparency page reads what was disclosed from the audit: add an audit: section');
