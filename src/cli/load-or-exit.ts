@@ -3,10 +3,13 @@
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { ConfigError, HedgeError, formatIssue } from '../shared/errors.js';
 
-/** `consequence`: what the failure means for this command ("not started"), said after the count. */
-export function loadOrExit(file: string, consequence?: string): LoadedConfig {
+/**
+ * `consequence`: what the failure means for this command ("not started"), said after the count.
+ * `textFrom`: read the YAML from this file instead (a --workers worker: the primary's copy of the policy in force).
+ */
+export function loadOrExit(file: string, consequence?: string, textFrom?: string): LoadedConfig {
   try {
-    return loadConfigFile(file);
+    return loadConfigFile(file, { textFrom });
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const i of err.issues) console.error(formatIssue(i));

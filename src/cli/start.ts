@@ -10,6 +10,7 @@ import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { workersIssues } from '../config/workers.js';
 import { formatIssue } from '../shared/errors.js';
+import { CONFIG_SNAPSHOT_ENV } from '../cluster/config-snapshot.js';
 import { checkPidFile, writePidFile } from './pid-file.js';
 import { capYoungGeneration } from './young-generation.js';
 import { releaseOptimizingCompiler } from './optimizing-compiler.js';
@@ -37,7 +38,8 @@ export function registerStart(program: Command): void {
     .option('--pid-file <file>', 'write the pid to signal (HUP reloads, TERM drains) to this file once started; removed at exit')
     .action(async (o: StartOptions) => {
       const workers = parseWorkers(o.workers);
-      const loaded = loadOrExit(o.config, 'not started');
+      // A --workers worker starts with the primary's copy of the policy in force (cluster/config-snapshot.ts).
+      const loaded = loadOrExit(o.config, 'not started', cluster.isWorker ? process.env[CONFIG_SNAPSHOT_ENV] : undefined);
       // The admin server refuses an exposed address itself; checked here too so that --workers fails once, not in every worker.
       checkAdminOverride(o.admin, loaded.config.admin.token);
       // What the config cannot do with several workers (e.g. the subscriber page's consent choices with the memory store).

@@ -16,7 +16,9 @@ export type WorkerToPrimary =
   | { t: 'hedge:bind-ack'; seq: number }
   | { t: 'hedge:metrics-req'; id: number }
   /** POST /policy/reload reached this worker: the primary SIGHUPs the others so every worker reloads. */
-  | { t: 'hedge:reload-others' };
+  | { t: 'hedge:reload-others' }
+  /** A reload put this config text in force here: replacement workers start with it (src/cluster/config-snapshot.ts). */
+  | { t: 'hedge:policy-applied'; text: string };
 
 export type PrimaryToWorker =
   | { t: 'hedge:bind-snapshot'; records: BindingRecord[] }

@@ -23,6 +23,8 @@ export interface LoadedConfig {
   lints: ConfigIssue[];
   /** Where each secret-bearing key took its value from (inline, file, env); never the value. */
   secrets: SecretUse[];
+  /** The YAML as read (a --workers primary hands it to the workers it starts: src/cluster/config-snapshot.ts). */
+  text: string;
 }
 
 export interface ParseOptions {
@@ -30,10 +32,12 @@ export interface ParseOptions {
   lints?: 'enforce' | 'report';
   /** The time lints judge `until:` dates against (ms since the epoch). */
   now?: number;
+  /** Read the YAML from this file instead; `file` still names the config (relative paths, messages). A --workers worker reads the primary's copy of the policy in force. */
+  textFrom?: string | undefined;
 }
 
 export function loadConfigFile(file: string, opts: ParseOptions = {}): LoadedConfig {
-  return parseConfig(readConfigText(file), file, opts);
+  return parseConfig(readConfigText(opts.textFrom ?? file), file, opts);
 }
 
 export function parseConfig(text: string, file: string, opts: ParseOptions = {}): LoadedConfig {
@@ -75,6 +79,7 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
     warnings: [...semantic.filter((i) => i.severity === 'warning'), ...lints.filter((l) => l.severity === 'warning')],
     lints,
     secrets: secrets.uses,
+    text,
   };
 }
 

@@ -16,6 +16,7 @@ import { startRadius, type RunningRadius } from '../identity/radius/start.js';
 import type { Logger } from '../shared/log.js';
 import { BindingHub } from '../cluster/binding-hub.js';
 import { shareEphemeralKeys } from '../cluster/ephemeral-keys.js';
+import { configSnapshot } from '../cluster/config-snapshot.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 
 export interface RunningPrimary {
@@ -73,6 +74,11 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       );
       return;
     }
+    if (msg.t === 'hedge:policy-applied') {
+      log.info('a worker put a reloaded policy in force: replacement workers start with it', { worker: worker.id });
+      snapshot.update(msg.text);
+      return;
+    }
     if (msg.t === 'hedge:reload-others') {
       log.info('policy reload requested through the admin API: reloading the other workers');
       for (const w of live) if (w !== worker) w.process.kill('SIGHUP');
@@ -84,6 +90,8 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // Without keys.file every process would make its own key: partners would see
   // signatures from N keys and tokens would resolve only on the worker that issued them.
   const sharedKeys = config.keys ? undefined : shareEphemeralKeys();
+  // Workers start with the policy the cluster serves, never the file as edited since (cluster/config-snapshot.ts).
+  const snapshot = configSnapshot(loaded.text);
   // The front door's codes and tokens live in one process: exactly one worker (the first, and its
   // replacement) runs it, so a code, its token and the API call always meet the same store.
   const frontDoorWorkers = new Set<number>();
@@ -94,7 +102,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // is a choice; NODE_CLUSTER_SCHED_POLICY=none still overrides it (docs/operations.md).
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_RR;
   const fork = (frontDoor: boolean) => {
-    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', HEDGE_FRONT_DOOR: frontDoor ? '1' : '0', ...sharedKeys?.env });
+    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', HEDGE_FRONT_DOOR: frontDoor ? '1' : '0', ...sharedKeys?.env, ...snapshot.env });
     if (frontDoor) frontDoorWorkers.add(w.id);
     live.add(w);
   };
@@ -134,6 +142,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
         clearTimeout(force);
         await store.close();
         sharedKeys?.remove();
+        snapshot.remove();
         log.info('cluster stopped');
       })();
       return stopped;

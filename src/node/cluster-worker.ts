@@ -23,5 +23,7 @@ export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOpti
     metrics: new ClusterWorkerMetrics({ gcMetrics: loaded.config.admin.gcMetrics }),
     // The admin port is shared: the worker that took POST /policy/reload asks the primary to reload the others.
     onAdminReload: () => process.send?.({ t: 'hedge:reload-others' } satisfies WorkerToPrimary),
+    // A replacement for a worker that dies starts with the policy in force, not the file as edited since (cluster/config-snapshot.ts).
+    onPolicyApplied: (applied) => process.send?.({ t: 'hedge:policy-applied', text: applied.text } satisfies WorkerToPrimary),
   });
 }

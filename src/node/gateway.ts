@@ -63,6 +63,8 @@ export interface GatewayOptions {
   upstreamTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** Called when POST /policy/reload reached this node (cluster workers tell the primary to reload the others). */
   onAdminReload?: () => void;
+  /** Called with the config a reload put in force (cluster workers tell the primary: replacements start with it). */
+  onPolicyApplied?: (loaded: LoadedConfig) => void;
   /** Change the built pipeline: tests that prove a later lock catches a broken earlier one, and the benchmark's guard-off row. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
@@ -263,6 +265,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     registry: metrics.registry,
     log,
     onResult: audit && ((r) => void audit.log.recordEvent(reloadEvent(r))),
+    onApplied: opts.onPolicyApplied,
   });
   admin.addRoute(canaryRoutes(canary, () => pipeline));
   admin.addRoute(reloadRoutes(reloader, opts.onAdminReload));

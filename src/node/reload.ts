@@ -53,6 +53,8 @@ export interface ReloaderDeps {
   log: Logger;
   /** Every reload result (the gateway records them in the audit). */
   onResult?: ((r: ReloadResult) => void) | undefined;
+  /** The config a reload put in force (a --workers worker tells its primary, which starts replacement workers with it). */
+  onApplied?: ((loaded: LoadedConfig) => void) | undefined;
 }
 
 /** Sections a reload applies; everything else is read at start only. */
@@ -125,6 +127,7 @@ export class PolicyReloader {
     }
     // Requests already running keep the pipeline they read; new ones get this.
     this.deps.swap(candidate);
+    this.deps.onApplied?.(loaded);
     return done({ result: 'applied', to: next.version, exposure, canary, issues: warnings.length ? warnings : undefined, restartNeeded });
   }
 

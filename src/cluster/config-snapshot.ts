@@ -1,0 +1,36 @@
+// The config a --workers cluster serves, as a file the workers start from.
+// Every worker used to read the config file itself at start, so a worker that
+// replaced one that died served the file as edited since — a change nobody had
+// reloaded (or that a reload had refused) went into service in one worker,
+// without its exposure diff, canary run or audit event. The primary keeps the
+// text in force instead: the one it started with, then the last one a worker
+// put in force by reload, in a private file (0700 directory, 0600 file: the
+// YAML may hold inline secrets) that it names to each worker it forks.
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The environment variable naming the snapshot to a worker (cli/start.ts reads it). */
+export const CONFIG_SNAPSHOT_ENV = 'HEDGE_CONFIG_SNAPSHOT';
+
+export interface ConfigSnapshot {
+  /** For cluster.fork: where the worker reads its config. */
+  env: Record<string, string>;
+  /** A reload put this text in force: workers started from now on start with it. */
+  update(text: string): void;
+  remove(): void;
+}
+
+export function configSnapshot(text: string): ConfigSnapshot {
+  const dir = mkdtempSync(join(tmpdir(), 'hedge-config-'));
+  const file = join(dir, 'config.yaml');
+  let n = 0;
+  const write = (t: string) => {
+    // Replaced by rename, so a worker starting meanwhile reads the old text or the new, never half of one.
+    const tmp = join(dir, `config.yaml.${n++}`);
+    writeFileSync(tmp, t, { mode: 0o600 });
+    renameSync(tmp, file);
+  };
+  write(text);
+  return { env: { [CONFIG_SNAPSHOT_ENV]: file }, update: write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

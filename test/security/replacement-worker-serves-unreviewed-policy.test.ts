@@ -1,0 +1,75 @@
+// Threat: with `hedge start --workers N`, a worker that dies is replaced, and
+// the replacement read the config FILE as it is now. A change written to the
+// file but never reloaded (or refused by the reload: invalid, canary failed)
+// went into service in that one worker without the exposure diff, the canary
+// run or the policy-reload audit event, while the other workers kept the
+// policy in force: a partner added to the file received the number on the
+// share of connections the new worker took. The replacement now starts with
+// the policy the cluster serves (the one the primary started with, or the
+// last one a worker applied by reload), never the file as edited meanwhile.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { startEchoOrigin } from '../../src/demo/echo-origin.js';
+import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
+import { portOf, spawnHedge, writeConfig } from '../helpers/hedge-process.js';
+
+const NEWS = `  - id: newsdesk
+    name: Newsdesk
+    purpose: analytics
+    legalBasis: consent
+    hosts: [news.example]
+    send:
+      - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
+`;
+
+test('a worker replaced after the config file was edited serves the policy in force (started or reloaded), not the unreviewed edit', { timeout: 180_000 }, async (t) => {
+  const origin = await startEchoOrigin('127.0.0.1', 0);
+  const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+    .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
+  const cfg = writeConfig(yaml);
+  const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+  after(async () => {
+    await node.stop();
+    cfg.cleanup();
+    await origin.close();
+  });
+  const started = () => node.lines.filter((l) => l.msg === 'hedge started');
+  await node.waitFor(() => started().length >= 2, 90_000);
+  const proxy = portOf(started()[0]!.proxy);
+  const version = started()[0]!.policyVersion;
+
+  // An edit that widens disclosure, written but not reloaded (no SIGHUP, no POST /policy/reload).
+  writeFileSync(cfg.file, yaml + NEWS);
+  const victim = started()[0]!.workerPid as number;
+  process.kill(victim, 'SIGKILL');
+  await node.waitFor(() => started().length >= 3, 90_000);
+  const replacement = started()[2]!;
+  t.diagnostic(`replacement worker ${String(replacement.workerPid)} policy ${String(replacement.policyVersion)} (in force: ${String(version)})`);
+  assert.equal(replacement.policyVersion, version, 'the replacement serves the policy in force');
+
+  // New connection per request: the primary spreads them over both workers.
+  for (let i = 0; i < 12; i++) {
+    const r = await viaProxy({ port: proxy }, 'http://news.example/');
+    assert.equal(r.status, 200);
+    assert.equal(r.json().headers['x-news-msisdn'], undefined, `request ${i}: the number went to a partner the policy in force does not have`);
+  }
+
+  // Once reloaded (SIGHUP to the primary: every worker validates, diffs, canaries and applies it), the edit is
+  // the policy in force, and a replacement started after a further unreviewed edit serves the reloaded one.
+  const reloaded = () => node.lines.filter((l) => l.msg === 'policy reloaded');
+  process.kill(replacement.pid as number, 'SIGHUP');
+  await node.waitFor(() => reloaded().length >= 2, 60_000);
+  const inForce = reloaded()[0]!.to;
+  assert.notEqual(inForce, version);
+  await node.waitFor((l) => l.msg === 'a worker put a reloaded policy in force: replacement workers start with it', 10_000);
+  writeFileSync(cfg.file, yaml);
+  process.kill(replacement.workerPid as number, 'SIGKILL');
+  await node.waitFor(() => started().length >= 4, 90_000);
+  assert.equal(started()[3]!.policyVersion, inForce, 'the replacement serves the reloaded policy, not the file as edited since');
+  for (let i = 0; i < 12; i++) {
+    const r = await viaProxy({ port: proxy }, 'http://news.example/');
+    assert.equal(r.json().headers['x-news-msisdn'], '+447700900123', `request ${i}: every worker serves the reloaded policy`);
+  }
+});
