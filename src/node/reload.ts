@@ -62,6 +62,8 @@ const RELOADABLE = new Set(['partners', 'keys']);
 
 export class PolicyReloader {
   private inflight: Promise<ReloadResult> | undefined;
+  /** The one reload that follows the running one, shared by every request made meanwhile. */
+  private queued: Promise<ReloadResult> | undefined;
   private readonly history: ReloadResult[] = [];
   private readonly counter: Counter<'result' | 'trigger'>;
 
@@ -74,11 +76,25 @@ export class PolicyReloader {
     });
   }
 
-  /** Reloads now; a request while one runs waits for it and then reloads again (the file may have changed since). */
+  /**
+   * Reloads now; a request while one runs waits for it and then reloads again (the file may have changed
+   * since). Every request made meanwhile shares that one next reload: a storm of SIGHUPs or admin calls
+   * costs two reloads, not one per request.
+   */
   reload(trigger: ReloadTrigger): Promise<ReloadResult> {
-    if (this.inflight) return this.inflight.then(() => this.reload(trigger));
+    if (this.queued) return this.queued;
+    if (!this.inflight) return this.start(trigger);
+    const next = () => {
+      this.queued = undefined;
+      return this.start(trigger);
+    };
+    this.queued = this.inflight.then(next, next);
+    return this.queued;
+  }
+
+  private start(trigger: ReloadTrigger): Promise<ReloadResult> {
     const p = this.attempt(trigger).finally(() => {
-      this.inflight = undefined;
+      if (this.inflight === p) this.inflight = undefined;
     });
     this.inflight = p;
     return p;

@@ -104,3 +104,23 @@ test('a change to a section only read at start is named as needing a restart', a
     r.cleanup();
   }
 });
+
+test('a storm of reload requests is coalesced: those arriving while one runs share one more reload, which reads the file as it is after them', async () => {
+  const r = reloaderFor(PIPELINE_YAML);
+  try {
+    r.write(PIPELINE_YAML + NEWS);
+    const first = r.reloader.reload('sighup');
+    // 50 SIGHUPs (or POST /policy/reload) while the first runs; the last of them after a second edit.
+    const storm = Array.from({ length: 50 }, () => r.reloader.reload('sighup'));
+    r.write(PIPELINE_YAML + NEWS.replace('news.example', 'news2.example'));
+    const results = await Promise.all([first, ...storm]);
+    assert.equal(results[0]!.result, 'applied');
+    assert.equal(new Set(storm).size, 1, 'the waiting requests share one reload');
+    assert.equal(results[1]!.result, 'applied', 'and it read the file as it was after them');
+    assert.ok(r.current().policy.hosts.lookup('news2.example', 80));
+    assert.equal(r.reloader.recent().length, 2, 'two reloads ran, not 51');
+    assert.equal(r.swaps.length, 2);
+  } finally {
+    r.cleanup();
+  }
+});
