@@ -186,6 +186,24 @@ function loadIdTokenRsaKeys(kf: KeyFile, file: string, now: number): SigningKey 
   return newest;
 }
 
+/**
+ * What a reload compares besides the policy version (which hashes the partners and stripped headers only):
+ * a digest of the key file's valid keys, the partner CA files and the front-door client JWKS files, so that
+ * `hedge keys rotate` or a replaced CA file followed by a reload is a change. Never printed: it is computed over
+ * secret keys (SHA-256, so it reveals nothing of them), and used only to compare.
+ */
+export function materialFingerprint(m: PolicyMaterial): string {
+  const h = createHash('sha256');
+  const add = (label: string, data: string | Buffer) => h.update(`${label}\0${data.length}\0`).update(data);
+  add('jwks', JSON.stringify(m.jwks));
+  add('signing', m.signing.kid);
+  for (const t of m.tokenKeys) add(`token:${t.kid}`, t.key.export());
+  if (m.pseudonymRoot) add('pseudonym', m.pseudonymRoot);
+  for (const [id, pem] of [...m.partnerCa].sort(([a], [b]) => a.localeCompare(b))) add(`ca:${id}`, pem);
+  for (const [id, jwks] of [...m.clientJwks].sort(([a], [b]) => a.localeCompare(b))) add(`client-jwks:${id}`, JSON.stringify(jwks));
+  return h.digest('hex');
+}
+
 /** A partner's public JWKS file: public keys only (a private key here means the partner's secret was shared). */
 export function readClientJwks(path: string, at: readonly (string | number)[], partnerId: string): { keys: { kty: string; [k: string]: unknown }[] } {
   let data: unknown;

@@ -129,7 +129,9 @@ export class PolicyReloader {
       const issues = err instanceof ConfigError ? err.issues.map(formatIssue) : undefined;
       return done({ result: 'refused', to: undefined, stage: 'compile', reason: (err as Error).message.split('\n')[0], issues, restartNeeded });
     }
-    if (next.version === old.policy.version) return done({ result: 'unchanged', to: next.version, issues: warnings.length ? warnings : undefined, restartNeeded });
+    // The version hashes the partners and stripped headers; rotated keys (keys.file, a partner CA, client JWKS) change only the fingerprint.
+    if (next.version === old.policy.version && next.materialFingerprint === old.policy.materialFingerprint)
+      return done({ result: 'unchanged', to: next.version, issues: warnings.length ? warnings : undefined, restartNeeded });
 
     const exposure = exposureSummary(old.policy, next);
     const log = exposure.widens ? this.deps.log.warn : this.deps.log.info;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { dotted, type KeyPath } from '../config/key-path.js';
 import { ConfigError } from '../shared/errors.js';
-import { loadMaterial, MaterialError, type HmacSigningKey, type PolicyMaterial } from '../keys/material.js';
+import { loadMaterial, materialFingerprint, MaterialError, type HmacSigningKey, type PolicyMaterial } from '../keys/material.js';
 import { HEADER_CATALOGUE, canonicalHeaderName } from '../detect/header-catalogue.js';
 import { HostIndex } from './host-index.js';
 import { lintKeyReuse } from './lint-keys.js';
@@ -66,6 +66,8 @@ export interface CompiledPolicy {
   signatureHeader: string;
   /** Keys loaded for this policy; undefined when compiled for analysis only (diff, explain without values). */
   material: PolicyMaterial | undefined;
+  /** A digest of `material` (keys/material.ts): a reload with the same version but rotated keys is still a change. */
+  materialFingerprint: string | undefined;
   /** Front-door clients by client id. */
   clients: ReadonlyMap<string, CompiledPartner>;
 }
@@ -152,7 +154,8 @@ export function compilePolicy(config: Config, file = '<inline>', lineOf: (p: Key
     .update(JSON.stringify({ partners: config.partners, strip: [...strip].sort() }))
     .digest('hex')
     .slice(0, 16);
-  return { version, file, partners, hosts, stripNames: strip, signatureHeader, material, clients };
+  const fingerprint = material && materialFingerprint(material);
+  return { version, file, partners, hosts, stripNames: strip, signatureHeader, material, materialFingerprint: fingerprint, clients };
 }
 
 const analysisOnly: ValueFn = () => {
