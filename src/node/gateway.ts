@@ -264,7 +264,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     alerts,
     registry: metrics.registry,
     log,
-    onResult: audit && ((r) => void audit.log.recordEvent(reloadEvent(r))),
+    record: audit && ((r) => audit.log.recordEvent(reloadEvent(r))),
     onApplied: opts.onPolicyApplied,
   });
   admin.addRoute(canaryRoutes(canary, () => pipeline));

@@ -3,6 +3,7 @@
 //   2 compile it (keys included)
 //   3 log its exposure diff against the policy in force
 //   4 run the canary against the NEW pipeline before it takes any traffic
+//   4b a change that widens disclosure: commit its audit event first (refused when the audit cannot)
 //   5 swap it in atomically: the ingress reads the pipeline once per request,
 //     so requests in flight finish on the old one
 // Any failure keeps the old policy serving and says why. Every attempt is an
@@ -29,7 +30,7 @@ export interface ReloadResult {
   from: string;
   to: string | undefined;
   /** Where a refused reload stopped. */
-  stage?: 'read' | 'validate' | 'compile' | 'canary' | undefined;
+  stage?: 'read' | 'validate' | 'compile' | 'canary' | 'audit' | undefined;
   reason?: string | undefined;
   /** file:line:col key: message, for validation and lint problems. */
   issues?: string[] | undefined;
@@ -51,8 +52,11 @@ export interface ReloaderDeps {
   alerts: Alerts;
   registry: Registry;
   log: Logger;
-  /** Every reload result (the gateway records them in the audit). */
-  onResult?: ((r: ReloadResult) => void) | undefined;
+  /**
+   * Records a reload result in the audit; resolves false when it could not be committed. A change that widens
+   * disclosure is recorded before it is swapped in, and refused when this says false; every other result after.
+   */
+  record?: ((r: ReloadResult) => Promise<boolean>) | undefined;
   /** The config a reload put in force (a --workers worker tells its primary, which starts replacement workers with it). */
   onApplied?: ((loaded: LoadedConfig) => void) | undefined;
 }
@@ -108,7 +112,8 @@ export class PolicyReloader {
     const t0 = Date.now();
     const old = this.deps.current();
     const base = { trigger, at: new Date(t0).toISOString(), file: this.deps.file, from: old.policy.version };
-    const done = (r: Omit<ReloadResult, 'durationMs' | keyof typeof base>): ReloadResult => this.finish({ ...base, ...r, durationMs: Date.now() - t0 });
+    const done = (r: Omit<ReloadResult, 'durationMs' | keyof typeof base>, recorded = false): ReloadResult => this.finish({ ...base, ...r, durationMs: Date.now() - t0 }, recorded);
+    let recorded = false;
 
     let loaded: LoadedConfig;
     try {
@@ -143,15 +148,30 @@ export class PolicyReloader {
       canary = await this.deps.canary.run(candidate, 'reload');
       if (!canary.ok) return done({ result: 'refused', to: next.version, stage: 'canary', reason: 'the canary failed against the new policy', exposure, canary, restartNeeded });
     }
+    // A widening change is in the audit before it takes any traffic; a narrowing one (an emergency removal) never waits.
+    if (exposure.widens && this.deps.record) {
+      const pending = { ...base, result: 'applied' as const, to: next.version, exposure, canary, durationMs: Date.now() - t0 };
+      if (!(await this.deps.record(pending)))
+        return done({
+          result: 'refused',
+          to: next.version,
+          stage: 'audit',
+          reason: 'the change widens disclosure and its audit record could not be committed',
+          exposure,
+          canary,
+          restartNeeded,
+        });
+      recorded = true;
+    }
     // Requests already running keep the pipeline they read; new ones get this.
     this.deps.swap(candidate);
     this.deps.onApplied?.(loaded);
-    return done({ result: 'applied', to: next.version, exposure, canary, issues: warnings.length ? warnings : undefined, restartNeeded });
+    return done({ result: 'applied', to: next.version, exposure, canary, issues: warnings.length ? warnings : undefined, restartNeeded }, recorded);
   }
 
-  private finish(r: ReloadResult): ReloadResult {
+  private finish(r: ReloadResult, recorded: boolean): ReloadResult {
     this.counter.labels(r.result, r.trigger).inc();
-    this.deps.onResult?.(r);
+    if (!recorded) void this.deps.record?.(r);
     this.history.push(r);
     if (this.history.length > 20) this.history.shift();
     const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file };
