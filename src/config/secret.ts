@@ -7,7 +7,7 @@
 // uses the recorded sources (SecretUse).
 // A secret's value never appears in an error message: problems name the key,
 // the file path or the variable name.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { openToEveryone } from './config-path.js';
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
 import { z } from 'zod';
@@ -91,7 +91,9 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
     if (keys.length === 1 && typeof ref.file === 'string' && ref.file !== '') {
       const file = isAbsolute(ref.file) ? ref.file : resolvePath(baseDir, ref.file);
       try {
-        const v = readSecretFile(file).replace(/\r?\n$/, '');
+        const v = readRegularFile(file, MAX_SECRET_FILE_BYTES)
+          .toString('utf8')
+          .replace(/\r?\n$/, '');
         if (v === '') {
           out.problems.push({ path, message: `the secret file ${file} is empty` });
           return value;
@@ -105,7 +107,7 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
         out.problems.push({
           path,
           message:
-            err instanceof SecretFileError
+            err instanceof UnusableFileError
               ? `cannot use ${file} as a secret file: ${err.message}`
               : `cannot read ${file} (a secret file): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
         });
@@ -168,27 +170,6 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
 
 /** The most a secret file may hold: keys, tokens and URLs are short; a bigger file is the wrong file. */
 export const MAX_SECRET_FILE_BYTES = 64 * 1024;
-
-class SecretFileError extends Error {}
-
-/**
- * A secret file's text, read at load and at every reload inside the running gateway: only a regular file
- * (a FIFO would block the open for ever, /dev/zero would be read until memory ran out) and at most
- * MAX_SECRET_FILE_BYTES of it.
- */
-function readSecretFile(file: string): string {
-  if (!statSync(file).isFile()) throw new SecretFileError('not a regular file');
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
-    let n = 0;
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_SECRET_FILE_BYTES) throw new SecretFileError(`larger than ${MAX_SECRET_FILE_BYTES} bytes`);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function configDir(file: string): string {
   return dirname(resolvePath(file));

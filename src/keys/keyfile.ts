@@ -10,7 +10,8 @@
 // token resolution) until their `expires`, the overlap partners need to pick
 // up the new key. The file holds private keys: mode 0600, never logged.
 import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { writeFileSync, renameSync, existsSync } from 'node:fs';
+import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { z } from 'zod';
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]+$/);
@@ -155,12 +156,16 @@ export function idTokenJwks(kf: KeyFile, now = Date.now()): IdTokenJwks {
   return { keys: [...publicJwks(kf, now).keys, ...rsa] };
 }
 
+/** A key file holds a few keys per kind (rotation keeps the previous ones for the overlap): kilobytes. */
+const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
 /** Reads and validates a key file; the error names the problem, never a key value. */
 export function readKeyFile(path: string): KeyFile {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(readRegularFile(path, MAX_KEY_FILE_BYTES).toString('utf8'));
   } catch (err) {
+    if (err instanceof UnusableFileError) throw new Error(`cannot use key file ${path}: ${err.message}`, { cause: err });
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(code ? `cannot read key file ${path}: ${code}` : `key file ${path} is not valid JSON`, { cause: err });
   }

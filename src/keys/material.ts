@@ -3,7 +3,7 @@
 // each partner's pseudonym key derived from the operator's pseudonym root. No key
 // is imported per request. Paths are relative to the config file.
 import { createHash, createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { generateKeyFile, idTokenJwks, MIN_RSA_BITS, newIdTokenRsaKey, publicJwks, readKeyFile, validKeys, type IdTokenJwks, type Jwks, type KeyFile } from './keyfile.js';
@@ -69,6 +69,9 @@ export class MaterialError extends Error {
   }
 }
 
+/** A partner CA bundle or client JWKS file: kilobytes; read at every reload, so bounded (shared/read-bounded.ts). */
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 let ephemeralFile: KeyFile | undefined;
 
 /**
@@ -123,7 +126,7 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
   config.partners.forEach((p, i) => {
     if (p.ca !== undefined) {
       try {
-        const pem = readFileSync(resolveConfigPath(configFile, p.ca));
+        const pem = readRegularFile(resolveConfigPath(configFile, p.ca), MAX_CONFIG_FILE_BYTES);
         if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
         partnerCa.set(p.id, pem);
       } catch (err) {
@@ -208,10 +211,10 @@ export function materialFingerprint(m: PolicyMaterial): string {
 export function readClientJwks(path: string, at: readonly (string | number)[], partnerId: string): { keys: { kty: string; [k: string]: unknown }[] } {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(readRegularFile(path, MAX_CONFIG_FILE_BYTES).toString('utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MaterialError(at, `partner "${partnerId}": cannot read the JWKS file: ${code ?? 'not valid JSON'}`);
+    throw new MaterialError(at, `partner "${partnerId}": cannot read the JWKS file: ${err instanceof UnusableFileError ? err.message : (code ?? 'not valid JSON')}`);
   }
   const keys = (data as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string'))

@@ -2,8 +2,10 @@
 // start and at every reload, inside the running gateway. A path naming a FIFO
 // (a named pipe nobody writes to) blocked the open for ever, so the reload —
 // and every request behind it — hung; a device such as /dev/zero was read
-// until memory ran out (8 GB in 20 s with `policy validate`). A secret file is
-// now a regular file of at most 64 KiB, else a config error naming the key.
+// until memory ran out (8 GB in 20 s with `policy validate`). The same held for
+// the files a policy reads (keys.file, a partner's ca, a client's jwksFile). A
+// secret file is now a regular file of at most 64 KiB, the others of at most
+// 1 MiB, else a config error naming the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -36,6 +38,20 @@ test('a secret file that is a FIFO is refused at once with the key, not waited o
     assert.equal(r.signal, null, 'policy validate did not return within 20 s');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /partners\[0\]\.key: cannot use .*secret\.fifo as a secret file: not a regular file/);
+  } finally {
+    cfg.cleanup();
+  }
+});
+
+test('a key file (keys.file, read again at every reload) that is a FIFO is refused at once, naming keys.file', () => {
+  const cfg = writeConfig(yaml('sealed.key').replace('partners:\n', 'keys: { file: keys.fifo }\npartners:\n'));
+  try {
+    writeFileSync(join(cfg.file, '..', 'sealed.key'), 'M0VDVnpKIoeAdLXbzFHPzK4HHZFPEmeblYsMuydjEFM\n', { mode: 0o600 });
+    execFileSync('mkfifo', [join(cfg.file, '..', 'keys.fifo')]);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'policy', 'validate', cfg.file], { timeout: 20_000, encoding: 'utf8' });
+    assert.equal(r.signal, null, 'policy validate did not return within 20 s');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /keys\.file: cannot use key file .*keys\.fifo: not a regular file/);
   } finally {
     cfg.cleanup();
   }
