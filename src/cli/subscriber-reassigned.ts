@@ -1,7 +1,8 @@
 // hedge subscriber reassigned NUMBER [--at TIME]: tell a running gateway that a
 // number changed hands (the operator's BSS knows when). From that time on the
 // subscriber page shows the new holder only their own records and the previous
-// holder's consent choices stop applying; the audit keeps everything. The
+// holder's consent choices stop applying, and partners receive a new pseudonym
+// (and front-door `sub`) for the number; the audit keeps everything. The
 // number goes in the request body, never in a URL path (docs/transparency.md).
 import type { Command } from 'commander';
 import { addAdminOptions, adminPost, adminTarget } from './admin-client.js';
@@ -17,7 +18,9 @@ export function registerSubscriber(program: Command): void {
   addAdminOptions(
     subscriber
       .command('reassigned')
-      .description('record that a number changed hands: the page shows the new holder only records from then on, and earlier consent choices stop applying')
+      .description(
+        'record that a number changed hands: the page shows the new holder only records from then on, earlier consent choices stop applying, and partners get a new pseudonym for it',
+      )
       .argument('<number>', 'the number that was given to a new holder (E.164, or national for operator.country)'),
   )
     .option('--at <time>', 'when it changed hands: ISO 8601 (2026-11-02T09:00Z; no zone means UTC), "now", or "24h" ago', 'now')

@@ -108,6 +108,7 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
     subscriber: who.subscriber,
     clientAddress,
     authTime: Math.floor(now / 1000),
+    identifiedAt: now,
     amr: [NETWORK_AMR],
   };
   // A signed request is spent with the code it grants, in the same synchronous step:

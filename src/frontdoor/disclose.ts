@@ -6,7 +6,9 @@
 // consent stage), and the record stage commits it to the audit before the
 // answer is sent. When the consent store cannot answer or the record cannot
 // be committed, the caller answers with an error instead (no disclosure
-// without a check and a record).
+// without a check and a record). A value that depends on who holds the number
+// (the ID token's pairwise `sub`) is computed from the holder times the
+// consent check read, in the same read.
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -17,6 +19,7 @@ import { runPipeline, type RunHooks } from '../pipeline/run.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { ScopeDisclosure } from '../config/front-door-scopes.js';
 import { grantInForce } from './in-force.js';
+import type { HolderTimes } from '../identity/holder.js';
 
 export interface FrontDoorDisclosure {
   requestId: string;
@@ -28,6 +31,12 @@ export interface FrontDoorDisclosure {
   scope: string;
   what: ScopeDisclosure;
   policy: CompiledPolicy;
+  /**
+   * Computes the value disclosed once the checks passed, from the number's
+   * holder times the consent check read; undefined means it cannot be given
+   * (unavailable: nothing is recorded or sent).
+   */
+  value?: (holder: HolderTimes | undefined) => string | undefined;
 }
 
 /**
@@ -63,6 +72,7 @@ export class Discloser {
     });
     if (failed) return 'unavailable';
     if (flow.enrichmentDisabled) return 'refused';
+    if (d.value && d.value(flow.holder) === undefined) return 'unavailable';
     // The value itself is never stored (the audit keeps attribute, form and scope); the flow needs one.
     flow.disclose({ partnerId: d.partner.id, attribute: d.what.attribute, form: d.what.form, header: d.scope, value: '-' });
     await runPipeline(this.record, flow, this.hooks);

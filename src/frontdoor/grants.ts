@@ -20,6 +20,8 @@ export interface CodeGrant {
   subscriber: Subscriber;
   clientAddress: string;
   authTime: number;
+  /** When the subscriber was identified (ms): the `sub` is the pseudonym of the number's holder at that time. */
+  identifiedAt: number;
   amr: string[];
 }
 

@@ -3,7 +3,8 @@
 // unexpired, unused, for the same redirect URI, and match the PKCE verifier.
 // A replayed code also revokes the token issued for it (RFC 6749 4.1.2), even
 // when the replay arrives while the first exchange is still being answered.
-// The ID token's pairwise `sub` is a disclosure: recorded before the answer.
+// The ID token's pairwise `sub` is a disclosure: recorded before the answer
+// (and signed only once recorded).
 import type http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FrontDoorContext } from './context.js';
@@ -11,6 +12,7 @@ import { BodyError, mediaType, readBody, sendJson } from './http.js';
 import { opaqueSecret, type AccessGrant, type UsedCode } from './grants.js';
 import { signIdToken } from './id-token.js';
 import { ID_TOKEN_DISCLOSURE, ID_TOKEN_SUB } from '../config/front-door-scopes.js';
+import { holderEpochAt } from '../identity/holder.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
@@ -59,9 +61,8 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   ctx.clientAuth.remember(auth);
   const used: UsedCode = { clientId: client.clientId, token: undefined, replayed: false };
   ctx.usedCodes.put(code, used, Date.now() + ctx.codeLifetimeMs);
-  if (!client.sub || !policy.material) return tokenError(ctx, res, partner.id, 500, 'server_error', 'the client has no pairwise subject key (keys.file has no pseudonym key)');
-  const sub = client.sub({ subscriber: g.subscriber, clientAddress: g.clientAddress, host: '', iat: 0 });
-  if (sub === undefined) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no subject');
+  const subOf = client.sub;
+  if (!subOf || !policy.material) return tokenError(ctx, res, partner.id, 500, 'server_error', 'the client has no pairwise subject key (keys.file has no pseudonym key)');
 
   // DPoP (optional): bind the token to the key the partner proves it holds.
   let jkt: string | undefined;
@@ -88,15 +89,11 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
   const key =
     client.idTokenAlg === 'RS256' ? policy.material.idTokenRsa && { ...policy.material.idTokenRsa, alg: 'RS256' as const } : { ...policy.material.signing, alg: 'EdDSA' as const };
   if (!key) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no RSA key to sign the ID token with (keys.file has no RSA ID-token key)');
-  const idToken = await signIdToken(key, {
-    issuer: ctx.endpoints.issuer,
-    clientId: client.clientId,
-    sub,
-    nonce: g.nonce,
-    authTime: g.authTime,
-    amr: g.amr,
-    lifetimeSeconds: lifetimeS,
-  });
+  // The `sub` is the pseudonym of the number's holder when the subscriber was
+  // identified, from the holder times the discloser's consent check reads: a
+  // recycled number's new holder is a new subject (and a code issued to the
+  // previous holder before the handover stays theirs). No holder, no `sub`.
+  let sub: string | undefined;
   const recorded = await ctx.discloser.commit({
     requestId: ctx.nextId(),
     partner,
@@ -106,6 +103,7 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
     scope: ID_TOKEN_SUB,
     what: ID_TOKEN_DISCLOSURE,
     policy,
+    value: (holder) => (sub = subOf({ subscriber: g.subscriber, clientAddress: g.clientAddress, host: '', iat: 0, holderEpoch: holderEpochAt(holder, g.identifiedAt) })),
   });
   // The grant is checked again here (disclose.ts): consent withdrawn, optOut or the agreement ended since the code was issued.
   if (recorded === 'refused')
@@ -118,6 +116,16 @@ export async function handleToken(ctx: FrontDoorContext, req: http.IncomingMessa
       "the grant is no longer in force: the subscriber no longer shares data with this client, or the client's agreement has ended",
     );
   if (recorded !== 'recorded') return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'the answer cannot be checked or recorded right now');
+  if (sub === undefined) return tokenError(ctx, res, partner.id, 500, 'server_error', 'no subject');
+  const idToken = await signIdToken(key, {
+    issuer: ctx.endpoints.issuer,
+    clientId: client.clientId,
+    sub,
+    nonce: g.nonce,
+    authTime: g.authTime,
+    amr: g.amr,
+    lifetimeSeconds: lifetimeS,
+  });
   // The same code was presented again while this exchange was signing and recording: no token for either.
   if (used.replayed) return tokenError(ctx, res, partner.id, 400, 'invalid_grant', 'the code was used more than once');
   if (!ctx.tokens.put(accessToken, access, now + ctx.tokenLifetimeMs).ok) return tokenError(ctx, res, partner.id, 503, 'temporarily_unavailable', 'too many outstanding tokens');

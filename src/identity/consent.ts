@@ -9,10 +9,24 @@
 // A number outlives its holder: operators give a number to someone else after
 // a quarantine. The operator records when a number changed hands
 // (`reassigned`); a choice made before that time was the previous holder's and
-// stops applying (the new holder starts from the defaults), and the subscriber
-// page shows only records from that time on (`holderSince`).
+// stops applying (the new holder starts from the defaults), the subscriber
+// page shows only records from that time on (`holderSince`), and the number's
+// pseudonyms change with the holder (`read`: the request path gets the choices
+// and the holder times in one read, under one staleness bound).
+import { withReassignment, type HolderTimes } from './holder.js';
+
+/** What the request path needs of one number: the withdrawals and when it changed hands. */
+export interface NumberRecord {
+  /** Partner ids this subscriber has withdrawn from. */
+  readonly withdrawn: ReadonlySet<string>;
+  /** The reassignments recorded for the number; undefined when none was. */
+  readonly holder: HolderTimes | undefined;
+}
+
 export interface ConsentStore {
   readonly kind: string;
+  /** The number's choices and holder times in one read (sync when known locally). A store that cannot answer throws or rejects. */
+  read(msisdn: string): NumberRecord | Promise<NumberRecord>;
   /** Partner ids this subscriber has withdrawn from (sync when known locally). */
   withdrawn(msisdn: string): ReadonlySet<string> | Promise<ReadonlySet<string>>;
   /** Records a choice durably before resolving: given = true gives consent (again), false withdraws it. The choice is stamped with the time it was made. */
@@ -30,6 +44,9 @@ export interface ConsentStore {
 
 export const NONE: ReadonlySet<string> = new Set();
 
+/** A number with no choice and no reassignment on record. */
+export const EMPTY_RECORD: NumberRecord = { withdrawn: NONE, holder: undefined };
+
 /** One subscriber's withdrawals: partner id → when it was made (ms). */
 type Choices = Map<string, number>;
 
@@ -37,12 +54,16 @@ type Choices = Map<string, number>;
 export class MemoryConsentStore implements ConsentStore {
   readonly kind = 'memory';
   private readonly choices = new Map<string, Choices>();
-  /** A view per subscriber, rebuilt on every change: the request path reads it without allocating. */
-  private readonly views = new Map<string, ReadonlySet<string>>();
-  private readonly since = new Map<string, number>();
+  private readonly holders = new Map<string, HolderTimes>();
+  /** A record per subscriber, rebuilt on every change: the request path reads it without allocating. */
+  private readonly views = new Map<string, NumberRecord>();
+
+  read(msisdn: string): NumberRecord {
+    return this.views.get(msisdn) ?? EMPTY_RECORD;
+  }
 
   withdrawn(msisdn: string): ReadonlySet<string> {
-    return this.views.get(msisdn) ?? NONE;
+    return this.read(msisdn).withdrawn;
   }
 
   async set(msisdn: string, partnerId: string, given: boolean): Promise<void> {
@@ -56,22 +77,23 @@ export class MemoryConsentStore implements ConsentStore {
   }
 
   async reassigned(msisdn: string, at: number): Promise<void> {
-    this.since.set(msisdn, Math.max(at, this.since.get(msisdn) ?? at));
+    // Whole milliseconds, as the Redis store keeps them: the holder epoch keys pseudonyms.
+    this.holders.set(msisdn, withReassignment(this.holders.get(msisdn), Math.floor(at)));
     const c = this.choices.get(msisdn);
     if (c) for (const [partner, when] of c) if (when < at) c.delete(partner);
     this.refresh(msisdn);
   }
 
   async holderSince(msisdn: string): Promise<number | undefined> {
-    return this.since.get(msisdn);
+    return this.holders.get(msisdn)?.latest;
   }
 
   private refresh(msisdn: string): void {
     const c = this.choices.get(msisdn);
-    if (!c || c.size === 0) {
-      this.choices.delete(msisdn);
-      this.views.delete(msisdn);
-    } else this.views.set(msisdn, new Set(c.keys()));
+    if (c?.size === 0) this.choices.delete(msisdn);
+    const holder = this.holders.get(msisdn);
+    if (!c?.size && holder === undefined) this.views.delete(msisdn);
+    else this.views.set(msisdn, { withdrawn: c?.size ? new Set(c.keys()) : NONE, holder });
   }
 
   close(): void {}

@@ -4,6 +4,7 @@ import type { Subscriber } from '../subscriber/subscriber.js';
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
 import type { Attribute, Form } from '../policy/forms.js';
 import type { Target } from '../shared/request-target.js';
+import type { HolderTimes } from '../identity/holder.js';
 
 export type { Target };
 
@@ -20,6 +21,8 @@ export class Flow {
   /** Headers as a flat [name, value, name, value, …] list: order and duplicates kept. */
   headers: string[];
   subscriber: Subscriber | undefined = undefined;
+  /** When the subscriber's number changed hands, as the consent stage read it (undefined: never recorded); keys its pseudonyms. */
+  holder: HolderTimes | undefined = undefined;
   partner: CompiledPartner | undefined = undefined;
   disclosures: Disclosure[] = [];
   /** False when the real destination could not be tied to the host (transparent mode mismatch). */

@@ -7,6 +7,7 @@ import type { Subscriber } from '../subscriber/subscriber.js';
 import { sealer } from './sealed.js';
 import { tokenIssuer, type TokenKeyRef } from './token.js';
 import type { Attribute, Form } from '../config/attributes.js';
+import type { HolderEpoch } from '../identity/holder.js';
 
 export type { Attribute, Form };
 export type MsisdnFormat = 'e164' | 'digits' | 'national';
@@ -18,6 +19,14 @@ export interface ValueContext {
   host: string;
   /** Issue time of this request's values, seconds since the epoch. */
   iat: number;
+  /**
+   * When the subscriber's number last changed hands before this disclosure
+   * (identity/holder.ts): keys the number's pseudonym, so each holder of a
+   * recycled number has their own. undefined (or absent): the number's first holder (the
+   * pseudonym is what it has always been); null: cannot be told, so no
+   * pseudonym of the number is given.
+   */
+  holderEpoch?: HolderEpoch;
 }
 
 /** Keys a grant's form may need; which one is checked by the policy lints before compile. */
@@ -53,7 +62,8 @@ export function valueFunction(attribute: Attribute, form: Form, format: MsisdnFo
       if (form === 'raw') return ({ subscriber }) => pick(subscriber);
       if (form === 'pseudonym') {
         if (!keys.pseudonymKey) throw new Error(`pseudonym of ${attribute} needs the operator's pseudonym key`);
-        return pseudonymFn(pick, keys.pseudonymKey);
+        // A number is recycled, an IMSI or IMEI (a SIM, a device) is not: only the number's pseudonym follows its holder.
+        return pseudonymFn(pick, keys.pseudonymKey, attribute === 'msisdn');
       }
       if (form === 'sealed') {
         if (!keys.sealKey) throw new Error(`sealed ${attribute} needs a partner key`);
@@ -84,23 +94,34 @@ function identifierPicker(attribute: 'msisdn' | 'imsi' | 'imei', format: MsisdnF
   return (s) => s.msisdn;
 }
 
+/** Separates the holder epoch from the number in the HMAC input: no identifier contains a NUL. */
+const HOLDER_SEPARATOR = '\u0000hedge-holder-v1\u0000';
+
 /**
  * HMAC-SHA256 under the partner's pseudonym key (derived from the operator's
  * key, never given to the partner), base64url: stable for one partner,
  * unlinkable across partners, and not reversible by enumerating numbers
  * without the key (an unkeyed hash of a phone number is).
- * Results are memoised per subscriber object: bindings are immutable records,
- * so a new binding gets a fresh cache.
+ * For a number that changed hands (`byHolder` and a holder epoch), the HMAC
+ * input is the number, a separator and the epoch in ms, so each holder gets a
+ * different, stable pseudonym; a number never reassigned keeps HMAC(number),
+ * the pseudonym it always had. An epoch that cannot be told gives none.
+ * Results are memoised per subscriber object and epoch: bindings are
+ * immutable records, so a new binding gets a fresh cache.
  */
-function pseudonymFn(pick: (s: Subscriber) => string | undefined, secret: Buffer): ValueFn {
-  const cache = new WeakMap<Subscriber, string>();
-  return ({ subscriber }) => {
+function pseudonymFn(pick: (s: Subscriber) => string | undefined, secret: Buffer, byHolder: boolean): ValueFn {
+  const cache = new WeakMap<Subscriber, { epoch: number | undefined; value: string }>();
+  return ({ subscriber, holderEpoch }) => {
+    const epoch = byHolder ? holderEpoch : undefined;
+    if (epoch === null) return undefined;
     const hit = cache.get(subscriber);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined && hit.epoch === epoch) return hit.value;
     const id = pick(subscriber);
     if (id === undefined) return undefined;
-    const v = createHmac('sha256', secret).update(id).digest('base64url');
-    cache.set(subscriber, v);
-    return v;
+    const value = createHmac('sha256', secret)
+      .update(epoch === undefined ? id : `${id}${HOLDER_SEPARATOR}${epoch}`)
+      .digest('base64url');
+    cache.set(subscriber, { epoch, value });
+    return value;
   };
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consent, type ConsentLookup } from '../../../src/pipeline/stages/consent.js';
-import { MemoryConsentStore } from '../../../src/identity/consent.js';
+import { EMPTY_RECORD, MemoryConsentStore } from '../../../src/identity/consent.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
 import { CONTINUE } from '../../../src/pipeline/stage.js';
 import { makeFlow, SUBSCRIBER } from '../../helpers/pipeline.js';
@@ -29,9 +29,9 @@ test('withdrawn from this partner: not enriched; from another partner: enriched'
 test('the store is not asked without a subscriber, without a partner, or once enrichment is off', () => {
   let asked = 0;
   const stage = consent({
-    withdrawn: () => {
+    read: () => {
       asked++;
-      return new Set<string>();
+      return EMPTY_RECORD;
     },
   });
   stage.onRequest(makeFlow({ partner: true }));
@@ -43,12 +43,12 @@ test('the store is not asked without a subscriber, without a partner, or once en
 });
 
 test('an asynchronous answer is honoured; a store that fails means no enrichment, the request goes on', async () => {
-  const later: ConsentLookup = { withdrawn: () => Promise.resolve(new Set(['selfcare'])) };
+  const later: ConsentLookup = { read: () => Promise.resolve({ withdrawn: new Set(['selfcare']), holder: undefined }) };
   const f = makeFlow({ subscriber: SUBSCRIBER, partner: true });
   assert.deepEqual(await consent(later).onRequest(f), CONTINUE);
   assert.equal(f.enrichmentDisabled, true);
 
-  const down: ConsentLookup = { withdrawn: () => Promise.reject(new Error('consent store unavailable')) };
+  const down: ConsentLookup = { read: () => Promise.reject(new Error('consent store unavailable')) };
   const g = makeFlow({ subscriber: SUBSCRIBER, partner: true });
   const failed: string[] = [];
   assert.deepEqual(await runPipeline([consent(down)], g, { stageFailed: (name) => failed.push(name) }), CONTINUE);
