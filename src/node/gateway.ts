@@ -229,7 +229,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   // A number that changed hands: recorded in the audit, then beside the consent choices (only with an audit to record it in).
   if (audit) {
     const { reassignRoute } = await import('../transparency/reassign-route.js');
-    admin.addRoute(reassignRoute({ consents, recordEvent: (e) => audit.log.recordEvent(e), country: config.operator.country, log }));
+    // --workers with the memory store: each worker holds its own consent store, so a reassignment is refused (reassign-route.ts).
+    const perProcess = cluster.isWorker && consents.kind === 'memory';
+    admin.addRoute(reassignRoute({ consents, recordEvent: (e) => audit.log.recordEvent(e), country: config.operator.country, log, perProcess }));
   }
 
   let cancelExpiryWarnings = scheduleExpiryWarnings(policy, log);

@@ -23,6 +23,13 @@ export interface ReassignDeps {
   recordEvent(e: AuditEvent): Promise<boolean>;
   /** operator.country: how a number without "+" is read. */
   country: string;
+  /**
+   * The consent store is this process's alone while other processes serve the
+   * same traffic (`--workers N` with the memory store): a reassignment would
+   * reach one worker, and the number's pseudonym would differ by worker, so
+   * it is refused before anything is recorded.
+   */
+  perProcess?: boolean;
   log: Logger;
 }
 
@@ -43,6 +50,15 @@ export function reassignRoute(d: ReassignDeps): AdminRoute {
       body = await readJson(req);
     } catch (err) {
       sendError(res, 400, ErrorCodes.REASSIGNMENT_INVALID, (err as Error).message);
+      return true;
+    }
+    if (d.perProcess) {
+      sendError(
+        res,
+        409,
+        ErrorCodes.REASSIGNMENT_NOT_SHARED,
+        'with --workers and subscribers.store: memory a reassignment would reach only this worker (the others would go on with the previous holder); nothing was recorded. Use a Redis binding store or one worker',
+      );
       return true;
     }
     let msisdn: string;
