@@ -63,10 +63,10 @@ export function registerStart(program: Command): void {
           log.info('signal received; stopping workers', { signal });
           return primary.stop();
         });
-        // SIGHUP to the primary reloads the policy in every worker (each validates, diffs and canaries it itself).
+        // SIGHUP to the primary reloads the policy in every worker or in none (node/cluster-reload.ts).
         process.on('SIGHUP', () => {
           log.info('SIGHUP: reloading the policy in every worker');
-          for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+          primary.reload('sighup').catch((err: unknown) => log.error('policy reload failed', { error: (err as Error).name }));
         });
         process.on('SIGUSR2', () => {
           toggleDebugLogging(log);

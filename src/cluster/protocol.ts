@@ -3,6 +3,21 @@
 // messages (prom-client's metric aggregation) pass through untouched.
 import type { BindingRecord } from '../identity/store.js';
 
+/**
+ * A worker's answer to a reload's prepare: the outcome of its preparation (a ReloadResult's fields without
+ * those the primary sets; node/reload.ts owns the type, which this layer may not import) and the digest of
+ * the key material it read.
+ */
+export interface PreparedAnswer {
+  result: 'applied' | 'unchanged' | 'refused';
+  from: string;
+  to: string | undefined;
+  stage?: string | undefined;
+  reason?: string | undefined;
+  fingerprint: string | undefined;
+  [field: string]: unknown;
+}
+
 /** One change to apply to a replica. */
 export type Effect = { set: BindingRecord } | { del: string };
 
@@ -15,16 +30,28 @@ export type WorkerToPrimary =
   | { t: 'hedge:bind-op'; id: number; op: StoreOp; args: unknown[] }
   | { t: 'hedge:bind-ack'; seq: number }
   | { t: 'hedge:metrics-req'; id: number }
-  /** POST /policy/reload reached this worker: the primary SIGHUPs the others so every worker reloads. */
-  | { t: 'hedge:reload-others' }
-  /** A reload put this config text in force here: replacement workers start with it (src/cluster/config-snapshot.ts). */
-  | { t: 'hedge:policy-applied'; text: string };
+  /** The worker serves: it takes part in the cluster's reloads from now on. */
+  | { t: 'hedge:worker-ready'; policyVersion: string }
+  /** POST /policy/reload (or a SIGHUP to the worker itself): the primary runs the cluster's reload and answers with its result. */
+  | { t: 'hedge:reload-request'; id: number; trigger: string }
+  /** Two-phase reload (node/cluster-reload.ts): this worker's preparation of reload `id`. */
+  | { t: 'hedge:reload-prepared'; id: number; answer: PreparedAnswer }
+  /** Whether the audit event of a widening reload was committed. */
+  | { t: 'hedge:reload-recorded'; id: number; ok: boolean };
 
 export type PrimaryToWorker =
   | { t: 'hedge:bind-snapshot'; records: BindingRecord[] }
   | { t: 'hedge:bind-apply'; seq: number; effects: Effect[] }
   | { t: 'hedge:bind-result'; id: number; result?: unknown; error?: { code?: string; message: string } }
-  | { t: 'hedge:metrics-res'; id: number; text?: string; error?: string };
+  | { t: 'hedge:metrics-res'; id: number; text?: string; error?: string }
+  /** The cluster's answer to a hedge:reload-request (a ReloadResult). */
+  | { t: 'hedge:reload-answer'; id: number; result: Record<string, unknown> }
+  /** Two-phase reload: prepare this config text (validate, compile, diff, canary), swap nothing in, answer hedge:reload-prepared. */
+  | { t: 'hedge:reload-prepare'; id: number; text: string }
+  /** Record this result (a widening change, before it is committed) in the audit; answer hedge:reload-recorded. */
+  | { t: 'hedge:reload-record'; id: number; result: Record<string, unknown> }
+  /** The end of reload `id` in every worker: commit (swap the prepared candidate in) or drop it; keep, log and count the cluster's result; `record`: this worker writes its audit event. */
+  | { t: 'hedge:reload-finish'; id: number; commit: boolean; record: boolean; result: Record<string, unknown> };
 
 export function isHedgeMessage(m: unknown): m is { t: string } {
   return typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string' && (m as { t: string }).t.startsWith('hedge:');

@@ -370,6 +370,7 @@ export type CanaryConfig = z.output<typeof canary>;
 const reload = z.strictObject({
   watch: z.boolean().default(false),
   debounceMs: z.number().int().min(50).max(60000).default(500),
+  timeoutMs: z.number().int().min(1000).max(600000).default(30000),
 });
 
 /** An IPv4 or IPv6 address, or an IPv4 prefix (a load balancer allowed to send PROXY protocol headers). */

@@ -13,6 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import { LineCounter, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
 import { dotted } from './key-path.js';
+import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 
 /** The largest config file read (1 MiB); the demo config is 2 KiB, a config with a hundred partners well under 100 KiB. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -32,20 +33,40 @@ export function readConfigText(file: string): string {
     const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
     let n = 0;
     for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_CONFIG_BYTES)
-      throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: larger than ${MAX_CONFIG_BYTES} bytes (1 MiB), the most a config file may be`);
-    const bytes = buf.subarray(0, n);
-    if (!isUtf8(bytes)) {
-      const line = firstNonUtf8Line(bytes);
-      throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}:${line}: cannot read config: line ${line} is not UTF-8 (save the file as UTF-8)`);
-    }
-    return bytes.toString('utf8');
+    return configTextOf(buf.subarray(0, n), file);
   } catch (err) {
     if (err instanceof HedgeError) throw err;
     throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The text of the config file a running gateway reloads: a regular file only (opening a FIFO nobody writes to
+ * would block the process that reloads — with --workers the primary, which owns the RADIUS listener), at most
+ * MAX_CONFIG_BYTES, UTF-8. Read once per reload: with --workers the primary hands these bytes to every worker.
+ */
+export function readConfigTextForReload(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(file, MAX_CONFIG_BYTES);
+  } catch (err) {
+    const why = err instanceof UnusableFileError ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err));
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${why}`, { cause: err });
+  }
+  return configTextOf(bytes, file);
+}
+
+/** Bytes read from a config file as its text: refused when larger than MAX_CONFIG_BYTES or not UTF-8 (with the line). */
+function configTextOf(bytes: Buffer, file: string): string {
+  if (bytes.length > MAX_CONFIG_BYTES)
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: larger than ${MAX_CONFIG_BYTES} bytes (1 MiB), the most a config file may be`);
+  if (!isUtf8(bytes)) {
+    const line = firstNonUtf8Line(bytes);
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}:${line}: cannot read config: line ${line} is not UTF-8 (save the file as UTF-8)`);
+  }
+  return bytes.toString('utf8');
 }
 
 /** A newline byte never occurs inside a multi-byte UTF-8 sequence, so lines can be checked one by one. */

@@ -18,9 +18,14 @@ import { BindingHub } from '../cluster/binding-hub.js';
 import { shareEphemeralKeys } from '../cluster/ephemeral-keys.js';
 import { configSnapshot } from '../cluster/config-snapshot.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
+import { ClusterReload } from './cluster-reload.js';
+import { watchPolicyFile } from './policy-watch.js';
+import type { ReloadResult, ReloadTrigger } from './reload.js';
 
 export interface RunningPrimary {
   radius: RunningRadius | undefined;
+  /** The cluster's policy reload: in every worker or in none (node/cluster-reload.ts). */
+  reload(trigger: ReloadTrigger): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -74,16 +79,14 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       );
       return;
     }
-    if (msg.t === 'hedge:policy-applied') {
-      log.info('a worker put a reloaded policy in force: replacement workers start with it', { worker: worker.id });
-      snapshot.update(msg.text);
+    if (msg.t === 'hedge:reload-request') {
+      // POST /policy/reload (or a SIGHUP to the worker): the answer is the cluster's, whichever worker took the request.
+      void reloads
+        .reload(msg.trigger as ReloadTrigger)
+        .then((result) => send(worker, { t: 'hedge:reload-answer', id: msg.id, result: result as unknown as Record<string, unknown> }));
       return;
     }
-    if (msg.t === 'hedge:reload-others') {
-      log.info('policy reload requested through the admin API: reloading the other workers');
-      for (const w of live) if (w !== worker) w.process.kill('SIGHUP');
-      return;
-    }
+    if (reloads.onMessage(worker, msg)) return;
     hub?.onMessage(worker, msg);
   });
 
@@ -92,6 +95,17 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   const sharedKeys = config.keys ? undefined : shareEphemeralKeys();
   // Workers start with the policy the cluster serves, never the file as edited since (cluster/config-snapshot.ts).
   const snapshot = configSnapshot(loaded.text);
+  const reloads = new ClusterReload({
+    file: loaded.file,
+    timeoutMs: config.reload.timeoutMs,
+    log,
+    live: () => [...live],
+    send,
+    onApplied: (text) => {
+      snapshot.update(text);
+      log.info('replacement workers start with the reloaded policy');
+    },
+  });
   // The front door's codes and tokens live in one process: exactly one worker (the first, and its
   // replacement) runs it, so a code, its token and the API call always meet the same store.
   const frontDoorWorkers = new Set<number>();
@@ -108,11 +122,13 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   };
   cluster.on('exit', (w, code, signal) => {
     live.delete(w);
+    reloads.onExit(w);
     hub?.detach(w.id);
     const hadFrontDoor = frontDoorWorkers.delete(w.id);
     if (stopping) return;
     log.error('cluster worker exited; starting a replacement', { worker: w.id, code, signal });
-    setTimeout(() => !stopping && fork(hadFrontDoor), 500).unref();
+    // Not while a reload runs: the replacement must start from the policy the reload leaves in force.
+    setTimeout(() => !stopping && void reloads.idle().then(() => !stopping && fork(hadFrontDoor)), 500).unref();
   });
   for (let i = 0; i < o.workers; i++) fork(i === 0);
 
@@ -125,12 +141,17 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     radius: radius ? `${radius.address.address}:${radius.address.port}` : undefined,
   });
 
+  // reload.watch: one watcher, in the primary, starting the cluster's reload (never one reload per worker).
+  const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloads.reload('watch'), log) : undefined;
+
   let stopped: Promise<void> | undefined;
   return {
     radius,
+    reload: (trigger) => reloads.reload(trigger),
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        watcher?.close();
         statics?.stop();
         await radius?.close();
         const exits = [...live].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));

@@ -61,10 +61,12 @@ export interface GatewayOptions {
   connectPorts?: number[];
   /** TLS options for https origins (lab CA). */
   upstreamTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
-  /** Called when POST /policy/reload reached this node (cluster workers tell the primary to reload the others). */
-  onAdminReload?: () => void;
-  /** Called with the config a reload put in force (cluster workers tell the primary: replacements start with it). */
-  onPolicyApplied?: (loaded: LoadedConfig) => void;
+  /**
+   * --workers: reloads are the cluster's, run by the primary in every worker or in none (node/cluster-reload.ts).
+   * `request` asks the primary for one (POST /policy/reload, SIGHUP, gateway.reload()) and resolves with the
+   * cluster's result; `attach` lets the primary drive this node's reloader (prepare, commit). No file watch here.
+   */
+  clusterReload?: { request(trigger: ReloadTrigger): Promise<ReloadResult>; attach(reloader: PolicyReloader, log: Logger): void };
   /** Change the built pipeline: tests that prove a later lock catches a broken earlier one, and the benchmark's guard-off row. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
@@ -267,10 +269,11 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     registry: metrics.registry,
     log,
     record: audit && ((r) => audit.log.recordEvent(reloadEvent(r))),
-    onApplied: opts.onPolicyApplied,
   });
+  opts.clusterReload?.attach(reloader, log);
+  const reload = opts.clusterReload ? opts.clusterReload.request : (trigger: ReloadTrigger) => reloader.reload(trigger);
   admin.addRoute(canaryRoutes(canary, () => pipeline));
-  admin.addRoute(reloadRoutes(reloader, opts.onAdminReload));
+  admin.addRoute(reloadRoutes(reload, () => reloader.recent()));
   admin.addPublicRoute(jwksRoute(() => pipeline.policy));
   admin.addRoute(tokenResolveRoute(() => pipeline.policy, metrics, log));
 
@@ -364,7 +367,8 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   // The canary runs once before we say we are up, then every canary.intervalSeconds.
   if (canary) await canary.start();
   addReadinessChecks(readiness, { ingress, admin, policy: () => pipeline.policy, canary, bindings, audit });
-  const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
+  // --workers: the primary watches the file and reloads the whole cluster.
+  const watcher = config.reload.watch && !opts.clusterReload ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
   log.info('hedge started', {
     // The process to signal (HUP reloads the policy, TERM drains and stops): a
     // --workers worker names its primary, which relays signals to every worker.
@@ -398,7 +402,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     radius,
     canary,
     enrichment,
-    reload: (trigger: ReloadTrigger = 'api') => reloader.reload(trigger),
+    reload: (trigger: ReloadTrigger = 'api') => reload(trigger),
     reloads: () => reloader.recent(),
     audit,
     consents,

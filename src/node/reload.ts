@@ -1,15 +1,21 @@
 // Safe policy reload (SIGHUP, POST /policy/reload, optional file watch):
-//   1 read, validate and lint the file again (file:line:key for every problem)
-//   2 compile it (keys included)
-//   3 log its exposure diff against the policy in force
-//   4 run the canary against the NEW pipeline before it takes any traffic
-//   4b a change that widens disclosure: commit its audit event first (refused when the audit cannot)
-//   5 swap it in atomically: the ingress reads the pipeline once per request,
-//     so requests in flight finish on the old one
+//   1 read the file once (a regular file, bounded: config/yaml-source.ts)
+//   2 prepare: validate and lint (file:line:key for every problem), compile
+//     (keys included), log the exposure diff, run the canary against the NEW
+//     pipeline before it takes any traffic — nothing is swapped in yet
+//   3 a change that widens disclosure: commit its audit event first (refused when the audit cannot)
+//   4 commit: swap it in atomically: the ingress reads the pipeline once per
+//     request, so requests in flight finish on the old one
 // Any failure keeps the old policy serving and says why. Every attempt is an
 // event (log line, metric, history) carrying the policy version hashes.
+// A single process runs all four itself (reload()); with --workers the
+// primary reads the file and drives prepare and commit in every worker, so a
+// reload applies in all of them or in none (node/cluster-reload.ts); both use
+// prepare(), commit() and settle() below.
 import { ConfigError, HedgeError, formatIssue } from '../shared/errors.js';
-import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { parseConfig, type LoadedConfig } from '../config/load.js';
+import { readConfigTextForReload } from '../config/yaml-source.js';
+import { changedSections } from '../config/reloadable.js';
 import type { Config } from '../config/schema.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { exposureSummary, type ExposureSummary } from '../policy/reload-exposure.js';
@@ -17,9 +23,12 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { Canary, CanaryResult } from '../canary/canary.js';
 import type { Alerts } from '../alerts/alerts.js';
 import type { Logger } from '../shared/log.js';
+import { SharedRun } from '../shared/shared-run.js';
 import { Counter, type Registry } from 'prom-client';
 
 export type ReloadTrigger = 'sighup' | 'admin' | 'watch' | 'api';
+/** Where a refused reload stopped; `cluster`: the workers of a --workers cluster could not all take part (one did not answer in time, exited, or read other key material). */
+export type ReloadStage = 'read' | 'validate' | 'compile' | 'canary' | 'audit' | 'cluster';
 
 export interface ReloadResult {
   /** applied: in force now; unchanged: same policy version, nothing to do; refused: the old policy keeps serving. */
@@ -30,7 +39,7 @@ export interface ReloadResult {
   from: string;
   to: string | undefined;
   /** Where a refused reload stopped. */
-  stage?: 'read' | 'validate' | 'compile' | 'canary' | 'audit' | undefined;
+  stage?: ReloadStage | undefined;
   reason?: string | undefined;
   /** file:line:col key: message, for validation and lint problems. */
   issues?: string[] | undefined;
@@ -38,7 +47,18 @@ export interface ReloadResult {
   canary?: CanaryResult | undefined;
   /** Config sections that changed but need a restart (not applied by a reload). */
   restartNeeded?: string[] | undefined;
+  /** --workers: how many workers took part, how many were ready, refused, or did not answer. */
+  workers?: { count: number; ready: number; refused: number; unanswered: number } | undefined;
   durationMs: number;
+}
+
+/** What a preparation found: the fields of a result (applied means ready to commit), and the candidate to swap in. */
+export interface PreparedReload {
+  outcome: Omit<ReloadResult, 'trigger' | 'at' | 'file' | 'from' | 'durationMs'>;
+  /** Set when outcome.result is applied: the pipeline commit() swaps in. */
+  candidate: Pipeline | undefined;
+  /** The key material digest of the candidate (workers that read different key files must not both commit). */
+  fingerprint: string | undefined;
 }
 
 export interface ReloaderDeps {
@@ -57,17 +77,10 @@ export interface ReloaderDeps {
    * disclosure is recorded before it is swapped in, and refused when this says false; every other result after.
    */
   record?: ((r: ReloadResult) => Promise<boolean>) | undefined;
-  /** The config a reload put in force (a --workers worker tells its primary, which starts replacement workers with it). */
-  onApplied?: ((loaded: LoadedConfig) => void) | undefined;
 }
 
-/** Sections a reload applies; everything else is read at start only. */
-const RELOADABLE = new Set(['partners', 'keys']);
-
 export class PolicyReloader {
-  private inflight: Promise<ReloadResult> | undefined;
-  /** The one reload that follows the running one, shared by every request made meanwhile. */
-  private queued: Promise<ReloadResult> | undefined;
+  private readonly runs = new SharedRun((trigger: ReloadTrigger) => this.attempt(trigger));
   private readonly history: ReloadResult[] = [];
   private readonly counter: Counter<'result' | 'trigger'>;
 
@@ -86,43 +99,52 @@ export class PolicyReloader {
    * costs two reloads, not one per request.
    */
   reload(trigger: ReloadTrigger): Promise<ReloadResult> {
-    if (this.queued) return this.queued;
-    if (!this.inflight) return this.start(trigger);
-    const next = () => {
-      this.queued = undefined;
-      return this.start(trigger);
-    };
-    this.queued = this.inflight.then(next, next);
-    return this.queued;
-  }
-
-  private start(trigger: ReloadTrigger): Promise<ReloadResult> {
-    const p = this.attempt(trigger).finally(() => {
-      if (this.inflight === p) this.inflight = undefined;
-    });
-    this.inflight = p;
-    return p;
+    return this.runs.request(trigger);
   }
 
   recent(): readonly ReloadResult[] {
     return this.history;
   }
 
+  /** The policy version in force (a result's `from`). */
+  version(): string {
+    return this.deps.current().policy.version;
+  }
+
   private async attempt(trigger: ReloadTrigger): Promise<ReloadResult> {
     const t0 = Date.now();
-    const old = this.deps.current();
-    const base = { trigger, at: new Date(t0).toISOString(), file: this.deps.file, from: old.policy.version };
-    const done = (r: Omit<ReloadResult, 'durationMs' | keyof typeof base>, recorded = false): ReloadResult => this.finish({ ...base, ...r, durationMs: Date.now() - t0 }, recorded);
+    const base = { trigger, at: new Date(t0).toISOString(), file: this.deps.file, from: this.version() };
+    const result = (o: PreparedReload['outcome']): ReloadResult => ({ ...base, ...o, durationMs: Date.now() - t0 });
+    let text: string;
+    try {
+      text = readConfigTextForReload(this.deps.file);
+    } catch (err) {
+      return this.settle(result(readRefusal(err)));
+    }
+    const prepared = await this.prepare(text);
+    if (prepared.outcome.result !== 'applied') return this.settle(result(prepared.outcome));
+    // A widening change is in the audit before it takes any traffic; a narrowing one (an emergency removal) never waits.
     let recorded = false;
+    if (prepared.outcome.exposure?.widens && this.deps.record) {
+      if (!(await this.deps.record(result(prepared.outcome)))) return this.settle(result(auditRefusal(prepared.outcome)));
+      recorded = true;
+    }
+    this.commit(prepared);
+    return this.settle(result(prepared.outcome), { recorded });
+  }
 
+  /**
+   * Validates, compiles, diffs and canaries this config text against the policy in force; swaps nothing in.
+   * outcome.result says applied when the candidate is ready to commit.
+   */
+  async prepare(text: string): Promise<PreparedReload> {
+    const refused = (o: Omit<PreparedReload['outcome'], 'result'>): PreparedReload => ({ outcome: { result: 'refused', ...o }, candidate: undefined, fingerprint: undefined });
+    const old = this.deps.current();
     let loaded: LoadedConfig;
     try {
-      loaded = loadConfigFile(this.deps.file);
+      loaded = parseConfig(text, this.deps.file);
     } catch (err) {
-      if (err instanceof ConfigError)
-        return done({ result: 'refused', to: undefined, stage: 'validate', reason: 'the policy file does not validate', issues: err.issues.map(formatIssue) });
-      if (err instanceof HedgeError) return done({ result: 'refused', to: undefined, stage: 'read', reason: err.message });
-      return done({ result: 'refused', to: undefined, stage: 'read', reason: `cannot load the policy file (${(err as Error).name})` });
+      return { outcome: readRefusal(err), candidate: undefined, fingerprint: undefined };
     }
     const warnings = loaded.warnings.map(formatIssue);
     const restartNeeded = changedSections(this.deps.startedWith, loaded.config);
@@ -132,11 +154,13 @@ export class PolicyReloader {
       next = compilePolicy(loaded.config, loaded.file, loaded.lineOf);
     } catch (err) {
       const issues = err instanceof ConfigError ? err.issues.map(formatIssue) : undefined;
-      return done({ result: 'refused', to: undefined, stage: 'compile', reason: (err as Error).message.split('\n')[0], issues, restartNeeded });
+      return refused({ to: undefined, stage: 'compile', reason: (err as Error).message.split('\n')[0], issues, restartNeeded });
     }
+    const fingerprint = next.materialFingerprint;
+    const issues = warnings.length ? warnings : undefined;
     // The version hashes the partners and stripped headers; rotated keys (keys.file, a partner CA, client JWKS) change only the fingerprint.
-    if (next.version === old.policy.version && next.materialFingerprint === old.policy.materialFingerprint)
-      return done({ result: 'unchanged', to: next.version, issues: warnings.length ? warnings : undefined, restartNeeded });
+    if (next.version === old.policy.version && fingerprint === old.policy.materialFingerprint)
+      return { outcome: { result: 'unchanged', to: next.version, issues, restartNeeded }, candidate: undefined, fingerprint };
 
     const exposure = exposureSummary(old.policy, next);
     const log = exposure.widens ? this.deps.log.warn : this.deps.log.info;
@@ -146,35 +170,31 @@ export class PolicyReloader {
     let canary: CanaryResult | undefined;
     if (this.deps.canary) {
       canary = await this.deps.canary.run(candidate, 'reload');
-      if (!canary.ok) return done({ result: 'refused', to: next.version, stage: 'canary', reason: 'the canary failed against the new policy', exposure, canary, restartNeeded });
+      if (!canary.ok) return refused({ to: next.version, stage: 'canary', reason: 'the canary failed against the new policy', exposure, canary, restartNeeded });
     }
-    // A widening change is in the audit before it takes any traffic; a narrowing one (an emergency removal) never waits.
-    if (exposure.widens && this.deps.record) {
-      const pending = { ...base, result: 'applied' as const, to: next.version, exposure, canary, durationMs: Date.now() - t0 };
-      if (!(await this.deps.record(pending)))
-        return done({
-          result: 'refused',
-          to: next.version,
-          stage: 'audit',
-          reason: 'the change widens disclosure and its audit record could not be committed',
-          exposure,
-          canary,
-          restartNeeded,
-        });
-      recorded = true;
-    }
-    // Requests already running keep the pipeline they read; new ones get this.
-    this.deps.swap(candidate);
-    this.deps.onApplied?.(loaded);
-    return done({ result: 'applied', to: next.version, exposure, canary, issues: warnings.length ? warnings : undefined, restartNeeded }, recorded);
+    return { outcome: { result: 'applied', to: next.version, exposure, canary, issues, restartNeeded }, candidate, fingerprint };
   }
 
-  private finish(r: ReloadResult, recorded: boolean): ReloadResult {
+  /** Puts a prepared candidate in force. Requests already running keep the pipeline they read; new ones get this. */
+  commit(prepared: PreparedReload): void {
+    if (prepared.candidate) this.deps.swap(prepared.candidate);
+  }
+
+  /** Records an outcome in the audit now; false when it could not be committed (a widening change is then refused). */
+  async recordFirst(r: ReloadResult): Promise<boolean> {
+    return this.deps.record ? this.deps.record(r) : true;
+  }
+
+  /**
+   * Counts, keeps, logs and alerts a reload's result. `recorded`: its audit event is already committed;
+   * `record: false`: another process records it (a --workers cluster writes one event per reload).
+   */
+  settle(r: ReloadResult, o: { recorded?: boolean; record?: boolean } = {}): ReloadResult {
     this.counter.labels(r.result, r.trigger).inc();
-    if (!recorded) void this.deps.record?.(r);
+    if (!o.recorded && o.record !== false) void this.deps.record?.(r);
     this.history.push(r);
     if (this.history.length > 20) this.history.shift();
-    const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file };
+    const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file, workers: r.workers };
     if (r.restartNeeded?.length) this.deps.log.warn('policy reload: these sections changed but need a restart to apply', { sections: r.restartNeeded });
     if (r.result === 'refused') {
       this.deps.log.error('policy reload refused; the previous policy keeps serving', { ...fields, reason: r.reason, issues: r.issues });
@@ -190,18 +210,14 @@ export class PolicyReloader {
   }
 }
 
-/** Top-level sections (proxy without stripHeaders) that differ and that a reload does not apply. */
-function changedSections(a: Config, b: Config): string[] {
-  const out: string[] = [];
-  for (const key of Object.keys({ ...a, ...b }) as (keyof Config)[]) {
-    if (RELOADABLE.has(key)) continue;
-    let x: unknown = a[key];
-    let y: unknown = b[key];
-    if (key === 'proxy') {
-      x = { ...(x as object), stripHeaders: undefined };
-      y = { ...(y as object), stripHeaders: undefined };
-    }
-    if (JSON.stringify(x) !== JSON.stringify(y)) out.push(key);
-  }
-  return out;
+/** A file that cannot be read or does not validate, as a refused outcome. */
+export function readRefusal(err: unknown): PreparedReload['outcome'] & { result: 'refused' } {
+  if (err instanceof ConfigError) return { result: 'refused', to: undefined, stage: 'validate', reason: 'the policy file does not validate', issues: err.issues.map(formatIssue) };
+  if (err instanceof HedgeError) return { result: 'refused', to: undefined, stage: 'read', reason: err.message };
+  return { result: 'refused', to: undefined, stage: 'read', reason: `cannot load the policy file (${(err as Error).name})` };
+}
+
+/** A widening change whose audit event could not be committed: refused, nothing swapped in. */
+export function auditRefusal(o: PreparedReload['outcome']): PreparedReload['outcome'] {
+  return { ...o, result: 'refused', stage: 'audit', reason: 'the change widens disclosure and its audit record could not be committed', issues: undefined };
 }

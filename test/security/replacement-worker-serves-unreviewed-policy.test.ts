@@ -63,7 +63,7 @@ test('a worker replaced after the config file was edited serves the policy in fo
   await node.waitFor(() => reloaded().length >= 2, 60_000);
   const inForce = reloaded()[0]!.to;
   assert.notEqual(inForce, version);
-  await node.waitFor((l) => l.msg === 'a worker put a reloaded policy in force: replacement workers start with it', 10_000);
+  await node.waitFor((l) => l.msg === 'replacement workers start with the reloaded policy', 10_000);
   writeFileSync(cfg.file, yaml);
   process.kill(replacement.workerPid as number, 'SIGKILL');
   await node.waitFor(() => started().length >= 4, 90_000);

@@ -1,0 +1,246 @@
+// A --workers cluster's policy reload: in every worker or in none. Each worker
+// used to read, validate and canary the file on its own, so a file written
+// non-atomically or changed between two workers' reads, or a canary failing in
+// one worker, left worker 1 serving the new policy and worker 2 the old, and
+// POST /policy/reload told only the answering worker's result. Now the
+// primary runs one two-phase reload:
+//   1 it reads the file's bytes once (a regular file, bounded);
+//   2 every worker prepares those bytes (validate, compile, diff, canary;
+//     nothing swapped in) and answers ready or refused;
+//   3 all ready, and all read the same key material: a change that widens
+//     disclosure has its one audit event committed first (by one worker);
+//   4 every worker commits (swaps in); otherwise every worker drops its
+//     candidate. Every wait is bounded by reload.timeoutMs: a worker that does
+//     not answer in time, or exits, refuses the reload everywhere (stage
+//     cluster). One audit event per reload of the cluster, written by one worker.
+// Reloads requested while one runs share the one that follows (shared/shared-run.ts).
+import type { Worker } from 'node:cluster';
+import { readConfigTextForReload } from '../config/yaml-source.js';
+import { SharedRun } from '../shared/shared-run.js';
+import type { Logger } from '../shared/log.js';
+import type { PreparedAnswer, PrimaryToWorker, WorkerToPrimary } from '../cluster/protocol.js';
+import { auditRefusal, readRefusal, type PreparedReload, type ReloadResult, type ReloadTrigger } from './reload.js';
+
+export interface ClusterReloadDeps {
+  file: string;
+  /** reload.timeoutMs: the longest the primary waits for the workers at each step. */
+  timeoutMs: number;
+  log: Logger;
+  /** Workers alive, in the order they were started. */
+  live(): Worker[];
+  send(w: Worker, m: PrimaryToWorker): void;
+  /** The text every worker put in force: replacement workers start with it (cluster/config-snapshot.ts). */
+  onApplied(text: string): void;
+}
+
+type Outcome = PreparedReload['outcome'];
+type Slot<T> = { answer: T } | { missing: 'timeout' | 'exited' };
+
+export class ClusterReload {
+  private readonly runs = new SharedRun((trigger: ReloadTrigger) => this.attempt(trigger));
+  private readonly ready = new Set<number>();
+  private version = '';
+  private nextId = 1;
+  /** Waiters for one answer of one worker, by `${reload id}:${kind}:${worker id}`. */
+  private readonly waiting = new Map<string, (m: WorkerToPrimary) => void>();
+  /** Called when a worker exits or becomes ready (waits re-check). */
+  private readonly watchers = new Set<() => void>();
+  private readonly exited = new Set<number>();
+
+  constructor(private readonly deps: ClusterReloadDeps) {}
+
+  reload(trigger: ReloadTrigger): Promise<ReloadResult> {
+    return this.runs.request(trigger);
+  }
+
+  /** Resolves once no reload runs (a replacement worker is forked only then: it must start from the policy in force). */
+  idle(): Promise<void> {
+    return this.runs.idle();
+  }
+
+  /** A worker message about reloads; false for any other. */
+  onMessage(w: Worker, m: WorkerToPrimary): boolean {
+    if (m.t === 'hedge:worker-ready') {
+      this.ready.add(w.id);
+      if (!this.version) this.version = m.policyVersion;
+      this.notify();
+      return true;
+    }
+    if (m.t === 'hedge:reload-prepared' || m.t === 'hedge:reload-recorded') {
+      this.waiting.get(`${m.id}:${m.t}:${w.id}`)?.(m);
+      return true; // an answer nobody waits for any more (it came after the bound) is dropped
+    }
+    return false;
+  }
+
+  onExit(w: Worker): void {
+    this.ready.delete(w.id);
+    this.exited.add(w.id);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const f of this.watchers) f();
+  }
+
+  private async attempt(trigger: ReloadTrigger): Promise<ReloadResult> {
+    const t0 = Date.now();
+    const id = this.nextId++;
+    const { file, timeoutMs, log } = this.deps;
+    const base = { trigger, at: new Date(t0).toISOString(), file };
+    let workers = this.deps.live();
+    const finish = (o: Outcome & { from?: string }, o2: { commit?: boolean; recorded?: boolean; counts?: ReloadResult['workers'] } = {}): ReloadResult => {
+      const r: ReloadResult = {
+        ...base,
+        from: this.version,
+        ...o,
+        workers: o2.counts ?? { count: workers.length, ready: 0, refused: 0, unanswered: 0 },
+        durationMs: Date.now() - t0,
+      };
+      const alive = workers.filter((w) => !w.isDead() && !this.exited.has(w.id));
+      // One audit event per reload of the cluster: the first worker alive writes it (unless it is committed already).
+      alive.forEach((w, i) =>
+        this.deps.send(w, { t: 'hedge:reload-finish', id, commit: o2.commit === true, record: i === 0 && !o2.recorded, result: r as unknown as Record<string, unknown> }),
+      );
+      if (r.result === 'refused')
+        log.error('cluster policy reload refused; every worker keeps the previous policy', { trigger, stage: r.stage, reason: r.reason, workers: r.workers });
+      else
+        log.info(r.result === 'applied' ? 'cluster policy reload applied in every worker' : 'cluster policy reload: nothing changed', {
+          trigger,
+          from: r.from,
+          to: r.to,
+          workers: r.workers,
+        });
+      return r;
+    };
+
+    // A worker still starting has read the policy in force at its start; it must be serving before the cluster moves on.
+    const starting = () => workers.filter((w) => !this.ready.has(w.id) && !w.isDead());
+    if (starting().length > 0 && !(await this.until(() => starting().length === 0, t0 + timeoutMs))) {
+      const names = starting().map((w) => w.id);
+      return finish({
+        result: 'refused',
+        to: undefined,
+        stage: 'cluster',
+        reason: `worker(s) ${names.join(', ')} did not finish starting within ${timeoutMs} ms (reload.timeoutMs); reload again once they serve`,
+      });
+    }
+    workers = this.deps.live().filter((w) => this.ready.has(w.id));
+    if (workers.length === 0) return finish({ result: 'refused', to: undefined, stage: 'cluster', reason: 'no worker is serving' });
+
+    let text: string;
+    try {
+      text = readConfigTextForReload(file);
+    } catch (err) {
+      return finish(readRefusal(err));
+    }
+
+    const answers = await this.ask(id, 'hedge:reload-prepared', workers, (w) => this.deps.send(w, { t: 'hedge:reload-prepare', id, text }), timeoutMs);
+    const prepared = answers.map(([w, s]) => [w, 'answer' in s ? (s.answer as { answer: PreparedAnswer }).answer : s.missing] as const);
+    const ok = prepared.filter((p): p is readonly [Worker, PreparedAnswer] => typeof p[1] === 'object' && p[1].result !== 'refused');
+    const refusedBy = prepared.filter((p): p is readonly [Worker, PreparedAnswer] => typeof p[1] === 'object' && p[1].result === 'refused');
+    const exited = prepared.filter(([, a]) => a === 'exited').map(([w]) => w.id);
+    const late = prepared.filter(([, a]) => a === 'timeout').map(([w]) => w.id);
+    const counts = { count: workers.length, ready: ok.length, refused: refusedBy.length, unanswered: exited.length + late.length };
+    const first = (ok[0] ?? refusedBy[0])?.[1];
+    const from = first?.from ?? this.version;
+    if (exited.length) return finish({ result: 'refused', from, to: first?.to, stage: 'cluster', reason: `worker(s) ${exited.join(', ')} exited during the reload` }, { counts });
+    if (late.length)
+      return finish(
+        { result: 'refused', from, to: first?.to, stage: 'cluster', reason: `worker(s) ${late.join(', ')} did not answer within ${timeoutMs} ms (reload.timeoutMs)` },
+        { counts },
+      );
+    const refusal = refusedBy[0];
+    if (refusal) {
+      const [w, a] = refusal;
+      const outcome = answerOutcome(a);
+      return finish({ ...outcome, from, reason: `worker ${w.id} of ${workers.length}: ${a.reason ?? 'refused'}` }, { counts });
+    }
+    // Same bytes, but each worker reads keys.file, a partner's ca and a client's jwksFile itself: one that changed between reads must not split the cluster.
+    if (new Set(ok.map(([, a]) => `${a.to}|${a.fingerprint ?? ''}`)).size > 1)
+      return finish(
+        {
+          result: 'refused',
+          from,
+          to: first?.to,
+          stage: 'cluster',
+          reason: 'the workers read different policies (a key file, a partner ca or a client jwksFile changed during the reload); reload again',
+        },
+        { counts },
+      );
+    const changed = ok.find(([, a]) => a.result === 'applied');
+    if (!changed) return finish({ ...answerOutcome(ok[0]![1]), from }, { counts });
+
+    const outcome = answerOutcome(changed[1]);
+    let recorded = false;
+    if (outcome.exposure?.widens) {
+      // A widening change is in the audit before it takes any traffic: one event, written by the first worker.
+      const recorder = workers[0]!;
+      const pending: ReloadResult = { ...base, from, ...outcome, workers: counts, durationMs: Date.now() - t0 };
+      const [[, s] = [recorder, { missing: 'timeout' as const }]] = await this.ask(
+        id,
+        'hedge:reload-recorded',
+        [recorder],
+        (w) => this.deps.send(w, { t: 'hedge:reload-record', id, result: pending as unknown as Record<string, unknown> }),
+        timeoutMs,
+      );
+      if (!('answer' in s) || !(s.answer as { ok: boolean }).ok) return finish({ ...auditRefusal(outcome), from }, { counts });
+      recorded = true;
+    }
+    // Replacement workers start with it from now on; forks wait for this reload to end (cluster-primary.ts).
+    this.deps.onApplied(text);
+    this.version = outcome.to ?? this.version;
+    return finish({ ...outcome, from }, { commit: true, recorded, counts });
+  }
+
+  /** Sends to each worker and waits for its answer of this kind, at most timeoutMs; a worker that exits meanwhile is missing. */
+  private ask(id: number, kind: string, workers: Worker[], send: (w: Worker) => void, timeoutMs: number): Promise<[Worker, Slot<WorkerToPrimary>][]> {
+    return Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<[Worker, Slot<WorkerToPrimary>]>((resolve) => {
+            const key = `${id}:${kind}:${w.id}`;
+            const done = (s: Slot<WorkerToPrimary>) => {
+              clearTimeout(timer);
+              this.waiting.delete(key);
+              this.watchers.delete(onExit);
+              resolve([w, s]);
+            };
+            const onExit = () => (w.isDead() || this.exited.has(w.id)) && done({ missing: 'exited' });
+            const timer = setTimeout(() => done({ missing: 'timeout' }), timeoutMs);
+            this.waiting.set(key, (m) => done({ answer: m }));
+            this.watchers.add(onExit);
+            send(w);
+            onExit();
+          }),
+      ),
+    );
+  }
+
+  /** Resolves true once `cond` holds (checked when a worker becomes ready or exits), false at the deadline. */
+  private until(cond: () => boolean, deadline: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!cond()) return;
+        clearTimeout(timer);
+        this.watchers.delete(check);
+        resolve(true);
+      };
+      const timer = setTimeout(
+        () => {
+          this.watchers.delete(check);
+          resolve(cond());
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.watchers.add(check);
+      check();
+    });
+  }
+}
+
+/** A worker's answer as the fields of the cluster's result (without what the primary sets). */
+function answerOutcome(a: PreparedAnswer): Outcome {
+  const { fingerprint: _f, from: _from, ...rest } = a;
+  return rest as unknown as Outcome;
+}

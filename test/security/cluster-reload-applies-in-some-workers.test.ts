@@ -1,0 +1,187 @@
+// Threat: with `hedge start --workers N`, each worker read, validated and
+// canaried the config on its own at a reload, so the reload could apply in
+// some workers and not in others — a file (or a secret file it names) changed
+// between two workers' reads, or one worker's canary failed: worker 1 served
+// the new policy, worker 2 the old one, two policies at once, and
+// POST /policy/reload reported only the answering worker's result. The
+// operator's rule: a reload reaches every worker or none. The primary now
+// reads the file once and runs a two-phase reload: every worker prepares
+// (nothing swapped in), and only when all are ready does any commit.
+//
+// Deterministic split: worker 2 is stopped (SIGSTOP) while worker 1 prepares
+// the reload, then the partner's secret file is broken and worker 2 resumes —
+// worker 2's preparation fails where worker 1's succeeded.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startEchoOrigin } from '../../src/demo/echo-origin.js';
+import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
+import { portOf, spawnHedge, writeConfig, type LogLine } from '../helpers/hedge-process.js';
+
+// A partner that receives the number in clear, signed with a secret read from a file at every reload.
+const NEWS = `  - id: newsdesk
+    name: Newsdesk
+    purpose: analytics
+    legalBasis: consent
+    hosts: [news.example]
+    signature: hmac-sha256
+    signatureSecret: { file: news.secret }
+    send:
+      - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
+`;
+
+/** One request on a fresh connection (the primary spreads connections over the workers). */
+function adminCall(port: number, method: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.setTimeout(60_000, () => req.destroy(new Error('admin request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test(
+  '--workers 2: a reload one worker cannot prepare applies in no worker; one every worker prepares applies in all, answered for the cluster',
+  { timeout: 240_000 },
+  async (t) => {
+    const origin = await startEchoOrigin('127.0.0.1', 0);
+    const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
+    const cfg = writeConfig(yaml);
+    const secretFile = join(dirname(cfg.file), 'news.secret');
+    const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+    let stopped: number | undefined;
+    after(async () => {
+      if (stopped) process.kill(stopped, 'SIGCONT');
+      await node.stop();
+      cfg.cleanup();
+      await origin.close();
+    });
+    const started = () => node.lines.filter((l) => l.msg === 'hedge started');
+    await node.waitFor(() => started().length >= 2, 90_000);
+    const [w1, w2] = [started()[0]!, started()[1]!];
+    const primaryPid = w1.pid as number;
+    const proxy = portOf(w1.proxy);
+    const admin = portOf(w1.admin);
+    const version = w1.policyVersion as string;
+    const outcome = (l: LogLine) => l.msg === 'policy reloaded' || l.msg === 'policy reload refused; the previous policy keeps serving';
+
+    // 1. Worker 1 prepares the change with a valid secret; worker 2, stopped meanwhile, reads a broken one.
+    writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    writeFileSync(cfg.file, yaml + NEWS);
+    process.kill((stopped = w2.workerPid as number), 'SIGSTOP');
+    process.kill(primaryPid, 'SIGHUP');
+    await node.waitFor((l) => l.msg === 'policy reload: exposure diff' && l.node === w1.node, 60_000);
+    writeFileSync(secretFile, 'not-a-secret', { mode: 0o600 });
+    process.kill(w2.workerPid as number, 'SIGCONT');
+    stopped = undefined;
+    await node.waitFor((l) => outcome(l) && l.node === w2.node, 60_000);
+    await node.waitFor((l) => outcome(l) && l.node === w1.node, 60_000);
+    const ends = node.lines.filter(outcome).map((l) => `${String(l.node)}: ${l.msg} ${String(l.to ?? '')}`);
+    t.diagnostic(`worker outcomes: ${ends.join(' | ')}`);
+
+    for (let i = 0; i < 12; i++) {
+      const r = await viaProxy({ port: proxy }, 'http://news.example/');
+      assert.equal(r.status, 200);
+      assert.equal(r.json().headers['x-news-msisdn'], undefined, `request ${i}: a worker serves the reload another worker refused`);
+    }
+    for (let i = 0; i < 6; i++) {
+      const { body } = await adminCall(admin, 'GET', '/policy/reloads');
+      const last = (body.reloads as Record<string, unknown>[])[0]!;
+      assert.equal(last.result, 'refused', `answer ${i}: every worker reports the cluster's refusal (${JSON.stringify(last)})`);
+      assert.equal(last.stage, 'validate');
+      assert.deepEqual(last.workers, { count: 2, ready: 1, refused: 1, unanswered: 0 });
+      assert.equal(last.from, version);
+    }
+    await node.waitFor((l) => l.msg === 'cluster policy reload refused; every worker keeps the previous policy', 10_000);
+
+    // 2. The same change with the secret fixed: POST /policy/reload answers for the cluster, and every worker serves it.
+    writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    const answer = await adminCall(admin, 'POST', '/policy/reload');
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.result, 'applied');
+    assert.deepEqual(answer.body.workers, { count: 2, ready: 2, refused: 0, unanswered: 0 });
+    const inForce = answer.body.to as string;
+    assert.notEqual(inForce, version);
+    await node.waitFor(() => node.lines.filter((l) => l.msg === 'policy reloaded').length >= 2, 10_000);
+    for (let i = 0; i < 6; i++) {
+      const { body } = await adminCall(admin, 'GET', '/readyz');
+      assert.match(JSON.stringify(body), new RegExp(`version ${inForce}`), `answer ${i}: every worker serves the new policy hash`);
+    }
+    for (let i = 0; i < 12; i++) {
+      const r = await viaProxy({ port: proxy }, 'http://news.example/');
+      assert.equal(r.json().headers['x-news-msisdn'], '+447700900123', `request ${i}: every worker serves the reloaded policy`);
+    }
+
+    // 3. A refused reload answers 422 with the stage and how many workers refused.
+    writeFileSync(cfg.file, yaml + NEWS + '  - id: broken\n');
+    const refused = await adminCall(admin, 'POST', '/policy/reload');
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.result, 'refused');
+    assert.equal(refused.body.stage, 'validate');
+    assert.deepEqual(refused.body.workers, { count: 2, ready: 0, refused: 2, unanswered: 0 });
+  },
+);
+
+test('--workers 2: a worker that does not answer in time, or exits mid-reload, refuses the reload in every worker', { timeout: 240_000 }, async () => {
+  const origin = await startEchoOrigin('127.0.0.1', 0);
+  const yaml =
+    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + '\nreload:\n  timeoutMs: 1000\n';
+  const cfg = writeConfig(yaml);
+  writeFileSync(join(dirname(cfg.file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 });
+  const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+  let stopped: number | undefined;
+  after(async () => {
+    if (stopped) process.kill(stopped, 'SIGCONT');
+    await node.stop();
+    cfg.cleanup();
+    await origin.close();
+  });
+  const started = () => node.lines.filter((l) => l.msg === 'hedge started');
+  await node.waitFor(() => started().length >= 2, 90_000);
+  const [w1, w2] = [started()[0]!, started()[1]!];
+  const primaryPid = w1.pid as number;
+  const proxy = portOf(w1.proxy);
+  const version = w1.policyVersion as string;
+  const clusterRefusals = () => node.lines.filter((l) => l.msg === 'cluster policy reload refused; every worker keeps the previous policy');
+  const noWorkerServesIt = async (what: string) => {
+    for (let i = 0; i < 12; i++) {
+      const r = await viaProxy({ port: proxy }, 'http://news.example/');
+      assert.equal(r.json().headers['x-news-msisdn'], undefined, `${what}, request ${i}: a worker serves the refused reload`);
+    }
+  };
+
+  // A worker stopped past reload.timeoutMs: refused everywhere; its late preparation is dropped, never committed.
+  writeFileSync(cfg.file, yaml.replace('partners:\n', `partners:\n${NEWS}`));
+  process.kill((stopped = w2.workerPid as number), 'SIGSTOP');
+  process.kill(primaryPid, 'SIGHUP');
+  await node.waitFor(() => clusterRefusals().length >= 1, 30_000);
+  assert.match(String(clusterRefusals()[0]!.reason), /worker\(s\) \d+ did not answer within 1000 ms/);
+  process.kill(w2.workerPid as number, 'SIGCONT');
+  stopped = undefined;
+  await node.waitFor((l) => l.msg === 'policy reload refused; the previous policy keeps serving' && l.node === w2.node, 30_000);
+  await noWorkerServesIt('late worker');
+
+  // A worker that exits while the others prepare: refused everywhere; its replacement starts with the policy in force.
+  process.kill((stopped = w2.workerPid as number), 'SIGSTOP');
+  process.kill(primaryPid, 'SIGHUP');
+  await node.waitFor(() => node.lines.filter((l) => l.msg === 'policy reload: exposure diff' && l.node === w1.node).length >= 2, 30_000);
+  process.kill(w2.workerPid as number, 'SIGKILL');
+  stopped = undefined;
+  await node.waitFor(() => clusterRefusals().length >= 2, 30_000);
+  assert.match(String(clusterRefusals()[1]!.reason), /worker\(s\) \d+ (exited during the reload|did not answer within 1000 ms)/);
+  await node.waitFor(() => started().length >= 3, 90_000);
+  assert.equal(started()[2]!.policyVersion, version, 'the replacement starts with the policy in force');
+  await noWorkerServesIt('exited worker');
+});
