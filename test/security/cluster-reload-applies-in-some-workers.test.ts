@@ -11,7 +11,7 @@
 // Deterministic split: worker 2 is stopped (SIGSTOP) while worker 1 prepares
 // the reload, then the partner's secret file is broken and worker 2 resumes —
 // worker 2's preparation fails where worker 1's succeeded.
-import { test, after } from 'node:test';
+import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ import { randomBytes } from 'node:crypto';
 import { startEchoOrigin } from '../../src/demo/echo-origin.js';
 import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
 import { portOf, spawnHedge, writeConfig, type LogLine } from '../helpers/hedge-process.js';
+import { useAuditBackend, waitFor } from '../helpers/audit.js';
+import Database from 'better-sqlite3';
 
 // A partner that receives the number in clear, signed with a secret read from a file at every reload.
 const NEWS = `  - id: newsdesk
@@ -184,4 +186,77 @@ test('--workers 2: a worker that does not answer in time, or exits mid-reload, r
   await node.waitFor(() => started().length >= 3, 90_000);
   assert.equal(started()[2]!.policyVersion, version, 'the replacement starts with the policy in force');
   await noWorkerServesIt('exited worker');
+});
+
+describe('--workers 2 with an audit', () => {
+  const backend = useAuditBackend('sqlite');
+
+  test('one policy-reload event per reload of the cluster; a widening reload the audit cannot commit applies in no worker', { timeout: 240_000 }, async (t) => {
+    if (backend.skip) return t.skip(backend.skip);
+    const be = backend.be!;
+    const origin = await startEchoOrigin('127.0.0.1', 0);
+    const loc = be.fresh();
+    const yaml =
+      DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+        .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+        .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + be.yaml(loc, { commitTimeoutMs: 400, retryAfterMs: 200, busyTimeoutMs: 20 });
+    const cfg = writeConfig(yaml);
+    writeFileSync(join(dirname(cfg.file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 });
+    const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+    const db = () => new Database(loc.spec.slice('sqlite:'.length), { readonly: true });
+    const reloadEvents = () => {
+      const d = db();
+      try {
+        return d.prepare("SELECT node, detail FROM audit_records WHERE type = 'policy-reload' ORDER BY time").all() as { node: string; detail: string }[];
+      } finally {
+        d.close();
+      }
+    };
+    after(async () => {
+      await node.stop();
+      cfg.cleanup();
+      await origin.close();
+    });
+    const started = () => node.lines.filter((l) => l.msg === 'hedge started');
+    await node.waitFor(() => started().length >= 2, 90_000);
+    const admin = portOf(started()[0]!.admin);
+    const proxy = portOf(started()[0]!.proxy);
+    const widened = yaml.replace('partners:\n', `partners:\n${NEWS}`);
+
+    // The audit cannot commit: the widening reload is refused in every worker (stage audit), none serves it.
+    const lock = await be.lock(loc);
+    try {
+      writeFileSync(cfg.file, widened);
+      const refused = await adminCall(admin, 'POST', '/policy/reload');
+      assert.equal(refused.status, 422, JSON.stringify(refused.body));
+      assert.equal(refused.body.stage, 'audit');
+      for (let i = 0; i < 8; i++) {
+        const r = await viaProxy({ port: proxy }, 'http://news.example/');
+        assert.equal(r.json().headers['x-news-msisdn'], undefined, `request ${i}: a worker serves a widening change its audit event does not hold`);
+      }
+    } finally {
+      await lock.release();
+    }
+
+    // Once the audit commits again: applied in both workers.
+    let applied: Record<string, unknown> = {};
+    await waitFor('the widening reload to be recorded and applied', async () => {
+      applied = (await adminCall(admin, 'POST', '/policy/reload')).body;
+      return applied.result === 'applied';
+    });
+    await node.waitFor(() => node.lines.filter((l) => l.msg === 'policy reloaded').length >= 2, 30_000);
+    await new Promise((r) => setTimeout(r, 1000)); // events still being written land before the count
+
+    // One more reload (a narrowing one: a partner removed): one policy-reload event for the cluster, not one per worker.
+    const before = reloadEvents().length;
+    writeFileSync(cfg.file, widened.replace(/ {2}- id: legacy-wap\n(?: {4}.*\n| {6}.*\n)+/, ''));
+    const narrowed = await adminCall(admin, 'POST', '/policy/reload');
+    assert.equal(narrowed.body.result, 'applied', JSON.stringify(narrowed.body));
+    await node.waitFor(() => node.lines.filter((l) => l.msg === 'policy reloaded').length >= 4, 30_000);
+    await new Promise((r) => setTimeout(r, 1000)); // a second event (another worker's) would be written by now
+    const events = reloadEvents().slice(before);
+    t.diagnostic(`policy-reload events of the last reload: ${events.map((e) => `${e.node} ${(JSON.parse(e.detail) as { result: string }).result}`).join(', ')}`);
+    assert.equal(events.length, 1, 'one event for the reload of the cluster');
+    assert.deepEqual(narrowed.body.workers, { count: 2, ready: 2, refused: 0, unanswered: 0 });
+  });
 });
