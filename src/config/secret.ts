@@ -117,7 +117,8 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
     if (keys.length === 1 && typeof ref.env === 'string' && ENV_NAME.test(ref.env)) {
       const v = env[ref.env];
       if (v === undefined || v === '') {
-        out.problems.push({ path, message: `the environment variable ${ref.env} is not set` });
+        // Set but empty is said as such: the operator looks for a line that empties it, not for one that is missing.
+        out.problems.push({ path, message: v === undefined ? `the environment variable ${ref.env} is not set` : `the environment variable ${ref.env} is set but empty` });
         return value;
       }
       out.uses.push({ path, source: 'env' });

@@ -69,6 +69,22 @@ test('a missing file or variable is an error naming the key, the path or the var
   });
 });
 
+test('a variable that is set but empty is said to be empty, not unset', () => {
+  withDir((dir) => {
+    process.env.HEDGE_TEST_EMPTY_VAR = '';
+    try {
+      parseConfig(base(`admin: { token: { env: HEDGE_TEST_EMPTY_VAR } }\n`), join(dir, 'hedge.yaml'));
+      assert.fail('accepted');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /admin\.token: the environment variable HEDGE_TEST_EMPTY_VAR is set but empty/);
+      assert.doesNotMatch(err.message, /is not set/);
+    } finally {
+      delete process.env.HEDGE_TEST_EMPTY_VAR;
+    }
+  });
+});
+
 test('a resolved value that does not validate is refused without echoing it', () => {
   withDir((dir) => {
     writeFileSync(join(dir, 'bad.key'), 'NOT-A-KEY-but-a-secret-looking-value');
