@@ -10,7 +10,9 @@ import { parseListen } from '../config/schema.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { workersIssues } from '../config/workers.js';
 import { formatIssue } from '../shared/errors.js';
-import { CONFIG_SNAPSHOT_ENV } from '../cluster/config-snapshot.js';
+import { CONFIG_SNAPSHOT_ENV, CONFIG_STARTED_ENV } from '../cluster/config-snapshot.js';
+import { withPolicyOf } from '../config/reloadable.js';
+import type { LoadedConfig } from '../config/load.js';
 import { checkPidFile, writePidFile } from './pid-file.js';
 import { capYoungGeneration } from './young-generation.js';
 import { releaseOptimizingCompiler } from './optimizing-compiler.js';
@@ -38,8 +40,7 @@ export function registerStart(program: Command): void {
     .option('--pid-file <file>', 'write the pid to signal (HUP reloads, TERM drains) to this file once started; removed at exit')
     .action(async (o: StartOptions) => {
       const workers = parseWorkers(o.workers);
-      // A --workers worker starts with the primary's copy of the policy in force (cluster/config-snapshot.ts).
-      const loaded = loadOrExit(o.config, 'not started', cluster.isWorker ? process.env[CONFIG_SNAPSHOT_ENV] : undefined);
+      const loaded = cluster.isWorker ? loadWorkerConfig(o.config) : loadOrExit(o.config, 'not started');
       // The admin server refuses an exposed address itself; checked here too so that --workers fails once, not in every worker.
       checkAdminOverride(o.admin, loaded.config.admin.token);
       // What the config cannot do with several workers (e.g. the subscriber page's consent choices with the memory store).
@@ -83,6 +84,17 @@ export function registerStart(program: Command): void {
       if (o.pidFile && cluster.isPrimary) writePidFile(o.pidFile);
       process.on('SIGUSR2', () => toggleDebugLogging(gw.log));
     });
+}
+
+/**
+ * A --workers worker starts with the primary's copy of the policy in force, within the sections as the cluster
+ * started: a reload that changed proxy.listen said restartNeeded, and a replacement worker must not take it
+ * (cluster/config-snapshot.ts, config/reloadable.ts).
+ */
+function loadWorkerConfig(file: string): LoadedConfig {
+  const inForce = loadOrExit(file, 'not started', process.env[CONFIG_SNAPSHOT_ENV]);
+  const startedFrom = process.env[CONFIG_STARTED_ENV];
+  return startedFrom ? withPolicyOf(loadOrExit(file, 'not started', startedFrom), inForce) : inForce;
 }
 
 /** SIGUSR2: debug logging on; again: back to the level the process started with. */

@@ -6,12 +6,18 @@
 // text in force instead: the one it started with, then the last one a worker
 // put in force by reload, in a private file (0700 directory, 0600 file: the
 // YAML may hold inline secrets) that it names to each worker it forks.
+// Beside it, the text the cluster started with: a reload applies only the
+// policy (partners, keys, proxy.stripHeaders) and says restartNeeded for the
+// rest, so a replacement takes the policy from the first file and every other
+// section (listeners, stores, audit…) from the second (config/reloadable.ts).
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The environment variable naming the snapshot to a worker (cli/start.ts reads it). */
 export const CONFIG_SNAPSHOT_ENV = 'HEDGE_CONFIG_SNAPSHOT';
+/** The environment variable naming the config text the cluster started with (restart-only sections come from it). */
+export const CONFIG_STARTED_ENV = 'HEDGE_CONFIG_STARTED';
 
 export interface ConfigSnapshot {
   /** For cluster.fork: where the worker reads its config. */
@@ -32,5 +38,7 @@ export function configSnapshot(text: string): ConfigSnapshot {
     renameSync(tmp, file);
   };
   write(text);
-  return { env: { [CONFIG_SNAPSHOT_ENV]: file }, update: write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const started = join(dir, 'started.yaml');
+  writeFileSync(started, text, { mode: 0o600 });
+  return { env: { [CONFIG_SNAPSHOT_ENV]: file, [CONFIG_STARTED_ENV]: started }, update: write, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
