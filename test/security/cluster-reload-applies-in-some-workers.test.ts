@@ -260,3 +260,33 @@ describe('--workers 2 with an audit', () => {
     assert.deepEqual(narrowed.body.workers, { count: 2, ready: 2, refused: 0, unanswered: 0 });
   });
 });
+
+test('--workers 2 with reload.watch: an edit starts one reload of the cluster (in the primary), not one per worker', { timeout: 180_000 }, async () => {
+  const origin = await startEchoOrigin('127.0.0.1', 0);
+  const yaml =
+    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + '\nreload:\n  watch: true\n  debounceMs: 100\n';
+  const cfg = writeConfig(yaml);
+  writeFileSync(join(dirname(cfg.file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 });
+  const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+  after(async () => {
+    await node.stop();
+    cfg.cleanup();
+    await origin.close();
+  });
+  const started = () => node.lines.filter((l) => l.msg === 'hedge started');
+  await node.waitFor(() => started().length >= 2, 90_000);
+  const proxy = portOf(started()[0]!.proxy);
+  assert.equal(node.lines.filter((l) => l.msg === 'watching the config file for changes').length, 1, 'one watcher, in the primary');
+
+  writeFileSync(cfg.file, yaml.replace('partners:\n', `partners:\n${NEWS}`));
+  await node.waitFor((l) => l.msg === 'cluster policy reload applied in every worker' && l.trigger === 'watch', 30_000);
+  await node.waitFor(() => node.lines.filter((l) => l.msg === 'policy reloaded').length >= 2, 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(node.lines.filter((l) => l.msg === 'policy reloaded').length, 2, 'one reload, committed in each of the 2 workers');
+  for (let i = 0; i < 8; i++) {
+    const r = await viaProxy({ port: proxy }, 'http://news.example/');
+    assert.equal(r.json().headers['x-news-msisdn'], '+447700900123', `request ${i}: every worker serves the reloaded policy`);
+  }
+});
