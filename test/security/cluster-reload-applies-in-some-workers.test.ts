@@ -17,9 +17,9 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startEchoOrigin } from '../../src/demo/echo-origin.js';
-import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
-import { portOf, spawnHedge, writeConfig, type LogLine } from '../helpers/hedge-process.js';
+import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { viaProxy } from '../helpers/gateway.js';
+import { portOf, type LogLine } from '../helpers/hedge-process.js';
 import { useAuditBackend, waitFor } from '../helpers/audit.js';
 import Database from 'better-sqlite3';
 
@@ -54,22 +54,15 @@ test(
   '--workers 2: a reload one worker cannot prepare applies in no worker; one every worker prepares applies in all, answered for the cluster',
   { timeout: 240_000 },
   async (t) => {
-    const origin = await startEchoOrigin('127.0.0.1', 0);
-    const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
-    const cfg = writeConfig(yaml);
+    const c = await startDemoCluster();
+    const { yaml, node, started } = c;
+    const cfg = { file: c.file };
     const secretFile = join(dirname(cfg.file), 'news.secret');
-    const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
     let stopped: number | undefined;
     after(async () => {
       if (stopped) process.kill(stopped, 'SIGCONT');
-      await node.stop();
-      cfg.cleanup();
-      await origin.close();
+      await c.stop();
     });
-    const started = () => node.lines.filter((l) => l.msg === 'hedge started');
-    await node.waitFor(() => started().length >= 2, 90_000);
     const [w1, w2] = [started()[0]!, started()[1]!];
     const primaryPid = w1.pid as number;
     const proxy = portOf(w1.proxy);
@@ -135,23 +128,17 @@ test(
 );
 
 test('--workers 2: a worker that does not answer in time, or exits mid-reload, refuses the reload in every worker', { timeout: 240_000 }, async () => {
-  const origin = await startEchoOrigin('127.0.0.1', 0);
-  const yaml =
-    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + '\nreload:\n  timeoutMs: 1000\n';
-  const cfg = writeConfig(yaml);
-  writeFileSync(join(dirname(cfg.file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 });
-  const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+  const c = await startDemoCluster({
+    extraYaml: '\nreload:\n  timeoutMs: 1000\n',
+    prepare: (file) => writeFileSync(join(dirname(file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 }),
+  });
+  const { yaml, node, started } = c;
+  const cfg = { file: c.file };
   let stopped: number | undefined;
   after(async () => {
     if (stopped) process.kill(stopped, 'SIGCONT');
-    await node.stop();
-    cfg.cleanup();
-    await origin.close();
+    await c.stop();
   });
-  const started = () => node.lines.filter((l) => l.msg === 'hedge started');
-  await node.waitFor(() => started().length >= 2, 90_000);
   const [w1, w2] = [started()[0]!, started()[1]!];
   const primaryPid = w1.pid as number;
   const proxy = portOf(w1.proxy);
@@ -194,15 +181,13 @@ describe('--workers 2 with an audit', () => {
   test('one policy-reload event per reload of the cluster; a widening reload the audit cannot commit applies in no worker', { timeout: 240_000 }, async (t) => {
     if (backend.skip) return t.skip(backend.skip);
     const be = backend.be!;
-    const origin = await startEchoOrigin('127.0.0.1', 0);
     const loc = be.fresh();
-    const yaml =
-      DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-        .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-        .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + be.yaml(loc, { commitTimeoutMs: 400, retryAfterMs: 200, busyTimeoutMs: 20 });
-    const cfg = writeConfig(yaml);
-    writeFileSync(join(dirname(cfg.file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 });
-    const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+    const c = await startDemoCluster({
+      extraYaml: be.yaml(loc, { commitTimeoutMs: 400, retryAfterMs: 200, busyTimeoutMs: 20 }),
+      prepare: (file) => writeFileSync(join(dirname(file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 }),
+    });
+    const { yaml, node, started } = c;
+    const cfg = { file: c.file };
     const db = () => new Database(loc.spec.slice('sqlite:'.length), { readonly: true });
     const reloadEvents = () => {
       const d = db();
@@ -213,12 +198,8 @@ describe('--workers 2 with an audit', () => {
       }
     };
     after(async () => {
-      await node.stop();
-      cfg.cleanup();
-      await origin.close();
+      await c.stop();
     });
-    const started = () => node.lines.filter((l) => l.msg === 'hedge started');
-    await node.waitFor(() => started().length >= 2, 90_000);
     const admin = portOf(started()[0]!.admin);
     const proxy = portOf(started()[0]!.proxy);
     const widened = yaml.replace('partners:\n', `partners:\n${NEWS}`);
@@ -262,21 +243,15 @@ describe('--workers 2 with an audit', () => {
 });
 
 test('--workers 2 with reload.watch: an edit starts one reload of the cluster (in the primary), not one per worker', { timeout: 180_000 }, async () => {
-  const origin = await startEchoOrigin('127.0.0.1', 0);
-  const yaml =
-    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + '\nreload:\n  watch: true\n  debounceMs: 100\n';
-  const cfg = writeConfig(yaml);
-  writeFileSync(join(dirname(cfg.file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 });
-  const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
-  after(async () => {
-    await node.stop();
-    cfg.cleanup();
-    await origin.close();
+  const c = await startDemoCluster({
+    extraYaml: '\nreload:\n  watch: true\n  debounceMs: 100\n',
+    prepare: (file) => writeFileSync(join(dirname(file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 }),
   });
-  const started = () => node.lines.filter((l) => l.msg === 'hedge started');
-  await node.waitFor(() => started().length >= 2, 90_000);
+  const { yaml, node, started } = c;
+  const cfg = { file: c.file };
+  after(async () => {
+    await c.stop();
+  });
   const proxy = portOf(started()[0]!.proxy);
   assert.equal(node.lines.filter((l) => l.msg === 'watching the config file for changes').length, 1, 'one watcher, in the primary');
 

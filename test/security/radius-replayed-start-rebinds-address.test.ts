@@ -13,38 +13,18 @@
 // Memory store, Redis (the comparison inside the Lua script) and --workers.
 // Real radclient through a capturing relay on loopback; the replay is the
 // captured bytes, sent again from another port.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { DEMO_YAML, startLab, viaProxy, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, acct, captureRelay, radclient, radclientMissing, radiusYaml, sendFrom, withRadius } from '../helpers/radius.js';
-import { redisService, type Service, dropKeysAndStop } from '../helpers/services.js';
+import { captureRelay, radclientMissing, radiusYaml, sendFrom, withRadius } from '../helpers/radius.js';
+import { STORE_KINDS, radiusLabs, sendAcknowledged } from '../helpers/radius-labs.js';
 import { portOf, spawnHedge, writeConfig, type HedgeProcess } from '../helpers/hedge-process.js';
 import { startEchoOrigin } from '../../src/demo/echo-origin.js';
 
-const PREFIX = `hedge-replay-${process.pid}-${randomBytes(4).toString('hex')}:`;
-const labs = new Map<string, Lab>();
-let redis: Service | string;
+const labs = radiusLabs('replay');
 const missing = radclientMissing();
 const nowS = () => Math.floor(Date.now() / 1000);
-
-before(async () => {
-  if (missing) return;
-  labs.set('memory', await startLab({ edit: withRadius() }));
-  redis = await redisService();
-  if (typeof redis === 'string') return;
-  const url = redis.url;
-  labs.set('redis', await startLab({ edit: (y) => withRadius()(y.replace('store: memory', `store: ${url}\n  redis:\n    keyPrefix: "${PREFIX}"`)) }));
-});
-after(async () => {
-  for (const l of labs.values()) await l.close();
-  if (typeof redis === 'object') await dropKeysAndStop(redis, PREFIX);
-});
-
-async function send(port: number, fields: Record<string, string | number>): Promise<void> {
-  const r = await radclient(port, NAS_SECRET, acct(fields));
-  assert.ok(r.answered, `acknowledged (the NAS stops retransmitting): ${r.output}`);
-}
+const send = sendAcknowledged;
 
 /** Sends a Start for A through a capturing relay and returns its bytes: what an attacker on the path keeps. */
 async function capturedStart(port: number, fields: Record<string, string | number>): Promise<Buffer> {
@@ -64,11 +44,10 @@ async function replay(port: number, packet: Buffer): Promise<void> {
 
 const stale = (lab: Lab, reason: string) => lab.gw.metrics.value('hedge_radius_stale_total', { status: 'start', reason });
 
-for (const kind of ['memory', 'redis']) {
+for (const kind of STORE_KINDS) {
   test(`${kind}: a captured Start replayed after the address went to someone else does not re-bind it`, async (t) => {
-    if (missing) return t.skip(missing);
     const lab = labs.get(kind);
-    if (!lab) return t.skip(redis as string);
+    if ('skip' in lab) return t.skip(lab.skip);
     const port = lab.gw.radius!.address.port;
     const n = kind === 'memory' ? 1 : 2;
     const A = { 'Acct-Status-Type': 'Start', 'Framed-IP-Address': `10.0.9.${n}`, 'Calling-Station-Id': '447700900901', 'Acct-Session-Id': `A-${kind}` };

@@ -6,41 +6,17 @@
 // an effect on the next holder's binding. A packet of a stopped session must
 // have none: acknowledged, counted as "stopped", nothing bound or unbound.
 // Memory store and Redis; real radclient.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { startLab, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from '../helpers/radius.js';
-import { redisService, type Service, dropKeysAndStop } from '../helpers/services.js';
+import { STORE_KINDS, radiusLabs, sendAcknowledged } from '../helpers/radius-labs.js';
 
-const PREFIX = `hedge-unusable-stopped-${process.pid}-${randomBytes(4).toString('hex')}:`;
-const labs = new Map<string, Lab>();
-let redis: Service | string;
-const missing = radclientMissing();
+const labs = radiusLabs('unusable-stopped');
+const send = sendAcknowledged;
 
-before(async () => {
-  if (missing) return;
-  labs.set('memory', await startLab({ edit: withRadius() }));
-  redis = await redisService();
-  if (typeof redis === 'string') return;
-  const url = redis.url;
-  labs.set('redis', await startLab({ edit: (y) => withRadius()(y.replace('store: memory', `store: ${url}\n  redis:\n    keyPrefix: "${PREFIX}"`)) }));
-});
-after(async () => {
-  for (const l of labs.values()) await l.close();
-  if (typeof redis === 'object') await dropKeysAndStop(redis, PREFIX);
-});
-
-async function send(port: number, fields: Record<string, string | number>): Promise<void> {
-  const r = await radclient(port, NAS_SECRET, acct(fields));
-  assert.ok(r.answered, `acknowledged: ${r.output}`);
-}
-
-for (const kind of ['memory', 'redis']) {
+for (const kind of STORE_KINDS) {
   test(`${kind}: an unusable Start of a stopped session leaves the address's new holder bound`, async (t) => {
-    if (missing) return t.skip(missing);
     const lab = labs.get(kind);
-    if (!lab) return t.skip(redis as string);
+    if ('skip' in lab) return t.skip(lab.skip);
     const port = lab.gw.radius!.address.port;
     const n = kind === 'memory' ? 1 : 2;
     const ip = `10.0.11.${n}`;

@@ -11,9 +11,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { startEchoOrigin } from '../../src/demo/echo-origin.js';
-import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
-import { portOf, spawnHedge, writeConfig } from '../helpers/hedge-process.js';
+import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { viaProxy } from '../helpers/gateway.js';
+import { portOf } from '../helpers/hedge-process.js';
 
 const NEWS = `  - id: newsdesk
     name: Newsdesk
@@ -37,19 +37,12 @@ test(
   'a worker replaced after a reload that changed proxy.listen keeps the listen address the cluster started with, and serves the reloaded policy',
   { timeout: 180_000 },
   async () => {
-    const origin = await startEchoOrigin('127.0.0.1', 0);
-    const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
-    const cfg = writeConfig(yaml);
-    const node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
+    const c = await startDemoCluster();
+    const { yaml, node, started } = c;
+    const cfg = { file: c.file };
     after(async () => {
-      await node.stop();
-      cfg.cleanup();
-      await origin.close();
+      await c.stop();
     });
-    const started = () => node.lines.filter((l) => l.msg === 'hedge started');
-    await node.waitFor(() => started().length >= 2, 90_000);
     const proxyAddress = started()[0]!.proxy as string;
 
     // A partner added (applied) and the proxy moved (restartNeeded: not applied).

@@ -1,0 +1,53 @@
+// `hedge start --workers N` on the demo config, every listener on a loopback
+// port of its own, in front of an echo origin: what the cluster tests start
+// before they reload, replace or stop workers.
+import { DEMO_YAML } from './gateway.js';
+import { spawnHedge, writeConfig, type HedgeProcess, type LogLine } from './hedge-process.js';
+import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
+
+export interface DemoCluster {
+  /** The config text the cluster started with, `extraYaml` included. */
+  yaml: string;
+  /** The config file (in a folder of its own, removed by stop()). */
+  file: string;
+  node: HedgeProcess;
+  origin: EchoOrigin;
+  /** The workers' "hedge started" lines so far (a replacement adds one). */
+  started(): LogLine[];
+  stop(): Promise<void>;
+}
+
+/** The demo config pointed at `origin`, proxy and admin API on port 0, `extraYaml` appended. */
+export function demoClusterYaml(origin: EchoOrigin, extraYaml = ''): string {
+  return (
+    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') + extraYaml
+  );
+}
+
+/**
+ * Starts the cluster and waits until `workers` workers say "hedge started".
+ * `prepare(folder)` runs before the start (secret files beside the config).
+ */
+export async function startDemoCluster(opts: { extraYaml?: string; workers?: number; prepare?: (file: string) => void } = {}): Promise<DemoCluster> {
+  const workers = opts.workers ?? 2;
+  const origin = await startEchoOrigin('127.0.0.1', 0);
+  const yaml = demoClusterYaml(origin, opts.extraYaml);
+  const cfg = writeConfig(yaml);
+  opts.prepare?.(cfg.file);
+  const node = spawnHedge(['start', '-c', cfg.file, '--workers', String(workers)]);
+  const started = () => node.lines.filter((l) => l.msg === 'hedge started');
+  const stop = async () => {
+    await node.stop();
+    cfg.cleanup();
+    await origin.close();
+  };
+  try {
+    await node.waitFor(() => started().length >= workers, 90_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { yaml, file: cfg.file, node, origin, started, stop };
+}
