@@ -14,7 +14,7 @@ export type StoreKind = 'memory' | 'redis';
 export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis'];
 
 export interface RadiusLabs {
-  /** The lab on a store, or undefined with the reason to skip (radclient or Redis missing; never under CI=true). */
+  /** The lab on a store, or the reason to skip (radclient or Redis missing; never under CI=true). */
   get(kind: StoreKind): Lab | { skip: string };
 }
 
