@@ -28,12 +28,16 @@ export function demoClusterYaml(origin: EchoOrigin, extraYaml = ''): string {
 
 /**
  * Starts the cluster and waits until `workers` workers say "hedge started".
- * `prepare(folder)` runs before the start (secret files beside the config).
+ * `edit(yaml)` changes the config text (a radius section); `prepare(file)`
+ * runs before the start (secret files beside the config).
  */
-export async function startDemoCluster(opts: { extraYaml?: string; workers?: number; prepare?: (file: string) => void } = {}): Promise<DemoCluster> {
+export async function startDemoCluster(
+  opts: { extraYaml?: string; edit?: (yaml: string) => string; workers?: number; prepare?: (file: string) => void } = {},
+): Promise<DemoCluster> {
   const workers = opts.workers ?? 2;
   const origin = await startEchoOrigin('127.0.0.1', 0);
-  const yaml = demoClusterYaml(origin, opts.extraYaml);
+  const plain = demoClusterYaml(origin, opts.extraYaml);
+  const yaml = opts.edit ? opts.edit(plain) : plain;
   const cfg = writeConfig(yaml);
   opts.prepare?.(cfg.file);
   const node = spawnHedge(['start', '-c', cfg.file, '--workers', String(workers)]);

@@ -4,43 +4,8 @@
 // alert. Sections a reload cannot apply are named as needing a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
-import { PolicyReloader } from '../../src/node/reload.js';
-import { buildPipeline, type Pipeline } from '../../src/pipeline/index.js';
-import { Alerts } from '../../src/alerts/alerts.js';
-import { MemoryBindingStore } from '../../src/identity/memory-store.js';
-import { loadConfigFile } from '../../src/config/load.js';
-import { compilePolicy } from '../../src/policy/compile.js';
-import { silentLogger } from '../../src/shared/log.js';
-import { writeConfig } from '../helpers/hedge-process.js';
 import { PIPELINE_YAML } from '../helpers/pipeline.js';
-
-function reloaderFor(yaml: string) {
-  const cfg = writeConfig(yaml);
-  const loaded = loadConfigFile(cfg.file);
-  const bindings = new MemoryBindingStore();
-  const build = (policy: Pipeline['policy']) => buildPipeline({ policy, bindings, guardHits: () => {} });
-  let current = build(compilePolicy(loaded.config, loaded.file, loaded.lineOf));
-  const swaps: Pipeline[] = [];
-  const registry = new Registry();
-  const alerts = new Alerts({ log: silentLogger, registry });
-  const reloader = new PolicyReloader({
-    file: cfg.file,
-    startedWith: loaded.config,
-    current: () => current,
-    build,
-    swap: (next) => {
-      swaps.push(next);
-      current = next;
-    },
-    canary: undefined,
-    alerts,
-    registry,
-    log: silentLogger,
-  });
-  return { reloader, swaps, alerts, registry, write: (text: string) => writeFileSync(cfg.file, text), current: () => current, cleanup: cfg.cleanup };
-}
+import { reloaderFor } from '../helpers/reloader.js';
 
 const NEWS = `  - id: newsdesk
     name: Newsdesk

@@ -6,38 +6,8 @@
 // 1 MiB and no further, and duplicates are found with one set per map.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from 'prom-client';
-import { writeFileSync } from 'node:fs';
-import { PolicyReloader } from '../../src/node/reload.js';
-import { buildPipeline, type Pipeline } from '../../src/pipeline/index.js';
-import { Alerts } from '../../src/alerts/alerts.js';
-import { MemoryBindingStore } from '../../src/identity/memory-store.js';
-import { loadConfigFile } from '../../src/config/load.js';
-import { compilePolicy } from '../../src/policy/compile.js';
-import { silentLogger } from '../../src/shared/log.js';
-import { writeConfig } from '../helpers/hedge-process.js';
 import { PIPELINE_YAML } from '../helpers/pipeline.js';
-
-function reloaderFor(yaml: string) {
-  const cfg = writeConfig(yaml);
-  const loaded = loadConfigFile(cfg.file);
-  const bindings = new MemoryBindingStore();
-  const build = (policy: Pipeline['policy']) => buildPipeline({ policy, bindings, guardHits: () => {} });
-  let current = build(compilePolicy(loaded.config, loaded.file, loaded.lineOf));
-  const registry = new Registry();
-  const reloader = new PolicyReloader({
-    file: cfg.file,
-    startedWith: loaded.config,
-    current: () => current,
-    build,
-    swap: (next) => (current = next),
-    canary: undefined,
-    alerts: new Alerts({ log: silentLogger, registry }),
-    registry,
-    log: silentLogger,
-  });
-  return { reloader, current: () => current, write: (text: string) => writeFileSync(cfg.file, text), cleanup: cfg.cleanup };
-}
+import { reloaderFor } from '../helpers/reloader.js';
 
 /** A proxy.resolve map of `n` names: a plausible (if large) section, one key per line. */
 function resolveMap(n: number): string {

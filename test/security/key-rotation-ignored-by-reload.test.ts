@@ -8,54 +8,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { PolicyReloader } from '../../src/node/reload.js';
-import { buildPipeline, type Pipeline } from '../../src/pipeline/index.js';
-import { Alerts } from '../../src/alerts/alerts.js';
-import { MemoryBindingStore } from '../../src/identity/memory-store.js';
-import { loadConfigFile } from '../../src/config/load.js';
-import { compilePolicy } from '../../src/policy/compile.js';
 import { generateKeyFile, readKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
-import { silentLogger } from '../../src/shared/log.js';
-import { writeConfig } from '../helpers/hedge-process.js';
 import { PIPELINE_YAML } from '../helpers/pipeline.js';
+import { reloaderFor } from '../helpers/reloader.js';
 
 test('a reload after `hedge keys rotate` puts the new signing key in force', async () => {
-  const cfg = writeConfig(PIPELINE_YAML.replace('partners:\n', 'keys: { file: keys.json }\npartners:\n'));
-  const keyFile = join(cfg.file, '..', 'keys.json');
+  const r = reloaderFor(PIPELINE_YAML.replace('partners:\n', 'keys: { file: keys.json }\npartners:\n'), (file) => writeKeyFile(join(file, '..', 'keys.json'), generateKeyFile()));
+  const keyFile = join(r.file, '..', 'keys.json');
+  const { reloader } = r;
   try {
-    writeKeyFile(keyFile, generateKeyFile());
-    const loaded = loadConfigFile(cfg.file);
-    const bindings = new MemoryBindingStore();
-    const build = (policy: Pipeline['policy']) => buildPipeline({ policy, bindings, guardHits: () => {} });
-    let current = build(compilePolicy(loaded.config, loaded.file, loaded.lineOf));
-    const registry = new Registry();
-    const reloader = new PolicyReloader({
-      file: cfg.file,
-      startedWith: loaded.config,
-      current: () => current,
-      build,
-      swap: (next) => (current = next),
-      canary: undefined,
-      alerts: new Alerts({ log: silentLogger, registry }),
-      registry,
-      log: silentLogger,
-    });
-    const oldKid = current.policy.material!.signing.kid;
+    const oldKid = r.current().policy.material!.signing.kid;
 
     const rotated = rotateKeyFile(readKeyFile(keyFile), 3_600_000);
     writeKeyFile(keyFile, rotated, true);
     const res = await reloader.reload('sighup');
     assert.equal(res.result, 'applied', 'a rotated key file is a change');
-    assert.equal(current.policy.material!.signing.kid, rotated.signing[0]!.kid, 'the new key signs');
-    assert.notEqual(current.policy.material!.signing.kid, oldKid);
+    assert.equal(r.current().policy.material!.signing.kid, rotated.signing[0]!.kid, 'the new key signs');
+    assert.notEqual(r.current().policy.material!.signing.kid, oldKid);
     assert.deepEqual(
-      current.policy.material!.jwks.keys.map((k) => k.kid),
+      r.current().policy.material!.jwks.keys.map((k) => k.kid),
       [rotated.signing[0]!.kid, oldKid],
       'the old key is still published for the overlap',
     );
     assert.equal((await reloader.reload('sighup')).result, 'unchanged', 'the same files again change nothing');
   } finally {
-    cfg.cleanup();
+    r.cleanup();
   }
 });

@@ -13,12 +13,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DEMO_YAML, startLab, viaProxy, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, radiusYaml, sendFrom, withRadius } from '../helpers/radius.js';
+import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
+import { NAS_SECRET, sendFrom, withRadius } from '../helpers/radius.js';
+import { startDemoCluster } from '../helpers/demo-cluster.js';
 import { redisService, type Service, dropKeysAndStop } from '../helpers/services.js';
-import { portOf, spawnHedge, writeConfig, type HedgeProcess } from '../helpers/hedge-process.js';
+import { portOf } from '../helpers/hedge-process.js';
 import { encodeAccountingRequest, type AccountingMessage } from '../../src/identity/radius/sender.js';
-import { startEchoOrigin } from '../../src/demo/echo-origin.js';
 
 const PREFIX = `hedge-late-start-${process.pid}-${randomBytes(4).toString('hex')}:`;
 const labs = new Map<string, Lab>();
@@ -101,19 +101,10 @@ test('redis: a Stop taken by one node is known to every node sharing the store',
 });
 
 test('--workers 2: a Start after its Stop binds nothing on any worker', async () => {
-  const origin = await startEchoOrigin('127.0.0.1', 0);
-  const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-    .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0')
-    .replace(/^partners:/m, radiusYaml() + 'partners:');
-  const cfg = writeConfig(yaml);
-  let node: HedgeProcess | undefined;
+  const cluster = await startDemoCluster({ edit: withRadius() });
   try {
-    node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
-    const primary = await node.waitFor((l) => l.msg === 'hedge cluster started', 90_000);
-    const radius = portOf(primary.radius);
-    await node.waitFor(() => node!.lines.filter((x) => x.msg === 'hedge started').length >= 2, 90_000);
-    const proxy = portOf(node.lines.find((l) => l.msg === 'hedge started')!.proxy);
+    const radius = portOf((await cluster.node.waitFor((l) => l.msg === 'hedge cluster started')).radius);
+    const proxy = portOf(cluster.started()[0]!.proxy);
     const A = { framedIp: '10.0.8.31', msisdn: '447700900831', sessionId: 'workers' };
     const start = encode({ status: 'start', ...A });
     await acked(radius, encode({ status: 'stop', ...A }));
@@ -134,8 +125,6 @@ test('--workers 2: a Start after its Stop binds nothing on any worker', async ()
     await acked(radius, encode({ status: 'start', framedIp: '10.0.8.32', msisdn: '447700900832', sessionId: 'workers-2' }));
     assert.deepEqual(await numbers('127.0.8.32'), Array(8).fill('+447700900832'));
   } finally {
-    await node?.stop();
-    cfg.cleanup();
-    await origin.close();
+    await cluster.stop();
   }
 });

@@ -13,13 +13,13 @@
 // Memory store, Redis (the comparison inside the Lua script) and --workers.
 // Real radclient through a capturing relay on loopback; the replay is the
 // captured bytes, sent again from another port.
+import { startDemoCluster } from '../helpers/demo-cluster.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO_YAML, startLab, viaProxy, type Lab } from '../helpers/gateway.js';
-import { captureRelay, radclientMissing, radiusYaml, sendFrom, withRadius } from '../helpers/radius.js';
+import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
+import { captureRelay, radclientMissing, sendFrom, withRadius } from '../helpers/radius.js';
 import { STORE_KINDS, radiusLabs, sendAcknowledged } from '../helpers/radius-labs.js';
-import { portOf, spawnHedge, writeConfig, type HedgeProcess } from '../helpers/hedge-process.js';
-import { startEchoOrigin } from '../../src/demo/echo-origin.js';
+import { portOf } from '../helpers/hedge-process.js';
 
 const labs = radiusLabs('replay');
 const missing = radclientMissing();
@@ -101,19 +101,10 @@ test('requireEventTimestamp: a Start without Event-Timestamp is acknowledged and
 
 test('--workers 2: the replayed Start re-binds the address on no worker', async (t) => {
   if (missing) return t.skip(missing);
-  const origin = await startEchoOrigin('127.0.0.1', 0);
-  const yaml = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-    .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0')
-    .replace(/^partners:/m, radiusYaml() + 'partners:');
-  const cfg = writeConfig(yaml);
-  let node: HedgeProcess | undefined;
+  const cluster = await startDemoCluster({ edit: withRadius() });
   try {
-    node = spawnHedge(['start', '-c', cfg.file, '--workers', '2']);
-    const primary = await node.waitFor((l) => l.msg === 'hedge cluster started', 90_000);
-    const radius = portOf(primary.radius);
-    await node.waitFor(() => node!.lines.filter((x) => x.msg === 'hedge started').length >= 2, 90_000);
-    const proxy = portOf(node.lines.find((l) => l.msg === 'hedge started')!.proxy);
+    const radius = portOf((await cluster.node.waitFor((l) => l.msg === 'hedge cluster started')).radius);
+    const proxy = portOf(cluster.started()[0]!.proxy);
     const A = { 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.9.61', 'Calling-Station-Id': '447700900961', 'Acct-Session-Id': 'A-workers' };
     const captured = await capturedStart(radius, { ...A, 'Event-Timestamp': nowS() - 60 });
     await send(radius, { ...A, 'Calling-Station-Id': '447700900962', 'Acct-Session-Id': 'B-workers', 'Event-Timestamp': nowS() });
@@ -127,8 +118,6 @@ test('--workers 2: the replayed Start re-binds the address on no worker', async 
     }
     assert.deepEqual(out, Array(8).fill('+447700900962'), 'B on every worker');
   } finally {
-    await node?.stop();
-    cfg.cleanup();
-    await origin.close();
+    await cluster.stop();
   }
 });
