@@ -1,7 +1,7 @@
 // Starting the audit for one gateway node from its config: keys, store, the
 // chain writer, admin endpoints, retention. gateway.ts calls this once.
 import type { AdminRoute } from '../shared/http.js';
-import cluster from 'node:cluster';
+import { workerSlot } from '../cluster/worker-slot.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../shared/log.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -107,10 +107,13 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
 
 /**
  * The chain this process writes. A configured name is shared by every
- * `--workers` process of the node, so each worker appends its worker id: two
- * writers on one chain would conflict on every commit.
+ * `--workers` process of the node, so each worker appends its slot: two
+ * writers on one chain would conflict on every commit. A replacement worker
+ * takes the slot of the one it replaces (never both alive), so it continues
+ * that chain — and seals what a crash left unsigned with its `resume` record.
  */
 export function chainName(configured: string | undefined, nodeId: string): string {
   if (configured === undefined) return nodeId;
-  return cluster.isWorker && cluster.worker ? `${configured}-w${cluster.worker.id}` : configured;
+  const slot = workerSlot();
+  return slot === undefined ? configured : `${configured}-w${slot}`;
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../shared/log.js';
 import { BindingHub } from '../cluster/binding-hub.js';
 import { shareEphemeralKeys } from '../cluster/ephemeral-keys.js';
 import { configSnapshot } from '../cluster/config-snapshot.js';
+import { WORKER_SLOT_ENV } from '../cluster/worker-slot.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 import { ClusterReload } from './cluster-reload.js';
 import { watchPolicyFile } from './policy-watch.js';
@@ -115,9 +116,21 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // pile connections onto one worker). Node's default on Linux, set here so it
   // is a choice; NODE_CLUSTER_SCHED_POLICY=none still overrides it (docs/operations.md).
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_RR;
-  const fork = (frontDoor: boolean) => {
-    const w = cluster.fork({ HEDGE_CLUSTER_WORKER: '1', HEDGE_FRONT_DOOR: frontDoor ? '1' : '0', ...sharedKeys?.env, ...snapshot.env });
+  // Each worker holds a slot, 1…N, and its replacement takes the same one: what a worker keeps
+  // across restarts by name (its audit chain, `<audit.node>-w<slot>`) is then continued by the
+  // process that replaces it — which seals a crashed worker's unsigned records with a `resume`
+  // record at once — instead of being left open under a name no process writes again.
+  const slots = new Map<number, number>();
+  const fork = (frontDoor: boolean, slot: number) => {
+    const w = cluster.fork({
+      HEDGE_CLUSTER_WORKER: '1',
+      [WORKER_SLOT_ENV]: String(slot),
+      HEDGE_FRONT_DOOR: frontDoor ? '1' : '0',
+      ...sharedKeys?.env,
+      ...snapshot.env,
+    });
     if (frontDoor) frontDoorWorkers.add(w.id);
+    slots.set(w.id, slot);
     live.add(w);
   };
   cluster.on('exit', (w, code, signal) => {
@@ -125,12 +138,14 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     reloads.onExit(w);
     hub?.detach(w.id);
     const hadFrontDoor = frontDoorWorkers.delete(w.id);
+    const slot = slots.get(w.id) ?? w.id;
+    slots.delete(w.id);
     if (stopping) return;
     log.error('cluster worker exited; starting a replacement', { worker: w.id, code, signal });
     // Not while a reload runs: the replacement must start from the policy the reload leaves in force.
-    setTimeout(() => !stopping && void reloads.idle().then(() => !stopping && fork(hadFrontDoor)), 500).unref();
+    setTimeout(() => !stopping && void reloads.idle().then(() => !stopping && fork(hadFrontDoor, slot)), 500).unref();
   });
-  for (let i = 0; i < o.workers; i++) fork(i === 0);
+  for (let i = 0; i < o.workers; i++) fork(i === 0, i + 1);
 
   let radius: RunningRadius | undefined;
   if (config.radius) radius = await startRadius({ config: config.radius, country: config.operator.country, store, registry, log, listen: o.radiusListen });
