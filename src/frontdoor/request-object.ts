@@ -15,7 +15,8 @@
 //   also pass as a client assertion at /token, and this one travels through
 //   the phone's browser (the profile recommends clients never send it);
 // - the `jti` is single-use: remembered (per client, its own share) from the
-//   moment the request it came with is granted until its `exp`;
+//   moment the request it came with is granted until its `exp` plus the clock
+//   skew (as long as the object would be accepted);
 // - `client_id` in the query must equal the object's (RFC 9101 §6.3), and
 //   `response_type`, `scope`, `redirect_uri`, when also sent in the query (the
 //   profile asks clients to), must equal the object's; every other parameter
@@ -118,7 +119,9 @@ export class RequestObjectVerifier {
     }
     const jtiKey = `${client.clientId}\u0000${claims.jti}`;
     if (this.seen.peek(jtiKey) !== undefined) return fail('the request object was used before (jti seen before)');
-    return { ok: true, params, clientId: client.clientId, jtiKey, rememberUntil: exp * 1000 };
+    // Remembered for as long as the object is accepted: exp plus the skew jwtVerify allows past it
+    // (until exp alone, one presented in those seconds was forgotten as soon as it was spent).
+    return { ok: true, params, clientId: client.clientId, jtiKey, rememberUntil: (exp + CLOCK_SKEW_S) * 1000 };
   }
 
   /**
