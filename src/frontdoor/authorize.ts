@@ -13,7 +13,7 @@ import type { FrontDoorContext } from './context.js';
 import { redirect, sendJson } from './http.js';
 import { NETWORK_AMR, opaqueSecret, type CodeGrant } from './grants.js';
 import { authorizeParams } from './authorize-params.js';
-import { claimedRedirectUri, type RequestObject } from './request-object.js';
+import { claimedParameter, type RequestObject } from './request-object.js';
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PARAM = 2048;
@@ -42,9 +42,14 @@ export async function handleAuthorize(ctx: FrontDoorContext, req: http.IncomingM
   const jwt = outer.get('request');
   if (outer.has('request_uri') || jwt !== null) {
     const refuse = (error: string, description: string): void => {
-      const to = outer.get('redirect_uri') ?? (jwt !== null ? claimedRedirectUri(jwt) : undefined);
+      const to = outer.get('redirect_uri') ?? (jwt !== null ? claimedParameter(jwt, 'redirect_uri') : undefined);
+      // The state goes back with the error (RFC 6749 §4.1.2.1): SDKs put it in the object only, and
+      // without it report a missing state instead of this error. Echoing it unverified gives no one
+      // anything: any request naming a registered redirect URI gets its state back with an error.
+      const claimed = jwt !== null ? claimedParameter(jwt, 'state') : undefined;
+      const state = (claimed !== undefined && claimed.length <= MAX_PARAM ? claimed : undefined) ?? outer.get('state') ?? undefined;
       ctx.metrics.step('authorize', partner.id, error);
-      if (to !== undefined && client.redirectUris.has(to)) redirect(res, to, { error, error_description: description, iss: ctx.endpoints.issuer });
+      if (to !== undefined && client.redirectUris.has(to)) redirect(res, to, { error, error_description: description, state, iss: ctx.endpoints.issuer });
       else sendJson(res, 400, { error, error_description: description });
     };
     if (outer.has('request_uri')) return refuse('request_uri_not_supported', 'request_uri is not supported: send the request object by value (request)');

@@ -144,10 +144,14 @@ export class RequestObjectVerifier {
   }
 }
 
-/** The redirect URI a request object names, before it is verified: only to tell whether an error about it may go there (if registered). */
-export function claimedRedirectUri(jwt: string): string | undefined {
+/**
+ * A parameter a request object names, before (or without) it being verified:
+ * only for an error about it — whether the error may go to its redirect URI
+ * (if registered), and the state to send back with it.
+ */
+export function claimedParameter(jwt: string, name: 'redirect_uri' | 'state'): string | undefined {
   try {
-    const v = decodeJwt(jwt).redirect_uri;
+    const v = decodeJwt(jwt)[name];
     return typeof v === 'string' ? v : undefined;
   } catch {
     return undefined;
