@@ -67,6 +67,11 @@ export class FrontDoorListener {
       }
       o.onRequest(req, res, addr);
     });
+    // This server never listens (connections are handed to it after TLS), and Node starts the
+    // checks of headersTimeout and requestTimeout (and the connection list closeIdleConnections
+    // walks) on 'listening' only: without this, a client sending its head or body a byte at a time
+    // held its connection for ever. close() stops the checks.
+    this.http.emit('listening');
     this.http.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       else socket.destroy();
