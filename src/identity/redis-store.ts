@@ -13,7 +13,12 @@
 // and unchanged on Redis Cluster. A Stop writes the record before it removes
 // the binding, and Start and Interim check it in the same script as their
 // write: a late Start racing a Stop on another node either writes first (and
-// the Stop then removes it) or sees the record, never the gap between. The per-NAS index `<prefix>nas:{<nas>}` and
+// the Stop then removes it) or sees the record, never the gap between. A Stop
+// names only some of a session's addresses when hedge has no binding naming
+// the rest, so it also records the session itself,
+// `<prefix>stopped:{<nas>|<sid>}` (same expiry), which a Start or Interim
+// checks before any write: a stopped session binds none of its addresses, as
+// with the memory store. The per-NAS index `<prefix>nas:{<nas>}` and
 // the set of IPv6 prefix lengths in use `<prefix>v6len` are kept beside it by
 // plain commands; both are advisory (re-checked against the binding itself).
 //
@@ -88,6 +93,7 @@ export class RedisBindingStore implements BindingStore {
   private readonly bindPrefix: string;
   private readonly nasPrefix: string;
   private readonly stopPrefix: string;
+  private readonly stoppedPrefix: string;
   private readonly lensKey: string;
   /** IPv4 lookups, by address. */
   private readonly cache = new Map<string, CacheEntry>();
@@ -112,6 +118,7 @@ export class RedisBindingStore implements BindingStore {
     this.bindPrefix = opts.keyPrefix + 'b:';
     this.nasPrefix = opts.keyPrefix + 'nas:';
     this.stopPrefix = opts.keyPrefix + 'stop:';
+    this.stoppedPrefix = opts.keyPrefix + 'stopped:';
     this.lensKey = opts.keyPrefix + 'v6len';
     this.maxCache = opts.maxCacheEntries ?? 200_000;
     this.waitReplicas = opts.waitReplicas ?? 0;
@@ -169,6 +176,11 @@ export class RedisBindingStore implements BindingStore {
   /** That session (nas, sid) stopped, seen from binding key k: same hash slot as k's binding. */
   private stopKey(k: string, nas: string | undefined, sid: string | undefined): string {
     return `${this.stopPrefix}{${k}}|${nas ?? ''}|${sid ?? ''}`;
+  }
+
+  /** That session (nas, sid) stopped, whichever addresses its Stop named (a NAS never holds "|"). */
+  private stoppedKey(nas: string, sid: string): string {
+    return `${this.stoppedPrefix}{${nas}|${sid}}`;
   }
 
   lookup(address: string): Subscriber | undefined | Promise<Subscriber | undefined> {
@@ -327,11 +339,15 @@ export class RedisBindingStore implements BindingStore {
   }
 
   async endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.acked(key, (c) => c.set(this.stopKey(key, nas, sessionId), '1', 'PX', STOPPED_SESSION_MS))));
+    const session = this.stoppedKey(nas, sessionId);
+    await Promise.all([
+      this.acked(session, (c) => c.set(session, '1', 'PX', STOPPED_SESSION_MS)), // (the binding key computed from it is unused)
+      ...keys.map((key) => this.acked(key, (c) => c.set(this.stopKey(key, nas, sessionId), '1', 'PX', STOPPED_SESSION_MS))),
+    ]);
   }
 
-  async sessionEnded(nas: string, sessionId: string, key: string): Promise<boolean> {
-    return (await this.redis.exists(this.stopKey(key, nas, sessionId)).catch(unavailable)) === 1;
+  async sessionEnded(nas: string, sessionId: string): Promise<boolean> {
+    return (await this.redis.exists(this.stoppedKey(nas, sessionId)).catch(unavailable)) === 1;
   }
 
   async removeIfSession(key: string, sessionId: string, nas: string): Promise<boolean> {

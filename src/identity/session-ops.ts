@@ -66,9 +66,9 @@ export function eventOf(b: BindingRecord): number {
   return b.eventAt ?? b.updatedAt ?? 0;
 }
 
-/** Whether a Start/Interim of this session was refused because it stopped a moment ago. */
-export async function sessionEnded(store: BindingStore, nas: string, sessionId: string, key: string): Promise<boolean> {
-  if (store.sessionEnded) return store.sessionEnded(nas, sessionId, key);
+/** Whether this session stopped a moment ago (a Start or Interim of it then binds and unbinds nothing). */
+export async function sessionEnded(store: BindingStore, nas: string, sessionId: string): Promise<boolean> {
+  if (store.sessionEnded) return store.sessionEnded(nas, sessionId);
   return !store.endSession && stoppedOf(store).has(nas, sessionId);
 }
 

@@ -59,10 +59,10 @@ export interface BindingStore {
   bind?(record: BindingRecord, supersedes?: number): SessionWrite | Promise<SessionWrite>;
   /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS), this session stopped a moment ago, or the binding there is newer. */
   refresh?(record: BindingRecord, supersedes?: number): SessionWrite | Promise<SessionWrite>;
-  /** Stop: remember that this session ended, for these binding keys (before its bindings are removed). */
+  /** Stop: remember that this session ended — as a session, and beside these binding keys for the atomic check of bind/refresh (before its bindings are removed). */
   endSession?(nas: string, sessionId: string, keys: string[]): void | Promise<void>;
-  /** Whether this session stopped a moment ago (seen from this binding key): for counting a refused Interim. */
-  sessionEnded?(nas: string, sessionId: string, key: string): boolean | Promise<boolean>;
+  /** Whether this session stopped a moment ago, whichever addresses its Stop named: checked before any of its Start or Interim writes. */
+  sessionEnded?(nas: string, sessionId: string): boolean | Promise<boolean>;
   /** Stop: remove only if the binding still belongs to this session (this id from this NAS); false otherwise. */
   removeIfSession?(ip: string, sessionId: string, nas: string): boolean | Promise<boolean>;
   /** Accounting-On/Off: remove every binding from this NAS whose event (eventAt, else updatedAt) is at or before `notAfter`; the count removed. */

@@ -116,15 +116,15 @@ export async function applyAccounting(
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
       if (!req.sessionId) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Acct-Session-Id' });
-      const sid = req.sessionId;
-      // A packet of a session that stopped a moment ago has no effect at all: checked before an
-      // unusable one unbinds, or its late copy would unbind whoever holds the address since (a
-      // usable one is checked by the store, atomically with its write).
-      const unusableOfLive = async (applied: Applied): Promise<Applied> =>
-        (await stoppedAt(ctx.store, nas, sid, keys)) ? { outcome: 'stopped' } : unusable(ctx.store, keys, applied);
-      if (!req.msisdn) return unusableOfLive({ outcome: 'invalid', missing: 'Calling-Station-Id' });
+      // A packet of a session that stopped a moment ago has no effect at all, whichever of its
+      // addresses it names — also those its Stop did not (hedge had no binding naming them): checked
+      // before an unusable one unbinds (its late copy would unbind whoever holds the address since)
+      // and before a usable one writes. The store checks again, atomically with each write, for the
+      // addresses the Stop named (a Stop racing this packet on another node).
+      if (await sessionEnded(ctx.store, nas, req.sessionId)) return { outcome: 'stopped' };
+      if (!req.msisdn) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id' });
       const subscriber = subscriberFrom(req, ctx.country, format);
-      if (typeof subscriber === 'string') return unusableOfLive({ outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber });
+      if (typeof subscriber === 'string') return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber });
       const now = ctx.now();
       const interval = req.interimInterval ?? ctx.interimIntervalSeconds;
       const records = keys.map((ip) => ({
@@ -147,17 +147,11 @@ export async function applyAccounting(
       if (done) return done;
       if (refreshed.includes('stopped')) return { outcome: 'stopped' };
       // A store without its own refresh cannot tell a stopped session from another's holding.
-      return { outcome: (await sessionEnded(ctx.store, nas, req.sessionId, keys[0]!)) ? 'stopped' : 'not_current' };
+      return { outcome: (await sessionEnded(ctx.store, nas, req.sessionId)) ? 'stopped' : 'not_current' };
     }
     default:
       return { outcome: 'ignored' };
   }
-}
-
-/** Whether the session (nas, sessionId) stopped a moment ago, as recorded for any of its keys. */
-async function stoppedAt(store: BindingStore, nas: string, sessionId: string, keys: readonly string[]): Promise<boolean> {
-  for (const k of keys) if (await sessionEnded(store, nas, sessionId, k)) return true;
-  return false;
 }
 
 /** Applied when any key was written; 'stale' when none was and one holds a newer event's binding. */
