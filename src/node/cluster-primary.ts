@@ -129,6 +129,10 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       ...sharedKeys?.env,
       ...snapshot.env,
     });
+    // A worker that died a moment ago still looks connected until the primary reads its channel's end: a message
+    // sent to it then (a reload's text, a binding change) fails with EPIPE, emitted as 'error' on the Worker —
+    // unheard, it threw and took the primary and every worker down. Its exit follows and is handled there.
+    w.on('error', (err: NodeJS.ErrnoException) => log.warn('cluster worker channel failed; its exit follows', { worker: w.id, code: err.code }));
     if (frontDoor) frontDoorWorkers.add(w.id);
     slots.set(w.id, slot);
     live.add(w);
