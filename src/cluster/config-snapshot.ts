@@ -10,9 +10,9 @@
 // policy (partners, keys, proxy.stripHeaders) and says restartNeeded for the
 // rest, so a replacement takes the policy from the first file and every other
 // section (listeners, stores, audit…) from the second (config/reloadable.ts).
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The environment variable naming the snapshot to a worker (cli/start.ts reads it). */
 export const CONFIG_SNAPSHOT_ENV = 'HEDGE_CONFIG_SNAPSHOT';
@@ -22,23 +22,44 @@ export const CONFIG_STARTED_ENV = 'HEDGE_CONFIG_STARTED';
 export interface ConfigSnapshot {
   /** For cluster.fork: where the worker reads its config. */
   env: Record<string, string>;
-  /** A reload put this text in force: workers started from now on start with it. */
+  /** A reload put this text in force: workers started from now on start with it. Throws (errno, path) when it cannot be kept. */
   update(text: string): void;
+  /** Writes the files again if they are gone (before a fork); throws (errno, path) when it cannot. */
+  ensure(): void;
   remove(): void;
 }
 
 export function configSnapshot(text: string): ConfigSnapshot {
   const dir = mkdtempSync(join(tmpdir(), 'hedge-config-'));
   const file = join(dir, 'config.yaml');
-  let n = 0;
-  const write = (t: string) => {
-    // Replaced by rename, so a worker starting meanwhile reads the old text or the new, never half of one.
-    const tmp = join(dir, `config.yaml.${n++}`);
-    writeFileSync(tmp, t, { mode: 0o600 });
-    renameSync(tmp, file);
-  };
-  write(text);
   const started = join(dir, 'started.yaml');
-  writeFileSync(started, text, { mode: 0o600 });
-  return { env: { [CONFIG_SNAPSHOT_ENV]: file, [CONFIG_STARTED_ENV]: started }, update: write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  let inForce = text;
+  let n = 0;
+  const put = (path: string, t: string) => {
+    // Replaced by rename, so a worker starting meanwhile reads the old text or the new, never half of one.
+    const tmp = join(dir, `${basename(path)}.${n++}`);
+    writeFileSync(tmp, t, { mode: 0o600 });
+    renameSync(tmp, path);
+  };
+  // A temporary-file cleaner (systemd-tmpfiles ages /tmp entries, after 10 days on many systems) may remove the folder of a
+  // cluster that ran that long untouched: a reload then failed to keep its text, and every replacement worker
+  // failed to start. The texts are held here too, so the files are written again.
+  const ensure = () => {
+    if (existsSync(file) && existsSync(started)) return;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!existsSync(started)) put(started, text);
+    if (!existsSync(file)) put(file, inForce);
+  };
+  put(file, text);
+  put(started, text);
+  return {
+    env: { [CONFIG_SNAPSHOT_ENV]: file, [CONFIG_STARTED_ENV]: started },
+    update(t) {
+      ensure();
+      put(file, t);
+      inForce = t;
+    },
+    ensure,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

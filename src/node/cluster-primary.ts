@@ -82,9 +82,10 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     }
     if (msg.t === 'hedge:reload-request') {
       // POST /policy/reload (or a SIGHUP to the worker): the answer is the cluster's, whichever worker took the request.
-      void reloads
-        .reload(msg.trigger as ReloadTrigger)
-        .then((result) => send(worker, { t: 'hedge:reload-answer', id: msg.id, result: result as unknown as Record<string, unknown> }));
+      void reloads.reload(msg.trigger as ReloadTrigger).then(
+        (result) => send(worker, { t: 'hedge:reload-answer', id: msg.id, result: result as unknown as Record<string, unknown> }),
+        (err: unknown) => log.error('policy reload failed', { error: (err as Error).name }), // the worker's bound answers its caller
+      );
       return;
     }
     if (reloads.onMessage(worker, msg)) return;
@@ -122,6 +123,11 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // record at once — instead of being left open under a name no process writes again.
   const slots = new Map<number, number>();
   const fork = (frontDoor: boolean, slot: number) => {
+    try {
+      snapshot.ensure();
+    } catch (err) {
+      log.error('cannot write the config a worker starts with', { error: (err as Error).message });
+    }
     const w = cluster.fork({
       HEDGE_CLUSTER_WORKER: '1',
       [WORKER_SLOT_ENV]: String(slot),
@@ -161,7 +167,14 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   });
 
   // reload.watch: one watcher, in the primary, starting the cluster's reload (never one reload per worker).
-  const watcher = config.reload.watch ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloads.reload('watch'), log) : undefined;
+  const watcher = config.reload.watch
+    ? watchPolicyFile(
+        loaded.file,
+        config.reload.debounceMs,
+        () => void reloads.reload('watch').catch((err: unknown) => log.error('policy reload failed', { error: (err as Error).name })),
+        log,
+      )
+    : undefined;
 
   let stopped: Promise<void> | undefined;
   return {

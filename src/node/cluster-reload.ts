@@ -188,7 +188,13 @@ export class ClusterReload {
       recorded = true;
     }
     // Replacement workers start with it from now on; forks wait for this reload to end (cluster-primary.ts).
-    this.deps.onApplied(text);
+    // Kept first: a text the primary cannot keep would have replacements start from the previous policy.
+    try {
+      this.deps.onApplied(text);
+    } catch (err) {
+      const reason = `cannot keep the reloaded policy for replacement workers: ${(err as Error).message}; nothing applied`;
+      return finish({ result: 'refused', from, to: outcome.to, stage: 'cluster', reason }, { counts });
+    }
     this.version = outcome.to ?? this.version;
     return finish({ ...outcome, from }, { commit: true, recorded, counts });
   }
