@@ -8,7 +8,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Logger } from '../shared/log.js';
 import { ErrorCodes } from '../shared/errors.js';
-import { readJson, sendError, sendJson, type AdminRoute } from '../shared/http.js';
+import { readJson, refuseBody, sendError, sendJson, type AdminRoute } from '../shared/http.js';
 import { resolveToken } from '../policy/token.js';
 
 export const JWKS_PATHS = new Set(['/.well-known/jwks.json', '/keys/jwks.json']);
@@ -37,7 +37,7 @@ export function tokenResolveRoute(policy: () => CompiledPolicy, metrics: Metrics
     try {
       body = ((await readJson(req)) ?? {}) as typeof body;
     } catch (err) {
-      sendError(res, 400, ErrorCodes.TOKEN_INVALID, (err as Error).message);
+      refuseBody(res, err, ErrorCodes.TOKEN_INVALID);
       return true;
     }
     if (typeof body.token !== 'string' || (body.partner !== undefined && typeof body.partner !== 'string')) {

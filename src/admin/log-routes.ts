@@ -3,7 +3,7 @@
 //   PUT /log/level  {"level": "debug"}   → 200 {level, previous}
 // SIGUSR2 does the same from a shell (toggles debug; src/cli/start.ts).
 import type { AdminRoute } from './server.js';
-import { readJson, sendError, sendJson } from '../shared/http.js';
+import { readJson, refuseBody, sendError, sendJson } from '../shared/http.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { isLevel, LEVELS, logLevelOf, type Logger } from '../shared/log.js';
 
@@ -24,7 +24,7 @@ export function logLevelRoutes(log: Logger): AdminRoute {
       try {
         body = await readJson(req, 1024);
       } catch (err) {
-        sendError(res, 400, ErrorCodes.LOG_LEVEL_INVALID, (err as Error).message);
+        refuseBody(res, err, ErrorCodes.LOG_LEVEL_INVALID);
         return true;
       }
       const want = (body as { level?: unknown } | undefined)?.level;

@@ -2,23 +2,27 @@
 // whenever it listens anywhere else. Serves health, the policy in force,
 // bindings and Prometheus metrics. Browsers cannot drive it, token or not
 // (Host, Origin, Sec-Fetch-Site and Content-Type checks: browser-guard.ts).
+// Like every listener it bounds how long a client may take to send a request
+// and how many connections it holds (admin.limits), and counts what it refuses.
 import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { BindingStore } from '../identity/store.js';
 import { parseBindingKey } from '../shared/binding-key.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Logger } from '../shared/log.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';
-import { ErrorCodes, HedgeError } from '../shared/errors.js';
-import { readJson, sendError, sendJson, viaCarries } from '../shared/http.js';
+import { ErrorCodes, HedgeError, type ErrorCode } from '../shared/errors.js';
+import { readJson, refuseBody, sendError, sendJson, viaCarries } from '../shared/http.js';
 import { maskIdentifier } from '../shared/mask.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
 import { listenOn } from '../shared/listen.js';
+import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { splitTarget, type AccessLog } from '../shared/access-log.js';
 import { AdminBrowserGuard } from './browser-guard.js';
 import { adminAccessPath } from './access-path.js';
+import { AdminMetrics, type AdminRefusal } from './metrics.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -36,6 +40,8 @@ export interface AdminDeps {
   accessLog?: AccessLog | undefined;
   /** admin.hostnames: names (or addresses) the admin API answers to besides its own addresses, loopback and localhost. */
   hostnames?: readonly string[];
+  /** admin.limits: timeouts and connection caps of the listener. */
+  limits: ListenerLimits;
 }
 
 /** A route handler; returns true when it handled the request. */
@@ -46,12 +52,16 @@ export class AdminServer {
   private readonly routes: AdminRoute[] = [];
   private readonly publicRoutes: AdminRoute[] = [];
   private readonly guard: AdminBrowserGuard;
+  private readonly metrics: AdminMetrics;
 
   constructor(private readonly deps: AdminDeps) {
     this.guard = new AdminBrowserGuard(deps.hostnames);
-    this.server = http.createServer();
+    this.metrics = new AdminMetrics(deps.metrics.registry);
+    this.server = http.createServer(timeoutOptions(deps.limits));
     deps.accessLog?.attach(this.server);
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.once('finish', () => this.metrics.answered(res.statusCode));
       // Paths name subscribers (/bindings/<address>): the access log gets the route's name, never the value.
       if (deps.accessLog?.enabled) deps.accessLog.note(res, { path: adminAccessPath(splitTarget(req).path) });
       this.handle(req, res).catch((err) => {
@@ -61,6 +71,37 @@ export class AdminServer {
         else sendError(res, 500, ErrorCodes.INTERNAL, 'internal error');
       });
     });
+    // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
+    boundListener(this.server, deps.limits, (reason) => this.metrics.connectionRefused(reason));
+  }
+
+  /**
+   * A request the parser refused, or a client that did not send one in time:
+   * answered as Node would (400, 408, 431), with a code, the connection closed,
+   * and counted. A client that reset or left is no refusal: nobody to answer.
+   */
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code]: [number, AdminRefusal, ErrorCode] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'timeout', ErrorCodes.REQUEST_TIMEOUT]
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'headers_too_large', ErrorCodes.HEADERS_TOO_LARGE]
+          : [400, 'malformed', ErrorCodes.MALFORMED_REQUEST];
+    this.metrics.refused(reason);
+    // An answer already started on this connection cannot be followed by another.
+    if ((socket as { _httpMessage?: http.ServerResponse })._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: { code, message: http.STATUS_CODES[status]!.toLowerCase() } }) + '\n';
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
+    socket.destroySoon();
   }
 
   /** Other parts of hedge (canary, audit, keys) add their read-only endpoints here. */
@@ -162,7 +203,7 @@ export class AdminServer {
         try {
           body = await readJson(req);
         } catch (err) {
-          return sendError(res, 400, ErrorCodes.BINDING_INVALID, (err as Error).message);
+          return refuseBody(res, err, ErrorCodes.BINDING_INVALID);
         }
         let ttl: number | undefined;
         try {

@@ -62,6 +62,11 @@ export const DESCRIPTIONS: Record<string, string> = {
   'admin.accessLog.clientAddress': "Also log the client's (the admin tool's) address. Paths never carry a subscriber's address or number: /bindings/:address.",
   'admin.gcMetrics':
     'Also export nodejs_gc_duration_seconds, the duration of every garbage collection (off by default: tracking each collection cost 2–4 µs of CPU per proxied request on the bench, 4–7 %). Applied at start.',
+  'admin.limits': "Timeouts and connection caps of the admin listener (it runs in the gateway's process and takes descriptors from the proxy's reserve).",
+  'admin.limits.headersTimeoutMs': 'A client must send its request head within this many milliseconds (and the whole request within twice that).',
+  'admin.limits.idleTimeoutMs': 'A connection on which nothing moves for this many milliseconds is closed (also while an answer is being built).',
+  'admin.limits.maxConnections': 'Connections to the admin API in total; beyond it new ones are closed at accept.',
+  'admin.limits.maxConnectionsPerAddress': 'Connections from one client address (an IPv6 /64); beyond it closed at accept.',
 
   subscribers: 'Who is behind a source address: the binding store and static bindings.',
   'subscribers.store':

@@ -455,6 +455,20 @@ const audit = z.strictObject({
   retentionDays: z.number().int().min(1).optional(),
 });
 
+/**
+ * The admin API's listener bounds (shared/listener-limits.ts). Its clients are
+ * operators' tools (the CLI, a Prometheus scraper, a load balancer's probes):
+ * few connections, some answers slow to build (an audit report), so a longer
+ * idle timeout than a public page's. It runs in the gateway's process: every
+ * connection it holds is a descriptor the proxy does not have.
+ */
+const adminLimits = z.strictObject({
+  headersTimeoutMs: z.number().int().min(100).max(60000).default(10000),
+  idleTimeoutMs: z.number().int().min(100).max(600000).default(60000),
+  maxConnections: z.number().int().min(1).max(100000).default(64),
+  maxConnectionsPerAddress: z.number().int().min(1).max(100000).default(32),
+});
+
 const transparencyLimits = z.strictObject({
   headersTimeoutMs: z.number().int().min(100).max(60000).default(10000),
   idleTimeoutMs: z.number().int().min(100).max(600000).default(15000),
@@ -517,8 +531,10 @@ export const configSchema = z.strictObject({
       accessLog: accessLog.default(accessLogOff),
       /** Export nodejs_gc_duration_seconds: Node then tracks every garbage collection, at a cost per request (process-metrics.ts). */
       gcMetrics: z.boolean().default(false),
+      /** Timeouts and connection caps of the admin listener: a client that holds connections must not take the proxy's descriptors. */
+      limits: adminLimits.default(() => adminLimits.parse({})),
     })
-    .default(() => ({ listen: '127.0.0.1:9090', hostnames: [], accessLog: accessLogOff(), gcMetrics: false })),
+    .default(() => ({ listen: '127.0.0.1:9090', hostnames: [], accessLog: accessLogOff(), gcMetrics: false, limits: adminLimits.parse({}) })),
   subscribers: subscribers.default(() => subscribers.parse({})),
   radius: radiusSchema.optional(),
   keys: z

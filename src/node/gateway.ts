@@ -221,6 +221,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     startedAt: Date.now(),
     staticBindings: () => ({ configured: statics.configured, missing: statics.missing }),
     accessLog: new AccessLog(log, 'admin', config.admin.accessLog),
+    limits: config.admin.limits,
   });
   admin.addRoute(logLevelRoutes(log));
   // /livez and /readyz answer without the token (load balancers); the checks are added once their parts exist.

@@ -1,6 +1,6 @@
 // Small helpers for the JSON APIs hedge serves (admin, checker).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorCode } from './errors.js';
+import { ErrorCodes, type ErrorCode } from './errors.js';
 
 /** An admin API route handler (added by each capability); returns true when it handled the request. */
 export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -16,20 +16,41 @@ export function sendError(res: ServerResponse, status: number, code: ErrorCode, 
   sendJson(res, status, { error: { code, message } }, extra);
 }
 
-/** Reads a JSON body up to `limit` bytes; rejects with a message fit for a 400. */
+/** A request body larger than the endpoint takes: answered 413 by refuseBody. */
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`body larger than ${limit} bytes`);
+    this.name = 'BodyTooLarge';
+  }
+}
+
+/**
+ * Reads a JSON body up to `limit` bytes; rejects with BodyTooLarge, or with a
+ * message fit for a 400. A body over the limit is refused as soon as it is
+ * announced (Content-Length) or found (chunked), and the rest is read and
+ * dropped rather than the connection reset: the client gets its answer
+ * (refuseBody closes the connection after it).
+ */
 export function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      return reject(new BodyTooLarge(limit));
+    }
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    const collect = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(new Error(`body larger than ${limit} bytes`));
-        req.destroy();
+        req.off('data', collect);
+        req.resume();
+        reject(new BodyTooLarge(limit));
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', collect);
     req.on('end', () => {
       if (size === 0) return resolve(undefined);
       try {
@@ -40,6 +61,16 @@ export function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unkno
     });
     req.on('error', reject);
   });
+}
+
+/**
+ * Answers a body readJson refused: 413 HEDGE_ERR_BODY_TOO_LARGE with the
+ * connection closed after it (the rest of that body is never parsed as a next
+ * request), or 400 with the endpoint's own code.
+ */
+export function refuseBody(res: ServerResponse, err: unknown, code: ErrorCode): void {
+  if (err instanceof BodyTooLarge) return sendError(res, 413, ErrorCodes.BODY_TOO_LARGE, err.message, { connection: 'close' });
+  sendError(res, 400, code, (err as Error).message);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { AuditEvent } from '../audit/audit-log.js';
 import { parseTime } from '../audit/time.js';
 import { toE164 } from '../subscriber/normalize.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
-import { readJson, sendError, sendJson, type AdminRoute } from '../shared/http.js';
+import { readJson, refuseBody, sendError, sendJson, type AdminRoute } from '../shared/http.js';
 import { maskIdentifier } from '../shared/mask.js';
 import type { Logger } from '../shared/log.js';
 
@@ -49,7 +49,7 @@ export function reassignRoute(d: ReassignDeps): AdminRoute {
     try {
       body = await readJson(req);
     } catch (err) {
-      sendError(res, 400, ErrorCodes.REASSIGNMENT_INVALID, (err as Error).message);
+      refuseBody(res, err, ErrorCodes.REASSIGNMENT_INVALID);
       return true;
     }
     if (d.perProcess) {
