@@ -67,6 +67,12 @@ export interface CanaryDeps {
   current(): Pipeline;
   /** Every result (the gateway records them in the audit). */
   onResult?: ((r: CanaryResult) => void) | undefined;
+  /**
+   * Told the canary origin's address once it listens: one of the gateway's own
+   * listeners, which the proxy's destination policy must refuse (a phone would
+   * otherwise reach it whenever the operator allows loopback).
+   */
+  ownListener?: ((address: AddressInfo) => void) | undefined;
 }
 
 /** Marks the canary's requests (a fixed, non-identifying value). */
@@ -112,6 +118,11 @@ export class Canary {
         this.set(sw.enabled ? 1 : 0);
       },
     });
+  }
+
+  /** Where the canary origin listens (undefined before the first run). */
+  get originAddress(): AddressInfo | undefined {
+    return this.origin?.address;
   }
 
   get source(): string {
@@ -190,7 +201,10 @@ export class Canary {
   private async runOnce(pipeline: Pipeline, trigger: CanaryTrigger): Promise<CanaryResult> {
     const started = Date.now();
     const loop = this.deps.config.source.includes(':') ? '::1' : '127.0.0.1';
-    this.origin ??= await startCanaryOrigin(loop, (err) => this.deps.log.error('canary origin listener error', { code: err.code }));
+    if (!this.origin) {
+      this.origin = await startCanaryOrigin(loop, (err) => this.deps.log.error('canary origin listener error', { code: err.code }));
+      this.deps.ownListener?.(this.origin.address);
+    }
     const probes = probesFor(pipeline.policy, started);
     const findings: Finding[] = [];
     const source = this.deps.config.source;

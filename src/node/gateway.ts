@@ -252,6 +252,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         enrichment,
         current: () => pipeline,
         onResult: audit && ((r) => void audit.log.recordEvent(canaryEvent(r))),
+        ownListener: (address) => destinations.addOwnListener(address),
       })
     : undefined;
   const reloader = new PolicyReloader({
