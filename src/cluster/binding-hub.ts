@@ -109,6 +109,13 @@ export class BindingHub implements BindingStore {
     if (ok) await this.publish([{ del: ip }]);
     return ok;
   }
+  /** NAS restarts are remembered here, where RADIUS is applied (the workers never apply it). */
+  nasRestarted(nas: string, at: number): void {
+    this.store.nasRestarted(nas, at);
+  }
+  restartOf(nas: string): number | undefined {
+    return this.store.restartOf(nas);
+  }
   async removeByNas(nas: string, notAfter: number): Promise<number> {
     const victims = this.store.list().filter((b) => b.nas === nas && eventOf(b) <= notAfter);
     for (const v of victims) this.store.remove(v.ip);

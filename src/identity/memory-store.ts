@@ -8,16 +8,19 @@ import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, so
 import { PrefixLengths } from './prefix-lengths.js';
 import { eventOf, heldByAnother, newerThan, sameSession } from './session-ops.js';
 import { StoppedSessions } from './stopped-sessions.js';
+import { NasRestarts } from './nas-restarts.js';
 
 export class MemoryBindingStore implements BindingStore {
   readonly kind = 'memory';
   private readonly map = new Map<string, BindingRecord>();
   private readonly lengths = new PrefixLengths();
   private readonly stopped: StoppedSessions;
+  private readonly restarts: NasRestarts;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
     this.stopped = new StoppedSessions(now);
+    this.restarts = new NasRestarts(now);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
   }
@@ -94,6 +97,14 @@ export class MemoryBindingStore implements BindingStore {
 
   private hasStopped(r: BindingRecord): boolean {
     return r.nas !== undefined && r.sessionId !== undefined && this.stopped.has(r.nas, r.sessionId);
+  }
+
+  nasRestarted(nas: string, at: number): void {
+    this.restarts.add(nas, at);
+  }
+
+  restartOf(nas: string): number | undefined {
+    return this.restarts.of(nas);
   }
 
   removeByNas(nas: string, notAfter: number): number {

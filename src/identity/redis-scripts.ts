@@ -51,6 +51,14 @@ redis.call('DEL', KEYS[1])
 return old
 `;
 
+/** Accounting-On/Off: the NAS restarted at ARGV[1] (ms); the latest restart is kept (a replayed older one moves nothing back). KEYS: the NAS's restart record. ARGV: at, ttlMs. */
+export const NAS_RESTARTED = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '')
+if cur ~= nil and cur >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
 /** Accounting-On/Off, per binding of the NAS's index: removed when its event (ev, else at) is not after notAfter. KEYS: binding. ARGV: nas, notAfter. → 1 removed, 0 newer (kept), -1 gone or another NAS's. */
 export const REMOVE_IF_NAS = `
 local v = redis.call('GET', KEYS[1])

@@ -18,7 +18,8 @@
 // the rest, so it also records the session itself,
 // `<prefix>stopped:{<nas>|<sid>}` (same expiry), which a Start or Interim
 // checks before any write: a stopped session binds none of its addresses, as
-// with the memory store. The per-NAS index `<prefix>nas:{<nas>}` and
+// with the memory store. When a NAS last restarted (Accounting-On/Off) is
+// `<prefix>restart:{<nas>}` (kept a day; nas-restarts.ts). The per-NAS index `<prefix>nas:{<nas>}` and
 // the set of IPv6 prefix lengths in use `<prefix>v6len` are kept beside it by
 // plain commands; both are advisory (re-checked against the binding itself).
 //
@@ -35,8 +36,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { BIND, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { BIND, NAS_RESTARTED, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { STOPPED_SESSION_MS } from './stopped-sessions.js';
+import { NAS_RESTART_MS } from './nas-restarts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
 import type { RedisTls } from './redis-tls.js';
 import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
@@ -81,6 +83,7 @@ interface Scripts {
   hedgeRefresh(bind: string, stopped: string, json: string, ttl: string, sid: string, nas: string, supersedes: string): Promise<number>;
   hedgeRemoveIfSession(bind: string, sid: string, nas: string): Promise<string | null>;
   hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
+  hedgeNasRestarted(record: string, at: string, ttl: string): Promise<number>;
 }
 type Client = (Redis | Cluster) & Scripts;
 
@@ -94,6 +97,7 @@ export class RedisBindingStore implements BindingStore {
   private readonly nasPrefix: string;
   private readonly stopPrefix: string;
   private readonly stoppedPrefix: string;
+  private readonly restartPrefix: string;
   private readonly lensKey: string;
   /** IPv4 lookups, by address. */
   private readonly cache = new Map<string, CacheEntry>();
@@ -119,6 +123,7 @@ export class RedisBindingStore implements BindingStore {
     this.nasPrefix = opts.keyPrefix + 'nas:';
     this.stopPrefix = opts.keyPrefix + 'stop:';
     this.stoppedPrefix = opts.keyPrefix + 'stopped:';
+    this.restartPrefix = opts.keyPrefix + 'restart:';
     this.lensKey = opts.keyPrefix + 'v6len';
     this.maxCache = opts.maxCacheEntries ?? 200_000;
     this.waitReplicas = opts.waitReplicas ?? 0;
@@ -127,6 +132,7 @@ export class RedisBindingStore implements BindingStore {
     this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 2, lua: REFRESH });
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });
     this.redis.defineCommand('hedgeRemoveIfNas', { numberOfKeys: 1, lua: REMOVE_IF_NAS });
+    this.redis.defineCommand('hedgeNasRestarted', { numberOfKeys: 1, lua: NAS_RESTARTED });
     this.redis.on('ready', () => this.setState(true));
     this.redis.on(this.topology === 'cluster' ? 'end' : 'close', () => this.setState(false, 'connection closed'));
     if (this.topology === 'cluster') this.redis.on('close', () => this.setState(false, 'connection closed'));
@@ -171,6 +177,11 @@ export class RedisBindingStore implements BindingStore {
 
   private nasKey(nas: string): string {
     return `${this.nasPrefix}{${nas}}`;
+  }
+
+  /** When that NAS last restarted (Accounting-On/Off): nas-restarts.ts. */
+  private restartKey(nas: string): string {
+    return `${this.restartPrefix}{${nas}}`;
   }
 
   /** That session (nas, sid) stopped, seen from binding key k: same hash slot as k's binding. */
@@ -358,6 +369,17 @@ export class RedisBindingStore implements BindingStore {
     const o = decode(old);
     if (o?.nas !== undefined) await this.redis.srem(this.nasKey(o.nas), key).catch(unavailable);
     return true;
+  }
+
+  async nasRestarted(nas: string, at: number): Promise<void> {
+    const k = this.restartKey(nas);
+    await this.acked(k, (c) => c.hedgeNasRestarted(k, String(Math.floor(at)), String(NAS_RESTART_MS))); // (the binding key computed from it is unused)
+  }
+
+  async restartOf(nas: string): Promise<number | undefined> {
+    const v = await this.redis.get(this.restartKey(nas)).catch(unavailable);
+    const n = v === null ? NaN : Number(v);
+    return Number.isFinite(n) ? n : undefined;
   }
 
   async removeByNas(nas: string, notAfter: number): Promise<number> {

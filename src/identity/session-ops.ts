@@ -4,6 +4,7 @@
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5).
 import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import { StoppedSessions } from './stopped-sessions.js';
+import { NasRestarts } from './nas-restarts.js';
 
 const fallbackStopped = new WeakMap<BindingStore, StoppedSessions>();
 function stoppedOf(store: BindingStore): StoppedSessions {
@@ -54,11 +55,31 @@ export async function removeIfSession(store: BindingStore, ip: string, sessionId
   return store.remove(ip);
 }
 
+const fallbackRestarts = new WeakMap<BindingStore, NasRestarts>();
+function restartsOf(store: BindingStore): NasRestarts {
+  let r = fallbackRestarts.get(store);
+  if (!r) fallbackRestarts.set(store, (r = new NasRestarts()));
+  return r;
+}
+
+/**
+ * Accounting-On/Off: remembers that the NAS restarted at `notAfter` — first,
+ * so a late Interim racing it either writes before the removal (and is
+ * removed) or finds the record — then removes its bindings of events up to then.
+ */
 export async function removeByNas(store: BindingStore, nas: string, notAfter: number): Promise<number> {
+  if (store.nasRestarted) await store.nasRestarted(nas, notAfter);
+  else restartsOf(store).add(nas, notAfter);
   if (store.removeByNas) return store.removeByNas(nas, notAfter);
   let n = 0;
   for (const b of await store.list()) if (b.nas === nas && eventOf(b) <= notAfter && (await store.remove(b.ip))) n++;
   return n;
+}
+
+/** When the NAS last restarted (Accounting-On/Off), if remembered. */
+export async function nasRestartedAt(store: BindingStore, nas: string): Promise<number | undefined> {
+  if (store.restartOf) return store.restartOf(nas);
+  return restartsOf(store).of(nas);
 }
 
 /** When the event that wrote a binding happened, for Accounting-On/Off: eventAt, else when it was written. */

@@ -67,4 +67,8 @@ export interface BindingStore {
   removeIfSession?(ip: string, sessionId: string, nas: string): boolean | Promise<boolean>;
   /** Accounting-On/Off: remove every binding from this NAS whose event (eventAt, else updatedAt) is at or before `notAfter`; the count removed. */
   removeByNas?(nas: string, notAfter: number): number | Promise<number>;
+  /** Accounting-On/Off: remember that this NAS restarted at `at` (before its bindings are removed); a later restart already known is kept. */
+  nasRestarted?(nas: string, at: number): void | Promise<void>;
+  /** When this NAS last restarted (nas-restarts.ts), if remembered: a Start or Interim of it dated before then binds nothing. */
+  restartOf?(nas: string): number | undefined | Promise<number | undefined>;
 }

@@ -147,6 +147,19 @@ test('Accounting-On removes that NAS bindings (IPv4 and IPv6) written before it,
   }
 });
 
+test("a NAS's restart is remembered per NAS; a replayed older one moves nothing back", async () => {
+  for (const [kind, s] of await stores()) {
+    const t0 = Date.now();
+    assert.equal(await s.restartOf!('nas-r'), undefined, kind);
+    await s.nasRestarted!('nas-r', t0);
+    await s.nasRestarted!('nas-r', t0 - 60_000);
+    assert.equal(await s.restartOf!('nas-r'), t0, `${kind}: the latest restart is kept`);
+    await s.nasRestarted!('nas-r', t0 + 1000);
+    assert.equal(await s.restartOf!('nas-r'), t0 + 1000, kind);
+    assert.equal(await s.restartOf!('nas-other'), undefined, `${kind}: per NAS`);
+  }
+});
+
 test('expired bindings are never returned', async () => {
   for (const [kind, s] of await stores()) {
     await s.set(rec('10.3.0.1', '+447700900121', 'e1', 'nas-a', { expiresAt: Date.now() + 150 }));

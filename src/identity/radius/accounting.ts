@@ -11,7 +11,8 @@
 // Every event has a time (freshness.ts): a Start or Interim that is too old,
 // dated in the future or (with requireEventTimestamp) undated is acknowledged
 // and has no effect at all, and one does not replace a binding of a clearly
-// later event — a captured Start replayed later binds nothing.
+// later event — a captured Start replayed later binds nothing; nor does one
+// dated before its NAS's latest Accounting-On/Off (a session that restart ended).
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5),
 // so another NAS's late Interim or Stop with a colliding id never touches a binding.
 // `nas` is the NAS the packet names, under the client that sent it (nas-identity.ts):
@@ -30,10 +31,10 @@
 import type { BindingStore } from '../store.js';
 import type { Subscriber } from '../../subscriber/subscriber.js';
 import { isImei, isImsi, toE164, NumberError, type NumberFormat, type NumberRefusal } from '../../subscriber/normalize.js';
-import { bindSession, refreshBinding, removeByNas, removeSession, sessionEnded } from '../session-ops.js';
+import { bindSession, nasRestartedAt, refreshBinding, removeByNas, removeSession, sessionEnded } from '../session-ops.js';
 import { prefixKey } from '../../shared/binding-key.js';
 import type { AccountingRequest } from './packet.js';
-import { eventTimeOf, supersedes, type FreshnessConfig, type StaleReason } from './freshness.js';
+import { beforeRestart, eventTimeOf, supersedes, type FreshnessConfig, type StaleReason } from './freshness.js';
 import type { SessionWrite } from '../store.js';
 
 export type AccountingOutcome =
@@ -115,13 +116,16 @@ export async function applyAccounting(
     case 'interim': {
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
+      // A packet of a session that ended — stopped a moment ago, or dated before its NAS's restart
+      // (Accounting-On/Off) — has no effect at all, whichever of its addresses it names (also those
+      // a Stop did not, when hedge had no binding naming them): checked before an unusable one
+      // unbinds (its late copy would unbind whoever holds the address since) and before a usable
+      // one writes. The store checks a Stop again, atomically with each write, for the addresses
+      // the Stop named (a Stop racing this packet on another node). Both read in one round trip.
+      const [restarted, ended] = await Promise.all([nasRestartedAt(ctx.store, nas), req.sessionId ? sessionEnded(ctx.store, nas, req.sessionId) : false]);
+      if (beforeRestart(time.at, restarted, ctx.freshness)) return { outcome: 'stale', stale: 'before_restart' };
       if (!req.sessionId) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Acct-Session-Id' });
-      // A packet of a session that stopped a moment ago has no effect at all, whichever of its
-      // addresses it names — also those its Stop did not (hedge had no binding naming them): checked
-      // before an unusable one unbinds (its late copy would unbind whoever holds the address since)
-      // and before a usable one writes. The store checks again, atomically with each write, for the
-      // addresses the Stop named (a Stop racing this packet on another node).
-      if (await sessionEnded(ctx.store, nas, req.sessionId)) return { outcome: 'stopped' };
+      if (ended) return { outcome: 'stopped' };
       if (!req.msisdn) return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id' });
       const subscriber = subscriberFrom(req, ctx.country, format);
       if (typeof subscriber === 'string') return unusable(ctx.store, keys, { outcome: 'invalid', missing: 'Calling-Station-Id', refusal: subscriber });

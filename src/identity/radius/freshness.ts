@@ -14,7 +14,10 @@
 //     two NASes' slightly different clocks from keeping a previous holder);
 //   - a Stop is applied whatever its age (it only ever removes its own
 //     session), and Accounting-On/Off removes only bindings of events before
-//     its own time (a replayed one removes nothing newer).
+//     its own time (a replayed one removes nothing newer);
+//   - a Start or Interim dated more than clockSkewSeconds before its NAS's
+//     latest Accounting-On/Off is of a session that restart ended: it binds
+//     nothing (identity/nas-restarts.ts).
 import type { AccountingRequest } from './packet.js';
 
 export interface FreshnessConfig {
@@ -24,8 +27,8 @@ export interface FreshnessConfig {
 }
 
 /** Why a Start or Interim was acknowledged and not applied (metric label hedge_radius_stale_total{reason}). */
-export type StaleReason = 'too_old' | 'future' | 'no_event_timestamp' | 'older_than_binding';
-export const STALE_REASONS: readonly StaleReason[] = ['too_old', 'future', 'no_event_timestamp', 'older_than_binding'];
+export type StaleReason = 'too_old' | 'future' | 'no_event_timestamp' | 'older_than_binding' | 'before_restart';
+export const STALE_REASONS: readonly StaleReason[] = ['too_old', 'future', 'no_event_timestamp', 'older_than_binding', 'before_restart'];
 
 export type EventTime = { at: number; stale?: undefined } | { stale: StaleReason };
 
@@ -48,4 +51,9 @@ export function eventTimeOf(req: AccountingRequest, receivedAt: number, cfg: Fre
 /** The latest event time of a current binding a write of an event at `at` may replace. */
 export function supersedes(at: number, cfg: FreshnessConfig): number {
   return at + cfg.clockSkewSeconds * 1000;
+}
+
+/** Whether an event at `at` comes from before its NAS's restart at `restartedAt` (a session that restart ended), beyond the clock tolerance. */
+export function beforeRestart(at: number, restartedAt: number | undefined, cfg: FreshnessConfig): boolean {
+  return restartedAt !== undefined && supersedes(at, cfg) < restartedAt;
 }
