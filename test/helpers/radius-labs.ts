@@ -6,7 +6,8 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startLab, type Lab } from './gateway.js';
+import { startLab, viaProxy, type Lab } from './gateway.js';
+import type { Logger } from '../../src/shared/log.js';
 import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from './radius.js';
 import { redisService, dropKeysAndStop, type Service } from './services.js';
 
@@ -45,4 +46,52 @@ export function radiusLabs(name: string): RadiusLabs {
 export async function sendAcknowledged(port: number, fields: Record<string, string | number>): Promise<void> {
   const r = await radclient(port, NAS_SECRET, acct(fields));
   assert.ok(r.answered, `acknowledged (the NAS stops retransmitting): ${r.output}`);
+}
+
+export interface RadiusLab {
+  /** Why the file's tests skip (radclient missing; never under CI=true), else undefined. */
+  skip: string | undefined;
+  /** The gateway (throws when it did not start). */
+  readonly lab: Lab;
+  /** Its RADIUS accounting port. */
+  readonly port: number;
+  /** The number the partner at `url` receives for traffic from `source` (asserting the traffic flows), or undefined. */
+  msisdnAt(source: string, url?: string): Promise<string | undefined>;
+  /** hedge_radius_packets_total for one result. */
+  packets(result: string): Promise<number>;
+}
+
+/**
+ * Registers before/after hooks for one gateway with the radius listener
+ * (the memory store unless `edit` says otherwise; `edit` replaces withRadius()).
+ */
+export function radiusLab(opts: { edit?: (yaml: string) => string; log?: Logger } = {}): RadiusLab {
+  const skip = radclientMissing();
+  let started: Lab | undefined;
+  before(async () => {
+    if (skip) return;
+    started = await startLab({ ...(opts.log ? { log: opts.log } : {}), edit: opts.edit ?? withRadius() });
+  });
+  after(async () => {
+    await started?.close();
+  });
+  const lab = (): Lab => {
+    if (!started) throw new Error('the RADIUS lab did not start');
+    return started;
+  };
+  return {
+    skip,
+    get lab() {
+      return lab();
+    },
+    get port() {
+      return lab().gw.radius!.address.port;
+    },
+    async msisdnAt(source, url = 'http://my.operator.example/') {
+      const r = await viaProxy(lab().gw.proxyAddress, url, { localAddress: source });
+      assert.equal(r.status, 200, 'traffic always flows');
+      return r.json().headers['x-msisdn'] as string | undefined;
+    },
+    packets: (result) => lab().gw.metrics.value('hedge_radius_packets_total', { result }),
+  };
 }

@@ -4,45 +4,30 @@
 // number for DE is acknowledged, bound to nothing, counted and logged with the
 // reason and the NAS, never the number. DE numbers are libphonenumber's example
 // numbers (documentation ranges), the GB one Ofcom's drama range.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO_YAML, startLab, viaProxy, type Lab } from '../helpers/gateway.js';
+import { DEMO_YAML } from '../helpers/gateway.js';
 import { issuesOf, lineOf } from '../helpers/config.js';
-import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from '../helpers/radius.js';
+import { NAS_SECRET, acct, radclient, withRadius } from '../helpers/radius.js';
+import { radiusLab } from '../helpers/radius-labs.js';
 import { createLogger } from '../../src/shared/log.js';
 
-const skip = radclientMissing();
-let lab: Lab;
-let port: number;
 const lines: Record<string, unknown>[] = [];
-
-before(async () => {
-  if (skip) return;
-  const log = createLogger({ level: 'debug', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
-  lab = await startLab({ log, edit: (y) => withRadius()(y.replace('country: GB', 'country: DE')) });
-  port = lab.gw.radius!.address.port;
-});
-after(async () => {
-  await lab?.close();
-});
-
-const msisdnAt = async (source: string): Promise<string | undefined> => {
-  const r = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/', { localAddress: source });
-  assert.equal(r.status, 200);
-  return r.json().headers['x-msisdn'] as string | undefined;
-};
-const refused = (reason: string) => lab.gw.metrics.value('hedge_radius_numbers_refused_total', { reason });
+const log = createLogger({ level: 'debug', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+const radius = radiusLab({ log, edit: (y) => withRadius()(y.replace('country: GB', 'country: DE')) });
+const { skip, msisdnAt } = radius;
+const refused = (reason: string) => radius.lab.gw.metrics.value('hedge_radius_numbers_refused_total', { reason });
 
 test('DE operator: Calling-Station-Id 4915123456789 reaches the partner as +4915123456789', { skip }, async () => {
   const r = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.31', 'Calling-Station-Id': '4915123456789', 'Acct-Session-Id': 'de-31' }),
   );
   assert.ok(r.answered, r.output);
   assert.equal(await msisdnAt('127.0.0.31'), '+4915123456789');
   const national = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.32', 'Calling-Station-Id': '015123456789', 'Acct-Session-Id': 'de-32' }),
   );
@@ -53,12 +38,12 @@ test('DE operator: Calling-Station-Id 4915123456789 reaches the partner as +4915
 test('DE operator: a GB number without "+" is acknowledged, bound to nothing, counted and logged without the number', { skip }, async () => {
   const before = await refused('not_mobile');
   const r = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.33', 'Calling-Station-Id': '447700900123', 'Acct-Session-Id': 'de-33' }),
   );
   assert.ok(r.answered, 'acknowledged, so the NAS does not retransmit it forever');
-  assert.equal(await lab.gw.bindings.get('127.0.0.33'), undefined);
+  assert.equal(await radius.lab.gw.bindings.get('127.0.0.33'), undefined);
   assert.equal(await msisdnAt('127.0.0.33'), undefined);
   assert.equal(await refused('not_mobile'), before + 1);
   const line = lines.find((l) => l.reason === 'number_not_mobile');
@@ -72,7 +57,7 @@ test('refused datagrams: one log line per reason and NAS, however many arrive', 
   const count = () => lines.filter((l) => l.reason === 'bad_authenticator').length;
   for (let i = 0; i < 3; i++) {
     const r = await radclient(
-      port,
+      radius.port,
       'not-the-secret-of-this-nas',
       acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.34', 'Calling-Station-Id': '4915123456789', 'Acct-Session-Id': `bad-${i}` }),
       { retries: 1, timeoutS: 1 },
@@ -80,22 +65,26 @@ test('refused datagrams: one log line per reason and NAS, however many arrive', 
     assert.equal(r.answered, false);
   }
   assert.equal(count(), 1, 'rate limited: the first refusal is logged, the rest counted');
-  assert.ok((await lab.gw.metrics.value('hedge_radius_packets_total', { result: 'bad_authenticator' })) >= 3);
+  assert.ok((await radius.lab.gw.metrics.value('hedge_radius_packets_total', { result: 'bad_authenticator' })) >= 3);
 });
 
 test('DE operator: the admin API refuses "12345" with a clear error and stores "4915123456789" as +4915123456789', { skip }, async () => {
-  const bad = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.35`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '12345' }) });
+  const bad = await fetch(`${radius.lab.gw.adminUrl}/bindings/127.0.0.35`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msisdn: '12345' }),
+  });
   assert.equal(bad.status, 400);
   const err = (await bad.json()) as { error: { code: string; message: string } };
   assert.equal(err.error.code, 'HEDGE_ERR_BINDING_INVALID');
   assert.match(err.error.message, /msisdn: not a valid phone number for DE/);
-  const good = await fetch(`${lab.gw.adminUrl}/bindings/127.0.0.35`, {
+  const good = await fetch(`${radius.lab.gw.adminUrl}/bindings/127.0.0.35`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ msisdn: '4915123456789' }),
   });
   assert.equal(good.status, 201);
-  assert.equal((await lab.gw.bindings.get('127.0.0.35'))?.subscriber.msisdn, '+4915123456789');
+  assert.equal((await radius.lab.gw.bindings.get('127.0.0.35'))?.subscriber.msisdn, '+4915123456789');
 });
 
 test('DE operator: static bindings "12345" and "+44 7700 900123x" are config errors at their line', () => {

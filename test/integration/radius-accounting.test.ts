@@ -2,37 +2,20 @@
 // radclient drives the bindings the proxy enriches with. The lab pool 10/8 is
 // mapped onto 127/8 (radius.framedAddressMap), so a framed 10.0.0.x subscriber
 // is the loopback source 127.0.0.x: no traffic ever goes to a 10.x address.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from '../helpers/radius.js';
+import { NAS_SECRET, acct, radclient } from '../helpers/radius.js';
+import { radiusLab } from '../helpers/radius-labs.js';
 import { encodeAccountingRequest, sendAccounting } from '../../src/identity/radius/sender.js';
 
-const skip = radclientMissing();
-let lab: Lab;
-let port: number;
-
-before(async () => {
-  if (skip) return;
-  lab = await startLab({ edit: withRadius() });
-  port = lab.gw.radius!.address.port;
-});
-after(async () => {
-  await lab?.close();
-});
-
-const msisdnAt = async (source: string): Promise<string | undefined> => {
-  const r = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/', { localAddress: source });
-  assert.equal(r.status, 200, 'traffic always flows');
-  return r.json().headers['x-msisdn'] as string | undefined;
-};
-const packets = (result: string) => lab.gw.metrics.value('hedge_radius_packets_total', { result });
+const radius = radiusLab();
+const { skip, msisdnAt, packets } = radius;
 
 test('radclient Start binds a framed 10.x address; the partner gets the number; Stop unbinds', { skip }, async () => {
   assert.equal(await msisdnAt('127.0.0.2'), undefined, 'nothing bound yet');
   const start = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({
       'Acct-Status-Type': 'Start',
@@ -45,13 +28,13 @@ test('radclient Start binds a framed 10.x address; the partner gets the number; 
   );
   assert.ok(start.answered, start.output);
   assert.equal(await msisdnAt('127.0.0.2'), '+447700900201');
-  const b = (await lab.gw.bindings.get('127.0.0.2'))!;
+  const b = (await radius.lab.gw.bindings.get('127.0.0.2'))!;
   assert.equal(b.subscriber.imsi, '001010000000201');
   assert.equal(b.subscriber.ratType, 6);
   assert.equal(b.sessionId, 'sess-201');
 
   const stop = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({ 'Acct-Status-Type': 'Stop', 'Framed-IP-Address': '10.0.0.2', 'Calling-Station-Id': '447700900201', 'Acct-Session-Id': 'sess-201' }),
   );
@@ -62,26 +45,26 @@ test('radclient Start binds a framed 10.x address; the partner gets the number; 
 test('a wrong shared secret binds nothing, gets no answer and is counted', { skip }, async () => {
   const before = await packets('bad_authenticator');
   const r = await radclient(
-    port,
+    radius.port,
     'not-the-secret-of-this-nas',
     acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.4', 'Calling-Station-Id': '447700900204', 'Acct-Session-Id': 'sess-204' }),
     { retries: 1, timeoutS: 1 },
   );
   assert.equal(r.answered, false);
-  assert.equal(await lab.gw.bindings.get('127.0.0.4'), undefined);
+  assert.equal(await radius.lab.gw.bindings.get('127.0.0.4'), undefined);
   assert.equal(await msisdnAt('127.0.0.4'), undefined);
   assert.ok((await packets('bad_authenticator')) > before, 'counted');
 });
 
 test('a late Stop with an old session id leaves the new holder bound', { skip }, async () => {
   const start = (n: string, sid: string) =>
-    radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': n, 'Acct-Session-Id': sid }));
+    radclient(radius.port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': n, 'Acct-Session-Id': sid }));
   assert.ok((await start('447700900205', 'sess-old')).answered);
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900205');
   assert.ok((await start('447700900206', 'sess-new')).answered, 'a Start for a held address replaces it at once');
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900206');
   const late = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({ 'Acct-Status-Type': 'Stop', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': '447700900205', 'Acct-Session-Id': 'sess-old' }),
   );
@@ -89,7 +72,7 @@ test('a late Stop with an old session id leaves the new holder bound', { skip },
   assert.equal(await msisdnAt('127.0.0.5'), '+447700900206', 'the new binding survives');
   // A late Interim-Update of the old session does not take the address back either.
   const interim = await radclient(
-    port,
+    radius.port,
     NAS_SECRET,
     acct({ 'Acct-Status-Type': 'Interim-Update', 'Framed-IP-Address': '10.0.0.5', 'Calling-Station-Id': '447700900205', 'Acct-Session-Id': 'sess-old' }),
   );
@@ -103,13 +86,13 @@ test('a retransmission is answered again but applied once', { skip }, async () =
   const answers: Buffer[] = [];
   sock.on('message', (m) => answers.push(m));
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const bound = () => lab.gw.metrics.value('hedge_radius_accounting_total', { status: 'start', outcome: 'bound' });
+  const bound = () => radius.lab.gw.metrics.value('hedge_radius_accounting_total', { status: 'start', outcome: 'bound' });
   const dupBefore = await packets('duplicate');
   const boundBefore = await bound();
   try {
-    sock.send(pkt, port, '127.0.0.1');
+    sock.send(pkt, radius.port, '127.0.0.1');
     await waitFor(() => answers.length >= 1);
-    sock.send(pkt, port, '127.0.0.1');
+    sock.send(pkt, radius.port, '127.0.0.1');
     await waitFor(() => answers.length >= 2);
   } finally {
     sock.close();
@@ -121,13 +104,14 @@ test('a retransmission is answered again but applied once', { skip }, async () =
 });
 
 test('Accounting-On from the NAS removes every binding it made', { skip }, async () => {
-  for (const i of [8, 9]) await sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: `10.0.0.${i}`, msisdn: `44770090020${i}`, sessionId: `sess-20${i}` });
+  for (const i of [8, 9])
+    await sendAccounting('127.0.0.1', radius.port, NAS_SECRET, { status: 'start', framedIp: `10.0.0.${i}`, msisdn: `44770090020${i}`, sessionId: `sess-20${i}` });
   assert.equal(await msisdnAt('127.0.0.8'), '+447700900208');
-  const on = await radclient(port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Accounting-On', 'Acct-Session-Id': 'nas-boot-1' }));
+  const on = await radclient(radius.port, NAS_SECRET, acct({ 'Acct-Status-Type': 'Accounting-On', 'Acct-Session-Id': 'nas-boot-1' }));
   assert.ok(on.answered, on.output);
   assert.equal(await msisdnAt('127.0.0.8'), undefined);
-  assert.equal(await lab.gw.bindings.get('127.0.0.9'), undefined);
-  assert.ok(await lab.gw.bindings.get('127.0.0.1'), 'the static binding (not from this NAS) stays');
+  assert.equal(await radius.lab.gw.bindings.get('127.0.0.9'), undefined);
+  assert.ok(await radius.lab.gw.bindings.get('127.0.0.1'), 'the static binding (not from this NAS) stays');
 });
 
 test('a packet from a source that is not a configured NAS is dropped and counted', { skip }, async () => {
@@ -135,17 +119,17 @@ test('a packet from a source that is not a configured NAS is dropped and counted
   const sock = dgram.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.9', () => r()));
   const pkt = encodeAccountingRequest({ status: 'start', framedIp: '10.0.0.10', msisdn: '447700900210', sessionId: 'sess-210' }, NAS_SECRET, 7);
-  await new Promise<void>((r) => sock.send(pkt, port, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => sock.send(pkt, radius.port, '127.0.0.1', () => r()));
   await waitFor(async () => (await packets('unknown_client')) > before);
   sock.close();
-  assert.equal(await lab.gw.bindings.get('127.0.0.10'), undefined);
+  assert.equal(await radius.lab.gw.bindings.get('127.0.0.10'), undefined);
 });
 
 test('bindings expire when no Interim-Update arrives within the multiple of Acct-Interim-Interval', { skip }, async () => {
   // interimMultiplier 3 (default) × Acct-Interim-Interval 1 s: gone after ~3 s without an update.
-  await sendAccounting('127.0.0.1', port, NAS_SECRET, { status: 'start', framedIp: '10.0.0.11', msisdn: '447700900211', sessionId: 'sess-211', interimInterval: 1 });
+  await sendAccounting('127.0.0.1', radius.port, NAS_SECRET, { status: 'start', framedIp: '10.0.0.11', msisdn: '447700900211', sessionId: 'sess-211', interimInterval: 1 });
   assert.equal(await msisdnAt('127.0.0.11'), '+447700900211');
-  const b = (await lab.gw.bindings.get('127.0.0.11'))!;
+  const b = (await radius.lab.gw.bindings.get('127.0.0.11'))!;
   assert.ok(b.expiresAt! - b.updatedAt! === 3000, 'expiry = 3 × 1 s after the update');
   await waitFor(async () => (await msisdnAt('127.0.0.11')) === undefined, 20_000);
 });

@@ -7,29 +7,13 @@
 // A's number to partners until A's binding expired (30 minutes by default).
 // Now a Start or Interim that cannot bind unbinds its addresses: B is not
 // identified, and never as A.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, acct, radclient, radclientMissing, withRadius } from '../helpers/radius.js';
+import { NAS_SECRET, acct, radclient } from '../helpers/radius.js';
+import { radiusLab } from '../helpers/radius-labs.js';
 
-const skip = radclientMissing();
-let lab: Lab;
-let port: number;
-
-before(async () => {
-  if (skip) return;
-  lab = await startLab({ edit: withRadius() });
-  port = lab.gw.radius!.address.port;
-});
-after(async () => {
-  await lab?.close();
-});
-
-const msisdnAt = async (source: string): Promise<string | undefined> => {
-  const r = await viaProxy(lab.gw.proxyAddress, 'http://my.operator.example/', { localAddress: source });
-  assert.equal(r.status, 200, 'traffic always flows');
-  return r.json().headers['x-msisdn'] as string | undefined;
-};
+const radius = radiusLab();
+const { skip, msisdnAt } = radius;
 
 const cases: [string, Record<string, string>][] = [
   ['a Start without Calling-Station-Id (a subscription without a number)', { 'Acct-Status-Type': 'Start', 'Acct-Session-Id': 'b-1' }],
@@ -45,13 +29,13 @@ for (const [name, fields] of cases) {
     const framed = `10.0.0.${++n}`;
     const source = `127.0.0.${n}`;
     const a = await radclient(
-      port,
+      radius.port,
       NAS_SECRET,
       acct({ 'Acct-Status-Type': 'Start', 'Framed-IP-Address': framed, 'Calling-Station-Id': '447700900301', 'Acct-Session-Id': `a-${n}` }),
     );
     assert.ok(a.answered, a.output);
     assert.equal(await msisdnAt(source), '+447700900301', "A is bound (and A's Stop will be lost)");
-    const b = await radclient(port, NAS_SECRET, acct({ 'Framed-IP-Address': framed, ...fields }));
+    const b = await radclient(radius.port, NAS_SECRET, acct({ 'Framed-IP-Address': framed, ...fields }));
     assert.ok(b.answered, 'acknowledged: resending would not fix it');
     assert.equal(await msisdnAt(source), undefined, "B's traffic carries no identity, and never A's");
   });
