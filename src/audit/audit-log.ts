@@ -35,6 +35,8 @@ import { RESUME_TYPE, type ResumeDetail } from './restart.js';
 import { checkpointMessage, GENESIS, recordHash, type AuditRecord, type Checkpoint, type DisclosureDetail, type UnchainedRecord } from './record.js';
 import type { AuditStore, ChainHead } from './store.js';
 import type { AuditMetrics } from './metrics.js';
+import type { CheckpointWitness } from './witness.js';
+import { checkpointSignatureValid } from './verify.js';
 
 export interface AuditLogOptions {
   store: AuditStore;
@@ -52,6 +54,8 @@ export interface AuditLogOptions {
   maxPending?: number;
   checkpointEveryRecords?: number;
   checkpointIntervalMs?: number;
+  /** Also gets every checkpoint once the store committed it (audit.witness; never waited for). */
+  witness?: CheckpointWitness | undefined;
   /** Called once when an outage starts (the gateway raises the audit-store-unavailable alert). */
   onUnavailable?: ((code: string) => void) | undefined;
   /** Called once when the stored chain is not where this writer left it (the gateway raises the audit-chain-altered alert). */
@@ -108,6 +112,7 @@ export class AuditLog implements DisclosureRecorder {
   private readonly verifier: SignatureVerifier;
   private readonly log: Logger;
   private readonly metrics: AuditMetrics | undefined;
+  private readonly witness: CheckpointWitness | undefined;
   private readonly batchDelayMs: number;
   private readonly batchMax: number;
   private readonly commitTimeoutMs: number;
@@ -126,6 +131,8 @@ export class AuditLog implements DisclosureRecorder {
   private initialised = false;
   /** Whether the stored chain's last stop was looked at (and a resume record written when it was unclean). */
   private resumeChecked = false;
+  /** Whether the stored head was read once (the metrics then show it). */
+  private headRead = false;
   private state: State = 'up';
   private retryAt = 0;
   private inFlight: Promise<void> | undefined;
@@ -145,6 +152,7 @@ export class AuditLog implements DisclosureRecorder {
     this.verifier = o.verifier ?? keyedVerifier(new Map([[o.signer.keyId, createPublicKey(o.signer.publicKeyPem)]]));
     this.log = o.log;
     this.metrics = o.metrics;
+    this.witness = o.witness;
     this.batchDelayMs = o.batchDelayMs ?? 0;
     this.batchMax = o.batchMaxRecords ?? 256;
     this.commitTimeoutMs = o.commitTimeoutMs ?? 1000;
@@ -154,7 +162,10 @@ export class AuditLog implements DisclosureRecorder {
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 60_000;
     this.onUnavailable = o.onUnavailable;
     this.onChainAltered = o.onChainAltered;
-    if (this.metrics) this.metrics.pendingSource = () => this.queue.length;
+    if (this.metrics) {
+      this.metrics.pendingSource = () => this.queue.length;
+      this.metrics.headSource = () => (this.headRead ? { node: this.node, seq: this.head?.seq ?? 0 } : undefined);
+    }
     if (this.checkpointIntervalMs > 0) {
       this.cpTimer = setInterval(() => void this.checkpointIfDue(), Math.min(this.checkpointIntervalMs, 60_000));
       this.cpTimer.unref();
@@ -184,6 +195,9 @@ export class AuditLog implements DisclosureRecorder {
       this.head = stored;
       this.uncertain.length = 0;
       if (!this.resumeChecked) {
+        // What this run found, before it writes: below what an earlier run reached means the chain was cut back.
+        this.metrics?.found(this.node, stored?.seq ?? 0);
+        this.headRead = true;
         await this.resumeIfUnclean();
         this.resumeChecked = true;
       }
@@ -201,7 +215,7 @@ export class AuditLog implements DisclosureRecorder {
   private async resumeIfUnclean(): Promise<void> {
     const head = this.head;
     if (head === undefined) return; // a new chain: nothing to vouch for
-    const top = (await this.store.lastCheckpoints(this.node)).filter((c) => this.signatureValid(c));
+    const top = (await this.store.lastCheckpoints(this.node)).filter((c) => checkpointSignatureValid(c, this.verifier));
     if (top.some((c) => c.seq === head.seq && c.hash === head.hash && (c.kind === 'shutdown' || c.kind === 'purge'))) return;
     const lastCheckpointSeq = top[0]?.seq ?? null;
     const detail: ResumeDetail = { found: { seq: head.seq, hash: head.hash }, lastCheckpointSeq, unsigned: { from: (lastCheckpointSeq ?? 0) + 1, through: head.seq } };
@@ -230,7 +244,7 @@ export class AuditLog implements DisclosureRecorder {
     }
     this.metrics?.committed([rec!], (performance.now() - started) / 1000);
     this.head = { seq: rec!.seq, hash: rec!.hash };
-    this.checkpointWritten();
+    this.checkpointWritten(cp);
     const unsigned = Math.max(0, detail.unsigned.through - detail.unsigned.from + 1);
     // Sequence numbers only: no identifier.
     this.log.warn('audit chain resumed after an unclean stop: records no checkpoint covered were taken as found', {
@@ -240,14 +254,6 @@ export class AuditLog implements DisclosureRecorder {
       throughSeq: detail.unsigned.through,
       resumeSeq: rec!.seq,
     });
-  }
-
-  private signatureValid(c: Checkpoint): boolean {
-    try {
-      return this.verifier.verify(c.keyId, checkpointMessage(c), c.signature);
-    } catch {
-      return false;
-    }
   }
 
   /** True while disclosures can be recorded (the store answered its last commit). */
@@ -399,7 +405,7 @@ export class AuditLog implements DisclosureRecorder {
       const last = records[records.length - 1]!;
       this.head = { seq: last.seq, hash: last.hash };
       this.sinceCheckpoint += records.length;
-      if (cp) this.checkpointWritten();
+      if (cp) this.checkpointWritten(cp);
       if (this.state !== 'up' || this.lastErrorCode) {
         this.log.info('audit store commits again; disclosures resume', { store: this.store.kind });
         this.lastErrorCode = undefined;
@@ -511,10 +517,16 @@ export class AuditLog implements DisclosureRecorder {
     return this.checkpointIntervalMs > 0 && Date.now() - this.lastCheckpointAt >= this.checkpointIntervalMs;
   }
 
-  private checkpointWritten(): void {
+  /** After the store committed `cp`: only a committed checkpoint goes to the witness (verify expects to find what it holds). */
+  private checkpointWritten(cp: Checkpoint): void {
     this.sinceCheckpoint = 0;
     this.lastCheckpointAt = Date.now();
     this.metrics?.checkpoint();
+    try {
+      this.witness?.witness(cp);
+    } catch {
+      // Never: witness() only queues. Were it to throw, the commit it follows has landed and must stand.
+    }
   }
 
   private checkpointFor(head: ChainHead, kind: Checkpoint['kind'], detail = '{}'): Checkpoint {
@@ -533,7 +545,7 @@ export class AuditLog implements DisclosureRecorder {
     const cp = this.checkpointFor(this.head, kind);
     try {
       await this.store.addCheckpoint(cp);
-      this.checkpointWritten();
+      this.checkpointWritten(cp);
     } catch (err) {
       this.log.warn('audit checkpoint could not be written', { store: this.store.kind, code: (err as { code?: string }).code });
     }
@@ -570,6 +582,7 @@ export class AuditLog implements DisclosureRecorder {
     this.closed = true;
     if (this.cpTimer) clearInterval(this.cpTimer);
     if (this.state === 'up') await this.checkpoint('shutdown');
+    await this.witness?.close();
     await this.store.close();
   }
 }

@@ -12,9 +12,16 @@ export class AuditMetrics {
   private readonly up: Gauge;
   private readonly pendingGauge: Gauge;
   private readonly checkpoints: Counter;
+  private readonly headSeq: Gauge<'node' | 'boot'>;
+  private readonly foundSeq: Gauge<'node' | 'boot'>;
+  private readonly witnessLines: Counter<'result'>;
+  /** This process's start (ms since the epoch): the `boot` label tells one run of a node's chain from the next. */
+  private readonly boot = String(Math.round(performance.timeOrigin));
 
   /** Read at scrape time (not set per record: the hot path stays free of metric updates). */
   pendingSource: () => number = () => 0;
+  /** The chain this process writes and its head's seq (undefined until the store was read), read at scrape time. */
+  headSource: () => { node: string; seq: number } | undefined = () => undefined;
 
   constructor(registry: Registry, store: string) {
     const registers = [registry];
@@ -51,6 +58,34 @@ export class AuditMetrics {
       },
     });
     this.checkpoints = new Counter({ name: 'hedge_audit_checkpoints_total', help: 'Signed checkpoints of the chain head written', registers });
+    // The chain head as Prometheus keeps it, outside the store: a node whose run starts from a head (found) below
+    // the highest head an earlier run reached had its chain cut back (alert HedgeAuditChainCutBack).
+    const head = () => this.headSource();
+    const boot = this.boot;
+    this.headSeq = new Gauge({
+      name: 'hedge_audit_chain_head_seq',
+      help: "The seq of this run's audit chain head (last committed record)",
+      labelNames: ['node', 'boot'],
+      registers,
+      aggregator: 'max',
+      collect() {
+        const h = head();
+        if (h) this.labels(h.node, boot).set(h.seq);
+      },
+    });
+    this.foundSeq = new Gauge({
+      name: 'hedge_audit_chain_found_seq',
+      help: 'The seq of the chain head this run found in the store when it started (before writing anything)',
+      labelNames: ['node', 'boot'],
+      registers,
+      aggregator: 'max',
+    });
+    this.witnessLines = new Counter({
+      name: 'hedge_audit_witness_lines_total',
+      help: 'Checkpoints sent to the audit witness file: written, failed (appends that failed; retried), dropped (a full queue)',
+      labelNames: ['result'],
+      registers,
+    });
     this.up.set(1);
   }
 
@@ -78,5 +113,12 @@ export class AuditMetrics {
   }
   checkpoint(): void {
     this.checkpoints.inc();
+  }
+  /** Once, when this run first read its chain's head from the store. */
+  found(node: string, seq: number): void {
+    this.foundSeq.labels(node, this.boot).set(seq);
+  }
+  witness(result: 'written' | 'failed' | 'dropped', n: number): void {
+    this.witnessLines.labels(result).inc(n);
   }
 }

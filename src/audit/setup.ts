@@ -17,9 +17,11 @@ import { purgeBefore, scheduleRetention } from './purge.js';
 import { auditRoutes } from './admin-routes.js';
 import { policyExposure } from './policy-events.js';
 import type { AuditStore } from './store.js';
+import { WitnessFile } from './witness.js';
 
 export const ALERT_AUDIT_STORE = 'audit-store-unavailable';
 export const ALERT_AUDIT_CHAIN_ALTERED = 'audit-chain-altered';
+export const ALERT_AUDIT_WITNESS = 'audit-witness-unavailable';
 
 export interface AuditRuntime {
   log: AuditLog;
@@ -49,6 +51,22 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
   const spec = a.store.startsWith('sqlite:') && a.store !== 'sqlite::memory:' ? `sqlite:${configPath(loaded.file, a.store.slice(7))}` : a.store;
   const store = createAuditStore({ store: spec, schema: a.schema, busyTimeoutMs: a.busyTimeoutMs, commitTimeoutMs: a.commitTimeoutMs, thread: true });
   const log = deps.log.child({ component: 'audit' });
+  const metrics = new AuditMetrics(deps.metrics.registry, store.kind);
+  const witness =
+    a.witness &&
+    new WitnessFile({
+      file: configPath(loaded.file, a.witness.file),
+      count: (result, n) => metrics.witness(result, n),
+      // The error code only: the file's path is in the config, and a line names no subscriber anyway.
+      onFailing: (code) => {
+        const message = 'audit witness file cannot be written: checkpoints are kept (bounded) and retried at the next one; disclosures are recorded as usual';
+        if (deps.alerts) deps.alerts.raise(ALERT_AUDIT_WITNESS, message, { code });
+        else log.error(message, { code });
+      },
+      onRecovered: () => log.info('audit witness file written again'),
+    });
+  // The counters start at 0, so the first failure is an increase Prometheus sees (HedgeAuditWitnessFailing).
+  if (witness) for (const r of ['written', 'failed', 'dropped'] as const) metrics.witness(r, 0);
   const audit = new AuditLog({
     store,
     node: chainName(a.node, deps.nodeId),
@@ -56,7 +74,8 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     signer,
     verifier,
     log,
-    metrics: new AuditMetrics(deps.metrics.registry, store.kind),
+    metrics,
+    witness,
     batchDelayMs: a.batchDelayMs,
     batchMaxRecords: a.batchMaxRecords,
     commitTimeoutMs: a.commitTimeoutMs,

@@ -8,7 +8,8 @@ import type { AuditStore } from './store.js';
 import type { SignatureVerifier } from './keys.js';
 import { lastCheckpointBefore, RESUME_TYPE, unsignedBeforeRestart, type UnsignedBeforeRestart } from './restart.js';
 
-export type ProblemKind = 'changed' | 'removed' | 'inserted' | 'reordered' | 'checkpoint';
+/** `truncated` and `witness` come from the witness check (witness-check.ts, `--witness`). */
+export type ProblemKind = 'changed' | 'removed' | 'inserted' | 'reordered' | 'checkpoint' | 'truncated' | 'witness';
 
 export interface VerifyProblem {
   kind: ProblemKind;
@@ -74,7 +75,7 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
       unsignedBeforeRestart: [],
     };
     chains.push(sum);
-    const bad = opts.verifier ? cps.find((c) => !signatureValid(c, opts.verifier!)) : undefined;
+    const bad = opts.verifier ? cps.find((c) => !checkpointSignatureValid(c, opts.verifier!)) : undefined;
     if (bad)
       return fail({
         kind: 'checkpoint',
@@ -176,7 +177,8 @@ function findWrittenSeq(r: AuditRecord): number | undefined {
   return undefined;
 }
 
-function signatureValid(c: Checkpoint, v: SignatureVerifier): boolean {
+/** Whether the gateway key signed this checkpoint (the store's, or a witness line). */
+export function checkpointSignatureValid(c: Checkpoint, v: SignatureVerifier): boolean {
   try {
     return v.verify(c.keyId, checkpointMessage(c), c.signature);
   } catch {

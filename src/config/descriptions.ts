@@ -239,4 +239,6 @@ export const DESCRIPTIONS: Record<string, string> = {
   'audit.checkpointEveryRecords': 'Sign the chain head after this many records (1: with every commit, so a crash leaves no record unsigned).',
   'audit.checkpointIntervalMs': 'Or this often when there are new records (0: by count and at shutdown only); whichever comes first bounds what a crash leaves unsigned.',
   'audit.retentionDays': 'Purge records older than this daily (a signed anchor keeps the rest verifiable).',
+  'audit.witness': "The audit witness: every signed checkpoint also goes where the store's writers cannot reach, so `hedge audit verify --witness` sees a chain cut back.",
+  'audit.witness.file': "Append one JSON line per committed checkpoint (node, seq, hash, time, key id, signature) to this file: put it on another mount or a log shipper's input.",
 };

@@ -453,6 +453,8 @@ const audit = z.strictObject({
   checkpointEveryRecords: z.number().int().min(1).default(10000),
   checkpointIntervalMs: z.number().int().min(0).default(60000),
   retentionDays: z.number().int().min(1).optional(),
+  /** Each committed checkpoint also appended to a file the store's writers cannot reach (docs/audit.md, "The audit witness"). */
+  witness: z.strictObject({ file: z.string().min(1) }).optional(),
 });
 
 /**

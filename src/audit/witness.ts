@@ -1,0 +1,122 @@
+// The audit witness: every signed checkpoint the store committed is also
+// appended, as one JSON line, to a file meant to live where the store's
+// writers cannot reach (another mount, a log shipper's input, WORM storage).
+// A checkpoint in the store proves nothing about the records deleted together
+// with it: cutting a chain back to an earlier checkpoint looks like a crash
+// there, or like a clean stop. A copy of the head kept elsewhere does:
+// `hedge audit verify --witness FILE` reports the chain `truncated` when the
+// store lacks a witnessed checkpoint or holds another record at its seq
+// (witness-check.ts).
+//
+// A line holds exactly what the store's checkpoint holds — node, seq, hash,
+// time, kind, key id, signature, detail (sequence numbers and hashes, never a
+// subscriber value) — so it is checked with the same signature as the store's.
+//
+// Writing it must never hold up or fail a commit: `witness()` only queues the
+// line and returns; one append at a time drains the queue in the background
+// (opening the file by name each time, so a shipper may rotate it). When the
+// append fails the lines stay queued (at most MAX_QUEUED; the oldest are
+// dropped first — a later checkpoint covers the chain an earlier one signed),
+// the failure is counted, logged (the error code, never a value) and raised
+// once per outage; the next checkpoint tries again.
+import { appendFile } from 'node:fs/promises';
+import type { Checkpoint } from './record.js';
+
+/** Lines kept while the file cannot be written. */
+export const MAX_QUEUED = 1024;
+
+export interface CheckpointWitness {
+  /** Queues a committed checkpoint for the witness; returns at once, never throws. */
+  witness(cp: Checkpoint): void;
+  /** Waits up to `graceMs` for queued lines to be written (at shutdown). */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface WitnessFileOptions {
+  file: string;
+  /** Lines written, appends failed, lines dropped from a full queue. */
+  count?: ((result: 'written' | 'failed' | 'dropped', n: number) => void) | undefined;
+  /** Once when appends start failing (error code only). */
+  onFailing?: ((code: string) => void) | undefined;
+  /** Once when an append succeeds again after failing. */
+  onRecovered?: (() => void) | undefined;
+}
+
+/** The witness line of a checkpoint: its stored fields, in a fixed order. */
+export function witnessLine(cp: Checkpoint): string {
+  const { node, seq, hash, time, kind, keyId, signature, detail } = cp;
+  return JSON.stringify({ node, seq, hash, time, kind, keyId, signature, detail }) + '\n';
+}
+
+export class WitnessFile implements CheckpointWitness {
+  private queue: string[] = [];
+  private draining: Promise<void> | undefined;
+  private failing = false;
+
+  constructor(private readonly o: WitnessFileOptions) {}
+
+  witness(cp: Checkpoint): void {
+    this.queue.push(witnessLine(cp));
+    if (this.queue.length > MAX_QUEUED) {
+      const over = this.queue.length - MAX_QUEUED;
+      this.queue.splice(0, over);
+      this.o.count?.('dropped', over);
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining || this.queue.length === 0) return;
+    this.draining = this.writeQueued()
+      .catch(() => {}) // a throwing callback (count, onFailing) must not become an unhandled rejection
+      .finally(() => {
+        this.draining = undefined;
+        // A failed append waits for the next checkpoint: no retry loop against a full disk.
+        if (!this.failing) this.drain();
+      });
+  }
+
+  private async writeQueued(): Promise<void> {
+    const lines = this.queue;
+    this.queue = [];
+    try {
+      await appendFile(this.o.file, lines.join(''), { mode: 0o640 });
+      this.o.count?.('written', lines.length);
+      if (this.failing) {
+        this.failing = false;
+        this.o.onRecovered?.();
+      }
+    } catch (err) {
+      // Back in front of what arrived meanwhile, in order, within the bound.
+      this.queue = lines.concat(this.queue);
+      if (this.queue.length > MAX_QUEUED) {
+        const over = this.queue.length - MAX_QUEUED;
+        this.queue.splice(0, over);
+        this.o.count?.('dropped', over);
+      }
+      this.o.count?.('failed', 1);
+      if (!this.failing) {
+        this.failing = true;
+        this.o.onFailing?.((err as NodeJS.ErrnoException).code ?? 'error');
+      }
+    }
+  }
+
+  /** Lines waiting to be written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  async close(graceMs = 2000): Promise<void> {
+    if (this.failing && !this.draining && this.queue.length > 0) {
+      // One last try at shutdown: the shutdown checkpoint is the head the next start must find.
+      this.draining = this.writeQueued()
+        .catch(() => {})
+        .finally(() => (this.draining = undefined));
+    }
+    if (!this.draining) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.draining, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+}
