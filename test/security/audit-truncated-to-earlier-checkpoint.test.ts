@@ -77,6 +77,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const intact = await verify(cfg, '--witness', witness);
         assert.equal(intact.code, 0, JSON.stringify(intact.res));
         assert.equal(intact.res.chains.find((c) => c.node === NODE)!.lastSeq, 7);
+        const intactText = await hedgeCli(['audit', 'verify', '-c', cfg, '--witness', witness]);
+        assert.match(intactText.stdout, /^witness .*: 2 signed checkpoint\(s\) of 2 line\(s\), 0 not in the store; highest: gw-cut#7$/m);
+        assert.match(intactText.stdout, /^OK: .*; every witnessed head is in the store$/m);
 
         // The cut: run 2's records and its checkpoint deleted. What is left ends in run 1's signed shutdown checkpoint.
         await be.sql(loc, 'DELETE FROM T WHERE node = $1 AND seq > 3; DELETE FROM C WHERE node = $1 AND seq > 3', [NODE]);
