@@ -1,10 +1,10 @@
 // Every front-door answer that tells a partner something about a subscriber
 // is a disclosure, and passes the pipeline's own stages at the moment it is
 // made, not only when the grant behind it was given: the grant must still be
-// in force (in-force.ts: the partner's `until:`, the subscriber's `optOut:`),
-// the subscriber must not have withdrawn consent from the partner since (the
-// consent stage), and the record stage commits it to the audit before the
-// answer is sent. When the consent store cannot answer or the record cannot
+// in force (in-force.ts: the partner's `until:`, the subscriber's `optOut:` as
+// the binding says now), the subscriber must not have withdrawn consent from
+// the partner since (the consent stage), and the record stage commits it to
+// the audit before the answer is sent. When the consent store cannot answer or the record cannot
 // be committed, the caller answers with an error instead (no disclosure
 // without a check and a record). A value that depends on who holds the number
 // (the ID token's pairwise `sub`) is computed from the holder times the
@@ -12,6 +12,7 @@
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { BindingStore } from '../identity/store.js';
 import { Flow, type Target } from '../pipeline/flow.js';
 import { record } from '../pipeline/stages/record.js';
 import { consent, type ConsentLookup } from '../pipeline/stages/consent.js';
@@ -54,8 +55,10 @@ export class Discloser {
     audit: AuditLog | undefined,
     consents: ConsentLookup | undefined,
     private readonly hooks: RunHooks,
+    /** The binding store: a subscriber's optOut is read as it is at each disclosure (in-force.ts). */
+    bindings?: BindingStore,
   ) {
-    this.checks = consents ? [grantInForce(), consent(consents)] : [grantInForce()];
+    this.checks = consents ? [grantInForce(bindings), consent(consents)] : [grantInForce(bindings)];
     this.record = [record(audit)];
   }
 

@@ -77,7 +77,7 @@ export class FrontDoor {
       policy: o.policy,
       endpoints: undefined as unknown as Endpoints, // set by listen(): the issuer may depend on the port picked
       identifier: new Identifier(o.bindings, o.consents, o.onBindingStoreError, hooks),
-      discloser: new Discloser(o.audit, o.consents, hooks),
+      discloser: new Discloser(o.audit, o.consents, hooks, o.bindings),
       codes: new SingleUseStore<CodeGrant>(max, [byClient, { name: 'address', max: maxPendingCodesPerAddress, keyOf: (g) => clientKey(g.clientAddress) }]),
       usedCodes: new SingleUseStore<UsedCode>(max, [byClient]),
       tokens: new SingleUseStore<AccessGrant>(max, [byClient]),
