@@ -27,6 +27,7 @@ import { relayUpgrade } from './upgrade.js';
 import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../shared/listen.js';
+import { connectionsCheckingInterval } from '../shared/listener-limits.js';
 import { viaCarries } from '../shared/http.js';
 import { SHED_MESSAGE, SHED_RETRY_AFTER_S, type OverloadGuard } from './overload.js';
 import type { AccessLog } from '../shared/access-log.js';
@@ -75,6 +76,8 @@ export class Ingress {
       requireHostHeader: false, // absolute-form requests need no Host; origin-form is checked in target.ts
       keepAlive: true,
       noDelay: true,
+      // Node checks headersTimeout and requestTimeout only this often (30 s by default): a slow sender would be cut that late.
+      connectionsCheckingInterval: connectionsCheckingInterval(limits.headersTimeoutMs),
       // llhttp keeps only this many headers; one more than the limit lets us see "too many" and refuse instead of truncating.
     });
     this.server.maxHeadersCount = limits.maxHeaders + 1;

@@ -41,8 +41,13 @@ export function timeoutOptions(limits: Pick<ListenerLimits, 'headersTimeoutMs' |
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.headersTimeoutMs * 2,
     keepAliveTimeout: Math.min(5_000, limits.idleTimeoutMs),
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 2))),
+    connectionsCheckingInterval: connectionsCheckingInterval(limits.headersTimeoutMs),
   } satisfies http.ServerOptions;
+}
+
+/** How often Node should check slow senders against `headersTimeoutMs`: a fraction of it, between 50 ms and 1 s (a server option only). */
+export function connectionsCheckingInterval(headersTimeoutMs: number): number {
+  return Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 2)));
 }
 
 export interface ConnectionCapOptions {
