@@ -36,7 +36,7 @@ export class RadiusMetrics {
     for (const r of ['not_a_number', 'invalid', 'not_mobile', 'not_international'] as const) this.numbers.labels(r).inc(0);
     this.dropped = new Counter({
       name: 'hedge_radius_attributes_dropped_total',
-      help: 'Malformed IPv6 address attributes dropped from otherwise valid accounting requests, by attribute',
+      help: 'Malformed or unusable attributes (IPv6 and IPv4 addresses, NAS addresses, 3GPP-RAT-Type, 3GPP-IMSI) ignored in otherwise valid accounting requests, by attribute',
       labelNames: ['attribute'],
       registers: [registry],
     });

@@ -5,6 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { radiusWith3gpp, VENDOR_3GPP } from './dictionary.js';
 import { formatV6, groupsFromOctets } from '../../shared/binding-key.js';
+import { isImsi } from '../../subscriber/normalize.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
 const HEADER = 20;
@@ -25,14 +26,17 @@ export interface V6Attribute {
 
 export type V6AttributeName = 'Framed-IPv6-Prefix' | 'Delegated-IPv6-Prefix' | 'Framed-IPv6-Address';
 
+/** An attribute a request carried in a form hedge cannot use: the only label its counter takes. */
+export type DroppedAttribute = V6AttributeName | 'Framed-IP-Address' | 'NAS-IP-Address' | 'NAS-IPv6-Address' | '3GPP-RAT-Type' | '3GPP-IMSI';
+
 export interface AccountingRequest {
   identifier: number;
   status: AcctStatus;
   framedIp?: string | undefined;
   /** Framed-IPv6-Prefix (97), Delegated-IPv6-Prefix (123), Framed-IPv6-Address (168), well formed. */
   v6: V6Attribute[];
-  /** IPv6 attributes that were malformed and dropped (names, for the counter). */
-  dropped: V6AttributeName[];
+  /** Attributes present but malformed or unusable, ignored while the rest applies (names, for the counter). */
+  dropped: DroppedAttribute[];
   msisdn?: string | undefined;
   imsi?: string | undefined;
   imeisv?: string | undefined;
@@ -148,23 +152,35 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
   const nasIp = single(a['NAS-IP-Address']);
   const nasIpv6 = single(a['NAS-IPv6-Address']);
   const v6 = ipv6Attributes(packet);
+  const framedIp = typeof framed === 'string' && isIP(framed) === 4 ? framed : undefined;
+  const ratType = Buffer.isBuffer(rat) && rat.length === 1 ? rat[0] : undefined;
+  const imsi = text(vsa['3GPP-IMSI']);
+  const nasIpv4 = typeof nasIp === 'string' && isIP(nasIp) === 4 ? nasIp : undefined;
+  const nasIpv6Text = Buffer.isBuffer(nasIpv6) && nasIpv6.length === 16 ? formatV6(groupsFromOctets(nasIpv6)) : undefined;
+  // Present but unusable (a wrong length, not an IMSI): ignored, the rest applies, and counted — a NAS sending them needs fixing.
+  const dropped: DroppedAttribute[] = [...v6.dropped];
+  if (framed !== undefined && framedIp === undefined) dropped.push('Framed-IP-Address');
+  if (nasIp !== undefined && nasIpv4 === undefined) dropped.push('NAS-IP-Address');
+  if (nasIpv6 !== undefined && nasIpv6Text === undefined) dropped.push('NAS-IPv6-Address');
+  if (rat !== undefined && ratType === undefined) dropped.push('3GPP-RAT-Type');
+  if (imsi !== undefined && !isImsi(imsi)) dropped.push('3GPP-IMSI');
   return {
     identifier: d.identifier,
     status: (typeof st === 'string' && STATUS[st]) || 'other',
-    framedIp: typeof framed === 'string' && isIP(framed) === 4 ? framed : undefined,
+    framedIp,
     v6: v6.found,
-    dropped: v6.dropped,
+    dropped,
     msisdn: text(a['Calling-Station-Id']),
-    imsi: text(vsa['3GPP-IMSI']),
+    imsi,
     imeisv: text(vsa['3GPP-IMEISV']),
-    ratType: Buffer.isBuffer(rat) && rat.length === 1 ? rat[0] : undefined,
+    ratType,
     sessionId: text(a['Acct-Session-Id']),
     interimInterval: typeof interim === 'number' && interim > 0 ? interim : undefined,
     // The package decodes a date as a Date of its 32-bit seconds.
     eventTimestamp: eventTs instanceof Date && !Number.isNaN(eventTs.getTime()) ? Math.floor(eventTs.getTime() / 1000) : undefined,
     delaySeconds: typeof delay === 'number' && delay >= 0 ? delay : undefined,
-    nasIp: typeof nasIp === 'string' && isIP(nasIp) === 4 ? nasIp : undefined,
-    nasIpv6: Buffer.isBuffer(nasIpv6) && nasIpv6.length === 16 ? formatV6(groupsFromOctets(nasIpv6)) : undefined,
+    nasIp: nasIpv4,
+    nasIpv6: nasIpv6Text,
     nasIdentifier: text(a['NAS-Identifier']),
   };
 }
