@@ -22,6 +22,7 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { parseProxyV2, PROXY_V2_MAX_BYTES } from '../shared/proxy-protocol-v2.js';
 import { ConnectionCaps } from '../shared/listener-limits.js';
+import { lingerThenClose } from '../shared/linger.js';
 import { TrustedPeers, unmapV4 } from './address-trust.js';
 import type { FrontDoorMetrics } from './metrics.js';
 import type { FrontDoorConfig } from '../config/schema.js';
@@ -72,9 +73,12 @@ export class FrontDoorListener {
     // walks) on 'listening' only: without this, a client sending its head or body a byte at a time
     // held its connection for ever. close() stops the checks.
     this.http.emit('listening');
-    this.http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      // 408 for a head or body too slow (headersTimeout/requestTimeout), else 400; then closed for good, so a
+      // client that never reads its answer or closes its side does not keep the connection.
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      lingerThenClose(socket, `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.tcp = net.createServer({ noDelay: true, pauseOnConnect: false });
     this.tcp.on('connection', (s) => this.onTcp(s));

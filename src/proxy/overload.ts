@@ -40,7 +40,7 @@
 import type net from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCodes } from '../shared/errors.js';
-import { lingerThenClose } from './relay.js';
+import { lingerThenClose } from '../shared/linger.js';
 import { unmapIPv4 } from '../shared/address.js';
 import { clientKey } from '../shared/address.js';
 import { ConnectionCaps } from '../shared/listener-limits.js';

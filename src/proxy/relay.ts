@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { connectTcp } from '../destination/connect.js';
 import { DestinationRefused, type Dialer, type RefusalReason } from '../destination/policy.js';
 import { ErrorCodes, type ErrorCode } from '../shared/errors.js';
+import { lingerThenClose } from '../shared/linger.js';
 import { classify, upstreamFailure } from './upstream.js';
 
 export interface RelayOptions {
@@ -114,9 +115,6 @@ export function relay(
   );
 }
 
-/** How long a refused client may keep its half of the connection open after the answer. */
-const LINGER_MS = 2000;
-
 /** A complete HTTP/1.1 response written on a raw socket (with its `X-Hedge-Error` code), then closed. */
 export function rawReply(socket: Duplex, status: number, code: ErrorCode, message: string): void {
   const body = message + '\n';
@@ -129,14 +127,4 @@ export function rawReply(socket: Duplex, status: number, code: ErrorCode, messag
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Hedge-Error: ${code}\r\nConnection: close\r\n\r\n${body}`,
   );
   lingerThenClose(socket);
-}
-
-/**
- * Ends our side of a raw client socket. The server's sockets allow half-open
- * connections: a client that never closes its side must not hold this one, so
- * it is destroyed after a short linger.
- */
-export function lingerThenClose(socket: Duplex): void {
-  socket.end();
-  if (socket instanceof net.Socket) socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

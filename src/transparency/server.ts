@@ -19,6 +19,7 @@ import { maskIdentifier } from '../shared/mask.js';
 import { unmapIPv4 } from '../shared/address.js';
 import { RateLimiter } from '../checker/rate-limit.js';
 import { listenOn } from '../shared/listen.js';
+import { lingerThenClose } from '../shared/linger.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { pickMessages, type Messages } from './messages.js';
 import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
@@ -66,7 +67,8 @@ export class TransparencyServer {
     });
     this.server.on('clientError', (_err, socket) => {
       this.metrics.request('malformed');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      // The answer, then closed for good: a client that never reads it or closes its side does not keep the connection.
+      if (socket.writable) lingerThenClose(socket, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
     // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
