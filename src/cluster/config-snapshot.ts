@@ -18,6 +18,19 @@ import { basename, join } from 'node:path';
 export const CONFIG_SNAPSHOT_ENV = 'HEDGE_CONFIG_SNAPSHOT';
 /** The environment variable naming the config text the cluster started with (restart-only sections come from it). */
 export const CONFIG_STARTED_ENV = 'HEDGE_CONFIG_STARTED';
+/**
+ * The environment variable giving a replacement worker the policy the cluster serves ({version, fingerprint} as
+ * JSON). The text above is the primary's copy, but secret files, keys.file, partner CA and client JWKS files are
+ * read from disk at start: one changed since the last reload would put unreviewed material in service in that one
+ * worker. A worker that reads another policy refuses to start (node/cluster-worker.ts).
+ */
+export const POLICY_IN_FORCE_ENV = 'HEDGE_POLICY_IN_FORCE';
+
+/** The policy a cluster serves, as a replacement worker must find it. */
+export interface PolicyInForce {
+  version: string;
+  fingerprint: string | undefined;
+}
 
 export interface ConfigSnapshot {
   /** For cluster.fork: where the worker reads its config. */

@@ -31,7 +31,7 @@ export type WorkerToPrimary =
   | { t: 'hedge:bind-ack'; seq: number }
   | { t: 'hedge:metrics-req'; id: number }
   /** The worker serves: it takes part in the cluster's reloads from now on. */
-  | { t: 'hedge:worker-ready'; policyVersion: string }
+  | { t: 'hedge:worker-ready'; policyVersion: string; fingerprint?: string | undefined }
   /** POST /policy/reload (or a SIGHUP to the worker itself): the primary runs the cluster's reload and answers with its result. */
   | { t: 'hedge:reload-request'; id: number; trigger: string }
   /** Two-phase reload (node/cluster-reload.ts): this worker's preparation of reload `id`. */

@@ -16,7 +16,7 @@ import { startRadius, type RunningRadius } from '../identity/radius/start.js';
 import type { Logger } from '../shared/log.js';
 import { BindingHub } from '../cluster/binding-hub.js';
 import { shareEphemeralKeys } from '../cluster/ephemeral-keys.js';
-import { configSnapshot } from '../cluster/config-snapshot.js';
+import { configSnapshot, POLICY_IN_FORCE_ENV } from '../cluster/config-snapshot.js';
 import { WORKER_SLOT_ENV } from '../cluster/worker-slot.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 import { ClusterReload } from './cluster-reload.js';
@@ -128,12 +128,15 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     } catch (err) {
       log.error('cannot write the config a worker starts with', { error: (err as Error).message });
     }
+    // A replacement must read the policy the cluster serves, key and secret files included (else it refuses to start).
+    const inForce = reloads.inForce();
     const w = cluster.fork({
       HEDGE_CLUSTER_WORKER: '1',
       [WORKER_SLOT_ENV]: String(slot),
       HEDGE_FRONT_DOOR: frontDoor ? '1' : '0',
       ...sharedKeys?.env,
       ...snapshot.env,
+      ...(inForce && { [POLICY_IN_FORCE_ENV]: JSON.stringify(inForce) }),
     });
     // A worker that died a moment ago still looks connected until the primary reads its channel's end: a message
     // sent to it then (a reload's text, a binding change) fails with EPIPE, emitted as 'error' on the Worker —

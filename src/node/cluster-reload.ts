@@ -19,6 +19,7 @@ import { readConfigTextForReload } from '../config/yaml-source.js';
 import { SharedRun } from '../shared/shared-run.js';
 import type { Logger } from '../shared/log.js';
 import type { PreparedAnswer, PrimaryToWorker, WorkerToPrimary } from '../cluster/protocol.js';
+import type { PolicyInForce } from '../cluster/config-snapshot.js';
 import { auditRefusal, readRefusal, type PreparedReload, type ReloadResult, type ReloadTrigger } from './reload.js';
 
 export interface ClusterReloadDeps {
@@ -40,6 +41,8 @@ export class ClusterReload {
   private readonly runs = new SharedRun((trigger: ReloadTrigger) => this.attempt(trigger));
   private readonly ready = new Set<number>();
   private version = '';
+  /** The key material digest in force (with version: what a replacement worker must read, cluster-primary.ts). */
+  private fingerprint: string | undefined;
   private nextId = 1;
   /** Waiters for one answer of one worker, by `${reload id}:${kind}:${worker id}`. */
   private readonly waiting = new Map<string, (m: WorkerToPrimary) => void>();
@@ -58,11 +61,19 @@ export class ClusterReload {
     return this.runs.idle();
   }
 
+  /** The policy every worker serves (known once a worker has started): a replacement must start with it. */
+  inForce(): PolicyInForce | undefined {
+    return this.version ? { version: this.version, fingerprint: this.fingerprint } : undefined;
+  }
+
   /** A worker message about reloads; false for any other. */
   onMessage(w: Worker, m: WorkerToPrimary): boolean {
     if (m.t === 'hedge:worker-ready') {
       this.ready.add(w.id);
-      if (!this.version) this.version = m.policyVersion;
+      if (!this.version) {
+        this.version = m.policyVersion;
+        this.fingerprint = m.fingerprint;
+      }
       this.notify();
       return true;
     }
@@ -196,6 +207,7 @@ export class ClusterReload {
       return finish({ result: 'refused', from, to: outcome.to, stage: 'cluster', reason }, { counts });
     }
     this.version = outcome.to ?? this.version;
+    this.fingerprint = changed[1].fingerprint;
     return finish({ ...outcome, from }, { commit: true, recorded, counts });
   }
 

@@ -9,6 +9,9 @@ import { ClusterReplicaStore } from '../cluster/replica-store.js';
 import { ClusterWorkerMetrics } from '../cluster/worker-metrics.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 import { reloadParticipant } from './reload-participant.js';
+import { POLICY_IN_FORCE_ENV, type PolicyInForce } from '../cluster/config-snapshot.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { ReloadResult, ReloadTrigger } from './reload.js';
 
 export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOptions): Promise<RunningGateway> {
@@ -25,10 +28,33 @@ export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOpti
     ...(process.env.HEDGE_FRONT_DOOR === '1' ? {} : { frontDoorListen: false as const }),
     metrics: new ClusterWorkerMetrics({ gcMetrics: loaded.config.admin.gcMetrics }),
     clusterReload: clusterReloadClient(loaded.config.reload.timeoutMs),
+    acceptPolicy: (policy) => samePolicyAsCluster(policy, process.env[POLICY_IN_FORCE_ENV], loaded.file),
   });
   // From now on the primary counts this worker in every reload (and waits for it before one starts).
-  send({ t: 'hedge:worker-ready', policyVersion: gw.policy().version });
+  send({ t: 'hedge:worker-ready', policyVersion: gw.policy().version, fingerprint: gw.policy().materialFingerprint });
   return gw;
+}
+
+/**
+ * A replacement worker reads the config text the cluster serves (the primary's copy), but secret files, keys.file,
+ * partner CA and client JWKS files from disk: one changed since the last reload would put unreviewed material in
+ * service in this one worker (signing with a key the others do not, trusting another CA or client key). It does not
+ * start then; a reload reviews and applies the change in every worker, after which replacements start again.
+ */
+export function samePolicyAsCluster(policy: CompiledPolicy, inForceJson: string | undefined, file: string): void {
+  if (!inForceJson) return; // one of the workers the cluster starts with: they set what is in force
+  const inForce = JSON.parse(inForceJson) as PolicyInForce;
+  const what =
+    policy.version !== inForce.version
+      ? `a secret file it names changed since the cluster's last reload (policy ${inForce.version} in force, this worker read ${policy.version})`
+      : (policy.materialFingerprint ?? '') !== (inForce.fingerprint ?? '')
+        ? `keys.file, a partner's ca or a client's jwksFile changed since the cluster's last reload (policy ${inForce.version}, other key material)`
+        : undefined;
+  if (!what) return;
+  throw new HedgeError(
+    ErrorCodes.WORKER_POLICY_CHANGED,
+    `${file}: worker not started: ${what}; reload (SIGHUP to the primary, or POST /policy/reload) to review and apply it in every worker, or put the file back`,
+  );
 }
 
 function send(m: WorkerToPrimary): void {

@@ -67,6 +67,8 @@ export interface GatewayOptions {
    * cluster's result; `attach` lets the primary drive this node's reloader (prepare, commit). No file watch here.
    */
   clusterReload?: { request(trigger: ReloadTrigger): Promise<ReloadResult>; attach(reloader: PolicyReloader, log: Logger): void };
+  /** Called with the policy as compiled at start, before anything listens; throws to refuse to start (a --workers replacement, node/cluster-worker.ts). */
+  acceptPolicy?: (policy: CompiledPolicy) => void;
   /** Change the built pipeline: tests that prove a later lock catches a broken earlier one, and the benchmark's guard-off row. */
   transformPipeline?: (p: Pipeline) => Pipeline;
   nodeId?: string;
@@ -151,6 +153,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   metrics.gauge('hedge_static_bindings_restored_total', 'Static bindings written back after the store lost them', () => statics.restored);
 
   const policy = compilePolicy(config, loaded.file, loaded.lineOf);
+  opts.acceptPolicy?.(policy);
   if (policy.material?.ephemeral)
     log.warn(
       'no keys.file configured: signing and pseudonym keys are per-process and change at every start; partners must re-fetch the JWKS and every pseudonym changes (run `hedge keys generate`)',
