@@ -265,3 +265,39 @@ test('--workers 2 with reload.watch: an edit starts one reload of the cluster (i
     assert.equal(r.json().headers['x-news-msisdn'], '+447700900123', `request ${i}: every worker serves the reloaded policy`);
   }
 });
+
+test('--workers 2: a worker replaced while a reload prepares starts from the policy that reload leaves in force', { timeout: 240_000 }, async () => {
+  const c = await startDemoCluster({
+    extraYaml: '\nreload:\n  timeoutMs: 60000\n',
+    prepare: (file) => writeFileSync(join(dirname(file), 'news.secret'), randomBytes(32).toString('base64url'), { mode: 0o600 }),
+  });
+  const { yaml, node, started } = c;
+  let stopped: number | undefined;
+  after(async () => {
+    if (stopped) process.kill(stopped, 'SIGCONT');
+    await c.stop();
+  });
+  const [w1, w2] = [started()[0]!, started()[1]!];
+  const proxy = portOf(w1.proxy);
+  writeFileSync(c.file, yaml.replace('partners:\n', `partners:\n${NEWS}`));
+
+  // Worker 2 dies; its replacement is due 500 ms later, while the reload that starts now waits for worker 1 (stopped).
+  process.kill((stopped = w1.workerPid as number), 'SIGSTOP');
+  process.kill(w2.workerPid as number, 'SIGKILL');
+  await node.waitFor((l) => l.msg === 'cluster worker exited; starting a replacement', 30_000);
+  process.kill(w1.pid as number, 'SIGHUP');
+  // Inside the prepare phase, well past the replacement's 500 ms: long enough for a replacement forked now to read
+  // its config and serve (it must not be forked before the reload ends; then it never starts meanwhile).
+  await node.waitFor(() => started().length >= 3, 20_000).catch(() => undefined);
+  assert.equal(started().length, 2, 'a replacement started while the reload prepared, from the policy the reload was replacing');
+  process.kill(w1.workerPid as number, 'SIGCONT');
+  stopped = undefined;
+
+  const applied = await node.waitFor((l) => l.msg === 'cluster policy reload applied in every worker', 60_000);
+  await node.waitFor(() => started().length >= 3, 90_000);
+  assert.equal(started()[2]!.policyVersion, applied.to, 'the replacement serves the policy the reload put in force');
+  for (let i = 0; i < 12; i++) {
+    const r = await viaProxy({ port: proxy }, 'http://news.example/');
+    assert.equal(r.json().headers['x-news-msisdn'], '+447700900123', `request ${i}: every worker serves the reloaded policy`);
+  }
+});
