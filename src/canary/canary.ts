@@ -68,11 +68,12 @@ export interface CanaryDeps {
   /** Every result (the gateway records them in the audit). */
   onResult?: ((r: CanaryResult) => void) | undefined;
   /**
-   * Told the canary origin's address once it listens: one of the gateway's own
-   * listeners, which the proxy's destination policy must refuse (a phone would
-   * otherwise reach it whenever the operator allows loopback).
+   * Told the address of each listener the canary opens — its origin, once, and
+   * each run's ingress, for the run: the gateway's own listeners, which the
+   * proxy's destination policy must refuse (a phone would otherwise reach them
+   * whenever the operator allows loopback). Returns what unregisters it.
    */
-  ownListener?: ((address: AddressInfo) => void) | undefined;
+  ownListener?: ((address: AddressInfo) => () => void) | undefined;
 }
 
 /** Marks the canary's requests (a fixed, non-identifying value). */
@@ -239,8 +240,11 @@ export class Canary {
       nodeId: `canary-${++this.seq}`,
       connectPorts: new Set<number>(),
     });
+    let release: (() => void) | undefined;
     try {
       const addr = await listenExclusive(ingress.server, loop, (err) => this.deps.log.error('canary listener error', { code: err.code }));
+      // This run's ingress enriches for the canary's source: no phone may reach it through the proxy meanwhile.
+      release = this.deps.ownListener?.(addr);
       const sent = new Map<string, string>([
         ['user-agent', 'hedge-canary/1'],
         ['accept', '*/*'],
@@ -266,6 +270,7 @@ export class Canary {
       current = undefined;
       unsubscribe();
       await ingress.close(0);
+      release?.();
       await upstream.close().catch(() => upstream.destroy());
     }
     const failures = findings.filter((f) => f.severity === 'failure').length;

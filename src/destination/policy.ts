@@ -64,11 +64,20 @@ export class DestinationPolicy implements Dialer {
     this.lookup = opts.lookup ?? systemLookup;
   }
 
-  /** A listener of this gateway: never a destination, whatever allows it. */
-  addOwnListener(a: Pick<AddressInfo, 'address' | 'port'>): void {
+  /**
+   * A listener of this gateway: never a destination, whatever allows it.
+   * Returns what removes it again, for a listener that lives only a while (the
+   * canary's per-run ingress): the port may later be another program's.
+   */
+  addOwnListener(a: Pick<AddressInfo, 'address' | 'port'>): () => void {
     const addr = parseIp(a.address);
-    if (!addr) return;
-    this.own.push({ addr: builtinReason(addr) === 'unspecified' ? 'any' : addr, port: a.port });
+    if (!addr) return () => {};
+    const entry = { addr: builtinReason(addr) === 'unspecified' ? ('any' as const) : addr, port: a.port };
+    this.own.push(entry);
+    return () => {
+      const i = this.own.indexOf(entry);
+      if (i >= 0) this.own.splice(i, 1);
+    };
   }
 
   /** Why this address:port may not be reached (undefined: it may). `pinned`: reached through a proxy.resolve pin. */
