@@ -4,11 +4,11 @@
 // in force (in-force.ts: the partner's `until:`, the subscriber's `optOut:` as
 // the binding says now), the subscriber must not have withdrawn consent from
 // the partner since (the consent stage), and the record stage commits it to
-// the audit before the answer is sent. When the consent store cannot answer or the record cannot
-// be committed, the caller answers with an error instead (no disclosure
-// without a check and a record). A value that depends on who holds the number
-// (the ID token's pairwise `sub`) is computed from the holder times the
-// consent check read, in the same read.
+// the audit before the answer is sent. When the binding or consent store
+// cannot answer or the record cannot be committed, the caller answers with an
+// error instead (no disclosure without a check and a record). A value that
+// depends on who holds the number (the ID token's pairwise `sub`) is computed
+// from the holder times the consent check read, in the same read.
 import type { CompiledPartner, CompiledPolicy } from '../policy/compile.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
 import type { AuditLog } from '../audit/audit-log.js';
