@@ -9,36 +9,12 @@
 // in every worker (stage cluster) instead.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { adminCall, NEWSDESK_PARTNER, startDemoCluster } from '../helpers/demo-cluster.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { portOf } from '../helpers/hedge-process.js';
 import { CONFIG_SNAPSHOT_ENV } from '../../src/cluster/config-snapshot.js';
-
-const NEWS = `  - id: newsdesk
-    name: Newsdesk
-    purpose: analytics
-    legalBasis: consent
-    hosts: [news.example]
-    send:
-      - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
-`;
-
-function postReload(port: number): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/policy/reload', agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error('admin request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test("--workers 2: the primary's config snapshot removed by a temp cleaner — a reload still applies, and replacements still start", { timeout: 180_000 }, async (t) => {
   const c = await startDemoCluster();
@@ -51,8 +27,8 @@ test("--workers 2: the primary's config snapshot removed by a temp cleaner — a
   const snapshot = env.find((e) => e.startsWith(`${CONFIG_SNAPSHOT_ENV}=`))!.slice(CONFIG_SNAPSHOT_ENV.length + 1);
   rmSync(dirname(snapshot), { recursive: true, force: true });
 
-  writeFileSync(c.file, yaml.replace('partners:\n', `partners:\n${NEWS}`));
-  const answer = await postReload(admin).catch((err: Error) => ({ status: 0, body: { error: err.message } as Record<string, unknown> }));
+  writeFileSync(c.file, yaml.replace('partners:\n', `partners:\n${NEWSDESK_PARTNER}`));
+  const answer = await adminCall(admin, 'POST', '/policy/reload').catch((err: Error) => ({ status: 0, body: { error: err.message } as Record<string, unknown> }));
   t.diagnostic(`answer: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
   assert.equal(answer.status, 200, `the reload applies (the primary ${node.child.exitCode === null ? 'runs' : 'exited'})`);
   assert.equal(answer.body.result, 'applied');

@@ -1,6 +1,7 @@
 // `hedge start --workers N` on the demo config, every listener on a loopback
 // port of its own, in front of an echo origin: what the cluster tests start
 // before they reload, replace or stop workers.
+import http from 'node:http';
 import { DEMO_YAML } from './gateway.js';
 import { spawnHedge, writeConfig, type HedgeProcess, type LogLine } from './hedge-process.js';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
@@ -54,4 +55,29 @@ export async function startDemoCluster(
     throw err;
   }
   return { yaml, file: cfg.file, node, origin, started, stop };
+}
+
+/** A partner the demo does not have, for a reload (or an unreviewed edit) that widens disclosure: news.example gets the number. */
+export const NEWSDESK_PARTNER = `  - id: newsdesk
+    name: Newsdesk
+    purpose: analytics
+    legalBasis: consent
+    hosts: [news.example]
+    send:
+      - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
+`;
+
+/** One admin API request on a fresh connection (the primary spreads connections over the workers); its status and JSON body. */
+export function adminCall(port: number, method: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.setTimeout(60_000, () => req.destroy(new Error('admin request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -13,11 +13,10 @@
 // worker 2's preparation fails where worker 1's succeeded.
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { adminCall, startDemoCluster } from '../helpers/demo-cluster.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { portOf, type LogLine } from '../helpers/hedge-process.js';
 import { useAuditBackend, waitFor } from '../helpers/audit.js';
@@ -34,21 +33,6 @@ const NEWS = `  - id: newsdesk
     send:
       - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
 `;
-
-/** One request on a fresh connection (the primary spreads connections over the workers). */
-function adminCall(port: number, method: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error('admin request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test(
   '--workers 2: a reload one worker cannot prepare applies in no worker; one every worker prepares applies in all, answered for the cluster',

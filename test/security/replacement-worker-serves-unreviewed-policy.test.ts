@@ -10,18 +10,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { NEWSDESK_PARTNER, startDemoCluster } from '../helpers/demo-cluster.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { portOf } from '../helpers/hedge-process.js';
-
-const NEWS = `  - id: newsdesk
-    name: Newsdesk
-    purpose: analytics
-    legalBasis: consent
-    hosts: [news.example]
-    send:
-      - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
-`;
 
 test('a worker replaced after the config file was edited serves the policy in force (started or reloaded), not the unreviewed edit', { timeout: 180_000 }, async (t) => {
   const c = await startDemoCluster();
@@ -34,7 +25,7 @@ test('a worker replaced after the config file was edited serves the policy in fo
   const version = started()[0]!.policyVersion;
 
   // An edit that widens disclosure, written but not reloaded (no SIGHUP, no POST /policy/reload).
-  writeFileSync(cfg.file, yaml + NEWS);
+  writeFileSync(cfg.file, yaml + NEWSDESK_PARTNER);
   const victim = started()[0]!.workerPid as number;
   process.kill(victim, 'SIGKILL');
   await node.waitFor(() => started().length >= 3, 90_000);

@@ -11,18 +11,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { NEWSDESK_PARTNER, startDemoCluster } from '../helpers/demo-cluster.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { portOf } from '../helpers/hedge-process.js';
-
-const NEWS = `  - id: newsdesk
-    name: Newsdesk
-    purpose: analytics
-    legalBasis: consent
-    hosts: [news.example]
-    send:
-      - { attribute: msisdn, form: raw, header: X-News-MSISDN, cleartext: allowed }
-`;
 
 /** A loopback port free right now. */
 async function freePort(): Promise<number> {
@@ -47,7 +38,7 @@ test(
 
     // A partner added (applied) and the proxy moved (restartNeeded: not applied).
     const moved = await freePort();
-    writeFileSync(cfg.file, yaml.replace('partners:\n', `partners:\n${NEWS}`).replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${moved}`));
+    writeFileSync(cfg.file, yaml.replace('partners:\n', `partners:\n${NEWSDESK_PARTNER}`).replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${moved}`));
     const reloaded = () => node.lines.filter((l) => l.msg === 'policy reloaded');
     process.kill(started()[0]!.pid as number, 'SIGHUP');
     await node.waitFor(() => reloaded().length >= 2, 60_000);
