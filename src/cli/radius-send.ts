@@ -24,6 +24,8 @@ interface SendOpts {
   rat?: string;
   session?: string;
   interimInterval?: string;
+  /** A time in seconds, or false for --no-event-timestamp; unset: now. */
+  eventTimestamp?: string | boolean;
   timeout: string;
   retries: string;
 }
@@ -46,6 +48,8 @@ export function registerRadius(program: Command): void {
     .option('--rat <n>', '3GPP-RAT-Type (UTRAN 1, GERAN 2, WLAN 3, EUTRAN 6, NR 10)')
     .option('--session <id>', 'Acct-Session-Id (a Stop must repeat the Start one)')
     .option('--interim-interval <seconds>', 'Acct-Interim-Interval')
+    .option('--event-timestamp <seconds>', 'Event-Timestamp, seconds since the epoch (default: now, as a NAS sends it)')
+    .option('--no-event-timestamp', 'send no Event-Timestamp (a NAS that omits it; radius.requireEventTimestamp refuses the packet)')
     .option('--timeout <ms>', 'wait per attempt', '2000')
     .option('--retries <n>', 'retransmissions of the same packet', '2')
     .action(async (status: string, o: SendOpts) => {
@@ -90,6 +94,10 @@ export function registerRadius(program: Command): void {
       if (rat !== undefined) m.ratType = rat;
       const interim = int('--interim-interval', o.interimInterval, 2 ** 31);
       if (interim !== undefined) m.interimInterval = interim;
+      // The event's time, as a NAS dates it: hedge orders and ages events by it (radius.maxEventAgeSeconds), and with
+      // radius.requireEventTimestamp applies nothing without it.
+      if (o.eventTimestamp !== false)
+        m.eventTimestamp = typeof o.eventTimestamp === 'string' ? int('--event-timestamp', o.eventTimestamp, 2 ** 32 - 1) : Math.floor(Date.now() / 1000);
       try {
         const r = await sendAccounting(server.host, server.port, secret, m, { timeoutMs: int('--timeout', o.timeout, 60_000), retries: int('--retries', o.retries, 10) });
         console.log(`Accounting-Response received (${status}${m.sessionId ? `, session ${m.sessionId}` : ''}, ${r.attempts} attempt(s))`);

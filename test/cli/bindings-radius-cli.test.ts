@@ -109,3 +109,31 @@ test('hedge radius send refuses incomplete input with a clear message', async ()
   assert.equal(r.code, 1);
   assert.match(r.stderr, /stop needs an address of the session and --session/);
 });
+
+test('hedge radius send dates its events (Event-Timestamp: now, or --event-timestamp), so a gateway with requireEventTimestamp applies them', async () => {
+  const strict = await startLab({ edit: withRadius('  requireEventTimestamp: true\n') });
+  try {
+    const server = `127.0.0.1:${strict.gw.radius!.address.port}`;
+    const env = { HEDGE_RADIUS_SECRET: NAS_SECRET };
+    const send = (ip: string, extra: string[]) => hedge(['radius', 'send', 'start', '--server', server, '--ip', ip, '--msisdn', '+447700900271', ...extra], env);
+    const numberAt = async (source: string) => (await viaProxy(strict.gw.proxyAddress, 'http://my.operator.example/', { localAddress: source })).json().headers['x-msisdn'];
+
+    const dated = await send('10.0.0.71', []);
+    assert.equal(dated.code, 0, dated.stderr);
+    assert.equal(await numberAt('127.0.0.71'), '+447700900271', 'dated now: applied');
+
+    const undated = await send('10.0.0.72', ['--no-event-timestamp']);
+    assert.equal(undated.code, 0, 'acknowledged all the same (the NAS stops retransmitting)');
+    assert.equal(await numberAt('127.0.0.72'), undefined, 'undated: applied to nothing');
+
+    const old = await send('10.0.0.73', ['--event-timestamp', String(Math.floor(Date.now() / 1000) - 3600)]);
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(await numberAt('127.0.0.73'), undefined, 'an hour old (over maxEventAgeSeconds): applied to nothing');
+
+    const bad = await send('10.0.0.74', ['--event-timestamp', 'yesterday']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--event-timestamp: expected a whole number/);
+  } finally {
+    await strict.close();
+  }
+});
