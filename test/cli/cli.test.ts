@@ -1,15 +1,16 @@
 // The hedge command as an operator runs it: validate exits 1 with file:line
 // key, start refuses a broken file, and the demo prints curl lines that work.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_YAML } from '../helpers/gateway.js';
 
 const HEDGE = ['--import', 'tsx', 'src/cli/main.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'hedge-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function hedge(args: string[]) {
   return spawnSync(process.execPath, [...HEDGE, ...args], { encoding: 'utf8', timeout: 60_000 });

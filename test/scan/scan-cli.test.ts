@@ -1,14 +1,20 @@
 // Issue "What does my phone tell websites?", acceptance: `hedge scan` on a HAR
 // with one leaking request among clean ones reports that one and exits 1; on
 // a clean HAR it exits 0. Run as an operator runs it: the real CLI process.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const FIX = 'test/fixtures/captures';
+/** A folder of its own for a test's files, removed after the file's tests. */
+const scratch = (): string => {
+  const made = mkdtempSync(join(tmpdir(), 'hedge-scan-'));
+  after(() => rmSync(made, { recursive: true, force: true }));
+  return made;
+};
 const hedge = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scan', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 interface Json {
@@ -55,7 +61,7 @@ test('a tracking token alone does not fail the gate unless asked (--fail-on trac
 });
 
 test('--subscriber finds that subscriber in any encoding, even in headers and URLs nobody catalogued', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hedge-scan-'));
+  const dir = scratch();
   const f = join(dir, 'custom.txt');
   const b64 = Buffer.from('+447700900123').toString('base64');
   writeFileSync(f, `GET http://ads.example/x?u=%2B447700900123\nHost: ads.example\nX-Custom-Sub: ${b64}\n\nGET http://news.example/\nHost: news.example\n`);
@@ -73,7 +79,7 @@ test('issue 13: a config file is not a capture: refused, its numbers not reporte
   assert.equal(r.status, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /examples\/demo\.yaml: a hedge config file, not a capture of traffic/);
-  const dir = mkdtempSync(join(tmpdir(), 'hedge-scan-'));
+  const dir = scratch();
   writeFileSync(join(dir, 'app.yml'), 'name: shop\nowner: "+447700900123"\n');
   const y = hedge([join(dir, 'app.yml')]);
   assert.equal(y.status, 2);
@@ -95,7 +101,7 @@ test('bad usage and unreadable files exit 2 with a clear message', () => {
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--subscriber: not a phone number/);
   assert.equal(hedge([`${FIX}/clean.har`, '--format', 'pcap']).status, 2);
-  const dir = mkdtempSync(join(tmpdir(), 'hedge-scan-'));
+  const dir = scratch();
   writeFileSync(join(dir, 'broken.har'), '{"log": {"entries": [');
   const broken = hedge([join(dir, 'broken.har')]);
   assert.equal(broken.status, 2);
