@@ -71,16 +71,27 @@ function inspect(flow: Flow): GuardHit[] | undefined {
     else if (allowed === undefined || lastWith(allowed.granted, name, value) === undefined) (added ??= []).push(i);
   }
   if (added !== undefined) {
-    // The subscriber's identifiers are looked for in all added values at once, joined by LF: no
+    // What of each value the subscriber scan reads: all of it, except the fixed text of a
+    // signature field of exactly the sign stage's shape (signatureScanText; kept by position).
+    // The subscriber's identifiers are looked for in all those texts at once, joined by LF: no
     // needle matches an LF, so no match spans two values, and the address needles' boundaries
     // read an LF as they read the end of a text. Only when that scan finds something is each
     // value scanned on its own (to say which header carries what).
-    const scan = matcher !== undefined && matcher.test(joinValues(h, added)) ? matcher : undefined;
+    let shaped: (string | undefined)[] | undefined;
+    let joined = '';
+    for (let a = 0; a < added.length; a++) {
+      const i = added[a]!;
+      const t = signatureScanText(canonicalName(h[i]!), h[i + 1]!);
+      if (t !== undefined) (shaped ??= [])[a] = t;
+      joined = a === 0 ? (t ?? h[i + 1]!) : joined + '\n' + (t ?? h[i + 1]!);
+    }
+    const scan = matcher !== undefined && matcher.test(joined) ? matcher : undefined;
     let removed: Set<number> | undefined;
-    for (const i of added) {
+    for (let a = 0; a < added.length; a++) {
+      const i = added[a]!;
       const name = h[i]!;
       const value = h[i + 1]!;
-      let hit = inspectAdded(name, value, scan, flow.clientAddress, allowed?.partner);
+      let hit = inspectAdded(canonicalName(name), value, shaped?.[a], scan, flow.clientAddress, allowed?.partner);
       const revoked = hit === undefined && allowed !== undefined ? lastWith(allowed.revoked, name, value) : undefined;
       if (revoked !== undefined) hit = revokedHit(name, revoked);
       if (hit) {
@@ -98,13 +109,6 @@ function inspect(flow: Flow): GuardHit[] | undefined {
     if (u) (hits ??= []).push({ header: ':url', attribute: u.attribute, encoding: u.encoding, reason: u.reason, action: 'refused', partner: undefined });
   }
   return hits;
-}
-
-/** The values at the given name positions of a flat header list, joined by LF. */
-function joinValues(h: readonly string[], at: readonly number[]): string {
-  let s = h[at[0]! + 1]!;
-  for (let a = 1; a < at.length; a++) s += '\n' + h[at[a]! + 1]!;
-  return s;
 }
 
 /**
@@ -158,30 +162,84 @@ function revokedHit(name: string, d: Disclosure): GuardHit {
 }
 
 /**
- * The shape of the RFC 9421 fields the sign stage adds: component names,
- * integers, a 16-byte nonce, a key id, a fixed alg and tag; a base64 signature.
- * A value of exactly this shape has no room for free text, so the heuristic
- * identifier-like scan (the costly part) is skipped for it; the subscriber's
- * own identifiers are still looked for in every encoding.
+ * The canonical form of a header name the gateway added (a handful of names,
+ * the same on every request): remembered, so the per-request check neither
+ * lower-cases nor hashes a new string. Bounded: past the limit, computed each time.
  */
-const SIGNATURE_SHAPES = new Map<string, RegExp>([
-  [
-    'signature-input',
-    /^hedge=\("@method" "@authority" "@path"(?: "@query")? "hedge-partner"(?: "[a-z0-9!#$%&'*+.^_`|~-]+")*\);created=\d{1,12};expires=\d{1,12};nonce="[A-Za-z0-9_-]{22}";keyid="[A-Za-z0-9_-]{1,64}";alg="(?:ed25519|hmac-sha256)";tag="hedge"$/,
-  ],
-  // 43 then 43 more characters and "==" (Ed25519, 64 bytes), or 43 and "=" (HMAC-SHA256, 32 bytes): the shared
-  // first 43 are matched once, not once per alternative.
-  ['signature', /^hedge=:[A-Za-z0-9+/]{43}(?:[A-Za-z0-9+/]{43}==|=):$/],
-]);
+const canonicalNames = new Map<string, string>();
+function canonicalName(name: string): string {
+  let c = canonicalNames.get(name);
+  if (c === undefined) {
+    c = canonicalHeaderName(name);
+    if (canonicalNames.size < 256) canonicalNames.set(name, c);
+  }
+  return c;
+}
 
-function inspectAdded(name: string, value: string, matcher: SubscriberMatcher | undefined, clientAddress: string, partner?: CompiledPartner): GuardHit | undefined {
-  const canonical = canonicalHeaderName(name);
+/**
+ * The shape of the Signature-Input field the sign stage adds: component names,
+ * integers, a 16-byte nonce, a key id, a fixed alg and tag.
+ */
+const SIGNATURE_INPUT_SHAPE =
+  /^hedge=\("@method" "@authority" "@path"(?: "@query")? "hedge-partner"(?: "[a-z0-9!#$%&'*+.^_`|~-]+")*\);created=\d{1,12};expires=\d{1,12};nonce="[A-Za-z0-9_-]{22}";keyid="[A-Za-z0-9_-]{1,64}";alg="(?:ed25519|hmac-sha256)";tag="hedge"$/;
+
+/**
+ * For a Signature or Signature-Input value of exactly the shape the sign stage
+ * makes, the part that can carry anything but fixed text: the subscriber scan
+ * reads only that part, and the heuristic identifier-like scan (the costly
+ * part) is skipped, as such a value has no room for free text. For
+ * Signature-Input that is everything from the first enriched header name to
+ * the end of the keyid (names, created, expires, nonce, keyid); for Signature,
+ * the base64. Any other value: undefined (scanned whole, heuristics included).
+ */
+function signatureScanText(canonical: string, value: string): string | undefined {
+  if (canonical === 'signature') return isSignatureValue(value) ? value.slice(7, value.length - 1) : undefined;
+  if (canonical !== 'signature-input' || !SIGNATURE_INPUT_SHAPE.test(value)) return undefined;
+  // The shape fixes both ends: "hedge-partner" is the last fixed component, and a keyid holds no quote.
+  return value.slice(value.indexOf('"hedge-partner"') + 15, value.lastIndexOf('";alg="'));
+}
+
+/** 1 for the characters of standard base64 (RFC 4648 §4, without the pad). */
+const BASE64 = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64[c.charCodeAt(0)] = 1;
+
+/**
+ * `hedge=:<base64>:` holding 32 bytes (HMAC-SHA256: 43 characters and "=") or
+ * 64 (Ed25519: 86 and "=="), as the sign stage writes it. A loop over a table,
+ * not a regular expression: it runs on every signed request.
+ */
+function isSignatureValue(v: string): boolean {
+  const n = v.length;
+  const pad = n === 52 ? 1 : n === 96 ? 2 : 0;
+  if (pad === 0 || !v.startsWith('hedge=:') || v.charCodeAt(n - 1) !== 58) return false;
+  const end = n - 1 - pad;
+  for (let i = 7; i < end; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 127 || BASE64[c] === 0) return false;
+  }
+  for (let i = end; i < n - 1; i++) if (v.charCodeAt(i) !== 61) return false;
+  return true;
+}
+
+/**
+ * One added header: `canonical` is its name's canonical form, `shaped` the
+ * free part of a signature field of the sign stage's shape (signatureScanText;
+ * undefined for any other value), `matcher` set only when the joined scan
+ * found something.
+ */
+function inspectAdded(
+  canonical: string,
+  value: string,
+  shaped: string | undefined,
+  matcher: SubscriberMatcher | undefined,
+  clientAddress: string,
+  partner?: CompiledPartner,
+): GuardHit | undefined {
   const entry = catalogueEntry(canonical);
   if (entry) return { header: canonical, attribute: entry.carries, encoding: undefined, reason: 'identity-header', action: 'stripped', partner: undefined };
-  const shape = SIGNATURE_SHAPES.get(canonical);
-  if (shape !== undefined && shape.test(value)) {
-    if (!matcher?.test(value)) return undefined;
-    const m = matcher.find(value)[0];
+  if (shaped !== undefined) {
+    if (!matcher?.test(shaped)) return undefined;
+    const m = matcher.find(shaped)[0];
     return { header: canonical, attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier', action: 'stripped', partner: undefined };
   }
   const v = inspectValue(value, matcher, clientAddress, partner);

@@ -12,6 +12,7 @@ import { CONTINUE } from '../../../src/pipeline/stage.js';
 import { ErrorCodes } from '../../../src/shared/errors.js';
 import type { Flow } from '../../../src/pipeline/flow.js';
 import { makeFlow, SUBSCRIBER, type FlowOptions } from '../../helpers/pipeline.js';
+import { signEnrichment } from '../../../src/pipeline/stages/sign.js';
 
 function guarded(opts: FlowOptions, gatewayDoes: (f: Flow) => void = () => {}) {
   const hits: GuardHit[] = [];
@@ -107,4 +108,74 @@ test('an identifier is never assembled across two added values', () => {
     [],
   );
   assert.equal(f.header('X-Part-B'), '0123;q');
+});
+
+// RFC 9421 fields of exactly the sign stage's shape: the subscriber scan reads only their free parts
+// (covered header names, created, expires, nonce, keyid; the signature's base64) and the heuristic
+// identifier-like scan is skipped. Anything the signer could be made to put there is still found.
+const billingAlias = { partnerId: 'billing', attribute: 'msisdn', form: 'pseudonym', header: 'X-Subscriber-Alias', value: 'p-2Yt8QmWc4nZb7Ls1' } as const;
+
+function signedForBilling(tamper: (f: Flow) => void = () => {}) {
+  return guarded({ url: 'http://pay.billing.example/pay?amount=5' }, (f) => {
+    f.destinationVerified = true;
+    f.disclose(billingAlias);
+    signEnrichment(undefined, 'X-Hedge-Signature').onRequest(f);
+    tamper(f);
+  });
+}
+
+function replaceValue(f: Flow, name: string, change: (v: string) => string): void {
+  const i = f.headers.findIndex((n, k) => k % 2 === 0 && n === name);
+  assert.ok(i >= 0, `${name} was added`);
+  f.headers[i + 1] = change(f.headers[i + 1]!);
+}
+
+test("the sign stage's own Signature-Input and Signature pass unchanged, with no hit", () => {
+  const { f, hits } = signedForBilling();
+  assert.deepEqual(hits, []);
+  assert.match(
+    f.header('Signature-Input') ?? '',
+    /^hedge=\("@method" "@authority" "@path" "@query" "hedge-partner" "x-subscriber-alias"\);created=\d+;expires=\d+;nonce="[\w-]{22}";keyid="[\w-]+";alg="hmac-sha256";tag="hedge"$/,
+  );
+  assert.match(f.header('Signature') ?? '', /^hedge=:[A-Za-z0-9+/]{43}=:$/);
+});
+
+test('a signature field of the right shape that carries an identifier in any free part is removed', () => {
+  const msisdnDigits = SUBSCRIBER.msisdn!.slice(1);
+  const nonceWithNumber = Buffer.from(msisdnDigits.padEnd(16, '0')).toString('base64url');
+  const macWithNumber = Buffer.concat([Buffer.from(msisdnDigits), Buffer.alloc(20)]).toString('base64');
+  const cases: [string, string, (v: string) => string, string][] = [
+    ['created', 'Signature-Input', (v) => v.replace(/;created=\d+/, `;created=${msisdnDigits}`), 'msisdn'],
+    ['expires', 'Signature-Input', (v) => v.replace(/;expires=\d+/, `;expires=${msisdnDigits}`), 'msisdn'],
+    ['nonce', 'Signature-Input', (v) => v.replace(/;nonce="[\w-]{22}"/, `;nonce="${nonceWithNumber}"`), 'msisdn'],
+    ['keyid', 'Signature-Input', (v) => v.replace(/;keyid="[\w-]+"/, `;keyid="k${SUBSCRIBER.imsi}"`), 'imsi'],
+    ['a covered name', 'Signature-Input', (v) => v.replace('"x-subscriber-alias"', `"x-subscriber-alias" "x-${msisdnDigits}"`), 'msisdn'],
+    ['the signature', 'Signature', () => `hedge=:${macWithNumber}:`, 'msisdn'],
+  ];
+  for (const [where, name, change, attribute] of cases) {
+    const { f, hits } = signedForBilling((f) => replaceValue(f, name, change));
+    assert.deepEqual(
+      hits.map((h) => [h.header, h.attribute, h.reason, h.action]),
+      [[name.toLowerCase(), attribute, 'identifier', 'stripped']],
+      where,
+    );
+    assert.equal(f.header(name), undefined, where);
+  }
+});
+
+test('a signature field not of the shape the sign stage makes gets the full scan, heuristics included', () => {
+  // Another subscriber's number: not this subscriber's identifier, found by the identifier-like scan only.
+  const cases: [string, (v: string) => string][] = [
+    ['Signature-Input', (v) => `${v};note="call 447700900999"`],
+    ['Signature', (v) => `${v}, other=:447700900999:`],
+  ];
+  for (const [name, change] of cases) {
+    const { f, hits } = signedForBilling((f) => replaceValue(f, name, change));
+    assert.deepEqual(
+      hits.map((h) => [h.header, h.reason]),
+      [[name.toLowerCase(), 'identifier-like']],
+      name,
+    );
+    assert.equal(f.header(name), undefined, name);
+  }
 });
