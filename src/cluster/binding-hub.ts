@@ -92,8 +92,8 @@ export class BindingHub implements BindingStore {
     return w;
   }
   /** Stopped sessions are remembered here, where RADIUS is applied (the workers never apply it). */
-  endSession(nas: string, sessionId: string): Promise<void> {
-    this.store.endSession(nas, sessionId);
+  endSession(nas: string, sessionId: string, keys?: string[], forMs?: number | null): Promise<void> {
+    this.store.endSession(nas, sessionId, keys, forMs ?? undefined); // (IPC carries an undefined argument as null)
     return Promise.resolve();
   }
   sessionEnded(nas: string, sessionId: string): boolean {

@@ -57,8 +57,8 @@ export class ClusterReplicaStore implements BindingStore {
   bind(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
     return this.request('bind', [r, supersedes]) as Promise<SessionWrite>;
   }
-  endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
-    return this.request('endSession', [nas, sessionId, keys]) as Promise<void>;
+  endSession(nas: string, sessionId: string, keys: string[], forMs?: number): Promise<void> {
+    return this.request('endSession', [nas, sessionId, keys, forMs]) as Promise<void>;
   }
   refresh(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
     return this.request('refresh', [r, supersedes]) as Promise<SessionWrite>;

@@ -87,8 +87,8 @@ export class MemoryBindingStore implements BindingStore {
     return this.remove(key);
   }
 
-  endSession(nas: string, sessionId: string): void {
-    this.stopped.add(nas, sessionId);
+  endSession(nas: string, sessionId: string, _keys?: string[], forMs?: number): void {
+    this.stopped.add(nas, sessionId, forMs);
   }
 
   sessionEnded(nas: string, sessionId: string): boolean {

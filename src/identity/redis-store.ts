@@ -9,8 +9,9 @@
 // Key layout (redis-scripts.ts): every key a script touches carries one
 // binding's hash tag — the binding `<prefix>b:{<binding key>}` and the record
 // that a session stopped there, `<prefix>stop:{<binding key>}|<nas>|<sid>`
-// (expires after STOPPED_SESSION_MS) — so each script runs in one hash slot
-// and unchanged on Redis Cluster. A Stop writes the record before it removes
+// (expires after stoppedSessionMs: 5 minutes, or radius.maxEventAgeSeconds
+// when longer) — so each script runs in one hash slot and unchanged on Redis
+// Cluster. A Stop writes the record before it removes
 // the binding, and Start and Interim check it in the same script as their
 // write: a late Start racing a Stop on another node either writes first (and
 // the Stop then removes it) or sees the record, never the gap between. A Stop
@@ -349,11 +350,12 @@ export class RedisBindingStore implements BindingStore {
     return writeOf(n);
   }
 
-  async endSession(nas: string, sessionId: string, keys: string[]): Promise<void> {
+  async endSession(nas: string, sessionId: string, keys: string[], forMs = STOPPED_SESSION_MS): Promise<void> {
     const session = this.stoppedKey(nas, sessionId);
+    const px = Math.max(1, Math.ceil(forMs));
     await Promise.all([
-      this.acked(session, (c) => c.set(session, '1', 'PX', STOPPED_SESSION_MS)), // (the binding key computed from it is unused)
-      ...keys.map((key) => this.acked(key, (c) => c.set(this.stopKey(key, nas, sessionId), '1', 'PX', STOPPED_SESSION_MS))),
+      this.acked(session, (c) => c.set(session, '1', 'PX', px)), // (the binding key computed from it is unused)
+      ...keys.map((key) => this.acked(key, (c) => c.set(this.stopKey(key, nas, sessionId), '1', 'PX', px))),
     ]);
   }
 

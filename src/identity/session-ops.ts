@@ -95,19 +95,19 @@ export async function sessionEnded(store: BindingStore, nas: string, sessionId: 
 
 /**
  * Stop of a session: remembers that it ended (for each of `keys` and each
- * peer its bindings name), then removes those keys, but only those this
+ * peer its bindings name; for `forMs`, see stoppedSessionMs), then removes those keys, but only those this
  * session still holds (the late-Stop guard, per key). The record is written
  * first, so a late Start racing the Stop either binds before the removal (and
  * is removed) or finds the record. Returns how many were removed.
  */
-export async function removeSession(store: BindingStore, keys: readonly string[], sessionId: string, nas: string): Promise<number> {
+export async function removeSession(store: BindingStore, keys: readonly string[], sessionId: string, nas: string, forMs?: number): Promise<number> {
   const all = new Set(keys);
   for (const k of keys) {
     const cur = await store.get(k);
     if (cur && sameSession(cur, sessionId, nas)) for (const p of cur.peers ?? []) all.add(p);
   }
-  if (store.endSession) await store.endSession(nas, sessionId, [...all]);
-  else stoppedOf(store).add(nas, sessionId);
+  if (store.endSession) await store.endSession(nas, sessionId, [...all], forMs);
+  else stoppedOf(store).add(nas, sessionId, forMs);
   const removed = await Promise.all([...all].map((k) => removeIfSession(store, k, sessionId, nas)));
   return removed.filter(Boolean).length;
 }

@@ -51,7 +51,7 @@ export interface BindingStore {
   // atomically; src/identity/session-ops.ts falls back to get/set/remove for
   // a store that does not (acceptable only for single-process stores).
   // A session is (NAS, Acct-Session-Id): RFC 2866 §5.5 makes the id unique per NAS only.
-  // A session that stopped is remembered for a few minutes (stopped-sessions.ts): a late Start or
+  // A session that stopped is remembered for minutes at least (stopped-sessions.ts): a late Start or
   // Interim of it binds nothing. A binding the store lost is not a stopped session.
   // `supersedes`: the latest event time (eventAt) of a current binding the write may replace; a
   // binding of a later event is kept ('newer'). Undefined: no such check.
@@ -59,8 +59,11 @@ export interface BindingStore {
   bind?(record: BindingRecord, supersedes?: number): SessionWrite | Promise<SessionWrite>;
   /** Interim-Update: write unless the address is now held by another session (another id, or the same id from another NAS), this session stopped a moment ago, or the binding there is newer. */
   refresh?(record: BindingRecord, supersedes?: number): SessionWrite | Promise<SessionWrite>;
-  /** Stop: remember that this session ended — as a session, and beside these binding keys for the atomic check of bind/refresh (before its bindings are removed). */
-  endSession?(nas: string, sessionId: string, keys: string[]): void | Promise<void>;
+  /**
+   * Stop: remember that this session ended — as a session, and beside these binding keys for the atomic check of bind/refresh (before its bindings are removed) —
+   * for `forMs` (stopped-sessions.ts stoppedSessionMs: as long as a packet of it can still be accepted), else STOPPED_SESSION_MS.
+   */
+  endSession?(nas: string, sessionId: string, keys: string[], forMs?: number): void | Promise<void>;
   /** Whether this session stopped a moment ago, whichever addresses its Stop named: checked before any of its Start or Interim writes. */
   sessionEnded?(nas: string, sessionId: string): boolean | Promise<boolean>;
   /** Stop: remove only if the binding still belongs to this session (this id from this NAS); false otherwise. */

@@ -17,9 +17,10 @@
 // so another NAS's late Interim or Stop with a colliding id never touches a binding.
 // `nas` is the NAS the packet names, under the client that sent it (nas-identity.ts):
 // behind a RADIUS proxy, each NAS's sessions and Accounting-On/Off stay its own.
-// A Start or Interim of a session that stopped in the last few minutes (a
-// retransmission, or reordered after its Stop) is acknowledged and binds
-// nothing (stopped-sessions.ts); an Interim whose binding the store lost still
+// A Start or Interim of a session that stopped in the last few minutes — or
+// within maxEventAgeSeconds, when that is longer (a retransmission, or
+// reordered after its Stop) — is acknowledged and binds nothing
+// (stopped-sessions.ts); an Interim whose binding the store lost still
 // re-creates it (a lost binding is not a stopped session).
 // A session's addresses (dual stack): Framed-IP-Address, Framed-IPv6-Prefix,
 // Delegated-IPv6-Prefix (bound at the length they carry) and
@@ -36,6 +37,7 @@ import { prefixKey } from '../../shared/binding-key.js';
 import type { AccountingRequest } from './packet.js';
 import { beforeRestart, eventTimeOf, supersedes, type FreshnessConfig, type StaleReason } from './freshness.js';
 import type { SessionWrite } from '../store.js';
+import { stoppedSessionMs } from '../stopped-sessions.js';
 
 export type AccountingOutcome =
   | 'bound' // Start applied
@@ -108,7 +110,9 @@ export async function applyAccounting(
       const keys = sessionKeys(req, ctx, ipv6PrefixLength);
       if (keys.length === 0) return { outcome: 'invalid', missing: NO_ADDRESS };
       if (!req.sessionId) return { outcome: 'invalid', missing: 'Acct-Session-Id' };
-      if ((await removeSession(ctx.store, keys, req.sessionId, nas)) > 0) return { outcome: 'removed' };
+      // Remembered as long as a late Start or Interim of it can still be accepted (maxEventAgeSeconds).
+      const forMs = stoppedSessionMs(ctx.freshness.maxEventAgeSeconds, ctx.freshness.clockSkewSeconds);
+      if ((await removeSession(ctx.store, keys, req.sessionId, nas, forMs)) > 0) return { outcome: 'removed' };
       for (const k of keys) if (await ctx.store.get(k)) return { outcome: 'not_current' };
       return { outcome: 'not_bound' };
     }
