@@ -5,7 +5,8 @@
 // `<prefix>b:{<key>}` and, for Start and Interim, the stopped-session record
 // `<prefix>stop:{<key>}|<nas>|<sid>` — so it runs in one hash slot: unchanged
 // on a single server, a Sentinel primary or Redis Cluster. Indexes in other
-// slots are updated by the caller (redis-store.ts).
+// slots are updated by the caller (redis-store.ts), each with a script of its
+// own that touches only that index (INDEX_NAS).
 
 // A session is (NAS, Acct-Session-Id): the id is unique per NAS only (RFC 2866 §5.5), so both are compared.
 
@@ -67,5 +68,25 @@ local ok, o = pcall(cjson.decode, v)
 if not ok or type(o) ~= 'table' or o.nas ~= ARGV[1] then return -1 end
 if (tonumber(o.ev) or tonumber(o.at) or 0) > tonumber(ARGV[2]) then return 0 end
 redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/**
+ * The per-NAS index (a sorted set: binding key → when its binding expires, ms, or +inf): adds the
+ * key, or moves its expiry later (a refused or shorter write never makes it leave early), then drops
+ * every member whose binding has expired — a session whose Stop was lost leaves with the NAS's next
+ * Start or Interim instead of staying until an Accounting-On — and lets the index itself expire with
+ * its last member. O(log n) per call, plus each member once when it is dropped.
+ * KEYS: the index. ARGV: binding key, expiry ms|'+inf', now ms.
+ */
+export const INDEX_NAS = `
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not cur or ARGV[2] == '+inf' or (cur ~= 'inf' and tonumber(ARGV[2]) > tonumber(cur)) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] == nil then return 0 end
+if last[2] == 'inf' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], last[2]) end
 return 1
 `;

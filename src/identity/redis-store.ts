@@ -20,9 +20,19 @@
 // `<prefix>stopped:{<nas>|<sid>}` (same expiry), which a Start or Interim
 // checks before any write: a stopped session binds none of its addresses, as
 // with the memory store. When a NAS last restarted (Accounting-On/Off) is
-// `<prefix>restart:{<nas>}` (kept a day; nas-restarts.ts). The per-NAS index `<prefix>nas:{<nas>}` and
-// the set of IPv6 prefix lengths in use `<prefix>v6len` are kept beside it by
-// plain commands; both are advisory (re-checked against the binding itself).
+// `<prefix>restart:{<nas>}` (kept a day; nas-restarts.ts). The per-NAS index
+// `<prefix>nasexp:{<nas>}` — the binding keys of that NAS's sessions by expiry,
+// a sorted set kept by its own script (INDEX_NAS), which drops the members
+// whose binding expired: bounded by the NAS's live sessions even when Stops are
+// lost — and the set of IPv6 prefix lengths in use `<prefix>v6len` are kept
+// beside it; both are advisory (re-checked against the binding itself).
+// Upgrade: 0.1 kept the per-NAS index as a plain set, `<prefix>nas:{<nas>}`
+// (same hash tag), that only a Stop or an Accounting-On shrank. It is left
+// under its name and type (a 0.1 node still writing it during a rolling
+// upgrade keeps working), read by Accounting-On beside the new one, and
+// drained into the new one in the background — its live members with their
+// binding's expiry, the rest dropped — when a node first indexes a binding of
+// that NAS (again every LEGACY_CHECK_MS).
 //
 // A per-node cache keeps the hot path off the network, and is the only place
 // staleness can come from: an entry (hit or miss) is used for at most
@@ -37,7 +47,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { BIND, NAS_RESTARTED, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { BIND, INDEX_NAS, NAS_RESTARTED, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
 import { STOPPED_SESSION_MS } from './stopped-sessions.js';
 import { NAS_RESTART_MS } from './nas-restarts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
@@ -85,10 +95,15 @@ interface Scripts {
   hedgeRemoveIfSession(bind: string, sid: string, nas: string): Promise<string | null>;
   hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
   hedgeNasRestarted(record: string, at: string, ttl: string): Promise<number>;
+  hedgeIndexNas(index: string, key: string, expiry: string, now: string): Promise<number>;
 }
 type Client = (Redis | Cluster) & Scripts;
 
 const BATCH = 500;
+/** How often a node looks again for a NAS's 0.1 index (a 0.1 node may still be writing it during a rolling upgrade). */
+const LEGACY_CHECK_MS = 10 * 60_000;
+/** NASes whose 0.1 index check is remembered at most (forgotten all at once beyond: they are looked at again). */
+const LEGACY_CHECK_MAX = 10_000;
 
 export class RedisBindingStore implements BindingStore {
   readonly kind = 'redis';
@@ -96,6 +111,9 @@ export class RedisBindingStore implements BindingStore {
   private readonly redis: Client;
   private readonly bindPrefix: string;
   private readonly nasPrefix: string;
+  private readonly legacyNasPrefix: string;
+  /** NAS → when this node last looked for its 0.1 index. */
+  private readonly legacyChecked = new Map<string, number>();
   private readonly stopPrefix: string;
   private readonly stoppedPrefix: string;
   private readonly restartPrefix: string;
@@ -121,7 +139,8 @@ export class RedisBindingStore implements BindingStore {
     if (typeof target === 'string') throw new Error(`subscribers.store: ${target}`);
     this.topology = target.topology;
     this.bindPrefix = opts.keyPrefix + 'b:';
-    this.nasPrefix = opts.keyPrefix + 'nas:';
+    this.nasPrefix = opts.keyPrefix + 'nasexp:';
+    this.legacyNasPrefix = opts.keyPrefix + 'nas:';
     this.stopPrefix = opts.keyPrefix + 'stop:';
     this.stoppedPrefix = opts.keyPrefix + 'stopped:';
     this.restartPrefix = opts.keyPrefix + 'restart:';
@@ -134,6 +153,7 @@ export class RedisBindingStore implements BindingStore {
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });
     this.redis.defineCommand('hedgeRemoveIfNas', { numberOfKeys: 1, lua: REMOVE_IF_NAS });
     this.redis.defineCommand('hedgeNasRestarted', { numberOfKeys: 1, lua: NAS_RESTARTED });
+    this.redis.defineCommand('hedgeIndexNas', { numberOfKeys: 1, lua: INDEX_NAS });
     this.redis.on('ready', () => this.setState(true));
     this.redis.on(this.topology === 'cluster' ? 'end' : 'close', () => this.setState(false, 'connection closed'));
     if (this.topology === 'cluster') this.redis.on('close', () => this.setState(false, 'connection closed'));
@@ -178,6 +198,11 @@ export class RedisBindingStore implements BindingStore {
 
   private nasKey(nas: string): string {
     return `${this.nasPrefix}{${nas}}`;
+  }
+
+  /** 0.1's per-NAS index (a plain set), read until drained: see the top of this file. */
+  private legacyNasKey(nas: string): string {
+    return `${this.legacyNasPrefix}{${nas}}`;
   }
 
   /** When that NAS last restarted (Accounting-On/Off): nas-restarts.ts. */
@@ -369,7 +394,7 @@ export class RedisBindingStore implements BindingStore {
     this.forget(key);
     if (typeof old !== 'string') return false;
     const o = decode(old);
-    if (o?.nas !== undefined) await this.redis.srem(this.nasKey(o.nas), key).catch(unavailable);
+    if (o?.nas !== undefined) await Promise.all([this.redis.zrem(this.nasKey(o.nas), key), this.redis.srem(this.legacyNasKey(o.nas), key)]).catch(unavailable);
     return true;
   }
 
@@ -385,15 +410,18 @@ export class RedisBindingStore implements BindingStore {
   }
 
   async removeByNas(nas: string, notAfter: number): Promise<number> {
-    const set = this.nasKey(nas);
-    const members = await this.redis.smembers(set).catch(unavailable);
+    const index = this.nasKey(nas);
+    const legacy = this.legacyNasKey(nas);
+    // Members whose binding expired are no session any more: not read (and dropped by the next index write).
+    const [current, old] = await Promise.all([this.redis.zrangebyscore(index, `(${Date.now()}`, '+inf'), this.redis.smembers(legacy)]).catch(unavailable);
+    const members = [...new Set([...current, ...old])];
     let n = 0;
     for (let i = 0; i < members.length; i += BATCH) {
       const batch = members.slice(i, i + BATCH);
       const results = await Promise.all(batch.map((k) => this.acked(k, (c, bk) => c.hedgeRemoveIfNas(bk, nas, String(notAfter)))));
       const drop = batch.filter((_, j) => results[j] !== 0); // removed, or no longer this NAS's
       n += results.filter((x) => x === 1).length;
-      if (drop.length > 0) await this.redis.srem(set, ...drop).catch(unavailable);
+      if (drop.length > 0) await Promise.all([this.redis.zrem(index, ...drop), this.redis.srem(legacy, ...drop)]).catch(unavailable);
     }
     this.cache.clear();
     this.cache6.clear();
@@ -452,10 +480,14 @@ export class RedisBindingStore implements BindingStore {
     this.redis.disconnect(); // also ends the Sentinel failover detector's subscriptions, which quit() leaves open
   }
 
-  /** NAS index and prefix-length set beside a binding (plain commands: other hash slots). */
+  /** NAS index and prefix-length set beside a binding (other hash slots: commands of their own). */
   private async index(r: BindingRecord): Promise<void> {
     const ops: Promise<unknown>[] = [];
-    if (r.nas !== undefined) ops.push(this.redis.sadd(this.nasKey(r.nas), r.ip));
+    if (r.nas !== undefined) {
+      const expiry = r.expiresAt === undefined ? '+inf' : String(Math.ceil(r.expiresAt));
+      ops.push(this.redis.hedgeIndexNas(this.nasKey(r.nas), r.ip, expiry, String(Date.now())));
+      this.drainLegacySoon(r.nas);
+    }
     if (isV6Key(r.ip)) {
       const len = keyLength(r.ip);
       if (!this.lensAdded.has(len)) {
@@ -464,6 +496,42 @@ export class RedisBindingStore implements BindingStore {
       }
     }
     if (ops.length > 0) await Promise.all(ops).catch(unavailable);
+  }
+
+  /** Drains that NAS's 0.1 index into the current one, in the background, if this node has not looked lately. */
+  private drainLegacySoon(nas: string): void {
+    const now = Date.now();
+    const last = this.legacyChecked.get(nas);
+    if (last !== undefined && last + LEGACY_CHECK_MS > now) return;
+    if (this.legacyChecked.size >= LEGACY_CHECK_MAX) this.legacyChecked.clear();
+    this.legacyChecked.set(nas, now);
+    this.drainLegacy(nas).catch(() => this.legacyChecked.delete(nas)); // tried again with the next write
+  }
+
+  /**
+   * Moves the 0.1 index's members into the current one, a batch at a time: each live binding of this
+   * NAS with its expiry, the others (expired, gone, another NAS's) dropped. A member is added before it
+   * leaves the old set, so Accounting-On (which reads both) never misses it meanwhile.
+   */
+  private async drainLegacy(nas: string): Promise<void> {
+    const legacy = this.legacyNasKey(nas);
+    const index = this.nasKey(nas);
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.sscan(legacy, cursor, 'COUNT', BATCH);
+      cursor = next;
+      if (keys.length === 0) continue;
+      const values = await Promise.all(keys.map((k) => this.redis.get(this.key(k))));
+      const now = Date.now();
+      await Promise.all(
+        keys.map((k, i) => {
+          const s = decode(values[i]);
+          if (!s || s.nas !== nas || (s.exp !== undefined && s.exp <= now)) return undefined;
+          return this.redis.hedgeIndexNas(index, k, s.exp === undefined ? '+inf' : String(Math.ceil(s.exp)), String(now));
+        }),
+      );
+      await this.redis.srem(legacy, ...keys);
+    } while (cursor !== '0');
   }
 
   /**
