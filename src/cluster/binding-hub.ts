@@ -87,8 +87,9 @@ export class BindingHub implements BindingStore {
     return ok;
   }
   async bind(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
-    const w = this.store.bind(r, supersedes);
-    if (w === 'written') await this.publish([{ set: r }]);
+    const displaced: string[] = []; // other sessions' bindings inside a bound prefix (memory-store.ts)
+    const w = this.store.bind(r, supersedes, displaced);
+    if (w === 'written') await this.publish([{ set: r }, ...displaced.map((del) => ({ del }))]);
     return w;
   }
   /** Stopped sessions are remembered here, where RADIUS is applied (the workers never apply it). */

@@ -4,7 +4,7 @@
 // to bound memory.
 import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyInside, keyLength, keysInside, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
 import { eventOf, heldByAnother, newerThan, sameSession } from './session-ops.js';
 import { StoppedSessions } from './stopped-sessions.js';
@@ -64,12 +64,36 @@ export class MemoryBindingStore implements BindingStore {
     return true;
   }
 
-  bind(record: BindingRecord, supersedes?: number): SessionWrite {
+  /** `displaced`: the keys of other sessions' bindings inside a bound prefix that this removed are added to it. */
+  bind(record: BindingRecord, supersedes?: number, displaced?: string[]): SessionWrite {
     if (this.hasStopped(record)) return 'stopped';
     const cur = this.get(record.ip);
     if (cur && newerThan(cur, supersedes)) return 'newer';
     this.set(record);
+    this.displaceInside(record, supersedes, displaced);
     return 'written';
+  }
+
+  /**
+   * A Start binding a prefix takes over the longer prefixes inside it that other sessions hold, as it
+   * takes over its own key: the NAS gave this session the whole prefix, so a binding inside it is a
+   * leftover (its Stop lost) that the most-specific-first lookup would otherwise keep identifying.
+   * One of a later event than `supersedes` stays, as at the key itself. Each longer length in use is
+   * probed key by key, or the map scanned when that is fewer steps (a /48 over /64s).
+   */
+  private displaceInside(r: BindingRecord, supersedes: number | undefined, displaced: string[] | undefined): void {
+    if (!isV6Key(r.ip)) return;
+    const len = keyLength(r.ip);
+    const displace = (k: string) => {
+      const cur = this.live(k);
+      if (cur && heldByAnother(cur, r.sessionId, r.nas) && !newerThan(cur, supersedes) && this.remove(k)) displaced?.push(k);
+    };
+    for (const l of this.lengths.desc) {
+      if (l <= len) break;
+      const keys = keysInside(r.ip, l, this.map.size);
+      if (keys) keys.forEach(displace);
+      else for (const k of [...this.map.keys()]) if (keyLength(k) === l && keyInside(k, r.ip)) displace(k);
+    }
   }
 
   refresh(record: BindingRecord, supersedes?: number): SessionWrite {

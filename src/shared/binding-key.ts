@@ -270,3 +270,33 @@ export function keyHolds(key: string, address: string): boolean {
   if (typeof src === 'string') return src === key;
   return isV6Key(key) && prefixKey(src, keyLength(key)) === key;
 }
+
+/**
+ * The IPv6 binding keys at `length` inside the prefix `key` (shorter than `length`): every one a
+ * binding there could have — or undefined when there are more than `max` (enumerating a /48's
+ * /64s is 65 536 keys). For a prefix bound over bindings of other sessions inside it.
+ */
+export function keysInside(key: string, length: number, max: number): string[] | undefined {
+  const outer = keyLength(key);
+  const bits = length - outer;
+  if (!isV6Key(key) || bits <= 0 || bits > 30 || 2 ** bits > max) return undefined;
+  const base = parseV6(key.slice(0, key.indexOf('/')));
+  if (!base) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < 2 ** bits; i++) {
+    const g = maskV6(base, outer);
+    for (let j = 0; j < bits; j++) {
+      if (((i >> (bits - 1 - j)) & 1) === 0) continue;
+      const pos = outer + j;
+      g[pos >> 4] = g[pos >> 4]! | (1 << (15 - (pos & 15)));
+    }
+    out.push(prefixKey(g, length));
+  }
+  return out;
+}
+
+/** Whether the binding key `inner` is a longer IPv6 prefix strictly inside the prefix `outer`. */
+export function keyInside(inner: string, outer: string): boolean {
+  if (!isV6Key(inner) || !isV6Key(outer) || keyLength(inner) <= keyLength(outer)) return false;
+  return keyHolds(outer, inner.slice(0, inner.indexOf('/')));
+}
