@@ -3,6 +3,7 @@
 // SQLite audit, the phone (HTTPS requests from a chosen loopback source
 // address) and the partner side driven by openid-client.
 import https from 'node:https';
+import { before, after } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, exportJWK, type CryptoKey } from 'jose';
@@ -138,6 +139,49 @@ ${o.noAudit ? 'canary: { enabled: false }' : be.yaml(auditLoc)}
       pki.cleanup();
     },
   };
+}
+
+/** A suite's lab and the bank's openid-client configuration, readable once the suite's `before` has run. */
+export interface SuiteFrontDoorLab {
+  readonly lab: FrontDoorLab;
+  readonly bank: oidc.Configuration;
+}
+
+/**
+ * Starts a lab (with `o`) and the bank's openid-client configuration before
+ * the enclosing suite's tests and closes the lab after them: call it in a
+ * `describe` body, read `lab` and `bank` in tests and hooks.
+ */
+export function useFrontDoorLab(o: LabOptions = {}): SuiteFrontDoorLab {
+  let lab: FrontDoorLab | undefined;
+  let bank: oidc.Configuration | undefined;
+  before(async () => {
+    lab = await startFrontDoorLab(o);
+    bank = await partnerClient(lab, lab.bank);
+  });
+  after(async () => lab?.close());
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the front-door lab is not started yet: read it in a test or hook');
+    return v;
+  };
+  return {
+    get lab() {
+      return started(lab);
+    },
+    get bank() {
+      return started(bank);
+    },
+  };
+}
+
+/** The disclosure records in the lab's audit (every answer that disclosed something is one). */
+export async function disclosures(lab: FrontDoorLab): Promise<number> {
+  const store = await lab.audit.open(lab.auditLoc);
+  try {
+    return (await store.scan({ from: 0, to: Date.now() + 1000, type: 'disclosure' }, undefined, 1000)).length;
+  } finally {
+    await store.close();
+  }
 }
 
 /**

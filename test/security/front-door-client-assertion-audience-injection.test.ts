@@ -11,12 +11,11 @@
 // Now the only audience accepted is the issuer identifier alone (a string, or
 // an array with it as the only member); anything else is invalid_client, and
 // nothing is disclosed.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type * as oidc from 'openid-client';
-import { api, authorise, partnerClient, startFrontDoorLab, type FrontDoorLab, type PartnerKit } from '../helpers/front-door.js';
+import { api, authorise, type PartnerKit, useFrontDoorLab } from '../helpers/front-door.js';
 
 const HOSTILE = 'https://hostile-as.example';
 
@@ -32,20 +31,14 @@ function assertion(p: PartnerKit, aud: string | string[]): Promise<string> {
 }
 
 describe('a client assertion whose audience names another server as well', () => {
-  let lab: FrontDoorLab;
-  let bank: oidc.Configuration;
-  before(async () => {
-    lab = await startFrontDoorLab();
-    bank = await partnerClient(lab, lab.bank);
-  });
-  after(async () => lab?.close());
+  const fd = useFrontDoorLab();
 
   async function exchange(code: string, verifier: string, clientAssertion: string) {
-    return api(lab, 'POST', '/token', {
+    return api(fd.lab, 'POST', '/token', {
       rawBody: new URLSearchParams({
         grant_type: 'authorization_code',
         code,
-        redirect_uri: lab.bank.redirectUri,
+        redirect_uri: fd.lab.bank.redirectUri,
         code_verifier: verifier,
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         client_assertion: clientAssertion,
@@ -55,34 +48,34 @@ describe('a client assertion whose audience names another server as well', () =>
   }
 
   it('is refused (invalid_client) whatever else it names; the issuer alone is accepted', async () => {
-    const a = await authorise(lab, bank, ['number-verification:verify']);
+    const a = await authorise(fd.lab, fd.bank, ['number-verification:verify']);
     const code = a.callback.searchParams.get('code');
     assert.ok(code, `a code: ${a.callback.href}`);
-    const tokenEndpoint = `${lab.issuer}/token`;
+    const tokenEndpoint = `${fd.lab.issuer}/token`;
     const injected: (string | string[])[] = [
-      [HOSTILE, lab.issuer],
-      [lab.issuer, HOSTILE],
+      [HOSTILE, fd.lab.issuer],
+      [fd.lab.issuer, HOSTILE],
       [HOSTILE, tokenEndpoint],
-      [lab.issuer, tokenEndpoint],
+      [fd.lab.issuer, tokenEndpoint],
       // The hostile server names our token endpoint as its own: a single string the partner signs for it.
       tokenEndpoint,
       [],
     ];
     for (const aud of injected) {
-      const r = await exchange(code, a.verifier, await assertion(lab.bank, aud));
+      const r = await exchange(code, a.verifier, await assertion(fd.lab.bank, aud));
       assert.equal(r.status, 401, `aud ${JSON.stringify(aud)}: ${r.text}`);
       assert.equal(r.json.error, 'invalid_client', JSON.stringify(aud));
       assert.match(String(r.json.error_description), /issuer identifier alone|not valid/);
     }
     // The same code is still good: the refusals consumed nothing.
-    const ok = await exchange(code, a.verifier, await assertion(lab.bank, lab.issuer));
+    const ok = await exchange(code, a.verifier, await assertion(fd.lab.bank, fd.lab.issuer));
     assert.equal(ok.status, 200, ok.text);
     assert.equal(typeof ok.json.id_token, 'string');
   });
 
   it('accepts an array whose only member is the issuer (it names no one else)', async () => {
-    const a = await authorise(lab, bank, ['number-verification:verify']);
-    const ok = await exchange(a.callback.searchParams.get('code')!, a.verifier, await assertion(lab.bank, [lab.issuer]));
+    const a = await authorise(fd.lab, fd.bank, ['number-verification:verify']);
+    const ok = await exchange(a.callback.searchParams.get('code')!, a.verifier, await assertion(fd.lab.bank, [fd.lab.issuer]));
     assert.equal(ok.status, 200, ok.text);
   });
 });

@@ -6,32 +6,26 @@
 // got error="invalid_token", which RFC 6750 §3.1 says to leave out (it had
 // not sent a token to be invalid). Each 401 now carries the challenge for
 // what was sent, and still discloses nothing.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { api, authorise, partnerClient, PHONE_NUMBER, startFrontDoorLab, type FrontDoorLab } from '../helpers/front-door.js';
+import { api, authorise, PHONE_NUMBER, useFrontDoorLab } from '../helpers/front-door.js';
 
 describe('401 answers from the CAMARA APIs', () => {
-  let lab: FrontDoorLab;
-  let bank: oidc.Configuration;
-  before(async () => {
-    lab = await startFrontDoorLab();
-    bank = await partnerClient(lab, lab.bank);
-  });
-  after(async () => lab?.close());
+  const fd = useFrontDoorLab();
 
   const body = { phoneNumber: PHONE_NUMBER };
   const challenge = (r: { headers: Headers }) => r.headers.get('www-authenticate') ?? '';
   const dpopBoundToken = async () => {
-    const key = oidc.getDPoPHandle(bank, await oidc.randomDPoPKeyPair('ES256'));
-    const a = await authorise(lab, bank, ['number-verification:verify']);
-    const t = await oidc.authorizationCodeGrant(bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }, undefined, { DPoP: key });
+    const key = oidc.getDPoPHandle(fd.bank, await oidc.randomDPoPKeyPair('ES256'));
+    const a = await authorise(fd.lab, fd.bank, ['number-verification:verify']);
+    const t = await oidc.authorizationCodeGrant(fd.bank, a.callback, { pkceCodeVerifier: a.verifier, expectedState: a.state, expectedNonce: a.nonce }, undefined, { DPoP: key });
     assert.equal(t.token_type.toLowerCase(), 'dpop');
     return t.access_token;
   };
 
   it('no credentials: a challenge without an error code (RFC 6750 §3.1)', async () => {
-    const r = await api(lab, 'POST', '/number-verification/v2/verify', { body });
+    const r = await api(fd.lab, 'POST', '/number-verification/v2/verify', { body });
     assert.equal(r.status, 401);
     assert.doesNotMatch(challenge(r), /error=/);
     assert.match(challenge(r), /^Bearer\b/);
@@ -39,20 +33,20 @@ describe('401 answers from the CAMARA APIs', () => {
   });
 
   it('an unknown bearer token: Bearer error="invalid_token"', async () => {
-    const r = await api(lab, 'POST', '/number-verification/v2/verify', { token: 'no-such-token', body });
+    const r = await api(fd.lab, 'POST', '/number-verification/v2/verify', { token: 'no-such-token', body });
     assert.equal(r.status, 401);
     assert.equal(challenge(r), 'Bearer error="invalid_token"');
   });
 
   it('a DPoP-bound token sent as Bearer: the DPoP challenge with algs (RFC 9449 §7.1), and no answer', async () => {
-    const r = await api(lab, 'POST', '/number-verification/v2/verify', { token: await dpopBoundToken(), body });
+    const r = await api(fd.lab, 'POST', '/number-verification/v2/verify', { token: await dpopBoundToken(), body });
     assert.equal(r.status, 401);
     assert.match(challenge(r), /^DPoP error="invalid_token", algs="[^"]*ES256[^"]*"$/);
     assert.equal(r.json.devicePhoneNumberVerified, undefined);
   });
 
   it('a DPoP-bound token sent as DPoP without a proof: the DPoP challenge, invalid_dpop_proof', async () => {
-    const r = await api(lab, 'POST', '/number-verification/v2/verify', { headers: { authorization: `DPoP ${await dpopBoundToken()}` }, body });
+    const r = await api(fd.lab, 'POST', '/number-verification/v2/verify', { headers: { authorization: `DPoP ${await dpopBoundToken()}` }, body });
     assert.equal(r.status, 401);
     assert.match(challenge(r), /^DPoP error="invalid_dpop_proof", algs="/);
   });

@@ -11,16 +11,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { api, authorise, partnerClient, PHONE, PHONE_NUMBER, startFrontDoorLab, type FrontDoorLab } from '../helpers/front-door.js';
-
-async function disclosures(lab: FrontDoorLab): Promise<number> {
-  const store = await lab.audit.open(lab.auditLoc);
-  try {
-    return (await store.scan({ from: 0, to: Date.now() + 1000, type: 'disclosure' }, undefined, 1000)).length;
-  } finally {
-    await store.close();
-  }
-}
+import { api, authorise, disclosures, partnerClient, PHONE, PHONE_NUMBER, startFrontDoorLab, type FrontDoorLab } from '../helpers/front-door.js';
 
 describe("an opt-out written to the subscriber's binding after the authorisation", { timeout: 60_000 }, () => {
   let lab: FrontDoorLab;
