@@ -7,7 +7,10 @@
 //
 // - signed (never `alg: none`, never encrypted) with one of the client's keys,
 //   `iss` = the client id, `aud` = the issuer or the authorisation endpoint
-//   (the profile: reject an `aud` not associated with this server);
+//   (the profile: reject an `aud` not associated with this server) as a
+//   single string: never an array, even one naming us (audience injection, as
+//   for client assertions in draft-ietf-oauth-rfc7523bis: an object a partner
+//   signed for another server as well would be honoured here);
 // - `iat`, `exp` and `jti` present (the profile), `iat` not later than the time
 //   of receipt (give or take 5 s of clock skew) and `exp - iat` ≤ 300 s (the
 //   profile), `nbf` and `exp` honoured;
@@ -96,6 +99,8 @@ export class RequestObjectVerifier {
     } catch (err) {
       return fail(`the request object is not valid for this client (${reason(err)})`);
     }
+    // jwtVerify accepts an array with any member among ours: one naming another server too is not ours alone.
+    if (typeof claims.aud !== 'string') return fail('request object aud must be a single string, the issuer or the authorisation endpoint (not an array)');
     const now = Math.floor(Date.now() / 1000);
     const iat = claims.iat!;
     const exp = claims.exp!;
