@@ -6,7 +6,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { HALF_CLIENT_HELLO, resetAfterTls as resetAfterTlsTo, resetRaw as resetRawTo, tlsConnect as tlsConnectTo, tlsExchange } from '../helpers/hostile-client.js';
 import { startFrontDoorLab, partnerClient, fullLogin, api, type FrontDoorLab } from '../helpers/front-door.js';
 
 describe('the front door against a hostile client', () => {
@@ -24,44 +25,14 @@ describe('the front door against a hostile client', () => {
     assert.equal(v.status, 200, 'a whole flow still works');
   };
 
-  const tlsConnect = () =>
-    new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port: lab.port, ca: lab.pki.ca, servername: 'localhost' });
-      s.once('secureConnect', () => resolve(s));
-      s.once('error', reject);
-    });
-
-  /** Over TLS: writes `bytes`, then resets the TCP connection underneath. */
-  const resetAfterTls = async (bytes: string) => {
-    const s = await tlsConnect();
-    await new Promise<void>((resolve) => s.write(bytes, () => setTimeout(resolve, 20)));
-    (s as unknown as { _parent?: net.Socket })._parent?.resetAndDestroy?.();
-    s.destroy();
-  };
-
-  /** Plain TCP: writes `bytes` (e.g. half a ClientHello), then resets. */
-  const resetRaw = (bytes: Buffer, localAddress = '127.0.0.1') =>
-    new Promise<void>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port: lab.port, localAddress }, () => s.write(bytes, () => setTimeout(() => (s.resetAndDestroy(), resolve()), 20)));
-      s.on('error', () => resolve());
-    });
-
-  /** Sends raw bytes over TLS, returns what comes back until the server closes (or 3 s). */
-  const exchange = async (bytes: string): Promise<{ text: string; closed: boolean }> => {
-    const s = await tlsConnect();
-    return new Promise((resolve) => {
-      let text = '';
-      const t = setTimeout(() => (s.destroy(), resolve({ text, closed: false })), 3000);
-      s.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      s.on('error', () => {});
-      s.on('close', () => (clearTimeout(t), resolve({ text, closed: true })));
-      s.write(bytes);
-    });
-  };
+  const tlsConnect = () => tlsConnectTo(lab.port, lab.pki.ca);
+  const resetAfterTls = (bytes: string) => resetAfterTlsTo(lab.port, lab.pki.ca, bytes);
+  const resetRaw = (bytes: Buffer, localAddress = '127.0.0.1') => resetRawTo(lab.port, bytes, localAddress);
+  const exchange = (bytes: string) => tlsExchange(lab.port, lab.pki.ca, bytes);
 
   it('a reset at every point: before TLS, mid-handshake, mid-request, mid-body (authorize, token, verify)', async () => {
     await resetRaw(Buffer.alloc(0));
-    await resetRaw(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]));
+    await resetRaw(HALF_CLIENT_HELLO);
     await resetRaw(Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d]), '127.0.0.7'); // half a PROXY header from the trusted balancer
     for (const p of [
       '',

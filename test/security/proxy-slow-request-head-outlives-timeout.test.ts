@@ -9,9 +9,9 @@
 // with a code, counted, and other clients are served meanwhile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startLab, viaProxy, type Lab } from '../helpers/gateway.js';
 import { openIdle, within } from '../helpers/idle-socket.js';
+import { slowSender } from '../helpers/hostile-client.js';
 
 let lab: Lab;
 before(async () => {
@@ -24,30 +24,23 @@ test('a slow request head and a silent connection are cut with 408 within the he
   const timeouts = () => lab.gw.metrics.value('hedge_malformed_requests_total', { reason: 'err_http_request_timeout' });
   const before = await timeouts();
   const silent = await openIdle(port, '127.0.0.9');
-  const slow = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.9' });
-  slow.on('error', () => {});
-  let answer = '';
-  slow.on('data', (c: Buffer) => (answer += c.toString('latin1')));
-  await new Promise((r) => slow.once('connect', r));
-  slow.write('GET http://news.example/ HTTP/1.1\r\nHost: news.example\r\n');
-  const drip = setInterval(() => slow.writable && slow.write('X-Slow: y\r\n'), 100);
-  const slowCut = within(new Promise<number>((r) => slow.once('close', () => r(Date.now()))), 5000);
+  const slow = slowSender(port, 'GET http://news.example/ HTTP/1.1\r\nHost: news.example\r\n', 'X-Slow: y\r\n', { localAddress: '127.0.0.9' });
+  const slowCut = within(slow.closedAt, 5000);
   try {
-    const started = Date.now();
+    await slow.started;
     const ok = await viaProxy(lab.gw.proxyAddress, 'http://news.example/');
     assert.equal(ok.status, 200);
-    assert.ok(Date.now() - started < 1000, 'a well-behaved client is served while the slow one is held');
+    assert.equal(slow.closed(), false, 'a well-behaved client is served while the slow one is held (before it is cut)');
     const cut = await Promise.all([slowCut, within(silent.closedAfter, 5000)]);
     assert.ok(
       cut.every((t) => t !== undefined),
       `both cut within seconds, not 30 s later (${JSON.stringify(cut)})`,
     );
   } finally {
-    clearInterval(drip);
-    slow.destroy();
+    slow.socket.destroy();
     silent.socket.destroy();
   }
-  assert.match(answer, /^HTTP\/1\.1 408 /);
-  assert.match(answer, /HEDGE_ERR_REQUEST_TIMEOUT/);
+  assert.match(slow.answer(), /^HTTP\/1\.1 408 /);
+  assert.match(slow.answer(), /HEDGE_ERR_REQUEST_TIMEOUT/);
   assert.ok((await timeouts()) >= before + 1, 'the cut is counted');
 });
