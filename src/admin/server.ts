@@ -13,7 +13,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Logger } from '../shared/log.js';
 import { normalizeSubscriber } from '../subscriber/normalize.js';
-import { ErrorCodes, HedgeError, type ErrorCode } from '../shared/errors.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { readJson, refuseBody, sendError, sendJson, viaCarries } from '../shared/http.js';
 import { maskIdentifier } from '../shared/mask.js';
 import { adminExposureProblem } from '../config/admin-exposure.js';
@@ -22,7 +22,8 @@ import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/li
 import { splitTarget, type AccessLog } from '../shared/access-log.js';
 import { AdminBrowserGuard } from './browser-guard.js';
 import { adminAccessPath } from './access-path.js';
-import { AdminMetrics, type AdminRefusal } from './metrics.js';
+import { AdminMetrics } from './metrics.js';
+import { answerParserRefusal } from '../shared/parser-refusal.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -75,33 +76,10 @@ export class AdminServer {
     boundListener(this.server, deps.limits, (reason) => this.metrics.connectionRefused(reason));
   }
 
-  /**
-   * A request the parser refused, or a client that did not send one in time:
-   * answered as Node would (400, 408, 431), with a code, the connection closed,
-   * and counted. A client that reset or left is no refusal: nobody to answer.
-   */
+  /** A request the parser refused, or a client that did not send one in time: answered, closed and counted (shared/parser-refusal.ts). */
   private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const [status, reason, code]: [number, AdminRefusal, ErrorCode] =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'timeout', ErrorCodes.REQUEST_TIMEOUT]
-        : err.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'headers_too_large', ErrorCodes.HEADERS_TOO_LARGE]
-          : [400, 'malformed', ErrorCodes.MALFORMED_REQUEST];
-    this.metrics.refused(reason);
-    // An answer already started on this connection cannot be followed by another.
-    if ((socket as { _httpMessage?: http.ServerResponse })._httpMessage?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const body = JSON.stringify({ error: { code, message: http.STATUS_CODES[status]!.toLowerCase() } }) + '\n';
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-    );
-    socket.destroySoon();
+    const refusal = answerParserRefusal(err, socket);
+    if (refusal) this.metrics.refused(refusal);
   }
 
   /** Other parts of hedge (canary, audit, keys) add their read-only endpoints here. */

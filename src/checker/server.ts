@@ -3,13 +3,14 @@
 // HTTPS, each optional. Behind a reverse proxy it believes X-Forwarded-For
 // only from configured trusted proxies. Rate limited per client address;
 // connections bounded in time and number, in total and per client
-// (shared/listener-limits.ts).
+// (shared/listener-limits.ts), the TLS handshake as well as the request head;
+// every refusal counted (metrics.ts).
 // Stores nothing about visitors; logs paths, status and verdicts, never a
 // header value or an address.
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../shared/log.js';
 import { sendError, sendJson } from '../shared/http.js';
@@ -21,7 +22,9 @@ import { renderPage } from './page.js';
 import { canonicalHeaderName } from '../detect/header-catalogue.js';
 import { listenOn } from '../shared/listen.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
-import { Counter, Registry } from 'prom-client';
+import { answerParserRefusal } from '../shared/parser-refusal.js';
+import { CheckerMetrics } from './metrics.js';
+import { Registry } from 'prom-client';
 
 export interface CheckerOptions {
   /** Plain-HTTP listener ("host:port" parsed by the caller). */
@@ -38,7 +41,7 @@ export interface CheckerOptions {
   country?: string;
   /** Timeouts and connection caps of each listener; each field defaults to DEFAULT_CHECKER_LIMITS'. */
   limits?: Partial<ListenerLimits>;
-  /** Where the checker's counters go (connections refused at accept); default a registry of its own. */
+  /** Where the checker's counters go (connections and requests refused, metrics.ts); default a registry of its own. */
   registry?: Registry;
   log: Logger;
 }
@@ -67,7 +70,7 @@ export class CheckerServer {
   private readonly limiter: RateLimiter;
   private readonly servers: http.Server[] = [];
   private readonly limits: ListenerLimits;
-  private readonly refused: Counter<'reason'>;
+  private readonly metrics: CheckerMetrics;
   readonly registry: Registry;
 
   constructor(private readonly opts: CheckerOptions) {
@@ -76,12 +79,7 @@ export class CheckerServer {
     this.limits = { ...DEFAULT_CHECKER_LIMITS };
     for (const [k, v] of Object.entries(opts.limits ?? {}) as [keyof ListenerLimits, number | undefined][]) if (v !== undefined) this.limits[k] = v;
     this.registry = opts.registry ?? new Registry();
-    this.refused = new Counter({
-      name: 'hedge_checker_connections_refused_total',
-      help: 'Connections to the leak checker closed at accept: over the total (reason="total") or per-client (reason="per_address") cap',
-      labelNames: ['reason'],
-      registers: [this.registry],
-    });
+    this.metrics = new CheckerMetrics(this.registry);
   }
 
   /** The request handler (exported for embedding behind another server). */
@@ -104,7 +102,14 @@ export class CheckerServer {
         out.httpUrl = url('http', out.httpAddress);
       }
       if (this.opts.https) {
-        const s = https.createServer({ cert: this.opts.https.cert, key: this.opts.https.key, maxHeaderSize: 32 * 1024, ...timeoutOptions(this.limits) }, this.handle);
+        // The handshake is bounded like the request head: Node's default (120 s) is past every limit the listener sets.
+        const s = https.createServer(
+          { cert: this.opts.https.cert, key: this.opts.https.key, maxHeaderSize: 32 * 1024, handshakeTimeout: this.limits.headersTimeoutMs, ...timeoutOptions(this.limits) },
+          this.handle,
+        );
+        // https.Server passes a failed handshake on as a clientError (whose answer would be HTTP on a TLS connection that never was).
+        s.removeAllListeners('tlsClientError');
+        s.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.tlsClientError(err, socket));
         out.httpsAddress = await this.start(s, this.opts.https.host, this.opts.https.port);
         out.httpsUrl = url('https', out.httpsAddress);
       }
@@ -131,15 +136,26 @@ export class CheckerServer {
   }
 
   private start(s: http.Server, host: string, port: number): Promise<AddressInfo> {
+    s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const refusal = answerParserRefusal(err, socket);
+      if (refusal) this.metrics.refused(refusal);
+    });
     // Each listener its own caps; a trusted reverse proxy carries many visitors on its connections.
     boundListener(
       s,
       this.limits,
-      (reason) => this.refused.inc({ reason }),
+      (reason) => this.metrics.connectionRefused(reason),
       (address) => this.trusted.has(address),
     );
     this.servers.push(s);
     return listenOn(s, host, port, (err) => this.opts.log.error('checker listener error; still serving', { code: err.code }));
+  }
+
+  /** A TLS handshake that failed: closed, and counted unless the client reset or left (no one to refuse). */
+  private tlsClientError(err: NodeJS.ErrnoException, socket: TLSSocket): void {
+    socket.destroy();
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    this.metrics.refused(err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'timeout' : 'tls_handshake');
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -149,6 +165,7 @@ export class CheckerServer {
     const wait = this.limiter.take(who.address);
     const done = (status: number, verdict?: string) => this.opts.log.debug('checker request', { method: req.method, path, status, verdict });
     if (wait > 0) {
+      this.metrics.refused('rate_limited');
       sendError(res, 429, ErrorCodes.RATE_LIMITED, `too many requests; try again in ${wait} s`, { 'retry-after': String(wait) });
       return done(429);
     }
