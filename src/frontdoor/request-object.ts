@@ -7,10 +7,11 @@
 //
 // - signed (never `alg: none`, never encrypted) with one of the client's keys,
 //   `iss` = the client id, `aud` = the issuer or the authorisation endpoint
-//   (the profile: reject an `aud` not associated with this server) as a
-//   single string: never an array, even one naming us (audience injection, as
-//   for client assertions in draft-ietf-oauth-rfc7523bis: an object a partner
-//   signed for another server as well would be honoured here);
+//   (the profile: reject an `aud` not associated with this server) as the
+//   one audience: a string, or an array of that one value — never an array
+//   with more (audience injection, as for client assertions in
+//   draft-ietf-oauth-rfc7523bis: an object a partner signed for another
+//   server as well would be honoured here);
 // - `iat`, `exp` and `jti` present (the profile), `iat` not later than the time
 //   of receipt (give or take 5 s of clock skew) and `exp - iat` ≤ 300 s (the
 //   profile), `nbf` and `exp` honoured;
@@ -99,8 +100,10 @@ export class RequestObjectVerifier {
     } catch (err) {
       return fail(`the request object is not valid for this client (${reason(err)})`);
     }
-    // jwtVerify accepts an array with any member among ours: one naming another server too is not ours alone.
-    if (typeof claims.aud !== 'string') return fail('request object aud must be a single string, the issuer or the authorisation endpoint (not an array)');
+    // jwtVerify accepts an array with any member among ours: one naming another server too is not ours
+    // alone. One audience, as for client assertions: a string, or an array of that one (then ours).
+    if (Array.isArray(claims.aud) && claims.aud.length !== 1)
+      return fail('request object aud must be a single audience, the issuer or the authorisation endpoint (not an array of several)');
     const now = Math.floor(Date.now() / 1000);
     const iat = claims.iat!;
     const exp = claims.exp!;

@@ -7,9 +7,10 @@
 // (which that server, or anyone it passes it to, holds) was honoured here as
 // a request the partner had made to us.
 //
-// Now `aud` must be a single string: the issuer or the authorisation endpoint.
-// Any array, even one naming only the issuer, is invalid_request_object, with
-// the object's state sent back like every other error about it, and no code.
+// Now `aud` must be one audience, the issuer or the authorisation endpoint: a
+// string, or an array of that one value (as client assertions allow). An array
+// of several, even all ours, is invalid_request_object, with the object's
+// state sent back like every other error about it, and no code.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -61,19 +62,25 @@ describe('a request object whose audience is an array', () => {
     };
   }
 
-  it('is refused (invalid_request_object, no code, its state back) even when it names the issuer; a single string is accepted', async () => {
+  it('is refused (invalid_request_object, no code, its state back) when it names more than one audience, even the issuer; one audience is accepted', async () => {
     const { lab } = fd;
     const authorization = `${lab.issuer}/authorize`;
-    const injected: string[][] = [[HOSTILE, lab.issuer], [lab.issuer, HOSTILE], [HOSTILE, authorization], [lab.issuer, authorization], [lab.issuer], [authorization]];
+    const injected: string[][] = [
+      [HOSTILE, lab.issuer],
+      [lab.issuer, HOSTILE],
+      [HOSTILE, authorization],
+      [lab.issuer, authorization],
+    ];
     for (const aud of injected) {
       const o = await outcome(aud);
       assert.equal(o.error, 'invalid_request_object', `aud ${JSON.stringify(aud)}: ${o.error} ${o.description}`);
       assert.equal(o.code, null, `aud ${JSON.stringify(aud)}: no code`);
       assert.equal(o.state, o.sent, 'the state goes back with the error');
-      assert.match(o.description ?? '', /aud must be a single string/);
+      assert.match(o.description ?? '', /aud must be a single audience/);
     }
-    // The issuer, or the authorisation endpoint, as a single string: honoured.
-    for (const aud of [lab.issuer, authorization]) {
+    // The issuer, or the authorisation endpoint, as the one audience (a string, or an array of one, as
+    // client assertions allow): honoured.
+    for (const aud of [lab.issuer, authorization, [lab.issuer], [authorization]]) {
       const o = await outcome(aud);
       assert.ok(o.code !== null, `aud ${aud}: ${o.error} ${o.description}`);
       assert.equal(o.state, o.sent);
