@@ -1,15 +1,36 @@
 // Per-run keys for a cluster started without keys.file: generated once by the
 // primary into a private (0700 directory, 0600 file) temporary key file that the
 // workers read at start, and removed when the cluster stops.
-import { mkdtempSync, rmSync } from 'node:fs';
+// A temporary-file cleaner (systemd-tmpfiles, tmpreaper) may remove that file
+// from a cluster that ran long enough: every replacement worker then failed to
+// start. The primary keeps the material and writes the file again before each
+// fork (ensure()), so a replacement signs with the key the others sign with.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyFile, writeKeyFile } from '../keys/keyfile.js';
 import { EPHEMERAL_KEYS_ENV } from '../keys/material.js';
 
-export function shareEphemeralKeys(): { env: Record<string, string>; remove(): void } {
+export interface EphemeralKeys {
+  /** For cluster.fork: where the worker reads the per-run keys. */
+  env: Record<string, string>;
+  /** Writes the file again if it is gone (before a fork); throws (errno, path) when it cannot. */
+  ensure(): void;
+  remove(): void;
+}
+
+export function shareEphemeralKeys(): EphemeralKeys {
   const dir = mkdtempSync(join(tmpdir(), 'hedge-keys-'));
   const file = join(dir, 'keys.json');
-  writeKeyFile(file, generateKeyFile());
-  return { env: { [EPHEMERAL_KEYS_ENV]: file }, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const keys = generateKeyFile();
+  writeKeyFile(file, keys);
+  return {
+    env: { [EPHEMERAL_KEYS_ENV]: file },
+    ensure() {
+      if (existsSync(file)) return;
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeKeyFile(file, keys, true); // 0600, by rename: a worker starting meanwhile never reads half a file
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

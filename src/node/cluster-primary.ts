@@ -5,7 +5,7 @@
 // change to the workers (BindingHub) — or, with Redis, writes there and the
 // workers read there. A worker that dies is replaced.
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import type { LoadedConfig } from '../config/load.js';
 import { createBindingStore, isRedisBindingStore } from '../identity/create-store.js';
 import { redisTlsMaterial } from '../identity/redis-tls.js';
@@ -18,6 +18,7 @@ import { BindingHub } from '../cluster/binding-hub.js';
 import { shareEphemeralKeys } from '../cluster/ephemeral-keys.js';
 import { configSnapshot, POLICY_IN_FORCE_ENV } from '../cluster/config-snapshot.js';
 import { WORKER_SLOT_ENV } from '../cluster/worker-slot.js';
+import { RESTART_BASE_MS, RestartBackoff } from '../cluster/restart-backoff.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 import { ClusterReload } from './cluster-reload.js';
 import { watchPolicyFile } from './policy-watch.js';
@@ -88,6 +89,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       );
       return;
     }
+    if (msg.t === 'hedge:worker-ready') backoff.serving(slots.get(worker.id) ?? worker.id);
     if (reloads.onMessage(worker, msg)) return;
     hub?.onMessage(worker, msg);
   });
@@ -122,11 +124,31 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   // process that replaces it — which seals a crashed worker's unsigned records with a `resume`
   // record at once — instead of being left open under a name no process writes again.
   const slots = new Map<number, number>();
-  const fork = (frontDoor: boolean, slot: number) => {
+  const backoff = new RestartBackoff();
+  /** Slots waiting for a replacement, and how long each waits (the gauge below). */
+  const waiting = new Map<number, number>();
+  const backoffs = new Counter({
+    name: 'hedge_cluster_worker_restart_backoffs_total',
+    help: 'Replacement workers started later than 0.5 s because the previous ones of their slot did not serve for long (refused or crashed)',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'hedge_cluster_worker_restart_delay_seconds',
+    help: 'The longest wait before a replacement worker starts (0: no slot waits)',
+    registers: [registry],
+    collect() {
+      this.set(Math.max(0, ...waiting.values()) / 1000);
+    },
+  });
+  /** Forks the slot's worker; false (logged) when the files it starts from cannot be written: it would not start. */
+  const fork = (frontDoor: boolean, slot: number): boolean => {
     try {
+      // A temporary-file cleaner may have removed them: written again from what the primary holds.
       snapshot.ensure();
+      sharedKeys?.ensure();
     } catch (err) {
-      log.error('cannot write the config a worker starts with', { error: (err as Error).message });
+      log.error('replacement worker not started: cannot write the config and keys it starts from', { error: (err as Error).message });
+      return false;
     }
     // A replacement must read the policy the cluster serves, key and secret files included (else it refuses to start).
     const inForce = reloads.inForce();
@@ -145,6 +167,24 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     if (frontDoor) frontDoorWorkers.add(w.id);
     slots.set(w.id, slot);
     live.add(w);
+    return true;
+  };
+  /** Starts the slot's next worker after its backoff; not while a reload runs (it must start from the policy that reload leaves in force). */
+  const replace = (frontDoor: boolean, slot: number) => {
+    const { delayMs, longer } = backoff.stopped(slot);
+    if (delayMs > RESTART_BASE_MS) backoffs.inc();
+    if (longer) log.warn('replacement workers keep failing; waiting longer before the next one', { slot, delayMs });
+    waiting.set(slot, delayMs);
+    setTimeout(
+      () =>
+        !stopping &&
+        void reloads.idle().then(() => {
+          if (stopping) return;
+          waiting.delete(slot);
+          if (!fork(frontDoor, slot)) replace(frontDoor, slot);
+        }),
+      delayMs,
+    ).unref();
   };
   cluster.on('exit', (w, code, signal) => {
     live.delete(w);
@@ -155,10 +195,9 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     slots.delete(w.id);
     if (stopping) return;
     log.error('cluster worker exited; starting a replacement', { worker: w.id, code, signal });
-    // Not while a reload runs: the replacement must start from the policy the reload leaves in force.
-    setTimeout(() => !stopping && void reloads.idle().then(() => !stopping && fork(hadFrontDoor, slot)), 500).unref();
+    replace(hadFrontDoor, slot);
   });
-  for (let i = 0; i < o.workers; i++) fork(i === 0, i + 1);
+  for (let i = 0; i < o.workers; i++) if (!fork(i === 0, i + 1)) replace(i === 0, i + 1);
 
   let radius: RunningRadius | undefined;
   if (config.radius) radius = await startRadius({ config: config.radius, country: config.operator.country, store, registry, log, listen: o.radiusListen });
