@@ -187,7 +187,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   reload: 'Policy reloads (SIGHUP and POST /policy/reload always work).',
   'reload.watch': 'Reload when the config file changes.',
   'reload.debounceMs': 'A burst of file events becomes one reload after this many milliseconds.',
-  'reload.timeoutMs': 'With --workers: the longest the primary waits for the workers at each step of a reload (a worker that does not answer refuses it everywhere).',
+  'reload.timeoutMs':
+    "With --workers: the longest the primary waits for the workers at each step of a reload (a worker that does not answer refuses it everywhere); a widening change's audit commit is waited for at least as long as the audit's own bound.",
 
   frontDoor: "The front door: the operator's HTTPS authorisation server (OIDC network-based authentication) and the CAMARA APIs.",
   'frontDoor.listen': 'Where the front door listens (HTTPS), "address:port".',

@@ -20,7 +20,7 @@ import { configSnapshot, POLICY_IN_FORCE_ENV } from '../cluster/config-snapshot.
 import { WORKER_SLOT_ENV } from '../cluster/worker-slot.js';
 import { RESTART_BASE_MS, RestartBackoff } from '../cluster/restart-backoff.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
-import { ClusterReload } from './cluster-reload.js';
+import { auditRecordTimeoutMs, ClusterReload } from './cluster-reload.js';
 import { watchPolicyFile } from './policy-watch.js';
 import type { ReloadResult, ReloadTrigger } from './reload.js';
 
@@ -102,6 +102,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   const reloads = new ClusterReload({
     file: loaded.file,
     timeoutMs: config.reload.timeoutMs,
+    recordTimeoutMs: auditRecordTimeoutMs(config),
     log,
     live: () => [...live],
     send,

@@ -10,9 +10,12 @@
 //   3 all ready, and all read the same key material: a change that widens
 //     disclosure has its one audit event committed first (by one worker);
 //   4 every worker commits (swaps in); otherwise every worker drops its
-//     candidate. Every wait is bounded by reload.timeoutMs: a worker that does
-//     not answer in time, or exits, refuses the reload everywhere (stage
-//     cluster). One audit event per reload of the cluster, written by one worker.
+//     candidate. Every wait is bounded by reload.timeoutMs — the audit commit
+//     of step 3 by the audit's own bound when that is longer, so the reload
+//     follows what the audit recorded — : a worker that does not answer in
+//     time, or exits, refuses the reload everywhere (stage cluster). One audit
+//     event per reload of the cluster, written by one worker that serves (or,
+//     while none does, by the next one that does).
 // Reloads requested while one runs share the one that follows (shared/shared-run.ts).
 import type { Worker } from 'node:cluster';
 import { readConfigTextForReload } from '../config/yaml-source.js';
@@ -20,12 +23,18 @@ import { SharedRun } from '../shared/shared-run.js';
 import type { Logger } from '../shared/log.js';
 import type { PreparedAnswer, PrimaryToWorker, WorkerToPrimary } from '../cluster/protocol.js';
 import type { PolicyInForce } from '../cluster/config-snapshot.js';
+import type { Config } from '../config/schema.js';
 import { auditRefusal, readRefusal, type PreparedReload, type ReloadResult, type ReloadTrigger } from './reload.js';
 
 export interface ClusterReloadDeps {
   file: string;
   /** reload.timeoutMs: the longest the primary waits for the workers at each step. */
   timeoutMs: number;
+  /**
+   * The longest the primary waits for a widening change's audit commit (at least timeoutMs). The worker's audit
+   * bounds its own commits (audit.commitTimeoutMs): a shorter wait here refused reloads whose record then landed.
+   */
+  recordTimeoutMs?: number | undefined;
   log: Logger;
   /** Workers alive, in the order they were started. */
   live(): Worker[];
@@ -35,6 +44,8 @@ export interface ClusterReloadDeps {
 }
 
 type Outcome = PreparedReload['outcome'];
+/** Reload results kept for the next serving worker to record, at most. */
+const MAX_UNRECORDED = 100;
 type Slot<T> = { answer: T } | { missing: 'timeout' | 'exited' };
 
 export class ClusterReload {
@@ -49,6 +60,8 @@ export class ClusterReload {
   /** Called when a worker exits or becomes ready (waits re-check). */
   private readonly watchers = new Set<() => void>();
   private readonly exited = new Set<number>();
+  /** Reload results no serving worker was there to record: the next worker that serves records them. */
+  private readonly unrecorded: { id: number; result: ReloadResult }[] = [];
 
   constructor(private readonly deps: ClusterReloadDeps) {}
 
@@ -74,6 +87,8 @@ export class ClusterReload {
         this.version = m.policyVersion;
         this.fingerprint = m.fingerprint;
       }
+      for (const u of this.unrecorded.splice(0))
+        this.deps.send(w, { t: 'hedge:reload-finish', id: u.id, commit: false, record: true, result: u.result as unknown as Record<string, unknown> });
       this.notify();
       return true;
     }
@@ -88,6 +103,21 @@ export class ClusterReload {
     this.ready.delete(w.id);
     this.exited.add(w.id);
     this.notify();
+  }
+
+  /** Ready (its reload participant listens), and not gone. */
+  private serving(w: Worker): boolean {
+    return this.ready.has(w.id) && !w.isDead() && !this.exited.has(w.id);
+  }
+
+  private keepUnrecorded(id: number, result: ReloadResult): void {
+    // Bounded: reloads refused while no worker serves for long (each SIGHUP one) must not grow the primary without end.
+    if (this.unrecorded.length >= MAX_UNRECORDED) {
+      this.unrecorded.shift();
+      this.deps.log.error('policy reload: an audit event waiting for a serving worker was dropped (too many waiting)', { max: MAX_UNRECORDED });
+    }
+    this.unrecorded.push({ id, result });
+    this.deps.log.warn('policy reload: no worker serves; its audit event is written by the next worker that does', { trigger: result.trigger, result: result.result });
   }
 
   private notify(): void {
@@ -108,11 +138,18 @@ export class ClusterReload {
         workers: o2.counts ?? { count: workers.length, ready: 0, refused: 0, unanswered: 0 },
         durationMs: Date.now() - t0,
       };
-      const alive = workers.filter((w) => !w.isDead() && !this.exited.has(w.id));
-      // One audit event per reload of the cluster: the first worker alive writes it (unless it is committed already).
-      alive.forEach((w, i) =>
-        this.deps.send(w, { t: 'hedge:reload-finish', id, commit: o2.commit === true, record: i === 0 && !o2.recorded, result: r as unknown as Record<string, unknown> }),
-      );
+      // Only workers that serve hear it: one still starting has no reload participant yet, and a message sent to it is lost.
+      const alive = workers.filter((w) => this.serving(w));
+      // One audit event per reload of the cluster (unless it is committed already): written by a worker that serves —
+      // one of this reload's, else any (a refused reload's workers may all be starting) — or, with none, by the next one that does.
+      let recorder: Worker | undefined;
+      if (!o2.recorded) {
+        recorder = alive[0] ?? (o2.commit ? undefined : this.deps.live().find((w) => this.serving(w)));
+        if (recorder && !alive.includes(recorder)) alive.push(recorder);
+        if (!recorder) this.keepUnrecorded(id, r);
+      }
+      for (const w of alive)
+        this.deps.send(w, { t: 'hedge:reload-finish', id, commit: o2.commit === true, record: w === recorder, result: r as unknown as Record<string, unknown> });
       if (r.result === 'refused')
         log.error('cluster policy reload refused; every worker keeps the previous policy', { trigger, stage: r.stage, reason: r.reason, workers: r.workers });
       else
@@ -186,6 +223,8 @@ export class ClusterReload {
     let recorded = false;
     if (outcome.exposure?.widens) {
       // A widening change is in the audit before it takes any traffic: one event, written by the first worker.
+      // Its answer decides the reload: waited for as long as the worker's audit may take to commit, since a
+      // refusal after reload.timeoutMs left a record saying "applied" (it landed) and then one saying "refused".
       const recorder = workers[0]!;
       const pending: ReloadResult = { ...base, from, ...outcome, workers: counts, durationMs: Date.now() - t0 };
       const [[, s] = [recorder, { missing: 'timeout' as const }]] = await this.ask(
@@ -193,7 +232,7 @@ export class ClusterReload {
         'hedge:reload-recorded',
         [recorder],
         (w) => this.deps.send(w, { t: 'hedge:reload-record', id, result: pending as unknown as Record<string, unknown> }),
-        timeoutMs,
+        Math.max(timeoutMs, this.deps.recordTimeoutMs ?? 0),
       );
       if (!('answer' in s) || !(s.answer as { ok: boolean }).ok) return finish({ ...auditRefusal(outcome), from }, { counts });
       recorded = true;
@@ -255,6 +294,14 @@ export class ClusterReload {
       check();
     });
   }
+}
+
+/**
+ * How long the primary waits for a widening reload's audit commit, beyond reload.timeoutMs: a worker's audit answers
+ * within one commit in flight and its own, each bounded by audit.commitTimeoutMs. Undefined without an audit.
+ */
+export function auditRecordTimeoutMs(config: Config): number | undefined {
+  return config.audit && 2 * config.audit.commitTimeoutMs + config.audit.batchDelayMs + 1000;
 }
 
 /** A worker's answer as the fields of the cluster's result (without what the primary sets). */

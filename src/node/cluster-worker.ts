@@ -9,6 +9,7 @@ import { ClusterReplicaStore } from '../cluster/replica-store.js';
 import { ClusterWorkerMetrics } from '../cluster/worker-metrics.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 import { reloadParticipant } from './reload-participant.js';
+import { auditRecordTimeoutMs } from './cluster-reload.js';
 import { POLICY_IN_FORCE_ENV, type PolicyInForce } from '../cluster/config-snapshot.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
@@ -27,7 +28,7 @@ export async function startWorkerGateway(loaded: LoadedConfig, opts: GatewayOpti
     // One worker runs the front door (src/cluster/primary.ts says which): its codes and tokens are per process.
     ...(process.env.HEDGE_FRONT_DOOR === '1' ? {} : { frontDoorListen: false as const }),
     metrics: new ClusterWorkerMetrics({ gcMetrics: loaded.config.admin.gcMetrics }),
-    clusterReload: clusterReloadClient(loaded.config.reload.timeoutMs),
+    clusterReload: clusterReloadClient(loaded.config.reload.timeoutMs, auditRecordTimeoutMs(loaded.config) ?? 0),
     acceptPolicy: (policy) => samePolicyAsCluster(policy, process.env[POLICY_IN_FORCE_ENV], loaded.file),
   });
   // From now on the primary counts this worker in every reload (and waits for it before one starts).
@@ -62,7 +63,8 @@ function send(m: WorkerToPrimary): void {
 }
 
 /** Reload requests go to the primary; the primary's prepare, record and finish messages drive this worker's reloader. */
-function clusterReloadClient(timeoutMs: number): NonNullable<GatewayOptions['clusterReload']> {
+/** `recordMs`: how long the primary may wait for a widening reload's audit commit (cluster-reload.ts). */
+function clusterReloadClient(timeoutMs: number, recordMs: number): NonNullable<GatewayOptions['clusterReload']> {
   const answers = new Map<number, (r: ReloadResult) => void>();
   let nextId = 1;
   process.on('message', (m: unknown) => {
@@ -75,8 +77,8 @@ function clusterReloadClient(timeoutMs: number): NonNullable<GatewayOptions['clu
       const id = nextId++;
       const at = new Date().toISOString();
       return new Promise<ReloadResult>((resolve) => {
-        // The primary bounds each step by reload.timeoutMs; a request may wait for the running reload, then its own.
-        const bound = 8 * timeoutMs + 5000;
+        // The primary bounds each step by reload.timeoutMs (the audit commit by recordMs); a request may wait for the running reload, then its own.
+        const bound = 8 * timeoutMs + 2 * recordMs + 5000;
         const timer = setTimeout(() => {
           answers.delete(id);
           resolve({

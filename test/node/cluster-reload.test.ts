@@ -53,3 +53,57 @@ test('a reload whose text the primary cannot keep for replacement workers is ref
     cfg.cleanup();
   }
 });
+
+/** A primary's reload over played workers: `live` in the order the primary started them; `ready` those that serve. */
+function playedCluster(file: string, live: ReturnType<typeof worker>[], timeoutMs = 1000) {
+  const byId = new Map(live.map((x) => [x.w.id, x]));
+  const reloads = new ClusterReload({
+    file,
+    timeoutMs,
+    log: silentLogger,
+    live: () => live.map((x) => x.w),
+    send: (w, m) => byId.get(w.id)!.inbox.push(m),
+    onApplied: () => {},
+  });
+  return reloads;
+}
+
+const recordedBy = (x: ReturnType<typeof worker>) => x.inbox.filter((m) => m.t === 'hedge:reload-finish' && m.record);
+
+test("a refused reload's audit event is written by a worker that serves, never handed to one still starting (which cannot hear it)", async () => {
+  const cfg = writeConfig('partners: []\n');
+  try {
+    // The first worker in the primary's order is a replacement still starting; the second serves.
+    const starting = worker(3);
+    const serving = worker(2);
+    const reloads = playedCluster(cfg.file, [starting, serving]);
+    reloads.onMessage(serving.w, { t: 'hedge:worker-ready', policyVersion: 'v1' });
+    const r = await reloads.reload('sighup');
+    assert.equal(r.result, 'refused');
+    assert.match(r.reason ?? '', /did not finish starting/);
+    assert.equal(recordedBy(starting).length, 0, 'nothing sent to the worker still starting is heard');
+    assert.equal(recordedBy(serving).length, 1, 'the serving worker records the refusal');
+    assert.equal((recordedBy(serving)[0] as { result: { result: string } }).result.result, 'refused');
+  } finally {
+    cfg.cleanup();
+  }
+});
+
+test('a reload refused while no worker serves is recorded by the first worker that serves afterwards, once', async () => {
+  const cfg = writeConfig('partners: []\n');
+  try {
+    const a = worker(4);
+    const b = worker(5);
+    const reloads = playedCluster(cfg.file, [a, b]);
+    const r = await reloads.reload('watch');
+    assert.equal(r.result, 'refused');
+    assert.equal(recordedBy(a).length + recordedBy(b).length, 0, 'no worker can hear it yet');
+    reloads.onMessage(b.w, { t: 'hedge:worker-ready', policyVersion: 'v1' });
+    assert.equal(recordedBy(b).length, 1, 'the first worker that serves records the refusal');
+    assert.equal((recordedBy(b)[0] as { result: { trigger: string; result: string } }).result.trigger, 'watch');
+    reloads.onMessage(a.w, { t: 'hedge:worker-ready', policyVersion: 'v1' });
+    assert.equal(recordedBy(a).length, 0, 'recorded once');
+  } finally {
+    cfg.cleanup();
+  }
+});
