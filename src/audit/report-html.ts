@@ -1,7 +1,7 @@
 // The breach report as one self-contained HTML page (no scripts, no external
 // resources): summary, a timeline chart as inline SVG, and the tables. Every
 // number carries a data-* attribute so tools can read it back.
-import { purgeNotice, subjectLabel, unsignedReportNotice, type BreachReport } from './report.js';
+import { purgeNotice, subjectLabel, unsignedReportNotice, witnessReportNotice, type BreachReport } from './report.js';
 import { chainText } from './report-text.js';
 import type { Incident } from './incident.js';
 
@@ -44,6 +44,7 @@ ${r.filters.outsidePolicy ? `<dt>Outside policy</dt><dd>${esc(r.filters.outsideP
 <dt>Generated</dt><dd>${esc(r.generatedAt)} by hedge from the tamper-evident audit store</dd>
 ${purgeNotice(r) ? `<dt>Incomplete</dt><dd id="purged">${esc(purgeNotice(r)!)}</dd>` : ''}
 ${unsignedReportNotice(r) ? `<dt>Unsigned</dt><dd id="unsigned">${esc(unsignedReportNotice(r)!)}</dd>` : ''}
+${witnessHtml(r)}
 ${r.redacted ? '<dt>Redacted</dt><dd id="redacted">No numbers: subscribers are named by their keyed reference only.</dd>' : ''}
 </dl>
 ${r.incident ? incidentHtml(r.incident) : ''}
@@ -127,4 +128,13 @@ function bucketLabel(s: number): string {
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The witness line: what it showed, only when the report was made with one. */
+function witnessHtml(r: BreachReport): string {
+  if (!r.witness) return '';
+  const notice = witnessReportNotice(r);
+  const p = r.witness.problem;
+  if (notice && p) return `<dt>Witness</dt><dd id="witness" data-problem="${esc(p.kind)}" data-node="${esc(p.node)}" data-seq="${p.seq}">${esc(notice)}</dd>`;
+  return `<dt>Witness</dt><dd id="witness">${esc(`${r.witness.file}: every witnessed checkpoint (${r.witness.signed}) is in the store`)}</dd>`;
 }

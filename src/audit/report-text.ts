@@ -1,6 +1,6 @@
 // The breach report as a terminal table and as CSV (one row per subscriber ×
 // site, the rows a regulator's spreadsheet wants).
-import { purgeNotice, subjectLabel, unsignedReportNotice, type BreachReport } from './report.js';
+import { purgeNotice, subjectLabel, unsignedReportNotice, witnessReportNotice, type BreachReport } from './report.js';
 import type { Incident } from './incident.js';
 
 export function reportTable(r: BreachReport): string {
@@ -15,6 +15,9 @@ export function reportTable(r: BreachReport): string {
   if (notice) out.push(`purged      ${notice}`);
   const unsigned = unsignedReportNotice(r);
   if (unsigned) out.push(`unsigned    ${unsigned}`);
+  const witnessed = witnessReportNotice(r);
+  if (witnessed) out.push(`witness     ${witnessed}`);
+  else if (r.witness) out.push(`witness     ${r.witness.file}: every witnessed checkpoint (${r.witness.signed}) is in the store`);
   if (r.redacted) out.push('redacted    no numbers: subscribers are named by their keyed reference');
   if (r.firstAt) out.push(`first       ${r.firstAt}\nlast        ${r.lastAt}`);
   if (r.incident) out.push('', ...incidentLines(r.incident));
@@ -93,10 +96,11 @@ export function reportCsv(r: BreachReport): string {
       ]
     : [];
   // A window retention cut short says so on every row too (the column is there only then).
-  // So does a window holding records a restart took as found after an unclean stop.
+  // So does a window holding records a restart took as found after an unclean stop, and a chain the witness shows cut back.
   const notice = purgeNotice(r);
   const unsigned = unsignedReportNotice(r);
-  const rows = [[...head, ...(i ? incidentHead : []), ...(notice ? ['incomplete'] : []), ...(unsigned ? ['unsigned'] : [])]];
+  const witnessed = witnessReportNotice(r);
+  const rows = [[...head, ...(i ? incidentHead : []), ...(notice ? ['incomplete'] : []), ...(unsigned ? ['unsigned'] : []), ...(witnessed ? ['witness'] : [])]];
   for (const e of r.exposures)
     rows.push([
       e.msisdn ?? '',
@@ -110,6 +114,7 @@ export function reportCsv(r: BreachReport): string {
       ...incident,
       ...(notice ? [notice] : []),
       ...(unsigned ? [unsigned] : []),
+      ...(witnessed ? [witnessed] : []),
     ]);
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -31,6 +31,17 @@ export interface ReportOptions {
   now?: number;
   /** Partner ids of the current config: a --partner that is neither there nor in the store is an error, not "0 disclosures". */
   knownPartners?: readonly string[] | undefined;
+  /** What the audit witness showed (`--witness`, witness-check.ts): carried into the report as `witness`. */
+  witness?: ReportWitness | undefined;
+}
+
+/** The audit witness as the report states it: a chain cut back (`truncated`) or a line not trusted (`witness`), or neither. */
+export interface ReportWitness {
+  file: string;
+  lines: number;
+  signed: number;
+  /** The first problem the witness showed, or null: every witnessed checkpoint is in the store. */
+  problem: { kind: 'truncated' | 'witness'; node: string; seq: number; message: string } | null;
 }
 
 export interface SubscriberRow {
@@ -93,6 +104,12 @@ export interface BreachReport {
    * Disclosures among them may have been altered or removed in between. Empty: none.
    */
   unsignedBeforeRestart: UnsignedBeforeRestart[];
+  /**
+   * Only with `--witness`: the checkpoints kept outside the store checked
+   * against it. A `truncated` problem means records were deleted from the end
+   * of a chain: disclosures in the window may be missing from this report.
+   */
+  witness?: ReportWitness;
 }
 
 interface Agg {
@@ -212,6 +229,7 @@ export async function buildReport(store: AuditStore, options: ReportOptions): Pr
     incident,
     purged,
     unsignedBeforeRestart: unsigned,
+    ...(o.witness ? { witness: o.witness } : {}),
   };
 }
 
@@ -241,6 +259,15 @@ async function unsignedWithin(store: AuditStore, from: number, to: number): Prom
 /** The notice on records taken as found after an unclean stop, or undefined when none may fall in the window. */
 export function unsignedReportNotice(r: Pick<BreachReport, 'unsignedBeforeRestart'>): string | undefined {
   return unsignedNotice(r.unsignedBeforeRestart);
+}
+
+/** The notice on what the witness showed, or undefined when it was not given or showed nothing wrong. */
+export function witnessReportNotice(r: Pick<BreachReport, 'witness'>): string | undefined {
+  const p = r.witness?.problem;
+  if (!p) return undefined;
+  return p.kind === 'truncated'
+    ? `TRUNCATED: ${p.message}; disclosures recorded after the cut are not in this report (witness ${r.witness!.file})`
+    : `WITNESS NOT TRUSTED: ${p.message} (witness ${r.witness!.file})`;
 }
 
 /** Chains that retention purged past `from`: the window reaches back before what they still hold. */

@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import type { AuditRecord, Checkpoint } from './record.js';
 import type { AuditStore } from './store.js';
 import type { SignatureVerifier } from './keys.js';
-import { checkpointSignatureValid, type ChainSummary, type VerifyProblem } from './verify.js';
+import { checkpointSignatureValid, verifyStore, type ChainSummary, type VerifyOptions, type VerifyProblem, type VerifyResult } from './verify.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 export interface WitnessSummary {
@@ -122,4 +122,26 @@ export async function checkWitness(
           : `witness line ${bad.line} is not a witness checkpoint: not trusted`,
     };
   return problem ? { summary, problem } : { summary };
+}
+
+/**
+ * `hedge audit verify` and `hedge audit report` alike: the chains, then (with
+ * a witness file) the witness against them. A witness problem fails the result
+ * only when the chains themselves verified (the first problem is the one named).
+ */
+export async function verifyWithWitness(
+  store: AuditStore,
+  verifier: SignatureVerifier,
+  witnessFile: string | undefined,
+  opts: Omit<VerifyOptions, 'verifier'> = {},
+): Promise<{ result: VerifyResult; witness?: { summary: WitnessSummary; problem?: VerifyProblem } }> {
+  const result = await verifyStore(store, { ...opts, verifier });
+  // The witness is checked after the chains: their hash links make each node's highest witnessed head stand for the rest.
+  if (witnessFile === undefined) return { result };
+  const witness = await checkWitness(store, witnessFile, verifier, result.chains);
+  if (witness.problem && result.ok) {
+    result.ok = false;
+    result.problem = witness.problem;
+  }
+  return { result, witness };
 }

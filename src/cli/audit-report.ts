@@ -1,14 +1,17 @@
 // hedge audit report: the breach report for a window — subscribers affected,
 // sites, counts, first/last times — as a table, CSV, JSON or HTML page.
+// Exit 0; 1 when --witness shows a chain cut back (`truncated`) or a witness
+// line the gateway key did not sign, as `hedge audit verify --witness` does
+// (the report is still written, saying so); 2 on error.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
-import { buildReport, purgeNotice, unsignedReportNotice } from '../audit/report.js';
+import { buildReport, purgeNotice, unsignedReportNotice, witnessReportNotice, type ReportWitness } from '../audit/report.js';
 import { reportCsv, reportTable } from '../audit/report-text.js';
 import { reportHtml } from '../audit/report-html.js';
 import { sealReport, type ReportFormat } from '../audit/report-seal.js';
 import { buildNotices, writeNotices } from '../audit/notices.js';
-import { verifyStore } from '../audit/verify.js';
+import { verifyWithWitness } from '../audit/witness-check.js';
 import { parseTime } from '../audit/time.js';
 import { compilePolicy } from '../policy/compile.js';
 import { loadOrExit } from './load-or-exit.js';
@@ -26,6 +29,7 @@ interface ReportCliOptions extends AuditCliOptions {
   detected?: string;
   notices?: string;
   contact?: string;
+  witness?: string;
 }
 
 const FORMATS = ['table', 'csv', 'json', 'html'];
@@ -44,6 +48,7 @@ export function registerAuditReport(audit: Command): void {
     .option('--detected <time>', 'when the breach was detected, if not by hedge (a complaint, a press report): the deadlines run from it')
     .option('--notices <dir>', 'also write one plain-language notice per affected subscriber (notices.csv for a mail merge, and <reference>.txt)')
     .option('--contact <text>', 'where subscribers can ask questions, for the notices')
+    .option('--witness <file>', "the audit witness (audit.witness.file, or the shipper's copy): say in the report when a chain was cut back to an earlier checkpoint")
     .action((o: ReportCliOptions) =>
       runAuditCommand(async () => {
         if (!FORMATS.includes(o.format)) throw new HedgeError(ErrorCodes.AUDIT_REPORT, `--format: one of ${FORMATS.join(', ')}`);
@@ -60,6 +65,15 @@ export function registerAuditReport(audit: Command): void {
         const ctx = await openAudit(o);
         try {
           const verifier = ctx.verifier();
+          // Verified once, before the report: the incident's chain statement and the witness finding are the same check as `hedge audit verify --witness`.
+          const checked = await verifyWithWitness(ctx.store, verifier, o.witness);
+          const w = checked.witness;
+          const witness: ReportWitness | undefined = w && {
+            file: w.summary.file,
+            lines: w.summary.lines,
+            signed: w.summary.signed,
+            problem: w.problem && (w.problem.kind === 'truncated' || w.problem.kind === 'witness') ? { ...w.problem, kind: w.problem.kind } : null,
+          };
           const report = await buildReport(ctx.store, {
             from,
             to,
@@ -68,8 +82,9 @@ export function registerAuditReport(audit: Command): void {
             outsidePolicy,
             key: o.redacted ? undefined : ctx.key(),
             redacted: o.redacted,
-            incident: { detectedAt, verify: () => verifyStore(ctx.store, { verifier }) },
+            incident: { detectedAt, verify: async () => checked.result },
             knownPartners: ctx.partners,
+            witness,
           });
           const plain =
             o.format === 'json'
@@ -85,6 +100,8 @@ export function registerAuditReport(audit: Command): void {
           if (incomplete) console.error(`hedge audit report: ${incomplete}`);
           const unsigned = unsignedReportNotice(report);
           if (unsigned) console.error(`hedge audit report: ${unsigned}`);
+          const witnessed = witnessReportNotice(report);
+          if (witnessed) console.error(`hedge audit report: ${witnessed}`);
           if (o.out) {
             writeFileSync(o.out, text, { mode: 0o600 });
             console.error(
@@ -95,7 +112,7 @@ export function registerAuditReport(audit: Command): void {
             const files = writeNotices(o.notices, buildNotices(report, { operator: ctx.operator, contact: o.contact }));
             console.error(`${o.notices}: ${files.length - 1} notice(s) and notices.csv`);
           }
-          return 0;
+          return witness?.problem ? 1 : 0;
         } finally {
           await ctx.store.close();
         }

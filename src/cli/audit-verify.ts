@@ -4,9 +4,8 @@
 // signed (`truncated`) or the witness holds a line the gateway key did not sign.
 import type { Command } from 'commander';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
-import { verifyStore } from '../audit/verify.js';
 import { unsignedLine } from '../audit/restart.js';
-import { checkWitness } from '../audit/witness-check.js';
+import { verifyWithWitness } from '../audit/witness-check.js';
 
 export function registerAuditVerify(audit: Command): void {
   auditOptions(audit.command('verify'))
@@ -21,20 +20,13 @@ export function registerAuditVerify(audit: Command): void {
           const verifier = ctx.verifier(o.publicKey);
           let lastShown = 0;
           const started = Date.now();
-          const res = await verifyStore(ctx.store, {
-            verifier,
+          const { result: res, witness: w } = await verifyWithWitness(ctx.store, verifier, o.witness, {
             onProgress(done, total) {
               if (total < 20_000 || done - lastShown < 50_000) return;
               lastShown = done;
               console.error(`verified ${done}/${total} records (${Math.floor((done / total) * 100)}%)`);
             },
           });
-          // The witness is checked after the chains: their hash links make each node's highest witnessed head stand for the rest.
-          const w = o.witness !== undefined ? await checkWitness(ctx.store, o.witness, verifier, res.chains) : undefined;
-          if (w?.problem && res.ok) {
-            res.ok = false;
-            res.problem = w.problem;
-          }
           if (o.json) console.log(JSON.stringify(w ? { ...res, witness: w.summary } : res, null, 2));
           else {
             for (const c of res.chains) {

@@ -15,38 +15,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DEMO_YAML, viaProxy } from '../helpers/gateway.js';
-import { hedgeCli, useAuditBackend, writeConfig, type AuditBackend } from '../helpers/audit.js';
-import { portOf, spawnHedge, type HedgeProcess } from '../helpers/hedge-process.js';
-import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
+import { hedgeCli, useAuditBackend, writeConfig } from '../helpers/audit.js';
+import { runGateway as run, witnessedConfig } from '../helpers/audit-witness.js';
+import { startEchoOrigin } from '../../src/demo/echo-origin.js';
 
 const NODE = 'gw-cut';
-
-function config(origin: EchoOrigin, be: AuditBackend, loc: { spec: string; schema: string }, witness: string): string {
-  return (
-    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
-      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
-      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') +
-    // Checkpoints at shutdown only: each run ends with a signed head.
-    be.yaml(loc, { node: NODE, checkpointIntervalMs: 0, checkpointEveryRecords: 1000 }) +
-    `  witness:\n    file: ${JSON.stringify(witness)}\n`
-  );
-}
-
-async function run(cfg: string, disclosures: number, during?: (admin: string) => Promise<void>): Promise<void> {
-  const gw: HedgeProcess = spawnHedge(['start', '-c', cfg]);
-  try {
-    const started = await gw.waitFor((l) => l.msg === 'hedge started', 60_000);
-    const port = portOf(started.proxy);
-    for (let i = 0; i < disclosures; i++) {
-      const r = (await viaProxy({ port }, 'http://my.operator.example/')).json();
-      assert.equal(r.headers['x-msisdn'], '+447700900123', 'disclosed, so recorded first');
-    }
-    await during?.(started.admin as string);
-  } finally {
-    await gw.stop();
-  }
-}
 
 interface Verified {
   code: number;
@@ -70,7 +43,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
       const witness = join(be.dir, `witness-${name}.jsonl`);
       const origin = await startEchoOrigin('127.0.0.1', 0);
       try {
-        const cfg = writeConfig(be.dir, `cut-${name}.yaml`, config(origin, be, loc, witness));
+        const cfg = writeConfig(be.dir, `cut-${name}.yaml`, witnessedConfig(origin, be, loc, NODE, witness));
         // Run 1: policy-load #1, disclosures #2–#3, shutdown checkpoint on #3. Run 2: #4–#7, shutdown checkpoint on #7.
         await run(cfg, 2);
         await run(cfg, 3);

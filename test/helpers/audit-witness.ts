@@ -1,0 +1,37 @@
+// Real gateway runs that write an audit witness (audit.witness.file), for the
+// tests of a chain cut back to an earlier checkpoint: the demo config with
+// checkpoints at shutdown only (each run ends with one signed head), and one
+// run of the gateway that makes N disclosures and stops cleanly.
+import assert from 'node:assert/strict';
+import { DEMO_YAML, viaProxy } from './gateway.js';
+import type { AuditBackend } from './audit.js';
+import { portOf, spawnHedge, type HedgeProcess } from './hedge-process.js';
+import type { EchoOrigin } from '../../src/demo/echo-origin.js';
+
+/** The demo config on loopback port 0 with an audit section for `node` and the witness file. */
+export function witnessedConfig(origin: EchoOrigin, be: AuditBackend, loc: { spec: string; schema: string }, node: string, witness: string): string {
+  return (
+    DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+      .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+      .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0') +
+    // Checkpoints at shutdown only: each run ends with a signed head.
+    be.yaml(loc, { node, checkpointIntervalMs: 0, checkpointEveryRecords: 1000 }) +
+    `  witness:\n    file: ${JSON.stringify(witness)}\n`
+  );
+}
+
+/** One run of `hedge start`: `disclosures` requests through the proxy (each disclosed, so recorded), then `during`, then a clean stop. */
+export async function runGateway(cfg: string, disclosures: number, during?: (admin: string) => Promise<void>): Promise<void> {
+  const gw: HedgeProcess = spawnHedge(['start', '-c', cfg]);
+  try {
+    const started = await gw.waitFor((l) => l.msg === 'hedge started', 60_000);
+    const port = portOf(started.proxy);
+    for (let i = 0; i < disclosures; i++) {
+      const r = (await viaProxy({ port }, 'http://my.operator.example/')).json();
+      assert.equal(r.headers['x-msisdn'], '+447700900123', 'disclosed, so recorded first');
+    }
+    await during?.(started.admin as string);
+  } finally {
+    await gw.stop();
+  }
+}
