@@ -131,6 +131,14 @@ export class AuditLog implements DisclosureRecorder {
   private initialised = false;
   /** Whether the stored chain's last stop was looked at (and a resume record written when it was unclean). */
   private resumeChecked = false;
+  /**
+   * The checkpoint this chain last had — the store's newest at open, then each
+   * one this writer committed — named as `prev` in the next periodic or
+   * shutdown checkpoint, so the witness shows what each head continued from
+   * (witness-check.ts: a chain cut back below a witnessed head shows even after
+   * a purge removed the records). Undefined until the chain was read.
+   */
+  private prevCheckpoint: { seq: number; hash: string } | null | undefined;
   /** Whether the stored head was read once (the metrics then show it). */
   private headRead = false;
   private state: State = 'up';
@@ -198,7 +206,9 @@ export class AuditLog implements DisclosureRecorder {
         // What this run found, before it writes: below what an earlier run reached means the chain was cut back.
         this.metrics?.found(this.node, stored?.seq ?? 0);
         this.headRead = true;
-        await this.resumeIfUnclean();
+        const top = (await this.store.lastCheckpoints(this.node)).filter((c) => checkpointSignatureValid(c, this.verifier));
+        this.prevCheckpoint = top[0] ? { seq: top[0].seq, hash: top[0].hash } : null;
+        await this.resumeIfUnclean(top);
         this.resumeChecked = true;
       }
       this.headKnown = true;
@@ -212,10 +222,9 @@ export class AuditLog implements DisclosureRecorder {
    * left a shutdown checkpoint with a valid signature on the stored head (or
    * retention's purge anchor is the head).
    */
-  private async resumeIfUnclean(): Promise<void> {
+  private async resumeIfUnclean(top: readonly Checkpoint[]): Promise<void> {
     const head = this.head;
     if (head === undefined) return; // a new chain: nothing to vouch for
-    const top = (await this.store.lastCheckpoints(this.node)).filter((c) => checkpointSignatureValid(c, this.verifier));
     if (top.some((c) => c.seq === head.seq && c.hash === head.hash && (c.kind === 'shutdown' || c.kind === 'purge'))) return;
     const lastCheckpointSeq = top[0]?.seq ?? null;
     const detail: ResumeDetail = { found: { seq: head.seq, hash: head.hash }, lastCheckpointSeq, unsigned: { from: (lastCheckpointSeq ?? 0) + 1, through: head.seq } };
@@ -398,7 +407,7 @@ export class AuditLog implements DisclosureRecorder {
     try {
       await this.prepare();
       records = this.chain(batch);
-      const cp = this.dueCheckpoint(records.length) ? this.checkpointFor(records[records.length - 1]!, 'periodic') : undefined;
+      const cp = this.dueCheckpoint(records.length) ? this.checkpointFor(records[records.length - 1]!, 'periodic', this.headDetail()) : undefined;
       const started = performance.now();
       await this.store.append(records, cp);
       this.metrics?.committed(records, (performance.now() - started) / 1000);
@@ -522,11 +531,17 @@ export class AuditLog implements DisclosureRecorder {
     this.sinceCheckpoint = 0;
     this.lastCheckpointAt = Date.now();
     this.metrics?.checkpoint();
+    this.prevCheckpoint = { seq: cp.seq, hash: cp.hash };
     try {
       this.witness?.witness(cp);
     } catch {
       // Never: witness() only queues. Were it to throw, the commit it follows has landed and must stand.
     }
+  }
+
+  /** A periodic or shutdown checkpoint's detail: the checkpoint the chain continued from (null: none before it). */
+  private headDetail(): string {
+    return this.prevCheckpoint === undefined ? '{}' : JSON.stringify({ prev: this.prevCheckpoint });
   }
 
   private checkpointFor(head: ChainHead, kind: Checkpoint['kind'], detail = '{}'): Checkpoint {
@@ -542,7 +557,7 @@ export class AuditLog implements DisclosureRecorder {
   async checkpoint(kind: 'periodic' | 'shutdown' = 'periodic'): Promise<void> {
     if (this.inFlight) await this.inFlight;
     if (!this.headKnown || !this.head || (this.sinceCheckpoint === 0 && kind !== 'shutdown')) return;
-    const cp = this.checkpointFor(this.head, kind);
+    const cp = this.checkpointFor(this.head, kind, this.headDetail());
     try {
       await this.store.addCheckpoint(cp);
       this.checkpointWritten(cp);

@@ -1,7 +1,10 @@
 // Retention: removing records older than a date from every chain, leaving a
 // signed purge anchor (the hash of the last removed record) so the remaining
-// chain still verifies from its first record.
+// chain still verifies from its first record. The anchor also goes to the
+// audit witness when one is configured, once the store committed it: the
+// witness then shows each purge among the heads (witness-continuity.ts).
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
+import type { CheckpointWitness } from './witness.js';
 import type { Signer } from './keys.js';
 import { checkpointMessage, recordHash, type Checkpoint } from './record.js';
 import type { AuditStore } from './store.js';
@@ -25,7 +28,7 @@ export async function planPurge(store: AuditStore, before: number, nodes?: reado
   return out;
 }
 
-export async function purgeBefore(store: AuditStore, before: number, signer: Signer, nodes?: readonly string[]): Promise<PurgeResult[]> {
+export async function purgeBefore(store: AuditStore, before: number, signer: Signer, nodes?: readonly string[], witness?: CheckpointWitness): Promise<PurgeResult[]> {
   const out: PurgeResult[] = [];
   for (const node of nodes ?? (await store.nodes())) {
     const seq = await store.lastSeqBefore(node, before);
@@ -36,6 +39,7 @@ export async function purgeBefore(store: AuditStore, before: number, signer: Sig
     const base = { node, seq, hash: last.hash, time: Date.now(), kind: 'purge' as const, detail: JSON.stringify({ before: new Date(before).toISOString() }) };
     const anchor: Checkpoint = { ...base, keyId: signer.keyId, signature: signer.sign(checkpointMessage(base)) };
     const removed = await store.purge(anchor);
+    witness?.witness(anchor);
     out.push({ node, removed, throughSeq: seq });
   }
   return out;

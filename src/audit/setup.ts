@@ -103,7 +103,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     const days = a.retentionDays;
     stopRetention = scheduleRetention(async () => {
       try {
-        const res = await purgeBefore(store, Date.now() - days * 86_400_000, signer);
+        const res = await purgeBefore(store, Date.now() - days * 86_400_000, signer, undefined, witness);
         const removed = res.reduce((n, r) => n + r.removed, 0);
         if (removed) log.info('audit retention applied', { retentionDays: days, removed, chains: res.length });
       } catch (err) {

@@ -20,6 +20,7 @@ import type { AuditStore } from './store.js';
 import type { SignatureVerifier } from './keys.js';
 import { checkpointSignatureValid, verifyStore, type ChainSummary, type VerifyOptions, type VerifyProblem, type VerifyResult } from './verify.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
+import { WitnessContinuity } from './witness-continuity.js';
 
 export interface WitnessSummary {
   file: string;
@@ -89,6 +90,7 @@ export async function checkWitness(
   let n = 0;
   let problem: VerifyProblem | undefined;
   const heads = new Map<string, WitnessSummary['heads'][number]>();
+  const continuity = new WitnessContinuity();
   for await (const text of createInterface({ input, crlfDelay: Infinity })) {
     n++;
     if (text.trim() === '') continue;
@@ -108,6 +110,9 @@ export async function checkWitness(
     const top = heads.get(cp.node);
     if (!top || cp.seq >= top.seq) heads.set(cp.node, { node: cp.node, seq: cp.seq, time: new Date(cp.time).toISOString(), kind: cp.kind, inStore: found });
     problem ??= found ? undefined : truncated(cp, await store.get(cp.node, cp.seq), chains);
+    // Also when the store holds the line's record (or a purge anchor covers it): a head that continues from below an earlier one.
+    const broken = continuity.next(cp);
+    problem ??= broken;
   }
   summary.heads = [...heads.values()];
   const bad = summary.rejected[0];

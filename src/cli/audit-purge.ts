@@ -2,10 +2,15 @@
 // leave a signed anchor so what remains still verifies. Destroys evidence, so it
 // says what it would remove first (--dry-run stops there) and asks before it
 // removes anything, unless --yes; without a terminal to ask on it refuses.
+// With audit.witness.file configured, each chain's purge anchor is also
+// appended to the witness (a failed append is said, and exits 1: the records
+// are gone, and `hedge audit verify --witness` will not see that purge).
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
 import { planPurge, purgeBefore } from '../audit/purge.js';
+import { WitnessFile } from '../audit/witness.js';
+import { configPath } from '../config/config-path.js';
 import { parseTime } from '../audit/time.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
@@ -48,9 +53,16 @@ export function registerAuditPurge(audit: Command): void {
               return 1;
             }
           }
-          const res = await purgeBefore(ctx.store, before, ctx.signer(), o.node);
+          let witnessFailed: string | undefined;
+          const witness = ctx.audit.witness && new WitnessFile({ file: configPath(ctx.file, ctx.audit.witness.file), onFailing: (code) => (witnessFailed = code) });
+          const res = await purgeBefore(ctx.store, before, ctx.signer(), o.node, witness);
+          await witness?.close();
           for (const r of res) console.log(`chain ${r.node}: removed ${r.removed} record(s) through #${r.throughSeq}`);
           console.log(`purged ${res.reduce((n, r) => n + r.removed, 0)} record(s) before ${when} from ${res.length} chain(s)`);
+          if (witness && (witnessFailed !== undefined || witness.pending > 0)) {
+            console.error(`the purge anchors could not be appended to the audit witness (${witnessFailed ?? 'timeout'}): the records are purged; the witness does not show it`);
+            return 1;
+          }
           return 0;
         } finally {
           await ctx.store.close();
