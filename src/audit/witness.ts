@@ -19,11 +19,20 @@
 // dropped first — a later checkpoint covers the chain an earlier one signed),
 // the failure is counted, logged (the error code, never a value) and raised
 // once per outage; the next checkpoint tries again.
+//
+// With `--workers N` every worker appends to the same file. An append opens
+// it with O_APPEND, and one write() to a local file lands whole, after what
+// the others wrote — but Node writes more than 512 KiB in several write()
+// calls, between which a sibling's line can land, mid-line. So a backlog is
+// appended in pieces of whole lines of at most MAX_WRITE bytes, each one
+// write(). (Not on NFS, where O_APPEND is not atomic across clients.)
 import { appendFile } from 'node:fs/promises';
 import type { Checkpoint } from './record.js';
 
 /** Lines kept while the file cannot be written. */
 export const MAX_QUEUED = 1024;
+/** Bytes one append writes at most (whole lines; a line longer than this goes alone). */
+export const MAX_WRITE = 64 * 1024;
 
 export interface CheckpointWitness {
   /** Queues a committed checkpoint for the witness; returns at once, never throws. */
@@ -77,11 +86,15 @@ export class WitnessFile implements CheckpointWitness {
   }
 
   private async writeQueued(): Promise<void> {
-    const lines = this.queue;
+    let lines = this.queue;
     this.queue = [];
     try {
-      await appendFile(this.o.file, lines.join(''), { mode: 0o640 });
-      this.o.count?.('written', lines.length);
+      while (lines.length > 0) {
+        const n = wholeLinesWithin(lines, MAX_WRITE);
+        await appendFile(this.o.file, lines.slice(0, n).join(''), { mode: 0o640 });
+        this.o.count?.('written', n);
+        lines = lines.slice(n);
+      }
       if (this.failing) {
         this.failing = false;
         this.o.onRecovered?.();
@@ -119,4 +132,14 @@ export class WitnessFile implements CheckpointWitness {
     await Promise.race([this.draining, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
   }
+}
+
+/** How many of the first lines fit in `max` bytes (at least one). */
+function wholeLinesWithin(lines: readonly string[], max: number): number {
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    bytes += Buffer.byteLength(lines[i]!);
+    if (bytes > max) return Math.max(1, i);
+  }
+  return lines.length;
 }

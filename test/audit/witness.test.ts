@@ -22,6 +22,8 @@ import { MAX_QUEUED, WitnessFile } from '../../src/audit/witness.js';
 import { ErrorCodes, HedgeError } from '../../src/shared/errors.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { waitFor } from '../helpers/wait.js';
+import { ROOT } from '../helpers/audit.js';
+import { spawn } from 'node:child_process';
 
 const k1 = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
@@ -209,4 +211,56 @@ test('a missing witness file is an error (exit 2), not an empty witness', async 
   const { summary, problem } = await checkWitness(store, witnessFile, verifier, []);
   assert.equal(problem, undefined);
   assert.equal(summary.lines, 0);
+});
+
+test('two processes flushing a backlog into one witness file at once: every line lands whole (--workers)', { timeout: 60_000 }, async () => {
+  // Each child queues MAX_QUEUED lines of 8 KiB while the file's folder is missing, then both flush the moment it exists:
+  // 8 MiB each, which Node would write in 512 KiB pieces — between which the other's could land, mid-line.
+  const file = join(dir, 'shared', 'witness.jsonl');
+  const child = (name: string) =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { WitnessFile, MAX_QUEUED } from ${JSON.stringify(join(ROOT, 'src/audit/witness.ts'))};
+         import { existsSync } from 'node:fs';
+         import { dirname } from 'node:path';
+         let failing = false;
+         const w = new WitnessFile({ file: ${JSON.stringify(file)}, onFailing: () => (failing = true) });
+         const cp = { node: ${JSON.stringify(name)}, seq: 1, hash: '0'.repeat(64), time: 0, kind: 'periodic', keyId: 'k1', signature: 'x', detail: 'y'.repeat(8192) };
+         w.witness(cp);
+         while (!failing) await new Promise((r) => setTimeout(r, 5));
+         for (let i = 2; i < MAX_QUEUED; i++) w.witness({ ...cp, seq: i });
+         await w.close(5000); // the last failed try ends: the next checkpoint's drain writes the whole backlog
+         console.log('ready');
+         while (!existsSync(dirname(${JSON.stringify(file)}))) await new Promise((r) => setImmediate(r));
+         w.witness({ ...cp, seq: MAX_QUEUED });
+         await w.close(30_000);
+         process.exit(w.pending === 0 ? 0 : 3);`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+  const kids = [child('gw-w1'), child('gw-w2')];
+  const exits = kids.map((k) => new Promise<number | null>((r) => k.once('exit', r)));
+  await Promise.all(kids.map((k) => new Promise<void>((r) => k.stdout!.once('data', () => r()))));
+  mkdirSync(join(dir, 'shared'));
+  assert.deepEqual(await Promise.all(exits), [0, 0]);
+  const text = readFileSync(file, 'utf8');
+  const seen = new Map<string, number>();
+  text
+    .split('\n')
+    .filter(Boolean)
+    .forEach((l, i) => {
+      let p: { node: string; seq: number };
+      try {
+        p = JSON.parse(l) as { node: string; seq: number };
+      } catch {
+        assert.fail(`line ${i + 1} is not one whole line (appends interleaved): ${l.slice(0, 80)}…${l.slice(-80)}`);
+      }
+      seen.set(p.node, (seen.get(p.node) ?? 0) + 1);
+    });
+  assert.deepEqual(Object.fromEntries(seen), { 'gw-w1': MAX_QUEUED, 'gw-w2': MAX_QUEUED });
 });
