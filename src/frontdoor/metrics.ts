@@ -3,6 +3,7 @@
 // never a number, address or token.
 import { Counter, type Registry } from 'prom-client';
 import type { ConnectionRefusal } from '../shared/listener-limits.js';
+import type { ParserRefusal } from '../shared/parser-refusal.js';
 
 export type FlowStep = 'authorize' | 'token' | 'api';
 
@@ -11,6 +12,7 @@ export class FrontDoorMetrics {
   private readonly answers: Counter<'partner' | 'api' | 'outcome'>;
   private readonly connections: Counter<'via' | 'outcome'>;
   private readonly refused: Counter<'reason'>;
+  private readonly refusals: Counter<'reason'>;
   private readonly cache = new Map<string, { inc(): void }>();
 
   constructor(registry: Registry) {
@@ -38,6 +40,17 @@ export class FrontDoorMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    this.refusals = new Counter({
+      name: 'hedge_frontdoor_refusals_total',
+      help: 'Front-door requests refused by the HTTP parser: malformed (400), headers_too_large (431), timeout (408: head or body too slow); then closed',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+  }
+
+  /** A request the HTTP parser refused, or one not sent in time (answered 400, 431 or 408 and closed). */
+  parserRefusal(reason: ParserRefusal): void {
+    this.refusals.inc({ reason });
   }
 
   connectionRefused(reason: ConnectionRefusal): void {

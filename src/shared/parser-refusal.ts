@@ -12,27 +12,37 @@ import { ErrorCodes, type ErrorCode } from './errors.js';
 /** Why the parser refused a request: the only label its refusal carries. */
 export type ParserRefusal = 'malformed' | 'timeout' | 'headers_too_large';
 
-/** Answers and closes; the refusal, or undefined when the client had already gone. */
-export function answerParserRefusal(err: NodeJS.ErrnoException, socket: Duplex): ParserRefusal | undefined {
-  if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
-    socket.destroy();
-    return undefined;
-  }
+export interface RefusalAnswer {
+  reason: ParserRefusal;
+  /** The whole HTTP answer (status, the hedge code in a JSON body, `connection: close`); undefined when an answer already started on this connection, which cannot be followed by another. */
+  response: string | undefined;
+}
+
+/** What a clientError calls for: the refusal and its answer, or undefined when the client had already gone (then nothing is counted). */
+export function parserRefusalOf(err: NodeJS.ErrnoException, socket: Duplex): RefusalAnswer | undefined {
+  if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) return undefined;
   const [status, reason, code]: [number, ParserRefusal, ErrorCode] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'timeout', ErrorCodes.REQUEST_TIMEOUT]
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'headers_too_large', ErrorCodes.HEADERS_TOO_LARGE]
         : [400, 'malformed', ErrorCodes.MALFORMED_REQUEST];
-  // An answer already started on this connection cannot be followed by another.
-  if ((socket as { _httpMessage?: http.ServerResponse })._httpMessage?.headersSent) {
-    socket.destroy();
-    return reason;
-  }
+  if ((socket as { _httpMessage?: http.ServerResponse })._httpMessage?.headersSent) return { reason, response: undefined };
   const body = JSON.stringify({ error: { code, message: http.STATUS_CODES[status]!.toLowerCase() } }) + '\n';
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-  );
+  return {
+    reason,
+    response: `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+  };
+}
+
+/** Answers and closes; the refusal, or undefined when the client had already gone. */
+export function answerParserRefusal(err: NodeJS.ErrnoException, socket: Duplex): ParserRefusal | undefined {
+  const r = parserRefusalOf(err, socket);
+  if (r?.response === undefined) {
+    socket.destroy();
+    return r?.reason;
+  }
+  socket.end(r.response);
   (socket as Duplex & { destroySoon?: () => void }).destroySoon?.();
-  return reason;
+  return r.reason;
 }

@@ -64,15 +64,25 @@ describe('the front door against a hostile client', () => {
     clearTimeout(deadline);
     assert.equal(cutByTest, false, 'the front door cut both off within 10 s');
     assert.ok((await lab.gw.metrics.value('hedge_frontdoor_connections_total', { via: 'direct', outcome: 'handshake-timeout' })) >= 1);
+    assert.ok((await lab.gw.metrics.value('hedge_frontdoor_refusals_total', { reason: 'timeout' })) >= 1, 'the slow head is counted');
     await stillServes();
   });
 
-  it('malformed requests get 400 and the connection closed; oversized bodies are refused; unknown paths 404', async () => {
-    for (const bad of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n']) {
+  it('malformed requests get 400 and the connection closed, counted; oversized bodies are refused; unknown paths 404', async () => {
+    const refusals = (reason: string) => lab.gw.metrics.value('hedge_frontdoor_refusals_total', { reason });
+    const malformedBefore = await refusals('malformed');
+    const bads = ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n'];
+    for (const bad of bads) {
       const r = await exchange(bad);
       assert.match(r.text, /^HTTP\/1\.1 400/);
+      assert.match(r.text, /HEDGE_ERR_MALFORMED_REQUEST/, 'the refusal names its code');
       assert.equal(r.closed, true);
     }
+    assert.equal((await refusals('malformed')) - malformedBefore, bads.length, 'each malformed request counted once');
+    const huge = await exchange(`GET /.well-known/openid-configuration HTTP/1.1\r\nHost: a\r\nX-Pad: ${'x'.repeat(70_000)}\r\n\r\n`);
+    assert.match(huge.text, /^HTTP\/1\.1 431/);
+    assert.equal(huge.closed, true);
+    assert.ok((await refusals('headers_too_large')) >= 1);
     const big = JSON.stringify({ phoneNumber: '+447700900123', pad: 'x'.repeat(5000) });
     const r = await api(lab, 'POST', '/number-verification/v2/verify', { token: 'x', rawBody: big });
     assert.equal(r.status, 401, 'the token is checked before the body is read');
