@@ -20,6 +20,7 @@ import { unmapIPv4 } from '../shared/address.js';
 import { RateLimiter } from '../checker/rate-limit.js';
 import { listenOn } from '../shared/listen.js';
 import { lingerThenClose } from '../shared/linger.js';
+import { parserRefusalOf } from '../shared/parser-refusal.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { pickMessages, type Messages } from './messages.js';
 import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
@@ -65,11 +66,15 @@ export class TransparencyServer {
       }
       this.serve(req, res, unmapIPv4(req.socket.remoteAddress ?? ''));
     });
-    this.server.on('clientError', (_err, socket) => {
-      this.metrics.request('malformed');
-      // The answer, then closed for good: a client that never reads it or closes its side does not keep the connection.
-      if (socket.writable) lingerThenClose(socket, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // A client that reset or left is not counted (nobody to answer); a refusal is counted by its reason
+      // (malformed, timeout, headers_too_large), answered with its code, then closed for good: a client that
+      // never reads the answer or closes its side does not keep the connection.
+      const r = parserRefusalOf(err, socket);
+      if (r === undefined) return socket.destroy();
+      this.metrics.request(r.reason);
+      if (r.response === undefined) return socket.destroy();
+      lingerThenClose(socket, r.response);
     });
     // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
     boundListener(this.server, d.limits, (reason) => this.metrics.connectionRefused(reason));

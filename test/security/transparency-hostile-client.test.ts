@@ -51,12 +51,17 @@ describe('the transparency listener against a hostile client', () => {
       `POST /consent HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
       `POST /consent HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     ];
+    const malformed = () => lab.gw.metrics.value('hedge_transparency_requests_total', { outcome: 'malformed' });
+    const before = await malformed();
     for (const p of points) await resetAfter(p);
     await stillServes();
+    assert.equal(await malformed(), before, 'a client that reset is not counted as a malformed request');
   });
 
-  test('malformed requests get 400 and the connection closed', async (t) => {
+  test('malformed requests get 400 and the connection closed, counted', async (t) => {
     if (typeof be === 'string') return t.skip(be);
+    const malformed = () => lab.gw.metrics.value('hedge_transparency_requests_total', { outcome: 'malformed' });
+    const before = await malformed();
     for (const bad of [
       'GARBAGE\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
@@ -74,6 +79,7 @@ describe('the transparency listener against a hostile client', () => {
       });
       assert.match(reply, /^HTTP\/1\.1 400 /, JSON.stringify(bad));
     }
+    assert.equal((await malformed()) - before, 4, 'each malformed request counted once');
     await stillServes();
   });
 
