@@ -10,9 +10,10 @@
 // policy (partners, keys, proxy.stripHeaders) and says restartNeeded for the
 // rest, so a replacement takes the policy from the first file and every other
 // section (listeners, stores, audit…) from the second (config/reloadable.ts).
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { privateDirAgain } from './private-temp-dir.js';
 
 /** The environment variable naming the snapshot to a worker (cli/start.ts reads it). */
 export const CONFIG_SNAPSHOT_ENV = 'HEDGE_CONFIG_SNAPSHOT';
@@ -43,9 +44,9 @@ export interface ConfigSnapshot {
 }
 
 export function configSnapshot(text: string): ConfigSnapshot {
-  const dir = mkdtempSync(join(tmpdir(), 'hedge-config-'));
-  const file = join(dir, 'config.yaml');
-  const started = join(dir, 'started.yaml');
+  let dir = mkdtempSync(join(tmpdir(), 'hedge-config-'));
+  let file = join(dir, 'config.yaml');
+  let started = join(dir, 'started.yaml');
   let inForce = text;
   let n = 0;
   const put = (path: string, t: string) => {
@@ -56,17 +57,23 @@ export function configSnapshot(text: string): ConfigSnapshot {
   };
   // A temporary-file cleaner (systemd-tmpfiles ages /tmp entries, after 10 days on many systems) may remove the folder of a
   // cluster that ran that long untouched: a reload then failed to keep its text, and every replacement worker
-  // failed to start. The texts are held here too, so the files are written again.
+  // failed to start. The texts are held here too, so the files are written again — in that folder only while it is
+  // still ours and private, else in a new one (private-temp-dir.ts: anyone may have made that name since).
   const ensure = () => {
-    if (existsSync(file) && existsSync(started)) return;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const now = privateDirAgain(dir, 'hedge-config-');
+    if (now !== dir) {
+      dir = now; // the other folder is someone else's: left alone
+      file = env[CONFIG_SNAPSHOT_ENV] = join(dir, 'config.yaml');
+      started = env[CONFIG_STARTED_ENV] = join(dir, 'started.yaml');
+    }
     if (!existsSync(started)) put(started, text);
     if (!existsSync(file)) put(file, inForce);
   };
   put(file, text);
   put(started, text);
+  const env = { [CONFIG_SNAPSHOT_ENV]: file, [CONFIG_STARTED_ENV]: started };
   return {
-    env: { [CONFIG_SNAPSHOT_ENV]: file, [CONFIG_STARTED_ENV]: started },
+    env,
     update(t) {
       ensure();
       put(file, t);
