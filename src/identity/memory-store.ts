@@ -4,7 +4,7 @@
 // to bound memory.
 import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyInside, keyLength, keysInside, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, keysInside, MAX_KEYS_INSIDE, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 import { PrefixLengths } from './prefix-lengths.js';
 import { eventOf, heldByAnother, newerThan, sameSession } from './session-ops.js';
 import { StoppedSessions } from './stopped-sessions.js';
@@ -79,7 +79,8 @@ export class MemoryBindingStore implements BindingStore {
    * takes over its own key: the NAS gave this session the whole prefix, so a binding inside it is a
    * leftover (its Stop lost) that the most-specific-first lookup would otherwise keep identifying.
    * One of a later event than `supersedes` stays, as at the key itself. Each longer length in use is
-   * probed key by key, or the map scanned when that is fewer steps (a /48 over /64s).
+   * probed key by key, at most MAX_KEYS_INSIDE keys per length (a /56 over /64s), as with Redis: never a
+   * scan of the map, which with many bindings and lengths in use held the event loop for seconds per Start.
    */
   private displaceInside(r: BindingRecord, supersedes: number | undefined, displaced: string[] | undefined): void {
     if (!isV6Key(r.ip)) return;
@@ -90,9 +91,7 @@ export class MemoryBindingStore implements BindingStore {
     };
     for (const l of this.lengths.desc) {
       if (l <= len) break;
-      const keys = keysInside(r.ip, l, this.map.size);
-      if (keys) keys.forEach(displace);
-      else for (const k of [...this.map.keys()]) if (keyLength(k) === l && keyInside(k, r.ip)) displace(k);
+      keysInside(r.ip, l, MAX_KEYS_INSIDE)?.forEach(displace);
     }
   }
 

@@ -52,7 +52,7 @@ import { STOPPED_SESSION_MS } from './stopped-sessions.js';
 import { NAS_RESTART_MS } from './nas-restarts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
 import type { RedisTls } from './redis-tls.js';
-import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, keysInside, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
+import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, keysInside, MAX_KEYS_INSIDE, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 
 export interface RedisStoreOptions {
   keyPrefix: string;
@@ -100,8 +100,6 @@ interface Scripts {
 type Client = (Redis | Cluster) & Scripts;
 
 const BATCH = 500;
-/** At most this many keys probed per longer prefix length when a prefix is bound over them (displaceInside). */
-const MAX_INSIDE = 256;
 /** How often a node looks again for a NAS's 0.1 index (a 0.1 node may still be writing it during a rolling upgrade). */
 const LEGACY_CHECK_MS = 10 * 60_000;
 /** NASes whose 0.1 index check is remembered at most (forgotten all at once beyond: they are looked at again). */
@@ -369,7 +367,7 @@ export class RedisBindingStore implements BindingStore {
   /**
    * A Start binding a prefix takes over the longer prefixes inside it that other sessions hold (see
    * memory-store.ts displaceInside): each longer length in use is probed key by key — at most
-   * MAX_INSIDE keys per length (a /56 over /64s: 256), one GET each, pipelined; wider (a /48 over
+   * MAX_KEYS_INSIDE keys per length (a /56 over /64s: 256), one GET each, pipelined; wider (a /48 over
    * /64s) is not probed, and there the most specific binding keeps winning. Each removal is the
    * Stop's own script, for the session the GET saw (a write since by another session stays).
    */
@@ -378,7 +376,7 @@ export class RedisBindingStore implements BindingStore {
     const now = Date.now();
     const fresh = this.lens !== undefined && this.lens.at + this.opts.maxStaleMs > now;
     const desc = fresh ? this.lens!.desc : await this.readLengths(now).catch(unavailable);
-    const keys = desc.flatMap((l) => (l > len ? (keysInside(r.ip, l, MAX_INSIDE) ?? []) : []));
+    const keys = desc.flatMap((l) => (l > len ? (keysInside(r.ip, l, MAX_KEYS_INSIDE) ?? []) : []));
     if (keys.length === 0) return;
     const values = await Promise.all(keys.map((k) => this.redis.get(this.key(k)))).catch(unavailable);
     await Promise.all(

@@ -271,6 +271,9 @@ export function keyHolds(key: string, address: string): boolean {
   return isV6Key(key) && prefixKey(src, keyLength(key)) === key;
 }
 
+/** At most this many keys probed per longer prefix length when a prefix is bound over them (stores' displaceInside): a /56 over /64s. */
+export const MAX_KEYS_INSIDE = 256;
+
 /**
  * The IPv6 binding keys at `length` inside the prefix `key` (shorter than `length`): every one a
  * binding there could have — or undefined when there are more than `max` (enumerating a /48's
@@ -293,10 +296,4 @@ export function keysInside(key: string, length: number, max: number): string[] |
     out.push(prefixKey(g, length));
   }
   return out;
-}
-
-/** Whether the binding key `inner` is a longer IPv6 prefix strictly inside the prefix `outer`. */
-export function keyInside(inner: string, outer: string): boolean {
-  if (!isV6Key(inner) || !isV6Key(outer) || keyLength(inner) <= keyLength(outer)) return false;
-  return keyHolds(outer, inner.slice(0, inner.indexOf('/')));
 }
