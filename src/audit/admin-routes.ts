@@ -3,6 +3,11 @@
 //   GET /audit/report?from&to&partner&host&outsidePolicy=current&format=json|csv|html|table
 //                     &redacted=1 (no numbers) &incident=1 (cause, detection, deadlines, chain check) &detected=TIME
 // The report holds decrypted numbers: the admin API's bearer token guards it.
+// With audit.witness.file configured, every report is checked against the
+// witness as `hedge audit report --witness` is (the same verifyWithWitness: the
+// whole store verified, then every witness line looked up), so a chain cut back
+// to an earlier checkpoint is in the report as `witness`; a witness the gateway
+// cannot read refuses the report (503) rather than serve it unchecked.
 // Every report is sealed (its hash signed by the gateway key; `hedge audit verify-report`).
 import { sendError, sendJson, type AdminRoute } from '../shared/http.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
@@ -15,7 +20,8 @@ import { reportCsv, reportTable } from './report-text.js';
 import { reportHtml } from './report-html.js';
 import { parseTime } from './time.js';
 import { sealReport, type ReportFormat } from './report-seal.js';
-import { verifyStore } from './verify.js';
+import { verifyStore, type VerifyResult } from './verify.js';
+import { reportWitness, verifyWithWitness } from './witness-check.js';
 
 export interface AuditRouteDeps {
   store: AuditStore;
@@ -25,6 +31,8 @@ export interface AuditRouteDeps {
   audit: AuditLog;
   policy(): CompiledPolicy;
   operator: string;
+  /** audit.witness.file (resolved): checked for every report when set. */
+  witnessFile?: string | undefined;
 }
 
 export function auditRoutes(d: AuditRouteDeps): AdminRoute {
@@ -50,6 +58,10 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
       const policy = d.policy();
       const detectedAt = q.has('detected') ? parseTime(q.get('detected')!, 'detected') : undefined;
       const redacted = q.get('redacted') === '1';
+      // Verified once: the witness finding and the incident's chain statement are the same check, as in the CLI.
+      let checked: { result: VerifyResult; witness?: Parameters<typeof reportWitness>[0] } | undefined;
+      if (d.witnessFile !== undefined) checked = await verifyWithWitness(d.store, d.verifier, d.witnessFile);
+      const verify = checked ? async () => checked.result : () => verifyStore(d.store, { verifier: d.verifier });
       report = await buildReport(d.store, {
         from,
         to,
@@ -58,10 +70,15 @@ export function auditRoutes(d: AuditRouteDeps): AdminRoute {
         outsidePolicy: op ? { policy, file: policy.file } : undefined,
         key: redacted ? undefined : d.key,
         redacted,
-        incident: q.get('incident') === '1' || detectedAt !== undefined ? { detectedAt, verify: () => verifyStore(d.store, { verifier: d.verifier }) } : undefined,
+        incident: q.get('incident') === '1' || detectedAt !== undefined ? { detectedAt, verify } : undefined,
         knownPartners: policy.partners.map((p) => p.id),
+        witness: checked?.witness && reportWitness(checked.witness),
       });
     } catch (err) {
+      if (err instanceof HedgeError && err.code === ErrorCodes.AUDIT_WITNESS) {
+        sendError(res, 503, err.code, err.message);
+        return true;
+      }
       if (err instanceof HedgeError) {
         sendError(res, 400, err.code, err.message);
         return true;

@@ -116,7 +116,17 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     key,
     signer,
     store,
-    adminRoute: (current) => auditRoutes({ store, key, signer, verifier, audit, policy: current, operator: loaded.config.operator.name }),
+    adminRoute: (current) =>
+      auditRoutes({
+        store,
+        key,
+        signer,
+        verifier,
+        audit,
+        policy: current,
+        operator: loaded.config.operator.name,
+        witnessFile: a.witness && configPath(loaded.file, a.witness.file),
+      }),
     async stop() {
       stopRetention?.();
       await audit.close();

@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import type { AuditRecord, Checkpoint } from './record.js';
 import type { AuditStore } from './store.js';
 import type { SignatureVerifier } from './keys.js';
+import type { ReportWitness } from './report.js';
 import { checkpointSignatureValid, verifyStore, type ChainSummary, type VerifyOptions, type VerifyProblem, type VerifyResult } from './verify.js';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { WitnessContinuity } from './witness-continuity.js';
@@ -149,4 +150,18 @@ export async function verifyWithWitness(
     result.problem = witness.problem;
   }
   return { result, witness };
+}
+
+/**
+ * The witness check as a breach report states it (`witness` in report.ts):
+ * `hedge audit report --witness` and the admin API's `GET /audit/report` alike.
+ */
+export function reportWitness(w: { summary: WitnessSummary; problem?: VerifyProblem | undefined }): ReportWitness {
+  const p = w.problem;
+  return {
+    file: w.summary.file,
+    lines: w.summary.lines,
+    signed: w.summary.signed,
+    problem: p && (p.kind === 'truncated' || p.kind === 'witness') ? { ...p, kind: p.kind } : null,
+  };
 }

@@ -6,12 +6,12 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
-import { buildReport, purgeNotice, unsignedReportNotice, witnessReportNotice, type ReportWitness } from '../audit/report.js';
+import { buildReport, purgeNotice, unsignedReportNotice, witnessReportNotice } from '../audit/report.js';
 import { reportCsv, reportTable } from '../audit/report-text.js';
 import { reportHtml } from '../audit/report-html.js';
 import { sealReport, type ReportFormat } from '../audit/report-seal.js';
 import { buildNotices, writeNotices } from '../audit/notices.js';
-import { verifyWithWitness } from '../audit/witness-check.js';
+import { reportWitness, verifyWithWitness } from '../audit/witness-check.js';
 import { parseTime } from '../audit/time.js';
 import { compilePolicy } from '../policy/compile.js';
 import { loadOrExit } from './load-or-exit.js';
@@ -67,13 +67,7 @@ export function registerAuditReport(audit: Command): void {
           const verifier = ctx.verifier();
           // Verified once, before the report: the incident's chain statement and the witness finding are the same check as `hedge audit verify --witness`.
           const checked = await verifyWithWitness(ctx.store, verifier, o.witness);
-          const w = checked.witness;
-          const witness: ReportWitness | undefined = w && {
-            file: w.summary.file,
-            lines: w.summary.lines,
-            signed: w.summary.signed,
-            problem: w.problem && (w.problem.kind === 'truncated' || w.problem.kind === 'witness') ? { ...w.problem, kind: w.problem.kind } : null,
-          };
+          const witness = checked.witness && reportWitness(checked.witness);
           const report = await buildReport(ctx.store, {
             from,
             to,
