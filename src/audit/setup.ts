@@ -40,6 +40,8 @@ export interface AuditSetupDeps {
   alerts?: Alerts | undefined;
   /** The policy loaded at start (recorded as a policy-load event). */
   policy: CompiledPolicy;
+  /** When retention first runs, in ms after start (scheduleRetention's default: a minute). */
+  retentionFirstRunMs?: number | undefined;
 }
 
 export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Promise<AuditRuntime | undefined> {
@@ -109,7 +111,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
       } catch (err) {
         log.error('audit retention failed', { code: (err as { code?: string }).code });
       }
-    });
+    }, deps.retentionFirstRunMs);
   }
   return {
     log: audit,

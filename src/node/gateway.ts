@@ -80,6 +80,8 @@ export interface GatewayOptions {
   metrics?: Metrics;
   /** Override frontDoor.listen; false: no front door in this process. */
   frontDoorListen?: string | false;
+  /** When audit.retentionDays applies first, in ms after start (default a minute): tests of retention in a running gateway. */
+  retentionFirstRunMs?: number;
 }
 
 export interface RunningGateway {
@@ -161,7 +163,9 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   const guardHits = new GuardHits(metrics.registry, alerts);
   // What a config does not use is never loaded (the audit stores, RADIUS, the
   // subscriber page, the front door): each costs resident memory once imported.
-  const audit = loaded.config.audit ? await (await import('../audit/setup.js')).startAudit(loaded, { nodeId, log, metrics, alerts, policy }) : undefined;
+  const audit = loaded.config.audit
+    ? await (await import('../audit/setup.js')).startAudit(loaded, { nodeId, log, metrics, alerts, policy, retentionFirstRunMs: opts.retentionFirstRunMs })
+    : undefined;
   if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));
   const enrichment = new EnrichmentSwitch();
   const consents = await createConsentStore(bindings, config.subscribers);

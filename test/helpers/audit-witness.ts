@@ -3,6 +3,7 @@
 // checkpoints at shutdown only (each run ends with one signed head), and one
 // run of the gateway that makes N disclosures and stops cleanly.
 import assert from 'node:assert/strict';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEMO_YAML, viaProxy } from './gateway.js';
 import type { AuditBackend } from './audit.js';
 import { portOf, spawnHedge, type HedgeProcess } from './hedge-process.js';
@@ -20,9 +21,19 @@ export function witnessedConfig(origin: EchoOrigin, be: AuditBackend, loc: { spe
   );
 }
 
-/** One run of `hedge start`: `disclosures` requests through the proxy (each disclosed, so recorded), then `during`, then a clean stop. */
-export async function runGateway(cfg: string, disclosures: number, during?: (admin: string) => Promise<void>): Promise<void> {
-  const gw: HedgeProcess = spawnHedge(['start', '-c', cfg]);
+/** The environment of a `hedge` child whose wall clock runs `ms` behind (negative) or ahead (shifted-clock.mjs). */
+export function shiftedClock(ms: number): NodeJS.ProcessEnv {
+  const preload = fileURLToPath(new URL('./shifted-clock.mjs', import.meta.url));
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(preload).href}`.trim(), HEDGE_TEST_CLOCK_SHIFT_MS: String(ms) };
+}
+
+/**
+ * One run of `hedge start`: `disclosures` requests through the proxy (each
+ * disclosed, so recorded), then `during`, then a clean stop. `env`: e.g.
+ * shiftedClock(), for records written days ago.
+ */
+export async function runGateway(cfg: string, disclosures: number, during?: (admin: string) => Promise<void>, env?: NodeJS.ProcessEnv): Promise<void> {
+  const gw: HedgeProcess = spawnHedge(['start', '-c', cfg], env);
   try {
     const started = await gw.waitFor((l) => l.msg === 'hedge started', 60_000);
     const port = portOf(started.proxy);
