@@ -9,11 +9,10 @@
 // single phone number" (2-legged) cannot arise: their tests show what hedge
 // does instead — no client_credentials grant at all, and a phone number in the
 // body is refused rather than looked up (no lookup oracle for arbitrary numbers).
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type * as oidc from 'openid-client';
-import { startFrontDoorLab, partnerClient, fullLogin, api, ADULT_ONLY, PHONE_NUMBER, type FrontDoorLab } from '../helpers/front-door.js';
+import { fullLogin, api, ADULT_ONLY, PHONE_NUMBER, type FrontDoorLab, useFrontDoorLab } from '../helpers/front-door.js';
 import { ErrorInfo, VerifyAgeResponseBody } from '../../src/frontdoor/camara/schemas.js';
 import type { AccessGrant } from '../../src/frontdoor/grants.js';
 import { ageCheck, ageOn } from '../../src/frontdoor/camara/age-verification.js';
@@ -33,12 +32,11 @@ const EXAMPLES: [string, unknown][] = [
 ];
 
 describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
-  let lab: FrontDoorLab;
-  let bank: oidc.Configuration;
+  const fd = useFrontDoorLab();
   // The lab subscriber on 127.0.0.1 was born on 1990-04-01.
   const age = ageOn('1990-04-01', new Date());
-  const token = async (from?: string) => (await fullLogin(lab, bank, SCOPE, from)).accessToken;
-  const call = (opts: Parameters<typeof api>[3]) => api(lab, 'POST', PATH, opts);
+  const token = async (from?: string) => (await fullLogin(fd.lab, fd.bank, SCOPE, from)).accessToken;
+  const call = (opts: Parameters<typeof api>[3]) => api(fd.lab, 'POST', PATH, opts);
   const expiredToken = () => {
     const g: AccessGrant = {
       clientId: 'bank',
@@ -49,7 +47,7 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
       clientAddress: '127.0.0.1',
       amr: ['nba'],
     };
-    return lab.gw.frontDoor!.frontDoor.mintAccessToken(g, Date.now() - 1000);
+    return fd.lab.gw.frontDoor!.frontDoor.mintAccessToken(g, Date.now() - 1000);
   };
   const assertError = (r: Awaited<ReturnType<typeof api>>, status: number, codes: string[]) => {
     assert.equal(r.status, status, r.text);
@@ -67,12 +65,6 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
     if (b.verifiedStatus !== undefined) assert.ok([true, false].includes(b.verifiedStatus));
     return b;
   };
-
-  before(async () => {
-    lab = await startFrontDoorLab();
-    bank = await partnerClient(lab, lab.bank);
-  });
-  after(async () => lab?.close());
 
   it('@verifyAge_1_verify_age_true (every Examples row)', async () => {
     for (const [prop, value] of EXAMPLES) {
@@ -159,7 +151,7 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
   });
 
   it('@verifyAge_C02.02_phone_number_not_found (2-legged precondition: hedge has no token without a subscriber)', async () => {
-    const r = await clientCredentials(lab);
+    const r = await clientCredentials(fd.lab);
     assert.equal(r.status, 400);
     assert.equal(r.json.error, 'unsupported_grant_type');
     // With the only token hedge issues, a number in the body is refused, never looked up: no 404 oracle for arbitrary numbers.
@@ -171,7 +163,7 @@ describe('CAMARA KYC Age Verification 0.2.1 test definitions (r1.3)', () => {
   });
 
   it('@verifyAge_C02.04_missing_phone_number (2-legged precondition: every hedge token identifies the subscriber)', async () => {
-    const r = await clientCredentials(lab);
+    const r = await clientCredentials(fd.lab);
     assert.equal(r.json.error, 'unsupported_grant_type');
     const x = randomUUID();
     await success(await call({ token: await token(), correlator: x, body: { ageThreshold: 18 } }), x, 'true');

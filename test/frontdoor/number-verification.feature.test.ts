@@ -4,11 +4,10 @@
 // ...-phoneNumberShare.feature), one test each, named by the scenario's tag.
 // Tokens come from the real flow (openid-client as the partner); bodies are
 // validated against the schemas written from the API definition.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type * as oidc from 'openid-client';
-import { startFrontDoorLab, partnerClient, fullLogin, api, PHONE_NUMBER, ALL_SCOPES, type FrontDoorLab } from '../helpers/front-door.js';
+import { fullLogin, api, PHONE_NUMBER, ALL_SCOPES, useFrontDoorLab } from '../helpers/front-door.js';
 import { ErrorInfo, NumberVerificationMatchResponse, NumberVerificationShareResponse, XCorrelator } from '../../src/frontdoor/camara/schemas.js';
 import type { AccessGrant } from '../../src/frontdoor/grants.js';
 
@@ -17,11 +16,10 @@ const OTHER_NUMBER = '+447700900124';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
-  let lab: FrontDoorLab;
-  let bank: oidc.Configuration;
+  const fd = useFrontDoorLab();
   let correlator = 0;
   const nextCorrelator = () => `b4333c46-49c0-4f62-80d7-${String(++correlator).padStart(12, '0')}`;
-  const token = async (scopes: readonly string[] = ALL_SCOPES) => (await fullLogin(lab, bank, scopes)).accessToken;
+  const token = async (scopes: readonly string[] = ALL_SCOPES) => (await fullLogin(fd.lab, fd.bank, scopes)).accessToken;
   /** A grant the flow never issues (authentication other than network-based), put straight into the token store. */
   const otherAuthToken = (scope: string) => {
     const g: AccessGrant = {
@@ -33,7 +31,7 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
       clientAddress: '127.0.0.1',
       amr: ['pwd', 'otp'],
     };
-    return lab.gw.frontDoor!.frontDoor.mintAccessToken(g);
+    return fd.lab.gw.frontDoor!.frontDoor.mintAccessToken(g);
   };
   const expiredToken = () => {
     const g: AccessGrant = {
@@ -45,10 +43,10 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
       clientAddress: '127.0.0.1',
       amr: ['nba'],
     };
-    return lab.gw.frontDoor!.frontDoor.mintAccessToken(g, Date.now() - 1000);
+    return fd.lab.gw.frontDoor!.frontDoor.mintAccessToken(g, Date.now() - 1000);
   };
-  const verify = (opts: Parameters<typeof api>[3]) => api(lab, 'POST', `${BASE}/verify`, opts);
-  const share = (opts: Parameters<typeof api>[3]) => api(lab, 'GET', `${BASE}/device-phone-number`, opts);
+  const verify = (opts: Parameters<typeof api>[3]) => api(fd.lab, 'POST', `${BASE}/verify`, opts);
+  const share = (opts: Parameters<typeof api>[3]) => api(fd.lab, 'GET', `${BASE}/device-phone-number`, opts);
   const assertError = (r: Awaited<ReturnType<typeof api>>, status: number, code: string) => {
     assert.equal(r.status, status, r.text);
     const e = ErrorInfo.parse(r.json);
@@ -57,12 +55,6 @@ describe('CAMARA Number Verification 2.1.0 test definitions (r3.2)', () => {
     assert.ok(e.message.length > 10, 'a user friendly text');
     assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
   };
-
-  before(async () => {
-    lab = await startFrontDoorLab();
-    bank = await partnerClient(lab, lab.bank);
-  });
-  after(async () => lab?.close());
 
   // phoneNumberVerify
 
