@@ -69,6 +69,7 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     });
   // The counters start at 0, so the first failure is an increase Prometheus sees (HedgeAuditWitnessFailing).
   if (witness) for (const r of ['written', 'failed', 'dropped'] as const) metrics.witness(r, 0);
+  await witness?.ensureExists();
   const audit = new AuditLog({
     store,
     node: chainName(a.node, deps.nodeId),

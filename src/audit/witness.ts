@@ -64,6 +64,25 @@ export class WitnessFile implements CheckpointWitness {
 
   constructor(private readonly o: WitnessFileOptions) {}
 
+  /**
+   * Makes the file if it is not there yet, at start: until its first
+   * checkpoint a new gateway's witness is then empty ("nothing witnessed
+   * yet"), not missing, so `GET /audit/report` and `hedge audit verify
+   * --witness` can read it. A file that cannot be made counts as a failed
+   * append (and raises the alert); the next checkpoint tries again.
+   */
+  async ensureExists(): Promise<void> {
+    try {
+      await appendFile(this.o.file, '', { mode: 0o640 });
+    } catch (err) {
+      this.o.count?.('failed', 1);
+      if (!this.failing) {
+        this.failing = true;
+        this.o.onFailing?.((err as NodeJS.ErrnoException).code ?? 'error');
+      }
+    }
+  }
+
   witness(cp: Checkpoint): void {
     this.queue.push(witnessLine(cp));
     if (this.queue.length > MAX_QUEUED) {

@@ -3,8 +3,9 @@
 // cut back to an earlier checkpoint and written on from the cut is reported
 // `truncated` (node, witnessed seq) in JSON, the table, CSV and HTML — by the
 // very gateway that wrote on from the cut. Without a witness configured the
-// report is as before; a witness the gateway cannot read refuses the report
-// (503), never serves it unchecked. Real gateway runs, real cut
+// report is as before; a new gateway's witness is there and empty until its
+// first checkpoint (made at start); a witness the gateway cannot read refuses
+// the report (503), never serves it unchecked. Real gateway runs, real cut
 // (test/helpers/audit-witness.ts).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,8 +39,13 @@ describe('GET /audit/report with audit.witness.file', () => {
     try {
       const yaml = witnessedConfig(origin, be, loc, NODE, witness);
       const cfg = writeConfig(be.dir, 'admin-witness.yaml', yaml);
-      // Run 1: #1–#3, shutdown checkpoint #3. Run 2: #4–#7, shutdown checkpoint #7 — asked while it runs, the witness holds #3.
-      await runGateway(cfg, 2);
+      // Run 1: #1–#3, shutdown checkpoint #3 — asked before it, the witness is empty (made at start, not
+      // missing: a new gateway's report is served, not refused). Run 2: #4–#7, shutdown checkpoint #7 —
+      // asked while it runs, the witness holds #3.
+      await runGateway(cfg, 2, async (admin) => {
+        const rep = await jsonReport(admin);
+        assert.deepEqual(rep.witness && { ...rep.witness, file: null }, { file: null, lines: 0, signed: 0, problem: null });
+      });
       await runGateway(cfg, 3, async (admin) => {
         const rep = await jsonReport(admin);
         assert.deepEqual(rep.witness && { ...rep.witness, file: null }, { file: null, lines: 1, signed: 1, problem: null });
