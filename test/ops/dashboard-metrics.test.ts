@@ -12,6 +12,16 @@ import { startLab, viaProxy } from '../helpers/gateway.js';
 import { useAuditBackend } from '../helpers/audit.js';
 import { redisService } from '../helpers/services.js';
 import { withRadius } from '../helpers/radius.js';
+import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { portOf } from '../helpers/hedge-process.js';
+
+/** Metrics only a `--workers` node exports (its primary's): checked against a running cluster instead. */
+const clusterOnly = (name: string) => name.startsWith('hedge_cluster_');
+
+function alertExprs(): string[] {
+  const rules = (parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+  return rules.map((r) => r.expr);
+}
 
 const FUNCTIONS_AND_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
 
@@ -79,9 +89,8 @@ describe('dashboard and alerts against /metrics', () => {
       const have = exported(text);
       const dash = dashboardExprs();
       assert.ok(dash.length >= 25, 'the dashboard has its panels');
-      const rules = (parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
       const missing: string[] = [];
-      for (const expr of [...dash, ...rules.map((r) => r.expr)]) for (const n of metricNames(expr)) if (!have.has(n)) missing.push(`${n} (in ${expr.slice(0, 80)})`);
+      for (const expr of [...dash, ...alertExprs()]) for (const n of metricNames(expr)) if (!clusterOnly(n) && !have.has(n)) missing.push(`${n} (in ${expr.slice(0, 80)})`);
       assert.deepEqual(missing, [], 'metrics queried but not exported');
       for (const stock of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds'])
         assert.ok(have.has(stock), `${stock} under its stock name`);
@@ -91,4 +100,21 @@ describe('dashboard and alerts against /metrics', () => {
       await redis.stop();
     }
   });
+});
+
+test('every --workers metric in the dashboard and the alerts is exported by a running cluster', { timeout: 120_000 }, async () => {
+  const names = [...dashboardExprs(), ...alertExprs()].flatMap((e) => metricNames(e)).filter(clusterOnly);
+  assert.ok(names.length > 0, 'the alerts name a --workers metric');
+  const c = await startDemoCluster();
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${portOf(c.started()[0]!.admin)}/metrics`)).text();
+    const have = exported(text);
+    assert.deepEqual(
+      names.filter((n) => !have.has(n)),
+      [],
+      'queried but not exported by the cluster',
+    );
+  } finally {
+    await c.stop();
+  }
 });
