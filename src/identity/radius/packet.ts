@@ -188,6 +188,13 @@ export function decodeAccounting(packet: Buffer): AccountingRequest {
 const V6_ATTRIBUTES: Record<number, V6AttributeName> = { 97: 'Framed-IPv6-Prefix', 123: 'Delegated-IPv6-Prefix', 168: 'Framed-IPv6-Address' };
 /** A prefix wider than this is no subscriber's: refused (it would bind a large part of the address space to one subscriber). */
 export const MIN_V6_PREFIX_LENGTH = 32;
+/**
+ * IPv6 address attributes a request may bind: a session names a few (its /64,
+ * a delegated prefix, an address). A packet holds ~360: every bound key names
+ * the others (k² entries written) and each prefix is probed for leftovers
+ * inside it (k × 256), so the rest are dropped and counted.
+ */
+export const MAX_V6_ATTRIBUTES = 8;
 
 /**
  * The IPv6 attributes of a framed packet, read from the wire (the npm package
@@ -196,7 +203,7 @@ export const MIN_V6_PREFIX_LENGTH = 32;
  * RFC 4818 §3): a length over 128 or under MIN_V6_PREFIX_LENGTH, fewer
  * octets than the length needs, or more than 16, is malformed; bits beyond
  * the length are ignored (RFC 4818). Framed-IPv6-Address is exactly 16
- * octets (RFC 6911 §3.1).
+ * octets (RFC 6911 §3.1). Well-formed ones past MAX_V6_ATTRIBUTES are dropped.
  */
 export function ipv6Attributes(packet: Buffer): { found: V6Attribute[]; dropped: V6AttributeName[] } {
   const found: V6Attribute[] = [];
@@ -206,13 +213,14 @@ export function ipv6Attributes(packet: Buffer): { found: V6Attribute[]; dropped:
     if (!name) continue;
     const value = packet.subarray(at + 2, at + packet[at + 1]!);
     if (name === 'Framed-IPv6-Address') {
-      if (value.length !== 16) dropped.push(name);
+      if (value.length !== 16 || found.length >= MAX_V6_ATTRIBUTES) dropped.push(name);
       else found.push({ attribute: name, groups: groupsFromOctets(value), length: 128 });
       continue;
     }
     const length = value[1] ?? -1;
     const octets = value.length - 2;
     if (value.length < 2 || octets > 16 || length > 128 || length < MIN_V6_PREFIX_LENGTH || octets < Math.ceil(length / 8)) dropped.push(name);
+    else if (found.length >= MAX_V6_ATTRIBUTES) dropped.push(name);
     else found.push({ attribute: name, groups: groupsFromOctets(value.subarray(2)), length });
   }
   return { found, dropped };
