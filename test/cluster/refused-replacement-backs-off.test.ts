@@ -6,21 +6,16 @@
 // counts it in hedge_cluster_worker_restart_backoffs_total.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join, dirname } from 'node:path';
-import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { startDemoClusterWithKeyFile } from '../helpers/demo-cluster.js';
 import { portOf } from '../helpers/hedge-process.js';
-import { generateKeyFile, readKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
+import { readKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
 
 const LONGER = 'replacement workers keep failing; waiting longer before the next one';
 
 test('--workers 2: a replacement refused again and again is retried after growing waits, logged once per step and counted', { timeout: 180_000 }, async (t) => {
-  const c = await startDemoCluster({
-    edit: (yaml) => yaml.replace('partners:\n', 'keys: { file: keys.json }\npartners:\n'),
-    prepare: (file) => writeKeyFile(join(dirname(file), 'keys.json'), generateKeyFile(Date.now(), { idTokenRsa: false })),
-  });
-  const { node, started } = c;
+  const c = await startDemoClusterWithKeyFile();
+  const { node, started, keyFile } = c;
   after(() => c.stop());
-  const keyFile = join(dirname(c.file), 'keys.json');
   writeKeyFile(keyFile, rotateKeyFile(readKeyFile(keyFile), 3_600_000), true); // not reloaded: replacements refuse to start
   process.kill(started()[1]!.workerPid as number, 'SIGKILL');
 

@@ -3,9 +3,10 @@
 // checkpoints at shutdown only (each run ends with one signed head), and one
 // run of the gateway that makes N disclosures and stops cleanly.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEMO_YAML, viaProxy } from './gateway.js';
-import type { AuditBackend } from './audit.js';
+import { hedgeCli, type AuditBackend } from './audit.js';
 import { portOf, spawnHedge, type HedgeProcess } from './hedge-process.js';
 import type { EchoOrigin } from '../../src/demo/echo-origin.js';
 
@@ -45,4 +46,42 @@ export async function runGateway(cfg: string, disclosures: number, during?: (adm
   } finally {
     await gw.stop();
   }
+}
+
+export interface WitnessVerified {
+  code: number;
+  res: { ok: boolean; problem?: { kind: string; node: string; seq: number; message: string }; chains: { node: string; lastSeq: number | null; purgedThrough: number | null }[] };
+}
+
+/** `hedge audit verify --witness --json`: its exit status (0 or 1) and its answer. */
+export async function verifyAgainstWitness(cfg: string, witness: string): Promise<WitnessVerified> {
+  const v = await hedgeCli(['audit', 'verify', '-c', cfg, '--json', '--witness', witness]);
+  assert.ok(v.code === 0 || v.code === 1, v.stdout + v.stderr);
+  return { code: v.code, res: JSON.parse(v.stdout) as WitnessVerified['res'] };
+}
+
+/** The witness file's lines as `kind#seq` (none while the file is not there). */
+export function witnessHeads(file: string): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const cp = JSON.parse(l) as { seq: number; kind: string };
+      return `${cp.kind}#${cp.seq}`;
+    });
+}
+
+/**
+ * After the cut the tests make (a chain cut back from #7 to #3, written on to #8) and a purge of every
+ * record through #8: verify still reports the cut — at the witnessed head #7, by the checkpoint #8 that
+ * continues from #3 — and exits 1.
+ */
+export function assertCutOutlivesPurge(v: WitnessVerified, node: string): void {
+  assert.equal(v.res.chains.find((c) => c.node === node)?.purgedThrough, 8);
+  assert.equal(v.code, 1, `the cut must not vanish with the purged records: ${JSON.stringify(v.res)}`);
+  assert.equal(v.res.problem?.kind, 'truncated');
+  assert.equal(v.res.problem?.node, node);
+  assert.equal(v.res.problem?.seq, 7, 'the witnessed head that was cut');
+  assert.match(v.res.problem!.message, new RegExp(`checkpoint of ${node}#8 .*continues from #3`));
 }

@@ -2,6 +2,8 @@
 // port of its own, in front of an echo origin: what the cluster tests start
 // before they reload, replace or stop workers.
 import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { generateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
 import { DEMO_YAML } from './gateway.js';
 import { spawnHedge, writeConfig, type HedgeProcess, type LogLine } from './hedge-process.js';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
@@ -55,6 +57,15 @@ export async function startDemoCluster(
     throw err;
   }
   return { yaml, file: cfg.file, node, origin, started, stop };
+}
+
+/** The demo cluster with a keys.file beside its config, made before the start: for tests that rotate or edit it. */
+export async function startDemoClusterWithKeyFile(): Promise<DemoCluster & { keyFile: string }> {
+  const c = await startDemoCluster({
+    edit: (yaml) => yaml.replace('partners:\n', 'keys: { file: keys.json }\npartners:\n'),
+    prepare: (file) => writeKeyFile(join(dirname(file), 'keys.json'), generateKeyFile(Date.now(), { idTokenRsa: false })),
+  });
+  return { ...c, keyFile: join(dirname(c.file), 'keys.json') };
 }
 
 /** A partner the demo does not have, for a reload (or an unreviewed edit) that widens disclosure: news.example gets the number. */

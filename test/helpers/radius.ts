@@ -2,6 +2,7 @@
 // client, and a lab config section for the listener. Loopback only.
 import { execFile, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import { createHash } from 'node:crypto';
 import { unavailable } from './services.js';
 
 export const NAS_SECRET = 'lab-nas-shared-secret-0123456789';
@@ -86,6 +87,24 @@ export function withTwoNas(yaml: string): string {
     - { from: 10.0.0.0/8, to: 127.0.0.0/8 }
 partners:`,
   );
+}
+
+/** One raw attribute (type, length, value): for packets the lab sender would not build. */
+export const rawAttribute = (type: number, value: Buffer): Buffer => Buffer.concat([Buffer.from([type, value.length + 2]), value]);
+
+/** A 32-bit integer attribute value. */
+export const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+
+/** An Accounting-Request with these raw attributes and a valid request authenticator (RFC 2866 §3). */
+export function signedAccounting(identifier: number, attrs: Buffer[], secret = NAS_SECRET): Buffer {
+  const body = Buffer.concat(attrs);
+  const p = Buffer.alloc(20 + body.length);
+  p[0] = 4;
+  p[1] = identifier;
+  p.writeUInt16BE(p.length, 2);
+  body.copy(p, 20);
+  createHash('md5').update(p.subarray(0, 4)).update(Buffer.alloc(16)).update(body).update(secret).digest().copy(p, 4);
+  return p;
 }
 
 /**

@@ -11,9 +11,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { createHash } from 'node:crypto';
 import { startLab, type Lab } from '../helpers/gateway.js';
-import { NAS_SECRET, withRadius } from '../helpers/radius.js';
+import { NAS_SECRET, rawAttribute as attr, signedAccounting as signed, u32, withRadius } from '../helpers/radius.js';
 import { sendAccounting } from '../../src/identity/radius/sender.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -31,22 +30,8 @@ after(async () => {
   await lab?.close();
 });
 
-const attr = (type: number, value: Buffer) => Buffer.concat([Buffer.from([type, value.length + 2]), value]);
-const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 const ip = (s: string) => Buffer.from(s.split('.').map(Number));
 const vsa3gpp = (body: Buffer) => attr(26, Buffer.concat([u32(10415), body]));
-
-/** An Accounting-Request with these raw attributes and a valid request authenticator. */
-function signed(identifier: number, attrs: Buffer[]): Buffer {
-  const body = Buffer.concat(attrs);
-  const p = Buffer.alloc(20 + body.length);
-  p[0] = 4;
-  p[1] = identifier;
-  p.writeUInt16BE(p.length, 2);
-  body.copy(p, 20);
-  createHash('md5').update(p.subarray(0, 4)).update(Buffer.alloc(16)).update(body).update(NAS_SECRET).digest().copy(p, 4);
-  return p;
-}
 
 /** A Start for 10.0.3.n (bound as 127.0.3.n) with one attribute replaced or added. */
 function start(n: number, change: { replace?: number; with?: Buffer; add?: Buffer[] }): Buffer {

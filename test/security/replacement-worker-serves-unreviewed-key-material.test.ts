@@ -12,11 +12,10 @@
 // replacements start with it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join, dirname } from 'node:path';
-import { startDemoCluster } from '../helpers/demo-cluster.js';
+import { startDemoClusterWithKeyFile } from '../helpers/demo-cluster.js';
 import { viaProxy } from '../helpers/gateway.js';
 import { portOf } from '../helpers/hedge-process.js';
-import { generateKeyFile, readKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
+import { readKeyFile, rotateKeyFile, writeKeyFile } from '../../src/keys/keyfile.js';
 
 /** The keyid each request to the ed25519-signed self-care partner was signed with (a fresh connection each: spread over the workers). */
 async function signingKids(proxy: number, n: number): Promise<Set<string>> {
@@ -30,13 +29,9 @@ async function signingKids(proxy: number, n: number): Promise<Set<string>> {
 }
 
 test('a worker replaced after `hedge keys rotate`, before the reload, does not sign with the unreviewed key', { timeout: 240_000 }, async (t) => {
-  const c = await startDemoCluster({
-    edit: (yaml) => yaml.replace('partners:\n', 'keys: { file: keys.json }\npartners:\n'),
-    prepare: (file) => writeKeyFile(join(dirname(file), 'keys.json'), generateKeyFile(Date.now(), { idTokenRsa: false })),
-  });
-  const { node, started } = c;
+  const c = await startDemoClusterWithKeyFile();
+  const { node, started, keyFile } = c;
   after(() => c.stop());
-  const keyFile = join(dirname(c.file), 'keys.json');
   const proxy = portOf(started()[0]!.proxy);
   const [oldKid] = [...(await signingKids(proxy, 4))];
   assert.ok(oldKid && oldKid !== 'unsigned');
