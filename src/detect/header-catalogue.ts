@@ -70,3 +70,8 @@ const byName = new Map(HEADER_CATALOGUE.map((e) => [e.name, e]));
 export function catalogueEntry(name: string): CatalogueEntry | undefined {
   return byName.get(canonicalHeaderName(name));
 }
+
+/** catalogueEntry of a name already in canonical form (canonicalHeaderName): no second lower-casing. */
+export function catalogueEntryOfCanonical(canonical: string): CatalogueEntry | undefined {
+  return byName.get(canonical);
+}

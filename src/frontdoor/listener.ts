@@ -22,8 +22,7 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { parseProxyV2, PROXY_V2_MAX_BYTES } from '../shared/proxy-protocol-v2.js';
 import { ConnectionCaps } from '../shared/listener-limits.js';
-import { lingerThenClose } from '../shared/linger.js';
-import { parserRefusalOf } from '../shared/parser-refusal.js';
+import { answerParserRefusal } from '../shared/parser-refusal.js';
 import { TrustedPeers, unmapV4 } from './address-trust.js';
 import type { FrontDoorMetrics } from './metrics.js';
 import type { FrontDoorConfig } from '../config/schema.js';
@@ -75,14 +74,10 @@ export class FrontDoorListener {
     // held its connection for ever. close() stops the checks.
     this.http.emit('listening');
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // 408 for a head or body too slow (headersTimeout/requestTimeout), 431 for a head too large, else 400,
-      // counted; then closed for good, so a client that never reads its answer or closes its side does not
-      // keep the connection. A client that reset or left is not counted: nobody to answer.
-      const r = parserRefusalOf(err, socket);
-      if (r === undefined) return socket.destroy();
-      o.metrics.parserRefusal(r.reason);
-      if (r.response === undefined) return socket.destroy();
-      lingerThenClose(socket, r.response);
+      // 408 for a head or body too slow (headersTimeout/requestTimeout), 431 for a head too large, else 400;
+      // counted, then closed after the linger (shared/parser-refusal.ts). A client that left is not counted.
+      const refusal = answerParserRefusal(err, socket);
+      if (refusal) o.metrics.parserRefusal(refusal);
     });
     this.tcp = net.createServer({ noDelay: true, pauseOnConnect: false });
     this.tcp.on('connection', (s) => this.onTcp(s));

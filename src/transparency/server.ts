@@ -19,8 +19,7 @@ import { maskIdentifier } from '../shared/mask.js';
 import { unmapIPv4 } from '../shared/address.js';
 import { RateLimiter } from '../checker/rate-limit.js';
 import { listenOn } from '../shared/listen.js';
-import { lingerThenClose } from '../shared/linger.js';
-import { parserRefusalOf } from '../shared/parser-refusal.js';
+import { answerParserRefusal } from '../shared/parser-refusal.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { pickMessages, type Messages } from './messages.js';
 import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
@@ -67,14 +66,10 @@ export class TransparencyServer {
       this.serve(req, res, unmapIPv4(req.socket.remoteAddress ?? ''));
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // A client that reset or left is not counted (nobody to answer); a refusal is counted by its reason
-      // (malformed, timeout, headers_too_large), answered with its code, then closed for good: a client that
-      // never reads the answer or closes its side does not keep the connection.
-      const r = parserRefusalOf(err, socket);
-      if (r === undefined) return socket.destroy();
-      this.metrics.request(r.reason);
-      if (r.response === undefined) return socket.destroy();
-      lingerThenClose(socket, r.response);
+      // Answered with its code, closed after the linger and counted by its reason (shared/parser-refusal.ts);
+      // a client that reset or left is not counted.
+      const refusal = answerParserRefusal(err, socket);
+      if (refusal) this.metrics.request(refusal);
     });
     // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
     boundListener(this.server, d.limits, (reason) => this.metrics.connectionRefused(reason));

@@ -23,7 +23,7 @@ import { sealGuarded } from '../guard-seal.js';
 import type { GuardHit, GuardHitSink } from '../egress-hits.js';
 import { subscriberMatcher, type SubscriberMatcher } from '../../detect/subscriber-match.js';
 import { findIdentifierLike, type IdentifierLike } from '../../detect/identifier-like.js';
-import { catalogueEntry, canonicalHeaderName } from '../../detect/header-catalogue.js';
+import { catalogueEntryOfCanonical, canonicalHeaderName } from '../../detect/header-catalogue.js';
 import { partnerActive, type CompiledPartner } from '../../policy/compile.js';
 import { ErrorCodes } from '../../shared/errors.js';
 
@@ -235,7 +235,7 @@ function inspectAdded(
   clientAddress: string,
   partner?: CompiledPartner,
 ): GuardHit | undefined {
-  const entry = catalogueEntry(canonical);
+  const entry = catalogueEntryOfCanonical(canonical);
   if (entry) return { header: canonical, attribute: entry.carries, encoding: undefined, reason: 'identity-header', action: 'stripped', partner: undefined };
   if (shaped !== undefined) {
     if (!matcher?.test(shaped)) return undefined;
