@@ -6,6 +6,9 @@ import { parseListen } from '../config/schema.js';
 import { createLogger } from '../shared/log.js';
 import { CheckerServer, DEFAULT_CHECKER_LIMITS } from '../checker/server.js';
 import { parseRate } from '../checker/rate-limit.js';
+import { startMetricsListener, type RunningMetricsListener } from '../checker/metrics-listener.js';
+import { registerProcessMetrics } from '../shared/process-metrics.js';
+import { Registry } from 'prom-client';
 
 interface CheckFlags {
   listen: string;
@@ -19,6 +22,7 @@ interface CheckFlags {
   http: boolean;
   maxConnections?: string;
   maxConnectionsPerAddress?: string;
+  metricsListen?: string;
 }
 
 export function registerCheck(program: Command): void {
@@ -40,15 +44,28 @@ export function registerCheck(program: Command): void {
       'connections per listener from one client (an IPv4 address or an IPv6 /64; trusted proxies exempt)',
       String(DEFAULT_CHECKER_LIMITS.maxConnectionsPerAddress),
     )
+    .option('--metrics-listen <host:port>', 'serve Prometheus metrics (/metrics) and /healthz on this address, for the operator (not the public)')
     .action(async (o: CheckFlags) => {
-      const server = new CheckerServer(checkerOptions(o));
+      const options = checkerOptions(o);
+      const metricsAt = o.metricsListen === undefined ? undefined : parseListenFlag('--metrics-listen', o.metricsListen);
+      const registry = new Registry();
+      if (metricsAt) registerProcessMetrics(registry, { gcDurations: false });
+      const server = new CheckerServer({ ...options, registry });
       const running = await server.listen();
+      let scrape: RunningMetricsListener | undefined;
+      try {
+        if (metricsAt) scrape = await startMetricsListener({ ...metricsAt, registry, log: options.log });
+      } catch (err) {
+        await running.close();
+        throw new Error(`--metrics-listen ${o.metricsListen}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      }
       const lines = [
         running.httpUrl && `  page  ${running.httpUrl}/      JSON  ${running.httpUrl}/api/check`,
         running.httpsUrl && `  page  ${running.httpsUrl}/      JSON  ${running.httpsUrl}/api/check`,
+        scrape && `  metrics  ${scrape.url}/metrics`,
       ];
       console.log(`hedge leak checker is running\n${lines.filter(Boolean).join('\n')}\nIt stores nothing about visitors and logs no header values. Ctrl-C stops it.`);
-      const stop = () => void running.close().then(() => process.exit(0));
+      const stop = () => void Promise.all([running.close(), scrape?.close()]).then(() => process.exit(0));
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     });
@@ -64,12 +81,14 @@ function collect(v: string, prev: string[]): string[] {
   ];
 }
 
+function parseListenFlag(flag: string, v: string): { host: string; port: number } {
+  const a = parseListen(v);
+  if (!a) throw new Error(`${flag}: expected host:port, got "${v}"`);
+  return a;
+}
+
 export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof CheckerServer>[0] {
-  const listen = (flag: string, v: string) => {
-    const a = parseListen(v);
-    if (!a) throw new Error(`${flag}: expected host:port, got "${v}"`);
-    return a;
-  };
+  const listen = parseListenFlag;
   const read = (flag: string, f: string | undefined) => {
     if (!f) throw new Error(`--https-listen needs ${flag}`);
     try {
