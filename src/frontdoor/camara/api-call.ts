@@ -9,6 +9,7 @@ import type { FrontDoorScope } from '../../config/front-door-scopes.js';
 import { CamaraErrors, type Challenge, type ErrorInfo } from './errors.js';
 import { XCorrelator } from './schemas.js';
 import { BodyError, mediaType, readBody } from '../http.js';
+import { forbiddenMemberName } from './member-names.js';
 
 export type CallCheck =
   | { ok: true; grant: AccessGrant; correlator: string | undefined }
@@ -91,8 +92,16 @@ export async function readJsonBody(req: http.IncomingMessage, max: number): Prom
   const type = mediaType(req);
   if (type !== 'application/json' && !type.endsWith('+json')) return { ok: false, error: CamaraErrors.unsupportedMediaType() };
   try {
-    const value: unknown = JSON.parse(buf.toString('utf8'));
+    const text = buf.toString('utf8');
+    const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: CamaraErrors.invalidArgument('The request body must be a JSON object.') };
+    // A repeated member, or "__proto__": refused, never resolved one way or another (member-names.ts).
+    const bad = forbiddenMemberName(text);
+    if (bad)
+      return {
+        ok: false,
+        error: CamaraErrors.invalidArgument(bad.why === 'repeated' ? 'The request body repeats a member name.' : 'The request body has a member named "__proto__".'),
+      };
     return { ok: true, value };
   } catch {
     return { ok: false, error: CamaraErrors.invalidArgument('The request body is not valid JSON.') };
