@@ -3,6 +3,7 @@
 // Errors stop a load; warnings are shown by `policy validate` and logged at
 // start. Every message names the partner and the fix; the loader adds file
 // and line.
+import { isIP } from 'node:net';
 import { parse as parseDomain } from 'tldts';
 import { IDENTITY_ATTRIBUTES, type Config } from '../config/schema.js';
 import { parseHostPattern, type HostPattern } from '../shared/host-pattern.js';
@@ -141,15 +142,14 @@ export function lintPolicy(config: Config, now = Date.now()): Lint[] {
       const raw = fd.scopes.filter((s) => SCOPE_DISCLOSURES[s].form === 'raw');
       fd.redirectUris.forEach((u, ui) => {
         if (!URL.canParse(u)) return;
-        const hp = parseHostPattern(new URL(u).hostname.replace(/^\[|\]$/g, ''));
-        if (typeof hp === 'string') return;
-        const why = tooBroad(hp);
+        const host = new URL(u).hostname.replace(/^\[|\]$/g, '');
+        const why = redirectHostProblem(host);
         if (why)
           add(
             raw.length > 0 ? 'error' : 'warning',
             at('frontDoor', 'redirectUris', ui),
             p.id,
-            `redirect URI host "${hp.host}" ${why}${raw.length > 0 ? ` — and the partner may read the raw number (${raw.join(', ')})` : ''}`,
+            `redirect URI host "${host}" ${why}${raw.length > 0 ? ` — and the partner may read the raw number (${raw.join(', ')})` : ''}`,
             'register redirect URIs on host names the partner owns',
           );
       });
@@ -167,6 +167,22 @@ function tooBroad(hp: HostPattern): string | undefined {
   if (/^\d+\.\d+\.\d+\.\d+$/.test(hp.host)) return 'an IP literal (any site can be reached by address; grants go to names the partner owns)';
   if (isPublicSuffix(hp.host)) return hp.kind === 'wildcard' ? `which matches every site under the public suffix "${hp.host}"` : `which is a public suffix, not a partner's domain`;
   return undefined;
+}
+
+/**
+ * Why a front-door redirect URI's host (the URL's hostname, IPv6 without
+ * brackets) is not a name the partner owns, or undefined when it may be. Judged
+ * before the host-pattern parser, which takes no IPv6: an IPv6 literal was
+ * skipped there without a word. Names under `.localhost` are loopback (RFC 6761
+ * §6.3; browsers resolve them so): on a phone, any app listening there gets the
+ * redirect and its code.
+ */
+function redirectHostProblem(host: string): string | undefined {
+  if (isIP(host) !== 0) return 'is an IP literal (whoever holds the address gets the code; register a name the partner owns)';
+  const name = host.replace(/\.$/, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return 'is a loopback name (on the phone, any app listening there gets the code)';
+  const hp = parseHostPattern(host);
+  return typeof hp === 'string' ? undefined : tooBroad(hp);
 }
 
 /** True for "com", "co.uk", "github.io", a single label: names under which unrelated parties register. */
