@@ -27,6 +27,7 @@ import { relayUpgrade } from './upgrade.js';
 import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../shared/listen.js';
+import { lingerThenClose } from '../shared/linger.js';
 import { connectionsCheckingInterval } from '../shared/listener-limits.js';
 import { viaCarries } from '../shared/http.js';
 import { SHED_MESSAGE, SHED_RETRY_AFTER_S, type OverloadGuard } from './overload.js';
@@ -409,6 +410,7 @@ export class Ingress {
       socket.destroy();
       return;
     }
+    if (code === 'HPE_INVALID_EOF_STATE') return this.clientLeft(socket);
     const r = parserRefusal(code);
     const counted = this.order.parserRefused(
       socket,
@@ -416,6 +418,23 @@ export class Ingress {
       (res) => this.reply(res, r.status, r.code, r.message, true),
     );
     if (counted) this.deps.metrics.malformedRequest(code.replace(/^HPE_/, '').toLowerCase());
+  }
+
+  /**
+   * The client hung up (FIN) in the middle of a request head or body: it
+   * left, as a reset does, and nothing was malformed (every listener treats it
+   * so: shared/parser-refusal.ts). Nothing is counted and the request cut
+   * short gets no answer. The answers to the complete requests before it still
+   * go out (the client half-closed: it may be reading them), then the
+   * connection is closed; a request whose body was cut short cannot be
+   * finished, so its exchange and the connection are cut.
+   */
+  private clientLeft(socket: Duplex): void {
+    this.order.parserRefused(
+      socket,
+      () => lingerThenClose(socket),
+      () => socket.destroy(),
+    );
   }
 
   private reply(res: http.ServerResponse, status: number, code: ErrorCode, message: string, close: boolean): void {

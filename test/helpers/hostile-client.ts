@@ -1,8 +1,9 @@
 // What a hostile client does to a listener, over plain TCP or TLS: write a
 // few bytes and reset the connection (RST, not FIN) — before, during or after
-// the TLS handshake, mid-request —, send a request head a line at a time, or
-// send raw bytes and read what comes back until the server closes. Shared by
-// the hostile-client tests (test/security/*hostile-client*.test.ts).
+// the TLS handshake, mid-request —, hang up (FIN) mid-request, send a request
+// head a line at a time, or send raw bytes and read what comes back until the
+// server closes. Shared by the hostile-client tests
+// (test/security/*hostile-client*.test.ts).
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -19,6 +20,23 @@ export function resetRaw(port: number, bytes: string | Buffer, localAddress = '1
   return new Promise<void>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port, localAddress }, () => s.write(bytes, () => setTimeout(() => (s.resetAndDestroy(), resolve()), 20)));
     s.on('error', () => resolve());
+  });
+}
+
+/**
+ * Plain TCP: writes `bytes`, then half-closes (FIN, a client hanging up
+ * mid-request) and returns what comes back until the server closes (or
+ * `timeoutMs`; then `closed` is false).
+ */
+export function endRaw(port: number, bytes: string | Buffer, timeoutMs = 3000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => (s.destroy(), resolve({ text: Buffer.concat(chunks).toString('latin1'), closed: false })), timeoutMs);
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => {});
+    s.on('close', () => (clearTimeout(t), resolve({ text: Buffer.concat(chunks).toString('latin1'), closed: true })));
+    s.end(bytes);
   });
 }
 
