@@ -23,7 +23,7 @@ import { destinationMatches } from './destination.js';
 import { unmapIPv4 } from '../shared/address.js';
 import type { InternalDestinations } from './internal-destinations.js';
 import { handleConnect } from './connect.js';
-import { relayUpgrade } from './upgrade.js';
+import { relayUpgrade, upgradesToHttp } from './upgrade.js';
 import { PipelinedOrder } from './pipelined-order.js';
 import { adoptHandedOver, rawReply } from './relay.js';
 import { listenOn } from '../shared/listen.js';
@@ -362,6 +362,12 @@ export class Ingress {
       m.malformedRequest('body_on_upgrade');
       m.tunnel('upgrade', 'refused');
       return rawReply(socket, 400, ErrorCodes.AMBIGUOUS_FRAMING, 'an upgrade request carries no body');
+    }
+    if (upgradesToHttp(req.rawHeaders)) {
+      // After a 101 the client would speak HTTP/2 straight to the origin, past the strip stage and the guard (upgrade.ts).
+      m.malformedRequest('h2c_upgrade');
+      m.tunnel('upgrade', 'refused');
+      return rawReply(socket, 400, ErrorCodes.HTTP_VERSION, 'only HTTP/1.0 and HTTP/1.1 are spoken here: an upgrade to HTTP/2 (h2c) is refused');
     }
     if (vetted.target.scheme !== 'http') {
       m.tunnel('upgrade', 'refused');

@@ -6,7 +6,8 @@
 // is relayed to the client as an ordinary response, and the connection is
 // closed. Otherwise a request hidden behind the handshake would reach the
 // origin as a new request that never went through the pipeline (issue 10,
-// finding 2). After a 101 the bytes are relayed unchanged both ways.
+// finding 2). After a 101 the bytes are relayed unchanged both ways, which is
+// why an upgrade to HTTP itself (h2c) is refused before anything is sent.
 import http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -27,6 +28,30 @@ export interface UpgradeOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   track(socket: Duplex): void;
+}
+
+/** Upgrade protocol names that mean HTTP again (RFC 9113 §3.1 deprecated h2c; "HTTP/2.0" is RFC 9110's own example). */
+const HTTP_PROTOCOLS = new Set(['h2c', 'h2', 'http']);
+
+/**
+ * True when an Upgrade header (any of them, any element) asks to switch to
+ * HTTP itself. After a 101 the connection is relayed as opaque bytes: had the
+ * origin agreed, every request the client sent over it would reach the origin
+ * without passing the strip stage or the egress guard — a client's own
+ * identity headers straight to a partner (h2c smuggling). The gateway speaks
+ * HTTP/1.x only; such a handshake is refused, never sent.
+ */
+export function upgradesToHttp(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 7 || name.toLowerCase() !== 'upgrade') continue;
+    for (const element of rawHeaders[i + 1]!.split(',')) {
+      const protocol = element.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase();
+      const slash = protocol.indexOf('/');
+      if (HTTP_PROTOCOLS.has(slash === -1 ? protocol : protocol.slice(0, slash))) return true;
+    }
+  }
+  return false;
 }
 
 export function relayUpgrade(flow: Flow, client: Duplex, head: Buffer, opts: UpgradeOptions): void {
