@@ -17,6 +17,8 @@ export interface Disclosure {
   value: string;
 }
 
+const NONE: readonly string[] = [];
+
 export class Flow {
   /** Headers as a flat [name, value, name, value, …] list: order and duplicates kept. */
   headers: string[];
@@ -31,6 +33,12 @@ export class Flow {
   enrichmentDisabled = false;
   /** Names of inbound headers the strip stage removed (canonical), for metrics. */
   stripped: string[] = [];
+  /**
+   * Names of client headers the ingress dropped before the pipeline because
+   * the client's own Connection header listed them (hop-by-hop): gone, but a
+   * spoofed identity header among them is still counted by the strip stage.
+   */
+  listedByConnection: readonly string[] = NONE;
   /** Issue time of this flow's enriched values and signature, seconds since the epoch (0: none issued). */
   issuedAt = 0;
   /** Names of the signature headers the sign stage added (removed again with the disclosures they cover). */

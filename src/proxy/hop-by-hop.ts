@@ -43,14 +43,23 @@ function connectionListed(raw: string[]): Set<string> | undefined {
 /**
  * Copies a raw header list without hop-by-hop headers. `keep` names headers
  * to keep although hop-by-hop (the Upgrade handshake needs Connection/Upgrade).
+ * `listedDropped`, when given, receives the names of the headers dropped only
+ * because the client's Connection header listed them: the strip stage never
+ * sees those, and still counts a spoofed identity header among them.
  */
-export function endToEndHeaders(raw: string[], keep?: ReadonlySet<string>): string[] {
+export function endToEndHeaders(raw: string[], keep?: ReadonlySet<string>, listedDropped?: string[]): string[] {
   const listed = connectionListed(raw);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if ((ALWAYS.has(lower) || (listed !== undefined && listed.has(lower))) && !(keep && keep.has(lower))) continue;
+    if (!(keep && keep.has(lower))) {
+      if (ALWAYS.has(lower)) continue;
+      if (listed !== undefined && listed.has(lower)) {
+        listedDropped?.push(name);
+        continue;
+      }
+    }
     out.push(name, raw[i + 1]!);
   }
   return out;

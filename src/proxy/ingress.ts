@@ -214,10 +214,12 @@ export class Ingress {
       this.outcome(res, 'internal');
       return internal(req, res, unmapIPv4(req.socket.remoteAddress ?? ''));
     }
-    const headers = endToEndHeaders(req.rawHeaders);
+    const listedDropped: string[] = [];
+    const headers = endToEndHeaders(req.rawHeaders, undefined, listedDropped);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();
     const flow = new Flow(this.nextId(), unmapIPv4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
+    flow.listedByConnection = listedDropped;
     const proceed = () => {
       const v = runPipeline(pipeline.stages, flow, this.hooks);
       if (v instanceof Promise)
@@ -373,10 +375,12 @@ export class Ingress {
       m.tunnel('upgrade', 'refused');
       return rawReply(socket, 400, ErrorCodes.BAD_REQUEST_TARGET, 'upgrade to https targets goes through CONNECT');
     }
-    const headers = endToEndHeaders(req.rawHeaders, UPGRADE_KEEP);
+    const listedDropped: string[] = [];
+    const headers = endToEndHeaders(req.rawHeaders, UPGRADE_KEEP, listedDropped);
     headers.push('via', `${req.httpVersion} ${this.viaToken}`);
     const pipeline = this.deps.pipeline();
     const flow = new Flow(this.nextId(), unmapIPv4(req.socket.remoteAddress ?? ''), req.method ?? 'GET', vetted.target, headers, pipeline.policy, req.rawHeaders);
+    flow.listedByConnection = listedDropped;
     flow.enrichmentDisabled = true; // upgrades are relayed, never enriched
     const go = (v: Verdict) => {
       for (const h of flow.stripped) m.strippedHeader(h);

@@ -72,6 +72,20 @@ test('a client cannot drop the gateway header by listing it in Connection', asyn
   assert.equal(e.headers['x-msisdn'], '+447700900123');
 });
 
+// A spoofed header the client's own Connection header lists is removed as
+// hop-by-hop before the strip stage runs: it never reached the partner, but it
+// was not counted either, so listing it in Connection hid an impersonation
+// attempt from hedge_inbound_identity_stripped_total.
+test('a spoofed header the client lists in Connection is removed and still counted', async () => {
+  const stripped = async () => Number(/hedge_inbound_identity_stripped_total\{header="x-up-calling-line-id"\} (\d+)/.exec(await lab.gw.metrics.text())?.[1] ?? 0);
+  const before = await stripped();
+  const e = (
+    await viaProxy(lab.gw.proxyAddress, 'http://wap.operator.example/', { headers: { Connection: 'X-Up-Calling-Line-ID', 'X-Up-Calling-Line-ID': '447700900999' } })
+  ).json();
+  assert.equal(e.headers['x-up-calling-line-id'], '447700900123', 'the gateway value, not the client one');
+  assert.equal(await stripped(), before + 1);
+});
+
 test('stripped headers are counted by canonical name, never by value', async () => {
   const text = await lab.gw.metrics.text();
   assert.match(text, /hedge_inbound_identity_stripped_total\{header="x-msisdn"\} [1-9]/);

@@ -25,6 +25,11 @@ export function stripInboundIdentity(stripNames: ReadonlySet<string>): Stage {
         } else if (out) out.push(h[i]!, h[i + 1]!);
       }
       if (out) flow.headers = out;
+      // Spoofs the client hid by listing them in its Connection header: already dropped, counted all the same.
+      for (const name of flow.listedByConnection) {
+        const listed = spellings.match(name);
+        if (listed !== undefined) flow.stripped.push(listed);
+      }
       return CONTINUE;
     },
   };
