@@ -93,10 +93,22 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
     const recent = new Map<string, number>(); // hash → seq of recent records, to recognise a record moved backwards
     const signedTimes = new Map<number, number>(); // seq → time of the records checkpoints cover, for the resume records after them
     let after = prev.seq;
+    const rebase = (a: Checkpoint) => {
+      done -= sum.records;
+      Object.assign(sum, { records: 0, firstSeq: null, lastSeq: null, purgedThrough: a.seq });
+      anchor = a;
+      prev = { seq: a.seq, hash: a.hash, prevHash: '' };
+    };
     while (true) {
       const page = await store.page(node, after, pageSize);
       if (page.length === 0) break;
       for (const r of page) {
+        // Retention purged past the records read so far (after this node's checkpoints were read, or between
+        // pages): the chain now starts at a newer anchor, which `r` must continue.
+        if (r.seq > prev.seq + 1) {
+          const a = await anchorNow(store, node, opts.verifier);
+          if (a && a.seq > prev.seq && a.seq === r.seq - 1 && a.hash === r.prevHash) rebase(a);
+        }
         const p = check(r, prev, recent);
         if (p) return fail(p);
         const cp = signed.get(r.seq);
@@ -126,8 +138,16 @@ export async function verifyStore(store: AuditStore, opts: VerifyOptions = {}): 
       opts.onProgress?.(done, total);
     }
     const lastSigned = [...signed.values()].reduce<number | null>((m, c) => (m === null || c.seq > m ? c.seq : m), null);
-    sum.lastSignedSeq = lastSigned ?? anchor?.seq ?? null;
-    const top = sum.lastSeq ?? anchor?.seq ?? 0;
+    let top = sum.lastSeq ?? anchor?.seq ?? 0;
+    if (lastSigned !== null && lastSigned > top) {
+      // Before calling the end removed: retention may have purged every record past those read, meanwhile.
+      const a = await anchorNow(store, node, opts.verifier);
+      if (a && a.seq > top) {
+        rebase(a);
+        top = a.seq;
+      }
+    }
+    sum.lastSignedSeq = lastSigned !== null && (anchor === undefined || lastSigned > anchor.seq) ? lastSigned : (anchor?.seq ?? null);
     if (lastSigned !== null && lastSigned > top)
       return fail({
         kind: 'removed',
@@ -175,6 +195,17 @@ function findWrittenSeq(r: AuditRecord): number | undefined {
     for (const s of [r.seq - d, r.seq + d]) if (s > 0 && recordHash({ ...r, seq: s }) === r.hash) return s;
   }
   return undefined;
+}
+
+/**
+ * The node's newest purge anchor as the store holds it now (signed by the
+ * gateway key, when signatures are checked): a purge that committed while the
+ * chain was being read.
+ */
+async function anchorNow(store: AuditStore, node: string, verifier: SignatureVerifier | undefined): Promise<Checkpoint | undefined> {
+  let a: Checkpoint | undefined;
+  for (const c of await store.checkpoints(node)) if (c.kind === 'purge' && (!a || c.seq > a.seq) && (!verifier || checkpointSignatureValid(c, verifier))) a = c;
+  return a;
 }
 
 /** Whether the gateway key signed this checkpoint (the store's, or a witness line). */

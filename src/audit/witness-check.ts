@@ -13,15 +13,13 @@
 // check as the store's checkpoints): a line that does not parse or verify is
 // reported (`witness`), never used — so a forged line can neither hide a cut
 // nor invent one.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { AuditRecord, Checkpoint } from './record.js';
 import type { AuditStore } from './store.js';
 import type { SignatureVerifier } from './keys.js';
 import type { ReportWitness } from './report.js';
 import { checkpointSignatureValid, verifyStore, type ChainSummary, type VerifyOptions, type VerifyProblem, type VerifyResult } from './verify.js';
-import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import { WitnessContinuity } from './witness-continuity.js';
+import { witnessLines } from './witness-lines.js';
 
 export interface WitnessSummary {
   file: string;
@@ -29,8 +27,11 @@ export interface WitnessSummary {
   lines: number;
   /** Lines that are checkpoints signed by the gateway key. */
   signed: number;
-  /** Lines not trusted: unreadable, or no valid signature (1-based line numbers). */
-  rejected: { line: number; node: string | null; seq: number | null; reason: 'unreadable' | 'signature' }[];
+  /**
+   * Lines not trusted (1-based line numbers): unreadable, no valid signature, or
+   * a last line still without its end of line after the wait (witness-lines.ts).
+   */
+  rejected: { line: number; node: string | null; seq: number | null; reason: 'unreadable' | 'signature' | 'incomplete' }[];
   /** Signed lines whose checkpoint the store lacks (or holds another record at its seq). */
   notInStore: number;
   /** Each node's highest witnessed checkpoint, and whether the store holds it. */
@@ -70,32 +71,58 @@ function truncated(cp: Checkpoint, rec: AuditRecord | undefined, chains: readonl
   return { kind: 'truncated', node: cp.node, seq: cp.seq, message };
 }
 
-/** Reads the witness file (streaming: memory for one head per node) and checks every signed line against the store: one lookup a line. */
+/**
+ * The newest purge anchor of a node that the gateway key signed, as the store
+ * holds it now: what retention removed since the chains were read.
+ */
+async function signedAnchorNow(store: AuditStore, node: string, verifier: SignatureVerifier): Promise<number | undefined> {
+  let seq: number | undefined;
+  for (const c of await store.checkpoints(node)) if (c.kind === 'purge' && (seq === undefined || c.seq > seq) && checkpointSignatureValid(c, verifier)) seq = c.seq;
+  return seq;
+}
+
+export interface WitnessCheckOptions {
+  /** How long to wait for a half-written last line (witness-lines.ts); TAIL_WAIT_MS by default. */
+  tailWaitMs?: number | undefined;
+}
+
+/**
+ * Reads the witness file (streaming: memory for one head per node and the
+ * lines whose record was not found) and checks every signed line against the
+ * store: one lookup a line.
+ *
+ * The chains were read before the witness, and a gateway's retention may purge
+ * in between (or while the lines are looked up): a witnessed head it removed
+ * is then neither in the store nor under the purge anchor the chains saw, and
+ * would read as a cut. So a line whose record is missing is settled only after
+ * the whole file was read, against the node's purge anchor as the store holds
+ * it then: covered when an anchor signed by the gateway key reaches its seq
+ * (anchors only grow, so one read after the last lookup sees every purge that
+ * lookup could have missed). A cut is never covered so: a purge anchor stands
+ * on a record the store held, and a chain cut back below a witnessed head
+ * holds none at or past it — unless written on from the cut, which the
+ * witnessed heads' continuity shows whether or not the records remain.
+ */
 export async function checkWitness(
   store: AuditStore,
   file: string,
   verifier: SignatureVerifier,
   chains: readonly ChainSummary[],
+  opts: WitnessCheckOptions = {},
 ): Promise<{ summary: WitnessSummary; problem?: VerifyProblem }> {
   const summary: WitnessSummary = { file, lines: 0, signed: 0, rejected: [], notInStore: 0, heads: [] };
-  const input = createReadStream(file, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    input.once('open', () => resolve());
-    input.once('error', reject);
-  });
-  try {
-    await opened;
-  } catch (err) {
-    throw new HedgeError(ErrorCodes.AUDIT_WITNESS, `${file}: cannot read the audit witness: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  let n = 0;
-  let problem: VerifyProblem | undefined;
-  const heads = new Map<string, WitnessSummary['heads'][number]>();
+  const heads = new Map<string, { head: WitnessSummary['heads'][number]; cp: Checkpoint }>();
   const continuity = new WitnessContinuity();
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    n++;
+  // In file order: a witnessed checkpoint whose record the store lacked when looked up, or a break in a node's heads.
+  const findings: ({ missing: Checkpoint } | { broken: VerifyProblem })[] = [];
+  const whole = (text: string) => text.trim() === '' || parseLine(text) !== undefined;
+  for await (const { n, text, unterminated } of witnessLines(file, { whole, tailWaitMs: opts.tailWaitMs })) {
     if (text.trim() === '') continue;
     summary.lines++;
+    if (unterminated) {
+      summary.rejected.push({ line: n, node: null, seq: null, reason: 'incomplete' });
+      continue;
+    }
     const cp = parseLine(text);
     if (!cp) {
       summary.rejected.push({ line: n, node: null, seq: null, reason: 'unreadable' });
@@ -106,28 +133,45 @@ export async function checkWitness(
       continue;
     }
     summary.signed++;
-    const found = await inStore(store, cp, chains);
-    if (!found) summary.notInStore++;
+    if (!(await inStore(store, cp, chains))) findings.push({ missing: cp });
     const top = heads.get(cp.node);
-    if (!top || cp.seq >= top.seq) heads.set(cp.node, { node: cp.node, seq: cp.seq, time: new Date(cp.time).toISOString(), kind: cp.kind, inStore: found });
-    problem ??= found ? undefined : truncated(cp, await store.get(cp.node, cp.seq), chains);
+    if (!top || cp.seq >= top.head.seq) heads.set(cp.node, { head: { node: cp.node, seq: cp.seq, time: new Date(cp.time).toISOString(), kind: cp.kind, inStore: true }, cp });
     // Also when the store holds the line's record (or a purge anchor covers it): a head that continues from below an earlier one.
     const broken = continuity.next(cp);
-    problem ??= broken;
+    if (broken) findings.push({ broken });
   }
-  summary.heads = [...heads.values()];
+
+  // Missing records, settled against the purge anchors as they are now (one read per node that has any).
+  const anchors = new Map<string, number | undefined>();
+  const notInStore = new Set<Checkpoint>();
+  for (const f of findings) {
+    if (!('missing' in f)) continue;
+    const node = f.missing.node;
+    if (!anchors.has(node)) anchors.set(node, await signedAnchorNow(store, node, verifier));
+    const anchor = anchors.get(node);
+    if (anchor === undefined || f.missing.seq > anchor) notInStore.add(f.missing);
+  }
+  summary.notInStore = notInStore.size;
+  summary.heads = [...heads.values()].map(({ head, cp }) => ({ ...head, inStore: !notInStore.has(cp) }));
+  let problem: VerifyProblem | undefined;
+  for (const f of findings) {
+    if ('broken' in f) problem = f.broken;
+    else if (notInStore.has(f.missing)) problem = truncated(f.missing, await store.get(f.missing.node, f.missing.seq), chains);
+    if (problem) break;
+  }
   const bad = summary.rejected[0];
-  if (!problem && bad)
-    problem = {
-      kind: 'witness',
-      node: bad.node ?? '',
-      seq: bad.seq ?? 0,
-      message:
-        bad.reason === 'signature'
-          ? `witness line ${bad.line} (${bad.node}#${bad.seq}) has no valid signature by the gateway key (known: ${verifier.describe}): forged or altered, not trusted`
-          : `witness line ${bad.line} is not a witness checkpoint: not trusted`,
-    };
+  if (!problem && bad) problem = untrusted(bad, verifier);
   return problem ? { summary, problem } : { summary };
+}
+
+function untrusted(bad: WitnessSummary['rejected'][number], verifier: SignatureVerifier): VerifyProblem {
+  const message =
+    bad.reason === 'signature'
+      ? `witness line ${bad.line} (${bad.node}#${bad.seq}) has no valid signature by the gateway key (known: ${verifier.describe}): forged or altered, not trusted`
+      : bad.reason === 'incomplete'
+        ? `witness line ${bad.line} is incomplete: the last line has no end of line and was not finished within the wait (an append that never completed, or a cut file): not trusted`
+        : `witness line ${bad.line} is not a witness checkpoint: not trusted`;
+  return { kind: 'witness', node: bad.node ?? '', seq: bad.seq ?? 0, message };
 }
 
 /**
@@ -139,12 +183,12 @@ export async function verifyWithWitness(
   store: AuditStore,
   verifier: SignatureVerifier,
   witnessFile: string | undefined,
-  opts: Omit<VerifyOptions, 'verifier'> = {},
+  opts: Omit<VerifyOptions, 'verifier'> & WitnessCheckOptions = {},
 ): Promise<{ result: VerifyResult; witness?: { summary: WitnessSummary; problem?: VerifyProblem } }> {
   const result = await verifyStore(store, { ...opts, verifier });
   // The witness is checked after the chains: their hash links make each node's highest witnessed head stand for the rest.
   if (witnessFile === undefined) return { result };
-  const witness = await checkWitness(store, witnessFile, verifier, result.chains);
+  const witness = await checkWitness(store, witnessFile, verifier, result.chains, { tailWaitMs: opts.tailWaitMs });
   if (witness.problem && result.ok) {
     result.ok = false;
     result.problem = witness.problem;

@@ -7,6 +7,13 @@ import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from '
 import { unsignedLine } from '../audit/restart.js';
 import { verifyWithWitness } from '../audit/witness-check.js';
 
+/** Why a witness line is not trusted, as the text output says it. */
+const REJECTED = {
+  signature: 'no valid signature by the gateway key',
+  unreadable: 'not a witness checkpoint',
+  incomplete: 'a last line without its end of line, not finished within the wait',
+} as const;
+
 export function registerAuditVerify(audit: Command): void {
   auditOptions(audit.command('verify'))
     .description('verify the hash chains and signed checkpoints of the whole audit store')
@@ -42,10 +49,7 @@ export function registerAuditVerify(audit: Command): void {
               console.log(
                 `witness ${w.summary.file}: ${w.summary.signed} signed checkpoint(s) of ${w.summary.lines} line(s), ${w.summary.notInStore} not in the store; highest: ${heads}`,
               );
-              for (const r of w.summary.rejected)
-                console.log(
-                  `  NOT TRUSTED: line ${r.line}${r.node !== null ? ` (${r.node}#${r.seq})` : ''}: ${r.reason === 'signature' ? 'no valid signature by the gateway key' : 'not a witness checkpoint'}`,
-                );
+              for (const r of w.summary.rejected) console.log(`  NOT TRUSTED: line ${r.line}${r.node !== null ? ` (${r.node}#${r.seq})` : ''}: ${REJECTED[r.reason]}`);
             }
             const secs = ((Date.now() - started) / 1000).toFixed(1);
             const taken = res.chains.reduce((n, c) => n + c.unsignedBeforeRestart.reduce((m, u) => m + u.records, 0), 0);
