@@ -102,12 +102,18 @@ export class BindingHub implements BindingStore {
   }
   async refresh(r: BindingRecord, supersedes?: number): Promise<SessionWrite> {
     const w = this.store.refresh(r, supersedes);
-    if (w === 'written') await this.publish([{ set: r }]);
+    if (w === 'written') await this.publish([{ set: this.store.get(r.ip) ?? r }]); // as stored: it may keep the session's heldSince
     return w;
   }
   async removeIfSession(ip: string, sessionId: string, nas: string): Promise<boolean> {
     const ok = this.store.removeIfSession(ip, sessionId, nas);
     if (ok) await this.publish([{ del: ip }]);
+    return ok;
+  }
+  /** A worker's lookup found this binding outranked by a covering one: removed here (if unchanged) and in every worker. */
+  async removeOutranked(key: string, sessionId: string, nas: string | null, eventAt: number): Promise<boolean> {
+    const ok = this.store.removeOutranked(key, sessionId, nas ?? undefined, eventAt); // (IPC carries undefined as null)
+    if (ok) await this.publish([{ del: key }]);
     return ok;
   }
   /** NAS restarts are remembered here, where RADIUS is applied (the workers never apply it). */

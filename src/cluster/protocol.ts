@@ -22,7 +22,7 @@ export interface PreparedAnswer {
 export type Effect = { set: BindingRecord } | { del: string };
 
 /** The mutating store operations a worker may ask the primary to perform. */
-export const STORE_OPS = ['set', 'remove', 'bind', 'refresh', 'endSession', 'removeIfSession', 'removeByNas'] as const;
+export const STORE_OPS = ['set', 'remove', 'bind', 'refresh', 'endSession', 'removeIfSession', 'removeByNas', 'removeOutranked'] as const;
 export type StoreOp = (typeof STORE_OPS)[number];
 
 export type WorkerToPrimary =

@@ -11,7 +11,8 @@ import { isHedgeMessage, type PrimaryToWorker, type StoreOp, type WorkerToPrimar
 
 export class ClusterReplicaStore implements BindingStore {
   readonly kind = 'memory';
-  private readonly local = new MemoryBindingStore();
+  /** A binding a lookup here finds outranked by a covering one (memory-store.ts unlessOutranked) is dropped here and removed by the primary, which owns the bindings. */
+  private readonly local = new MemoryBindingStore(Date.now, (stale) => this.outranked(stale));
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private nextId = 1;
   private readonly readyP: Promise<void>;
@@ -68,6 +69,12 @@ export class ClusterReplicaStore implements BindingStore {
   }
   removeByNas(nas: string, notAfter: number): Promise<number> {
     return this.request('removeByNas', [nas, notAfter]) as Promise<number>;
+  }
+
+  private outranked(stale: BindingRecord): void {
+    if (stale.sessionId === undefined || stale.eventAt === undefined) return;
+    this.local.remove(stale.ip); // asked once: the primary's removal reaches every replica
+    this.request('removeOutranked', [stale.ip, stale.sessionId, stale.nas ?? null, stale.eventAt]).catch(() => undefined); // a primary going away: it resyncs us
   }
 
   close(): void {

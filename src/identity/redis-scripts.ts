@@ -1,6 +1,6 @@
 // Lua scripts for the Redis binding store: each read-compare-write runs
 // atomically inside Redis, so two gateway nodes (or a late packet racing a new
-// one) can never interleave. Binding value: JSON {s, sid?, nas?, exp?, at?, ev?, peers?}.
+// one) can never interleave. Binding value: JSON {s, sid?, nas?, exp?, at?, ev?, hs?, peers?}.
 // Every script touches only keys with the binding's own hash tag — the binding
 // `<prefix>b:{<key>}` and, for Start and Interim, the stopped-session record
 // `<prefix>stop:{<key>}|<nas>|<sid>` — so it runs in one hash slot: unchanged
@@ -29,16 +29,26 @@ if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET'
 return 1
 `;
 
-/** Interim-Update: write unless another session holds the key, this one stopped a moment ago or the binding is newer. KEYS: binding, stopped record. ARGV: json, ttlMs|'0', sid, nas|'', supersedes|''. → 1 written, 0 held by another session, 2 stopped, 3 newer. */
+/**
+ * Interim-Update: write unless another session holds the key, this one stopped a moment ago or the binding is newer; the
+ * session's own binding keeps the time it was given the key (hs: BindingRecord.heldSince). KEYS: binding, stopped record.
+ * ARGV: json, ttlMs|'0', sid, nas|'', supersedes|''. → 1 written, 0 held by another session, 2 stopped, 3 newer.
+ */
 export const REFRESH = `${NEWER}
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 local old = redis.call('GET', KEYS[1])
+local v = ARGV[1]
 if old then
   local ok, o = pcall(cjson.decode, old)
   if ok and type(o) == 'table' and o.sid ~= nil and (o.sid ~= ARGV[3] or (o.nas or '') ~= ARGV[4]) then return 0 end
+  if newer(old, ARGV[5]) then return 3 end
+  if ok and type(o) == 'table' and o.sid ~= nil and tonumber(o.hs) ~= nil then
+    local n = cjson.decode(v)
+    n.hs = tonumber(o.hs)
+    v = cjson.encode(n)
+  end
 end
-if newer(old, ARGV[5]) then return 3 end
-if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if ARGV[2] == '0' then redis.call('SET', KEYS[1], v) else redis.call('SET', KEYS[1], v, 'PX', ARGV[2]) end
 return 1
 `;
 
@@ -50,6 +60,26 @@ local ok, o = pcall(cjson.decode, old)
 if not ok or type(o) ~= 'table' or o.sid ~= ARGV[1] or (o.nas or '') ~= ARGV[2] then return false end
 redis.call('DEL', KEYS[1])
 return old
+`;
+
+/**
+ * A binding another session's prefix took over (a Start's displaceInside, a lookup finding it outranked,
+ * a write found outranked just after it was made): removed only if it is still the write the caller
+ * decided on — same session, same event, written at the same time — so a Start or Interim written since
+ * (even of the same session) stays; its session is then recorded as stopped at that key, as if its Stop
+ * had named it, so a late Interim of it (dated by its arrival or not) re-creates nothing there.
+ * KEYS: binding, that session's stop record beside it. ARGV: sid, nas|'', ev|'', at|'', ttlMs.
+ * → 1 removed, 0 changed since (kept).
+ */
+export const REMOVE_IF_SAME_WRITE = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local ok, o = pcall(cjson.decode, v)
+if not ok or type(o) ~= 'table' or o.sid ~= ARGV[1] or (o.nas or '') ~= ARGV[2] then return 0 end
+if (tonumber(o.ev) or -1) ~= (tonumber(ARGV[3]) or -1) or (tonumber(o.at) or -1) ~= (tonumber(ARGV[4]) or -1) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[5])
+return 1
 `;
 
 /** Accounting-On/Off: the NAS restarted at ARGV[1] (ms); the latest restart is kept (a replayed older one moves nothing back). KEYS: the NAS's restart record. ARGV: at, ttlMs. */

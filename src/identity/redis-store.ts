@@ -47,12 +47,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { ErrorCodes, HedgeError } from '../shared/errors.js';
 import type { BindingRecord, BindingStore, SessionWrite } from './store.js';
 import type { Subscriber } from '../subscriber/subscriber.js';
-import { BIND, INDEX_NAS, NAS_RESTARTED, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { BIND, INDEX_NAS, NAS_RESTARTED, REFRESH, REMOVE_IF_NAS, REMOVE_IF_SAME_WRITE, REMOVE_IF_SESSION } from './redis-scripts.js';
+import { outranks } from './session-ops.js';
 import { STOPPED_SESSION_MS } from './stopped-sessions.js';
 import { NAS_RESTART_MS } from './nas-restarts.js';
 import { connectRedis, parseRedisTarget, type Topology } from './redis-connect.js';
 import type { RedisTls } from './redis-tls.js';
-import { DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, keysInside, MAX_KEYS_INSIDE, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
+import { coveringKeys, DEFAULT_V6_LENGTH, isV6Key, key64Of, keyLength, keysInside, MAX_KEYS_INSIDE, mappedV4, prefixKey, sourceOf } from '../shared/binding-key.js';
 
 export interface RedisStoreOptions {
   keyPrefix: string;
@@ -77,6 +78,8 @@ interface Stored {
   at?: number;
   /** Event time of the accounting that wrote it (BindingRecord.eventAt). */
   ev?: number;
+  /** When its session was given the key (BindingRecord.heldSince): kept by the REFRESH script. */
+  hs?: number;
   /** Other keys of the same session (dual stack). */
   peers?: string[];
 }
@@ -93,6 +96,7 @@ interface Scripts {
   hedgeBind(bind: string, stopped: string, json: string, ttl: string, supersedes: string): Promise<number>;
   hedgeRefresh(bind: string, stopped: string, json: string, ttl: string, sid: string, nas: string, supersedes: string): Promise<number>;
   hedgeRemoveIfSession(bind: string, sid: string, nas: string): Promise<string | null>;
+  hedgeRemoveIfSameWrite(bind: string, stopped: string, sid: string, nas: string, ev: string, at: string, ttl: string): Promise<number>;
   hedgeRemoveIfNas(bind: string, nas: string, notAfter: string): Promise<number>;
   hedgeNasRestarted(record: string, at: string, ttl: string): Promise<number>;
   hedgeIndexNas(index: string, key: string, expiry: string, now: string): Promise<number>;
@@ -151,6 +155,7 @@ export class RedisBindingStore implements BindingStore {
     this.redis.defineCommand('hedgeBind', { numberOfKeys: 2, lua: BIND });
     this.redis.defineCommand('hedgeRefresh', { numberOfKeys: 2, lua: REFRESH });
     this.redis.defineCommand('hedgeRemoveIfSession', { numberOfKeys: 1, lua: REMOVE_IF_SESSION });
+    this.redis.defineCommand('hedgeRemoveIfSameWrite', { numberOfKeys: 2, lua: REMOVE_IF_SAME_WRITE });
     this.redis.defineCommand('hedgeRemoveIfNas', { numberOfKeys: 1, lua: REMOVE_IF_NAS });
     this.redis.defineCommand('hedgeNasRestarted', { numberOfKeys: 1, lua: NAS_RESTARTED });
     this.redis.defineCommand('hedgeIndexNas', { numberOfKeys: 1, lua: INDEX_NAS });
@@ -270,15 +275,24 @@ export class RedisBindingStore implements BindingStore {
     if (others.length === 0) return at64 && { ...at64, key: k64 };
     const keys = others.map((l) => prefixKey(groups, l));
     const values = await Promise.all(keys.map((k) => this.redis.get(this.key(k)))).catch(unavailable);
+    const now = Date.now();
     const found: { len: number; key: string; s: Stored }[] = [];
     values.forEach((v, i) => {
       const s = decode(v);
-      if (s) found.push({ len: others[i]!, key: keys[i]!, s });
+      if (s && (s.exp === undefined || s.exp > now)) found.push({ len: others[i]!, key: keys[i]!, s });
     });
-    if (at64) found.push({ len: DEFAULT_V6_LENGTH, key: k64, s: at64 });
-    const now = Date.now();
+    if (at64 && (at64.exp === undefined || at64.exp > now)) found.push({ len: DEFAULT_V6_LENGTH, key: k64, s: at64 });
     found.sort((a, b) => b.len - a.len);
-    const best = found.find((f) => f.s.exp === undefined || f.s.exp > now);
+    // The most specific wins, unless a shorter one of another session and a later event outranks it
+    // (session-ops.ts outranks; memory-store.ts unlessOutranked): the values are all read already.
+    let best = found[0];
+    for (let i = 1; best && i < found.length; i++) {
+      const c = found[i]!;
+      if (!outranks(toRecord(c.key, c.s), toRecord(best.key, best.s))) continue;
+      const stale = best;
+      this.removeIfSameWrite(stale.key, stale.s).catch(() => undefined); // lazily, off the lookup's path
+      best = c;
+    }
     return best && { ...best.s, key: best.key };
   }
 
@@ -356,26 +370,81 @@ export class RedisBindingStore implements BindingStore {
       await this.remove(r.ip);
       return 'written';
     }
+    if (await this.coverOutranks(r)) return 'newer';
     const stopped = this.stopKey(r.ip, r.nas, r.sessionId);
-    const [, n] = await Promise.all([this.index(r), this.acked<number>(r.ip, (c, k) => c.hedgeBind(k, stopped, encode(r), ttl, supersedesArg(supersedes)))]);
+    const json = encode(r);
+    const [, n] = await Promise.all([this.index(r), this.acked<number>(r.ip, (c, k) => c.hedgeBind(k, stopped, json, ttl, supersedesArg(supersedes)))]);
     this.forget(r.ip);
-    const w = writeOf(n);
+    const w = await this.unlessOutrankedSince(r, json, writeOf(n));
     if (w === 'written' && isV6Key(r.ip)) await this.displaceInside(r, supersedes);
     return w;
+  }
+
+  /**
+   * Whether a shorter prefix holding the record's key (another slot: read by the node, not the script)
+   * belongs to another session and comes from a later event: a write there would never be used, and
+   * would resurface once that prefix goes (session-ops.ts outranks). One round trip, only when shorter
+   * lengths are in use.
+   */
+  private async coverOutranks(r: BindingRecord): Promise<boolean> {
+    if (!isV6Key(r.ip) || r.sessionId === undefined || r.eventAt === undefined) return false;
+    const keys = coveringKeys(r.ip, await this.lengthsInUse());
+    if (keys.length === 0) return false;
+    const values = await Promise.all(keys.map((k) => this.redis.get(this.key(k)))).catch(unavailable);
+    const now = Date.now();
+    return values.some((v, i) => {
+      const s = decode(v);
+      return s !== undefined && (s.exp === undefined || s.exp > now) && outranks(toRecord(keys[i]!, s), r);
+    });
+  }
+
+  /**
+   * A write checked its covering prefixes before the script, but one of them lives in another hash slot
+   * (Redis Cluster): a Start of an outranking prefix may have landed in between. So after the write the
+   * covering prefixes are read again, and the binding written is removed if one outranks it
+   * (REMOVE_IF_SAME_WRITE: only that write). Either this second read sees that prefix, or that prefix
+   * was written after it — and its Start then takes this binding over itself (displaceInside, which
+   * runs after its own write), or, wider than it probes, its lookups prefer it (find6). The lookup
+   * prefers the outranking prefix meanwhile.
+   */
+  private async unlessOutrankedSince(r: BindingRecord, json: string, w: SessionWrite): Promise<SessionWrite> {
+    if (w !== 'written' || !(await this.coverOutranks(r))) return w;
+    await this.removeIfSameWrite(r.ip, decode(json)!);
+    return 'newer';
+  }
+
+  /** The IPv6 prefix lengths in use, longest first: this node's copy when younger than maxStaleMs. */
+  private async lengthsInUse(): Promise<number[]> {
+    const now = Date.now();
+    if (this.lens !== undefined && this.lens.at + this.opts.maxStaleMs > now) return this.lens.desc;
+    return this.readLengths(now).catch(unavailable);
+  }
+
+  /** Removes a binding another session's prefix took over, if still the write `s` (REMOVE_IF_SAME_WRITE); its session is then stopped at that key. */
+  private async removeIfSameWrite(key: string, s: Stored): Promise<boolean> {
+    if (s.sid === undefined) return false;
+    this.forget(key);
+    const stopped = this.stopKey(key, s.nas, s.sid);
+    const [sid, nas, ev, at] = [s.sid, s.nas ?? '', s.ev === undefined ? '' : String(s.ev), s.at === undefined ? '' : String(s.at)];
+    const n = await this.acked<number>(key, (c, k) => c.hedgeRemoveIfSameWrite(k, stopped, sid, nas, ev, at, String(STOPPED_SESSION_MS)));
+    this.forget(key);
+    if (n !== 1) return false;
+    if (s.nas !== undefined) await Promise.all([this.redis.zrem(this.nasKey(s.nas), key), this.redis.srem(this.legacyNasKey(s.nas), key)]).catch(unavailable);
+    return true;
   }
 
   /**
    * A Start binding a prefix takes over the longer prefixes inside it that other sessions hold (see
    * memory-store.ts displaceInside): each longer length in use is probed key by key — at most
    * MAX_KEYS_INSIDE keys per length (a /56 over /64s: 256), one GET each, pipelined; wider (a /48 over
-   * /64s) is not probed, and there the most specific binding keeps winning. Each removal is the
-   * Stop's own script, for the session the GET saw (a write since by another session stays).
+   * /64s) is not probed: its lookups prefer it (find6). Each removal is atomic with a check that the
+   * key still holds the write the GET saw — session, event, write time (REMOVE_IF_SAME_WRITE): a Start
+   * or Interim written in between — even of the same session — stays; the session taken over is recorded as stopped at
+   * that key (a late Interim of it re-creates nothing there).
    */
   private async displaceInside(r: BindingRecord, supersedes: number | undefined): Promise<void> {
     const len = keyLength(r.ip);
-    const now = Date.now();
-    const fresh = this.lens !== undefined && this.lens.at + this.opts.maxStaleMs > now;
-    const desc = fresh ? this.lens!.desc : await this.readLengths(now).catch(unavailable);
+    const desc = await this.lengthsInUse();
     const keys = desc.flatMap((l) => (l > len ? (keysInside(r.ip, l, MAX_KEYS_INSIDE) ?? []) : []));
     if (keys.length === 0) return;
     const values = await Promise.all(keys.map((k) => this.redis.get(this.key(k)))).catch(unavailable);
@@ -384,7 +453,7 @@ export class RedisBindingStore implements BindingStore {
         const cur = decode(values[i]);
         if (!cur || cur.sid === undefined || (cur.sid === r.sessionId && cur.nas === r.nas)) return undefined;
         if (supersedes !== undefined && cur.ev !== undefined && cur.ev > supersedes) return undefined; // a later event's binding stays
-        return this.removeIfSession(k, cur.sid, cur.nas ?? '');
+        return this.removeIfSameWrite(k, cur);
       }),
     );
   }
@@ -393,13 +462,15 @@ export class RedisBindingStore implements BindingStore {
     this.forget(r.ip);
     const ttl = ttlOf(r);
     if (ttl === 'expired') return 'held';
+    if (await this.coverOutranks(r)) return 'newer';
     const stopped = this.stopKey(r.ip, r.nas, r.sessionId);
+    const json = encode(r);
     const [, n] = await Promise.all([
       this.index(r),
-      this.acked<number>(r.ip, (c, k) => c.hedgeRefresh(k, stopped, encode(r), ttl, r.sessionId ?? '', r.nas ?? '', supersedesArg(supersedes))),
+      this.acked<number>(r.ip, (c, k) => c.hedgeRefresh(k, stopped, json, ttl, r.sessionId ?? '', r.nas ?? '', supersedesArg(supersedes))),
     ]);
     this.forget(r.ip);
-    return writeOf(n);
+    return this.unlessOutrankedSince(r, json, writeOf(n));
   }
 
   async endSession(nas: string, sessionId: string, keys: string[], forMs = STOPPED_SESSION_MS): Promise<void> {
@@ -635,6 +706,7 @@ function encode(r: BindingRecord): string {
   if (r.peers !== undefined && r.peers.length > 0) v.peers = r.peers;
   v.at = r.updatedAt ?? Date.now();
   if (r.eventAt !== undefined) v.ev = r.eventAt;
+  if (r.heldSince !== undefined) v.hs = r.heldSince;
   return JSON.stringify(v);
 }
 
@@ -649,5 +721,5 @@ function decode(v: string | null | undefined): Stored | undefined {
 }
 
 function toRecord(key: string, s: Stored): BindingRecord {
-  return { ip: key, subscriber: s.s, sessionId: s.sid, nas: s.nas, expiresAt: s.exp, updatedAt: s.at, eventAt: s.ev, peers: s.peers };
+  return { ip: key, subscriber: s.s, sessionId: s.sid, nas: s.nas, expiresAt: s.exp, updatedAt: s.at, eventAt: s.ev, heldSince: s.hs, peers: s.peers };
 }

@@ -23,6 +23,27 @@ export function heldByAnother(b: BindingRecord, sessionId: string | undefined, n
   return b.sessionId !== undefined && !sameSession(b, sessionId, nas);
 }
 
+/**
+ * Whether `cover`, a binding of a prefix holding `inner`'s key, outranks `inner`: it belongs to another
+ * session, which was given the prefix (heldSince: its Start) after `inner`'s latest event. `inner` is
+ * then a leftover (its Stop lost, or a late packet of its session) that the most-specific-first lookup
+ * would otherwise keep identifying. The covering session's Interims do not move that time on: a longer
+ * prefix the NAS gave someone after that Start stays theirs. No clock-skew margin here: a covering
+ * prefix cannot be replaced by the longer write (it holds other addresses too), so between the two the
+ * later event wins — at lookup and at write alike. Bindings without a session or event (static,
+ * admin) outrank nothing and are outranked by nothing.
+ */
+export function outranks(cover: BindingRecord, inner: BindingRecord): boolean {
+  const since = cover.heldSince ?? cover.eventAt;
+  return inner.eventAt !== undefined && since !== undefined && since > inner.eventAt && inner.sessionId !== undefined && heldByAnother(cover, inner.sessionId, inner.nas);
+}
+
+/** An Interim's record as written over `cur`: the session's own binding keeps the time it was given the key (heldSince). */
+export function keepingHeldSince(record: BindingRecord, cur: BindingRecord | undefined): BindingRecord {
+  if (!cur || cur.heldSince === undefined || !sameSession(cur, record.sessionId, record.nas)) return record;
+  return { ...record, heldSince: cur.heldSince };
+}
+
 /** Whether a binding comes from a later event than a write may supersede (see BindingStore.bind). */
 export function newerThan(b: BindingRecord, supersedes: number | undefined): boolean {
   return supersedes !== undefined && b.eventAt !== undefined && b.eventAt > supersedes;
@@ -44,7 +65,7 @@ export async function refreshBinding(store: BindingStore, record: BindingRecord,
   const cur = await store.get(record.ip);
   if (cur && heldByAnother(cur, record.sessionId, record.nas)) return 'held';
   if (cur && newerThan(cur, supersedes)) return 'newer';
-  await store.set(record);
+  await store.set(keepingHeldSince(record, cur));
   return 'written';
 }
 

@@ -22,6 +22,13 @@ export interface BindingRecord {
    * replace it, and Accounting-On/Off removes only bindings of events before its own.
    */
   eventAt?: number | undefined;
+  /**
+   * Epoch ms of the event that gave this key to its session — its Start (or the Interim that
+   * re-created a binding hedge had lost) — kept by the session's Interims, which move eventAt on. A
+   * prefix outranks the longer bindings of other sessions inside it whose latest event is before this
+   * (session-ops.ts outranks): the NAS gave the prefix away after them.
+   */
+  heldSince?: number | undefined;
   /** The other keys of the same session (a dual-stack session binds its IPv4 address and IPv6 prefixes together). */
   peers?: string[] | undefined;
 }

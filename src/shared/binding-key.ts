@@ -110,15 +110,20 @@ export function key64Of(address: string): string | undefined {
 
 /** The key of the /len prefix holding an address given as groups. */
 export function prefixKey(groups: readonly number[], length: number): string {
-  if (length === DEFAULT_V6_LENGTH) {
-    // The hot path (a phone's /64): the network is the first four groups, and its
-    // longest zero run is always the tail, so RFC 5952 text is those groups with
-    // trailing zero groups folded into "::".
-    let last = 3;
-    while (last >= 0 && groups[last] === 0) last--;
+  if (length <= DEFAULT_V6_LENGTH && length >= 0) {
+    // The hot path (a phone's /64, and the shorter prefixes a lookup probes when a
+    // delegated /56 or /48 is bound): the network is within the first four groups
+    // and the last four are zero, so its longest zero run is always the tail
+    // (4 groups or more; one inside the first four is at most 3), and RFC 5952
+    // text is those groups, masked, with trailing zero groups folded into "::".
+    const full = length >> 4;
+    const bits = length & 15;
+    const n = bits === 0 ? full : full + 1;
+    let last = n - 1;
+    while (last >= 0 && (last < full ? groups[last]! : groups[last]! & ((0xffff << (16 - bits)) & 0xffff)) === 0) last--;
     let out = '';
-    for (let i = 0; i <= last; i++) out += (i === 0 ? '' : ':') + groups[i]!.toString(16);
-    return out + '::/64';
+    for (let i = 0; i <= last; i++) out += (i === 0 ? '' : ':') + (i < full ? groups[i]! : groups[i]! & ((0xffff << (16 - bits)) & 0xffff)).toString(16);
+    return out + '::/' + length;
   }
   return `${formatV6(maskV6(groups, length))}/${length}`;
 }
@@ -274,6 +279,11 @@ export function keyHolds(key: string, address: string): boolean {
 /** At most this many keys probed per longer prefix length when a prefix is bound over them (stores' displaceInside): a /56 over /64s. */
 export const MAX_KEYS_INSIDE = 256;
 
+/** Whether a Start of a /`outer` prefix probes the keys at /`length` inside it (keysInside: at most MAX_KEYS_INSIDE of them). */
+export function probedInside(outer: number, length: number): boolean {
+  return length > outer && length - outer <= 30 && 2 ** (length - outer) <= MAX_KEYS_INSIDE;
+}
+
 /**
  * The IPv6 binding keys at `length` inside the prefix `key` (shorter than `length`): every one a
  * binding there could have — or undefined when there are more than `max` (enumerating a /48's
@@ -294,6 +304,24 @@ export function keysInside(key: string, length: number, max: number): string[] |
       g[pos >> 4] = g[pos >> 4]! | (1 << (15 - (pos & 15)));
     }
     out.push(prefixKey(g, length));
+  }
+  return out;
+}
+
+/**
+ * The keys of the prefixes at `lengths` (any order) shorter than `key` that hold it: where a binding
+ * covering this one could be (at most one per length). Empty for an IPv4 key.
+ */
+export function coveringKeys(key: string, lengths: readonly number[]): string[] {
+  if (!isV6Key(key)) return [];
+  const len = keyLength(key);
+  const out: string[] = [];
+  let groups: number[] | undefined;
+  for (const l of lengths) {
+    if (l >= len) continue;
+    groups ??= parseV6(key.slice(0, key.indexOf('/')));
+    if (!groups) return [];
+    out.push(prefixKey(groups, l));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Binding keys: canonical IPv6 prefixes (RFC 5952 text), IPv4-mapped as IPv4,
-// operator input refused with a reason, and the /64 fast path equal to the
-// general one for any address.
+// operator input refused with a reason, and the fast path (every length up to
+// /64) equal to the general one for any address.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bindingKey, formatV6, keyHolds, parseBindingKey, parseV6, prefixKey } from '../../src/shared/binding-key.js';
@@ -22,7 +22,7 @@ test('operator input is refused with a reason', () => {
   assert.match(parseBindingKey('not-an-address') as string, /not an IP address/);
 });
 
-test('parseV6 agrees with the URL parser; the /64 fast path with the general one', () => {
+test('parseV6 agrees with the URL parser; the fast path (lengths up to /64) with the general one', () => {
   for (const bad of [':', ':::', '1:::2', '1:', ':1', '1:2:3:4:5:6:7:8:9', '12345::', 'g::', '1::2::3', '1:2:3:4:5:6:7:8::']) assert.equal(parseV6(bad), undefined, bad);
   assert.deepEqual(parseV6('::ffff:1.2.3.4'), [0, 0, 0, 0, 0, 0xffff, 0x102, 0x304]);
   for (let i = 0; i < 5000; i++) {
@@ -32,6 +32,10 @@ test('parseV6 agrees with the URL parser; the /64 fast path with the general one
     assert.deepEqual(parseV6(text), g);
     assert.deepEqual(parseV6(text.toUpperCase()), g);
     assert.equal(prefixKey(g, 64), `${formatV6([g[0]!, g[1]!, g[2]!, g[3]!, 0, 0, 0, 0])}/64`);
+    for (let len = 0; len <= 64; len += 1 + (i % 7)) {
+      const masked = g.map((x, j) => (len >= 16 * (j + 1) ? x : len <= 16 * j ? 0 : x & ((0xffff << (16 * (j + 1) - len)) & 0xffff)));
+      assert.equal(prefixKey(g, len), `${formatV6(masked)}/${len}`, `/${len}`);
+    }
   }
 });
 

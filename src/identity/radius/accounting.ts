@@ -142,6 +142,7 @@ export async function applyAccounting(
         nas,
         updatedAt: now,
         eventAt: time.at,
+        heldSince: time.at, // an Interim's store keeps the session's own (BindingRecord.heldSince)
         expiresAt: now + Math.round(interval * ctx.interimMultiplier * 1000),
         peers: keys.length > 1 ? keys.filter((k) => k !== ip) : undefined,
       }));
