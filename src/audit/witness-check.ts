@@ -32,6 +32,12 @@ export interface WitnessSummary {
    * a last line still without its end of line after the wait (witness-lines.ts).
    */
   rejected: { line: number; node: string | null; seq: number | null; reason: 'unreadable' | 'signature' | 'incomplete' }[];
+  /**
+   * Lines that are the beginning of a later line (1-based): an append a full
+   * disk or a file-size limit cut short, written again whole (witness.ts).
+   * Not checkpoints, and not counted in `lines`.
+   */
+  cutShort: number[];
   /** Signed lines whose checkpoint the store lacks (or holds another record at its seq). */
   notInStore: number;
   /** Each node's highest witnessed checkpoint, and whether the store holds it. */
@@ -110,22 +116,25 @@ export async function checkWitness(
   chains: readonly ChainSummary[],
   opts: WitnessCheckOptions = {},
 ): Promise<{ summary: WitnessSummary; problem?: VerifyProblem }> {
-  const summary: WitnessSummary = { file, lines: 0, signed: 0, rejected: [], notInStore: 0, heads: [] };
+  const summary: WitnessSummary = { file, lines: 0, signed: 0, rejected: [], cutShort: [], notInStore: 0, heads: [] };
   const heads = new Map<string, { head: WitnessSummary['heads'][number]; cp: Checkpoint }>();
   const continuity = new WitnessContinuity();
   // In file order: a witnessed checkpoint whose record the store lacked when looked up, or a break in a node's heads.
   const findings: ({ missing: Checkpoint } | { broken: VerifyProblem })[] = [];
   const whole = (text: string) => text.trim() === '' || parseLine(text) !== undefined;
+  // Unreadable lines not judged yet: the remains of an append cut short, when a later line begins with them.
+  const unreadable = new CutShortLines();
   for await (const { n, text, unterminated } of witnessLines(file, { whole, tailWaitMs: opts.tailWaitMs })) {
     if (text.trim() === '') continue;
     summary.lines++;
+    summary.cutShort.push(...unreadable.completedBy(text));
     if (unterminated) {
       summary.rejected.push({ line: n, node: null, seq: null, reason: 'incomplete' });
       continue;
     }
     const cp = parseLine(text);
     if (!cp) {
-      summary.rejected.push({ line: n, node: null, seq: null, reason: 'unreadable' });
+      unreadable.add(n, text);
       continue;
     }
     if (!checkpointSignatureValid(cp, verifier)) {
@@ -140,6 +149,10 @@ export async function checkWitness(
     const broken = continuity.next(cp);
     if (broken) findings.push({ broken });
   }
+
+  summary.lines -= summary.cutShort.length;
+  for (const line of unreadable.remaining()) summary.rejected.push({ line, node: null, seq: null, reason: 'unreadable' });
+  summary.rejected.sort((a, b) => a.line - b.line);
 
   // Missing records, settled against the purge anchors as they are now (one read per node that has any).
   const anchors = new Map<string, number | undefined>();
@@ -162,6 +175,39 @@ export async function checkWitness(
   const bad = summary.rejected[0];
   if (!problem && bad) problem = untrusted(bad, verifier);
   return problem ? { summary, problem } : { summary };
+}
+
+/**
+ * Unreadable witness lines waiting for a later line that begins with them.
+ * An append cut short (a full disk, a file-size limit: witness.ts) leaves the
+ * beginning of its first unfinished line, and the writer appends that line
+ * again whole, after an end of line — possibly after other writers' lines.
+ * Such remains carry nothing of their own: the whole line says it all. Any
+ * other unreadable line (one no later line completes) is not trusted. At most
+ * MAX_PENDING wait; past that, the oldest is judged unreadable at once.
+ */
+class CutShortLines {
+  private static readonly MAX_PENDING = 64;
+  private pending: { line: number; text: string }[] = [];
+  private judged: number[] = [];
+
+  add(line: number, text: string): void {
+    this.pending.push({ line, text });
+    if (this.pending.length > CutShortLines.MAX_PENDING) this.judged.push(this.pending.shift()!.line);
+  }
+
+  /** The pending lines a later line begins with (and is longer than): cut short, now complete. */
+  completedBy(text: string): number[] {
+    if (this.pending.length === 0) return [];
+    const done = this.pending.filter((p) => text.length > p.text.length && text.startsWith(p.text));
+    if (done.length > 0) this.pending = this.pending.filter((p) => !done.includes(p));
+    return done.map((p) => p.line);
+  }
+
+  /** Lines no later line completed. */
+  remaining(): number[] {
+    return [...this.judged, ...this.pending.map((p) => p.line)];
+  }
 }
 
 function untrusted(bad: WitnessSummary['rejected'][number], verifier: SignatureVerifier): VerifyProblem {

@@ -26,7 +26,18 @@
 // calls, between which a sibling's line can land, mid-line. So a backlog is
 // appended in pieces of whole lines of at most MAX_WRITE bytes, each one
 // write(). (Not on NFS, where O_APPEND is not atomic across clients.)
-import { appendFile } from 'node:fs/promises';
+//
+// An append can also land in part: a full disk or a file-size limit stops a
+// write() after some of its bytes, and a crash can cut one. The writer
+// counts the bytes that landed, so the lines written whole are never written
+// again (a second copy of a head reads as a chain that went back), and the
+// line cut short is written again whole. What was cut short stays in the
+// file; the next append after a failure, or the first after a start, begins
+// with an end of line when the file does not end with one, so the remains
+// are a line of their own and no later line is glued to them. The check
+// knows such remains (witness-check.ts): a line that is the beginning of a
+// later line.
+import { open } from 'node:fs/promises';
 import type { Checkpoint } from './record.js';
 
 /** Lines kept while the file cannot be written. */
@@ -61,6 +72,8 @@ export class WitnessFile implements CheckpointWitness {
   private queue: string[] = [];
   private draining: Promise<void> | undefined;
   private failing = false;
+  /** Whether the file may end in the remains of an append cut short (at start, and after a failed append). */
+  private tailUnknown = true;
 
   constructor(private readonly o: WitnessFileOptions) {}
 
@@ -73,7 +86,7 @@ export class WitnessFile implements CheckpointWitness {
    */
   async ensureExists(): Promise<void> {
     try {
-      await appendFile(this.o.file, '', { mode: 0o640 });
+      await (await open(this.o.file, 'a', 0o640)).close();
     } catch (err) {
       this.o.count?.('failed', 1);
       if (!this.failing) {
@@ -110,9 +123,12 @@ export class WitnessFile implements CheckpointWitness {
     try {
       while (lines.length > 0) {
         const n = wholeLinesWithin(lines, MAX_WRITE);
-        await appendFile(this.o.file, lines.slice(0, n).join(''), { mode: 0o640 });
-        this.o.count?.('written', n);
-        lines = lines.slice(n);
+        const landed = await this.append(lines.slice(0, n));
+        // Only lines that landed whole leave the queue, also when the append failed part way.
+        const whole = wholeLinesIn(lines, landed.bytes);
+        if (whole > 0) this.o.count?.('written', whole);
+        lines = lines.slice(whole);
+        if (landed.error) throw landed.error;
       }
       if (this.failing) {
         this.failing = false;
@@ -134,6 +150,49 @@ export class WitnessFile implements CheckpointWitness {
     }
   }
 
+  /**
+   * Appends the lines: one write() on a local file, more only when one lands
+   * in part. The bytes of the lines that landed, and the error that stopped
+   * the rest (the bytes before it are in the file). When the file's end is
+   * unknown and is not an end of line, an end of line goes first.
+   */
+  private async append(lines: readonly string[]): Promise<{ bytes: number; error?: unknown }> {
+    let fh;
+    let readable = true;
+    try {
+      fh = await open(this.o.file, 'a+', 0o640).catch(async (err: NodeJS.ErrnoException) => {
+        // A witness the gateway may append to but not read (a shipper's drop file): its end stays unknown.
+        if (err.code !== 'EACCES' && err.code !== 'EPERM') throw err;
+        readable = false;
+        return open(this.o.file, 'a', 0o640);
+      });
+    } catch (error) {
+      return { bytes: 0, error };
+    }
+    let lead = 0;
+    let at = 0;
+    try {
+      if (this.tailUnknown && readable) {
+        const { size } = await fh.stat();
+        const last = Buffer.alloc(1);
+        if (size > 0 && (await fh.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a) lead = 1;
+      }
+      const buf = Buffer.from((lead ? '\n' : '') + lines.join(''));
+      while (at < buf.length) {
+        const { bytesWritten } = await fh.write(buf, at, buf.length - at);
+        if (bytesWritten === 0) throw new Error('the witness file took no bytes');
+        at += bytesWritten;
+      }
+      this.tailUnknown = false;
+      return { bytes: at - lead };
+    } catch (error) {
+      this.tailUnknown = true;
+      return { bytes: Math.max(0, at - lead), error };
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+
   /** Lines waiting to be written. */
   get pending(): number {
     return this.queue.length;
@@ -151,6 +210,16 @@ export class WitnessFile implements CheckpointWitness {
     await Promise.race([this.draining, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
   }
+}
+
+/** How many of the first lines `bytes` bytes hold whole. */
+function wholeLinesIn(lines: readonly string[], bytes: number): number {
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    at += Buffer.byteLength(lines[i]!);
+    if (at > bytes) return i;
+  }
+  return lines.length;
 }
 
 /** How many of the first lines fit in `max` bytes (at least one). */

@@ -50,6 +50,8 @@ export function registerAuditVerify(audit: Command): void {
                 `witness ${w.summary.file}: ${w.summary.signed} signed checkpoint(s) of ${w.summary.lines} line(s), ${w.summary.notInStore} not in the store; highest: ${heads}`,
               );
               for (const r of w.summary.rejected) console.log(`  NOT TRUSTED: line ${r.line}${r.node !== null ? ` (${r.node}#${r.seq})` : ''}: ${REJECTED[r.reason]}`);
+              for (const line of w.summary.cutShort)
+                console.log(`  note: line ${line} is the beginning of a later line: an append cut short (a full disk?) and written again whole`);
             }
             const secs = ((Date.now() - started) / 1000).toFixed(1);
             const taken = res.chains.reduce((n, c) => n + c.unsignedBeforeRestart.reduce((m, u) => m + u.records, 0), 0);
