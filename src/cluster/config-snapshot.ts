@@ -40,6 +40,8 @@ export interface ConfigSnapshot {
   update(text: string): void;
   /** Writes the files again if they are gone (before a fork); throws (errno, path) when it cannot. */
   ensure(): void;
+  /** The text in force (what update() last kept, or the one the cluster started with). */
+  text(): string;
   remove(): void;
 }
 
@@ -80,6 +82,7 @@ export function configSnapshot(text: string): ConfigSnapshot {
       inForce = t;
     },
     ensure,
+    text: () => inForce,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

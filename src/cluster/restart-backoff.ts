@@ -28,6 +28,14 @@ export class RestartBackoff {
     this.state(slot).servingSince = now;
   }
 
+  /**
+   * Every slot starts again from RESTART_BASE_MS: the cause of the failures was dealt with (a reload put the
+   * fixed files in force while no worker served, node/reload-without-workers.ts).
+   */
+  reset(): void {
+    this.slots.clear();
+  }
+
   /** The slot's worker exited, or its fork was refused: how long to wait before the next one. */
   stopped(slot: number, now = Date.now()): RestartDelay {
     const s = this.state(slot);

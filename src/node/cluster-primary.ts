@@ -22,6 +22,8 @@ import { RESTART_BASE_MS, RestartBackoff } from '../cluster/restart-backoff.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
 import { auditRecordTimeoutMs, ClusterReload } from './cluster-reload.js';
 import { watchPolicyFile } from './policy-watch.js';
+import { checkReloadWithoutWorkers } from './reload-without-workers.js';
+import { EPHEMERAL_KEYS_ENV } from '../keys/material.js';
 import type { ReloadResult, ReloadTrigger } from './reload.js';
 
 export interface RunningPrimary {
@@ -110,6 +112,12 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       snapshot.update(text);
       log.info('replacement workers start with the reloaded policy');
     },
+    checkAlone: (text, inForce) => {
+      // Without keys.file the workers sign with the per-run keys: the primary's check must read those, not make its own.
+      if (sharedKeys) process.env[EPHEMERAL_KEYS_ENV] = sharedKeys.env[EPHEMERAL_KEYS_ENV];
+      return checkReloadWithoutWorkers(text, { file: loaded.file, startedWith: config, inForceText: snapshot.text(), inForce, log });
+    },
+    onRecovery: () => startWaitingNow(),
   });
   // The front door's codes and tokens live in one process: exactly one worker (the first, and its
   // replacement) runs it, so a code, its token and the API call always meet the same store.
@@ -170,22 +178,39 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     live.add(w);
     return true;
   };
-  /** Starts the slot's next worker after its backoff; not while a reload runs (it must start from the policy that reload leaves in force). */
+  /** The timer of each slot that waits for its replacement (startWaitingNow cuts the wait short). */
+  const timers = new Map<number, { frontDoor: boolean; timer: NodeJS.Timeout }>();
+  /** Forks the slot's next worker once no reload runs (it must start from the policy that reload leaves in force). */
+  const startSlot = (frontDoor: boolean, slot: number) =>
+    !stopping &&
+    void reloads.idle().then(() => {
+      if (stopping) return;
+      waiting.delete(slot);
+      if (fork(frontDoor, slot)) log.info('replacement worker forked', { slot });
+      else replace(frontDoor, slot);
+    });
+  /** Starts the slot's next worker after its backoff. */
   const replace = (frontDoor: boolean, slot: number) => {
     const { delayMs, longer } = backoff.stopped(slot);
     if (delayMs > RESTART_BASE_MS) backoffs.inc();
     if (longer) log.warn('replacement workers keep failing; waiting longer before the next one', { slot, delayMs });
     waiting.set(slot, delayMs);
-    setTimeout(
-      () =>
-        !stopping &&
-        void reloads.idle().then(() => {
-          if (stopping) return;
-          waiting.delete(slot);
-          if (!fork(frontDoor, slot)) replace(frontDoor, slot);
-        }),
-      delayMs,
-    ).unref();
+    // Not unref'd: with every worker gone (and no RADIUS listener) nothing else keeps the primary running, and it
+    // exited — a cluster that could come back by itself or by a reload (reload-without-workers.ts) was gone.
+    const timer = setTimeout(() => {
+      timers.delete(slot);
+      startSlot(frontDoor, slot);
+    }, delayMs);
+    timers.set(slot, { frontDoor, timer });
+  };
+  /** A reload put fixed files in force while no worker served: every waiting slot starts now, and the waits start again from 0.5 s. */
+  const startWaitingNow = () => {
+    backoff.reset();
+    for (const [slot, { frontDoor, timer }] of timers) {
+      clearTimeout(timer);
+      timers.delete(slot);
+      startSlot(frontDoor, slot);
+    }
   };
   cluster.on('exit', (w, code, signal) => {
     live.delete(w);
@@ -226,6 +251,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        for (const { timer } of timers.values()) clearTimeout(timer);
         watcher?.close();
         statics?.stop();
         await radius?.close();

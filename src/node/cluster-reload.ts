@@ -24,6 +24,7 @@ import type { Logger } from '../shared/log.js';
 import type { PreparedAnswer, PrimaryToWorker, WorkerToPrimary } from '../cluster/protocol.js';
 import type { PolicyInForce } from '../cluster/config-snapshot.js';
 import type { Config } from '../config/schema.js';
+import type { AloneCheck } from './reload-without-workers.js';
 import { auditRefusal, readRefusal, type PreparedReload, type ReloadResult, type ReloadTrigger } from './reload.js';
 
 export interface ClusterReloadDeps {
@@ -41,6 +42,13 @@ export interface ClusterReloadDeps {
   send(w: Worker, m: PrimaryToWorker): void;
   /** The text every worker put in force: replacement workers start with it (cluster/config-snapshot.ts). */
   onApplied(text: string): void;
+  /**
+   * No worker serves (every one died, e.g. on a key file made unreadable): the primary checks the text itself
+   * (node/reload-without-workers.ts) instead of refusing a reload that would bring the cluster back.
+   */
+  checkAlone?: ((text: string, inForce: PolicyInForce | undefined) => AloneCheck) | undefined;
+  /** A reload applied (or found unchanged) while no worker serves: start the replacements now, their waits reset. */
+  onRecovery?: (() => void) | undefined;
 }
 
 type Outcome = PreparedReload['outcome'];
@@ -174,7 +182,7 @@ export class ClusterReload {
       });
     }
     workers = this.deps.live().filter((w) => this.ready.has(w.id));
-    if (workers.length === 0) return finish({ result: 'refused', to: undefined, stage: 'cluster', reason: 'no worker is serving' });
+    if (workers.length === 0 && !this.deps.checkAlone) return finish({ result: 'refused', to: undefined, stage: 'cluster', reason: 'no worker is serving' });
 
     let text: string;
     try {
@@ -182,6 +190,7 @@ export class ClusterReload {
     } catch (err) {
       return finish(readRefusal(err));
     }
+    if (workers.length === 0) return this.withoutWorkers(text, finish);
 
     const answers = await this.ask(id, 'hedge:reload-prepared', workers, (w) => this.deps.send(w, { t: 'hedge:reload-prepare', id, text }), timeoutMs);
     const prepared = answers.map(([w, s]) => [w, 'answer' in s ? (s.answer as { answer: PreparedAnswer }).answer : s.missing] as const);
@@ -248,6 +257,35 @@ export class ClusterReload {
     this.version = outcome.to ?? this.version;
     this.fingerprint = changed[1].fingerprint;
     return finish({ ...outcome, from }, { commit: true, recorded, counts });
+  }
+
+  /**
+   * No worker serves: the primary checks the text itself; applied (or unchanged: the files it names were put back),
+   * replacements start with it now. Its audit event is written by the first replacement that serves; a change that
+   * widens disclosure is refused (reload-without-workers.ts).
+   */
+  private withoutWorkers(text: string, finish: (o: Outcome & { from?: string }, o2?: { commit?: boolean }) => ReloadResult): ReloadResult {
+    const from = this.version;
+    const { outcome, fingerprint } = this.deps.checkAlone!(text, this.inForce());
+    if (outcome.result === 'refused') return finish({ ...outcome, from });
+    if (outcome.result === 'applied') {
+      try {
+        this.deps.onApplied(text);
+      } catch (err) {
+        return finish({
+          result: 'refused',
+          from,
+          to: outcome.to,
+          stage: 'cluster',
+          reason: `cannot keep the reloaded policy for replacement workers: ${(err as Error).message}; nothing applied`,
+        });
+      }
+      this.version = outcome.to ?? this.version;
+      this.fingerprint = fingerprint;
+    }
+    this.deps.log.warn('no worker serves: the primary checked the reload itself; replacement workers start with it now', { result: outcome.result, to: outcome.to });
+    this.deps.onRecovery?.();
+    return finish({ ...outcome, from }, { commit: outcome.result === 'applied' });
   }
 
   /** Sends to each worker and waits for its answer of this kind, at most timeoutMs; a worker that exits meanwhile is missing. */

@@ -138,39 +138,20 @@ export class PolicyReloader {
    * outcome.result says applied when the candidate is ready to commit.
    */
   async prepare(text: string): Promise<PreparedReload> {
-    const refused = (o: Omit<PreparedReload['outcome'], 'result'>): PreparedReload => ({ outcome: { result: 'refused', ...o }, candidate: undefined, fingerprint: undefined });
     const old = this.deps.current();
-    let loaded: LoadedConfig;
-    try {
-      loaded = parseConfig(text, this.deps.file);
-    } catch (err) {
-      return { outcome: readRefusal(err), candidate: undefined, fingerprint: undefined };
-    }
-    const warnings = loaded.warnings.map(formatIssue);
-    const restartNeeded = changedSections(this.deps.startedWith, loaded.config);
-
-    let next: CompiledPolicy;
-    try {
-      next = compilePolicy(loaded.config, loaded.file, loaded.lineOf);
-    } catch (err) {
-      const issues = err instanceof ConfigError ? err.issues.map(formatIssue) : undefined;
-      return refused({ to: undefined, stage: 'compile', reason: (err as Error).message.split('\n')[0], issues, restartNeeded });
-    }
-    const fingerprint = next.materialFingerprint;
-    const issues = warnings.length ? warnings : undefined;
-    // The version hashes the partners and stripped headers; rotated keys (keys.file, a partner CA, client JWKS) change only the fingerprint.
-    if (next.version === old.policy.version && fingerprint === old.policy.materialFingerprint)
-      return { outcome: { result: 'unchanged', to: next.version, issues, restartNeeded }, candidate: undefined, fingerprint };
-
-    const exposure = exposureSummary(old.policy, next);
-    const log = exposure.widens ? this.deps.log.warn : this.deps.log.info;
-    log('policy reload: exposure diff', { from: old.policy.version, to: next.version, widens: exposure.widens, summary: exposure.text, changes: exposure.lines });
-
+    const checked = checkCandidate(text, { file: this.deps.file, startedWith: this.deps.startedWith, old: old.policy, log: this.deps.log });
+    if ('done' in checked) return checked.done;
+    const { next, fingerprint, exposure, issues, restartNeeded } = checked;
     const candidate = this.deps.build(next);
     let canary: CanaryResult | undefined;
     if (this.deps.canary) {
       canary = await this.deps.canary.run(candidate, 'reload');
-      if (!canary.ok) return refused({ to: next.version, stage: 'canary', reason: 'the canary failed against the new policy', exposure, canary, restartNeeded });
+      if (!canary.ok)
+        return {
+          outcome: { result: 'refused', to: next.version, stage: 'canary', reason: 'the canary failed against the new policy', exposure, canary, restartNeeded },
+          candidate: undefined,
+          fingerprint: undefined,
+        };
     }
     return { outcome: { result: 'applied', to: next.version, exposure, canary, issues, restartNeeded }, candidate, fingerprint };
   }
@@ -208,6 +189,53 @@ export class PolicyReloader {
     } else this.deps.log.info(r.result === 'applied' ? 'policy reloaded' : 'policy reload: nothing changed', fields);
     return r;
   }
+}
+
+/** What checkCandidate found: a final outcome (refused, unchanged), or a compiled candidate to build and canary. */
+export type CheckedCandidate =
+  | { done: PreparedReload }
+  | {
+      next: CompiledPolicy;
+      fingerprint: string | undefined;
+      exposure: ExposureSummary;
+      issues: string[] | undefined;
+      restartNeeded: string[];
+    };
+
+/**
+ * The checks of a reload that need no running pipeline: the text validates and lints, compiles (keys.file, a
+ * partner's ca and a client's jwksFile read from disk), and its exposure diff against `old` (the policy in force)
+ * is logged. A worker's prepare() runs them and then the canary; a --workers primary with no worker serving runs
+ * them alone (node/reload-without-workers.ts), so both refuse exactly the same files.
+ */
+export function checkCandidate(text: string, o: { file: string; startedWith: Config; old: CompiledPolicy; log: Logger }): CheckedCandidate {
+  const refused = (r: Omit<PreparedReload['outcome'], 'result'>): CheckedCandidate => ({
+    done: { outcome: { result: 'refused', ...r }, candidate: undefined, fingerprint: undefined },
+  });
+  let loaded: LoadedConfig;
+  try {
+    loaded = parseConfig(text, o.file);
+  } catch (err) {
+    return { done: { outcome: readRefusal(err), candidate: undefined, fingerprint: undefined } };
+  }
+  const warnings = loaded.warnings.map(formatIssue);
+  const restartNeeded = changedSections(o.startedWith, loaded.config);
+  let next: CompiledPolicy;
+  try {
+    next = compilePolicy(loaded.config, loaded.file, loaded.lineOf);
+  } catch (err) {
+    const issues = err instanceof ConfigError ? err.issues.map(formatIssue) : undefined;
+    return refused({ to: undefined, stage: 'compile', reason: (err as Error).message.split('\n')[0], issues, restartNeeded });
+  }
+  const fingerprint = next.materialFingerprint;
+  const issues = warnings.length ? warnings : undefined;
+  // The version hashes the partners and stripped headers; rotated keys (keys.file, a partner CA, client JWKS) change only the fingerprint.
+  if (next.version === o.old.version && fingerprint === o.old.materialFingerprint)
+    return { done: { outcome: { result: 'unchanged', to: next.version, issues, restartNeeded }, candidate: undefined, fingerprint } };
+  const exposure = exposureSummary(o.old, next);
+  const log = exposure.widens ? o.log.warn : o.log.info;
+  log('policy reload: exposure diff', { from: o.old.version, to: next.version, widens: exposure.widens, summary: exposure.text, changes: exposure.lines });
+  return { next, fingerprint, exposure, issues, restartNeeded };
 }
 
 /** A file that cannot be read or does not validate, as a refused outcome. */
