@@ -76,10 +76,20 @@ export interface AuditEvent {
   detail?: Record<string, unknown> | undefined;
 }
 
+/** Where a record landed in this writer's chain. */
+export interface LandedRecord {
+  seq: number;
+  hash: string;
+}
+
+/** Told what became of a record whose commit was given up on: where it landed after all, or undefined (not stored). */
+export type LateOutcome = (landed: LandedRecord | undefined) => void;
+
 interface Pending {
   rec: UnchainedRecord;
   resolve?: (() => void) | undefined;
   reject?: ((err: Error) => void) | undefined;
+  late?: LateOutcome | undefined;
 }
 
 type State = 'up' | 'down' | 'stalled' | 'altered';
@@ -128,6 +138,8 @@ export class AuditLog implements DisclosureRecorder {
   private headKnown = false;
   /** Ends of batches whose append failed but may have been stored (a connection lost after the commit was sent). */
   private readonly uncertain: ChainHead[] = [];
+  /** Such batches with records whose writers wait to learn their fate (recordEvent's `late`): told at the next head read. */
+  private undecided: { end: ChainHead; entries: { late: LateOutcome; rec: AuditRecord }[] }[] = [];
   private initialised = false;
   /** Whether the stored chain's last stop was looked at (and a resume record written when it was unclean). */
   private resumeChecked = false;
@@ -200,6 +212,11 @@ export class AuditLog implements DisclosureRecorder {
       if (this.head !== undefined && !this.isOwn(stored)) throw this.altered(stored);
       // A resume record whose append failed but landed is this writer's own: not a second unclean stop.
       if (this.head !== undefined && this.uncertain.some((h) => stored !== undefined && h.seq === stored.seq && h.hash === stored.hash)) this.resumeChecked = true;
+      // The stored head says which failed batch landed after all (only the last could have: the head was read again before each).
+      for (const u of this.undecided.splice(0)) {
+        const landed = stored !== undefined && u.end.seq === stored.seq && u.end.hash === stored.hash;
+        for (const e of u.entries) e.late(landed ? { seq: e.rec.seq, hash: e.rec.hash } : undefined);
+      }
       this.head = stored;
       this.uncertain.length = 0;
       if (!this.resumeChecked) {
@@ -304,8 +321,16 @@ export class AuditLog implements DisclosureRecorder {
    * making anyone wait. The returned promise settles when it is committed or
    * dropped (dropped events are counted in hedge_audit_events_dropped_total);
    * it never rejects.
+   *
+   * `late`: for a writer that must not let its record say something it then
+   * contradicts (a reload refused because its record was not committed in
+   * time). Called once after the promise resolved false: with where the record
+   * landed after all — a commit that outlived commitTimeoutMs, or failed in a
+   * way that may have stored it, seen at the next head read — or undefined when
+   * it was not stored. Not called while that stays unknown (a store that never
+   * answers again).
    */
-  recordEvent(e: AuditEvent): Promise<boolean> {
+  recordEvent(e: AuditEvent, o: { late?: LateOutcome | undefined } = {}): Promise<boolean> {
     const subject = e.subscriber ? this.subject(e.subscriber, e.clientAddress ?? '') : undefined;
     const rec: UnchainedRecord = {
       time: Date.now(),
@@ -320,11 +345,13 @@ export class AuditLog implements DisclosureRecorder {
     };
     if (!this.accepting()) {
       this.metrics?.eventDropped(e.type);
+      o.late?.(undefined);
       return Promise.resolve(false);
     }
     return new Promise<boolean>((resolve) =>
       this.enqueue({
         rec,
+        late: o.late,
         resolve: () => resolve(true),
         reject: () => {
           this.metrics?.eventDropped(e.type);
@@ -424,10 +451,12 @@ export class AuditLog implements DisclosureRecorder {
       if (!settled) {
         settled = true;
         for (const p of batch) p.resolve?.();
-      }
+      } else batch.forEach((p, i) => p.late?.({ seq: records![i]!.seq, hash: records![i]!.hash })); // landed after its bound gave up on it
     } catch (err) {
       // Refused as not continuing the stored chain: certainly not stored. Any other failure may have come after the commit.
-      if (records !== undefined && !(err instanceof Error && (err as { code?: string }).code === 'CHAIN_DISCONTINUITY')) this.mayHaveLanded(records);
+      const maybe = records !== undefined && !(err instanceof Error && (err as { code?: string }).code === 'CHAIN_DISCONTINUITY');
+      if (maybe) this.mayHaveLanded(records!, batch);
+      else this.notStored(batch);
       this.markDown(err);
       if (!settled) {
         settled = true;
@@ -466,10 +495,17 @@ export class AuditLog implements DisclosureRecorder {
     return out;
   }
 
-  private mayHaveLanded(records: readonly AuditRecord[]): void {
+  private mayHaveLanded(records: readonly AuditRecord[], batch: readonly Pending[] = []): void {
     const last = records[records.length - 1]!;
     this.uncertain.push({ seq: last.seq, hash: last.hash });
     if (this.uncertain.length > MAX_UNCERTAIN) this.uncertain.shift();
+    const entries = batch.flatMap((p, i) => (p.late ? [{ late: p.late, rec: records[i]! }] : []));
+    if (entries.length) this.undecided = [...this.undecided.slice(1 - MAX_UNCERTAIN), { end: { seq: last.seq, hash: last.hash }, entries }];
+  }
+
+  /** Records that were certainly not stored: their writers waiting to learn their fate are told. */
+  private notStored(list: readonly Pending[]): void {
+    for (const p of list) p.late?.(undefined);
   }
 
   /** The stored head is this writer's: its own last head, or the end of a batch of its own that may have landed. */
@@ -496,6 +532,7 @@ export class AuditLog implements DisclosureRecorder {
       const queued = this.queue;
       this.queue = [];
       this.failAll(queued, new AuditUnavailableError('the audit chain was changed by someone else; nothing more is recorded'));
+      this.notStored(queued);
       return;
     }
     const code = (err as { code?: string })?.code ?? (err as Error)?.name ?? 'error';
@@ -510,6 +547,27 @@ export class AuditLog implements DisclosureRecorder {
     const queued = this.queue;
     this.queue = [];
     this.failAll(queued, new AuditUnavailableError('the audit store cannot commit'));
+    this.notStored(queued);
+    this.readHeadLater();
+  }
+
+  /**
+   * Records whose fate waits for a head read (undecided) are told at the next commit's; on an idle gateway there
+   * may be none for long, so the head is read on its own after retryAfterMs (again until the store answers).
+   */
+  private readHeadLater(): void {
+    if (this.undecided.length === 0) return;
+    setTimeout(() => {
+      if (this.closed || this.undecided.length === 0) return;
+      if (this.inFlight) return void this.inFlight.then(() => this.readHeadLater());
+      // As a commit in flight: no commit reads or moves the head meanwhile.
+      this.inFlight = this.prepare()
+        .catch(() => this.readHeadLater())
+        .finally(() => {
+          this.inFlight = undefined;
+          if (this.queue.length) this.flush();
+        });
+    }, this.retryAfterMs).unref();
   }
 
   private unavailable(code: string): void {

@@ -76,12 +76,18 @@ const HOUR = 3_600_000;
 
 export async function buildIncident(store: AuditStore, leak: LeakSummary, o: IncidentOptions): Promise<Incident> {
   const until = Math.max(o.window.to, o.now ?? Date.now()) + 1;
-  const policyEvents: PolicyChange[] = [];
+  const found: { r: AuditRecord; change: PolicyChange }[] = [];
+  // A reload refused because its record was not committed in time, whose record landed after all: its "abandoned"
+  // event names that record (node/reload.ts), and the policy it names never served.
+  const abandoned = new Set<string>();
   for (const type of POLICY_EVENTS)
     for await (const r of records(store, type, 0, until)) {
+      const named = abandonedRecord(r);
+      if (named) abandoned.add(`${r.node}\0${named.seq}\0${named.hash}`);
       const c = policyChange(r);
-      if (c) policyEvents.push(c);
+      if (c) found.push({ r, change: c });
     }
+  const policyEvents = found.filter(({ r }) => !abandoned.has(`${r.node}\0${r.seq}\0${r.hash}`)).map(({ change }) => change);
   policyEvents.sort((a, b) => a.at.localeCompare(b.at));
 
   const first = leak.first;
@@ -176,6 +182,13 @@ async function* records(store: AuditStore, type: string, from: number, to: numbe
     const last = page[page.length - 1]!;
     cursor = { time: last.time, node: last.node, seq: last.seq };
   }
+}
+
+/** The record (in the same chain) an "abandoned" policy-reload event retracts, if it is one. */
+function abandonedRecord(r: AuditRecord): { seq: number; hash: string } | null {
+  if (r.type !== 'policy-reload') return null;
+  const a = detailOf(r).abandons as { seq?: unknown; hash?: unknown } | undefined;
+  return a && typeof a.seq === 'number' && typeof a.hash === 'string' ? { seq: a.seq, hash: a.hash } : null;
 }
 
 function policyChange(r: AuditRecord): PolicyChange | null {

@@ -2,7 +2,7 @@
 // refused), with the exposure diff summary. Names and versions only.
 import type { CanaryResult } from '../canary/canary.js';
 import type { ReloadResult } from './reload.js';
-import type { AuditEvent } from '../audit/audit-log.js';
+import type { AuditEvent, LandedRecord } from '../audit/audit-log.js';
 
 export function canaryEvent(r: CanaryResult): AuditEvent {
   return {
@@ -20,12 +20,17 @@ export function canaryEvent(r: CanaryResult): AuditEvent {
   };
 }
 
-export function reloadEvent(r: ReloadResult): AuditEvent {
+/**
+ * `abandons`: a refused reload whose "applied" record was committed after the reload had given up on it (a commit
+ * that outlived audit.commitTimeoutMs): the event says `abandoned` and names that record, which reports then skip.
+ */
+export function reloadEvent(r: ReloadResult, abandons?: LandedRecord): AuditEvent {
   return {
     type: 'policy-reload',
     policyVersion: r.result === 'applied' ? r.to : r.from,
     detail: {
-      result: r.result,
+      result: abandons ? 'abandoned' : r.result,
+      ...(abandons && { abandons: { seq: abandons.seq, hash: abandons.hash } }),
       trigger: r.trigger,
       from: r.from,
       to: r.to ?? null,

@@ -277,7 +277,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     alerts,
     registry: metrics.registry,
     log,
-    record: audit && ((r) => audit.log.recordEvent(reloadEvent(r))),
+    record: audit && ((r, o) => audit.log.recordEvent(reloadEvent(r, o?.abandons), { late: o?.late })),
   });
   opts.clusterReload?.attach(reloader, log);
   const reload = opts.clusterReload ? opts.clusterReload.request : (trigger: ReloadTrigger) => reloader.reload(trigger);

@@ -25,6 +25,7 @@ import type { Alerts } from '../alerts/alerts.js';
 import type { Logger } from '../shared/log.js';
 import { SharedRun } from '../shared/shared-run.js';
 import { Counter, type Registry } from 'prom-client';
+import type { LandedRecord, LateOutcome } from '../audit/audit-log.js';
 
 export type ReloadTrigger = 'sighup' | 'admin' | 'watch' | 'api';
 /** Where a refused reload stopped; `cluster`: the workers of a --workers cluster could not all take part (one did not answer in time, exited, or read other key material). */
@@ -75,14 +76,21 @@ export interface ReloaderDeps {
   /**
    * Records a reload result in the audit; resolves false when it could not be committed. A change that widens
    * disclosure is recorded before it is swapped in, and refused when this says false; every other result after.
+   * `late`: told where a record that resolved false landed after all (audit-log.ts); `abandons`: record the
+   * result as the abandonment of that record.
    */
-  record?: ((r: ReloadResult) => Promise<boolean>) | undefined;
+  record?: ((r: ReloadResult, o?: { late?: LateOutcome; abandons?: LandedRecord | undefined }) => Promise<boolean>) | undefined;
 }
 
 export class PolicyReloader {
   private readonly runs = new SharedRun((trigger: ReloadTrigger) => this.attempt(trigger));
   private readonly history: ReloadResult[] = [];
   private readonly counter: Counter<'result' | 'trigger'>;
+  /**
+   * A widening reload's record that was not committed within the audit's bound: the reload is refused, but the
+   * commit may still land. The refusal's own event waits for its fate (keyed by the result's at and to).
+   */
+  private undecided: { key: string; fate: Promise<LandedRecord | undefined> } | undefined;
 
   constructor(private readonly deps: ReloaderDeps) {
     this.counter = new Counter({
@@ -126,7 +134,7 @@ export class PolicyReloader {
     // A widening change is in the audit before it takes any traffic; a narrowing one (an emergency removal) never waits.
     let recorded = false;
     if (prepared.outcome.exposure?.widens && this.deps.record) {
-      if (!(await this.deps.record(result(prepared.outcome)))) return this.settle(result(auditRefusal(prepared.outcome)));
+      if (!(await this.recordFirst(result(prepared.outcome)))) return this.settle(result(auditRefusal(prepared.outcome)));
       recorded = true;
     }
     this.commit(prepared);
@@ -163,7 +171,27 @@ export class PolicyReloader {
 
   /** Records an outcome in the audit now; false when it could not be committed (a widening change is then refused). */
   async recordFirst(r: ReloadResult): Promise<boolean> {
-    return this.deps.record ? this.deps.record(r) : true;
+    if (!this.deps.record) return true;
+    let tell: LateOutcome = () => undefined;
+    const fate = new Promise<LandedRecord | undefined>((resolve) => (tell = resolve));
+    const ok = await this.deps.record(r, { late: (landed) => tell(landed) });
+    if (!ok) this.undecided = { key: reloadKey(r), fate };
+    return ok;
+  }
+
+  /**
+   * A result's audit event. The refusal of a reload whose "applied" record was not committed in time waits for that
+   * commit's fate: recorded as refused when it did not land; when it landed after all, as `abandoned`, naming it —
+   * never a bare "refused" after an "applied" the reader cannot tell apart from a reload that served.
+   */
+  private recordAfter(r: ReloadResult): void {
+    const first = this.undecided;
+    if (first && r.result === 'refused' && first.key === reloadKey(r)) {
+      this.undecided = undefined;
+      void first.fate.then((landed) => this.deps.record?.(r, { abandons: landed }));
+      return;
+    }
+    void this.deps.record?.(r);
   }
 
   /**
@@ -172,7 +200,7 @@ export class PolicyReloader {
    */
   settle(r: ReloadResult, o: { recorded?: boolean; record?: boolean } = {}): ReloadResult {
     this.counter.labels(r.result, r.trigger).inc();
-    if (!o.recorded && o.record !== false) void this.deps.record?.(r);
+    if (!o.recorded && o.record !== false) this.recordAfter(r);
     this.history.push(r);
     if (this.history.length > 20) this.history.shift();
     const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file, workers: r.workers };
@@ -236,6 +264,11 @@ export function checkCandidate(text: string, o: { file: string; startedWith: Con
   const log = exposure.widens ? o.log.warn : o.log.info;
   log('policy reload: exposure diff', { from: o.old.version, to: next.version, widens: exposure.widens, summary: exposure.text, changes: exposure.lines });
   return { next, fingerprint, exposure, issues, restartNeeded };
+}
+
+/** Which reload a result is (the record written first and the refusal that follows it share both). */
+function reloadKey(r: ReloadResult): string {
+  return `${r.at}\0${r.to ?? ''}`;
 }
 
 /** A file that cannot be read or does not validate, as a refused outcome. */
