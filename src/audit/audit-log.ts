@@ -213,6 +213,9 @@ export class AuditLog implements DisclosureRecorder {
       // A resume record whose append failed but landed is this writer's own: not a second unclean stop.
       if (this.head !== undefined && this.uncertain.some((h) => stored !== undefined && h.seq === stored.seq && h.hash === stored.hash)) this.resumeChecked = true;
       // The stored head says which failed batch landed after all (only the last could have: the head was read again before each).
+      // The store answered: writers told below may record at once (readHeadLater's timer can fire a moment before retryAt,
+      // which would otherwise drop what they record).
+      if (this.undecided.length > 0 && this.state === 'down') this.state = 'up';
       for (const u of this.undecided.splice(0)) {
         const landed = stored !== undefined && u.end.seq === stored.seq && u.end.hash === stored.hash;
         for (const e of u.entries) e.late(landed ? { seq: e.rec.seq, hash: e.rec.hash } : undefined);

@@ -41,6 +41,17 @@ function reloadRecords(spec: string): ReloadRecord[] {
   }
 }
 
+function recordCount(spec: string): number {
+  const db = new Database(spec.slice('sqlite:'.length), { readonly: true, fileMustExist: false });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM audit_records').get() as { n: number }).n;
+  } catch {
+    return 0; // not created yet
+  } finally {
+    db.close();
+  }
+}
+
 describe('a widening reload whose audit commit outlives audit.commitTimeoutMs', () => {
   const backend = useAuditBackend('sqlite');
 
@@ -60,6 +71,8 @@ describe('a widening reload whose audit commit outlives audit.commitTimeoutMs', 
         const cfg = writeConfig(yaml);
         const gw = await startGateway(loadConfigFile(cfg.file), { log: silentLogger });
         try {
+          // The start's own record first: a lock taken before it commits would stall the store for the whole test.
+          await waitFor('the start to be recorded', () => recordCount(loc.spec) > 0, 15_000);
           const lock = await backend.be!.lock(loc);
           writeFileSync(cfg.file, yaml.replace('partners:\n', `partners:\n${NEWSDESK_PARTNER}`));
           const answer = await gw.reload('api');
