@@ -13,40 +13,17 @@
 //   - a request body is JSON, declared so (415): a browser sends
 //     application/json cross-site only after a CORS preflight, which is never granted.
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import { parseIp } from '../destination/ip.js';
+import { authorityHost } from '../shared/authority.js';
 import { isLoopbackHost } from '../config/admin-exposure.js';
 import { ErrorCodes, type ErrorCode } from '../shared/errors.js';
+
+export { authorityHost };
 
 export interface Refusal {
   status: number;
   code: ErrorCode;
   message: string;
-}
-
-/**
- * The hostname of an authority ("host", "host:port", "[v6]", "[v6]:port"), lower-case and without one
- * trailing dot; undefined when it is not one.
- */
-export function authorityHost(authority: string): string | undefined {
-  let host: string;
-  let rest: string;
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    if (end === -1) return undefined;
-    host = authority.slice(1, end);
-    if (isIP(host) !== 6) return undefined;
-    rest = authority.slice(end + 1);
-  } else {
-    const colon = authority.indexOf(':');
-    host = colon === -1 ? authority : authority.slice(0, colon);
-    rest = colon === -1 ? '' : authority.slice(colon);
-    if (!/^[a-z0-9._-]+$/i.test(host)) return undefined;
-  }
-  if (rest !== '' && !/^:\d{0,5}$/.test(rest)) return undefined;
-  host = host.toLowerCase();
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return host === '' ? undefined : host;
 }
 
 /** One key for a host: an IP literal by its address (127.0.0.1 = ::ffff:127.0.0.1), a name by its lower-case text. */

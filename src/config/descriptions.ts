@@ -217,7 +217,8 @@ export const DESCRIPTIONS: Record<string, string> = {
 
   transparency: "The subscriber's own page: what was disclosed about them and their consent choices (needs audit).",
   'transparency.listen': 'Where the page listens, "address:port"; make it reachable from the mobile network.',
-  'transparency.host': "The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address.",
+  'transparency.host':
+    "The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address. The only DNS name the page answers to (besides IP addresses and localhost): any other Host gets 421, so a DNS-rebinding site cannot read the page or post its form.",
   'transparency.rateLimitPerMinute': 'Page requests per client (an IPv4 address, or an IPv6 /64) per minute.',
   'transparency.limits': "Timeouts and connection caps of the page's listener (it runs in the gateway's process and takes descriptors from the proxy's reserve).",
   'transparency.limits.headersTimeoutMs': 'A client must send its request head within this many milliseconds (and the whole request within twice that).',

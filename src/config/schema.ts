@@ -480,7 +480,7 @@ const transparencyLimits = z.strictObject({
 /** The subscriber's own page (src/transparency/): what was disclosed about them, and their consent choices. */
 export const transparencySchema = z.strictObject({
   listen: listenAddress.default('127.0.0.1:8084'),
-  /** The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address. */
+  /** The page's public name (e.g. privacy.operator.example): phones reach it through hedge's proxy by an in-process hop that keeps their address; the only DNS name the page answers to (transparency/page-hosts.ts). */
   host: z
     .string()
     .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, { message: 'a host name such as privacy.operator.example' })

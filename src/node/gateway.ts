@@ -310,6 +310,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
       policy: () => pipeline.policy,
       operator: config.operator.name,
       viaToken: config.proxy.via,
+      host: config.transparency.host,
       log: log.child({ component: 'transparency' }),
       registry: metrics.registry,
       rateLimit: { limit: config.transparency.rateLimitPerMinute, windowMs: 60_000 },

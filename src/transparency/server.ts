@@ -26,6 +26,7 @@ import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
 import { subscriberHistory } from './subscriber-records.js';
 import { issueToken, sameOrigin, tokenValid } from './csrf.js';
 import { TransparencyMetrics } from './metrics.js';
+import { PageHosts } from './page-hosts.js';
 import type { Registry } from 'prom-client';
 
 export interface TransparencyDeps {
@@ -41,6 +42,8 @@ export interface TransparencyDeps {
   operator: string;
   /** hedge's own Via token: a request that carries it came through the proxy, not from the phone. */
   viaToken: string;
+  /** transparency.host, the page's public name: besides IP literals and loopback names, the only Host it answers to (page-hosts.ts). */
+  host?: string | undefined;
   log: Logger;
   registry: Registry;
   rateLimit?: { limit: number; windowMs: number };
@@ -54,8 +57,10 @@ export class TransparencyServer {
   readonly server: http.Server;
   private readonly limiter: RateLimiter;
   private readonly metrics: TransparencyMetrics;
+  private readonly hosts: PageHosts;
 
   constructor(private readonly d: TransparencyDeps) {
+    this.hosts = new PageHosts(d.host);
     this.limiter = new RateLimiter(d.rateLimit ?? { limit: 60, windowMs: 60_000 });
     this.metrics = new TransparencyMetrics(d.registry);
     this.server = http.createServer({ maxHeaderSize: 16 * 1024, ...timeoutOptions(d.limits) }, (req, res) => {
@@ -112,6 +117,11 @@ export class TransparencyServer {
       this.metrics.request('malformed');
       res.shouldKeepAlive = false;
       return this.plain(res, 400, 'bad request target');
+    }
+    // A DNS-rebinding site's name: its script would read this subscriber's page and post its form (page-hosts.ts).
+    if (!this.hosts.allows(req)) {
+      this.metrics.request('wrong_host');
+      return this.plain(res, 421, 'misdirected: this page answers only to its own name (transparency.host), an IP address or localhost');
     }
     const wait = this.limiter.take(address);
     if (wait > 0) {
