@@ -68,6 +68,8 @@ export const de: Messages = {
   moreRecords: 'Es gibt mehr Einträge, als diese Seite zählt; fragen Sie uns nach dem vollständigen Auszug.',
   withdrawnNotice: (basis) =>
     basis === 'consent' ? 'Sie haben Ihre Einwilligung widerrufen: Dieser Partner erhält nichts über Sie.' : 'Sie haben widersprochen: Dieser Partner erhält nichts über Sie.',
+  optedOutByUs:
+    'Laut unseren Unterlagen erhält dieser Partner nichts über Sie. Diese Wahl wurde bei uns getroffen, nicht auf dieser Seite: Um sie zu ändern, wenden Sie sich an uns.',
   withdraw: (basis, p) => (basis === 'consent' ? `Einwilligung für ${p} widerrufen` : `Widersprechen: ${p} nichts über mich senden`),
   give: (basis, p) => (basis === 'consent' ? `${p} wieder einwilligen` : `Widerspruch gegen ${p} zurücknehmen`),
   done: (given, p) => (given ? `Gespeichert: ${p} darf das Aufgeführte wieder erhalten.` : `Gespeichert: ${p} erhält ab jetzt nichts über Sie.`),

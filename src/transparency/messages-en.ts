@@ -35,6 +35,7 @@ export const en: Messages = {
   moreRecords: 'You have more records than this page counts; ask us for the full record.',
   withdrawnNotice: (basis) =>
     basis === 'consent' ? 'You have withdrawn your consent: this partner receives nothing about you.' : 'You have objected: this partner receives nothing about you.',
+  optedOutByUs: 'Our records say this partner receives nothing about you. That choice was made with us, not on this page: to change it, contact us.',
   withdraw: (basis, p) => (basis === 'consent' ? `Withdraw my consent for ${p}` : `Object: send ${p} nothing about me`),
   give: (basis, p) => (basis === 'consent' ? `Give my consent to ${p} again` : `Withdraw my objection to ${p}`),
   done: (given, p) => (given ? `Saved: ${p} may receive what is listed again.` : `Saved: ${p} receives nothing about you from now on.`),

@@ -30,6 +30,8 @@ export interface Messages {
   /** The number changed hands: the records shown start when it became this subscriber's. */
   recordsSince(date: string): string;
   withdrawnNotice(basis: LegalBasis): string;
+  /** The operator's records say this partner gets nothing (a binding's optOut): not a choice this page can change. */
+  optedOutByUs: string;
   withdraw(basis: LegalBasis, partner: string): string;
   give(basis: LegalBasis, partner: string): string;
   done(given: boolean, partner: string): string;

@@ -17,6 +17,12 @@ export interface PartnerView {
   first?: string | undefined;
   last?: string | undefined;
   withdrawn: boolean;
+  /**
+   * The operator's records stop this partner (the binding's optOut): the page
+   * cannot change that, so it offers no form (a "give" would record a consent
+   * that never applies).
+   */
+  byOperator: boolean;
   /** False for a partner that is no longer in the policy but received something before. */
   current: boolean;
 }
@@ -138,7 +144,7 @@ function partnerCard(p: PageModel, x: PartnerView): string {
   const m = p.m;
   const history = x.disclosures === 0 ? m.never : m.times(x.disclosures, m.date(x.first!), m.date(x.last!));
   const form =
-    x.current && p.token
+    x.current && p.token && !x.byOperator
       ? `<form method="post" action="/consent">
 <input type="hidden" name="partner" value="${esc(x.id)}">
 <input type="hidden" name="choice" value="${x.withdrawn ? 'give' : 'withdraw'}">
@@ -149,7 +155,7 @@ function partnerCard(p: PageModel, x: PartnerView): string {
       : '';
   return `<article class="card" id="partner-${esc(x.id)}" data-partner="${esc(x.id)}" data-disclosures="${x.disclosures}">
 <h3>${esc(x.name)}</h3>
-${x.withdrawn ? `<p class="withdrawn">${esc(m.withdrawnNotice(x.legalBasis))}</p>` : ''}
+${x.byOperator ? `<p class="withdrawn">${esc(m.optedOutByUs)}</p>` : x.withdrawn ? `<p class="withdrawn">${esc(m.withdrawnNotice(x.legalBasis))}</p>` : ''}
 <dl>
 <dt>${esc(m.purpose)}</dt><dd>${esc(x.purpose)}</dd>
 <dt>${esc(m.legalBasisLabel)}</dt><dd>${esc(m.legalBasis[x.legalBasis])}</dd>

@@ -179,7 +179,8 @@ export class TransparencyServer {
         disclosures: h?.disclosures ?? 0,
         first: h?.first,
         last: h?.last,
-        withdrawn: withdrawn.has(p.id) || (sub.optOut?.includes(p.id) ?? false),
+        withdrawn: withdrawn.has(p.id) || byOperator(sub, p.id),
+        byOperator: byOperator(sub, p.id),
         current: true,
       };
     });
@@ -196,6 +197,7 @@ export class TransparencyServer {
           first: h.first,
           last: h.last,
           withdrawn: false,
+          byOperator: false,
           current: false,
         });
     this.metrics.request('recognised');
@@ -268,6 +270,11 @@ export class TransparencyServer {
     const choice = form.get('choice');
     if (!partner || (choice !== 'give' && choice !== 'withdraw')) return this.plain(res, 400, 'unknown partner or choice');
     const given = choice === 'give';
+    if (given && byOperator(sub, partner.id)) {
+      // The binding's optOut stops this partner whatever is chosen here: a "given" on the record would be a consent that never applies.
+      this.metrics.consent('refused_operator_opt_out');
+      return this.plain(res, 409, 'your operator has opted you out of this partner, not this page; nothing was changed: contact your operator to change it');
+    }
     const event: AuditEvent = {
       type: 'consent',
       partner: partner.id,
@@ -323,6 +330,11 @@ export class TransparencyServer {
     });
     res.end(body);
   }
+}
+
+/** The operator's records (the binding's optOut) stop this partner for this subscriber. */
+function byOperator(sub: Subscriber, partnerId: string): boolean {
+  return sub.optOut?.includes(partnerId) ?? false;
 }
 
 const SECURITY_HEADERS = {
