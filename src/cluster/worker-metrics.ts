@@ -1,9 +1,9 @@
 // Metrics under `--workers`: a scrape reaches whichever worker the kernel
 // picks, so each worker answers /metrics with the whole cluster's view — every
-// worker's registry aggregated by prom-client (counters and histograms summed)
-// plus the primary's own (the RADIUS listener) — fetched from the primary.
+// serving worker's registry and the primary's own (the RADIUS listener, the
+// cluster's gauges, a reload decided while no worker served) merged by the
+// primary (cluster/cluster-metrics.ts: counters and histograms summed).
 // Falls back to this worker's own metrics if the primary does not answer.
-import { AggregatorRegistry } from 'prom-client';
 import { Metrics } from '../shared/metrics.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from './protocol.js';
 
@@ -13,14 +13,20 @@ export class ClusterWorkerMetrics extends Metrics {
 
   constructor(opts: { gcMetrics: boolean }) {
     super({ defaultMetrics: true, gcMetrics: opts.gcMetrics });
-    // Answer the primary's aggregation requests with this registry.
-    new AggregatorRegistry();
-    AggregatorRegistry.setRegistries([this.registry]);
     process.on('message', (m: unknown) => {
-      if (!isHedgeMessage(m) || (m as PrimaryToWorker).t !== 'hedge:metrics-res') return;
-      const r = m as Extract<PrimaryToWorker, { t: 'hedge:metrics-res' }>;
-      this.waiting.get(r.id)?.(r.text);
-      this.waiting.delete(r.id);
+      if (!isHedgeMessage(m)) return;
+      const msg = m as PrimaryToWorker;
+      // The primary merges this registry with the others' and its own.
+      if (msg.t === 'hedge:metrics-json-req') {
+        this.registry.getMetricsAsJSON().then(
+          (metrics) => send({ t: 'hedge:metrics-json-res', id: msg.id, metrics }),
+          (err: unknown) => send({ t: 'hedge:metrics-json-res', id: msg.id, error: (err as Error).message }),
+        );
+        return;
+      }
+      if (msg.t !== 'hedge:metrics-res') return;
+      this.waiting.get(msg.id)?.(msg.text);
+      this.waiting.delete(msg.id);
     });
   }
 
@@ -44,4 +50,8 @@ export class ClusterWorkerMetrics extends Metrics {
       process.send!({ t: 'hedge:metrics-req', id } satisfies WorkerToPrimary);
     });
   }
+}
+
+function send(m: WorkerToPrimary): void {
+  if (process.connected) process.send?.(m);
 }

@@ -5,12 +5,12 @@
 // change to the workers (BindingHub) — or, with Redis, writes there and the
 // workers read there. A worker that dies is replaced.
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { hostname } from 'node:os';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { LoadedConfig } from '../config/load.js';
 import { createBindingStore, isRedisBindingStore } from '../identity/create-store.js';
 import { redisTlsMaterial } from '../identity/redis-tls.js';
 import { staticBindingsOf, type StaticBindings } from '../identity/static-bindings.js';
-import { Alerts } from '../alerts/alerts.js';
 import type { BindingStore } from '../identity/store.js';
 import { startRadius, type RunningRadius } from '../identity/radius/start.js';
 import type { Logger } from '../shared/log.js';
@@ -20,11 +20,14 @@ import { configSnapshot, POLICY_IN_FORCE_ENV } from '../cluster/config-snapshot.
 import { WORKER_SLOT_ENV } from '../cluster/worker-slot.js';
 import { RESTART_BASE_MS, RestartBackoff } from '../cluster/restart-backoff.js';
 import { isHedgeMessage, type PrimaryToWorker, type WorkerToPrimary } from '../cluster/protocol.js';
+import { ClusterMetrics } from '../cluster/cluster-metrics.js';
 import { auditRecordTimeoutMs, ClusterReload } from './cluster-reload.js';
 import { watchPolicyFile } from './policy-watch.js';
 import { checkReloadWithoutWorkers } from './reload-without-workers.js';
 import { EPHEMERAL_KEYS_ENV } from '../keys/material.js';
 import type { ReloadResult, ReloadTrigger } from './reload.js';
+import { countAndAlert, reloadCounter } from './reload-events.js';
+import { alertsOf } from './alerts-of-config.js';
 
 export interface RunningPrimary {
   radius: RunningRadius | undefined;
@@ -36,8 +39,12 @@ export interface RunningPrimary {
 export async function startPrimary(loaded: LoadedConfig, o: { workers: number; radiusListen?: string | undefined; log: Logger }): Promise<RunningPrimary> {
   const { config } = loaded;
   const log = o.log;
+  // The primary's own metrics, merged with the workers' in every worker's GET /metrics (cluster/cluster-metrics.ts).
   const registry = new Registry();
-  const aggregator = new AggregatorRegistry();
+  const metrics = new ClusterMetrics(registry, send, log);
+  // The primary's alerts: log lines, its own hedge_alerts_total and the configured webhook. It raises what happens
+  // while no worker may be serving (a reload refused then), which must reach the webhook at once.
+  const alerts = alertsOf(config, { log, registry, nodeId: `${hostname().split('.')[0]}-primary` });
   let hub: BindingHub | undefined;
   let store: BindingStore;
   let statics: StaticBindings | undefined = undefined; // set once the store exists; its reconnect hook needs it
@@ -58,8 +65,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     });
     if (isRedisBindingStore(store) && !(await store.waitReady(2000))) log.error('binding store not reachable at start (primary)', { store: store.kind });
   }
-  // The primary's alerts are log lines and its own counter (workers raise theirs on their registries).
-  statics = staticBindingsOf(config, { store, alerts: new Alerts({ log, registry }), log });
+  statics = staticBindingsOf(config, { store, alerts, log });
   await statics.begin();
 
   let stopping = false;
@@ -77,12 +83,15 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
     if (!isHedgeMessage(m)) return;
     const msg = m as WorkerToPrimary;
     if (msg.t === 'hedge:metrics-req') {
-      Promise.all([aggregator.clusterMetrics(), registry.metrics()]).then(
-        ([workers, own]) => send(worker, { t: 'hedge:metrics-res', id: msg.id, text: workers + '\n' + own }),
+      // The serving workers', and the asking one's (it may serve its admin API a moment before it says so).
+      const from = new Set([...reloads.servingWorkers(), worker]);
+      metrics.text([...from]).then(
+        (text) => send(worker, { t: 'hedge:metrics-res', id: msg.id, text }),
         (err: unknown) => send(worker, { t: 'hedge:metrics-res', id: msg.id, error: (err as Error).message }),
       );
       return;
     }
+    if (metrics.onMessage(worker, msg)) return;
     if (msg.t === 'hedge:reload-request') {
       // POST /policy/reload (or a SIGHUP to the worker): the answer is the cluster's, whichever worker took the request.
       void reloads.reload(msg.trigger as ReloadTrigger).then(
@@ -101,6 +110,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
   const sharedKeys = config.keys ? undefined : shareEphemeralKeys();
   // Workers start with the policy the cluster serves, never the file as edited since (cluster/config-snapshot.ts).
   const snapshot = configSnapshot(loaded.text);
+  const reloadsCounted = reloadCounter(registry);
   const reloads = new ClusterReload({
     file: loaded.file,
     timeoutMs: config.reload.timeoutMs,
@@ -118,6 +128,10 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       return checkReloadWithoutWorkers(text, { file: loaded.file, startedWith: config, inForceText: snapshot.text(), inForce, log });
     },
     onRecovery: () => startWaitingNow(),
+    // A result decided while no worker serves is counted here (the same counter and labels as a worker's), and a
+    // refusal alerted (webhook included) at once: a worker would count and alert it only once one serves again,
+    // which may be never. Visible in /metrics once a worker serves (the primary has no listener of its own).
+    unheard: (r) => countAndAlert(r, reloadsCounted, alerts),
   });
   // The front door's codes and tokens live in one process: exactly one worker (the first, and its
   // replacement) runs it, so a code, its token and the API call always meet the same store.
@@ -263,6 +277,7 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
         await Promise.all(exits);
         clearTimeout(force);
         await store.close();
+        await alerts.close();
         sharedKeys?.remove();
         snapshot.remove();
         log.info('cluster stopped');

@@ -15,7 +15,8 @@
 //     follows what the audit recorded — : a worker that does not answer in
 //     time, or exits, refuses the reload everywhere (stage cluster). One audit
 //     event per reload of the cluster, written by one worker that serves (or,
-//     while none does, by the next one that does).
+//     while none does, by the next one that does; the primary counts and
+//     alerts such a result itself when it is decided).
 // Reloads requested while one runs share the one that follows (shared/shared-run.ts).
 import type { Worker } from 'node:cluster';
 import { readConfigTextForReload } from '../config/yaml-source.js';
@@ -49,6 +50,11 @@ export interface ClusterReloadDeps {
   checkAlone?: ((text: string, inForce: PolicyInForce | undefined) => AloneCheck) | undefined;
   /** A reload applied (or found unchanged) while no worker serves: start the replacements now, their waits reset. */
   onRecovery?: (() => void) | undefined;
+  /**
+   * A result no serving worker hears (none serves): the primary counts it, and alerts a refusal, now
+   * (cluster-primary.ts, node/reload-events.ts). The worker that records its audit event later counts nothing.
+   */
+  unheard?: ((r: ReloadResult) => void) | undefined;
 }
 
 type Outcome = PreparedReload['outcome'];
@@ -95,8 +101,10 @@ export class ClusterReload {
         this.version = m.policyVersion;
         this.fingerprint = m.fingerprint;
       }
+      // Counted and alerted by the primary when it was decided (unheard): this worker records and keeps it only.
+      const counted = this.deps.unheard !== undefined;
       for (const u of this.unrecorded.splice(0))
-        this.deps.send(w, { t: 'hedge:reload-finish', id: u.id, commit: false, record: true, result: u.result as unknown as Record<string, unknown> });
+        this.deps.send(w, { t: 'hedge:reload-finish', id: u.id, commit: false, record: true, counted, result: u.result as unknown as Record<string, unknown> });
       this.notify();
       return true;
     }
@@ -111,6 +119,11 @@ export class ClusterReload {
     this.ready.delete(w.id);
     this.exited.add(w.id);
     this.notify();
+  }
+
+  /** The workers that serve (a scrape merges their metrics, cluster/cluster-metrics.ts). */
+  servingWorkers(): Worker[] {
+    return this.deps.live().filter((w) => this.serving(w));
   }
 
   /** Ready (its reload participant listens), and not gone. */
@@ -158,6 +171,9 @@ export class ClusterReload {
       }
       for (const w of alive)
         this.deps.send(w, { t: 'hedge:reload-finish', id, commit: o2.commit === true, record: w === recorder, result: r as unknown as Record<string, unknown> });
+      // No worker hears it: counted (a refusal alerted) by the primary now, not when a worker serves again — the
+      // webhook must not wait for a cluster that may not come back by itself.
+      if (alive.length === 0) this.deps.unheard?.(r);
       if (r.result === 'refused')
         log.error('cluster policy reload refused; every worker keeps the previous policy', { trigger, stage: r.stage, reason: r.reason, workers: r.workers });
       else

@@ -28,7 +28,8 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { AccessLog } from '../shared/access-log.js';
 import { logLevelRoutes } from '../admin/log-routes.js';
 import { Readiness, probeRoutes } from '../admin/readiness.js';
-import { Alerts } from '../alerts/alerts.js';
+import type { Alerts } from '../alerts/alerts.js';
+import { alertsOf } from './alerts-of-config.js';
 import { alertRoutes } from '../alerts/admin-routes.js';
 import { ALERT_BINDING_STORE, BindingStoreHealth } from '../identity/store-health.js';
 import type { RunningRadius } from '../identity/radius/start.js';
@@ -127,13 +128,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   for (const w of loaded.warnings) log.warn('config warning', { issue: formatIssue(w) });
 
   const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true, gcMetrics: config.admin.gcMetrics });
-  const wh = config.alerts.webhook;
-  const alerts = new Alerts({
-    log,
-    registry: metrics.registry,
-    nodeId,
-    webhook: wh && { url: wh.url, timeoutMs: wh.timeoutMs, retries: wh.retries, minIntervalMs: wh.minIntervalSeconds * 1000, headers: wh.headers },
-  });
+  const alerts = alertsOf(config, { log, registry: metrics.registry, nodeId });
   const health = new BindingStoreHealth(metrics, log, alerts);
   let statics: StaticBindings | undefined = undefined; // set once the store exists; its reconnect hook needs it
   const bindings =

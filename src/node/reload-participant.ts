@@ -47,7 +47,7 @@ export function reloadParticipant(reloader: PolicyReloader, send: (m: WorkerToPr
         prepared.delete(m.id);
         const result = m.result as unknown as ReloadResult;
         if (!m.commit) {
-          reloader.settle(result, { record: m.record });
+          reloader.settle(result, { record: m.record, counted: m.counted === true });
           return true;
         }
         if (!p) {

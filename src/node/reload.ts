@@ -24,7 +24,8 @@ import type { Canary, CanaryResult } from '../canary/canary.js';
 import type { Alerts } from '../alerts/alerts.js';
 import type { Logger } from '../shared/log.js';
 import { SharedRun } from '../shared/shared-run.js';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { countAndAlert, reloadCounter, type ReloadCounter } from './reload-events.js';
 import type { LandedRecord, LateOutcome } from '../audit/audit-log.js';
 
 export type ReloadTrigger = 'sighup' | 'admin' | 'watch' | 'api';
@@ -85,7 +86,7 @@ export interface ReloaderDeps {
 export class PolicyReloader {
   private readonly runs = new SharedRun((trigger: ReloadTrigger) => this.attempt(trigger));
   private readonly history: ReloadResult[] = [];
-  private readonly counter: Counter<'result' | 'trigger'>;
+  private readonly counter: ReloadCounter;
   /**
    * A widening reload's record that was not committed within the audit's bound: the reload is refused, but the
    * commit may still land. The refusal's own event waits for its fate (keyed by the result's at and to).
@@ -93,12 +94,7 @@ export class PolicyReloader {
   private undecided: { key: string; fate: Promise<LandedRecord | undefined> } | undefined;
 
   constructor(private readonly deps: ReloaderDeps) {
-    this.counter = new Counter({
-      name: 'hedge_policy_reloads_total',
-      help: 'Policy reload attempts by result (applied, unchanged, refused) and trigger',
-      labelNames: ['result', 'trigger'],
-      registers: [deps.registry],
-    });
+    this.counter = reloadCounter(deps.registry);
   }
 
   /**
@@ -196,25 +192,23 @@ export class PolicyReloader {
 
   /**
    * Counts, keeps, logs and alerts a reload's result. `recorded`: its audit event is already committed;
-   * `record: false`: another process records it (a --workers cluster writes one event per reload).
+   * `record: false`: another process records it (a --workers cluster writes one event per reload);
+   * `counted`: a --workers primary counted and alerted it when it was decided, no worker serving then
+   * (cluster-reload.ts): this worker keeps and records it, and counts and alerts nothing (no second count).
    */
-  settle(r: ReloadResult, o: { recorded?: boolean; record?: boolean } = {}): ReloadResult {
-    this.counter.labels(r.result, r.trigger).inc();
+  settle(r: ReloadResult, o: { recorded?: boolean; record?: boolean; counted?: boolean } = {}): ReloadResult {
     if (!o.recorded && o.record !== false) this.recordAfter(r);
     this.history.push(r);
     if (this.history.length > 20) this.history.shift();
     const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file, workers: r.workers };
+    if (o.counted) {
+      this.deps.log.info('policy reload decided while no worker served (the primary counted and alerted it); kept here', { ...fields, reason: r.reason, at: r.at });
+      return r;
+    }
     if (r.restartNeeded?.length) this.deps.log.warn('policy reload: these sections changed but need a restart to apply', { sections: r.restartNeeded });
-    if (r.result === 'refused') {
-      this.deps.log.error('policy reload refused; the previous policy keeps serving', { ...fields, reason: r.reason, issues: r.issues });
-      this.deps.alerts.raise('policy-reload-refused', `policy reload refused at ${r.stage}: ${r.reason ?? ''}`.trim(), {
-        trigger: r.trigger,
-        stage: r.stage,
-        from: r.from,
-        to: r.to,
-        file: r.file,
-      });
-    } else this.deps.log.info(r.result === 'applied' ? 'policy reloaded' : 'policy reload: nothing changed', fields);
+    if (r.result === 'refused') this.deps.log.error('policy reload refused; the previous policy keeps serving', { ...fields, reason: r.reason, issues: r.issues });
+    else this.deps.log.info(r.result === 'applied' ? 'policy reloaded' : 'policy reload: nothing changed', fields);
+    countAndAlert(r, this.counter, this.deps.alerts);
     return r;
   }
 }

@@ -60,8 +60,9 @@ export async function startDemoCluster(
 }
 
 /** The demo cluster with a keys.file beside its config, made before the start: for tests that rotate or edit it. */
-export async function startDemoClusterWithKeyFile(): Promise<DemoCluster & { keyFile: string }> {
+export async function startDemoClusterWithKeyFile(opts: { extraYaml?: string } = {}): Promise<DemoCluster & { keyFile: string }> {
   const c = await startDemoCluster({
+    ...opts,
     edit: (yaml) => yaml.replace('partners:\n', 'keys: { file: keys.json }\npartners:\n'),
     prepare: (file) => writeKeyFile(join(dirname(file), 'keys.json'), generateKeyFile(Date.now(), { idTokenRsa: false })),
   });

@@ -84,6 +84,17 @@ test('--workers 2: /metrics answers with the whole cluster (both workers and the
   assert.match(text, /hedge_radius_packets_total\{result="accepted"\} [1-9]/);
   assert.match(text, /hedge_cluster_workers 2/);
   assert.ok(!/447700900/.test(text));
+  // The primary's registry is merged with the workers', not appended: a metric both count (hedge_alerts_total) is one family.
+  const families = text
+    .split('\n')
+    .filter((l) => l.startsWith('# TYPE '))
+    .map((l) => l.split(' ')[2]!);
+  assert.deepEqual(
+    families.filter((n, i) => families.indexOf(n) !== i),
+    [],
+    'every metric exported once',
+  );
+  assert.match(text, /^# TYPE hedge_alerts_total counter$/m);
 });
 
 test('--workers 2: state gauges are combined across workers, not summed (the alerts on them must still fire)', async () => {

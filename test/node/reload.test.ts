@@ -89,3 +89,30 @@ test('a storm of reload requests is coalesced: those arriving while one runs sha
     r.cleanup();
   }
 });
+
+test('a --workers result the primary counted and alerted (no worker served then) is kept and recorded by the worker, not counted or alerted again', async () => {
+  const r = reloaderFor(PIPELINE_YAML);
+  try {
+    const at = new Date().toISOString();
+    const refused = {
+      result: 'refused' as const,
+      trigger: 'sighup' as const,
+      at,
+      file: r.file,
+      from: 'v1',
+      to: 'v2',
+      stage: 'cluster' as const,
+      reason: 'no worker is serving',
+      durationMs: 1,
+    };
+    r.reloader.settle(refused, { record: true, counted: true });
+    assert.equal(r.alerts.recent().length, 0, 'no second alert');
+    assert.doesNotMatch(await r.registry.metrics(), /hedge_policy_reloads_total\{/, 'no second count');
+    assert.equal(r.reloader.recent().at(-1)?.at, at, 'kept in GET /policy/reloads');
+    r.reloader.settle({ ...refused, at: new Date(Date.now() + 1).toISOString() });
+    assert.equal(r.alerts.recent().length, 1, 'a refusal the worker decides itself is alerted');
+    assert.match(await r.registry.metrics(), /hedge_policy_reloads_total\{result="refused",trigger="sighup"\} 1/);
+  } finally {
+    r.cleanup();
+  }
+});
