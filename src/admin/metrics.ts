@@ -6,7 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ConnectionRefusal } from '../shared/listener-limits.js';
 
 /** Why the admin API refused a request. */
-export type AdminRefusal = 'malformed' | 'timeout' | 'headers_too_large' | 'body_too_large' | 'unauthorized' | 'forbidden' | 'invalid';
+export type AdminRefusal = 'malformed' | 'timeout' | 'headers_too_large' | 'expectation' | 'body_too_large' | 'unauthorized' | 'forbidden' | 'invalid';
 
 /** The refusal an answer's status stands for (answers with any other status are not refusals). */
 const BY_STATUS: Readonly<Record<number, AdminRefusal>> = {
@@ -32,7 +32,7 @@ export class AdminMetrics {
     });
     this.refusals = new Counter({
       name: 'hedge_admin_refusals_total',
-      help: 'Admin API requests refused: malformed, timeout, headers_too_large (cut by the parser); body_too_large, unauthorized, forbidden, invalid (answered 4xx)',
+      help: 'Admin API requests refused: malformed, timeout, headers_too_large (cut by the parser); expectation (417: an Expect other than 100-continue); body_too_large, unauthorized, forbidden, invalid (answered 4xx)',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -24,6 +24,7 @@ import { AdminBrowserGuard } from './browser-guard.js';
 import { adminAccessPath } from './access-path.js';
 import { AdminMetrics } from './metrics.js';
 import { answerParserRefusal } from '../shared/parser-refusal.js';
+import { handleExpect, refuseExpectation } from '../shared/expect.js';
 
 export interface AdminDeps {
   token: string | undefined;
@@ -71,6 +72,11 @@ export class AdminServer {
         else if (err instanceof HedgeError && err.code === ErrorCodes.BINDING_STORE_UNAVAILABLE) sendError(res, 503, err.code, 'the binding store is unavailable');
         else sendError(res, 500, ErrorCodes.INTERNAL, 'internal error');
       });
+    });
+    // "100 Continue" only once a handler reads the body: after the token, the browser guard and the route (shared/expect.ts).
+    handleExpect(this.server, (_req, res) => {
+      this.metrics.refused('expectation');
+      refuseExpectation(res);
     });
     // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
     boundListener(this.server, deps.limits, (reason) => this.metrics.connectionRefused(reason));

@@ -14,6 +14,7 @@ import { ErrorCodes } from '../shared/errors.js';
 import { listenOn } from '../shared/listen.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { answerParserRefusal, type ParserRefusal } from '../shared/parser-refusal.js';
+import { handleExpect, refuseExpectation, type ExpectationRefusal } from '../shared/expect.js';
 
 /** A scraper sends one short request at a time: tight bounds, a few connections. */
 export const METRICS_LISTENER_LIMITS: ListenerLimits = { headersTimeoutMs: 5_000, idleTimeoutMs: 60_000, maxConnections: 16, maxConnectionsPerAddress: 8 };
@@ -33,13 +34,13 @@ export interface RunningMetricsListener {
 }
 
 /** Why the scrape listener refused: the parser's reasons, a method or a path it does not serve. */
-type MetricsRefusal = ParserRefusal | 'method' | 'not_found' | 'connections';
+type MetricsRefusal = ParserRefusal | ExpectationRefusal | 'method' | 'not_found' | 'connections';
 
 export async function startMetricsListener(opts: MetricsListenerOptions): Promise<RunningMetricsListener> {
   const limits = opts.limits ?? METRICS_LISTENER_LIMITS;
   const refusals = new Counter({
     name: 'hedge_checker_metrics_refusals_total',
-    help: "Requests to the leak checker's metrics listener refused: malformed, timeout, headers_too_large (cut by the parser), method (not GET/HEAD), not_found, connections (over its caps)",
+    help: "Requests to the leak checker's metrics listener refused: malformed, timeout, headers_too_large (cut by the parser), expectation (417: an Expect other than 100-continue), method (not GET/HEAD), not_found, connections (over its caps)",
     labelNames: ['reason'],
     registers: [opts.registry],
   });
@@ -71,6 +72,11 @@ export async function startMetricsListener(opts: MetricsListenerOptions): Promis
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const r = answerParserRefusal(err, socket);
     if (r) refused(r);
+  });
+  // It reads no body: a request expecting 100-continue gets its answer without one (shared/expect.ts).
+  handleExpect(server, (_req, res) => {
+    refused('expectation');
+    refuseExpectation(res);
   });
   boundListener(server, limits, () => refused('connections'));
   let address: AddressInfo;

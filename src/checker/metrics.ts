@@ -5,13 +5,15 @@
 import { Counter, type Registry } from 'prom-client';
 import type { ConnectionRefusal } from '../shared/listener-limits.js';
 import type { ParserRefusal } from '../shared/parser-refusal.js';
+import type { ExpectationRefusal } from '../shared/expect.js';
 
 /**
  * Why the checker refused a request: cut by the parser (malformed, timeout,
- * headers_too_large), a TLS handshake that failed (tls_handshake; one too
+ * headers_too_large), an Expect other than 100-continue (expectation, 417),
+ * a TLS handshake that failed (tls_handshake; one too
  * slow is a timeout), or over the rate limit (rate_limited, 429).
  */
-export type CheckerRefusal = ParserRefusal | 'tls_handshake' | 'rate_limited';
+export type CheckerRefusal = ParserRefusal | ExpectationRefusal | 'tls_handshake' | 'rate_limited';
 
 export class CheckerMetrics {
   private readonly connections: Counter<'reason'>;
@@ -26,7 +28,7 @@ export class CheckerMetrics {
     });
     this.refusals = new Counter({
       name: 'hedge_checker_refusals_total',
-      help: 'Leak checker requests refused: malformed, timeout, headers_too_large (cut by the parser), tls_handshake (a failed TLS handshake), rate_limited (429)',
+      help: 'Leak checker requests refused: malformed, timeout, headers_too_large (cut by the parser), expectation (417: an Expect other than 100-continue), tls_handshake (a failed TLS handshake), rate_limited (429)',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -23,6 +23,7 @@ import { canonicalHeaderName } from '../detect/header-catalogue.js';
 import { listenOn } from '../shared/listen.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { answerParserRefusal } from '../shared/parser-refusal.js';
+import { handleExpect, refuseExpectation } from '../shared/expect.js';
 import { CheckerMetrics } from './metrics.js';
 import { Registry } from 'prom-client';
 
@@ -139,6 +140,11 @@ export class CheckerServer {
     s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       const refusal = answerParserRefusal(err, socket);
       if (refusal) this.metrics.refused(refusal);
+    });
+    // The checker reads no body; a request expecting 100-continue is answered without one (shared/expect.ts).
+    handleExpect(s, (_req, res) => {
+      this.metrics.refused('expectation');
+      refuseExpectation(res);
     });
     // Each listener its own caps; a trusted reverse proxy carries many visitors on its connections.
     boundListener(

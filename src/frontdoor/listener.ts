@@ -23,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { parseProxyV2, PROXY_V2_MAX_BYTES } from '../shared/proxy-protocol-v2.js';
 import { ConnectionCaps } from '../shared/listener-limits.js';
 import { answerParserRefusal } from '../shared/parser-refusal.js';
+import { handleExpect, refuseExpectation } from '../shared/expect.js';
 import { TrustedPeers, unmapV4 } from './address-trust.js';
 import type { FrontDoorMetrics } from './metrics.js';
 import type { FrontDoorConfig } from '../config/schema.js';
@@ -78,6 +79,11 @@ export class FrontDoorListener {
       // counted, then closed after the linger (shared/parser-refusal.ts). A client that left is not counted.
       const refusal = answerParserRefusal(err, socket);
       if (refusal) o.metrics.parserRefusal(refusal);
+    });
+    // "100 Continue" only once a route reads the body: after the route, the method and the client's checks (shared/expect.ts).
+    handleExpect(this.http, (_req, res) => {
+      o.metrics.parserRefusal('expectation');
+      refuseExpectation(res);
     });
     this.tcp = net.createServer({ noDelay: true, pauseOnConnect: false });
     this.tcp.on('connection', (s) => this.onTcp(s));

@@ -4,6 +4,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { ConnectionRefusal } from '../shared/listener-limits.js';
 import type { ParserRefusal } from '../shared/parser-refusal.js';
+import type { ExpectationRefusal } from '../shared/expect.js';
 
 export type FlowStep = 'authorize' | 'token' | 'api';
 
@@ -42,14 +43,14 @@ export class FrontDoorMetrics {
     });
     this.refusals = new Counter({
       name: 'hedge_frontdoor_refusals_total',
-      help: 'Front-door requests refused by the HTTP parser: malformed (400), headers_too_large (431), timeout (408: head or body too slow); then closed',
+      help: 'Front-door requests refused by the HTTP parser: malformed (400), headers_too_large (431), timeout (408: head or body too slow); or for an Expect other than 100-continue: expectation (417); then closed',
       labelNames: ['reason'],
       registers: [registry],
     });
   }
 
-  /** A request the HTTP parser refused, or one not sent in time (answered 400, 431 or 408 and closed). */
-  parserRefusal(reason: ParserRefusal): void {
+  /** A request the HTTP parser refused, or one not sent in time (answered 400, 431 or 408 and closed), or with an expectation other than 100-continue (417). */
+  parserRefusal(reason: ParserRefusal | ExpectationRefusal): void {
     this.refusals.inc({ reason });
   }
 

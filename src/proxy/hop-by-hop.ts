@@ -11,7 +11,8 @@ const ALWAYS = new Set([
   'proxy-authorization',
   'proxy-authenticate',
   // Not hop-by-hop by RFC, but owned by the gateway: Host is rebuilt from the
-  // target, Expect is answered by the gateway itself (Node sends 100-continue).
+  // target, Expect is answered by the gateway itself (shared/expect.ts: "100
+  // Continue" once the body is being sent on; the origin gets it at once).
   'host',
   'expect',
 ]);

@@ -30,6 +30,7 @@ import { listenOn } from '../shared/listen.js';
 import { lingerThenClose } from '../shared/linger.js';
 import { connectionsCheckingInterval } from '../shared/listener-limits.js';
 import { viaCarries } from '../shared/http.js';
+import { EXPECTATION_MESSAGE, handleExpect, unsupportedExpectation } from '../shared/expect.js';
 import { SHED_MESSAGE, SHED_RETRY_AFTER_S, type OverloadGuard } from './overload.js';
 import type { AccessLog } from '../shared/access-log.js';
 import type { Outcome } from '../shared/metrics.js';
@@ -95,6 +96,12 @@ export class Ingress {
     this.server.on('connect', (req, socket, head) => this.onConnect(req, socket, head));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => this.onClientError(err, socket));
+    // "100 Continue" is sent when the upstream starts writing the body to the origin, the connection to it open:
+    // after the framing checks, the pipeline, the destination policy and the fair share. A request refused before
+    // gets its answer alone and the connection is closed. Expect itself is never forwarded (hop-by-hop.ts): the
+    // origin gets the body at once. Another expectation takes the 'request' path too, so that it is refused and
+    // counted where every other malformed request is (vet), 417 and closed (shared/expect.ts).
+    handleExpect(this.server, (req, res) => this.server.emit('request', req, res));
     deps.overload?.attach(this.server);
     this.hooks = {
       stageFailed: (stage, err) => {
@@ -141,6 +148,7 @@ export class Ingress {
   private vet(req: http.IncomingMessage): { target: Target } | { status: number; code: ErrorCode; reason: string; message: string } {
     const problem = framingRefusal(req);
     if (problem) return problem;
+    if (unsupportedExpectation(req)) return { status: 417, code: ErrorCodes.EXPECTATION_FAILED, reason: 'unsupported_expectation', message: EXPECTATION_MESSAGE };
     if (req.rawHeaders.length > this.deps.proxy.limits.maxHeaders * 2)
       return { status: 431, code: ErrorCodes.TOO_MANY_HEADERS, reason: 'too_many_headers', message: 'too many header fields' };
     const url = req.url ?? '';

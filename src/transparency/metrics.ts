@@ -12,7 +12,7 @@ export class TransparencyMetrics {
   constructor(registry: Registry) {
     this.requests = new Counter({
       name: 'hedge_transparency_requests_total',
-      help: 'Transparency page requests by outcome (recognised, unknown, refused, wrong_host, rate_limited, malformed, timeout, headers_too_large, store_unavailable)',
+      help: 'Transparency page requests by outcome (recognised, unknown, refused, wrong_host, rate_limited, malformed, timeout, headers_too_large, expectation, store_unavailable)',
       labelNames: ['outcome'],
       registers: [registry],
     });

@@ -20,6 +20,7 @@ import { unmapIPv4 } from '../shared/address.js';
 import { RateLimiter } from '../checker/rate-limit.js';
 import { listenOn } from '../shared/listen.js';
 import { answerParserRefusal } from '../shared/parser-refusal.js';
+import { handleExpect, refuseExpectation } from '../shared/expect.js';
 import { boundListener, timeoutOptions, type ListenerLimits } from '../shared/listener-limits.js';
 import { pickMessages, type Messages } from './messages.js';
 import { PAGE_CSP, renderPage, type PartnerView } from './page.js';
@@ -75,6 +76,11 @@ export class TransparencyServer {
       // a client that reset or left is not counted.
       const refusal = answerParserRefusal(err, socket);
       if (refusal) this.metrics.request(refusal);
+    });
+    // "100 Continue" only once the consent form is read, after the checks before it (shared/expect.ts).
+    handleExpect(this.server, (_req, res) => {
+      this.metrics.request('expectation');
+      refuseExpectation(res);
     });
     // It runs in the gateway's process: every connection it holds is a descriptor the proxy does not have.
     boundListener(this.server, d.limits, (reason) => this.metrics.connectionRefused(reason));
