@@ -57,8 +57,8 @@ export type PrimaryToWorker =
   | { t: 'hedge:reload-record'; id: number; result: Record<string, unknown> }
   /**
    * The end of reload `id` in every worker: commit (swap the prepared candidate in) or drop it; keep, log and count the
-   * cluster's result; `record`: this worker writes its audit event; `counted`: a result decided while no worker served,
-   * which the primary counted and alerted then: kept and recorded here, not counted or alerted again.
+   * cluster's result; `record`: this worker writes its audit event; `counted`: the primary counted and alerted it, once
+   * for the cluster (node/cluster-reload.ts): kept, logged and recorded here, not counted or alerted again.
    */
   | { t: 'hedge:reload-finish'; id: number; commit: boolean; record: boolean; counted?: boolean; result: Record<string, unknown> };
 

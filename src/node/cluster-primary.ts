@@ -128,10 +128,11 @@ export async function startPrimary(loaded: LoadedConfig, o: { workers: number; r
       return checkReloadWithoutWorkers(text, { file: loaded.file, startedWith: config, inForceText: snapshot.text(), inForce, log });
     },
     onRecovery: () => startWaitingNow(),
-    // A result decided while no worker serves is counted here (the same counter and labels as a worker's), and a
-    // refusal alerted (webhook included) at once: a worker would count and alert it only once one serves again,
-    // which may be never. Visible in /metrics once a worker serves (the primary has no listener of its own).
-    unheard: (r) => countAndAlert(r, reloadsCounted, alerts),
+    // Every result of a cluster reload is counted here once (the same counter and labels as a lone gateway's), and a
+    // refusal alerted (webhook included) when it is decided: each worker counting it gave N counts and N webhooks,
+    // and while no worker serves nobody would hear of it. Visible in /metrics once a worker serves (the primary has
+    // no listener of its own).
+    settled: (r) => countAndAlert(r, reloadsCounted, alerts),
   });
   // The front door's codes and tokens live in one process: exactly one worker (the first, and its
   // replacement) runs it, so a code, its token and the API call always meet the same store.

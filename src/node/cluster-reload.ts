@@ -51,10 +51,12 @@ export interface ClusterReloadDeps {
   /** A reload applied (or found unchanged) while no worker serves: start the replacements now, their waits reset. */
   onRecovery?: (() => void) | undefined;
   /**
-   * A result no serving worker hears (none serves): the primary counts it, and alerts a refusal, now
-   * (cluster-primary.ts, node/reload-events.ts). The worker that records its audit event later counts nothing.
+   * Every result of a cluster reload, once: the primary counts it, and alerts a refusal, when it is decided
+   * (cluster-primary.ts, node/reload-events.ts) — whether or not a worker serves to hear it. The workers keep,
+   * log and record it, and count and alert nothing (one count and one webhook per reload of the cluster, not one
+   * per worker).
    */
-  unheard?: ((r: ReloadResult) => void) | undefined;
+  settled?: ((r: ReloadResult) => void) | undefined;
 }
 
 type Outcome = PreparedReload['outcome'];
@@ -101,8 +103,8 @@ export class ClusterReload {
         this.version = m.policyVersion;
         this.fingerprint = m.fingerprint;
       }
-      // Counted and alerted by the primary when it was decided (unheard): this worker records and keeps it only.
-      const counted = this.deps.unheard !== undefined;
+      // Counted and alerted by the primary when it was decided (settled): this worker records and keeps it only.
+      const counted = this.deps.settled !== undefined;
       for (const u of this.unrecorded.splice(0))
         this.deps.send(w, { t: 'hedge:reload-finish', id: u.id, commit: false, record: true, counted, result: u.result as unknown as Record<string, unknown> });
       this.notify();
@@ -169,11 +171,12 @@ export class ClusterReload {
         if (recorder && !alive.includes(recorder)) alive.push(recorder);
         if (!recorder) this.keepUnrecorded(id, r);
       }
-      for (const w of alive)
-        this.deps.send(w, { t: 'hedge:reload-finish', id, commit: o2.commit === true, record: w === recorder, result: r as unknown as Record<string, unknown> });
-      // No worker hears it: counted (a refusal alerted) by the primary now, not when a worker serves again — the
+      // Counted (a refusal alerted) here, once for the cluster, now: also when no worker serves to hear it — the
       // webhook must not wait for a cluster that may not come back by itself.
-      if (alive.length === 0) this.deps.unheard?.(r);
+      const counted = this.deps.settled !== undefined;
+      for (const w of alive)
+        this.deps.send(w, { t: 'hedge:reload-finish', id, commit: o2.commit === true, record: w === recorder, counted, result: r as unknown as Record<string, unknown> });
+      this.deps.settled?.(r);
       if (r.result === 'refused')
         log.error('cluster policy reload refused; every worker keeps the previous policy', { trigger, stage: r.stage, reason: r.reason, workers: r.workers });
       else

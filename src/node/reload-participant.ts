@@ -57,7 +57,7 @@ export function reloadParticipant(reloader: PolicyReloader, send: (m: WorkerToPr
         // The primary commits only once this worker answered ready, so the preparation has settled.
         void p.then((r) => {
           reloader.commit(r);
-          reloader.settle(result, { record: m.record });
+          reloader.settle(result, { record: m.record, counted: m.counted === true });
         });
         return true;
       }

@@ -193,21 +193,18 @@ export class PolicyReloader {
   /**
    * Counts, keeps, logs and alerts a reload's result. `recorded`: its audit event is already committed;
    * `record: false`: another process records it (a --workers cluster writes one event per reload);
-   * `counted`: a --workers primary counted and alerted it when it was decided, no worker serving then
-   * (cluster-reload.ts): this worker keeps and records it, and counts and alerts nothing (no second count).
+   * `counted`: a --workers primary counts and alerts every cluster reload, once (cluster-reload.ts): this worker
+   * keeps, logs and records it, and counts and alerts nothing (not one count and one webhook per worker).
    */
   settle(r: ReloadResult, o: { recorded?: boolean; record?: boolean; counted?: boolean } = {}): ReloadResult {
     if (!o.recorded && o.record !== false) this.recordAfter(r);
     this.history.push(r);
     if (this.history.length > 20) this.history.shift();
     const fields = { trigger: r.trigger, result: r.result, from: r.from, to: r.to, durationMs: r.durationMs, stage: r.stage, file: r.file, workers: r.workers };
-    if (o.counted) {
-      this.deps.log.info('policy reload decided while no worker served (the primary counted and alerted it); kept here', { ...fields, reason: r.reason, at: r.at });
-      return r;
-    }
     if (r.restartNeeded?.length) this.deps.log.warn('policy reload: these sections changed but need a restart to apply', { sections: r.restartNeeded });
     if (r.result === 'refused') this.deps.log.error('policy reload refused; the previous policy keeps serving', { ...fields, reason: r.reason, issues: r.issues });
     else this.deps.log.info(r.result === 'applied' ? 'policy reloaded' : 'policy reload: nothing changed', fields);
+    if (o.counted) return r;
     countAndAlert(r, this.counter, this.deps.alerts);
     return r;
   }

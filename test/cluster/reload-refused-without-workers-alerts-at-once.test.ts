@@ -7,7 +7,9 @@
 // reload: nobody was told when it happened. The primary now counts it in its
 // own registry and sends the webhook itself at once; the scrape, once a worker
 // serves, shows it counted exactly once (no second count by the worker that
-// writes its audit event later).
+// writes its audit event later). With workers serving, a refused reload was
+// counted and alerted by each of them (N counts and N webhooks per reload):
+// the primary counts every cluster reload once.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -89,7 +91,7 @@ test('--workers 2, no worker serving: a widening reload refused reaches the webh
   process.kill(primaryPid, 'SIGHUP');
   await node.waitFor(() => started().length >= 4, 120_000);
   // The worker that serves first writes the refusal's audit event (deferred), and counts and alerts nothing.
-  await node.waitFor((l) => l.msg === 'policy reload decided while no worker served (the primary counted and alerted it); kept here' && l.result === 'refused', 30_000);
+  await node.waitFor((l) => l.msg === 'policy reload refused; the previous policy keeps serving' && l.result === 'refused' && l.stage === 'cluster', 30_000);
 
   // Every scrape (whichever worker answers) counts the refusal once: the primary's registry merged with the workers'.
   const admin = portOf(started()[2]!.admin);
@@ -102,4 +104,18 @@ test('--workers 2, no worker serving: a widening reload refused reaches the webh
   }
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(refusals().length, 1, 'no second webhook event from the worker that recorded it');
+
+  // Both workers serve: a reload refused now (the file does not parse) is one count and one webhook, not one per worker.
+  const t1 = Date.now();
+  writeFileSync(file, yaml + '\npartners: [\n');
+  process.kill(primaryPid, 'SIGHUP');
+  await node.waitFor((l) => l.msg === 'cluster policy reload refused; every worker keeps the previous policy' && Date.parse(String(l.time)) >= t1 - 1000, 30_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(refusals().length, 2, 'one webhook event for the refusal of the cluster');
+  for (let i = 0; i < 3; i++) {
+    const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`, { headers: { connection: 'close' } })).text();
+    assert.equal(sample(text, 'hedge_policy_reloads_total{result="refused",trigger="sighup"}'), 2, 'the second refusal counted once, by the primary');
+    assert.equal(sample(text, 'hedge_alerts_total{kind="policy-reload-refused"}'), 2, 'and alerted once');
+  }
+  writeFileSync(file, yaml);
 });

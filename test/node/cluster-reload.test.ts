@@ -108,7 +108,7 @@ test('a reload refused while no worker serves is recorded by the first worker th
   }
 });
 
-test('a reload refused while no worker serves is counted by the primary at once; the worker that records it later is told not to count it again', async () => {
+test('the primary counts every cluster reload once, when it is decided (also while no worker serves); the workers are told not to count it again', async () => {
   const cfg = writeConfig('partners: []\n');
   try {
     const a = worker(6);
@@ -117,7 +117,7 @@ test('a reload refused while no worker serves is counted by the primary at once;
       [6, a],
       [7, b],
     ]);
-    const unheard: string[] = [];
+    const settled: string[] = [];
     const reloads = new ClusterReload({
       file: cfg.file,
       timeoutMs: 300,
@@ -125,16 +125,16 @@ test('a reload refused while no worker serves is counted by the primary at once;
       live: () => [a.w, b.w],
       send: (w, m) => byId.get(w.id)!.inbox.push(m),
       onApplied: () => {},
-      unheard: (r) => unheard.push(`${r.result}/${r.trigger}`),
+      settled: (r) => settled.push(`${r.result}/${r.trigger}`),
     });
     await reloads.reload('sighup');
-    assert.deepEqual(unheard, ['refused/sighup'], 'counted by the primary when it was decided, not when a worker serves');
+    assert.deepEqual(settled, ['refused/sighup'], 'counted by the primary when it was decided, not when a worker serves');
     reloads.onMessage(a.w, { t: 'hedge:worker-ready', policyVersion: 'v1' });
     const late = recordedBy(a);
     assert.equal(late.length, 1, 'the first worker that serves still records its audit event');
     assert.equal((late[0] as { counted?: boolean }).counted, true, 'and counts and alerts nothing (the primary did)');
 
-    // Heard by a serving worker: that worker counts it; the primary does not.
+    // Heard by serving workers: the primary counts it, once; the workers do not (not one count per worker).
     reloads.onMessage(b.w, { t: 'hedge:worker-ready', policyVersion: 'v1' });
     const pending = reloads.reload('admin');
     await new Promise((r) => setImmediate(r));
@@ -143,9 +143,11 @@ test('a reload refused while no worker serves is counted by the primary at once;
       reloads.onMessage(x.w, { t: 'hedge:reload-prepared', id: prepare.id, answer: { result: 'refused', from: 'v1', to: undefined, stage: 'validate', fingerprint: undefined } });
     }
     assert.equal((await pending).result, 'refused');
-    assert.deepEqual(unheard, ['refused/sighup'], 'a result the serving workers hear is theirs to count');
-    const finish = a.inbox.filter((m) => m.t === 'hedge:reload-finish').at(-1) as { counted?: boolean };
-    assert.notEqual(finish.counted, true);
+    assert.deepEqual(settled, ['refused/sighup', 'refused/admin'], 'one count per reload of the cluster');
+    for (const x of [a, b]) {
+      const finish = x.inbox.filter((m) => m.t === 'hedge:reload-finish').at(-1) as { counted?: boolean };
+      assert.equal(finish.counted, true, 'each worker is told the primary counted it');
+    }
   } finally {
     cfg.cleanup();
   }
