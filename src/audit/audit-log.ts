@@ -71,6 +71,8 @@ export interface AuditEvent {
   policyVersion?: string | undefined;
   /** The subscriber concerned, if any: stored as keyed reference + encrypted number. */
   subscriber?: Subscriber | undefined;
+  /** Instead of `subscriber`: a subject as another record stored it (reference and sealed value), kept as is (retention's copies of standing consent choices). */
+  storedSubject?: { ref: string; sealed: string } | undefined;
   clientAddress?: string | undefined;
   /** Anything else worth keeping; must hold no identifier values (use `subscriber`). */
   detail?: Record<string, unknown> | undefined;
@@ -334,7 +336,7 @@ export class AuditLog implements DisclosureRecorder {
    * answers again).
    */
   recordEvent(e: AuditEvent, o: { late?: LateOutcome | undefined } = {}): Promise<boolean> {
-    const subject = e.subscriber ? this.subject(e.subscriber, e.clientAddress ?? '') : undefined;
+    const subject = e.storedSubject ?? (e.subscriber ? this.subject(e.subscriber, e.clientAddress ?? '') : undefined);
     const rec: UnchainedRecord = {
       time: Date.now(),
       type: e.type,

@@ -15,23 +15,45 @@ export interface PurgeResult {
   throughSeq: number;
 }
 
-/** What purgeBefore would remove, removing nothing: per chain, the records before `before`. */
-export async function planPurge(store: AuditStore, before: number, nodes?: readonly string[]): Promise<PurgeResult[]> {
+/**
+ * Per chain, the first seq a purge must leave in place: a record that still
+ * carries a subscriber's standing consent choice (consent-retention.ts).
+ */
+export type KeepFrom = ReadonlyMap<string, number>;
+
+/** The last seq of `node` a purge before `before` removes: the last record before it, but never `keep`'s record or one after it. */
+async function cutAt(store: AuditStore, node: string, before: number, keep: KeepFrom | undefined): Promise<number | undefined> {
+  const seq = await store.lastSeqBefore(node, before);
+  const stop = keep?.get(node);
+  if (seq === undefined || stop === undefined || seq < stop) return seq;
+  return stop > 1 ? stop - 1 : undefined;
+}
+
+/** What purgeBefore would remove, removing nothing: per chain, the records before `before` (up to `keep`). */
+export async function planPurge(store: AuditStore, before: number, nodes?: readonly string[], keep?: KeepFrom): Promise<PurgeResult[]> {
   const out: PurgeResult[] = [];
   for (const node of nodes ?? (await store.nodes())) {
-    const seq = await store.lastSeqBefore(node, before);
+    const seq = await cutAt(store, node, before, keep);
     if (seq === undefined) continue;
     // Sequence numbers are contiguous within a chain: from the first remaining record to seq.
     const [first] = await store.page(node, 0, 1);
-    out.push({ node, removed: first ? seq - first.seq + 1 : 0, throughSeq: seq });
+    if (!first || first.seq > seq) continue; // purged that far already
+    out.push({ node, removed: seq - first.seq + 1, throughSeq: seq });
   }
   return out;
 }
 
-export async function purgeBefore(store: AuditStore, before: number, signer: Signer, nodes?: readonly string[], witness?: CheckpointWitness): Promise<PurgeResult[]> {
+export async function purgeBefore(
+  store: AuditStore,
+  before: number,
+  signer: Signer,
+  nodes?: readonly string[],
+  witness?: CheckpointWitness,
+  keep?: KeepFrom,
+): Promise<PurgeResult[]> {
   const out: PurgeResult[] = [];
   for (const node of nodes ?? (await store.nodes())) {
-    const seq = await store.lastSeqBefore(node, before);
+    const seq = await cutAt(store, node, before, keep);
     if (seq === undefined) continue;
     const last = await store.get(node, seq);
     if (!last) continue;

@@ -14,6 +14,7 @@ import { configPath } from '../config/config-path.js';
 import { AuditLog } from './audit-log.js';
 import { AuditMetrics } from './metrics.js';
 import { purgeBefore, scheduleRetention } from './purge.js';
+import { keepFrom, keepStandingConsent } from './consent-retention.js';
 import { auditRoutes } from './admin-routes.js';
 import { policyExposure } from './policy-events.js';
 import type { AuditStore } from './store.js';
@@ -106,9 +107,21 @@ export async function startAudit(loaded: LoadedConfig, deps: AuditSetupDeps): Pr
     const days = a.retentionDays;
     stopRetention = scheduleRetention(async () => {
       try {
-        const res = await purgeBefore(store, Date.now() - days * 86_400_000, signer, undefined, witness);
+        const before = Date.now() - days * 86_400_000;
+        // A withdrawal that still applies is recorded anew before its record goes (consent-retention.ts);
+        // what could not be is kept where it is, and the chain's purge stops there.
+        let kept = 0;
+        try {
+          kept = await keepStandingConsent(store, before, (e) => audit.recordEvent(e));
+        } catch (err) {
+          log.warn('audit retention: standing consent choices could not be recorded anew; their chains are purged only up to them', {
+            code: (err as { code?: string }).code,
+          });
+        }
+        const keep = await keepFrom(store, before);
+        const res = await purgeBefore(store, before, signer, undefined, witness, keep);
         const removed = res.reduce((n, r) => n + r.removed, 0);
-        if (removed) log.info('audit retention applied', { retentionDays: days, removed, chains: res.length });
+        if (removed || kept) log.info('audit retention applied', { retentionDays: days, removed, chains: res.length, consentKept: kept, chainsHeldBack: keep.size });
       } catch (err) {
         log.error('audit retention failed', { code: (err as { code?: string }).code });
       }

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { auditOptions, openAudit, runAuditCommand, type AuditCliOptions } from './audit-context.js';
 import { planPurge, purgeBefore } from '../audit/purge.js';
+import { keepFrom } from '../audit/consent-retention.js';
 import { WitnessFile } from '../audit/witness.js';
 import { configPath } from '../config/config-path.js';
 import { parseTime } from '../audit/time.js';
@@ -34,10 +35,18 @@ export function registerAuditPurge(audit: Command): void {
         const when = new Date(before).toISOString();
         const ctx = await openAudit(o);
         try {
-          const plan = await planPurge(ctx.store, before, o.node);
+          // A record that still carries a subscriber's standing consent choice stays, and its chain's purge stops before it:
+          // this command has no chain to record the choice anew in (the gateway's retention does; consent-retention.ts).
+          const keep = await keepFrom(ctx.store, before);
+          const plan = await planPurge(ctx.store, before, o.node, keep);
           const total = plan.reduce((n, r) => n + r.removed, 0);
           const verb = o.dryRun ? 'would remove' : 'removes';
           for (const r of plan) console.log(`chain ${r.node}: ${verb} ${r.removed} record(s) through #${r.throughSeq}`);
+          for (const [node, seq] of keep)
+            if (!o.node || o.node.includes(node))
+              console.log(
+                `chain ${node}: keeps #${seq} and after: it records a consent choice that still applies (a gateway with audit.retentionDays records such choices anew, then purges them)`,
+              );
           if (o.dryRun || total === 0) {
             console.log(`${o.dryRun ? 'dry run: ' : ''}${total} record(s) before ${when} in ${plan.length} chain(s)${o.dryRun ? '; nothing removed' : '; nothing to purge'}`);
             return 0;
@@ -55,7 +64,7 @@ export function registerAuditPurge(audit: Command): void {
           }
           let witnessFailed: string | undefined;
           const witness = ctx.audit.witness && new WitnessFile({ file: configPath(ctx.file, ctx.audit.witness.file), onFailing: (code) => (witnessFailed = code) });
-          const res = await purgeBefore(ctx.store, before, ctx.signer(), o.node, witness);
+          const res = await purgeBefore(ctx.store, before, ctx.signer(), o.node, witness, keep);
           await witness?.close();
           for (const r of res) console.log(`chain ${r.node}: removed ${r.removed} record(s) through #${r.throughSeq}`);
           console.log(`purged ${res.reduce((n, r) => n + r.removed, 0)} record(s) before ${when} from ${res.length} chain(s)`);

@@ -14,6 +14,7 @@
 // pseudonyms change with the holder (`read`: the request path gets the choices
 // and the holder times in one read, under one staleness bound).
 import { withReassignment, type HolderTimes } from './holder.js';
+import { ErrorCodes, HedgeError } from '../shared/errors.js';
 
 /** What the request path needs of one number: the withdrawals and when it changed hands. */
 export interface NumberRecord {
@@ -50,15 +51,44 @@ export const EMPTY_RECORD: NumberRecord = { withdrawn: NONE, holder: undefined }
 /** One subscriber's withdrawals: partner id → when it was made (ms). */
 type Choices = Map<string, number>;
 
-/** The embedded store: one process (so `hedge start --workers N` refuses the subscriber page with the memory store: config/workers.ts). */
+/**
+ * The memory store's choices are not yet back from the audit (audit/consent-replay.ts):
+ * it answers nothing, so every partner gets nothing (the request path fails closed
+ * on a store that cannot answer) and the page takes no choice.
+ */
+export class ConsentNotReplayedError extends HedgeError {
+  constructor() {
+    super(ErrorCodes.CONSENT_NOT_REPLAYED, "the subscribers' consent choices have not been read back from the audit yet: no partner receives anything until they are");
+  }
+}
+
+/**
+ * The embedded store: one process (so `hedge start --workers N` refuses the
+ * subscriber page with the memory store: config/workers.ts). It holds choices
+ * only while the process runs; with an audit, the gateway creates it closed
+ * (`awaitingReplay`) and reads every choice and reassignment back from the
+ * audit before it serves (audit/consent-replay.ts), so a restart forgets no
+ * withdrawal. Until then every read throws: no partner gets anything.
+ */
 export class MemoryConsentStore implements ConsentStore {
   readonly kind = 'memory';
   private readonly choices = new Map<string, Choices>();
   private readonly holders = new Map<string, HolderTimes>();
   /** A record per subscriber, rebuilt on every change: the request path reads it without allocating. */
   private readonly views = new Map<string, NumberRecord>();
+  private closed: boolean;
+
+  constructor(o: { awaitingReplay?: boolean } = {}) {
+    this.closed = o.awaitingReplay ?? false;
+  }
+
+  /** False until the choices are read back from the audit (when the store was created awaiting that). */
+  get ready(): boolean {
+    return !this.closed;
+  }
 
   read(msisdn: string): NumberRecord {
+    if (this.closed) throw new ConsentNotReplayedError();
     return this.views.get(msisdn) ?? EMPTY_RECORD;
   }
 
@@ -67,16 +97,31 @@ export class MemoryConsentStore implements ConsentStore {
   }
 
   async set(msisdn: string, partnerId: string, given: boolean): Promise<void> {
-    let c = this.choices.get(msisdn);
-    if (given) c?.delete(partnerId);
-    else {
-      if (!c) this.choices.set(msisdn, (c = new Map()));
-      c.set(partnerId, Date.now());
-    }
-    this.refresh(msisdn);
+    if (this.closed) throw new ConsentNotReplayedError();
+    if (given) this.give(msisdn, partnerId);
+    else this.restoreWithdrawal(msisdn, partnerId, Date.now());
   }
 
   async reassigned(msisdn: string, at: number): Promise<void> {
+    if (this.closed) throw new ConsentNotReplayedError();
+    this.restoreReassignment(msisdn, at);
+  }
+
+  async holderSince(msisdn: string): Promise<number | undefined> {
+    if (this.closed) throw new ConsentNotReplayedError();
+    return this.holders.get(msisdn)?.latest;
+  }
+
+  /** A withdrawal made at `when` (ms), as the audit recorded it: the replay's way in, open or not. */
+  restoreWithdrawal(msisdn: string, partnerId: string, when: number): void {
+    let c = this.choices.get(msisdn);
+    if (!c) this.choices.set(msisdn, (c = new Map()));
+    c.set(partnerId, when);
+    this.refresh(msisdn);
+  }
+
+  /** The number changed hands at `at`: choices made before it are dropped. The replay's way in, open or not. */
+  restoreReassignment(msisdn: string, at: number): void {
     // Whole milliseconds, as the Redis store keeps them: the holder epoch keys pseudonyms.
     this.holders.set(msisdn, withReassignment(this.holders.get(msisdn), Math.floor(at)));
     const c = this.choices.get(msisdn);
@@ -84,8 +129,21 @@ export class MemoryConsentStore implements ConsentStore {
     this.refresh(msisdn);
   }
 
-  async holderSince(msisdn: string): Promise<number | undefined> {
-    return this.holders.get(msisdn)?.latest;
+  /** Forgets everything: a replay that failed half-way starts again from nothing. */
+  clear(): void {
+    this.choices.clear();
+    this.holders.clear();
+    this.views.clear();
+  }
+
+  /** The choices are back from the audit: the store answers from now on. */
+  open(): void {
+    this.closed = false;
+  }
+
+  private give(msisdn: string, partnerId: string): void {
+    this.choices.get(msisdn)?.delete(partnerId);
+    this.refresh(msisdn);
   }
 
   private refresh(msisdn: string): void {
@@ -97,4 +155,8 @@ export class MemoryConsentStore implements ConsentStore {
   }
 
   close(): void {}
+}
+
+export function isMemoryConsentStore(s: ConsentStore): s is MemoryConsentStore {
+  return s instanceof MemoryConsentStore;
 }

@@ -44,7 +44,8 @@ import type { AuditRuntime } from '../audit/setup.js';
 import { guardHitEvent } from '../audit/guard-events.js';
 import { canaryEvent, reloadEvent } from './canary-reload-events.js';
 import { createConsentStore } from '../identity/create-consent-store.js';
-import type { ConsentStore } from '../identity/consent.js';
+import { isMemoryConsentStore, type ConsentStore } from '../identity/consent.js';
+import { replayConsentAtStart } from './consent-replay-start.js';
 import type { TransparencyServer } from '../transparency/server.js';
 import type { RunningFrontDoor } from '../frontdoor/start.js';
 import { InternalDestinations } from '../proxy/internal-destinations.js';
@@ -83,6 +84,9 @@ export interface GatewayOptions {
   frontDoorListen?: string | false;
   /** When audit.retentionDays applies first, in ms after start (default a minute): tests of retention in a running gateway. */
   retentionFirstRunMs?: number;
+  /** How long the start waits for the consent choices to be read back from the audit (memory store), and retries after a failure (tests; consent-replay-start.ts). */
+  consentReplayWaitMs?: number;
+  consentReplayRetryMs?: number;
 }
 
 export interface RunningGateway {
@@ -163,7 +167,13 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
     : undefined;
   if (audit) guardHits.on((hits, flow) => void audit.log.recordEvent(guardHitEvent(hits, flow)));
   const enrichment = new EnrichmentSwitch();
-  const consents = await createConsentStore(bindings, config.subscribers);
+  // With an audit, the memory store starts closed and its choices are read back from the audit before any listener opens
+  // (a restart forgot every withdrawal before: consent-replay-start.ts); the Redis store keeps them itself.
+  const consents = await createConsentStore(bindings, { ...config.subscribers, awaitingReplay: audit !== undefined });
+  const consentReplay =
+    audit && isMemoryConsentStore(consents)
+      ? await replayConsentAtStart(consents, audit, log, { waitMs: opts.consentReplayWaitMs, retryMs: opts.consentReplayRetryMs })
+      : undefined;
   const canarySource = config.canary.enabled ? config.canary.source : undefined;
   // One way to build a pipeline, for the start and for every reload candidate.
   const makePipeline = (pol: CompiledPolicy): Pipeline => {
@@ -371,7 +381,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
   }
   // The canary runs once before we say we are up, then every canary.intervalSeconds.
   if (canary) await canary.start();
-  addReadinessChecks(readiness, { ingress, admin, policy: () => pipeline.policy, canary, bindings, audit });
+  addReadinessChecks(readiness, { ingress, admin, policy: () => pipeline.policy, canary, bindings, audit, consents });
   // --workers: the primary watches the file and reloads the whole cluster.
   const watcher = config.reload.watch && !opts.clusterReload ? watchPolicyFile(loaded.file, config.reload.debounceMs, () => void reloader.reload('watch'), log) : undefined;
   log.info('hedge started', {
@@ -427,6 +437,7 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
         await ingress.close(drainMs);
         await admin.close();
         await transparency?.close();
+        consentReplay?.stop();
         await audit?.stop();
         await consents.close();
         await upstream.close().catch(() => upstream.destroy());
@@ -443,7 +454,15 @@ export async function startGateway(loaded: LoadedConfig, opts: GatewayOptions = 
 /** What /readyz checks: each named, each with a short reason when it fails. */
 function addReadinessChecks(
   readiness: Readiness,
-  p: { ingress: Ingress; admin: AdminServer; policy: () => CompiledPolicy; canary: Canary | undefined; bindings: BindingStore; audit: AuditRuntime | undefined },
+  p: {
+    ingress: Ingress;
+    admin: AdminServer;
+    policy: () => CompiledPolicy;
+    canary: Canary | undefined;
+    bindings: BindingStore;
+    audit: AuditRuntime | undefined;
+    consents: ConsentStore;
+  },
 ): void {
   readiness.add('listeners', () => (p.ingress.server.listening && p.admin.server.listening ? { ok: true } : { ok: false, detail: 'the proxy listener is closed' }));
   readiness.add('policy', () => {
@@ -465,5 +484,11 @@ function addReadinessChecks(
     if (!p.audit) return { ok: true, detail: 'off' };
     const s = p.audit.log.status();
     return s.available ? { ok: true, detail: `${p.audit.store.kind} up` } : { ok: false, detail: `${p.audit.store.kind} cannot commit (${s.lastError ?? s.state})` };
+  });
+  readiness.add('consentChoices', () => {
+    const c = p.consents;
+    if (!isMemoryConsentStore(c)) return { ok: true, detail: c.kind };
+    // Until then no partner receives anything (consent-replay-start.ts).
+    return c.ready ? { ok: true, detail: 'memory' } : { ok: false, detail: 'not yet read back from the audit' };
   });
 }

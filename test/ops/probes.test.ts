@@ -71,7 +71,7 @@ describe('readiness', () => {
         assert.equal(((await live.json()) as { status: string }).status, 'alive');
         let r = await readyz(admin);
         assert.equal(r.code, 200, JSON.stringify(r.body));
-        assert.deepEqual(Object.keys(r.body.checks).sort(), ['audit', 'bindingStore', 'canary', 'draining', 'listeners', 'policy']);
+        assert.deepEqual(Object.keys(r.body.checks).sort(), ['audit', 'bindingStore', 'canary', 'consentChoices', 'draining', 'listeners', 'policy']);
         assert.ok(Object.values(r.body.checks).every((c) => c.ok));
         for (const p of ['/policy', '/metrics', '/bindings', '/health', '/log/level', '/canary'])
           assert.equal((await fetch(`${admin}${p}`)).status, 401, `${p} still needs the token`);

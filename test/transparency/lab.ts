@@ -5,7 +5,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startEchoOrigin, type EchoOrigin } from '../../src/demo/echo-origin.js';
-import { startGateway, type RunningGateway } from '../../src/node/gateway.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/node/gateway.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { DEMO_YAML } from '../helpers/gateway.js';
@@ -18,29 +18,35 @@ export interface PageLab {
   close(): Promise<void>;
 }
 
-export async function startPageLab(
-  be: AuditBackend,
-  loc: { spec: string; schema: string },
-  o: {
-    node: string;
-    edit?: (yaml: string) => string;
-    origin?: EchoOrigin;
-    /** More lines of the transparency block, indented two spaces. */ page?: string;
-    /** The gateway's logger (silent unless a test reads the log). */ log?: Logger;
-  } = { node: 'gw' },
-): Promise<PageLab> {
-  const origin = o.origin ?? (await startEchoOrigin('127.0.0.1', 0));
-  const demo = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${origin.address.port}`)
+export interface PageLabOptions {
+  node: string;
+  edit?: (yaml: string) => string;
+  origin?: EchoOrigin;
+  /** More lines of the transparency block, indented two spaces. */ page?: string;
+  /** The gateway's logger (silent unless a test reads the log). */ log?: Logger;
+  /** More keys of the audit section (e.g. retentionDays). */ audit?: Record<string, string | number | boolean>;
+  /** More options of startGateway (e.g. retentionFirstRunMs). */ gateway?: Omit<GatewayOptions, 'log'>;
+}
+
+/** The lab's config file (be.dir/NODE.yaml) for an origin on `originPort`; also for a `hedge start` child. */
+export function writePageLabConfig(be: AuditBackend, loc: { spec: string; schema: string }, o: Omit<PageLabOptions, 'origin' | 'log' | 'gateway'>, originPort: number): string {
+  const demo = DEMO_YAML.replace('127.0.0.1:8081', `127.0.0.1:${originPort}`)
     .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
     .replace('listen: 127.0.0.1:9090', 'listen: 127.0.0.1:0');
   const yaml =
     (o.edit ? o.edit(demo) : demo) +
-    be.yaml(loc, { node: o.node }) +
+    be.yaml(loc, { node: o.node, ...o.audit }) +
     '\ntransparency:\n  listen: 127.0.0.1:0\n  host: privacy.operator.example\n  rateLimitPerMinute: 1000\n' +
     (o.page ?? '');
   const cfg = join(be.dir, `${o.node}.yaml`);
   writeFileSync(cfg, yaml);
-  const gw = await startGateway(loadConfigFile(cfg), { log: o.log ?? silentLogger });
+  return cfg;
+}
+
+export async function startPageLab(be: AuditBackend, loc: { spec: string; schema: string }, o: PageLabOptions = { node: 'gw' }): Promise<PageLab> {
+  const origin = o.origin ?? (await startEchoOrigin('127.0.0.1', 0));
+  const cfg = writePageLabConfig(be, loc, o, origin.address.port);
+  const gw = await startGateway(loadConfigFile(cfg), { ...o.gateway, log: o.log ?? silentLogger });
   return {
     origin,
     gw,
