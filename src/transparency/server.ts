@@ -290,6 +290,9 @@ export class TransparencyServer {
     let ok: boolean;
     try {
       if (given) {
+        // A store that cannot answer now (the memory store before its choices are read back from the audit) takes no
+        // consent: recorded first and then refused by the store, it would apply at the next replay though the page said it failed.
+        await this.d.consents.withdrawn(sub.msisdn);
         // Giving consent widens disclosure: only once the choice is on the record.
         ok = await this.d.audit.recordEvent(event);
         if (ok) await this.d.consents.set(sub.msisdn, partner.id, true);
