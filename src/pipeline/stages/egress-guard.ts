@@ -23,6 +23,7 @@ import { sealGuarded } from '../guard-seal.js';
 import type { GuardHit, GuardHitSink } from '../egress-hits.js';
 import { subscriberMatcher, type SubscriberMatcher } from '../../detect/subscriber-match.js';
 import { findIdentifierLike, type IdentifierLike } from '../../detect/identifier-like.js';
+import { findClientAddress } from '../../detect/client-address.js';
 import { catalogueEntryOfCanonical, canonicalHeaderName } from '../../detect/header-catalogue.js';
 import { partnerActive, type CompiledPartner } from '../../policy/compile.js';
 import { ErrorCodes } from '../../shared/errors.js';
@@ -86,12 +87,15 @@ function inspect(flow: Flow): GuardHit[] | undefined {
       joined = a === 0 ? (t ?? h[i + 1]!) : joined + '\n' + (t ?? h[i + 1]!);
     }
     const scan = matcher !== undefined && matcher.test(joined) ? matcher : undefined;
+    // The client's address, in any spelling (detect/client-address.ts), the same way: one look at
+    // all the texts, and each value looked at only when that finds it.
+    const address = flow.clientAddress !== '' && findClientAddress(joined, flow.clientAddress) !== undefined ? flow.clientAddress : '';
     let removed: Set<number> | undefined;
     for (let a = 0; a < added.length; a++) {
       const i = added[a]!;
       const name = h[i]!;
       const value = h[i + 1]!;
-      let hit = inspectAdded(canonicalName(name), value, shaped?.[a], scan, flow.clientAddress, allowed?.partner);
+      let hit = inspectAdded(canonicalName(name), value, shaped?.[a], scan, address, allowed?.partner);
       const revoked = hit === undefined && allowed !== undefined ? lastWith(allowed.revoked, name, value) : undefined;
       if (revoked !== undefined) hit = revokedHit(name, revoked);
       if (hit) {
@@ -225,7 +229,7 @@ function isSignatureValue(v: string): boolean {
  * One added header: `canonical` is its name's canonical form, `shaped` the
  * free part of a signature field of the sign stage's shape (signatureScanText;
  * undefined for any other value), `matcher` set only when the joined scan
- * found something.
+ * found something, `clientAddress` "" unless it found the client's address.
  */
 function inspectAdded(
   canonical: string,
@@ -238,7 +242,10 @@ function inspectAdded(
   const entry = catalogueEntryOfCanonical(canonical);
   if (entry) return { header: canonical, attribute: entry.carries, encoding: undefined, reason: 'identity-header', action: 'stripped', partner: undefined };
   if (shaped !== undefined) {
-    if (!matcher?.test(shaped)) return undefined;
+    if (!matcher?.test(shaped)) {
+      const at = clientAddress === '' ? undefined : findClientAddress(shaped, clientAddress);
+      return at === undefined ? undefined : { header: canonical, attribute: 'client-ip', encoding: at, reason: 'identifier', action: 'stripped', partner: undefined };
+    }
     const m = matcher.find(shaped)[0];
     return { header: canonical, attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier', action: 'stripped', partner: undefined };
   }
@@ -256,7 +263,9 @@ function inspectValue(
     const m = matcher.find(value)[0];
     return { attribute: m?.attribute ?? 'msisdn', encoding: m?.encoding, reason: 'identifier' };
   }
-  if (clientAddress && value.includes(clientAddress) && addressBounded(value, clientAddress)) return { attribute: 'client-ip', encoding: 'plain', reason: 'identifier' };
+  // Any spelling of the client's address, and for an IPv6 client anything in its /64 (detect/client-address.ts).
+  const at = clientAddress === '' ? undefined : findClientAddress(value, clientAddress);
+  if (at !== undefined) return { attribute: 'client-ip', encoding: at, reason: 'identifier' };
   // The Hedge-Partner value is the partner's id: the same text every request, so its heuristic answer is kept.
   const like = partner !== undefined && value === partner.id ? partnerIdLike(partner) : findIdentifierLike(value)[0];
   if (like) return { attribute: like.kind, encoding: like.encoding, reason: 'identifier-like' };
@@ -273,14 +282,4 @@ function partnerIdLike(partner: CompiledPartner): IdentifierLike | undefined {
     idLike.set(partner, r);
   }
   return r ?? undefined;
-}
-
-/** The address appears as a whole address, not as part of a longer one. */
-function addressBounded(value: string, addr: string): boolean {
-  for (let at = value.indexOf(addr); at !== -1; at = value.indexOf(addr, at + 1)) {
-    const before = at === 0 ? '' : value[at - 1]!;
-    const after = value[at + addr.length] ?? '';
-    if (!/[0-9a-fA-F.:]/.test(before) && !/[0-9a-fA-F.:]/.test(after)) return true;
-  }
-  return false;
 }
