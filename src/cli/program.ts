@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerStart } from './start.js';
 import { VERSION } from '../shared/version.js';
+import { ConfigError } from '../shared/errors.js';
 
 const program = new Command();
 program.name('hedge').description('Header-enrichment gateway for mobile operators').version(VERSION).showHelpAfterError();
@@ -41,5 +42,11 @@ if (process.argv[2] !== 'start') {
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
+  // A config problem found after loading (a key file named by keys.file that cannot be read, at start) exits
+  // as one found while loading does (`hedge policy validate` and src/cli/load-or-exit.ts): 1, with the count.
+  if (err instanceof ConfigError) {
+    console.error(`${err.issues.filter((i) => i.severity === 'error').length} error(s) in the config; not started`);
+    process.exit(1);
+  }
   process.exit(2);
 });

@@ -2,8 +2,9 @@
 // input: expected string, received undefined") describe the validator, not the
 // file; messages the schema sets itself (custom refinements) are kept as they are.
 import type { z } from 'zod';
+import { closest } from './suggest.js';
 
-const KIND: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a map of keys' };
+const KIND: Record<string, string> = { string: 'text', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'a map of keys' };
 
 function describe(v: unknown): string {
   if (v === null) return 'nothing (null)';
@@ -15,7 +16,7 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+export function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let v = data;
   for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
   return v;
@@ -29,12 +30,16 @@ export function issueText(issue: z.core.$ZodIssue, data: unknown): string {
       const actual = valueAt(data, path);
       const wanted = KIND[issue.expected] ?? issue.expected;
       if (actual === undefined) return typeof key === 'string' ? `missing required key \`${key}\` (${wanted})` : `missing value (${wanted})`;
-      return `expected ${wanted}, found ${describe(actual)}`;
+      // A number is never a secret: say which one (10.5 where a whole number is wanted).
+      return `expected ${wanted}, found ${typeof actual === 'number' ? String(actual) : describe(actual)}`;
     }
-    case 'invalid_value':
-      if (issue.message.startsWith('Invalid option') || issue.message.startsWith('Invalid input'))
-        return `expected ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}`;
-      return issue.message;
+    case 'invalid_value': {
+      const expected =
+        issue.message.startsWith('Invalid option') || issue.message.startsWith('Invalid input')
+          ? `expected ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}`
+          : issue.message;
+      return expected + foundValue(valueAt(data, path), issue.values.map(String));
+    }
     case 'too_small':
       if (!issue.message.startsWith('Too small')) return issue.message;
       if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'must not be empty' : `needs at least ${issue.minimum} characters`;
@@ -50,4 +55,14 @@ export function issueText(issue: z.core.$ZodIssue, data: unknown): string {
     default:
       return issue.message;
   }
+}
+
+/**
+ * ' (found "consnet"; did you mean "consent"?)' for a word outside a fixed set of values. Only such values are
+ * echoed: they are names from a list (a mode, a form, a legal basis), never a secret or an identifier.
+ */
+function foundValue(actual: unknown, allowed: readonly string[]): string {
+  if (typeof actual !== 'string' || actual.length > 64 || /[^\x20-\x7e]/.test(actual)) return '';
+  const meant = closest(actual, allowed);
+  return ` (found "${actual}"${meant ? `; did you mean "${meant}"?` : ''})`;
 }

@@ -1,6 +1,8 @@
 // Loading a config file: YAML → validated Config, every problem located by
 // file, line and key so an operator can fix it without guessing.
-import { issueText } from './issue-text.js';
+import { issueText, valueAt } from './issue-text.js';
+import { closest } from './suggest.js';
+import { keysAt } from './schema-keys.js';
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
@@ -51,16 +53,31 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
     throw new ConfigError(secrets.problems.map((p) => ({ file, ...locate(p.path), key: dotted(p.path), message: p.message, severity: 'error' as const })));
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
+    // A mistyped key is one mistake, said once: "operater" is reported as meaning "operator", and the
+    // "missing required key operator" that follows from it is not reported besides.
+    const meant = new Set<string>();
     for (const issue of parsed.error.issues) {
+      if (issue.code !== 'unrecognized_keys') continue;
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      if (issue.code === 'unrecognized_keys') {
-        for (const k of issue.keys) {
-          const pos = locate([...path, k], true);
-          issues.push({ file, ...pos, key: dotted([...path, k]), message: `unknown key "${k}"`, severity: 'error' });
-        }
-        continue;
+      const known = keysAt(configSchema, path);
+      const present = (valueAt(data, path) ?? {}) as Record<string, unknown>;
+      for (const k of issue.keys) {
+        const pos = locate([...path, k], true);
+        const guess = closest(
+          k,
+          known.filter((c) => !(c in present)),
+        );
+        if (guess !== undefined) meant.add(dotted([...path, guess]));
+        issues.push({ file, ...pos, key: dotted([...path, k]), message: unknownKeyText(k, guess, known), severity: 'error' });
       }
-      const pos = locate(path);
+    }
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') continue;
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const missing = issue.code === 'invalid_type' && valueAt(data, path) === undefined;
+      if (missing && meant.has(dotted(path))) continue;
+      // A missing key is pointed at by its parent's key (the map it belongs in), not by the map's first entry.
+      const pos = missing && path.length > 1 ? locate(path.slice(0, -1), true) : locate(path);
       issues.push({ file, ...pos, key: dotted(path), message: issueText(issue, data), severity: 'error' });
     }
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -81,6 +98,13 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
     secrets: secrets.uses,
     text,
   };
+}
+
+/** 'unknown key "lsiten": did you mean "listen"?', or the keys the map takes when none is close. */
+function unknownKeyText(key: string, guess: string | undefined, known: readonly string[]): string {
+  if (guess !== undefined) return `unknown key "${key}": did you mean "${guess}"?`;
+  if (known.length === 0) return `unknown key "${key}"`;
+  return `unknown key "${key}"; the keys here are ${known.join(', ')}`;
 }
 
 /** "partners[1].send[0].attribute" */

@@ -9,6 +9,7 @@
 // the file path or the variable name.
 import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { openToEveryone } from './config-path.js';
+import { fileErrorText } from '../shared/file-error-text.js';
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
 import { z } from 'zod';
 
@@ -106,10 +107,7 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
       } catch (err) {
         out.problems.push({
           path,
-          message:
-            err instanceof UnusableFileError
-              ? `cannot use ${file} as a secret file: ${err.message}`
-              : `cannot read ${file} (a secret file): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+          message: err instanceof UnusableFileError ? `cannot use ${file} as a secret file: ${err.message}` : `cannot read ${file} (a secret file): ${fileErrorText(err)}`,
         });
         return value;
       }

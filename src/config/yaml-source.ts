@@ -13,7 +13,9 @@ import { isUtf8 } from 'node:buffer';
 import { LineCounter, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError, ErrorCodes, HedgeError, type ConfigIssue } from '../shared/errors.js';
 import { dotted } from './key-path.js';
+import { firstCauses, yamlErrorText } from './yaml-error-text.js';
 import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
+import { fileErrorText } from '../shared/file-error-text.js';
 
 /** The largest config file read (1 MiB); the demo config is 2 KiB, a config with a hundred partners well under 100 KiB. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -26,7 +28,7 @@ export function readConfigText(file: string): string {
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${fileErrorText(err)}`, { cause: err });
   }
   try {
     // Read one byte more than allowed, whatever the file claims to be (it may grow meanwhile; /dev/stdin has no size).
@@ -36,7 +38,7 @@ export function readConfigText(file: string): string {
     return configTextOf(buf.subarray(0, n), file);
   } catch (err) {
     if (err instanceof HedgeError) throw err;
-    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${fileErrorText(err)}`, { cause: err });
   } finally {
     closeSync(fd);
   }
@@ -52,7 +54,7 @@ export function readConfigTextForReload(file: string): string {
   try {
     bytes = readRegularFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
-    const why = err instanceof UnusableFileError ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err));
+    const why = err instanceof UnusableFileError ? err.message : fileErrorText(err);
     throw new HedgeError(ErrorCodes.CONFIG_READ, `${file}: cannot read config: ${why}`, { cause: err });
   }
   return configTextOf(bytes, file);
@@ -98,7 +100,17 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     const p = lc.linePos(offset);
     return { file, line: p.line, column: p.col };
   };
-  const issues: ConfigIssue[] = doc.errors.map((e) => ({ ...at(e.pos[0]), key: '', message: e.message.split('\n')[0] ?? e.message, severity: 'error' as const }));
+  const syntax = firstCauses(
+    doc.errors.map((e) => {
+      // The parser notices an unclosed [, { or quote where the next block line starts; the mistake is at the opener.
+      const closer = /end with a ([\]}])/.exec(e.message)?.[1];
+      const quote = /closing (["'])quote/.exec(e.message)?.[1];
+      const opener = closer ? unclosedOpener(text, e.pos[0], closer === ']' ? '[' : '{') : quote ? text.lastIndexOf(quote, e.pos[0] - 1) : -1;
+      const offset = opener !== undefined && opener >= 0 ? opener : e.pos[0];
+      return { code: e.code, message: e.message, offset, line: lc.linePos(offset).line };
+    }),
+  );
+  const issues: ConfigIssue[] = syntax.map((e) => ({ ...at(e.offset), key: dotted(keyPathAt(doc, e.offset)), message: yamlErrorText(e), severity: 'error' as const }));
   if (issues.length) throw new ConfigError(issues);
 
   visit(doc, {
@@ -111,6 +123,16 @@ export function parseYaml(text: string, file: string): ParsedYaml {
           continue;
         }
         const name = String(pair.key.value);
+        // YAML 1.1 merge keys are not part of YAML 1.2, which hedge reads: "<<" would be taken as a key named "<<".
+        if (name === '<<') {
+          issues.push({
+            ...at(offset),
+            key: dotted(pathOf(ancestors, map)),
+            message: 'merge keys ("<<: *anchor") are not supported: write the keys out here (an alias of a whole value, "key: *anchor", works)',
+            severity: 'error',
+          });
+          continue;
+        }
         const first = seen.get(name);
         if (first !== undefined)
           issues.push({
@@ -128,23 +150,25 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   try {
     return { doc, lc, data: (doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) as unknown) ?? {} };
   } catch (err) {
-    // The yaml library throws (a ReferenceError) when aliases expand beyond the bound: a billion-laughs document.
+    // The yaml library throws a ReferenceError for an alias whose anchor is not defined before it, and when
+    // aliases expand beyond the bound (a billion-laughs document).
+    const why = err instanceof Error ? err.message : String(err);
+    const unresolved = /^Unresolved alias/.test(why) ? /: (\S+)$/.exec(why)?.[1] : undefined;
     let offset = 0;
+    let path: (string | number)[] = [];
     visit(doc, {
       Alias(_, node) {
+        if (unresolved !== undefined && node.source !== unresolved) return undefined;
         offset = node.range?.[0] ?? 0;
+        path = keyPathAt(doc, offset);
         return visit.BREAK;
       },
     });
-    const why = err instanceof Error ? err.message : String(err);
-    issues.push({
-      ...at(offset),
-      key: '',
-      message: /alias/i.test(why)
-        ? `anchors and aliases expand to too much (more than ${MAX_ALIAS_EXPANSION} times the aliased content): write the values out`
-        : `cannot read the YAML: ${why}`,
-      severity: 'error',
-    });
+    let message: string;
+    if (unresolved !== undefined) message = `the alias *${unresolved} names no anchor: define "&${unresolved}" on a value above it, or write the value out`;
+    else if (/alias/i.test(why)) message = `anchors and aliases expand to too much (more than ${MAX_ALIAS_EXPANSION} times the aliased content): write the values out`;
+    else message = `cannot read the YAML: ${why}`;
+    issues.push({ ...at(offset), key: dotted(path), message, severity: 'error' });
     throw new ConfigError(issues);
   }
 }
@@ -160,4 +184,35 @@ function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)
     else if (isSeq(a)) path.push(a.items.indexOf(next as never));
   }
   return path;
+}
+
+/** The offset of the last `open` bracket before `offset` that no closing bracket matches, or undefined. */
+function unclosedOpener(text: string, offset: number, open: '[' | '{'): number | undefined {
+  const close = open === '[' ? ']' : '}';
+  let depth = 0;
+  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open && depth-- === 0) return i;
+  }
+  return undefined;
+}
+
+/** The key path of the innermost key whose entry (key and value) holds `offset`; [] at the top. */
+function keyPathAt(doc: Document, offset: number): (string | number)[] {
+  let best: (string | number)[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      const key = pair.key as { range?: [number, number, number] } | null;
+      const value = pair.value as { range?: [number, number, number] } | null;
+      const start = key?.range?.[0];
+      const end = value?.range?.[1] ?? key?.range?.[1];
+      if (start === undefined || end === undefined || offset < start || offset >= end || !isScalar(pair.key)) return undefined;
+      best = [...pathOf(ancestors, pair), String(pair.key.value)];
+      return undefined;
+    },
+  });
+  // In a document the parser could not follow, a "key" may be a run of text (a value and the next line):
+  // the path stops before the first segment that is not a plain key.
+  const plain = best.findIndex((k) => typeof k === 'string' && !/^[A-Za-z0-9_*.-]+$/.test(k));
+  return plain === -1 ? best : best.slice(0, plain);
 }

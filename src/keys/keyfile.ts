@@ -13,6 +13,7 @@ import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
 import { writeFileSync, renameSync, existsSync } from 'node:fs';
 import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { z } from 'zod';
+import { fileErrorText } from '../shared/file-error-text.js';
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]+$/);
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date' });
@@ -167,7 +168,7 @@ export function readKeyFile(path: string): KeyFile {
   } catch (err) {
     if (err instanceof UnusableFileError) throw new Error(`cannot use key file ${path}: ${err.message}`, { cause: err });
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code ? `cannot read key file ${path}: ${code}` : `key file ${path} is not valid JSON`, { cause: err });
+    throw new Error(code ? `cannot read key file ${path}: ${fileErrorText(err)}` : `key file ${path} is not valid JSON`, { cause: err });
   }
   const r = keyFileSchema.safeParse(data);
   if (!r.success) {

@@ -39,6 +39,17 @@ test('start refuses to start on an invalid config', () => {
   assert.match(r.stderr, /not started/);
 });
 
+test('start on a config whose key file is missing exits 1, as validate does, with the count (it exited 2)', () => {
+  const f = join(dir, 'nokeys.yaml');
+  writeFileSync(f, DEMO_YAML + 'keys:\n  file: no-such-keys.json\n');
+  const v = hedge(['policy', 'validate', f]);
+  const r = hedge(['start', '--config', f, '--proxy', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+  assert.equal(v.status, 1, v.stderr);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /nokeys\.yaml:\d+:\d+ error keys\.file: cannot read key file .*no-such-keys\.json: ENOENT \(no such file or directory\)/);
+  assert.match(r.stderr, /1 error\(s\) in the config; not started/);
+});
+
 test('config schema prints a JSON Schema', () => {
   const r = hedge(['config', 'schema']);
   assert.equal(r.status, 0);
