@@ -30,8 +30,9 @@ export function issueText(issue: z.core.$ZodIssue, data: unknown): string {
       const actual = valueAt(data, path);
       const wanted = KIND[issue.expected] ?? issue.expected;
       if (actual === undefined) return typeof key === 'string' ? `missing required key \`${key}\` (${wanted})` : `missing value (${wanted})`;
-      // A number is never a secret: say which one (10.5 where a whole number is wanted).
-      return `expected ${wanted}, found ${typeof actual === 'number' ? String(actual) : describe(actual)}`;
+      // A fraction where a whole number is wanted is said (10.5); no other value is echoed: where text is
+      // wanted a number may be a subscriber's (msisdn: 447700900123 unquoted).
+      return `expected ${wanted}, found ${issue.expected === 'int' && typeof actual === 'number' ? String(actual) : describe(actual)}`;
     }
     case 'invalid_value': {
       const expected =

@@ -71,6 +71,13 @@ const rows: Row[] = [
     message: /one of consent, .* \(found "consnet"; did you mean "consent"\?\)$/,
   },
   {
+    name: 'an unquoted number where text is wanted is not echoed (it may be a subscriber number)',
+    text: sub('msisdn: "+447700900123"', 'msisdn: 447700900123'),
+    at: 'msisdn: 447700900123',
+    key: 'subscribers.static[0].msisdn',
+    message: /^expected text, found a number$/,
+  },
+  {
     name: 'a bad enum without a close word',
     text: sub('mode: forward', 'mode: sideways'),
     at: 'sideways',
