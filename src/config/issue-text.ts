@@ -59,11 +59,15 @@ export function issueText(issue: z.core.$ZodIssue, data: unknown): string {
 }
 
 /**
- * ' (found "consnet"; did you mean "consent"?)' for a word outside a fixed set of values. Only such values are
- * echoed: they are names from a list (a mode, a form, a legal basis), never a secret or an identifier.
+ * ' (found "consnet"; did you mean "consent"?)' for a word outside a fixed set of values. Only a word is
+ * echoed — a letter, then letters, digits, ".", "_" or "-", as the names on such lists are (a mode, a form, a
+ * legal basis) — never a value that could be a number, an address or a secret put in the wrong key
+ * ("+447700900123", "10.1.2.3"): `hedge start` writes these messages to its log.
  */
+const ECHOED_WORD = /^[A-Za-z][A-Za-z0-9._-]{0,39}$/;
+
 function foundValue(actual: unknown, allowed: readonly string[]): string {
-  if (typeof actual !== 'string' || actual.length > 64 || /[^\x20-\x7e]/.test(actual)) return '';
+  if (typeof actual !== 'string' || !ECHOED_WORD.test(actual)) return '';
   const meant = closest(actual, allowed);
   return ` (found "${actual}"${meant ? `; did you mean "${meant}"?` : ''})`;
 }

@@ -78,6 +78,13 @@ const rows: Row[] = [
     message: /^expected text, found a number$/,
   },
   {
+    name: 'a number written where a word from a list is wanted is not echoed (hedge start logs these messages)',
+    text: sub('mode: forward', 'mode: "+447700900123"'),
+    at: 'mode: "+447700900123"',
+    key: 'proxy.mode',
+    message: /^expected one of forward, transparent$/,
+  },
+  {
     name: 'a bad enum without a close word',
     text: sub('mode: forward', 'mode: sideways'),
     at: 'sideways',
