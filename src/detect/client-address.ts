@@ -1,6 +1,7 @@
 // Finding a client's IP address in text, in whatever spelling a stage, a
-// library or another system wrote it: the egress guard (every request, on the
-// headers the gateway added and a URL it changed) and the canary use it.
+// library or another system wrote it: the egress guard uses it on every
+// request, on the headers the gateway added and a URL it changed. (The
+// canary's and the leak checker's address checks do not use it yet.)
 //
 // Address-like words are read as addresses and compared as bytes, so every
 // spelling of one address is the same value: compressed or not, either case,
