@@ -95,11 +95,17 @@ INTERNAL.addSubnet('192.168.0.0', 16, 'ipv4');
 INTERNAL.addSubnet('100.64.0.0', 10, 'ipv4'); // carrier-grade NAT: where phones on mobile data live
 INTERNAL.addSubnet('fc00::', 7, 'ipv6');
 
+/** An IPv4 address and its port, as Forwarded allows (RFC 7239 §6) and some proxies write X-Forwarded-For. */
+const V4_AND_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
+
 function internalAddresses(value: string): string[] {
   const out: string[] = [];
   for (const m of value.matchAll(/[0-9a-fA-F:.]{7,45}/g)) {
-    const a = m[0].replace(/^\[|\]$/g, '');
-    const f = isIP(a);
+    let a = m[0].replace(/^\[|\]$/g, '');
+    let f = isIP(a);
+    // "10.1.2.3:51234" is one word here; its address is what the port follows (a bracketed IPv6 one is read apart).
+    const withPort = f === 0 ? V4_AND_PORT.exec(a) : null;
+    if (withPort && Number(a.slice(withPort[1]!.length + 1)) <= 65535) f = isIP((a = withPort[1]!));
     if (f !== 0 && INTERNAL.check(a, f === 6 ? 'ipv6' : 'ipv4')) out.push(a);
   }
   return out;
