@@ -73,8 +73,10 @@ export function semanticIssues(config: Config, file: string, lineOf: (p: KeyPath
       normalizeSubscriber(b, config.operator.country);
     } catch (err) {
       if (!(err instanceof HedgeError)) throw err;
+      // normalizeSubscriber's message starts with the field it is about ("msisdn: …", "imsi must be …"): the key path
+      // names it, so the message goes without it.
       const field = /^(\w+)/.exec(err.message)?.[1] ?? 'msisdn';
-      add(['subscribers', 'static', i, field], err.message);
+      add(['subscribers', 'static', i, field], err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message);
     }
     for (const [j, id] of (b.optOut ?? []).entries()) if (!ids.has(id)) add(['subscribers', 'static', i, 'optOut', j], `unknown partner id "${id}"`);
   });

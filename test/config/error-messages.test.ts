@@ -85,6 +85,13 @@ const rows: Row[] = [
     message: /^expected one of forward, transparent$/,
   },
   {
+    name: 'a static binding whose number is not one: the key is named once, by the path',
+    text: sub('msisdn: "+447700900123"', 'msisdn: "12"'),
+    at: 'msisdn: "12"',
+    key: 'subscribers.static[0].msisdn',
+    message: /^not a valid phone number for GB/,
+  },
+  {
     name: 'a bad enum without a close word',
     text: sub('mode: forward', 'mode: sideways'),
     at: 'sideways',
