@@ -1,6 +1,7 @@
 // hedge check: run the public leak-check site ("what does my phone tell
 // websites?") on plain HTTP and/or HTTPS until SIGTERM/SIGINT.
 import type { Command } from 'commander';
+import { fileErrorText } from '../shared/file-error-text.js';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../config/schema.js';
 import { createLogger } from '../shared/log.js';
@@ -94,7 +95,7 @@ export function checkerOptions(o: CheckFlags): ConstructorParameters<typeof Chec
     try {
       return readFileSync(f);
     } catch (err) {
-      throw new Error(`${flag} ${f}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      throw new Error(`${flag} ${f}: cannot read: ${(err as NodeJS.ErrnoException).code ? fileErrorText(err) : String(err)}`, { cause: err });
     }
   };
   if (o.country !== undefined && !/^[A-Z]{2}$/.test(o.country)) throw new Error(`--country: expected an ISO 3166-1 alpha-2 code such as GB`);

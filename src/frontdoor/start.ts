@@ -1,6 +1,7 @@
 // Starting the front door from the config: read the operator's certificate
 // and key (errors name file, line and key), build and listen.
 import { readFileSync } from 'node:fs';
+import { fileErrorText } from '../shared/file-error-text.js';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
 import { dotted } from '../config/load.js';
@@ -25,7 +26,7 @@ export async function startFrontDoor(loaded: LoadedConfig, deps: Omit<FrontDoorO
     try {
       pem = readFileSync(path);
     } catch (err) {
-      throw issue(loaded, key, `cannot read ${fd[key]}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw issue(loaded, key, `cannot read ${fd[key]}: ${fileErrorText(err)}`);
     }
     if (!pem.includes(marker)) throw issue(loaded, key, `${fd[key]} holds no PEM ${key === 'cert' ? 'certificate' : 'private key'}`);
     return pem;

@@ -3,6 +3,7 @@
 // each partner's pseudonym key derived from the operator's pseudonym root. No key
 // is imported per request. Paths are relative to the config file.
 import { createHash, createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { fileErrorText } from '../shared/file-error-text.js';
 import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -130,7 +131,10 @@ export function loadMaterial(config: Config, configFile: string, now = Date.now(
         if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
         partnerCa.set(p.id, pem);
       } catch (err) {
-        throw new MaterialError(['partners', i, 'ca'], `partner "${p.id}": cannot use CA file ${p.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new MaterialError(
+          ['partners', i, 'ca'],
+          `partner "${p.id}": cannot use CA file ${p.ca}: ${(err as NodeJS.ErrnoException).code ? fileErrorText(err) : (err as Error).message}`,
+        );
       }
     }
     if (p.key !== undefined) sealKeys.set(p.id, createSecretKey(Buffer.from(p.key, 'base64url')));
@@ -214,7 +218,10 @@ export function readClientJwks(path: string, at: readonly (string | number)[], p
     data = JSON.parse(readRegularFile(path, MAX_CONFIG_FILE_BYTES).toString('utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MaterialError(at, `partner "${partnerId}": cannot read the JWKS file: ${err instanceof UnusableFileError ? err.message : (code ?? 'not valid JSON')}`);
+    throw new MaterialError(
+      at,
+      `partner "${partnerId}": cannot read the JWKS file: ${err instanceof UnusableFileError ? err.message : code ? fileErrorText(err) : 'not valid JSON'}`,
+    );
   }
   const keys = (data as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string'))

@@ -48,6 +48,19 @@ describe('front door in the policy: config, lints, diff, explain', () => {
     assert.match(i4[0]!.message, /https/);
   });
 
+  it('a JWKS file that cannot be read: the error code in words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hedge-jwks-'));
+    try {
+      const file = join(dir, 'hedge.yaml');
+      writeFileSync(file, yaml({ jwks: `jwksFile: ${join(dir, 'missing.jwks')}` }));
+      const r = await hedgeCli(['policy', 'validate', file]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr + r.stdout, /cannot read the JWKS file: ENOENT \(no such file or directory\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('two partners with one client id: refused', () => {
     const text = yaml({
       extraPartner: `  - id: bank2\n    name: Other\n    purpose: x\n    hosts: [bank2.example]\n    frontDoor: { clientId: bank, jwks: { keys: [${JSON.stringify(JWK)}] }, redirectUris: ["https://bank2.example/cb"], scopes: [number-verification:verify], purpose: dpv:FraudPreventionAndDetection }\n`,
