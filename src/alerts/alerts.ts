@@ -51,6 +51,17 @@ export class Alerts {
     return e;
   }
 
+  /**
+   * An alert another process raised, counted and sent (a --workers primary's, for the whole cluster): kept for
+   * GET /alerts here, and nothing else — no log line, count, webhook or listener, which would say it twice.
+   */
+  note(kind: string, message: string, fields: AlertFields = {}): AlertEvent {
+    const e: AlertEvent = { kind, message, fields, time: new Date().toISOString() };
+    this.recentEvents.push(e);
+    if (this.recentEvents.length > this.keep) this.recentEvents.shift();
+    return e;
+  }
+
   /** Subscribes to alerts (the canary counts guard hits this way); returns the unsubscribe function. */
   on(listener: AlertListener): () => void {
     this.listeners.add(listener);

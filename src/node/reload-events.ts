@@ -5,7 +5,7 @@
 // and dashboards on them read both, and the cluster's scrape sums them
 // (cluster/cluster-metrics.ts).
 import { Counter, type Registry } from 'prom-client';
-import type { Alerts } from '../alerts/alerts.js';
+import type { AlertFields, Alerts } from '../alerts/alerts.js';
 
 export type ReloadCounter = Counter<'result' | 'trigger'>;
 
@@ -32,12 +32,17 @@ export function reloadCounter(registry: Registry): ReloadCounter {
 /** Counts the result; a refusal raises `policy-reload-refused` (log line, hedge_alerts_total, webhook). */
 export function countAndAlert(r: SettledReload, counter: ReloadCounter, alerts: Alerts): void {
   counter.labels(r.result, r.trigger).inc();
-  if (r.result === 'refused')
-    alerts.raise('policy-reload-refused', `policy reload refused at ${r.stage}: ${r.reason ?? ''}`.trim(), {
-      trigger: r.trigger,
-      stage: r.stage,
-      from: r.from,
-      to: r.to,
-      file: r.file,
-    });
+  if (r.result === 'refused') alerts.raise(...refusedAlert(r));
+}
+
+/**
+ * A refusal the --workers primary counted and alerted for the cluster: kept in this worker's GET /alerts as it
+ * would have been had the worker raised it, and not counted or sent again.
+ */
+export function noteCountedElsewhere(r: SettledReload, alerts: Alerts): void {
+  if (r.result === 'refused') alerts.note(...refusedAlert(r));
+}
+
+function refusedAlert(r: SettledReload): [string, string, AlertFields] {
+  return ['policy-reload-refused', `policy reload refused at ${r.stage}: ${r.reason ?? ''}`.trim(), { trigger: r.trigger, stage: r.stage, from: r.from, to: r.to, file: r.file }];
 }

@@ -25,7 +25,7 @@ import type { Alerts } from '../alerts/alerts.js';
 import type { Logger } from '../shared/log.js';
 import { SharedRun } from '../shared/shared-run.js';
 import type { Registry } from 'prom-client';
-import { countAndAlert, reloadCounter, type ReloadCounter } from './reload-events.js';
+import { countAndAlert, noteCountedElsewhere, reloadCounter, type ReloadCounter } from './reload-events.js';
 import type { LandedRecord, LateOutcome } from '../audit/audit-log.js';
 
 export type ReloadTrigger = 'sighup' | 'admin' | 'watch' | 'api';
@@ -204,8 +204,8 @@ export class PolicyReloader {
     if (r.restartNeeded?.length) this.deps.log.warn('policy reload: these sections changed but need a restart to apply', { sections: r.restartNeeded });
     if (r.result === 'refused') this.deps.log.error('policy reload refused; the previous policy keeps serving', { ...fields, reason: r.reason, issues: r.issues });
     else this.deps.log.info(r.result === 'applied' ? 'policy reloaded' : 'policy reload: nothing changed', fields);
-    if (o.counted) return r;
-    countAndAlert(r, this.counter, this.deps.alerts);
+    if (o.counted) noteCountedElsewhere(r, this.deps.alerts);
+    else countAndAlert(r, this.counter, this.deps.alerts);
     return r;
   }
 }

@@ -106,11 +106,13 @@ test('a --workers result the primary counted and alerted (no worker served then)
       durationMs: 1,
     };
     r.reloader.settle(refused, { record: true, counted: true });
-    assert.equal(r.alerts.recent().length, 0, 'no second alert');
+    assert.equal(r.alerts.recent().length, 1, 'listed in GET /alerts as the primary raised it');
+    assert.doesNotMatch(await r.registry.metrics(), /hedge_alerts_total\{/, 'no second alert counted (nor sent)');
     assert.doesNotMatch(await r.registry.metrics(), /hedge_policy_reloads_total\{/, 'no second count');
     assert.equal(r.reloader.recent().at(-1)?.at, at, 'kept in GET /policy/reloads');
     r.reloader.settle({ ...refused, at: new Date(Date.now() + 1).toISOString() });
-    assert.equal(r.alerts.recent().length, 1, 'a refusal the worker decides itself is alerted');
+    assert.equal(r.alerts.recent().length, 2, 'a refusal the worker decides itself is alerted');
+    assert.match(await r.registry.metrics(), /hedge_alerts_total\{kind="policy-reload-refused"\} 1/);
     assert.match(await r.registry.metrics(), /hedge_policy_reloads_total\{result="refused",trigger="sighup"\} 1/);
   } finally {
     r.cleanup();
