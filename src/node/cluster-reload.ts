@@ -15,8 +15,8 @@
 //     follows what the audit recorded — : a worker that does not answer in
 //     time, or exits, refuses the reload everywhere (stage cluster). One audit
 //     event per reload of the cluster, written by one worker that serves (or,
-//     while none does, by the next one that does; the primary counts and
-//     alerts such a result itself when it is decided).
+//     while none does, by the next one that does). The primary counts every
+//     result once, and alerts a refusal, when it is decided (`settled`).
 // Reloads requested while one runs share the one that follows (shared/shared-run.ts).
 import type { Worker } from 'node:cluster';
 import { readConfigTextForReload } from '../config/yaml-source.js';
@@ -53,8 +53,8 @@ export interface ClusterReloadDeps {
   /**
    * Every result of a cluster reload, once: the primary counts it, and alerts a refusal, when it is decided
    * (cluster-primary.ts, node/reload-events.ts) — whether or not a worker serves to hear it. The workers keep,
-   * log and record it, and count and alert nothing (one count and one webhook per reload of the cluster, not one
-   * per worker).
+   * log and record it, list a refusal in GET /alerts, and count and send nothing (one count and one webhook per
+   * reload of the cluster, not one per worker).
    */
   settled?: ((r: ReloadResult) => void) | undefined;
 }

@@ -194,7 +194,8 @@ export class PolicyReloader {
    * Counts, keeps, logs and alerts a reload's result. `recorded`: its audit event is already committed;
    * `record: false`: another process records it (a --workers cluster writes one event per reload);
    * `counted`: a --workers primary counts and alerts every cluster reload, once (cluster-reload.ts): this worker
-   * keeps, logs and records it, and counts and alerts nothing (not one count and one webhook per worker).
+   * keeps, logs and records it and lists a refusal in GET /alerts, and counts and sends nothing (not one count and
+   * one webhook per worker).
    */
   settle(r: ReloadResult, o: { recorded?: boolean; record?: boolean; counted?: boolean } = {}): ReloadResult {
     if (!o.recorded && o.record !== false) this.recordAfter(r);
