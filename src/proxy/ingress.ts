@@ -30,6 +30,7 @@ import { listenOn } from '../shared/listen.js';
 import { lingerThenClose } from '../shared/linger.js';
 import { connectionsCheckingInterval } from '../shared/listener-limits.js';
 import { viaCarries } from '../shared/http.js';
+import { LogEvery } from '../shared/log-every.js';
 import { EXPECTATION_MESSAGE, handleExpect, unsupportedExpectation } from '../shared/expect.js';
 import { SHED_MESSAGE, SHED_RETRY_AFTER_S, type OverloadGuard } from './overload.js';
 import type { AccessLog } from '../shared/access-log.js';
@@ -103,10 +104,18 @@ export class Ingress {
     // counted where every other malformed request is (vet), 417 and closed (shared/expect.ts).
     handleExpect(this.server, (req, res) => this.server.emit('request', req, res));
     deps.overload?.attach(this.server);
+    const stageFailures = new LogEvery(deps.log, 10_000, { maxKeys: 64 });
     this.hooks = {
       stageFailed: (stage, err) => {
         deps.metrics.stageError(stage);
-        deps.log.error('pipeline stage failed; request continues without enrichment', { stage, code: (err as { code?: string })?.code, error: (err as Error)?.name });
+        // A store that is down fails the stage on every request: one line per stage and error code every 10 s (the
+        // metric counts each), not one per request.
+        const code = (err as { code?: string })?.code;
+        stageFailures.write('error', `${stage}\0${code ?? ''}`, 'pipeline stage failed; request continues without enrichment', {
+          stage,
+          code,
+          error: (err as Error)?.name,
+        });
       },
     };
   }
