@@ -10,6 +10,7 @@
 import { readRegularFile, UnusableFileError } from '../shared/read-bounded.js';
 import { openToEveryone } from './config-path.js';
 import { fileErrorText } from '../shared/file-error-text.js';
+import { defOf, wrapped } from './zod-def.js';
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
 import { z } from 'zod';
 
@@ -129,20 +130,10 @@ export function resolveSecrets(schema: z.ZodType, data: unknown, baseDir: string
   const walk = (s: z.ZodType, value: unknown, path: (string | number)[]): unknown => {
     if (value === undefined) return value;
     if (marked.has(s)) return one(value, path);
-    const def = (s as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+    const inner = wrapped(s);
+    if (inner !== undefined) return walk(inner, value, path);
+    const def = defOf(s);
     switch (def.type) {
-      case 'optional':
-      case 'nullable':
-      case 'default':
-      case 'prefault':
-      case 'readonly':
-      case 'catch':
-      case 'nonoptional':
-        return walk(def.innerType as z.ZodType, value, path);
-      case 'pipe':
-        return walk(def.in as z.ZodType, value, path);
-      case 'lazy':
-        return walk((def.getter as () => z.ZodType)(), value, path);
       case 'object': {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
         const rec = value as Record<string, unknown>;
